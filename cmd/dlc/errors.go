@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes, documented in `dlc --help`; mapped from errors in one place
+// (exitCode).
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitGate        = 3
+	exitInterrupted = 130
+)
+
+const exitStatusHelp = `EXIT STATUS
+  0    success
+  1    error (bad data, bad config, I/O)
+  2    usage error (unknown command or flag, bad flag value)
+  3    a quality gate failed (evaluate --min-accuracy)
+  130  interrupted (Ctrl-C)`
+
+// usageError is a command-line mistake: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// gateError is a quality gate that was not met: exit 3. Its message has
+// already been printed with the report.
+type gateError struct{ msg string }
+
+func (e *gateError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ue *usageError
+	var ge *gateError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ge):
+		return exitGate
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	}
+	return exitError
+}

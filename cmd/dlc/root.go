@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dlc-dev/dlc/internal/data"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	DataDir string
+	Quiet   bool
+}
+
+func newRootCmd(ctx context.Context, stdio *IO) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "dlc",
+		Short: "Train text classifiers from YAML configs",
+		Long: `dlc trains the feed-forward networks of the "Deep Learning for Text
+Classification" lecture — linear and logistic regression, the SVM, the
+multilayer perceptron — by gradient descent, from one YAML config.
+
+` + exitStatusHelp,
+		Example: `  dlc fetch imdb
+  dlc train --config configs/imdb.yaml --out imdb.dlc
+  dlc evaluate --model imdb.dlc
+  echo "A wonderful film." | dlc predict --model imdb.dlc`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			stdio.Quiet = g.Quiet
+		},
+	}
+	root.SetContext(ctx)
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.Err)
+	root.CompletionOptions.HiddenDefaultCmd = true
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.DataDir, "data-dir", data.DefaultDir(), "where datasets are cached (env DLC_DATA)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print no progress, only results and errors")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w; see dlc %s --help", err, c.Name())}
+	})
+	root.AddCommand(
+		newFetchCmd(g, stdio),
+		newTrainCmd(g, stdio),
+		newEvaluateCmd(g, stdio),
+		newPredictCmd(g, stdio),
+		newInspectCmd(g, stdio),
+	)
+	return root
+}
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdio *IO) int {
+	root := newRootCmd(ctx, stdio)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	var ge *gateError
+	switch {
+	case errors.As(err, &ge):
+		fmt.Fprintf(stdio.Err, "dlc: %s\n", ge.msg)
+	case code == exitInterrupted:
+		fmt.Fprintln(stdio.Err, "dlc: interrupted")
+	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"),
+		strings.HasPrefix(err.Error(), "unknown shorthand flag"):
+		fmt.Fprintf(stdio.Err, "dlc: %v\n", err)
+		code = exitUsage
+	default:
+		fmt.Fprintf(stdio.Err, "dlc: %v\n", err)
+	}
+	return code
+}
+
+// exactArgs is cobra.ExactArgs reporting a usage error (exit 2).
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("dlc %s takes %s; see dlc %s --help", c.Name(), what, c.Name())
+		}
+		return nil
+	}
+}
+
+// enumValue is a flag that accepts one of a fixed set of values and says
+// which when given another.
+type enumValue struct {
+	value   *string
+	allowed []string
+}
+
+func newEnum(p *string, def string, allowed ...string) *enumValue {
+	*p = def
+	return &enumValue{value: p, allowed: allowed}
+}
+
+func (e *enumValue) String() string { return *e.value }
+func (e *enumValue) Type() string   { return strings.Join(e.allowed, "|") }
+func (e *enumValue) Set(s string) error {
+	if !slices.Contains(e.allowed, s) {
+		return fmt.Errorf("must be one of %s", strings.Join(e.allowed, ", "))
+	}
+	*e.value = s
+	return nil
+}

@@ -1,0 +1,492 @@
+// Package config is dlc's YAML schema: the keys a training config may hold,
+// their defaults, strict decoding with messages that name the key and where
+// its value came from, and the precedence flag (--set) > DLC_* environment
+// variable > YAML file > default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// Layer is one hidden layer of model.layers.
+type Layer struct {
+	Units      int    `yaml:"units" json:"units"`
+	Activation string `yaml:"activation" json:"activation"`
+}
+
+// Config is a whole training config. Default() gives every field its
+// default; Load overlays a file, the environment and --set on it.
+type Config struct {
+	Data struct {
+		Dataset         string  `json:"dataset"`
+		Train           string  `json:"train"`
+		Test            string  `json:"test"`
+		Validation      string  `json:"validation"`
+		ValidationSplit float64 `json:"validation_split"`
+		TextField       string  `json:"text_field"`
+		LabelField      string  `json:"label_field"`
+		Task            string  `json:"task"`
+	} `json:"data"`
+	Vectorizer struct {
+		Mode      string `json:"mode"`
+		MaxTokens int    `json:"max_tokens"`
+		NGrams    int    `json:"ngrams"`
+		Lowercase bool   `json:"lowercase"`
+		StripHTML bool   `json:"strip_html"`
+	} `json:"vectorizer"`
+	Model struct {
+		Layers []Layer `json:"layers"`
+		Output string  `json:"output"`
+	} `json:"model"`
+	Loss      string `json:"loss"`
+	Optimizer struct {
+		Name         string  `json:"name"`
+		LearningRate float64 `json:"learning_rate"`
+		Rho          float64 `json:"rho"`
+		Epsilon      float64 `json:"epsilon"`
+	} `json:"optimizer"`
+	Training struct {
+		Method    string `json:"method"`
+		BatchSize int    `json:"batch_size"`
+		Epochs    int    `json:"epochs"`
+		Seed      int    `json:"seed"`
+		Shuffle   bool   `json:"shuffle"`
+	} `json:"training"`
+	Output struct {
+		Model string `json:"model"`
+	} `json:"output"`
+
+	// Path is the YAML file the config was read from ("" for none).
+	Path string `json:"-"`
+	// src records where each key not left at its default was set.
+	src map[string]string
+}
+
+// Default returns the config used when a key is not given: the IMDB
+// notebook's model, trained as the book trains it.
+func Default() *Config {
+	c := &Config{}
+	c.Data.TextField, c.Data.LabelField, c.Data.Task = "text", "label", "classification"
+	c.Vectorizer.Mode, c.Vectorizer.MaxTokens, c.Vectorizer.NGrams = "multi_hot", 10000, 1
+	c.Vectorizer.Lowercase, c.Vectorizer.StripHTML = true, true
+	c.Model.Layers = []Layer{{16, "relu"}, {16, "relu"}}
+	c.Model.Output = "sigmoid"
+	c.Loss = "binary_crossentropy"
+	c.Optimizer.Name, c.Optimizer.LearningRate = "rmsprop", 0.001
+	c.Optimizer.Rho, c.Optimizer.Epsilon = 0.9, 1e-7
+	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
+	c.Training.Seed, c.Training.Shuffle = 42, true
+	c.Output.Model = "model.dlc"
+	return c
+}
+
+// field is one leaf key of the schema, bound to the Config field it fills.
+type field struct {
+	key string
+	ptr any // *string, *int, *float64, *bool or *[]Layer
+	doc string
+}
+
+// fields lists every key a config may hold. Adding a key is adding a line.
+func (c *Config) fields() []field {
+	return []field{
+		{"data.dataset", &c.Data.Dataset, "a fetched dataset (dlc fetch --list); sets train and test"},
+		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label"},
+		{"data.test", &c.Data.Test, "held-out data, same formats"},
+		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
+		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation"},
+		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
+		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
+		{"data.task", &c.Data.Task, "classification"},
+		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf"},
+		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
+		{"vectorizer.ngrams", &c.Vectorizer.NGrams, "1 = words, 2 = words + word pairs, 3 = + triples"},
+		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
+		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
+		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu}, ...]; [] for the one-layer models"},
+		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
+		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge"},
+		{"optimizer.name", &c.Optimizer.Name, "sgd | rmsprop"},
+		{"optimizer.learning_rate", &c.Optimizer.LearningRate, "step size"},
+		{"optimizer.rho", &c.Optimizer.Rho, "rmsprop: decay of the squared-gradient average"},
+		{"optimizer.epsilon", &c.Optimizer.Epsilon, "rmsprop: added to the root mean square"},
+		{"training.method", &c.Training.Method, "batch | minibatch | sgd (one example per update)"},
+		{"training.batch_size", &c.Training.BatchSize, "examples per update for minibatch"},
+		{"training.epochs", &c.Training.Epochs, "passes over the training data"},
+		{"training.seed", &c.Training.Seed, "seeds weights and shuffling: same seed, same model file"},
+		{"training.shuffle", &c.Training.Shuffle, "reshuffle the training data before every epoch"},
+		{"output.model", &c.Output.Model, "where train writes the model file"},
+	}
+}
+
+// Key documents one config key, for help texts.
+type Key struct {
+	Name, Default, Doc string
+}
+
+// Keys lists the schema with defaults, in file order.
+func Keys() []Key {
+	d := Default()
+	var out []Key
+	for _, f := range d.fields() {
+		out = append(out, Key{Name: f.key, Default: format(f.ptr), Doc: f.doc})
+	}
+	return out
+}
+
+func format(ptr any) string {
+	switch p := ptr.(type) {
+	case *string:
+		return *p
+	case *int:
+		return fmt.Sprint(*p)
+	case *float64:
+		return fmt.Sprint(*p)
+	case *bool:
+		return fmt.Sprint(*p)
+	case *[]Layer:
+		parts := make([]string, len(*p))
+		for i, l := range *p {
+			parts[i] = fmt.Sprintf("{units: %d, activation: %s}", l.Units, l.Activation)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return ""
+}
+
+// EnvName is the environment variable that overrides key.
+func EnvName(key string) string {
+	return "DLC_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Error is a config fault; it names the key and where its value came from.
+type Error struct {
+	Where string // "configs/imdb.yaml:12", "DLC_TRAINING_EPOCHS", "--set", ...
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	if e.Where == "" {
+		return e.Msg
+	}
+	return e.Where + ": " + e.Msg
+}
+
+// Load reads the config file at path (none when ""), then the DLC_*
+// environment, then the --set overrides ("key=value", the value parsed as
+// YAML), and returns the validated result.
+func Load(path string, sets []string) (*Config, error) {
+	c := Default()
+	c.src = map[string]string{}
+	fields := c.fields()
+	byKey := map[string]field{}
+	v := viper.New()
+	for _, f := range fields {
+		byKey[f.key] = f
+		v.SetDefault(f.key, nil)
+	}
+	var lines map[string]int
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, &Error{Msg: fmt.Sprintf("config file %s does not exist", path)}
+			}
+			return nil, &Error{Msg: fmt.Sprintf("cannot read config file %s: %v", path, err)}
+		}
+		if lines, err = checkKeys(raw, path, byKey); err != nil {
+			return nil, err
+		}
+		v.SetConfigType("yaml")
+		if err := v.ReadConfig(strings.NewReader(string(raw))); err != nil {
+			return nil, &Error{Where: path, Msg: "is not valid YAML: " + err.Error()}
+		}
+		c.Path = path
+	}
+	// The environment is read per key below rather than with viper's
+	// AutomaticEnv: DLC_DATA (the data directory) would otherwise shadow the
+	// whole data: section.
+	setFrom := map[string]bool{}
+	for _, s := range sets {
+		key, val, ok := strings.Cut(s, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, &Error{Where: "--set " + s, Msg: "expected key=value, such as training.epochs=3"}
+		}
+		if _, known := byKey[key]; !known {
+			return nil, &Error{Where: "--set " + s, Msg: unknownKey(key, byKey)}
+		}
+		parsed, err := parseScalar(val)
+		if err != nil {
+			return nil, &Error{Where: "--set " + s, Msg: "value is not valid YAML: " + err.Error()}
+		}
+		v.Set(key, parsed)
+		setFrom[key] = true
+	}
+	for _, f := range fields {
+		var where string
+		val := v.Get(f.key)
+		switch env, inEnv := os.LookupEnv(EnvName(f.key)); {
+		case setFrom[f.key]:
+			where = "--set " + f.key
+		case inEnv:
+			where = EnvName(f.key)
+			parsed, err := parseScalar(env)
+			if err != nil {
+				return nil, &Error{Where: where, Msg: "value is not valid YAML: " + err.Error()}
+			}
+			val = parsed
+		case v.InConfig(f.key):
+			where = fmt.Sprintf("%s:%d", path, lines[f.key])
+		default:
+			continue // keep the default
+		}
+		if err := assign(f, val); err != nil {
+			return nil, &Error{Where: where, Msg: err.Error()}
+		}
+		c.src[f.key] = where
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseScalar reads an environment or --set value as YAML, so that numbers,
+// booleans and lists ([{units: 64}]) come out typed.
+func parseScalar(s string) (any, error) {
+	var out any
+	if err := yaml.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	if out == nil && strings.TrimSpace(s) != "" && strings.TrimSpace(s) != "null" && strings.TrimSpace(s) != "~" {
+		return s, nil
+	}
+	return out, nil
+}
+
+// checkKeys walks the YAML document and rejects any key the schema does not
+// have, naming it and its line. It returns the line of every leaf key.
+func checkKeys(raw []byte, path string, known map[string]field) (map[string]int, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, &Error{Where: path, Msg: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	lines := map[string]int{}
+	if len(doc.Content) == 0 {
+		return lines, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &Error{Where: fmt.Sprintf("%s:%d", path, root.Line), Msg: "a config is a mapping of keys (data:, model:, training:, ...)"}
+	}
+	var walk func(n *yaml.Node, prefix string) error
+	walk = func(n *yaml.Node, prefix string) error {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			key := k.Value
+			if prefix != "" {
+				key = prefix + "." + k.Value
+			}
+			if _, leaf := known[key]; leaf {
+				lines[key] = k.Line
+				continue
+			}
+			if isSection(key, known) {
+				if val.Kind != yaml.MappingNode {
+					if val.Tag == "!!null" {
+						continue
+					}
+					return &Error{Where: fmt.Sprintf("%s:%d", path, k.Line), Msg: fmt.Sprintf("%q is a section and holds keys, not a value", key)}
+				}
+				if err := walk(val, key); err != nil {
+					return err
+				}
+				continue
+			}
+			return &Error{Where: fmt.Sprintf("%s:%d", path, k.Line), Msg: unknownKey(key, known)}
+		}
+		return nil
+	}
+	return lines, walk(root, "")
+}
+
+func isSection(key string, known map[string]field) bool {
+	for k := range known {
+		if strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownKey says a key does not exist, suggesting the closest one.
+func unknownKey(key string, known map[string]field) string {
+	best, bestD := "", 4
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	msg := fmt.Sprintf("unknown key %q", key)
+	if best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	} else {
+		msg += "; dlc train --help lists the keys"
+	}
+	return msg
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// assign converts a YAML-typed value into the field, with a message that
+// names the key and the expected type.
+func assign(f field, val any) error {
+	switch p := f.ptr.(type) {
+	case *string:
+		switch x := val.(type) {
+		case string:
+			*p = x
+		case nil:
+			*p = ""
+		default:
+			return fmt.Errorf("%s must be a string, not %v", f.key, val)
+		}
+	case *int:
+		n, ok := asInt(val)
+		if !ok {
+			return fmt.Errorf("%s must be a whole number, not %v", f.key, show(val))
+		}
+		*p = n
+	case *float64:
+		x, ok := asFloat(val)
+		if !ok {
+			return fmt.Errorf("%s must be a number, not %v", f.key, show(val))
+		}
+		*p = x
+	case *bool:
+		b, ok := val.(bool)
+		if !ok {
+			return fmt.Errorf("%s must be true or false, not %v", f.key, show(val))
+		}
+		*p = b
+	case *[]Layer:
+		layers, err := asLayers(f.key, val)
+		if err != nil {
+			return err
+		}
+		*p = layers
+	}
+	return nil
+}
+
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+func asInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int64:
+		return int(x), true
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int(x), true
+		}
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int(x), true
+		}
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func asLayers(key string, v any) ([]Layer, error) {
+	if v == nil {
+		return []Layer{}, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be a list such as [{units: 16, activation: relu}], not %v", key, show(v))
+	}
+	out := make([]Layer, 0, len(list))
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s[%d] must be a mapping such as {units: 16, activation: relu}, not %v", key, i, show(item))
+		}
+		l := Layer{Activation: "relu"}
+		for k, val := range m {
+			switch k {
+			case "units":
+				n, ok := asInt(val)
+				if !ok || n < 1 {
+					return nil, fmt.Errorf("%s[%d].units must be a whole number of at least 1, not %v", key, i, show(val))
+				}
+				l.Units = n
+			case "activation":
+				s, ok := val.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s[%d].activation must be a string, not %v", key, i, show(val))
+				}
+				l.Activation = s
+			default:
+				return nil, fmt.Errorf("%s[%d] has unknown key %q; a layer has units and activation", key, i, k)
+			}
+		}
+		if l.Units == 0 {
+			return nil, fmt.Errorf("%s[%d] needs units", key, i)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

@@ -1,0 +1,113 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Tasks are the values of data.task.
+var Tasks = []string{"classification"}
+
+// where says where the value of key came from, for messages.
+func (c *Config) where(key string) string {
+	if w, ok := c.src[key]; ok {
+		return w
+	}
+	if c.Path != "" {
+		return c.Path
+	}
+	return "default " + key
+}
+
+// Errorf returns a config error about key, located where its value was set.
+func (c *Config) Errorf(key, format string, args ...any) error {
+	return &Error{Where: c.where(key), Msg: fmt.Sprintf(format, args...)}
+}
+
+func oneOf[T ~string](c *Config, key string, v string, allowed []T) error {
+	if slices.Contains(allowed, T(v)) {
+		return nil
+	}
+	return c.Errorf(key, "%s %q is not one of %v", key, v, allowed)
+}
+
+// validate checks values and combinations that no single type check catches.
+func (c *Config) validate() error {
+	d := &c.Data
+	if d.Dataset != "" && d.Train != "" {
+		return c.Errorf("data.train", "set data.dataset or data.train, not both")
+	}
+	if d.ValidationSplit < 0 || d.ValidationSplit >= 1 {
+		return c.Errorf("data.validation_split", "data.validation_split must be at least 0 and below 1, not %v", d.ValidationSplit)
+	}
+	if d.ValidationSplit > 0 && d.Validation != "" {
+		return c.Errorf("data.validation", "set data.validation or data.validation_split, not both")
+	}
+	if d.TextField == "" || d.LabelField == "" {
+		return c.Errorf("data.text_field", "data.text_field and data.label_field must not be empty")
+	}
+	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
+		return err
+	}
+	if err := oneOf(c, "vectorizer.mode", c.Vectorizer.Mode, vectorize.Modes); err != nil {
+		return err
+	}
+	if c.Vectorizer.MaxTokens < 1 {
+		return c.Errorf("vectorizer.max_tokens", "vectorizer.max_tokens must be at least 1, not %d", c.Vectorizer.MaxTokens)
+	}
+	if c.Vectorizer.NGrams < 1 || c.Vectorizer.NGrams > vectorize.MaxNGrams {
+		return c.Errorf("vectorizer.ngrams", "vectorizer.ngrams must be between 1 and %d, not %d", vectorize.MaxNGrams, c.Vectorizer.NGrams)
+	}
+	for i, l := range c.Model.Layers {
+		if !slices.Contains(mlp.HiddenActivations, mlp.Activation(l.Activation)) {
+			return c.Errorf("model.layers", "model.layers[%d].activation %q is not one of %v", i, l.Activation, mlp.HiddenActivations)
+		}
+	}
+	if err := oneOf(c, "model.output", c.Model.Output, mlp.OutputActivations); err != nil {
+		return err
+	}
+	if err := oneOf(c, "loss", c.Loss, mlp.Losses); err != nil {
+		return err
+	}
+	if err := oneOf(c, "optimizer.name", c.Optimizer.Name, gd.OptimizerNames); err != nil {
+		return err
+	}
+	if !(c.Optimizer.LearningRate > 0) {
+		return c.Errorf("optimizer.learning_rate", "optimizer.learning_rate must be above 0, not %v", c.Optimizer.LearningRate)
+	}
+	if c.Optimizer.Rho <= 0 || c.Optimizer.Rho >= 1 {
+		return c.Errorf("optimizer.rho", "optimizer.rho must be between 0 and 1, not %v", c.Optimizer.Rho)
+	}
+	if !(c.Optimizer.Epsilon > 0) {
+		return c.Errorf("optimizer.epsilon", "optimizer.epsilon must be above 0, not %v", c.Optimizer.Epsilon)
+	}
+	if err := oneOf(c, "training.method", c.Training.Method, gd.Methods); err != nil {
+		return err
+	}
+	if c.Training.BatchSize < 1 {
+		return c.Errorf("training.batch_size", "training.batch_size must be at least 1, not %d", c.Training.BatchSize)
+	}
+	if c.Training.Epochs < 1 {
+		return c.Errorf("training.epochs", "training.epochs must be at least 1, not %d", c.Training.Epochs)
+	}
+	if c.Training.Seed < 0 {
+		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
+	}
+	if c.Output.Model == "" {
+		return c.Errorf("output.model", "output.model must name a file")
+	}
+	return nil
+}
+
+// CheckModel validates the loss/output pairing for a task with the given
+// number of classes, naming the config keys involved.
+func (c *Config) CheckModel(spec mlp.Spec) error {
+	if err := spec.Validate(); err != nil {
+		return c.Errorf("loss", "%v", err)
+	}
+	return nil
+}

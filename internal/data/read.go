@@ -1,0 +1,349 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Dataset is a list of examples: texts and their labels, in file order.
+// Labels is nil when the source had no label column (text to predict).
+type Dataset struct {
+	Path   string
+	Texts  []string
+	Labels []string
+}
+
+// Len returns the number of examples.
+func (d *Dataset) Len() int { return len(d.Texts) }
+
+// Fields names the text and label fields of JSONL and CSV/TSV files.
+type Fields struct {
+	Text  string // default "text"
+	Label string // default "label"
+	// Unlabelled allows examples without a label (predict's input).
+	Unlabelled bool
+}
+
+func (f Fields) withDefaults() Fields {
+	if f.Text == "" {
+		f.Text = "text"
+	}
+	if f.Label == "" {
+		f.Label = "label"
+	}
+	return f
+}
+
+// LineError is a fault at a line of a data file.
+type LineError struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *LineError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// Formats lists the file formats Read understands, for error messages.
+const Formats = ".jsonl, .csv, .tsv (each optionally .gz) or a folder with one sub-folder per label"
+
+// maxLine caps one line of a data file, so a file without newlines cannot
+// make dlc allocate without bound.
+const maxLine = 64 << 20
+
+// Read loads a data set from a JSONL, CSV or TSV file (optionally gzipped)
+// or from a folder with one sub-folder per label.
+func Read(path string, f Fields) (*Dataset, error) {
+	f = f.withDefaults()
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("data file %s does not exist", path)
+		}
+		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+	}
+	if st.IsDir() {
+		return readDir(path)
+	}
+	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	var parse func(io.Reader, string, Fields) (*Dataset, error)
+	switch {
+	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
+		parse = readJSONL
+	case strings.HasSuffix(kind, ".csv"):
+		parse = readCSV
+	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
+		parse = readTSV
+	default:
+		return nil, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+	}
+	defer file.Close()
+	r, err := maybeGunzip(file, path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parse(r, path, f)
+	if err != nil {
+		return nil, err
+	}
+	if d.Len() == 0 {
+		return nil, &LineError{Path: path, Msg: "holds no examples"}
+	}
+	return d, nil
+}
+
+func maybeGunzip(r io.Reader, path string) (io.Reader, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".gz") {
+		return r, nil
+	}
+	z, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+	}
+	return z, nil
+}
+
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// lines calls fn with every line of r (without its end-of-line) and its
+// 1-based number.
+func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		if err := fn(bytes.TrimSuffix(sc.Bytes(), []byte("\r")), n); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return &LineError{Path: path, Line: n + 1, Msg: fmt.Sprintf("line is longer than %d MiB; is this really a %s file?", maxLine>>20, filepath.Ext(strings.TrimSuffix(path, ".gz")))}
+		}
+		return &LineError{Path: path, Line: n + 1, Msg: "cannot read: " + err.Error()}
+	}
+	return nil
+}
+
+func readJSONL(r io.Reader, path string, f Fields) (*Dataset, error) {
+	d := &Dataset{Path: path}
+	want := []string{f.Text, f.Label}
+	got := make([]jsonField, 2)
+	err := lines(r, path, func(line []byte, n int) error {
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		got[0], got[1] = jsonField{}, jsonField{}
+		if err := parseObject(line, want, got); err != nil {
+			return &LineError{Path: path, Line: n, Msg: err.Error()}
+		}
+		text, lab := got[0], got[1]
+		if !text.found || text.isNull {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
+		}
+		if !text.isStr {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, text.value)}
+		}
+		d.Texts = append(d.Texts, text.value)
+		return d.addLabel(lab.found && !lab.isNull, lab.value, path, n, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// addLabel appends a label, or checks that unlabelled input is allowed and
+// consistent (all rows labelled, or none).
+func (d *Dataset) addLabel(ok bool, label, path string, line int, f Fields) error {
+	switch {
+	case ok && label == "":
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("field %q is empty; every example needs a label", f.Label)}
+	case ok && (d.Labels != nil || len(d.Texts) == 1):
+		d.Labels = append(d.Labels, label)
+	case !ok && f.Unlabelled && d.Labels == nil:
+	default:
+		if ok {
+			return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("has a %q field but earlier lines have none", f.Label)}
+		}
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; set data.label_field to the field that holds the label", f.Label)}
+	}
+	return nil
+}
+
+// header finds the text and label columns of a CSV/TSV header row.
+func header(cols []string, path string, f Fields) (text, label int, err error) {
+	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
+	if text < 0 {
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, strings.Join(quoteAll(cols), ", "))}
+	}
+	if label < 0 && !f.Unlabelled {
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(cols), ", "))}
+	}
+	return text, label, nil
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
+	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr.ReuseRecord = true
+	d := &Dataset{Path: path}
+	ti, li := -1, -1
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, &LineError{Path: path, Line: pe.Line, Msg: pe.Err.Error()}
+			}
+			return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
+		}
+		if ti < 0 {
+			if ti, li, err = header(rec, path, f); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		d.Texts = append(d.Texts, rec[ti])
+		if err := d.addLabel(li >= 0, field(rec, li), path, line, f); err != nil {
+			return nil, err
+		}
+	}
+	if ti < 0 {
+		return nil, &LineError{Path: path, Msg: "is empty; a CSV file needs a header row"}
+	}
+	return d, nil
+}
+
+func field(rec []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return rec[i]
+}
+
+// readTSV reads tab-separated lines with a header row. Unlike CSV there is no
+// quoting: a field is everything between two tabs, so quotes in review text
+// are just text.
+func readTSV(r io.Reader, path string, f Fields) (*Dataset, error) {
+	d := &Dataset{Path: path}
+	ti, li, ncol := -1, -1, 0
+	err := lines(r, path, func(line []byte, n int) error {
+		if ti < 0 {
+			cols := strings.Split(string(line), "\t")
+			var err error
+			ti, li, err = header(cols, path, f)
+			ncol = len(cols)
+			return err
+		}
+		if len(line) == 0 {
+			return nil
+		}
+		rec := strings.Split(string(line), "\t")
+		if len(rec) != ncol {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("has %d tab-separated fields but the header has %d", len(rec), ncol)}
+		}
+		d.Texts = append(d.Texts, rec[ti])
+		return d.addLabel(li >= 0, field(rec, li), path, n, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ti < 0 {
+		return nil, &LineError{Path: path, Msg: "is empty; a TSV file needs a header row"}
+	}
+	return d, nil
+}
+
+// readDir reads a folder with one sub-folder per label, one example per file
+// (the aclImdb layout); files ending in .gz are decompressed. Hidden entries
+// are skipped; examples come in label order, then file-name order.
+func readDir(root string) (*Dataset, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read data folder %s: %w", root, pathErr(err))
+	}
+	d := &Dataset{Path: root}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		label := e.Name()
+		files, err := os.ReadDir(filepath.Join(root, label))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read data folder %s: %w", filepath.Join(root, label), pathErr(err))
+		}
+		for _, fe := range files {
+			if !fe.Type().IsRegular() || strings.HasPrefix(fe.Name(), ".") {
+				continue
+			}
+			p := filepath.Join(root, label, fe.Name())
+			text, err := readWhole(p)
+			if err != nil {
+				return nil, err
+			}
+			d.Texts = append(d.Texts, text)
+			d.Labels = append(d.Labels, label)
+		}
+	}
+	if d.Len() == 0 {
+		return nil, fmt.Errorf("data folder %s holds no examples; it needs one sub-folder per label with one file per example", root)
+	}
+	return d, nil
+}
+
+func readWhole(p string) (string, error) {
+	file, err := os.Open(p)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", p, pathErr(err))
+	}
+	defer file.Close()
+	r, err := maybeGunzip(file, p)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxLine+1))
+	if err != nil {
+		return "", &LineError{Path: p, Msg: "cannot read: " + err.Error()}
+	}
+	if len(b) > maxLine {
+		return "", &LineError{Path: p, Msg: fmt.Sprintf("is larger than %d MiB; one file is one example", maxLine>>20)}
+	}
+	return string(b), nil
+}

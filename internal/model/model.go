@@ -1,0 +1,325 @@
+// Package model is dlc's model file: one self-describing bundle of the
+// training config, the fitted vectorizer, the label names, the network's
+// weights and the training record, stored as safetensors (a JSON header and
+// raw little-endian tensors, readable by other tools), versioned,
+// checksummed and written atomically.
+//
+// The file holds no timestamps or durations, so the same config and seed
+// give a byte-identical file.
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Format and FormatVersion identify dlc model files; a file of a newer
+// version is refused rather than misread.
+const (
+	Format        = "dlc-model"
+	FormatVersion = 1
+)
+
+// maxFile caps the size of a model file dlc will read into memory.
+const maxFile = 8 << 30
+
+// Model is everything predict needs to turn raw text into a label.
+type Model struct {
+	Config     *config.Config
+	Vectorizer *vectorize.Vectorizer
+	Net        *mlp.Network
+	Labels     []string // class names; index = class
+	Record     Record
+}
+
+// Record is what training did, kept for inspect and reproducibility.
+type Record struct {
+	DLCVersion    string        `json:"dlc_version"`
+	Seed          int           `json:"seed"`
+	TrainExamples int           `json:"train_examples"`
+	DataSHA256    string        `json:"data_sha256"` // fingerprint of the training texts and labels
+	Epochs        []EpochRecord `json:"epochs"`
+	Test          *TestRecord   `json:"test,omitempty"`
+}
+
+// EpochRecord is one epoch's training (and validation) metrics.
+type EpochRecord struct {
+	Epoch       int      `json:"epoch"`
+	Loss        float64  `json:"loss"`
+	Accuracy    float64  `json:"accuracy"`
+	ValLoss     *float64 `json:"val_loss,omitempty"`
+	ValAccuracy *float64 `json:"val_accuracy,omitempty"`
+}
+
+// TestRecord is the held-out evaluation made at the end of training.
+type TestRecord struct {
+	N        int     `json:"n"`
+	Accuracy float64 `json:"accuracy"`
+	Loss     float64 `json:"loss"`
+}
+
+type vectorizerMeta struct {
+	Mode      vectorize.Mode `json:"mode"`
+	MaxTokens int            `json:"max_tokens"`
+	NGrams    int            `json:"ngrams"`
+	Lowercase bool           `json:"lowercase"`
+	StripHTML bool           `json:"strip_html"`
+	Docs      int            `json:"docs"`
+}
+
+type specMeta struct {
+	Inputs     int             `json:"inputs"`
+	Hidden     []mlp.LayerSpec `json:"hidden"`
+	Outputs    int             `json:"outputs"`
+	Output     mlp.Activation  `json:"output"`
+	Loss       mlp.Loss        `json:"loss"`
+	Regression bool            `json:"regression"`
+}
+
+// Save writes m to path atomically: a failed or interrupted save leaves any
+// earlier file at path untouched.
+func Save(path string, m *Model) error {
+	b, err := Encode(m)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
+}
+
+// Encode returns the bytes of the model file.
+func Encode(m *Model) ([]byte, error) {
+	for _, p := range m.Net.Params() {
+		if math.IsNaN(p) || math.IsInf(p, 0) {
+			return nil, errors.New("the network has NaN or infinite weights; refusing to save a diverged model")
+		}
+	}
+	v := m.Vectorizer
+	for _, t := range v.Vocab {
+		if strings.ContainsRune(t, '\n') {
+			return nil, fmt.Errorf("vocabulary token %q holds a newline", t)
+		}
+	}
+	s := m.Net.Spec()
+	meta := map[string]string{
+		"format":         Format,
+		"format_version": strconv.Itoa(FormatVersion),
+		"dlc_version":    m.Record.DLCVersion,
+	}
+	put := func(key string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("model: encoding %s: %w", key, err)
+		}
+		meta[key] = string(b)
+		return nil
+	}
+	// Where the file is written says nothing about what it is: leave it out,
+	// so that --out a.dlc and --out b.dlc give the same bytes.
+	stored := *m.Config
+	stored.Output.Model = ""
+	for _, kv := range []struct {
+		key string
+		v   any
+	}{
+		{"config", &stored},
+		{"labels", m.Labels},
+		{"training", m.Record},
+		{"spec", specMeta{s.Inputs, s.Hidden, s.Outputs, s.Output, s.Loss, s.Regression}},
+		{"vectorizer", vectorizerMeta{v.Mode, v.MaxTokens, v.NGrams, v.Tokenizer.Lowercase, v.Tokenizer.StripHTML, v.Docs}},
+	} {
+		if err := put(kv.key, kv.v); err != nil {
+			return nil, err
+		}
+	}
+	vocab := []byte(strings.Join(v.Vocab, "\n"))
+	tensors := []Tensor{
+		{Name: "vectorizer.vocab", DType: "U8", Shape: []int{len(vocab)}, Data: vocab},
+		I32("vectorizer.doc_freq", []int{len(v.DocFreq)}, v.DocFreq),
+	}
+	for i, l := range m.Net.Layers {
+		// Keras' names and (in, out) kernel layout.
+		tensors = append(tensors,
+			F64(fmt.Sprintf("dense_%d.kernel", i), []int{l.In, l.Out}, l.W),
+			F64(fmt.Sprintf("dense_%d.bias", i), []int{l.Out}, l.B))
+	}
+	meta["checksum"] = checksum(meta, tensors)
+	return encodeSafetensors(meta, tensors)
+}
+
+// checksum is the sha256 of the metadata (bar the checksum, keys sorted) and
+// the tensors (names sorted), so any changed byte is detected.
+func checksum(meta map[string]string, tensors []Tensor) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		if k != "checksum" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%d:%s%d:%s", len(k), k, len(meta[k]), meta[k])
+	}
+	sorted := append([]Tensor(nil), tensors...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for _, t := range sorted {
+		fmt.Fprintf(h, "%d:%s%s%v%d:", len(t.Name), t.Name, t.DType, t.Shape, len(t.Data))
+		h.Write(t.Data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Load reads and verifies a model file.
+func Load(path string) (*Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("model file %s does not exist; train one with dlc train", path)
+		}
+		return nil, fmt.Errorf("cannot read model file %s: %v", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read model file %s: %v", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("model file %s is a directory", path)
+	}
+	if st.Size() > maxFile {
+		return nil, fmt.Errorf("model file %s is %d bytes, larger than any dlc model", path, st.Size())
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read model file %s: %v", path, err)
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s %v", path, err)
+	}
+	return m, nil
+}
+
+// Decode parses the bytes of a model file. Its errors read as a predicate
+// ("is not a model file ..."), for Load to prefix with the path.
+func Decode(b []byte) (*Model, error) {
+	meta, tensors, err := decodeSafetensors(b)
+	if err != nil {
+		return nil, err
+	}
+	if meta["format"] != Format {
+		return nil, errors.New("is not a dlc model file (a safetensors file without dlc's metadata)")
+	}
+	if v, err := strconv.Atoi(meta["format_version"]); err != nil || v < 1 || v > FormatVersion {
+		return nil, fmt.Errorf("has format version %q, which this dlc (format %d) cannot read; use a newer dlc", meta["format_version"], FormatVersion)
+	}
+	all := make([]Tensor, 0, len(tensors))
+	for _, t := range tensors {
+		all = append(all, t)
+	}
+	if meta["checksum"] != checksum(meta, all) {
+		return nil, errors.New("is corrupt: its checksum does not match its contents")
+	}
+	m := &Model{Config: config.Default()}
+	var vm vectorizerMeta
+	var sm specMeta
+	for _, kv := range []struct {
+		key string
+		v   any
+	}{{"config", m.Config}, {"labels", &m.Labels}, {"training", &m.Record}, {"spec", &sm}, {"vectorizer", &vm}} {
+		if err := json.Unmarshal([]byte(meta[kv.key]), kv.v); err != nil {
+			return nil, fmt.Errorf("has malformed %s metadata: %v", kv.key, err)
+		}
+	}
+	vocabT, ok1 := tensors["vectorizer.vocab"]
+	dfT, ok2 := tensors["vectorizer.doc_freq"]
+	if !ok1 || !ok2 {
+		return nil, errors.New("lacks its vectorizer tensors")
+	}
+	var vocab []string
+	if len(vocabT.Data) > 0 {
+		vocab = strings.Split(string(vocabT.Data), "\n")
+	}
+	df, err := dfT.Int32s()
+	if err != nil {
+		return nil, err
+	}
+	opts := vectorize.Options{Mode: vm.Mode, MaxTokens: vm.MaxTokens, NGrams: vm.NGrams,
+		Tokenizer: vectorize.Tokenizer{Lowercase: vm.Lowercase, StripHTML: vm.StripHTML}}
+	if m.Vectorizer, err = vectorize.Restore(opts, vocab, df, vm.Docs); err != nil {
+		return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
+	}
+	spec := mlp.Spec{Inputs: sm.Inputs, Hidden: sm.Hidden, Outputs: sm.Outputs, Output: sm.Output, Loss: sm.Loss, Regression: sm.Regression}
+	if spec.Inputs != m.Vectorizer.Features() {
+		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
+	}
+	if !spec.Regression && len(m.Labels) != max(2, spec.Outputs) {
+		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
+	}
+	var params []float64
+	in := spec.Inputs
+	for i := 0; i <= len(spec.Hidden); i++ {
+		out := spec.Outputs
+		if i < len(spec.Hidden) {
+			out = spec.Hidden[i].Units
+		}
+		for _, part := range []string{"kernel", "bias"} {
+			t, ok := tensors[fmt.Sprintf("dense_%d.%s", i, part)]
+			if !ok {
+				return nil, fmt.Errorf("lacks tensor dense_%d.%s", i, part)
+			}
+			want := []int{out}
+			if part == "kernel" {
+				want = []int{in, out}
+			}
+			if fmt.Sprint(t.Shape) != fmt.Sprint(want) {
+				return nil, fmt.Errorf("has tensor dense_%d.%s of shape %v where its network needs %v", i, part, t.Shape, want)
+			}
+			v, err := t.Float64s()
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, v...)
+		}
+		in = out
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("describes an invalid network: %v", err)
+	}
+	if m.Net, err = mlp.FromParams(spec, params); err != nil {
+		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	}
+	return m, nil
+}
+
+// Fingerprint returns a sha256 over texts and labels, recorded so that a
+// model can be traced to the exact data it was trained on.
+func Fingerprint(texts, labels []string) string {
+	h := sha256.New()
+	var n [8]byte
+	for i, t := range texts {
+		for _, s := range []string{t, labels[i]} {
+			for k := range 8 {
+				n[k] = byte(len(s) >> (8 * k))
+			}
+			h.Write(n[:])
+			io.WriteString(h, s)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
