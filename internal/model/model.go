@@ -322,4 +322,3 @@ func Fingerprint(texts, labels []string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
-
