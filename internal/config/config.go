@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,7 +238,7 @@ func Load(path string, sets []string) (*Config, error) {
 		switch env, inEnv := os.LookupEnv(EnvName(f.key)); {
 		case setFrom[f.key]:
 			where = "--set " + f.key
-		case inEnv:
+		case inEnv && env != "":
 			where = EnvName(f.key)
 			parsed, err := parseScalar(env)
 			if err != nil {
@@ -298,6 +299,9 @@ func checkKeys(raw []byte, path string, known map[string]field) (map[string]int,
 			}
 			if _, leaf := known[key]; leaf {
 				lines[key] = k.Line
+				if err := checkItems(val, key, path); err != nil {
+					return err
+				}
 				continue
 			}
 			if isSection(key, known) {
@@ -317,6 +321,32 @@ func checkKeys(raw []byte, path string, known map[string]field) (map[string]int,
 		return nil
 	}
 	return lines, walk(root, "")
+}
+
+// itemKeys lists the keys allowed in the mappings of list-valued keys.
+var itemKeys = map[string][]string{
+	"model.layers": {"units", "activation"},
+}
+
+// checkItems rejects unknown keys inside the items of a list-valued key,
+// naming the item's own line.
+func checkItems(val *yaml.Node, key, path string) error {
+	allowed, ok := itemKeys[key]
+	if !ok || val.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i, item := range val.Content {
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			k := item.Content[j]
+			if !slices.Contains(allowed, k.Value) {
+				return &Error{Where: fmt.Sprintf("%s:%d", path, k.Line), Msg: fmt.Sprintf("%s[%d] has unknown key %q; an item has %s", key, i, k.Value, strings.Join(allowed, ", "))}
+			}
+		}
+	}
+	return nil
 }
 
 func isSection(key string, known map[string]field) bool {
@@ -480,7 +510,7 @@ func asLayers(key string, v any) ([]Layer, error) {
 				}
 				l.Activation = s
 			default:
-				return nil, fmt.Errorf("%s[%d] has unknown key %q; a layer has units and activation", key, i, k)
+				return nil, fmt.Errorf("%s[%d] has unknown key %q; an item has %s", key, i, k, strings.Join(itemKeys[key], ", "))
 			}
 		}
 		if l.Units == 0 {

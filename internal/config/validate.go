@@ -73,6 +73,9 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "loss", c.Loss, mlp.Losses); err != nil {
 		return err
 	}
+	if err := mlp.CheckLoss(mlp.Loss(c.Loss), mlp.Activation(c.Model.Output), c.Data.Task == "regression"); err != nil {
+		return c.Errorf("loss", "%v", err)
+	}
 	if err := oneOf(c, "optimizer.name", c.Optimizer.Name, gd.OptimizerNames); err != nil {
 		return err
 	}

@@ -30,24 +30,34 @@ const (
 // Losses lists the losses, for error messages.
 var Losses = []Loss{MSE, BinaryCrossEntropy, CategoricalCrossEntropy, Hinge}
 
-// checkPair rejects a loss paired with an output it cannot work with, saying
-// which output to use instead.
-func checkPair(l Loss, out Activation, units int, regression bool) error {
+// CheckLoss rejects a loss paired with an output it cannot work with,
+// saying which output to use instead. It needs no data, so configs are
+// checked before any is read; Spec.Validate adds the checks that depend on
+// the number of classes.
+func CheckLoss(l Loss, out Activation, regression bool) error {
 	if !slices.Contains(Losses, l) {
 		return fmt.Errorf("loss %q is not one of %v", l, Losses)
 	}
 	switch {
 	case regression && l != MSE:
 		return fmt.Errorf("loss %q cannot fit a numeric target: use loss mse with output linear", l)
-	case l == BinaryCrossEntropy && (out != Sigmoid || units != 1):
-		if units != 1 {
-			return fmt.Errorf("loss binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", units)
-		}
+	case l == BinaryCrossEntropy && out != Sigmoid:
 		return fmt.Errorf("loss binary_crossentropy needs output sigmoid, not %s", out)
 	case l == CategoricalCrossEntropy && out != Softmax:
 		return fmt.Errorf("loss categorical_crossentropy needs output softmax, not %s (for two classes with a sigmoid, use binary_crossentropy)", out)
 	case l == Hinge && out == Softmax:
 		return fmt.Errorf("loss hinge needs output linear (or sigmoid), not softmax")
+	}
+	return nil
+}
+
+// checkPair is CheckLoss plus the checks that depend on the output units.
+func checkPair(l Loss, out Activation, units int, regression bool) error {
+	if err := CheckLoss(l, out, regression); err != nil {
+		return err
+	}
+	if l == BinaryCrossEntropy && units != 1 {
+		return fmt.Errorf("loss binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", units)
 	}
 	return nil
 }

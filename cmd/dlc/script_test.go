@@ -1,0 +1,35 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dlc-dev/dlc/internal/testenv"
+)
+
+// TestMain lets testscript run the real dlc (this package's main) as a
+// command named "dlc" inside the scripts.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"dlc": main,
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: each file is
+// one behaviour of the command line, readable as documentation.
+func TestScripts(t *testing.T) {
+	root := testenv.Root(t)
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join(root, "testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DLC_DATA", filepath.Join(env.WorkDir, "datasets"))
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("ROOT", root)
+			return nil
+		},
+		RequireExplicitExec: true,
+	})
+}
+

@@ -1,0 +1,48 @@
+// Package testenv finds what tests need outside the module: the real
+// datasets in ../shared/datasets beside the project root. Tests that need
+// them skip, saying why, where they are missing; in CI they are present.
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Root returns the module root (the folder holding go.mod).
+func Root(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// Dataset returns the path of a file under ../shared/datasets (e.g.
+// "aclImdb_v1.tar.gz"), skipping the test when it is absent.
+func Dataset(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(Root(t), "..", "shared", "datasets", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("skipping: %s is missing (the real datasets live in ../shared/datasets beside the project; CI has them)", p)
+	}
+	return p
+}
+
+// Long skips a test under -short.
+func Long(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipping: trains on real data; run without -short")
+	}
+}
