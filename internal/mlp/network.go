@@ -11,20 +11,21 @@ import (
 
 // LayerSpec describes one hidden layer.
 type LayerSpec struct {
-	Units      int
-	Activation Activation
+	Units      int        `json:"units"`
+	Activation Activation `json:"activation"`
 }
 
 // Spec describes a network: what goes in, the hidden layers in order, and
-// what comes out.
+// what comes out. It is stored in the model file as JSON, so a new field
+// persists by adding it here (with a zero value that keeps the old meaning).
 type Spec struct {
-	Inputs  int         // features per input row
-	Hidden  []LayerSpec // empty for the one-layer models
-	Outputs int         // output units: 1 for a binary sigmoid, linear or regression; else one per class
-	Output  Activation
-	Loss    Loss
+	Inputs  int         `json:"inputs"`  // features per input row
+	Hidden  []LayerSpec `json:"hidden"`  // empty for the one-layer models
+	Outputs int         `json:"outputs"` // output units: 1 for a binary sigmoid, linear or regression; else one per class
+	Output  Activation  `json:"output"`
+	Loss    Loss        `json:"loss"`
 	// Regression is true when the target is a number rather than a class.
-	Regression bool
+	Regression bool `json:"regression"`
 }
 
 // OutputsFor returns the output units a task needs: one for regression and

@@ -72,22 +72,11 @@ type TestRecord struct {
 	Loss     float64 `json:"loss"`
 }
 
+// vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and
+// document frequencies are tensors.
 type vectorizerMeta struct {
-	Mode      vectorize.Mode `json:"mode"`
-	MaxTokens int            `json:"max_tokens"`
-	NGrams    int            `json:"ngrams"`
-	Lowercase bool           `json:"lowercase"`
-	StripHTML bool           `json:"strip_html"`
-	Docs      int            `json:"docs"`
-}
-
-type specMeta struct {
-	Inputs     int             `json:"inputs"`
-	Hidden     []mlp.LayerSpec `json:"hidden"`
-	Outputs    int             `json:"outputs"`
-	Output     mlp.Activation  `json:"output"`
-	Loss       mlp.Loss        `json:"loss"`
-	Regression bool            `json:"regression"`
+	vectorize.Options
+	Docs int `json:"docs"`
 }
 
 // Save writes m to path atomically: a failed or interrupted save leaves any
@@ -113,7 +102,6 @@ func Encode(m *Model) ([]byte, error) {
 			return nil, fmt.Errorf("vocabulary token %q holds a newline", t)
 		}
 	}
-	s := m.Net.Spec()
 	meta := map[string]string{
 		"format":         Format,
 		"format_version": strconv.Itoa(FormatVersion),
@@ -138,8 +126,8 @@ func Encode(m *Model) ([]byte, error) {
 		{"config", &stored},
 		{"labels", m.Labels},
 		{"training", m.Record},
-		{"spec", specMeta{s.Inputs, s.Hidden, s.Outputs, s.Output, s.Loss, s.Regression}},
-		{"vectorizer", vectorizerMeta{v.Mode, v.MaxTokens, v.NGrams, v.Tokenizer.Lowercase, v.Tokenizer.StripHTML, v.Docs}},
+		{"spec", m.Net.Spec()},
+		{"vectorizer", vectorizerMeta{v.Options, v.Docs}},
 	} {
 		if err := put(kv.key, kv.v); err != nil {
 			return nil, err
@@ -236,11 +224,11 @@ func Decode(b []byte) (*Model, error) {
 	}
 	m := &Model{Config: config.Default()}
 	var vm vectorizerMeta
-	var sm specMeta
+	var spec mlp.Spec
 	for _, kv := range []struct {
 		key string
 		v   any
-	}{{"config", m.Config}, {"labels", &m.Labels}, {"training", &m.Record}, {"spec", &sm}, {"vectorizer", &vm}} {
+	}{{"config", m.Config}, {"labels", &m.Labels}, {"training", &m.Record}, {"spec", &spec}, {"vectorizer", &vm}} {
 		if err := json.Unmarshal([]byte(meta[kv.key]), kv.v); err != nil {
 			return nil, fmt.Errorf("has malformed %s metadata: %v", kv.key, err)
 		}
@@ -258,12 +246,9 @@ func Decode(b []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := vectorize.Options{Mode: vm.Mode, MaxTokens: vm.MaxTokens, NGrams: vm.NGrams,
-		Tokenizer: vectorize.Tokenizer{Lowercase: vm.Lowercase, StripHTML: vm.StripHTML}}
-	if m.Vectorizer, err = vectorize.Restore(opts, vocab, df, vm.Docs); err != nil {
+	if m.Vectorizer, err = vectorize.Restore(vm.Options, vocab, df, vm.Docs); err != nil {
 		return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
 	}
-	spec := mlp.Spec{Inputs: sm.Inputs, Hidden: sm.Hidden, Outputs: sm.Outputs, Output: sm.Output, Loss: sm.Loss, Regression: sm.Regression}
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}

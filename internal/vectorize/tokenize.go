@@ -14,9 +14,9 @@ import (
 // markup, not words.
 type Tokenizer struct {
 	// Lowercase folds letters to lower case (default true in configs).
-	Lowercase bool
+	Lowercase bool `json:"lowercase"`
 	// StripHTML treats "<tag ...>" as a separator (default true in configs).
-	StripHTML bool
+	StripHTML bool `json:"strip_html"`
 }
 
 // asciiClass classifies the bytes below 0x80: 1 = letter or digit.

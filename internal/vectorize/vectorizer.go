@@ -26,11 +26,13 @@ const (
 var Modes = []Mode{MultiHot, Count, TFIDF}
 
 // Options configure a vectorizer before it is fitted.
+// They are stored in the model file as JSON, so a new option persists by
+// adding a field here (with a zero value that keeps the old behaviour).
 type Options struct {
-	Mode      Mode // default multi_hot
-	MaxTokens int  // vocabulary size cap; default 10000
-	NGrams    int  // 1 = unigrams, 2 = unigrams + bigrams, ...; default 1
-	Tokenizer Tokenizer
+	Mode      Mode      `json:"mode"`       // default multi_hot
+	MaxTokens int       `json:"max_tokens"` // vocabulary size cap; default 10000
+	NGrams    int       `json:"ngrams"`     // 1 = unigrams, 2 = unigrams + bigrams, ...; default 1
+	Tokenizer Tokenizer `json:"tokenizer"`
 }
 
 // MaxNGrams is the largest n-gram order accepted.
