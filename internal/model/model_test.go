@@ -1,0 +1,170 @@
+package model
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// tinyModel returns a small trained-looking model: a fitted vectorizer and a
+// network with random weights.
+func tinyModel(t testing.TB) *Model {
+	t.Helper()
+	opts := vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 50, NGrams: 2, Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+	v, err := vectorize.Fit([]string{"a good film", "a bad film", "good good acting", "bad plot"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := mlp.Spec{Inputs: v.Features(), Hidden: []mlp.LayerSpec{{Units: 4, Activation: mlp.ReLU}}, Outputs: 3, Output: mlp.Softmax, Loss: mlp.CategoricalCrossEntropy}
+	net, err := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Model{Config: config.Default(), Vectorizer: v, Net: net, Labels: []string{"bad", "good", "meh"},
+		Record: Record{DLCVersion: "test", Seed: 42, TrainExamples: 4, Epochs: []EpochRecord{{Epoch: 1, Loss: 0.5, Accuracy: 0.75}}}}
+}
+
+func TestRoundTrip(t *testing.T) {
+	m := tinyModel(t)
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesEqual(got.Net.Params(), m.Net.Params()) {
+		t.Error("weights changed in the round trip")
+	}
+	if strings.Join(got.Vectorizer.Vocab, "|") != strings.Join(m.Vectorizer.Vocab, "|") || got.Vectorizer.Options != m.Vectorizer.Options {
+		t.Errorf("vectorizer changed: %+v vs %+v", got.Vectorizer.Options, m.Vectorizer.Options)
+	}
+	if strings.Join(got.Labels, ",") != "bad,good,meh" || got.Record.Seed != 42 || len(got.Record.Epochs) != 1 {
+		t.Errorf("labels %v, record %+v", got.Labels, got.Record)
+	}
+	again, err := Encode(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, b) {
+		t.Error("re-encoding a decoded model gave different bytes")
+	}
+}
+
+func slicesEqual(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRefusesDivergedWeights(t *testing.T) {
+	m := tinyModel(t)
+	m.Net.Params()[3] = math.NaN()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.dlc")
+	os.WriteFile(path, []byte("the good model"), 0o644)
+	err := Save(path, m)
+	if err == nil || !strings.Contains(err.Error(), "refusing to save a diverged model") {
+		t.Fatalf("Save with a NaN weight: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "the good model" {
+		t.Error("a failed save replaced the earlier file")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("a failed save left %d files behind", len(entries)-1)
+	}
+}
+
+// TestCorruptFiles: every damaged file is refused with a message, never a
+// panic.
+func TestCorruptFiles(t *testing.T) {
+	good, err := Encode(tinyModel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip := func(i int) []byte {
+		b := bytes.Clone(good)
+		b[i] ^= 0x20
+		return b
+	}
+	foreign, err := encodeSafetensors(map[string]string{"format": "pt"}, []Tensor{F64("w", []int{2}, []float64{1, 2})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hugeHeader := bytes.Clone(good)
+	binary.LittleEndian.PutUint64(hugeHeader, 1<<60)
+	cases := []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "is too short to be a model file"},
+		{"truncated", good[:len(good)-9], "the file is truncated or corrupt"},
+		{"header length beyond the file", hugeHeader, "is not a model file (header length"},
+		{"a flipped weight byte", flip(len(good) - 3), "is corrupt: its checksum does not match"},
+		{"not JSON", append([]byte{4, 0, 0, 0, 0, 0, 0, 0}, "abcd"...), "is not a model file (its header is not JSON"},
+		{"foreign safetensors", foreign, "is not a dlc model file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode(c.b)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q does not say %q", err, c.want)
+			}
+		})
+	}
+	// Every single-byte truncation point is an error, not a panic.
+	for n := 0; n < len(good); n += 97 {
+		if _, err := Decode(good[:n]); err == nil {
+			t.Fatalf("a file truncated to %d bytes was accepted", n)
+		}
+	}
+}
+
+func TestLoadNamesThePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.dlc")
+	os.WriteFile(path, []byte("PK\x03\x04 this is a zip"), 0o644)
+	_, err := Load(path)
+	if err == nil || !strings.HasPrefix(err.Error(), "model file "+path+" is not a model file") {
+		t.Errorf("Load of a foreign file: %v", err)
+	}
+	_, err = Load(filepath.Join(t.TempDir(), "none.dlc"))
+	if err == nil || !strings.Contains(err.Error(), "does not exist; train one with dlc train") {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	good, err := Encode(tinyModel(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:100])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err == nil && m.Net == nil {
+			t.Fatal("decoded without a network")
+		}
+	})
+}
