@@ -208,7 +208,7 @@ func printTopConfusions(w io.Writer, labels []string, m [][]int) error {
 		fmt.Fprintf(w, "confusion matrix (%d × %d): no confusions, every example is on the diagonal\n", k, k)
 		return nil
 	}
-	fmt.Fprintf(w, "confusion matrix (%d × %d) summed up: the %d most frequent confusions (the whole matrix is in --format json, or --confusion full)\n",
+	fmt.Fprintf(w, "confusion matrix, %d × %d: the %d most frequent confusions (all of it: --format json or --confusion full)\n",
 		k, k, len(top))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "true label\tpredicted\tcount\tof the true label")

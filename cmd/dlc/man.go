@@ -40,6 +40,13 @@ func runMan(stdio *IO, root *cobra.Command, dir string) error {
 		date = time.Unix(sec, 0).UTC()
 	}
 	root.DisableAutoGenTag = true
+	// The default of --data-dir is where this machine keeps datasets; a
+	// man page says where any machine does.
+	if f := root.PersistentFlags().Lookup("data-dir"); f != nil {
+		old := f.DefValue
+		f.DefValue = "$DLC_DATA, else $DLC_HOME/datasets, else $XDG_CACHE_HOME/dlc/datasets (~/.cache/dlc/datasets)"
+		defer func() { f.DefValue = old }()
+	}
 	// In a man page the exit codes are a section of their own, and the
 	// table a preformatted block, as roff needs it.
 	restore := manExitStatus(root)
@@ -63,15 +70,20 @@ func runMan(stdio *IO, root *cobra.Command, dir string) error {
 	return nil
 }
 
-// manExitStatus rewrites every command's plain-text EXIT STATUS (see
-// finishCommands) as a Markdown section, and returns a func that undoes it.
+// manExitStatus adds the exit codes to every command's description as a
+// Markdown section (roff needs the table as a preformatted block), and
+// returns a func that undoes it.
 func manExitStatus(c *cobra.Command) func() {
 	old := c.Long
 	lines := strings.Split(strings.TrimPrefix(exitStatusHelp, "EXIT STATUS\n"), "\n")
 	for i, l := range lines {
 		lines[i] = "    " + strings.TrimPrefix(l, "  ")
 	}
-	c.Long = strings.Replace(c.Long, exitStatusHelp, "# EXIT STATUS\n"+strings.Join(lines, "\n"), 1)
+	long := c.Long
+	if long == "" {
+		long = c.Short
+	}
+	c.Long = strings.TrimRight(long, "\n") + "\n\n# EXIT STATUS\n" + strings.Join(lines, "\n") + "\n"
 	var undo []func()
 	for _, s := range c.Commands() {
 		undo = append(undo, manExitStatus(s))

@@ -204,10 +204,16 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	p := newPredictor(m, o.Threshold)
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{p: p, o: o, w: out}
+	stdin := o.Input == "" || o.Input == "-"
 	if o.Format == "tsv" {
 		a.header()
+		if stdin {
+			if err := out.Flush(); err != nil {
+				return err
+			}
+		}
 	}
-	if o.Input == "" || o.Input == "-" {
+	if stdin {
 		return a.lines(stdio.In, "stdin", true)
 	}
 	if isStructured(o.Input) {

@@ -70,13 +70,13 @@ on a terminal, and never when NO_COLOR is set.`,
 }
 
 // finishCommands gives every command what a user relies on whichever
-// command it is: the exit codes at the end of --help (and of the man
-// page), and shell completion of every --format-style flag's values.
+// command it is: the exit codes at the end of --help (the man pages add
+// them as a section of their own, see manExitStatus), and shell completion
+// of every --format-style flag's values.
 func finishCommands(c *cobra.Command) {
-	if c.Long == "" {
-		c.Long = c.Short
+	if c.Parent() == nil {
+		c.SetUsageTemplate(strings.TrimRight(c.UsageTemplate(), "\n") + "\n\n" + exitStatusHelp + "\n")
 	}
-	c.Long = strings.TrimRight(c.Long, "\n") + "\n\n" + exitStatusHelp
 	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
 		if e, ok := f.Value.(*enumValue); ok {
 			c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions(e.allowed, cobra.ShellCompDirectiveNoFileComp))
