@@ -119,6 +119,10 @@ type predictor struct {
 	order   []int
 	effects []tokenEffect
 	occ     occluder
+	// Buffers of the block path (files).
+	batchRows []int
+	batchOut  []float64
+	batchWS   mlp.Workspace
 }
 
 func newPredictor(m *model.Model, t threshold) *predictor {
@@ -136,11 +140,17 @@ func (p *predictor) predict(text string, explain int) {
 	idx, vals := p.enc.Encode(text) // vals is nil (all ones) for multi-hot
 	p.x.Rows, p.x.Indptr, p.x.Indices, p.x.Values = 1, append(p.x.Indptr[:0], 0, len(idx)), idx, vals
 	p.out = p.net.Predict(p.x, p.rows, p.out, &p.ws)
-	p.scores = classScores(p.net, p.out, p.scores)
+	p.decide(p.out, idx, vals, explain)
+}
+
+// decide fills p.scores, p.order and p.effects from the network's output
+// row out for the input row (idx, vals).
+func (p *predictor) decide(out []float64, idx []int32, vals []float64, explain int) {
+	p.scores = classScores(p.net, out, p.scores)
 	// The decision comes first (the net's own, or --threshold), then the
 	// rest by score: sorting alone could disagree with the decision on a
 	// tie at 0.5.
-	first := p.t.decide(p.net, p.out)
+	first := p.t.decide(p.net, out)
 	for i := range p.order {
 		p.order[i] = i
 	}
@@ -162,6 +172,35 @@ func (p *predictor) predict(text string, explain int) {
 	if explain > 0 {
 		p.effects = p.occ.explain(p, idx, vals, first, explain, p.effects)
 	}
+}
+
+// predictBlock is how many texts of a file are vectorized (on every core)
+// and scored (in batches of evalBatch rows) at a time: a file is answered
+// several times faster than line by line, in memory that does not grow
+// with its length.
+const predictBlock = 8192
+
+// block answers texts as one block; the answers are those predict gives
+// line by line.
+func (a *answerer) block(texts []string) error {
+	p := a.p
+	x := p.m.Vectorizer.Transform(texts)
+	k := p.net.Spec().Outputs
+	for lo := 0; lo < x.Rows; lo += evalBatch {
+		p.batchRows = p.batchRows[:0]
+		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
+			p.batchRows = append(p.batchRows, r)
+		}
+		p.batchOut = p.net.Predict(x, p.batchRows, p.batchOut, &p.batchWS)
+		for i, r := range p.batchRows {
+			idx, vals := x.Row(r)
+			p.decide(p.batchOut[i*k:(i+1)*k], idx, vals, a.o.Explain)
+			if err := a.write(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 type prediction struct {
@@ -214,7 +253,10 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		}
 	}
 	if stdin {
-		return a.lines(stdio.In, "stdin", true)
+		// A pipe or a terminal may be a person or a program waiting for
+		// each answer: stream. A regular file (dlc predict < file) is a
+		// batch: read and score it in blocks.
+		return a.lines(stdio.In, "stdin", !isRegularFile(stdio.In))
 	}
 	if isStructured(o.Input) {
 		fields := fieldsOf(m.Config)
@@ -226,8 +268,8 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		if err != nil {
 			return err
 		}
-		for _, text := range ds.Texts {
-			if err := a.answer(text); err != nil {
+		for lo := 0; lo < len(ds.Texts); lo += predictBlock {
+			if err := a.block(ds.Texts[lo:min(len(ds.Texts), lo+predictBlock)]); err != nil {
 				return err
 			}
 		}
@@ -246,6 +288,17 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		return err
 	}
 	return a.lines(r, o.Input, false)
+}
+
+// isRegularFile reports whether r is a regular file: input that no one
+// types or waits on.
+func isRegularFile(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }
 
 // isStructured reports whether --input names a file whose texts are fields
@@ -268,12 +321,15 @@ type answerer struct {
 	num []byte
 }
 
-// lines answers every line of r. When stream is set, each answer is
-// flushed as soon as no more input is already buffered: a pipe gets every
-// answer before its next line is waited for, a file is written in blocks.
+// lines answers every line of r. With stream set, each line is answered
+// as it is read and the answer flushed as soon as no more input is already
+// buffered: a pipe gets every answer before its next line is waited for.
+// Otherwise lines are answered in blocks of predictBlock, and written in
+// large pieces.
 func (a *answerer) lines(r io.Reader, name string, stream bool) error {
 	in := bufio.NewReaderSize(r, 1<<16)
 	var line []byte
+	var texts []string
 	for n := 1; ; n++ {
 		var err error
 		line, err = readLine(in, line[:0])
@@ -283,21 +339,39 @@ func (a *answerer) lines(r io.Reader, name string, stream bool) error {
 		if err != nil {
 			return fmt.Errorf("cannot read %s at line %d: %w", name, n, err)
 		}
+		if !stream {
+			if texts = append(texts, string(line)); len(texts) == predictBlock {
+				if err := a.block(texts); err != nil {
+					return err
+				}
+				texts = texts[:0]
+			}
+			continue
+		}
 		if err := a.answer(string(line)); err != nil {
 			return err
 		}
-		if stream && in.Buffered() == 0 {
+		if in.Buffered() == 0 {
 			if err := a.w.Flush(); err != nil {
 				return err
 			}
 		}
 	}
+	if err := a.block(texts); err != nil {
+		return err
+	}
 	return a.w.Flush()
 }
 
+// answer predicts one text and writes the answer.
 func (a *answerer) answer(text string) error {
+	a.p.predict(text, a.o.Explain)
+	return a.write()
+}
+
+// write writes the answer the predictor holds.
+func (a *answerer) write() error {
 	p, o := a.p, a.o
-	p.predict(text, o.Explain)
 	labels := p.m.Labels
 	switch o.Format {
 	case "json":
