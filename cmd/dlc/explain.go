@@ -92,7 +92,9 @@ func (o *occluder) explain(p *predictor, idx []int32, vals []float64, class, n i
 	})
 	for i := range min(n, len(o.cand)) {
 		e := o.cand[i]
-		e.Effect = round6(e.Effect)
+		// Six decimals: the effects are differences of probabilities, and
+		// their last digits are noise of the subtraction.
+		e.Effect = math.Round(e.Effect*1e6) / 1e6
 		dst = append(dst, e)
 	}
 	return dst

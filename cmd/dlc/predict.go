@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -217,7 +216,6 @@ type labelScore struct {
 	Probability float64 `json:"probability"`
 }
 
-func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 func (o *predictOptions) check(m *model.Model) error {
 	switch {
@@ -375,17 +373,18 @@ func (a *answerer) write() error {
 	labels := p.m.Labels
 	switch o.Format {
 	case "json":
-		pr := prediction{Label: labels[p.order[0]], Probability: round6(p.scores[p.order[0]]), Scores: make(map[string]float64, len(labels))}
+		// Full precision: rounded, 52 probabilities no longer sum to 1.
+		pr := prediction{Label: labels[p.order[0]], Probability: p.scores[p.order[0]], Scores: make(map[string]float64, len(labels))}
 		if o.Explain > 0 {
 			effects := append([]tokenEffect{}, p.effects...)
 			pr.Explain = &effects
 		}
 		for i, l := range labels {
-			pr.Scores[l] = round6(p.scores[i])
+			pr.Scores[l] = p.scores[i]
 		}
 		if o.TopK > 1 {
 			for _, c := range p.order[:o.TopK] {
-				pr.TopK = append(pr.TopK, labelScore{labels[c], round6(p.scores[c])})
+				pr.TopK = append(pr.TopK, labelScore{labels[c], p.scores[c]})
 			}
 		}
 		b, err := json.Marshal(pr)
