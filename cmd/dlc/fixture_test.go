@@ -33,7 +33,5 @@ func topicsModel(tb testing.TB, extra ...string) string {
 	return trainFixture(tb, "topics", "topics.yaml", extra...)
 }
 
-func tinyModel(tb testing.TB) string { return trainFixture(tb, "tiny", "tiny.yaml") }
-
 // benchModel is the topics model, for benchmarks of the per-line path.
 func benchModel(b *testing.B) string { return topicsModel(b) }
