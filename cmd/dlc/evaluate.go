@@ -62,8 +62,12 @@ gets right: an exact binomial test under 25 such examples, else chi-square
 with continuity correction (the report says which). The verdict is
 "better" or "worse" when p < --alpha (default 0.05), else "no significant
 difference". With --fail-if-worse, "worse" exits with status 3, so CI fails
-on a real regression and not on noise: a model that loses 3 examples of
-25,000 passes, one that loses 300 does not.`,
+on a real regression and not on noise. On IMDB, the notebook's 4-epoch model
+gets 213 test reviews right that the 3-epoch one gets wrong, and 309 the
+other way round: accuracy 0.8840 against 0.8879, p = 3e-5, significantly
+worse. Had the split been 250 against 262, p would be 0.63: noise.
+
+--threshold X applies to both models.`,
 		Example: `  dlc evaluate --model imdb.dlc
   dlc eval --model imdb.dlc --data reviews.jsonl --format json
   dlc eval --model imdb.dlc --min-accuracy 0.87 --min-macro-f1 0.85 || echo "model got worse"
@@ -85,7 +89,7 @@ on a real regression and not on noise: a model that loses 3 examples of
 	f.Var(newEnum(&o.Confusion, "auto", "auto", "full", "top"), "confusion", "how the text report shows the confusion matrix")
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
-	f.Float64Var(&o.Threshold.value, "threshold", 0.5, "two-label models: predict the second label when its probability reaches this")
+	f.Float64Var(&o.Threshold.value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "with --baseline: significance level of McNemar's test")

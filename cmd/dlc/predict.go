@@ -92,7 +92,7 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
 	f.VarP(newEnum(&o.Format, "text", "text", "json", "tsv"), "format", "f", "output format")
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
-	f.Float64Var(&o.Threshold.value, "threshold", 0.5, "two-label models: predict the second label when its probability reaches this")
+	f.Float64Var(&o.Threshold.value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
 	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
 	f.StringVar(&o.TextField, "text-field", "", "the JSONL field or CSV/TSV column holding the text (default: the model's data.text_field)")
 	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
