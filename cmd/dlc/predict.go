@@ -242,6 +242,13 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{p: p, o: o, w: out}
 	stdin := o.Input == "" || o.Input == "-"
+	if o.TextField != "" && (stdin || !isStructured(o.Input)) {
+		name := o.Input
+		if stdin {
+			name = "stdin"
+		}
+		return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s is read as one text per line", name)
+	}
 	if o.Format == "tsv" {
 		a.header()
 		if stdin {
@@ -272,9 +279,6 @@ func runPredict(stdio *IO, o *predictOptions) error {
 			}
 		}
 		return out.Flush()
-	}
-	if o.TextField != "" {
-		return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s is read as one text per line", o.Input)
 	}
 	f, err := os.Open(o.Input)
 	if err != nil {

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
 // predict must answer a line while its input is still open: a pipe feeding
@@ -177,6 +180,39 @@ func BenchmarkPredictLine(b *testing.B) {
 	for b.Loop() {
 		if err := a.answer(line); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A file is answered in vectorized blocks, a pipe line by line: the
+// answers must be the same bytes, in every format, across block
+// boundaries, with --explain and --top-k.
+func TestPredictFileEqualsStream(t *testing.T) {
+	path := topicsModel(t)
+	texts, err := os.ReadFile(filepath.Join(testenv.Root(t), "testdata", "topics", "test.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i := 0; len(lines) < predictBlock+500; i++ {
+		for _, l := range strings.Split(strings.TrimSpace(string(texts)), "\n") {
+			lines = append(lines, strings.Repeat(l+" ", i%3)) // JSON lines as text; some empty
+		}
+	}
+	input := strings.Join(lines, "\n") + "\n"
+	file := filepath.Join(t.TempDir(), "lines.txt")
+	if err := os.WriteFile(file, []byte(input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "tsv"} {
+		args := []string{"predict", "--model", path, "--format", format, "--top-k", "2", "--explain=3"}
+		streamed := mustRun(t, input, args...)
+		batched := mustRun(t, "", append(args, "--input", file)...)
+		if streamed != batched {
+			t.Errorf("%s: --input FILE differs from the same lines on a pipe", format)
+		}
+		if n := strings.Count(batched, "\n"); n != len(lines)+map[bool]int{true: 1}[format == "tsv"] {
+			t.Errorf("%s: %d output lines for %d input lines", format, n, len(lines))
 		}
 	}
 }
