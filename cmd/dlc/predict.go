@@ -216,7 +216,6 @@ type labelScore struct {
 	Probability float64 `json:"probability"`
 }
 
-
 func (o *predictOptions) check(m *model.Model) error {
 	switch {
 	case o.TopK < 1 || o.TopK > len(m.Labels):
