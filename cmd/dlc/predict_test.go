@@ -216,3 +216,28 @@ func TestPredictFileEqualsStream(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPredictBlock measures the file path: a block of review-sized
+// lines vectorized on every core and scored in batches.
+func BenchmarkPredictBlock(b *testing.B) {
+	m, err := model.Load(benchModel(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := &predictOptions{Format: "text", TopK: 1}
+	a := &answerer{p: newPredictor(m, threshold{}), o: o, w: bufio.NewWriter(io.Discard)}
+	texts := make([]string, predictBlock)
+	size := 0
+	for i := range texts {
+		texts[i] = strings.Repeat("Oil barrel opec the merger price of the company said in a year. ", 10+i%20)
+		size += len(texts[i])
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.block(texts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "lines/s")
+}
