@@ -70,20 +70,17 @@ func runMan(stdio *IO, root *cobra.Command, dir string) error {
 	return nil
 }
 
-// manExitStatus adds the exit codes to every command's description as a
-// Markdown section (roff needs the table as a preformatted block), and
-// returns a func that undoes it.
+// manExitStatus readies every command's description for Markdown, which
+// the man pages are made from (see manMarkdown), adds the exit codes as a
+// section of their own, and returns a func that undoes it.
 func manExitStatus(c *cobra.Command) func() {
 	old := c.Long
-	lines := strings.Split(strings.TrimPrefix(exitStatusHelp, "EXIT STATUS\n"), "\n")
-	for i, l := range lines {
-		lines[i] = "    " + strings.TrimPrefix(l, "  ")
-	}
 	long := c.Long
 	if long == "" {
 		long = c.Short
 	}
-	c.Long = strings.TrimRight(long, "\n") + "\n\n# EXIT STATUS\n" + strings.Join(lines, "\n") + "\n"
+	c.Long = manMarkdown(strings.TrimRight(long, "\n")) + "\n# EXIT STATUS\n" +
+		manMarkdown(strings.TrimPrefix(exitStatusHelp, "EXIT STATUS\n"))
 	var undo []func()
 	for _, s := range c.Commands() {
 		undo = append(undo, manExitStatus(s))
@@ -94,4 +91,32 @@ func manExitStatus(c *cobra.Command) func() {
 			u()
 		}
 	}
+}
+
+// manMarkdown turns help text into the Markdown it reads as: indented lines
+// (tables, formats, commands) become preformatted blocks instead of being
+// run together into a paragraph, and a "<" in prose (label<TAB>p) is
+// escaped so that it is not taken for an HTML tag and dropped.
+func manMarkdown(text string) string {
+	var b strings.Builder
+	prevIndented, prevBlank := false, true
+	for _, line := range strings.Split(text, "\n") {
+		indented := strings.HasPrefix(line, "  ")
+		switch {
+		case indented:
+			if !prevIndented && !prevBlank {
+				b.WriteByte('\n')
+			}
+			line = "    " + line
+		case line != "" && prevIndented:
+			b.WriteByte('\n')
+			fallthrough
+		default:
+			line = strings.ReplaceAll(line, "<", `\<`)
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+		prevIndented, prevBlank = indented, line == ""
+	}
+	return b.String()
 }

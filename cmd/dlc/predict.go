@@ -49,7 +49,7 @@ each object, so texts may hold newlines), .csv or .tsv with a header row
 line. The field is the model's data.text_field unless --text-field.
 
 Formats:
-  text  label<TAB>probability                          (--top-k K: K label<TAB>p pairs)
+  text  label<TAB>probability; with --top-k K, K label<TAB>p pairs
   json  {"label": ..., "probability": ..., "scores": {label: p, ...}}
         (--top-k K adds "top_k": [{"label", "probability"}, ...])
   tsv   a header row, then label, probability, label_2, probability_2 ...
