@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Exit codes, documented in `dlc --help`; mapped from errors in one place
-// (exitCode).
+// Exit codes, documented in every command's --help (exitStatusHelp); mapped
+// from errors in one place (exitCode).
 const (
 	exitOK          = 0
 	exitError       = 1
@@ -20,7 +21,8 @@ const exitStatusHelp = `EXIT STATUS
   0    success
   1    error (bad data, bad config, I/O)
   2    usage error (unknown command or flag, bad flag value)
-  3    a quality gate failed (evaluate --min-accuracy)
+  3    a quality gate failed (evaluate --min-accuracy, --min-macro-f1,
+       --fail-if-worse); the report is still printed
   130  interrupted (Ctrl-C)`
 
 // usageError is a command-line mistake: exit 2.
@@ -33,11 +35,11 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// gateError is a quality gate that was not met: exit 3. Its message has
-// already been printed with the report.
-type gateError struct{ msg string }
+// gateError is one or more quality gates that were not met: exit 3. The
+// report has already been printed; each failed gate is one line on stderr.
+type gateError struct{ failed []string }
 
-func (e *gateError) Error() string { return e.msg }
+func (e *gateError) Error() string { return strings.Join(e.failed, "; ") }
 
 func exitCode(err error) int {
 	var ue *usageError

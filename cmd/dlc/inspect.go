@@ -3,9 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/dlc-dev/dlc/internal/model"
 )
@@ -13,6 +17,7 @@ import (
 type inspectOptions struct {
 	Model  string
 	Format string
+	Vocab  int
 }
 
 func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
@@ -20,78 +25,258 @@ func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "inspect MODEL",
 		Short: "Show a model's architecture, vocabulary, labels and training record",
+		Long: `inspect prints what is inside a model file without running it: a
+Keras-style summary of the layers (output shapes and parameter counts),
+the vectorizer and its vocabulary size, the labels, how it was trained
+(optimizer, epochs, seed, the sha256 fingerprint of the training data, the
+loss and accuracy of every epoch, the final test score), the dlc version
+that wrote it, and the whole training config as YAML — enough to train
+the same model again.
+
+--vocab N lists the first N features of the vocabulary (the most frequent
+tokens), with the number of training texts that held each.`,
 		Example: `  dlc inspect imdb.dlc
-  dlc inspect imdb.dlc --format json | jq .layers`,
+  dlc inspect imdb.dlc --vocab 20
+  dlc inspect imdb.dlc --format json | jq .params`,
 		Args: exactArgs(1, "one MODEL file"),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"dlc"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Model = args[0]
 			return runInspect(stdio, o)
 		},
 	}
 	cmd.Flags().VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
+	cmd.Flags().IntVar(&o.Vocab, "vocab", 0, "list the first N features of the vocabulary")
 	return cmd
 }
 
 type layerSummary struct {
 	Name       string `json:"name"`
+	Type       string `json:"type"`
 	Inputs     int    `json:"inputs"`
 	Units      int    `json:"units"`
 	Activation string `json:"activation"`
 	Params     int    `json:"params"`
 }
 
+type vocabEntry struct {
+	Index   int    `json:"index"`
+	Token   string `json:"token"`
+	DocFreq int32  `json:"doc_freq"`
+}
+
 type inspection struct {
-	Model      string         `json:"model"`
-	DLCVersion string         `json:"dlc_version"`
-	Layers     []layerSummary `json:"layers"`
-	Params     int            `json:"params"`
-	Loss       string         `json:"loss"`
-	Vectorizer struct {
+	Model       string         `json:"model"`
+	DLCVersion  string         `json:"dlc_version"`
+	ModelFormat int            `json:"model_format"`
+	Layers      []layerSummary `json:"layers"`
+	Params      int            `json:"params"`
+	Loss        string         `json:"loss"`
+	Task        string         `json:"task"`
+	Vectorizer  struct {
 		Mode      string `json:"mode"`
-		Features  int    `json:"features"`
+		VocabSize int    `json:"vocab_size"`
 		NGrams    int    `json:"ngrams"`
+		Lowercase bool   `json:"lowercase"`
+		StripHTML bool   `json:"strip_html"`
 		TrainDocs int    `json:"train_docs"`
 	} `json:"vectorizer"`
+	Vocab    []vocabEntry `json:"vocab,omitempty"`
 	Labels   []string     `json:"labels"`
 	Training model.Record `json:"training"`
 	Config   any          `json:"config"`
 }
 
 func runInspect(stdio *IO, o *inspectOptions) error {
+	if o.Vocab < 0 {
+		return usageErrorf("--vocab must be a number of tokens, not %d", o.Vocab)
+	}
 	m, err := model.Load(o.Model)
 	if err != nil {
 		return err
 	}
-	in := inspection{Model: o.Model, DLCVersion: m.Record.DLCVersion, Loss: string(m.Net.Spec().Loss), Labels: m.Labels, Training: m.Record, Config: m.Config}
+	spec := m.Net.Spec()
+	in := inspection{
+		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.FormatVersion,
+		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Training: m.Record, Config: m.Config,
+	}
+	if spec.Regression {
+		in.Task = "regression"
+	}
 	for i, l := range m.Net.Layers {
 		n := l.In*l.Out + l.Out
-		in.Layers = append(in.Layers, layerSummary{fmt.Sprintf("dense_%d", i), l.In, l.Out, string(l.Activation), n})
+		in.Layers = append(in.Layers, layerSummary{fmt.Sprintf("dense_%d", i), "Dense", l.In, l.Out, string(l.Activation), n})
 		in.Params += n
 	}
 	v := m.Vectorizer
-	in.Vectorizer.Mode, in.Vectorizer.Features, in.Vectorizer.NGrams, in.Vectorizer.TrainDocs = string(v.Mode), v.Features(), v.NGrams, v.Docs
+	iv := &in.Vectorizer
+	iv.Mode, iv.VocabSize, iv.NGrams, iv.TrainDocs = string(v.Mode), v.Features(), v.NGrams, v.Docs
+	iv.Lowercase, iv.StripHTML = v.Tokenizer.Lowercase, v.Tokenizer.StripHTML
+	for i := range min(o.Vocab, len(v.Vocab)) {
+		in.Vocab = append(in.Vocab, vocabEntry{i, v.Vocab[i], v.DocFreq[i]})
+	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(in)
 	}
-	w := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "model\t%s (dlc %s)\n", o.Model, in.DLCVersion)
-	fmt.Fprintf(w, "vectorizer\t%s, %d features, %d-grams, fitted on %d texts\n", v.Mode, v.Features(), v.NGrams, v.Docs)
-	fmt.Fprintf(w, "labels\t%s\n\n", quoteList(m.Labels, 20))
-	fmt.Fprintln(w, "layer\tinput\toutput\tactivation\tparams")
-	for _, l := range in.Layers {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%d\n", l.Name, l.Inputs, l.Units, l.Activation, l.Params)
+	return printInspection(stdio.Out, &in, m)
+}
+
+// thousands formats n with thousands separators, as Keras' summary does.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
 	}
-	fmt.Fprintf(w, "total\t\t\t\t%d\n\n", in.Params)
-	fmt.Fprintf(w, "loss\t%s\n", in.Loss)
-	r := m.Record
-	fmt.Fprintf(w, "trained on\t%d examples (data sha256 %.12s), seed %d\n", r.TrainExamples, r.DataSHA256, r.Seed)
-	for _, e := range r.Epochs {
-		fmt.Fprintf(w, "epoch %d\tloss %.4f\taccuracy %.4f\n", e.Epoch, e.Loss, e.Accuracy)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func printInspection(w io.Writer, in *inspection, m *model.Model) error {
+	fmt.Fprintf(w, "Model: %s (dlc %s, model format %d)\n\n", in.Model, orNone(in.DLCVersion), in.ModelFormat)
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "Layer (type)\tOutput Shape\tActivation\tParam #")
+	fmt.Fprintf(tw, "input (%s)\t(None, %s)\t\t0\n", in.Vectorizer.Mode, thousands(in.Vectorizer.VocabSize))
+	for _, l := range in.Layers {
+		fmt.Fprintf(tw, "%s (%s)\t(None, %d)\t%s\t%s\n", l.Name, l.Type, l.Units, l.Activation, thousands(l.Params))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The weights are stored as float64.
+	fmt.Fprintf(w, "Total params: %s (%s)\n\n", thousands(in.Params), mib(in.Params*8))
+
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	v := in.Vectorizer
+	fmt.Fprintf(tw, "task\t%s, loss %s\n", in.Task, in.Loss)
+	var opts []string
+	if v.Lowercase {
+		opts = append(opts, "lowercase")
+	}
+	if v.StripHTML {
+		opts = append(opts, "HTML stripped")
+	}
+	fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", v.Mode, v.NGrams, strings.Join(append(opts, "fitted on "+thousands(v.TrainDocs)+" texts"), ", "))
+	fmt.Fprintf(tw, "vocabulary\t%s features\n", thousands(v.VocabSize))
+	if len(in.Labels) > 0 {
+		fmt.Fprintf(tw, "labels\t%d: %s\n", len(in.Labels), quoteList(in.Labels, 20))
+	}
+	r := in.Training
+	c := m.Config
+	fmt.Fprintf(tw, "optimizer\t%s, learning rate %g, %s, batch size %d, %d epochs\n",
+		c.Optimizer.Name, c.Optimizer.LearningRate, c.Training.Method, c.Training.BatchSize, c.Training.Epochs)
+	fmt.Fprintf(tw, "seed\t%d\n", r.Seed)
+	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Epochs) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		hasVal := r.Epochs[0].ValLoss != nil
+		if hasVal {
+			fmt.Fprintln(tw, "epoch\tloss\taccuracy\tval_loss\tval_accuracy\t")
+		} else {
+			fmt.Fprintln(tw, "epoch\tloss\taccuracy\t")
+		}
+		for _, e := range r.Epochs {
+			fmt.Fprintf(tw, "%d\t%.4f\t%.4f\t", e.Epoch, e.Loss, e.Accuracy)
+			if hasVal && e.ValLoss != nil && e.ValAccuracy != nil {
+				fmt.Fprintf(tw, "%.4f\t%.4f\t", *e.ValLoss, *e.ValAccuracy)
+			}
+			fmt.Fprintln(tw)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if r.Test != nil {
-		fmt.Fprintf(w, "test\taccuracy %.4f\tloss %.4f\ton %d examples\n", r.Test.Accuracy, r.Test.Loss, r.Test.N)
+		fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f on %s examples\n", r.Test.Accuracy, r.Test.Loss, thousands(r.Test.N))
 	}
-	return w.Flush()
+	if len(in.Vocab) > 0 {
+		fmt.Fprintf(w, "\nvocabulary (first %d of %s)\n", len(in.Vocab), thousands(v.VocabSize))
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "index\ttoken\ttexts")
+		for _, e := range in.Vocab {
+			fmt.Fprintf(tw, "%d\t%s\t%d\n", e.Index, e.Token, e.DocFreq)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	cfg, err := configYAML(m)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nconfig\n%s", cfg)
+	return nil
+}
+
+func mib(bytes int) string {
+	if bytes < 1<<20 {
+		return fmt.Sprintf("%.1f KiB", float64(bytes)/(1<<10))
+	}
+	return fmt.Sprintf("%.2f MiB", float64(bytes)/(1<<20))
+}
+
+// configYAML renders the model's training config as YAML, in the schema's
+// order (its JSON form, which keeps the struct's field order), indented
+// for the report. Keys left empty are left out.
+func configYAML(m *model.Model) (string, error) {
+	b, err := json.Marshal(m.Config)
+	if err != nil {
+		return "", err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return "", err
+	}
+	blockStyle(&doc, false)
+	var out strings.Builder
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return "", err
+	}
+	var s strings.Builder
+	for _, line := range strings.SplitAfter(strings.TrimRight(out.String(), "\n"), "\n") {
+		s.WriteString("  " + line)
+	}
+	s.WriteByte('\n')
+	return s.String(), nil
+}
+
+// blockStyle turns the flow style that JSON parses into YAML's block
+// style, keeping small mappings inside lists (model.layers) on one line,
+// and drops keys whose value is an empty string or an emptied section.
+func blockStyle(n *yaml.Node, inList bool) {
+	if !(inList && n.Kind == yaml.MappingNode) {
+		n.Style &^= yaml.FlowStyle
+	}
+	if n.Kind == yaml.ScalarNode {
+		n.Style &^= yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		blockStyle(c, n.Kind == yaml.SequenceNode)
+	}
+	if n.Kind == yaml.MappingNode {
+		kept := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			val := n.Content[i+1]
+			if val.Kind == yaml.ScalarNode && val.Tag == "!!str" && val.Value == "" || val.Kind == yaml.MappingNode && len(val.Content) == 0 {
+				continue
+			}
+			kept = append(kept, n.Content[i], n.Content[i+1])
+		}
+		n.Content = kept
+	}
 }

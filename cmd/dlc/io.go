@@ -1,8 +1,15 @@
 package main
 
 import (
+	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
 )
 
 // IO is where a command reads and writes; commands never touch os.Stdout
@@ -16,6 +23,9 @@ type IO struct {
 	ErrIsTerminal bool
 	// Quiet silences progress (set by --quiet).
 	Quiet bool
+	// outTerminal, when set, says whether stdout is a terminal instead of
+	// asking the OS (for tests).
+	outTerminal *bool
 }
 
 // Progressf prints a progress line on stderr unless --quiet.
@@ -23,4 +33,55 @@ func (s *IO) Progressf(format string, args ...any) {
 	if !s.Quiet {
 		fmt.Fprintf(s.Err, format, args...)
 	}
+}
+
+// useColor reports whether results on stdout may be coloured: only on a
+// terminal, and never when NO_COLOR is set to anything (no-color.org) or
+// TERM is "dumb". Pipes, files and CI logs get plain text.
+func (s *IO) useColor() bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	if s.outTerminal != nil {
+		return *s.outTerminal
+	}
+	f, ok := s.Out.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ANSI styles for the few words dlc colours: a gate's verdict.
+const (
+	styleGood = "\x1b[32m" // green
+	styleBad  = "\x1b[1;31m"
+	styleOff  = "\x1b[0m"
+)
+
+// paint wraps s in style when colour is on.
+func (s *IO) paint(style, text string) string {
+	if !s.useColor() {
+		return text
+	}
+	return style + text + styleOff
+}
+
+// pathError drops the operation and path from an *fs.PathError, for
+// messages that name the file themselves.
+func pathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// gunzipIf decompresses r when path ends in .gz.
+func gunzipIf(r io.Reader, path string) (io.Reader, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".gz") {
+		return r, nil
+	}
+	z, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid gzip file: %v", path, err)
+	}
+	return z, nil
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -19,75 +21,185 @@ import (
 )
 
 type predictOptions struct {
-	Model  string
-	Format string
-	TopK   int
+	Model     string
+	Format    string
+	TopK      int
+	Threshold threshold
+	Input     string
+	TextField string
+	Explain   int
 }
+
+// defaultExplain is how many tokens a bare --explain shows.
+const defaultExplain = 5
 
 func newPredictCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &predictOptions{}
 	cmd := &cobra.Command{
-		Use:   "predict --model FILE < lines",
-		Short: "Classify each line of standard input",
+		Use:   "predict --model FILE [--input FILE] [< lines]",
+		Short: "Classify each line of standard input (or of a file)",
 		Long: `predict reads one text per line on stdin and answers each line as soon as it
-is read, so it can sit in a pipe:
+is read, so it can sit in a pipe: the answer to a line is written (and
+flushed) before the next line is waited for. Every input line gets exactly
+one answer, empty lines too, in input order.
 
-  text format: label<TAB>probability      (with --top-k K: K label<TAB>p pairs)
-  json format: {"label": ..., "probability": ..., "scores": {label: p, ...}}
+--input FILE reads the texts from a file instead: .jsonl (the text field of
+each object, so texts may hold newlines), .csv or .tsv with a header row
+(the text column), each optionally .gz; any other file has one text per
+line. The field is the model's data.text_field unless --text-field.
 
-The probability is the model's probability of the label it prints. For
+Formats:
+  text  label<TAB>probability; with --top-k K, K label<TAB>p pairs
+  json  {"label": ..., "probability": ..., "scores": {label: p, ...}}
+        (--top-k K adds "top_k": [{"label", "probability"}, ...])
+  tsv   a header row, then label, probability, label_2, probability_2 ...
+        (--top-k), and one score_LABEL column per label
+
+The probability is the model's probability of the label it prints; for
 models with a linear output (hinge, mse) the numbers are scores, not
-probabilities. Every input line gets exactly one answer, empty lines too.`,
+probabilities.
+
+--threshold X (two-label models) predicts the second label (in sorted order:
+"pos" of neg/pos, "spam" of ham/spam) when its probability is at least X,
+trading precision for recall; the default is the model's own cut (0.5, or
+0 for a hinge score).
+
+--explain[=N] adds the N (default 5) tokens that pushed the decision most,
+found by occlusion: each token (or n-gram) of the text is removed in turn
+and the change in the predicted label's probability is its effect, exact
+for this model and this text. A positive effect pushed towards the
+predicted label, a negative one against it. Text and tsv show them as
+"token +0.1234, token -0.0567"; json as "explain": [{"token", "effect"}].`,
 		Example: `  printf 'A wonderful, moving film.\nThe worst movie I have ever seen.\n' | dlc predict --model imdb.dlc
-  dlc predict -m reuters.dlc --format json --top-k 3 < news.txt`,
-		Args: exactArgs(0, "no arguments (text comes on stdin)"),
+  dlc predict -m reuters.dlc --format json --top-k 3 < news.txt
+  dlc predict -m imdb.dlc --input reviews.jsonl --format tsv > predictions.tsv
+  echo "Not bad at all, a fine cast." | dlc predict -m imdb.dlc --explain
+  dlc predict -m spam.dlc --threshold 0.9 < mail.txt`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 && c.Flags().Changed("explain") {
+				if _, err := strconv.Atoi(args[0]); err == nil {
+					return usageErrorf("dlc predict takes no arguments; to show %s tokens write --explain=%s", args[0], args[0])
+				}
+			}
+			return exactArgs(0, "no arguments (text comes on stdin, or from --input FILE)")(c, args)
+		},
 		RunE: func(c *cobra.Command, _ []string) error {
+			o.Threshold.set = c.Flags().Changed("threshold")
 			return runPredict(stdio, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
-	f.VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
+	f.VarP(newEnum(&o.Format, "text", "text", "json", "tsv"), "format", "f", "output format")
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
+	f.Float64Var(&o.Threshold.value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
+	f.StringVar(&o.TextField, "text-field", "", "the JSONL field or CSV/TSV column holding the text (default: the model's data.text_field)")
+	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
+	f.Lookup("explain").NoOptDefVal = strconv.Itoa(defaultExplain)
+	cmd.MarkFlagFilename("model", "dlc")
+	cmd.MarkFlagFilename("input")
 	return cmd
 }
 
-// predictor answers one text at a time with reused buffers.
+// predictor answers one text at a time with reused buffers: after the
+// first few lines, answering a line in text format allocates nothing but
+// the line's string.
 type predictor struct {
-	m    *model.Model
-	enc  *vectorize.Encoder
-	x    *sparse.Matrix
-	ws   mlp.Workspace
-	out  []float64
-	rows []int
+	m       *model.Model
+	net     *mlp.Network
+	t       threshold
+	enc     *vectorize.Encoder
+	x       *sparse.Matrix
+	ws      mlp.Workspace
+	out     []float64
+	rows    []int
+	scores  []float64
+	order   []int
+	effects []tokenEffect
+	occ     occluder
+	// Buffers of the block path (files).
+	batchRows []int
+	batchOut  []float64
+	batchWS   mlp.Workspace
 }
 
-func newPredictor(m *model.Model) *predictor {
-	return &predictor{m: m, enc: m.Vectorizer.NewEncoder(), x: sparse.New(m.Vectorizer.Features(), false), rows: []int{0}}
+func newPredictor(m *model.Model, t threshold) *predictor {
+	return &predictor{
+		m: m, net: m.Net, t: t, enc: m.Vectorizer.NewEncoder(),
+		x: sparse.New(m.Vectorizer.Features(), false), rows: []int{0},
+		order: make([]int, len(m.Labels)),
+	}
 }
 
-// scores returns one number per label for text: probabilities for sigmoid
-// and softmax outputs, scores for linear ones.
-func (p *predictor) scores(text string, dst []float64) []float64 {
+// predict scores one text: p.scores holds a score per label, p.order the
+// labels from the decision down, and with explain > 0 p.effects the tokens
+// that pushed the decision most.
+func (p *predictor) predict(text string, explain int) {
 	idx, vals := p.enc.Encode(text) // vals is nil (all ones) for multi-hot
 	p.x.Rows, p.x.Indptr, p.x.Indices, p.x.Values = 1, append(p.x.Indptr[:0], 0, len(idx)), idx, vals
-	p.out = p.m.Net.Predict(p.x, p.rows, p.out, &p.ws)
-	return classScores(p.m.Net, p.out, dst)
+	p.out = p.net.Predict(p.x, p.rows, p.out, &p.ws)
+	p.decide(p.out, idx, vals, explain)
 }
 
-// classScores turns one output row into a score per class. A single output
-// unit scores class 1; class 0 gets its complement (1 − p for
-// probabilities, −s for hinge margins).
-func classScores(net *mlp.Network, out []float64, dst []float64) []float64 {
-	dst = dst[:0]
-	if len(out) > 1 {
-		return append(dst, out...)
+// decide fills p.scores, p.order and p.effects from the network's output
+// row out for the input row (idx, vals).
+func (p *predictor) decide(out []float64, idx []int32, vals []float64, explain int) {
+	p.scores = classScores(p.net, out, p.scores)
+	// The decision comes first (the net's own, or --threshold), then the
+	// rest by score: sorting alone could disagree with the decision on a
+	// tie at 0.5.
+	first := p.t.decide(p.net, out)
+	for i := range p.order {
+		p.order[i] = i
 	}
-	a := out[0]
-	if net.Spec().Loss == mlp.Hinge {
-		return append(dst, -a, a)
+	scores := p.scores
+	slices.SortStableFunc(p.order, func(a, b int) int {
+		switch {
+		case a == first:
+			return -1
+		case b == first:
+			return 1
+		case scores[a] > scores[b]:
+			return -1
+		case scores[a] < scores[b]:
+			return 1
+		}
+		return 0
+	})
+	p.effects = p.effects[:0]
+	if explain > 0 {
+		p.effects = p.occ.explain(p, idx, vals, first, explain, p.effects)
 	}
-	return append(dst, 1-a, a)
+}
+
+// predictBlock is how many texts of a file are vectorized (on every core)
+// and scored (in batches of evalBatch rows) at a time: a file is answered
+// several times faster than line by line, in memory that does not grow
+// with its length.
+const predictBlock = 8192
+
+// block answers texts as one block; the answers are those predict gives
+// line by line.
+func (a *answerer) block(texts []string) error {
+	p := a.p
+	x := p.m.Vectorizer.Transform(texts)
+	k := p.net.Spec().Outputs
+	for lo := 0; lo < x.Rows; lo += evalBatch {
+		p.batchRows = p.batchRows[:0]
+		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
+			p.batchRows = append(p.batchRows, r)
+		}
+		p.batchOut = p.net.Predict(x, p.batchRows, p.batchOut, &p.batchWS)
+		for i, r := range p.batchRows {
+			idx, vals := x.Row(r)
+			p.decide(p.batchOut[i*k:(i+1)*k], idx, vals, a.o.Explain)
+			if err := a.write(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 type prediction struct {
@@ -95,6 +207,8 @@ type prediction struct {
 	Probability float64            `json:"probability"`
 	Scores      map[string]float64 `json:"scores"`
 	TopK        []labelScore       `json:"top_k,omitempty"`
+	// Explain is there (possibly empty) when --explain asks for it.
+	Explain *[]tokenEffect `json:"explain,omitempty"`
 }
 
 type labelScore struct {
@@ -102,7 +216,15 @@ type labelScore struct {
 	Probability float64 `json:"probability"`
 }
 
-func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+func (o *predictOptions) check(m *model.Model) error {
+	switch {
+	case o.TopK < 1 || o.TopK > len(m.Labels):
+		return usageErrorf("--top-k must be between 1 and the model's %d labels, not %d", len(m.Labels), o.TopK)
+	case o.Explain < 0:
+		return usageErrorf("--explain must show at least one token, not %d", o.Explain)
+	}
+	return o.Threshold.check(m.Net, m.Labels)
+}
 
 func runPredict(stdio *IO, o *predictOptions) error {
 	if o.Model == "" {
@@ -112,72 +234,244 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.TopK < 1 || o.TopK > len(m.Labels) {
-		return usageErrorf("--top-k must be between 1 and the model's %d labels, not %d", len(m.Labels), o.TopK)
+	if err := o.check(m); err != nil {
+		return err
 	}
-	p := newPredictor(m)
-	in := bufio.NewReaderSize(stdio.In, 1<<16)
+	p := newPredictor(m, o.Threshold)
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
-	var line []byte
-	var scores []float64
-	order := make([]int, len(m.Labels))
-	for n := 1; ; n++ {
-		line, err = readLine(in, line[:0])
-		if err == io.EOF {
-			break
+	a := &answerer{p: p, o: o, w: out}
+	stdin := o.Input == "" || o.Input == "-"
+	if o.TextField != "" && (stdin || !isStructured(o.Input)) {
+		name := o.Input
+		if stdin {
+			name = "stdin"
 		}
-		if err != nil {
-			return fmt.Errorf("cannot read stdin at line %d: %w", n, err)
-		}
-		scores = p.scores(string(line), scores)
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			switch {
-			case scores[a] > scores[b]:
-				return -1
-			case scores[a] < scores[b]:
-				return 1
-			}
-			return 0
-		})
-		if o.Format == "json" {
-			pr := prediction{Label: m.Labels[order[0]], Probability: round6(scores[order[0]]), Scores: map[string]float64{}}
-			for i, l := range m.Labels {
-				pr.Scores[l] = round6(scores[i])
-			}
-			if o.TopK > 1 {
-				for _, c := range order[:o.TopK] {
-					pr.TopK = append(pr.TopK, labelScore{m.Labels[c], round6(scores[c])})
-				}
-			}
-			b, err := json.Marshal(pr)
-			if err != nil {
-				return err
-			}
-			out.Write(b)
-			out.WriteByte('\n')
-		} else {
-			for k, c := range order[:o.TopK] {
-				if k > 0 {
-					out.WriteByte('\t')
-				}
-				out.WriteString(m.Labels[c])
-				out.WriteByte('\t')
-				out.WriteString(strconv.FormatFloat(scores[c], 'f', 4, 64))
-			}
-			out.WriteByte('\n')
-		}
-		// Answer now unless more input is already waiting: a pipe gets each
-		// answer as soon as its line is read, a file is written in blocks.
-		if in.Buffered() == 0 {
+		return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s is read as one text per line", name)
+	}
+	if o.Format == "tsv" {
+		a.header()
+		if stdin {
 			if err := out.Flush(); err != nil {
 				return err
 			}
 		}
 	}
-	return out.Flush()
+	if stdin {
+		// A pipe or a terminal may be a person or a program waiting for
+		// each answer: stream. A regular file (dlc predict < file) is a
+		// batch: read and score it in blocks.
+		return a.lines(stdio.In, "stdin", !isRegularFile(stdio.In))
+	}
+	if isStructured(o.Input) {
+		fields := fieldsOf(m.Config)
+		fields.Unlabelled = true
+		if o.TextField != "" {
+			fields.Text = o.TextField
+		}
+		ds, err := data.Read(o.Input, fields)
+		if err != nil {
+			return err
+		}
+		for lo := 0; lo < len(ds.Texts); lo += predictBlock {
+			if err := a.block(ds.Texts[lo:min(len(ds.Texts), lo+predictBlock)]); err != nil {
+				return err
+			}
+		}
+		return out.Flush()
+	}
+	f, err := os.Open(o.Input)
+	if err != nil {
+		return fmt.Errorf("cannot read --input %s: %v", o.Input, pathError(err))
+	}
+	defer f.Close()
+	r, err := gunzipIf(f, o.Input)
+	if err != nil {
+		return err
+	}
+	return a.lines(r, o.Input, false)
+}
+
+// isRegularFile reports whether r is a regular file: input that no one
+// types or waits on.
+func isRegularFile(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
+}
+
+// isStructured reports whether --input names a file whose texts are fields
+// (JSONL, CSV, TSV) rather than lines.
+func isStructured(path string) bool {
+	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	for _, ext := range []string{".jsonl", ".ndjson", ".json", ".csv", ".tsv"} {
+		if strings.HasSuffix(kind, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// answerer writes one answer per text in the chosen format.
+type answerer struct {
+	p   *predictor
+	o   *predictOptions
+	w   *bufio.Writer
+	num []byte
+}
+
+// lines answers every line of r. With stream set, each line is answered
+// as it is read and the answer flushed as soon as no more input is already
+// buffered: a pipe gets every answer before its next line is waited for.
+// Otherwise lines are answered in blocks of predictBlock, and written in
+// large pieces.
+func (a *answerer) lines(r io.Reader, name string, stream bool) error {
+	in := bufio.NewReaderSize(r, 1<<16)
+	var line []byte
+	var texts []string
+	for n := 1; ; n++ {
+		var err error
+		line, err = readLine(in, line[:0])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read %s at line %d: %w", name, n, err)
+		}
+		if !stream {
+			if texts = append(texts, string(line)); len(texts) == predictBlock {
+				if err := a.block(texts); err != nil {
+					return err
+				}
+				texts = texts[:0]
+			}
+			continue
+		}
+		if err := a.answer(string(line)); err != nil {
+			return err
+		}
+		if in.Buffered() == 0 {
+			if err := a.w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := a.block(texts); err != nil {
+		return err
+	}
+	return a.w.Flush()
+}
+
+// answer predicts one text and writes the answer.
+func (a *answerer) answer(text string) error {
+	a.p.predict(text, a.o.Explain)
+	return a.write()
+}
+
+// write writes the answer the predictor holds.
+func (a *answerer) write() error {
+	p, o := a.p, a.o
+	labels := p.m.Labels
+	switch o.Format {
+	case "json":
+		// Full precision: rounded, 52 probabilities no longer sum to 1.
+		pr := prediction{Label: labels[p.order[0]], Probability: p.scores[p.order[0]], Scores: make(map[string]float64, len(labels))}
+		if o.Explain > 0 {
+			effects := append([]tokenEffect{}, p.effects...)
+			pr.Explain = &effects
+		}
+		for i, l := range labels {
+			pr.Scores[l] = p.scores[i]
+		}
+		if o.TopK > 1 {
+			for _, c := range p.order[:o.TopK] {
+				pr.TopK = append(pr.TopK, labelScore{labels[c], p.scores[c]})
+			}
+		}
+		b, err := json.Marshal(pr)
+		if err != nil {
+			return err
+		}
+		a.w.Write(b)
+	case "tsv":
+		for k, c := range p.order[:o.TopK] {
+			if k > 0 {
+				a.w.WriteByte('\t')
+			}
+			a.w.WriteString(tsvField(labels[c]))
+			a.w.WriteByte('\t')
+			a.float(p.scores[c], 6)
+		}
+		for i := range labels {
+			a.w.WriteByte('\t')
+			a.float(p.scores[i], 6)
+		}
+		if o.Explain > 0 {
+			a.w.WriteByte('\t')
+			a.effects()
+		}
+	default:
+		for k, c := range p.order[:o.TopK] {
+			if k > 0 {
+				a.w.WriteByte('\t')
+			}
+			a.w.WriteString(labels[c])
+			a.w.WriteByte('\t')
+			a.float(p.scores[c], 4)
+		}
+		if o.Explain > 0 {
+			a.w.WriteByte('\t')
+			a.effects()
+		}
+	}
+	return a.w.WriteByte('\n')
+}
+
+// header writes the tsv header row.
+func (a *answerer) header() {
+	cols := []string{"label", "probability"}
+	for k := 2; k <= a.o.TopK; k++ {
+		cols = append(cols, fmt.Sprintf("label_%d", k), fmt.Sprintf("probability_%d", k))
+	}
+	for _, l := range a.p.m.Labels {
+		cols = append(cols, "score_"+tsvField(l))
+	}
+	if a.o.Explain > 0 {
+		cols = append(cols, "explain")
+	}
+	a.w.WriteString(strings.Join(cols, "\t"))
+	a.w.WriteByte('\n')
+}
+
+func (a *answerer) float(x float64, digits int) {
+	a.num = strconv.AppendFloat(a.num[:0], x, 'f', digits, 64)
+	a.w.Write(a.num)
+}
+
+// effects writes "token +0.1234, token -0.0567".
+func (a *answerer) effects() {
+	for i, e := range a.p.effects {
+		if i > 0 {
+			a.w.WriteString(", ")
+		}
+		a.w.WriteString(e.Token)
+		a.w.WriteByte(' ')
+		a.num = strconv.AppendFloat(a.num[:0], e.Effect, 'f', 4, 64)
+		if e.Effect >= 0 {
+			a.w.WriteByte('+')
+		}
+		a.w.Write(a.num)
+	}
+}
+
+// tsvField keeps a label from breaking the tsv layout.
+func tsvField(s string) string {
+	if !strings.ContainsAny(s, "\t\n\r") {
+		return s
+	}
+	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 // readLine appends the next line of r (without "\n" or "\r\n") to buf.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/dlc-dev/dlc/internal/data"
 )
@@ -27,7 +28,8 @@ func newRootCmd(ctx context.Context, stdio *IO) *cobra.Command {
 Classification" lecture — linear and logistic regression, the SVM, the
 multilayer perceptron — by gradient descent, from one YAML config.
 
-` + exitStatusHelp,
+Results go to stdout, errors and progress to stderr. Colour is used only
+on a terminal, and never when NO_COLOR is set.`,
 		Example: `  dlc fetch imdb
   dlc train --config configs/imdb.yaml --out imdb.dlc
   dlc evaluate --model imdb.dlc
@@ -43,7 +45,6 @@ multilayer perceptron — by gradient descent, from one YAML config.
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	root.CompletionOptions.HiddenDefaultCmd = true
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.DataDir, "data-dir", data.DefaultDir(), "where datasets are cached (env DLC_DATA)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print no progress, only results and errors")
@@ -56,8 +57,34 @@ multilayer perceptron — by gradient descent, from one YAML config.
 		newEvaluateCmd(g, stdio),
 		newPredictCmd(g, stdio),
 		newInspectCmd(g, stdio),
+		newVersionCmd(stdio),
+		newCompletionCmd(stdio),
+		newManCmd(stdio),
 	)
+	// cobra's own completion command is replaced by newCompletionCmd, which
+	// has an example and exit codes like every other command.
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.InitDefaultHelpCmd()
+	finishCommands(root)
 	return root
+}
+
+// finishCommands gives every command what a user relies on whichever
+// command it is: the exit codes at the end of --help (the man pages add
+// them as a section of their own, see manExitStatus), and shell completion
+// of every --format-style flag's values.
+func finishCommands(c *cobra.Command) {
+	if c.Parent() == nil {
+		c.SetUsageTemplate(strings.TrimRight(c.UsageTemplate(), "\n") + "\n\n" + exitStatusHelp + "\n")
+	}
+	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if e, ok := f.Value.(*enumValue); ok {
+			c.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions(e.allowed, cobra.ShellCompDirectiveNoFileComp))
+		}
+	})
+	for _, sub := range c.Commands() {
+		finishCommands(sub)
+	}
 }
 
 // run executes the command line args and returns the exit code.
@@ -72,7 +99,9 @@ func run(ctx context.Context, args []string, stdio *IO) int {
 	var ge *gateError
 	switch {
 	case errors.As(err, &ge):
-		fmt.Fprintf(stdio.Err, "dlc: %s\n", ge.msg)
+		for _, msg := range ge.failed {
+			fmt.Fprintf(stdio.Err, "dlc: %s\n", msg)
+		}
 	case code == exitInterrupted:
 		fmt.Fprintln(stdio.Err, "dlc: interrupted")
 	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"),
