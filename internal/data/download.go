@@ -146,6 +146,12 @@ func (d *Downloader) Download(ctx context.Context, urls []string, part string, m
 		file = baseName(urls[0])
 	}
 	de := &DownloadError{File: file, NotFound: true}
+	defer func() {
+		// An empty part is not worth keeping for a resume.
+		if st, err := os.Stat(part); err == nil && st.Size() == 0 {
+			os.Remove(part)
+		}
+	}()
 	for _, u := range urls {
 		err := d.fromURL(ctx, u, part, maxBytes)
 		if err == nil {
@@ -207,7 +213,9 @@ func (d *Downloader) fromURL(ctx context.Context, u, part string, maxBytes int64
 	}
 }
 
-// attempt is one request. It reports whether any bytes arrived.
+// attempt is one request. It reports whether the part file grew past
+// where it was (bytes that only replace what a server without Range
+// support sent before do not count).
 func (d *Downloader) attempt(parent context.Context, u, part string, maxBytes int64) (progressed bool, err error) {
 	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
@@ -222,6 +230,7 @@ func (d *Downloader) attempt(parent context.Context, u, part string, maxBytes in
 	if err != nil {
 		return false, &permanentError{err}
 	}
+	had := offset
 
 	// One watchdog covers the whole request: first the wait for the
 	// headers, then each wait for more of the body. Whatever client is in
@@ -314,7 +323,6 @@ func (d *Downloader) attempt(parent context.Context, u, part string, maxBytes in
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			watchdog.Reset(d.idleTimeout())
-			progressed = true
 			if done+int64(n) > maxBytes {
 				w.Flush()
 				return true, &permanentError{fmt.Errorf("the server sent more than the %s this file can be; refusing it", byteSize(maxBytes))}
@@ -323,6 +331,7 @@ func (d *Downloader) attempt(parent context.Context, u, part string, maxBytes in
 				return true, &permanentError{fmt.Errorf("cannot write %s: %w", part, pathErr(err))}
 			}
 			done += int64(n)
+			progressed = done > had
 			if d.Progress != nil {
 				d.Progress(done, total)
 			}
@@ -340,16 +349,24 @@ func (d *Downloader) attempt(parent context.Context, u, part string, maxBytes in
 			if errors.Is(rerr, io.ErrUnexpectedEOF) {
 				rerr = errors.New("the connection broke off")
 			}
-			return progressed, fmt.Errorf("%w after %s", stallErr(rerr, d.idleTimeout()), byteSize(done))
+			return progressed, fmt.Errorf("%w after %s", stallErr(rerr, d.idleTimeout()), ofTotal(done, total))
 		}
 	}
 	if err := w.Flush(); err != nil {
 		return progressed, &permanentError{fmt.Errorf("cannot write %s: %w", part, pathErr(err))}
 	}
 	if total >= 0 && done != total {
-		return progressed, fmt.Errorf("the connection broke off after %s of %s", byteSize(done), byteSize(total))
+		return progressed, fmt.Errorf("the connection broke off after %s", ofTotal(done, total))
 	}
 	return progressed, nil
+}
+
+// ofTotal says how far a transfer got: "1.2 MiB of 7.8 MiB".
+func ofTotal(done, total int64) string {
+	if total < 0 {
+		return byteSize(done)
+	}
+	return byteSize(done) + " of " + byteSize(total)
 }
 
 // restart empties the partial file.

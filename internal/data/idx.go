@@ -113,7 +113,12 @@ func readIDX(path string, ndim int) ([]int, []byte, error) {
 		return nil, nil, fmt.Errorf("cannot read IDX file %s: %w", path, pathErr(err))
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
+	return decodeIDX(f, path, ndim)
+}
+
+// decodeIDX reads an IDX file, gzipped or not, from r.
+func decodeIDX(r0 io.Reader, path string, ndim int) ([]int, []byte, error) {
+	br := bufio.NewReaderSize(r0, 1<<16)
 	var r io.Reader = br
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		z, err := gzip.NewReader(br)
