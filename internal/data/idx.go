@@ -170,9 +170,9 @@ func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
 		}
 	}
 	// Allocate what the header announces only up to a modest size, then
-	// grow: a truncated file with a huge header costs what it holds, not
-	// what it claims.
-	data := make([]byte, min(size, 64<<20))
+	// grow as data arrives: a short file with a huge header costs about
+	// what it holds, not what it claims.
+	data := make([]byte, min(size, 4<<20))
 	got := 0
 	for {
 		k, err := io.ReadFull(r, data[got:])

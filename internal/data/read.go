@@ -226,7 +226,6 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -234,6 +233,8 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 			}
 			return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 		}
+		// Only valid after a successful Read: it panics otherwise.
+		line, _ := cr.FieldPos(0)
 		if ti < 0 {
 			if ti, li, err = header(rec, path, f); err != nil {
 				return nil, err
