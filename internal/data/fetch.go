@@ -247,7 +247,8 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 	kept := filepath.Join(archives, f.Name)
 	part := kept + ".part"
 	if opts.Force {
-		os.Remove(kept)
+		// Downloaded afresh; the kept copy is replaced only once the new
+		// one is verified.
 		os.Remove(part)
 	} else if _, err := os.Stat(kept); err == nil {
 		got, err := fileSHA256(kept)

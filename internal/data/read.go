@@ -88,6 +88,8 @@ func Read(path string, f Fields) (*Dataset, error) {
 		parse = readCSV
 	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
 		parse = readTSV
+	case strings.HasSuffix(kind, "-ubyte"):
+		return nil, fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
 	default:
 		return nil, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
 	}
