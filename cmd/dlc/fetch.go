@@ -128,6 +128,7 @@ func examplesWord(src *data.Source) string {
 // --quiet), and a progress bar per file when stderr is a terminal.
 func fetchOpts(g *globals, stdio *IO, from string, sha []string, force bool) data.FetchOptions {
 	opts := data.FetchOptions{DataDir: g.DataDir, From: from, SHA256: sha, Force: force}
+	opts.Net.UserAgent = "dlc/" + version
 	var bar *progressbar.ProgressBar
 	var barFile string
 	opts.Status = func(msg string) {

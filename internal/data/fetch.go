@@ -89,6 +89,13 @@ func Fetch(ctx context.Context, s *Source, opts FetchOptions) (res FetchResult, 
 		return res, err
 	}
 	defer unlock()
+	// Under the lock, what a killed fetch left (its temporary folder) is
+	// no one's: clear it.
+	if stale, _ := filepath.Glob(filepath.Join(opts.DataDir, "."+s.Name+".tmp-*")); len(stale) > 0 {
+		for _, p := range stale {
+			os.RemoveAll(p)
+		}
+	}
 	// Checked under the lock: another dlc may have just fetched it.
 	if !opts.Force && s.Fetched(opts.DataDir) {
 		m, _ := ReadManifest(dir)
@@ -131,6 +138,11 @@ func Fetch(ctx context.Context, s *Source, opts FetchOptions) (res FetchResult, 
 			return res, err
 		}
 		return res, fmt.Errorf("cannot convert %s: %w", s.Name, err)
+	}
+	// Conversion does not watch ctx; an interrupt during it still stops
+	// the fetch here, before the dataset appears.
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	if counts.Train != s.Train || counts.Test != s.Test || len(counts.Labels) != s.Classes {
 		opts.status("note: %s gave %d train and %d test examples in %d classes; the registry expects %d, %d and %d (a different version of the files?)",
@@ -198,6 +210,9 @@ func fileNames(s *Source) string {
 // it was downloaded by this call.
 func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptions) (path string, fresh bool, err error) {
 	from := opts.From
+	if u, err := url.Parse(from); err == nil && u.Scheme == "file" {
+		from = filepath.FromSlash(u.Path)
+	}
 	checksumErr := func(origin, got string) error {
 		flag := got
 		if len(s.Files) > 1 {

@@ -406,3 +406,25 @@ func TestFetchConcurrentFetchesDownloadOnce(t *testing.T) {
 		t.Errorf("%d downloads, %d cached results, waited %v; want 1, 1, true", calls.Load(), cached, waited.Load())
 	}
 }
+
+// What a killed fetch leaves (its temporary folder) is cleared by the
+// next fetch of that dataset; a file:// --from is a local path.
+func TestFetchClearsWhatAKilledFetchLeft(t *testing.T) {
+	archive := imdbArchive(t)
+	srv := newArchiveServer(t, map[string][]byte{"aclImdb_v1.tar.gz": archive})
+	src := tinyIMDB("tiny", srv, archive)
+	dataDir := t.TempDir()
+	os.MkdirAll(filepath.Join(dataDir, ".tiny.tmp-123", "half"), 0o755)
+	os.WriteFile(filepath.Join(dataDir, ".tiny.tmp-123", "train.jsonl"), []byte("{"), 0o644)
+	opts := fetchOptions(dataDir)
+	opts.From = "file://" + filepath.ToSlash(writeTemp(t, "a.tar.gz", archive))
+	if _, err := Fetch(context.Background(), src, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := tree(t, dataDir); !slices.Equal(got, []string{"tiny/", "tiny/dataset.json", "tiny/test.jsonl", "tiny/train.jsonl"}) {
+		t.Errorf("data dir holds %q", got)
+	}
+	if srv.calls.Load() != 0 {
+		t.Errorf("a file:// --from was downloaded")
+	}
+}
