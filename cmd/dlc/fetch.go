@@ -222,7 +222,10 @@ func listDatasets(g *globals, stdio *IO, format string) error {
 	}
 	fmt.Fprintln(stdio.Out)
 	for _, s := range data.Sources {
-		fmt.Fprintf(stdio.Out, "%-9s %s\n", s.Name, s.Description)
+		fmt.Fprintf(w, "%s\t%s\n", s.Name, s.Description)
+	}
+	if err := w.Flush(); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdio.Out, "\ndata directory: %s\n", g.DataDir)
 	return nil

@@ -76,7 +76,7 @@ type Source struct {
 }
 
 // Sources is the registry: one entry per dataset, in `dlc fetch --list` order.
-var Sources = []*Source{imdbSource, reutersSource, reuters8Source, mnistSource}
+var Sources = []*Source{imdbSource, reutersSource, reuters8Source, newsgroupsSource, mnistSource}
 
 // Names returns the registered dataset names, sorted.
 func Names() []string {
