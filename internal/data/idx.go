@@ -169,10 +169,11 @@ func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
 			return nil, nil, bad("announces more than %s of data (dimensions %v...); that is not a dataset dlc can hold", byteSize(MaxIDXBytes), dims[:i+1])
 		}
 	}
-	// Allocate what the header announces only up to a modest size, then
-	// grow as data arrives: a short file with a huge header costs about
-	// what it holds, not what it claims.
-	data := make([]byte, min(size, 4<<20))
+	// Allocate what the header announces up to 64 MiB (MNIST's training
+	// images, 47 MB, in one piece), and beyond that grow as data arrives:
+	// a short file with a huge header costs at most 64 MiB more than it
+	// holds, not what it claims.
+	data := make([]byte, min(size, 64<<20))
 	got := 0
 	for {
 		k, err := io.ReadFull(r, data[got:])

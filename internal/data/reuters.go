@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -80,8 +81,6 @@ type reutersDoc struct {
 
 var (
 	reutersSGMName = regexp.MustCompile(`^reut2-\d{3}\.sgm$`)
-	sgmlAttr       = regexp.MustCompile(`(\w+)="([^"]*)"`)
-	controlChars   = regexp.MustCompile("[\x00-\x08\x0b-\x1f\x7f]")
 )
 
 // convertReuters turns the Reuters-21578 archive into the ModApte
@@ -100,7 +99,9 @@ var (
 //
 // Stories keep the distribution's order (file, then NEWID order).
 func convertReuters(archive, dir string, lim Limits, topics []string) (Counts, error) {
-	sgm := map[string][]byte{}
+	// Parsed as they stream past, so only the stories are held, not the
+	// files; put in file order afterwards.
+	perFile := map[string][]reutersDoc{}
 	err := walkTarGz(archive, lim, func(e tarEntry) error {
 		base := path.Base(e.Name)
 		if e.Header.Typeflag != tar.TypeReg || !reutersSGMName.MatchString(base) {
@@ -109,31 +110,25 @@ func convertReuters(archive, dir string, lim Limits, topics []string) (Counts, e
 		if e.Header.Size > maxSGM {
 			return fmt.Errorf("%s is %s, larger than any Reuters file (limit %s)", e.Name, byteSize(e.Header.Size), byteSize(maxSGM))
 		}
-		if _, dup := sgm[base]; dup {
+		if _, dup := perFile[base]; dup {
 			return fmt.Errorf("the archive holds %s twice", base)
 		}
 		b, err := io.ReadAll(e.R)
 		if err != nil {
 			return fmt.Errorf("broken tar archive at %s: %w", e.Name, err)
 		}
-		sgm[base] = b
+		perFile[base] = appendReutersDocs([]reutersDoc{}, b)
 		return nil
 	})
 	if err != nil {
 		return Counts{}, err
 	}
-	if len(sgm) != reutersSGMFiles {
-		return Counts{}, fmt.Errorf("the archive holds %d of the %d reut2-NNN.sgm files; is it reuters21578.tar.gz?", len(sgm), reutersSGMFiles)
+	if len(perFile) != reutersSGMFiles {
+		return Counts{}, fmt.Errorf("the archive holds %d of the %d reut2-NNN.sgm files; is it reuters21578.tar.gz?", len(perFile), reutersSGMFiles)
 	}
-	names := make([]string, 0, len(sgm))
-	for n := range sgm {
-		names = append(names, n)
-	}
-	slices.Sort(names)
 	var docs []reutersDoc
-	for _, n := range names {
-		docs = appendReutersDocs(docs, sgm[n])
-		delete(sgm, n)
+	for _, n := range slices.Sorted(maps.Keys(perFile)) {
+		docs = append(docs, perFile[n]...)
 	}
 
 	keep := map[string]bool{}
@@ -209,12 +204,16 @@ func appendReutersDocs(docs []reutersDoc, b []byte) []reutersDoc {
 		body := s[:k]
 		s = s[k+len("</REUTERS>"):]
 
-		a := map[string]string{}
-		for _, m := range sgmlAttr.FindAllStringSubmatch(attrs, -1) {
-			a[m[1]] = m[2]
-		}
-		split := a["LEWISSPLIT"]
-		if a["TOPICS"] != "YES" || (split != "TRAIN" && split != "TEST") {
+		var split, hasTopics string
+		sgmlAttrs(attrs, func(k, v string) {
+			switch k {
+			case "LEWISSPLIT":
+				split = v
+			case "TOPICS":
+				hasTopics = v
+			}
+		})
+		if hasTopics != "YES" || (split != "TRAIN" && split != "TEST") {
 			continue
 		}
 		var topics []string
@@ -243,6 +242,34 @@ func appendReutersDocs(docs []reutersDoc, b []byte) []reutersDoc {
 	}
 }
 
+// sgmlAttrs calls f with each KEY="VALUE" attribute of a start tag's
+// text, in order.
+func sgmlAttrs(s string, f func(k, v string)) {
+	for {
+		eq := strings.Index(s, `="`)
+		if eq < 0 {
+			return
+		}
+		k := eq
+		for k > 0 && isWordByte(s[k-1]) {
+			k--
+		}
+		rest := s[eq+2:]
+		end := strings.IndexByte(rest, '"')
+		if end < 0 {
+			return
+		}
+		if k < eq {
+			f(s[k:eq], rest[:end])
+		}
+		s = rest[end+1:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
 // sgmlElement returns the content of the first open...close element in s,
 // or "" when there is none.
 func sgmlElement(s, open, close string) string {
@@ -267,7 +294,12 @@ func nextElement(s, open, close string) (content, rest string, ok bool) {
 // control characters the numeric ones stand for into spaces: &#2; and
 // &#3; mark the start and end of a story, &#127; sits between words.
 func unescapeSGML(s string) string {
-	return controlChars.ReplaceAllLiteralString(html.UnescapeString(s), " ")
+	return strings.Map(func(r rune) rune {
+		if r <= 0x1f && r != '\t' && r != '\n' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, html.UnescapeString(s))
 }
 
 // latin1 decodes ISO 8859-1 bytes into a UTF-8 string: each byte is the
