@@ -94,10 +94,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
-	start := time.Now()
 	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
 	}
+	start := time.Now()
 	paths, err := resolveData(cfg, g.DataDir)
 	if err != nil {
 		return err

@@ -288,6 +288,9 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 		resumed := fileSize(part) > 0
 		opts.status("downloading %s (%s) from %s", f.Name, byteSize(f.Size), redact(urls[0]))
 		if err := d.Download(ctx, urls, part, maxBytes); err != nil {
+			if n := fileSize(part); n > 0 {
+				opts.status("the %s of %s downloaded so far are kept in %s; the next fetch resumes there", byteSize(n), f.Name, part)
+			}
 			var de *DownloadError
 			if errors.As(err, &de) && from == "" {
 				return "", false, fmt.Errorf("%w; with a copy of it on disk, use dlc fetch %s --from FILE", err, s.Name)

@@ -298,8 +298,14 @@ func TestFetchInterruptedKeepsOnlyThePart(t *testing.T) {
 	dataDir := t.TempDir()
 	opts := fetchOptions(dataDir)
 	opts.Net.Attempts = 1
+	var news []string
+	opts.Status = func(m string) { news = append(news, m) }
 	if _, err := Fetch(context.Background(), src, opts); err == nil {
 		t.Fatal("a broken download succeeded")
+	}
+	want := "the 50.0 KiB of x.tar.gz downloaded so far are kept in " + filepath.Join(dataDir, ".archives", "x.tar.gz.part") + "; the next fetch resumes there"
+	if !slices.Contains(news, want) {
+		t.Errorf("news %q\nlacks %q", news, want)
 	}
 	if got := tree(t, dataDir); !slices.Equal(got, []string{".archives/", ".archives/x.tar.gz.part"}) {
 		t.Errorf("data dir holds %q", got)
