@@ -310,6 +310,47 @@ func ExtractZip(archive, dir string, lim Limits) error {
 	return checkLinksInside(archive, dir, links)
 }
 
+// Unpack unpacks archive (.tar.gz or .tgz, .zip, or a single-file .gz)
+// into dest, which must not exist yet, under the rules of ExtractTarGz. It
+// unpacks into a temporary folder beside dest and renames it into place
+// only when complete: on any error dest does not exist and nothing is
+// left behind. A .gz becomes the one file dest/NAME (NAME without .gz).
+func Unpack(archive, dest string, lim Limits) (err error) {
+	if _, err := os.Lstat(dest); err == nil {
+		return fmt.Errorf("cannot unpack %s into %s: it exists already", archive, dest)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("cannot unpack %s: %w", archive, pathErr(err))
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	name := strings.ToLower(filepath.Base(archive))
+	switch {
+	case strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".tgz"):
+		err = ExtractTarGz(archive, tmp, lim)
+	case strings.HasSuffix(name, ".zip"):
+		err = ExtractZip(archive, tmp, lim)
+	case strings.HasSuffix(name, ".gz"):
+		err = Gunzip(archive, filepath.Join(tmp, filepath.Base(archive[:len(archive)-3])), lim.MaxBytes)
+	default:
+		err = fmt.Errorf("cannot unpack %s: dlc unpacks .tar.gz, .tgz, .zip and .gz files", archive)
+	}
+	if err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, dest); err != nil {
+		return fmt.Errorf("cannot unpack into %s: %w", dest, pathErr(err))
+	}
+	return nil
+}
+
 // Gunzip decompresses the gzip file src into the new file dst, refusing
 // more than maxBytes of output. dst is written atomically: on any error it
 // does not exist.

@@ -232,3 +232,46 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+// Unpack works in a temporary folder: the destination appears complete or
+// not at all.
+func TestUnpack(t *testing.T) {
+	parent := t.TempDir()
+	good := writeTemp(t, "good.tgz", makeTarGz(t, entry{Name: "a/b.txt", Body: "b"}))
+	dest := filepath.Join(parent, "out")
+	if err := Unpack(good, dest, smallLimits); err != nil {
+		t.Fatal(err)
+	}
+	if got := tree(t, parent); !slices.Equal(got, []string{"out/", "out/a/", "out/a/b.txt"}) {
+		t.Errorf("unpacked %q", got)
+	}
+	if err := Unpack(good, dest, smallLimits); err == nil || !strings.HasSuffix(err.Error(), "it exists already") {
+		t.Errorf("unpacking over an existing folder: %v", err)
+	}
+
+	var gzBuf strings.Builder
+	zw := gzip.NewWriter(&gzBuf)
+	zw.Write([]byte("plain"))
+	zw.Close()
+	one := writeTemp(t, "notes.txt.gz", []byte(gzBuf.String()))
+	if err := Unpack(one, filepath.Join(parent, "notes"), smallLimits); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(parent, "notes", "notes.txt")); string(b) != "plain" {
+		t.Errorf("gunzipped %q", b)
+	}
+
+	for _, bad := range []string{
+		writeTemp(t, "evil.tar.gz", makeTarGz(t, entry{Name: "ok.txt", Body: "x"}, entry{Name: "../evil", Body: "x"})),
+		writeTemp(t, "bomb.zip", makeZip(t, entry{Name: "ok.txt", Body: "x"}, entry{Name: "z", Size: 4 << 20})),
+		writeTemp(t, "data.rar", []byte("x")),
+	} {
+		before := tree(t, parent)
+		if err := Unpack(bad, filepath.Join(parent, "bad"), smallLimits); err == nil {
+			t.Errorf("%s unpacked", bad)
+		}
+		if after := tree(t, parent); !slices.Equal(after, before) {
+			t.Errorf("a refused %s left %q", filepath.Base(bad), after)
+		}
+	}
+}
