@@ -423,7 +423,13 @@ func netErr(err error, d *Downloader) error {
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return fmt.Errorf("cannot resolve host %s (offline?)", dnsErr.Name)
+		err := fmt.Errorf("cannot resolve host %s (offline?)", dnsErr.Name)
+		if dnsErr.IsNotFound {
+			// The name does not exist (or there is no network at all):
+			// asking again in a few seconds will not change that.
+			return &permanentError{err}
+		}
+		return err
 	}
 	return err
 }

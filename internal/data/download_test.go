@@ -457,3 +457,21 @@ func TestDownloadFinishesOverAConnectionThatKeepsBreaking(t *testing.T) {
 		t.Errorf("%d requests, want 10 pieces of 10 kB", calls.Load())
 	}
 }
+
+// A host that does not resolve is not asked again and again.
+func TestDownloadUnknownHostIsNotRetried(t *testing.T) {
+	d := fastDownloader()
+	d.Backoff = time.Second
+	start := time.Now()
+	part := filepath.Join(t.TempDir(), "f.part")
+	err := d.Download(context.Background(), []string{"http://no-such-host.invalid/f"}, part, 1<<20)
+	if err != nil && strings.Contains(err.Error(), "no answer within") {
+		t.Skip("skipping: this machine's resolver does not answer")
+	}
+	if err == nil || !strings.Contains(err.Error(), "cannot resolve host no-such-host.invalid (offline?)") {
+		t.Errorf("got %v", err)
+	}
+	if el := time.Since(start); el > 900*time.Millisecond {
+		t.Errorf("took %v: an unknown host was retried", el)
+	}
+}

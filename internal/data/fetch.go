@@ -261,9 +261,10 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 	}
 	kept := filepath.Join(archives, f.Name)
 	part := kept + ".part"
+	// A kept copy is replaced only once a new download is verified: it may
+	// be a file the user accepted with --sha256 for another dataset.
+	keptDigest := ""
 	if opts.Force {
-		// Downloaded afresh; the kept copy is replaced only once the new
-		// one is verified.
 		os.Remove(part)
 	} else if _, err := os.Stat(kept); err == nil {
 		got, err := fileSHA256(kept)
@@ -274,8 +275,8 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 			opts.status("using %s, downloaded before", kept)
 			return kept, false, nil
 		}
-		opts.status("%s is not the expected file; downloading it again", kept)
-		os.Remove(kept)
+		keptDigest = got
+		opts.status("%s, downloaded before, has sha256 %s, not the expected %s; downloading the file again", kept, got, want)
 	}
 
 	d := opts.Net
@@ -292,7 +293,14 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 				opts.status("the %s of %s downloaded so far are kept in %s; the next fetch resumes there", byteSize(n), f.Name, part)
 			}
 			var de *DownloadError
-			if errors.As(err, &de) && from == "" {
+			switch {
+			case errors.As(err, &de) && keptDigest != "":
+				flag := keptDigest
+				if len(s.Files) > 1 {
+					flag = f.Name + "=" + keptDigest
+				}
+				return "", false, fmt.Errorf("%w; to use the copy downloaded before (%s), run again with --sha256 %s", err, kept, flag)
+			case errors.As(err, &de) && from == "":
 				return "", false, fmt.Errorf("%w; with a copy of it on disk, use dlc fetch %s --from FILE", err, s.Name)
 			}
 			return "", false, err

@@ -434,3 +434,35 @@ func TestFetchClearsWhatAKilledFetchLeft(t *testing.T) {
 		t.Errorf("a file:// --from was downloaded")
 	}
 }
+
+// A kept download accepted with --sha256 for one dataset is not used for
+// another without it, nor deleted: the error says how to use it.
+func TestFetchKeptDownloadWithAnotherDigest(t *testing.T) {
+	archive := imdbArchive(t)
+	srv := newArchiveServer(t, map[string][]byte{"aclImdb_v1.tar.gz": archive})
+	first := tinyIMDB("first", srv, archive)
+	first.Files[0].SHA256 = strings.Repeat("0", 64) // the registry's digest is another
+	dataDir := t.TempDir()
+	opts := fetchOptions(dataDir)
+	opts.SHA256 = []string{sha256Hex(archive)}
+	if _, err := Fetch(context.Background(), first, opts); err != nil {
+		t.Fatal(err)
+	}
+	srv.files = nil // the site is gone
+	second := *first
+	second.Name = "second"
+	_, err := Fetch(context.Background(), &second, fetchOptions(dataDir))
+	kept := filepath.Join(dataDir, ".archives", "aclImdb_v1.tar.gz")
+	want := "; to use the copy downloaded before (" + kept + "), run again with --sha256 " + sha256Hex(archive)
+	if err == nil || !strings.HasPrefix(err.Error(), "cannot download ") || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("got %v\nwant ...%s", err, want)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the kept download was deleted: %v", err)
+	}
+	opts = fetchOptions(dataDir)
+	opts.SHA256 = []string{sha256Hex(archive)}
+	if _, err := Fetch(context.Background(), &second, opts); err != nil {
+		t.Errorf("with --sha256: %v", err)
+	}
+}
