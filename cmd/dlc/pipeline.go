@@ -16,13 +16,21 @@ import (
 )
 
 // dataPaths are the files a config's data section names.
+//
+// For an image dataset (data.dataset: mnist, Kind data.Images) Train and
+// Test are the IDX images files and TrainLabels and TestLabels the IDX
+// labels files of the same splits: read them with
+// data.ReadImageSet(Train, TrainLabels). For text data the label paths are
+// empty.
 type dataPaths struct {
 	Train, Test, Validation string
+	Kind                    data.Kind
+	TrainLabels, TestLabels string
 }
 
 // resolveData turns data.dataset or data.train/test into file paths.
 func resolveData(cfg *config.Config, dataDir string) (dataPaths, error) {
-	p := dataPaths{Train: cfg.Data.Train, Test: cfg.Data.Test, Validation: cfg.Data.Validation}
+	p := dataPaths{Train: cfg.Data.Train, Test: cfg.Data.Test, Validation: cfg.Data.Validation, Kind: data.Text}
 	if cfg.Data.Dataset == "" {
 		return p, nil
 	}
@@ -33,10 +41,11 @@ func resolveData(cfg *config.Config, dataDir string) (dataPaths, error) {
 	if !src.Fetched(dataDir) {
 		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
 	}
-	train, test := src.Splits(dataDir)
-	p.Train = train
+	train, test := src.Split(dataDir, "train"), src.Split(dataDir, "test")
+	p.Kind = src.Kind
+	p.Train, p.TrainLabels = train.Path, train.Labels
 	if p.Test == "" {
-		p.Test = test
+		p.Test, p.TestLabels = test.Path, test.Labels
 	}
 	return p, nil
 }

@@ -29,6 +29,7 @@ type trainOptions struct {
 	Sets    []string
 	Out     string
 	History string
+	Offline bool
 }
 
 func newTrainCmd(g *globals, stdio *IO) *cobra.Command {
@@ -62,6 +63,7 @@ model file.`,
 	f.StringArrayVar(&o.Sets, "set", nil, "override a config key: --set training.epochs=3 (repeatable)")
 	f.StringVarP(&o.Out, "out", "o", "", "where to write the model (default: output.model of the config)")
 	f.StringVar(&o.History, "history", "", "write per-epoch loss and accuracy to this CSV file")
+	f.BoolVar(&o.Offline, "offline", false, "never download: fail when data.dataset is not fetched yet")
 	return cmd
 }
 
@@ -90,6 +92,9 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 	cfg, err := config.Load(o.Config, sets)
 	if err != nil {
+		return err
+	}
+	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
 	}
 	start := time.Now()

@@ -2,10 +2,8 @@ package data
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,15 +12,25 @@ import (
 
 var imdbSource = &Source{
 	Name:        "imdb",
-	Description: "Large Movie Review Dataset: IMDB reviews labelled pos/neg (Maas et al., 2011)",
-	License:     "research use; cite Maas et al. (ACL 2011)",
-	URL:         "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
-	SHA256:      "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
-	Size:        84125825,
-	Classes:     2,
-	Train:       25000,
-	Test:        25000,
-	Convert:     convertIMDB,
+	Description: "Large Movie Review Dataset: IMDB movie reviews labelled pos/neg (Maas et al., 2011)",
+	License:     "free for research; cite Maas et al. (ACL 2011)",
+	Kind:        Text,
+	URLs: []string{
+		"https://ai.stanford.edu/~amaas/data/sentiment/",
+		"http://ai.stanford.edu/~amaas/data/sentiment/",
+	},
+	Files: []File{{
+		Name:   "aclImdb_v1.tar.gz",
+		SHA256: "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe",
+		Size:   84125825,
+	}},
+	Classes: 2,
+	Train:   25000,
+	Test:    25000,
+	Version: 1,
+	// aclImdb with unsup/ unpacks to about 0.5 GB in 100,000 files.
+	Limits:  Limits{MaxBytes: 1 << 30, MaxFiles: 200_000},
+	Convert: convertIMDB,
 }
 
 // maxReview caps one review file, so a hostile archive cannot make the
@@ -39,52 +47,44 @@ type imdbReview struct {
 // without unpacking 100,000 small files. Only aclImdb/{train,test}/{pos,neg}/
 // ID_RATING.txt entries are read (unsup and the bag-of-words files are not);
 // reviews are ordered by label, then numeric id, so the output is the same
-// whatever the archive's order.
-func convertIMDB(archive, dir string) error {
-	f, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		return fmt.Errorf("not a gzip archive: %w", err)
-	}
+// whatever the archive's order. Every entry is still checked (walkTarGz): an
+// archive with an unsafe entry or over the limits is refused as a whole.
+func convertIMDB(files []string, dir string, lim Limits) (Counts, error) {
+	archive := files[0]
 	splits := map[string][]imdbReview{}
-	tr := tar.NewReader(z)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("broken tar archive: %w", err)
-		}
+	err := walkTarGz(archive, lim, func(e tarEntry) error {
+		h := e.Header
 		if h.Typeflag != tar.TypeReg {
-			continue
+			return nil
 		}
-		parts := strings.Split(h.Name, "/")
+		parts := strings.Split(e.Name, "/")
 		if len(parts) != 4 || parts[0] != "aclImdb" || (parts[1] != "train" && parts[1] != "test") || (parts[2] != "pos" && parts[2] != "neg") {
-			continue
+			return nil
 		}
 		idText, _, ok := strings.Cut(strings.TrimSuffix(parts[3], ".txt"), "_")
 		id, err := strconv.Atoi(idText)
 		if !ok || err != nil || !strings.HasSuffix(parts[3], ".txt") {
-			continue
+			return nil
 		}
 		if h.Size > maxReview {
 			return fmt.Errorf("%s is %d bytes, larger than any review (limit %d)", h.Name, h.Size, maxReview)
 		}
-		b, err := io.ReadAll(io.LimitReader(tr, maxReview))
+		b, err := io.ReadAll(e.R)
 		if err != nil {
 			return fmt.Errorf("broken tar archive at %s: %w", h.Name, err)
 		}
 		splits[parts[1]] = append(splits[parts[1]], imdbReview{id: id, label: parts[2], text: string(b)})
+		return nil
+	})
+	if err != nil {
+		return Counts{}, err
 	}
+	var c Counts
+	var all [][]string
 	for _, split := range []string{"train", "test"} {
 		rs := splits[split]
 		if len(rs) == 0 {
-			return fmt.Errorf("the archive has no aclImdb/%s/pos or neg reviews; is it aclImdb_v1.tar.gz?", split)
+			return Counts{}, fmt.Errorf("the archive has no aclImdb/%s/pos or neg reviews; is it aclImdb_v1.tar.gz?", split)
 		}
 		sort.Slice(rs, func(i, j int) bool {
 			if rs[i].label != rs[j].label {
@@ -97,20 +97,11 @@ func convertIMDB(archive, dir string) error {
 			texts[i], labels[i] = r.text, r.label
 		}
 		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
-			return err
+			return Counts{}, err
 		}
+		all = append(all, labels)
 	}
-	return nil
-}
-
-func writeSplit(path string, texts, labels []string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := WriteJSONL(f, texts, labels); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	c.Train, c.Test = len(splits["train"]), len(splits["test"])
+	c.Labels = sortedLabels(all...)
+	return c, nil
 }

@@ -15,6 +15,9 @@ type jsonField struct {
 	isStr  bool
 	value  string
 	isNull bool
+	// complex marks an object or array value, which no field dlc reads
+	// may be.
+	complex bool
 }
 
 // maxJSONDepth bounds nesting, so a hostile line cannot exhaust the stack.
@@ -62,7 +65,13 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 						return err
 					}
 				case c == '{' || c == '[':
-					return fmt.Errorf("field %q is an object or array, not a string or number", key)
+					// Refused below, once the whole line is known to be
+					// JSON: a later duplicate key would replace it, as
+					// encoding/json's last-one-wins does.
+					f.complex = true
+					if err := p.value(0); err != nil {
+						return err
+					}
 				default:
 					start := p.i
 					if err := p.value(0); err != nil {
@@ -77,18 +86,23 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 			}
 			p.ws()
 			c := p.peek()
+			if c != '}' && c != ',' {
+				return p.fail("expected ',' or '}' in object")
+			}
 			p.i++
 			if c == '}' {
 				break
-			}
-			if c != ',' {
-				return p.fail("expected ',' or '}' in object")
 			}
 		}
 	}
 	p.ws()
 	if p.i != len(p.b) {
 		return p.fail("unexpected text after the object")
+	}
+	for k, f := range out {
+		if f.complex {
+			return fmt.Errorf("field %q is an object or array, not a string or number", want[k])
+		}
 	}
 	return nil
 }
@@ -106,6 +120,9 @@ func (p *jsonParser) peek() byte {
 }
 
 func (p *jsonParser) fail(msg string) error {
+	if p.i >= len(p.b) {
+		return fmt.Errorf("invalid JSON at the end of the line: %s", msg)
+	}
 	return fmt.Errorf("invalid JSON at byte %d: %s", p.i+1, msg)
 }
 
@@ -158,12 +175,12 @@ func (p *jsonParser) value(depth int) error {
 			}
 			p.ws()
 			d := p.peek()
+			if d != closing && d != ',' {
+				return p.fail("expected ',' or a closing bracket")
+			}
 			p.i++
 			if d == closing {
 				return nil
-			}
-			if d != ',' {
-				return p.fail("expected ',' or a closing bracket")
 			}
 		}
 	case c == 't':
@@ -302,6 +319,7 @@ func (p *jsonParser) str() (string, error) {
 				}
 				out = utf8.AppendRune(out, r)
 			default:
+				p.i-- // point at the escape's letter
 				return "", p.fail("invalid escape in string")
 			}
 		case c < utf8.RuneSelf:

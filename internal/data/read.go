@@ -88,6 +88,8 @@ func Read(path string, f Fields) (*Dataset, error) {
 		parse = readCSV
 	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
 		parse = readTSV
+	case strings.HasSuffix(kind, "-ubyte"):
+		return nil, fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
 	default:
 		return nil, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
 	}
@@ -226,7 +228,6 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -234,6 +235,8 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 			}
 			return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 		}
+		// Only valid after a successful Read: it panics otherwise.
+		line, _ := cr.FieldPos(0)
 		if ti < 0 {
 			if ti, li, err = header(rec, path, f); err != nil {
 				return nil, err

@@ -1,0 +1,202 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+)
+
+// The IDX format (LeCun's, for MNIST): a 4-byte magic number — two zero
+// bytes, the element type, the number of dimensions — then each dimension
+// as a big-endian uint32, then the elements in row-major order. dlc reads
+// unsigned-byte IDX files (type 0x08), gzipped or plain, which is what
+// MNIST and its look-alikes (Fashion-MNIST, KMNIST) ship.
+
+// idxUByte is the IDX element type of unsigned bytes.
+const idxUByte = 0x08
+
+// MaxIDXBytes caps the data of one IDX file. MNIST's training images are
+// 47 MB; the cap keeps a corrupt or hostile header from making dlc
+// allocate without bound.
+const MaxIDXBytes = 1 << 30
+
+// IDXImages is a stack of greyscale images, one byte per pixel (0 = white
+// background in MNIST, 255 = ink), row-major: image i is
+// Pixels[i*Rows*Cols : (i+1)*Rows*Cols].
+type IDXImages struct {
+	Path       string
+	Count      int
+	Rows, Cols int
+	Pixels     []uint8
+}
+
+// Image returns the pixels of image i (a slice of Pixels, not a copy).
+func (im *IDXImages) Image(i int) []uint8 {
+	n := im.Rows * im.Cols
+	return im.Pixels[i*n : (i+1)*n : (i+1)*n]
+}
+
+// ReadIDXImages reads an IDX file of unsigned-byte images (3 dimensions:
+// count, rows, columns), gzipped or not.
+func ReadIDXImages(path string) (*IDXImages, error) {
+	dims, data, err := readIDX(path, 3)
+	if err != nil {
+		return nil, err
+	}
+	return &IDXImages{Path: path, Count: dims[0], Rows: dims[1], Cols: dims[2], Pixels: data}, nil
+}
+
+// ReadIDXLabels reads an IDX file of unsigned-byte labels (1 dimension),
+// gzipped or not.
+func ReadIDXLabels(path string) ([]uint8, error) {
+	_, data, err := readIDX(path, 1)
+	return data, err
+}
+
+// ImageSet is a labelled stack of images: the images file and the labels
+// file of one split, checked to hold the same number of examples.
+type ImageSet struct {
+	Images *IDXImages
+	Labels []uint8
+}
+
+// Len returns the number of examples.
+func (s *ImageSet) Len() int { return len(s.Labels) }
+
+// LabelNames returns the labels as strings ("0" ... "9" for MNIST), the
+// form the text pipeline uses for class names.
+func (s *ImageSet) LabelNames() []string {
+	var names [256]string
+	out := make([]string, len(s.Labels))
+	for i, l := range s.Labels {
+		if names[l] == "" {
+			names[l] = strconv.Itoa(int(l))
+		}
+		out[i] = names[l]
+	}
+	return out
+}
+
+// ReadImageSet reads an images file and its labels file (for a fetched
+// dataset: Source.Split's Path and Labels).
+func ReadImageSet(images, labels string) (*ImageSet, error) {
+	im, err := ReadIDXImages(images)
+	if err != nil {
+		return nil, err
+	}
+	lab, err := ReadIDXLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	if len(lab) != im.Count {
+		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; are they the same split?", images, im.Count, labels, len(lab))
+	}
+	return &ImageSet{Images: im, Labels: lab}, nil
+}
+
+// readIDX reads an unsigned-byte IDX file with ndim dimensions and returns
+// the dimensions and the elements, having checked that the file holds
+// exactly what its header announces.
+func readIDX(path string, ndim int) ([]int, []byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, fmt.Errorf("IDX file %s does not exist", path)
+		}
+		return nil, nil, fmt.Errorf("cannot read IDX file %s: %w", path, pathErr(err))
+	}
+	defer f.Close()
+	return decodeIDX(f, path, ndim)
+}
+
+// decodeIDX reads an IDX file, gzipped or not, from r.
+func decodeIDX(r0 io.Reader, path string, ndim int) ([]int, []byte, error) {
+	br := bufio.NewReaderSize(r0, 1<<16)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		z, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+		}
+		defer z.Close()
+		r = z
+	}
+	return parseIDX(r, path, ndim)
+}
+
+func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
+	bad := func(format string, args ...any) error {
+		return &LineError{Path: path, Msg: fmt.Sprintf(format, args...)}
+	}
+	var head [4]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return nil, nil, bad("is not an IDX file: it is shorter than the 4-byte magic number")
+	}
+	if head[0] != 0 || head[1] != 0 {
+		return nil, nil, bad("is not an IDX file: its magic number is %02x%02x%02x%02x, not 0000TTDD", head[0], head[1], head[2], head[3])
+	}
+	if head[2] != idxUByte {
+		return nil, nil, bad("holds IDX elements of type 0x%02x; dlc reads unsigned bytes (0x08), as MNIST has", head[2])
+	}
+	if int(head[3]) != ndim {
+		what := "images need 3 (count, rows, columns)"
+		if ndim == 1 {
+			what = "labels need 1"
+		}
+		return nil, nil, bad("has %d dimensions; %s", head[3], what)
+	}
+	dims := make([]int, ndim)
+	size := int64(1)
+	for i := range dims {
+		var b [4]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return nil, nil, bad("is cut short in its header (dimension %d of %d)", i+1, ndim)
+		}
+		d := binary.BigEndian.Uint32(b[:])
+		if d == 0 {
+			return nil, nil, bad("has a dimension of size 0; it holds no data")
+		}
+		dims[i] = int(d)
+		size *= int64(d)
+		if size > MaxIDXBytes {
+			return nil, nil, bad("announces more than %s of data (dimensions %v...); that is not a dataset dlc can hold", byteSize(MaxIDXBytes), dims[:i+1])
+		}
+	}
+	// Allocate what the header announces up to 64 MiB (MNIST's training
+	// images, 47 MB, in one piece), and beyond that grow as data arrives:
+	// a short file with a huge header costs at most 64 MiB more than it
+	// holds, not what it claims.
+	data := make([]byte, min(size, 64<<20))
+	got := 0
+	for {
+		k, err := io.ReadFull(r, data[got:])
+		got += k
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, nil, bad("is cut short: its header announces %d bytes of data (dimensions %v) but it holds %d", size, dims, got)
+		}
+		if err != nil {
+			return nil, nil, bad("cannot be read: %v", err)
+		}
+		if int64(got) == size {
+			break
+		}
+		grow := int(min(size-int64(got), int64(got)))
+		data = slices.Grow(data, grow)[:got+grow]
+	}
+	// Reading on to the end also makes gzip check its CRC.
+	var extra [1]byte
+	switch k, err := io.ReadFull(r, extra[:]); {
+	case k > 0:
+		return nil, nil, bad("has data after the %d bytes its header announces (dimensions %v); is it the right file?", size, dims)
+	case err != io.EOF:
+		return nil, nil, bad("cannot be read: %v", err)
+	}
+	return dims, data, nil
+}

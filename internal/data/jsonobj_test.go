@@ -1,0 +1,122 @@
+package data
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestParseObject(t *testing.T) {
+	want := []string{"text", "label"}
+	for _, c := range []struct {
+		line        string
+		text, label jsonField
+		err         string
+	}{
+		{line: `{"text": "a \"b\" \u00e9\ud83d\ude00", "label": "pos"}`,
+			text: jsonField{found: true, isStr: true, value: "a \"b\" é😀"}, label: jsonField{found: true, isStr: true, value: "pos"}},
+		{line: `{"label": 3, "other": [1, {"x": null}], "text": "t"}`,
+			text: jsonField{found: true, isStr: true, value: "t"}, label: jsonField{found: true, value: "3"}},
+		{line: `{"text": null}`, text: jsonField{found: true, isNull: true, value: "null"}},
+		{line: ` {} `},
+		{line: `{"text": "x", "text": "y"}`, text: jsonField{found: true, isStr: true, value: "y"}},
+		{line: `{"text": {"a": 1}, "text": "y"}`, text: jsonField{found: true, isStr: true, value: "y"}},
+		{line: `{"text": ["a"]}`, err: `field "text" is an object or array, not a string or number`},
+		{line: `["text"]`, err: "not a JSON object"},
+		{line: `{"text": "x",}`, err: "invalid JSON at byte 14: expected a string"},
+		{line: `{"text": "x"} junk`, err: "invalid JSON at byte 15: unexpected text after the object"},
+		{line: `{"text": 01}`, err: "invalid JSON at byte 11: expected ',' or '}' in object"},
+		{line: `{"text": "a` + "\t" + `b"}`, err: "invalid JSON at byte 12: control character in string"},
+		{line: `{"text": "\x"}`, err: "invalid JSON at byte 12: invalid escape in string"},
+		{line: `{"text": "x"`, err: "invalid JSON at the end of the line: expected ',' or '}' in object"},
+		{line: `{"text": "x`, err: "invalid JSON at the end of the line: unterminated string"},
+		{line: `{"a": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, err: "invalid JSON at byte 72: nested too deeply"},
+	} {
+		got := make([]jsonField, 2)
+		err := parseObject([]byte(c.line), want, got)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%s: got error %v, want %q", c.line, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got[0] != c.text || got[1] != c.label {
+			t.Errorf("%s: got %+v %+v %v, want %+v %+v", c.line, got[0], got[1], err, c.text, c.label)
+		}
+	}
+}
+
+// FuzzParseObject holds the hand-written JSONL parser to encoding/json:
+// what encoding/json decodes as an object, parseObject accepts with the
+// same text and label; what encoding/json rejects, parseObject rejects.
+// The one deliberate difference: parseObject refuses nesting deeper than
+// maxJSONDepth, which no data line needs.
+func FuzzParseObject(f *testing.F) {
+	for _, s := range []string{
+		`{"text": "great film", "label": "pos"}`,
+		`{"text":"a\nb\u00e9\ud83d\ude00","label":1}`,
+		`{"label": null, "text": "x", "meta": {"a": [1, 2.5e-3, true, false, null]}}`,
+		`{"text": "x", "text": "y"}`,
+		`{"text": {"k": "v"}}`,
+		`{"text": "\ud800"}`,
+		`{"text": "\ud800\u0041"}`,
+		"{\"text\": \"\xff\xfe invalid utf-8\"}",
+		`{"text": -0.5E+10, "label": "x"}`,
+		`{"text": 1.}`,
+		`{"text": "x"} {"text": "y"}`,
+		`[1, 2]`,
+		`null`,
+		`{"text" "x"}`,
+		`  {"text": "x"}  `,
+		"{\"text\": \"x\"}\n",
+		`{"":"","text":""}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		got := make([]jsonField, 2)
+		err := parseObject(line, []string{"text", "label"}, got)
+
+		var obj map[string]json.RawMessage
+		jerr := json.Unmarshal(line, &obj)
+		isObject := jerr == nil && obj != nil // "null" decodes into a nil map
+		if !isObject {
+			if err == nil {
+				t.Fatalf("parseObject accepted %q, which encoding/json does not decode as an object (%v)", line, jerr)
+			}
+			return
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "nested too deeply") {
+				return
+			}
+			if strings.Contains(err.Error(), "is an object or array") {
+				for k, raw := range obj {
+					if (k == "text" || k == "label") && len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
+						return
+					}
+				}
+			}
+			t.Fatalf("parseObject refused %q (%v), which encoding/json decodes", line, err)
+		}
+		for k, name := range []string{"text", "label"} {
+			raw, ok := obj[name]
+			if ok != got[k].found {
+				t.Fatalf("%q: field %s found %v, encoding/json says %v", line, name, got[k].found, ok)
+			}
+			if !ok {
+				continue
+			}
+			var s string
+			if json.Unmarshal(raw, &s) == nil && raw[0] == '"' {
+				if !got[k].isStr || got[k].value != s {
+					t.Fatalf("%q: field %s = %q (string %v), encoding/json says %q", line, name, got[k].value, got[k].isStr, s)
+				}
+				continue
+			}
+			if got[k].isStr || got[k].value != string(raw) || got[k].isNull != (string(raw) == "null") {
+				t.Fatalf("%q: field %s = %+v, encoding/json's raw value is %s", line, name, got[k], raw)
+			}
+		}
+	})
+}

@@ -1,0 +1,178 @@
+package data
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestReadFormats(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		b := []byte(content)
+		if strings.HasSuffix(name, ".gz") {
+			b = gzipBytes(b)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wantTexts, wantLabels := []string{"good, \"fun\"", "bad\tfilm"}, []string{"pos", "neg"}
+	for _, p := range []string{
+		write("a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\r\n"),
+		write("a.jsonl.gz", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
+		write("a.csv", "label,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+	} {
+		ds, err := Read(p, Fields{})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !slices.Equal(ds.Texts, wantTexts) || !slices.Equal(ds.Labels, wantLabels) {
+			t.Errorf("%s: read %q %q", p, ds.Texts, ds.Labels)
+		}
+	}
+	ds, err := Read(write("a.tsv", "text\tlabel\n\"quoted\" text\tpos\n"), Fields{})
+	if err != nil || ds.Texts[0] != `"quoted" text` {
+		t.Errorf("TSV keeps quotes as text: %q, %v", ds.Texts, err)
+	}
+	// Other field names, and unlabelled input for predict.
+	ds, err = Read(write("b.jsonl", `{"review": "x", "y": 1}`+"\n"), Fields{Text: "review", Label: "y"})
+	if err != nil || ds.Labels[0] != "1" {
+		t.Errorf("numeric label: %q, %v", ds.Labels, err)
+	}
+	ds, err = Read(write("c.jsonl", `{"text": "x"}`+"\n"), Fields{Unlabelled: true})
+	if err != nil || ds.Labels != nil {
+		t.Errorf("unlabelled: %q, %v", ds.Labels, err)
+	}
+}
+
+// TestReadErrors: bad data is one sentence that names the file and line
+// and, where it can, what to change.
+func TestReadErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		b := []byte(content)
+		if strings.HasSuffix(name, ".gz") {
+			b = gzipBytes(b)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ok := `{"text": "fine", "label": "pos"}` + "\n"
+	for _, c := range []struct {
+		name, content string
+		fields        Fields
+		want          string // after "PATH"
+	}{
+		{"bad.jsonl", ok + ok + `{"text": "broken", "label": pos}` + "\n", Fields{}, `:3: invalid JSON at byte 29: expected a value`},
+		{"notobj.jsonl", ok + `["text", "label"]` + "\n", Fields{}, `:2: not a JSON object`},
+		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; set data.text_field to the field that holds the text`},
+		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: no field "text"; set data.text_field to the field that holds the text`},
+		{"numtext.jsonl", `{"text": 42, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 42, not a string`},
+		{"arrtext.jsonl", `{"text": ["a"], "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object or array, not a string or number`},
+		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; set data.label_field to the field that holds the label`},
+		{"emptylabel.jsonl", `{"text": "x", "label": ""}` + "\n", Fields{}, `:1: field "label" is empty; every example needs a label`},
+		{"latelabel.jsonl", `{"text": "x"}` + "\n" + ok, Fields{Unlabelled: true}, `:2: has a "label" field but earlier lines have none`},
+		{"empty.jsonl", "\n\n", Fields{}, `: holds no examples`},
+		{"bad.jsonl.gz", ok + "{oops\n", Fields{}, `:2: invalid JSON at byte 2: expected a string`},
+		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
+		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); set data.label_field`},
+		{"quote.csv", "text,label\n\"unclosed,pos\n", Fields{}, `:2: extraneous or missing " in quoted-field`},
+		{"fields.csv", "text,label\nx,pos,extra\n", Fields{}, `:2: wrong number of fields`},
+		{"empty.csv", "", Fields{}, `: is empty; a CSV file needs a header row`},
+		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
+		{"fields.tsv", "text\tlabel\nx\tpos\ny\tneg\textra\n", Fields{}, `:3: has 3 tab-separated fields but the header has 2`},
+		{"empty.tsv", "", Fields{}, `: is empty; a TSV file needs a header row`},
+		{"data.xml", "<x/>", Fields{}, `: unknown data format; use ` + Formats},
+	} {
+		p := write(c.name, c.content)
+		_, err := Read(p, c.fields)
+		if want := p + c.want; err == nil || err.Error() != want {
+			t.Errorf("%s:\n got %v\nwant %s", c.name, err, want)
+		}
+	}
+	notgz := filepath.Join(dir, "notgz.jsonl.gz")
+	os.WriteFile(notgz, []byte("plain text"), 0o644)
+	if _, err := Read(notgz, Fields{}); err == nil || err.Error() != notgz+": is not a valid gzip file: gzip: invalid header" {
+		t.Errorf("not gzip: %v", err)
+	}
+	missing := filepath.Join(dir, "missing.jsonl")
+	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := Read(t.TempDir(), Fields{}); err == nil || !strings.HasSuffix(err.Error(), "holds no examples; it needs one sub-folder per label with one file per example") {
+		t.Errorf("empty folder: %v", err)
+	}
+}
+
+func TestReadFolderPerLabel(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []struct{ label, name, text string }{
+		{"pos", "b.txt", "second"}, {"pos", "a.txt", "first"}, {"neg", "z.txt.gz", "zipped"}, {".hidden", "x.txt", "skipped"},
+	} {
+		os.MkdirAll(filepath.Join(root, f.label), 0o755)
+		b := []byte(f.text)
+		if strings.HasSuffix(f.name, ".gz") {
+			b = gzipBytes(b)
+		}
+		os.WriteFile(filepath.Join(root, f.label, f.name), b, 0o644)
+	}
+	ds, err := Read(root, Fields{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ds.Texts, []string{"zipped", "first", "second"}) || !slices.Equal(ds.Labels, []string{"neg", "pos", "pos"}) {
+		t.Errorf("read %q %q", ds.Texts, ds.Labels)
+	}
+}
+
+// A line longer than the cap is refused with its number, not read into
+// memory without bound.
+func TestReadCapsLineLength(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 64 MiB file")
+	}
+	p := filepath.Join(t.TempDir(), "long.jsonl")
+	f, _ := os.Create(p)
+	f.WriteString(`{"text": "ok", "label": "a"}` + "\n")
+	f.Write(make([]byte, maxLine+1))
+	f.Close()
+	_, err := Read(p, Fields{})
+	if want := p + ":2: line is longer than 64 MiB; is this really a .jsonl file?"; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+// FuzzReaders: no input makes a reader panic, and what a reader accepts is
+// consistent (a label per text, or none at all).
+func FuzzReaders(f *testing.F) {
+	f.Add([]byte("text,label\nx,pos\n\"a\"\"b\",neg\n"))
+	f.Add([]byte("text\tlabel\nx\tpos\n"))
+	f.Add([]byte(`{"text": "x", "label": "y"}` + "\n"))
+	f.Add([]byte("text,label\n\"unclosed,pos\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, fields := range []Fields{{Text: "text", Label: "label"}, {Text: "text", Label: "label", Unlabelled: true}} {
+			for _, read := range []func(io.Reader, string, Fields) (*Dataset, error){readJSONL, readCSV, readTSV} {
+				ds, err := read(bytes.NewReader(b), "f", fields)
+				if err != nil {
+					continue
+				}
+				if ds.Labels != nil && len(ds.Labels) != len(ds.Texts) {
+					t.Fatalf("%d texts but %d labels", len(ds.Texts), len(ds.Labels))
+				}
+				if ds.Labels == nil && !fields.Unlabelled && len(ds.Texts) > 0 {
+					t.Fatalf("%d texts without labels", len(ds.Texts))
+				}
+			}
+		}
+	})
+}
