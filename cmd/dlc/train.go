@@ -203,13 +203,14 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		}
 	}
 	trainStart := time.Now()
-	history, err := gd.Train(ctx, &mlp.Objective{Net: net, X: x, Y: y}, opt, gcfg, cb)
+	res, err := gd.Train(ctx, &mlp.Objective{Net: net, X: x, Y: y}, opt, gcfg, cb)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("training interrupted after %d epochs; no model was written: %w", len(history), err)
+			return fmt.Errorf("training interrupted after %d epochs; no model was written: %w", len(res.History), err)
 		}
 		return err
 	}
+	history := res.History
 	trainSecs := time.Since(trainStart).Seconds()
 
 	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
