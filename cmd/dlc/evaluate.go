@@ -96,13 +96,12 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	ds, err := data.Read(path, fieldsOf(m.Config))
+	s, err := scoreFile(m, path)
 	if err != nil {
 		return err
 	}
-	s, err := scoreData(m, ds)
-	if err != nil {
-		return err
+	if s.Regression != nil {
+		return reportRegression(stdio, o, path, s)
 	}
 	ev := evaluation{
 		Model: o.Model, Data: path, N: s.Report.N, Accuracy: s.Report.Accuracy, Loss: s.Loss,

@@ -84,7 +84,7 @@ func classScores(net *mlp.Network, out []float64, dst []float64) []float64 {
 		return append(dst, out...)
 	}
 	a := out[0]
-	if net.Spec().Loss == mlp.Hinge {
+	if net.Threshold() == 0 { // ±1 margins (hinge losses on a linear output)
 		return append(dst, -a, a)
 	}
 	return append(dst, 1-a, a)
@@ -112,6 +112,9 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
+	if m.Net.Spec().Regression {
+		return predictNumbers(stdio, o, m)
+	}
 	if o.TopK < 1 || o.TopK > len(m.Labels) {
 		return usageErrorf("--top-k must be between 1 and the model's %d labels, not %d", len(m.Labels), o.TopK)
 	}
@@ -130,6 +133,10 @@ func runPredict(stdio *IO, o *predictOptions) error {
 			return fmt.Errorf("cannot read stdin at line %d: %w", n, err)
 		}
 		scores = p.scores(string(line), scores)
+		if err := p.enc.Err(); err != nil { // a line of numbers that does not parse
+			out.Flush()
+			return fmt.Errorf("stdin line %d %v", n, err)
+		}
 		for i := range order {
 			order[i] = i
 		}
