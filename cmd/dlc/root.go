@@ -56,6 +56,7 @@ multilayer perceptron — by gradient descent, from one YAML config.
 		newEvaluateCmd(g, stdio),
 		newPredictCmd(g, stdio),
 		newInspectCmd(g, stdio),
+		newPlotCmd(g, stdio),
 	)
 	return root
 }

@@ -24,6 +24,15 @@ func (c *Config) where(key string) string {
 	return "default " + key
 }
 
+// setOr returns key if it was set, else other: a value left at its default
+// is reported where the key that needs it was set.
+func (c *Config) setOr(key, other string) string {
+	if _, ok := c.src[key]; ok {
+		return key
+	}
+	return other
+}
+
 // Errorf returns a config error about key, located where its value was set.
 func (c *Config) Errorf(key, format string, args ...any) error {
 	return &Error{Where: c.where(key), Msg: fmt.Sprintf(format, args...)}
@@ -119,10 +128,10 @@ func (c *Config) validate() error {
 	}
 	if sch.Name != gd.Constant {
 		if sch.DecaySteps < 1 {
-			return c.Errorf("optimizer.schedule.decay_steps", "optimizer.schedule.decay_steps must be at least 1 for schedule %s, not %d", sch.Name, sch.DecaySteps)
+			return c.Errorf(c.setOr("optimizer.schedule.decay_steps", "optimizer.schedule.name"), "optimizer.schedule.decay_steps must be at least 1 for schedule %s, not %d", sch.Name, sch.DecaySteps)
 		}
 		if err := c.Schedule().Validate(); err != nil {
-			return c.Errorf("optimizer.schedule.decay_rate", "optimizer.%v", err)
+			return c.Errorf(c.setOr("optimizer.schedule.decay_rate", "optimizer.schedule.name"), "optimizer.%v", err)
 		}
 	}
 	if err := oneOf(c, "training.method", c.Training.Method, gd.Methods); err != nil {
