@@ -321,7 +321,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		return err
 	}
 	if o.History != "" {
-		if err := writeHistory(o.History, res.History); err != nil {
+		if err := writeHistory(o.History, res.History, regression); err != nil {
 			return err
 		}
 	}
@@ -427,13 +427,18 @@ func formatFloat(x float64) string {
 	return strconv.FormatFloat(x, 'g', 10, 64)
 }
 
-// writeHistory writes one CSV row per epoch (Keras' History, as a file).
-func writeHistory(path string, history []gd.EpochStats) error {
+// writeHistory writes one CSV row per epoch (Keras' History, as a file);
+// a regression has no accuracy, and its columns stay empty.
+func writeHistory(path string, history []gd.EpochStats, regression bool) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"})
 		for _, st := range history {
-			cw.Write([]string{strconv.Itoa(st.Epoch), formatFloat(st.Loss), formatFloat(st.Accuracy), formatFloat(st.ValLoss), formatFloat(st.ValAccuracy), strconv.FormatFloat(st.Seconds, 'f', 3, 64)})
+			acc := st.Accuracy
+			if regression {
+				acc = math.NaN()
+			}
+			cw.Write([]string{strconv.Itoa(st.Epoch), formatFloat(st.Loss), formatFloat(acc), formatFloat(st.ValLoss), formatFloat(st.ValAccuracy), strconv.FormatFloat(st.Seconds, 'f', 3, 64)})
 		}
 		cw.Flush()
 		return cw.Error()
