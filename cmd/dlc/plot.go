@@ -26,6 +26,8 @@ type plotOptions struct {
 	Smooth int
 	LogX   bool
 	LogY   bool
+	YMin   float64
+	YMax   float64
 	Files  []string
 }
 
@@ -70,6 +72,8 @@ noise. The file name's extension chooses the format: .png, .svg or .pdf.`,
 	f.IntVar(&o.Smooth, "smooth", 0, "draw a moving average over N values on top of longer series")
 	f.BoolVar(&o.LogX, "log-x", false, "logarithmic x axis")
 	f.BoolVar(&o.LogY, "log-y", false, "logarithmic y axis")
+	f.Float64Var(&o.YMin, "ymin", math.NaN(), "the bottom of the y axis (default: from the data)")
+	f.Float64Var(&o.YMax, "ymax", math.NaN(), "the top of the y axis; curves above are clipped (default: from the data)")
 	return cmd
 }
 
@@ -96,7 +100,7 @@ func runPlot(stdio *IO, o *plotOptions) error {
 	if err := checkOutput(o.Out, "--out"); err != nil {
 		return err
 	}
-	panel := plot.Panel{Title: o.Title, XLabel: "update", YLabel: strings.ReplaceAll(o.Metric, "_", " "), LogX: o.LogX, LogY: o.LogY}
+	panel := plot.Panel{Title: o.Title, XLabel: "update", YLabel: strings.ReplaceAll(o.Metric, "_", " "), LogX: o.LogX, LogY: o.LogY, YMin: o.YMin, YMax: o.YMax}
 	if o.X == "epoch" {
 		panel.XLabel = "epoch"
 	}
@@ -121,12 +125,13 @@ func runPlot(stdio *IO, o *plotOptions) error {
 			label = o.Labels[i]
 		}
 		if o.Smooth > 1 && len(y) > o.Smooth {
+			group := strconv.Itoa(i)
 			panel.Series = append(panel.Series,
-				plot.Series{Label: label, X: x, Y: y, Thin: true},
-				plot.Series{Label: fmt.Sprintf("%s, mean of %d", label, o.Smooth), X: x, Y: movingAverage(y, o.Smooth)})
+				plot.Series{Label: label, X: x, Y: y, Thin: true, Group: group},
+				plot.Series{Label: fmt.Sprintf("%s, mean of %d", label, o.Smooth), X: x, Y: movingAverage(y, o.Smooth), Group: group})
 			continue
 		}
-		panel.Series = append(panel.Series, plot.Series{Label: label, X: x, Y: y, Points: len(y) <= 100})
+		panel.Series = append(panel.Series, plot.Series{Label: label, X: x, Y: y, Points: len(y) <= 100, Group: strconv.Itoa(i)})
 	}
 	if err := plot.Write(o.Out, []plot.Panel{panel}); err != nil {
 		return err

@@ -469,12 +469,12 @@ func curves(history []gd.EpochStats, regression bool) []plot.Panel {
 	for i, st := range history {
 		ep[i], loss[i], vloss[i], acc[i], vacc[i] = float64(st.Epoch), st.Loss, st.ValLoss, st.Accuracy, st.ValAccuracy
 	}
-	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", Series: []plot.Series{
+	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
 		{Label: "training loss", X: ep, Y: loss, Points: true},
 		{Label: "validation loss", X: ep, Y: vloss},
 	}}}
 	if !regression {
-		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", Series: []plot.Series{
+		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
 			{Label: "training accuracy", X: ep, Y: acc, Points: true},
 			{Label: "validation accuracy", X: ep, Y: vacc},
 		}})

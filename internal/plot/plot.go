@@ -34,6 +34,9 @@ type Series struct {
 	// Thin draws a thin, translucent line: for thousands of noisy values
 	// (one-example updates) that would otherwise hide the other curves.
 	Thin bool
+	// Group gives curves of one run the same colour (a raw series and its
+	// moving average); "" colours each series by its position.
+	Group string
 }
 
 // Panel is one chart: a title, axis labels and its curves.
@@ -41,7 +44,13 @@ type Panel struct {
 	Title, XLabel, YLabel string
 	Series                []Series
 	LogX, LogY            bool
+	// YMin and YMax fix the y axis where they are not NaN (the zero value
+	// 0 is a limit too; use NaN for automatic). Curves are clipped to it.
+	YMin, YMax float64
 }
+
+// Auto is the YMin/YMax value that leaves the axis to the data.
+var Auto = math.NaN()
 
 // colors are the curves' colours in order: matplotlib's first four, which
 // the Keras notebooks show (blue, orange, green, red).
@@ -127,6 +136,8 @@ func build(pn Panel) (*gplot.Plot, error) {
 		p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
 	}
 	drawn := 0
+	groups := map[string]int{}
+	groupSeen := map[string]bool{}
 	for i, s := range pn.Series {
 		xy := make(plotter.XYs, 0, len(s.X))
 		for k := range s.X {
@@ -145,18 +156,33 @@ func build(pn Panel) (*gplot.Plot, error) {
 		if len(xy) == 0 {
 			continue
 		}
-		col := colors[i%len(colors)]
+		ci := i
+		if s.Group != "" {
+			if g, ok := groups[s.Group]; ok {
+				ci = g
+			} else {
+				ci = len(groups)
+				groups[s.Group] = ci
+			}
+		}
+		col := colors[ci%len(colors)]
 		line, err := plotter.NewLine(xy)
 		if err != nil {
 			return nil, err
 		}
 		line.Color = col
 		line.Width = vg.Points(1.5)
-		if s.Thin {
-			r, g, b, _ := col.RGBA()
-			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 90}
-			line.Width = vg.Points(0.5)
+		r, g, b, _ := col.RGBA()
+		switch {
+		case s.Thin:
+			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
+			line.Width = vg.Points(0.4)
+		case s.Group != "" && groupSeen[s.Group]:
+			// The trend drawn over a thin cloud of its own run: darker.
+			line.Color = color.NRGBA{R: uint8(r >> 9), G: uint8(g >> 9), B: uint8(b >> 9), A: 0xff}
+			line.Width = vg.Points(2)
 		}
+		groupSeen[s.Group] = true
 		p.Add(line)
 		entry := []gplot.Thumbnailer{line}
 		if s.Points {
@@ -176,9 +202,18 @@ func build(pn Panel) (*gplot.Plot, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("panel %q has no finite values to draw", pn.Title)
 	}
-	if !pn.LogY {
+	if !pn.LogY && math.IsNaN(pn.YMax) {
 		// Head room for the legend, so it does not sit on the curves.
 		p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
+	}
+	if !math.IsNaN(pn.YMin) {
+		p.Y.Min = pn.YMin
+	}
+	if !math.IsNaN(pn.YMax) {
+		p.Y.Max = pn.YMax
+	}
+	if p.Y.Min >= p.Y.Max {
+		return nil, fmt.Errorf("the y axis from %v to %v is empty", p.Y.Min, p.Y.Max)
 	}
 	return p, nil
 }

@@ -13,11 +13,11 @@ import (
 func panels() []Panel {
 	x := []float64{1, 2, 3, 4}
 	return []Panel{
-		{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", Series: []Series{
+		{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: Auto, YMax: Auto, Series: []Series{
 			{Label: "training", X: x, Y: []float64{0.5, 0.3, 0.2, 0.15}, Points: true},
 			{Label: "validation", X: x, Y: []float64{0.45, 0.32, math.NaN(), 0.31}},
 		}},
-		{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", Series: []Series{
+		{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: 0.5, YMax: 1, Series: []Series{
 			{Label: "training", X: x, Y: []float64{0.8, 0.9, 0.93, 0.95}, Points: true, Thin: true},
 		}, LogX: true},
 	}
@@ -70,11 +70,15 @@ func TestWriteErrors(t *testing.T) {
 	if err := Write(filepath.Join(dir, "c.gif"), panels()); err == nil || !strings.Contains(err.Error(), "must end in .png, .svg, .pdf") {
 		t.Errorf("gif: %v", err)
 	}
-	bad := []Panel{{Title: "t", Series: []Series{{Label: "zero", X: []float64{1}, Y: []float64{0}}}, LogY: true}}
+	bad := []Panel{{Title: "t", Series: []Series{{Label: "zero", X: []float64{1}, Y: []float64{0}}}, LogY: true, YMin: Auto, YMax: Auto}}
 	if err := Write(filepath.Join(dir, "c.png"), bad); err == nil || !strings.Contains(err.Error(), "log scale") {
 		t.Errorf("log of 0: %v", err)
 	}
-	empty := []Panel{{Title: "nothing", Series: []Series{{Label: "nan", X: []float64{1}, Y: []float64{math.NaN()}}}}}
+	empty := []Panel{{Title: "nothing", Series: []Series{{Label: "nan", X: []float64{1}, Y: []float64{math.NaN()}}}, YMin: Auto, YMax: Auto}}
+	inverted := []Panel{{Title: "t", Series: []Series{{Label: "a", X: []float64{1}, Y: []float64{1}}}, YMin: 2, YMax: 1}}
+	if err := Write(filepath.Join(dir, "c.png"), inverted); err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Errorf("ymin > ymax: %v", err)
+	}
 	if err := Write(filepath.Join(dir, "c.png"), empty); err == nil || !strings.Contains(err.Error(), "no finite values") {
 		t.Errorf("all NaN: %v", err)
 	}
