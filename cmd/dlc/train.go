@@ -357,19 +357,27 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	return nil
 }
 
+// epochs is "1 epoch" or "n epochs".
+func epochs(n int) string {
+	if n == 1 {
+		return "1 epoch"
+	}
+	return fmt.Sprintf("%d epochs", n)
+}
+
 // stopLine says how training ended and how many updates it made.
 func stopLine(res *gd.Result, c gd.Config) string {
-	epochs := len(res.History)
+	done := len(res.History)
 	var why string
 	switch res.Stopped {
 	case gd.StopConverged:
-		why = fmt.Sprintf("converged: the loss improved by less than %g for %d epochs", c.Tolerance, max(1, c.Patience))
+		why = fmt.Sprintf("converged: the loss improved by less than %g for %s", c.Tolerance, epochs(max(1, c.Patience)))
 	case gd.StopEarly:
-		why = fmt.Sprintf("early stopping: %s did not improve for %d epochs", c.EarlyStopping.Monitor, max(1, c.EarlyStopping.Patience))
+		why = fmt.Sprintf("early stopping: %s did not improve for %s", c.EarlyStopping.Monitor, epochs(max(1, c.EarlyStopping.Patience)))
 	default:
 		why = "reached training.epochs"
 	}
-	line := fmt.Sprintf("stopped after epoch %d of %d (%s); %d updates", epochs, c.Epochs, why, res.Steps)
+	line := fmt.Sprintf("stopped after epoch %d of %d (%s); %d updates", done, c.Epochs, why, res.Steps)
 	if res.Restored {
 		line += fmt.Sprintf("; restored the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, c.EarlyStopping.Monitor, res.Best)
 	}
