@@ -69,11 +69,6 @@ func classNames(labels []string) []string {
 	return slices.Compact(names)
 }
 
-// targets maps a data set's labels to the model's class indices.
-func targets(ds *data.Dataset, classes []string) (mlp.Targets, error) {
-	return labelTargets(&examples{Path: ds.Path, Texts: ds.Texts, Labels: ds.Labels}, classes, false)
-}
-
 // examples are labelled data in the form a model's vectorizer reads: texts
 // for the text modes, a numeric table for vectorizer.mode dense.
 type examples struct {
@@ -328,11 +323,6 @@ func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) score
 	}
 	s.Report = metrics.Classification(truth, s.Predicted, classes)
 	return s
-}
-
-// scoreData vectorizes a labelled text data set with the model and scores it.
-func scoreData(m *model.Model, ds *data.Dataset) (scored, error) {
-	return scoreExamples(m, &examples{Path: ds.Path, Texts: ds.Texts, Labels: ds.Labels})
 }
 
 // scoreExamples vectorizes labelled examples with the model and scores them.
