@@ -86,8 +86,13 @@ metric); the exit status is then 130. A second Ctrl-C stops at once.
 
 func keysHelp() string {
 	var b strings.Builder
-	for _, k := range config.Keys() {
-		fmt.Fprintf(&b, "  %-24s %s (default %s)\n", k.Name, k.Doc, orNone(k.Default))
+	keys := config.Keys()
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(k.Name))
+	}
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-*s  %s (default %s)\n", width, k.Name, k.Doc, orNone(k.Default))
 	}
 	return b.String()
 }

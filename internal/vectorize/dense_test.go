@@ -97,3 +97,30 @@ func TestDenseErrors(t *testing.T) {
 		t.Error("a dense vectorizer without its scaling was restored")
 	}
 }
+
+// FuzzDenseEncode: no line makes the dense encoder panic; what it accepts
+// has one value per column at most, in column order.
+func FuzzDenseEncode(f *testing.F) {
+	for _, s := range []string{"1,2,3", "1\t2\t3", " -1e-3 , 0 ,7", "1,,3", "a,b,c", "1,2", "0x1p3,1_0,+4"} {
+		f.Add(s)
+	}
+	v, _ := FitDense([]string{"a", "b", "c"}, []float64{1, 2, 3, 4, 5, 6}, ScaleStandard)
+	enc := v.NewEncoder()
+	f.Fuzz(func(t *testing.T, line string) {
+		idx, vals := enc.Encode(line)
+		if enc.Err() != nil {
+			if idx != nil || vals != nil {
+				t.Fatal("a bad line gave a row")
+			}
+			return
+		}
+		if len(idx) != len(vals) || len(idx) > 3 || !slices.IsSorted(idx) {
+			t.Fatalf("row %v %v", idx, vals)
+		}
+		for _, x := range vals {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("non-finite value %v", x)
+			}
+		}
+	})
+}
