@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -122,5 +124,28 @@ func TestIMDBToolbox(t *testing.T) {
 			t.Errorf("%s: IMDB test accuracy %.4f is below %.2f", c.name, acc, c.floor)
 		}
 		t.Logf("%s: test accuracy %.4f (%.1fs)", c.name, acc, time.Since(start).Seconds())
+	}
+}
+
+// TestTrainCancelledBeforeTraining: a Ctrl-C that arrives before the first
+// update leaves no model behind and exits with 130.
+func TestTrainCancelledBeforeTraining(t *testing.T) {
+	dir := t.TempDir()
+	root := testenv.Root(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	model := filepath.Join(dir, "m.dlc")
+	code := run(ctx, []string{"train", "--config", filepath.Join(root, "testdata", "tiny", "tiny.yaml"),
+		"--set", "data.train=" + filepath.Join(root, "testdata", "tiny", "train.jsonl"), "--set", "data.test=",
+		"--out", model}, &IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want 130; stderr %q", code, errb.String())
+	}
+	if _, err := os.Stat(model); !os.IsNotExist(err) {
+		t.Errorf("a model was written: %v", err)
+	}
+	if !strings.Contains(errb.String(), "dlc: interrupted while reading the data; no model was written\ndlc: interrupted\n") {
+		t.Errorf("stderr %q does not say it was interrupted", errb.String())
 	}
 }

@@ -121,9 +121,13 @@ func checkOutput(path, flag string) error {
 	return nil
 }
 
-// interrupted wraps context.Canceled (exit status 130) with what was done.
-func interrupted(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), context.Canceled)
+// interrupted says on stderr what an interruption left behind and returns
+// context.Canceled wrapped with it (exit status 130; the command line then
+// adds "dlc: interrupted").
+func interrupted(stdio *IO, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(stdio.Err, "dlc: %s\n", msg)
+	return fmt.Errorf("%s: %w", msg, context.Canceled)
 }
 
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
@@ -193,7 +197,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 	readSecs := time.Since(start).Seconds()
 	if ctx.Err() != nil {
-		return interrupted("interrupted while reading the data; no model was written")
+		return interrupted(stdio, "interrupted while reading the data; no model was written")
 	}
 
 	vecStart := time.Now()
@@ -213,7 +217,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	y.Weight = weights
 	vecSecs := time.Since(vecStart).Seconds()
 	if ctx.Err() != nil {
-		return interrupted("interrupted while vectorizing; no model was written")
+		return interrupted(stdio, "interrupted while vectorizing; no model was written")
 	}
 
 	out := mlp.Activation(cfg.Model.Output)
@@ -305,7 +309,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		bar.Exit()
 	}
 	if stopped && res.Steps == 0 {
-		return interrupted("interrupted before the first update; no model was written")
+		return interrupted(stdio, "interrupted before the first update; no model was written")
 	}
 
 	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
@@ -345,9 +349,8 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		if res.Restored {
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
 		}
-		fmt.Fprintf(stdio.Err, "dlc: interrupted in epoch %d after %d updates; wrote %s to %s\n", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
-		return interrupted("training interrupted")
+		return interrupted(stdio, "interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 	}
 	stdio.Progressf("%s\n", stopLine(res, gcfg))
 	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, vecSecs, trainSecs, time.Since(start).Seconds())

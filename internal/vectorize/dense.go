@@ -160,9 +160,17 @@ func (v *Vectorizer) TransformValues(values []float64) *sparse.Matrix {
 	d := v.Features()
 	m := sparse.New(d, false)
 	n := len(values) / d
-	m.Indices = make([]int32, 0, len(values))
-	m.Values = make([]float64, 0, len(values))
+	// Count the stored entries first: pixels are mostly zero, and sizing
+	// for every value would reserve five times the memory MNIST needs.
 	var row denseRow
+	nnz := 0
+	for r := range n {
+		idx, _ := row.scale(v.Dense, values[r*d:(r+1)*d])
+		nnz += len(idx)
+	}
+	m.Indices = make([]int32, 0, nnz)
+	m.Values = make([]float64, 0, nnz)
+	m.Indptr = make([]int, 1, n+1)
 	for r := range n {
 		idx, vals := row.scale(v.Dense, values[r*d:(r+1)*d])
 		m.AppendRow(idx, vals)
