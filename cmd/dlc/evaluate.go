@@ -219,17 +219,28 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	ds, err := data.Read(path, fieldsOf(m.Config))
+	e, err := readFor(m, path)
 	if err != nil {
 		return err
 	}
-	ev, correct, err := classify(m, ds, o.Threshold)
+	if m.Net.Spec().Regression {
+		s, err := scoreExamples(m, e)
+		if err != nil {
+			return err
+		}
+		return reportRegression(stdio, o, path, s)
+	}
+	ev, correct, err := classify(m, e, o.Threshold)
 	if err != nil {
 		return err
 	}
 	ev.Model, ev.Data = o.Model, path
 	if base != nil {
-		baseEv, baseCorrect, err := classify(base, ds, o.Threshold)
+		be, err := readFor(base, path)
+		if err != nil {
+			return fmt.Errorf("the baseline %s cannot read this data: %w", o.Baseline, err)
+		}
+		baseEv, baseCorrect, err := classify(base, be, o.Threshold)
 		if err != nil {
 			return fmt.Errorf("the baseline %s cannot score this data: %w", o.Baseline, err)
 		}
@@ -276,12 +287,12 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 
 // classify scores m on ds as a classifier and returns its report and, per
 // example, whether m got it right.
-func classify(m *model.Model, ds *data.Dataset, t threshold) (*evaluation, []bool, error) {
-	y, err := targets(ds, m.Labels)
+func classify(m *model.Model, e *examples, t threshold) (*evaluation, []bool, error) {
+	y, err := labelTargets(e, m.Labels, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	x := m.Vectorizer.Transform(ds.Texts)
+	x := rowsOf(m.Vectorizer, e)
 	s := score(m.Net, x, y, len(m.Labels))
 	k := m.Net.Spec().Outputs
 	truth := make([]int, len(y.Class))

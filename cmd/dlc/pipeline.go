@@ -1,9 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/config"
@@ -72,24 +78,186 @@ func classNames(labels []string) []string {
 	return slices.Compact(names)
 }
 
-// targets maps a data set's labels to the model's class indices.
-func targets(ds *data.Dataset, classes []string) (mlp.Targets, error) {
-	if ds.Labels == nil {
-		return mlp.Targets{}, fmt.Errorf("%s has no labels; evaluation needs a label for every example", ds.Path)
+// examples are labelled data in the form a model's vectorizer reads: texts
+// for the text modes, a numeric table for vectorizer.mode dense.
+type examples struct {
+	Path   string
+	Texts  []string    // text modes
+	Table  *data.Table // mode dense
+	Labels []string
+}
+
+// Len returns the number of examples.
+func (e *examples) Len() int {
+	if e.Table != nil {
+		return e.Table.Len()
+	}
+	return len(e.Texts)
+}
+
+// where names example i for a message: its file line when known.
+func (e *examples) where(i int) string {
+	if e.Table != nil {
+		return fmt.Sprintf("%s:%d", e.Path, e.Table.Lines[i])
+	}
+	return fmt.Sprintf("%s: example %d", e.Path, i+1)
+}
+
+// readExamples reads the data at path as the config's vectorizer wants it.
+func readExamples(cfg *config.Config, path string) (*examples, error) {
+	if cfg.Vectorizer.Mode == string(vectorize.Dense) {
+		t, err := data.ReadTable(path, data.TableFields{Label: cfg.Data.LabelField, Features: cfg.Data.Features})
+		if err != nil {
+			return nil, err
+		}
+		return &examples{Path: path, Table: t, Labels: t.Labels}, nil
+	}
+	ds, err := data.Read(path, fieldsOf(cfg))
+	if err != nil {
+		return nil, err
+	}
+	return &examples{Path: path, Texts: ds.Texts, Labels: ds.Labels}, nil
+}
+
+// readFor reads data at path for a trained model: its own config says how,
+// and a numeric file must have the model's columns.
+func readFor(m *model.Model, path string) (*examples, error) {
+	cfg := *m.Config
+	if m.Vectorizer.Mode == vectorize.Dense {
+		cfg.Data.Features = m.Vectorizer.Columns()
+	}
+	return readExamples(&cfg, path)
+}
+
+// subset returns the examples idx of e.
+func (e *examples) subset(idx []int, path string) *examples {
+	out := &examples{Path: path, Labels: make([]string, len(idx))}
+	if e.Table != nil {
+		out.Table = e.Table.Subset(idx, path)
+	} else {
+		out.Texts = make([]string, len(idx))
+	}
+	for i, j := range idx {
+		if e.Table == nil {
+			out.Texts[i] = e.Texts[j]
+		}
+		out.Labels[i] = e.Labels[j]
+	}
+	return out
+}
+
+// fitVectorizer fits the config's vectorizer on the training examples.
+func fitVectorizer(cfg *config.Config, e *examples) (*vectorize.Vectorizer, error) {
+	if e.Table != nil {
+		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, vectorize.Scale(cfg.Vectorizer.Scale))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", e.Path, err)
+		}
+		return v, nil
+	}
+	return vectorize.Fit(e.Texts, vectorizerOptions(cfg))
+}
+
+// rowsOf encodes examples with a fitted vectorizer.
+func rowsOf(v *vectorize.Vectorizer, e *examples) *sparse.Matrix {
+	if e.Table != nil {
+		return v.TransformValues(e.Table.Values)
+	}
+	return v.Transform(e.Texts)
+}
+
+// fingerprint is the sha256 of the training data recorded in the model.
+func fingerprint(e *examples) string {
+	if e.Table == nil {
+		return model.Fingerprint(e.Texts, e.Labels)
+	}
+	h := sha256.New()
+	for _, c := range e.Table.Columns {
+		fmt.Fprintf(h, "%d:%s", len(c), c)
+	}
+	var b [8]byte
+	for i := range e.Table.Len() {
+		for _, x := range e.Table.Row(i) {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+			h.Write(b[:])
+		}
+		fmt.Fprintf(h, "%d:%s", len(e.Labels[i]), e.Labels[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// labelTargets maps labels to class indices, or, for a regression, parses
+// them as numbers.
+func labelTargets(e *examples, classes []string, regression bool) (mlp.Targets, error) {
+	if e.Labels == nil {
+		return mlp.Targets{}, fmt.Errorf("%s has no labels; evaluation needs a label for every example", e.Path)
+	}
+	if regression {
+		y := mlp.Targets{Value: make([]float64, len(e.Labels))}
+		for i, l := range e.Labels {
+			v, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+				return y, fmt.Errorf("%s has label %q, which is not a finite number (data.task is regression)", e.where(i), l)
+			}
+			y.Value[i] = v
+		}
+		return y, nil
 	}
 	index := make(map[string]int32, len(classes))
 	for i, c := range classes {
 		index[c] = int32(i)
 	}
-	y := mlp.Targets{Class: make([]int32, len(ds.Labels))}
-	for i, l := range ds.Labels {
+	y := mlp.Targets{Class: make([]int32, len(e.Labels))}
+	for i, l := range e.Labels {
 		c, ok := index[l]
 		if !ok {
-			return y, fmt.Errorf("%s: example %d has label %q, which the model does not know (it knows %s)", ds.Path, i+1, l, quoteList(classes, 10))
+			return y, fmt.Errorf("%s has label %q, which the model does not know (it knows %s)", e.where(i), l, quoteList(classes, 10))
 		}
 		y.Class[i] = c
 	}
 	return y, nil
+}
+
+// classWeights returns each training example's weight under
+// training.class_weight, and the weight of each class: "balanced" gives
+// class c the weight n / (classes · count(c)), as scikit-learn does; a map
+// gives the listed labels their weight and the others 1.
+func classWeights(cfg *config.Config, y mlp.Targets, classes []string) ([]float64, []float64, error) {
+	cw := cfg.Training.ClassWeight
+	if !cw.IsSet() {
+		return nil, nil, nil
+	}
+	perClass := make([]float64, len(classes))
+	if cw.Balanced {
+		counts := make([]int, len(classes))
+		for _, c := range y.Class {
+			counts[c]++
+		}
+		for c, n := range counts {
+			perClass[c] = float64(len(y.Class)) / float64(len(classes)*max(1, n))
+		}
+	} else {
+		for c := range perClass {
+			perClass[c] = 1
+		}
+		labels := make([]string, 0, len(cw.Weights))
+		for l := range cw.Weights {
+			labels = append(labels, l)
+		}
+		slices.Sort(labels)
+		for _, l := range labels {
+			c, found := slices.BinarySearch(classes, l)
+			if !found {
+				return nil, nil, cfg.Errorf("training.class_weight", "training.class_weight names the label %q, which the training data does not have (it has %s)", l, quoteList(classes, 10))
+			}
+			perClass[c] = cw.Weights[l]
+		}
+	}
+	w := make([]float64, len(y.Class))
+	for i, c := range y.Class {
+		w[i] = perClass[c]
+	}
+	return w, perClass, nil
 }
 
 func quoteList(s []string, limit int) string {
@@ -104,25 +272,18 @@ func quoteList(s []string, limit int) string {
 	return out
 }
 
-// splitValidation holds out a seeded random fraction of ds for validation.
+// splitValidation holds out a seeded random fraction of e for validation.
 // The draw is random rather than the last rows because fetched files are
 // ordered by label.
-func splitValidation(ds *data.Dataset, frac float64, seed uint64) (train, val *data.Dataset) {
-	n := ds.Len()
+func splitValidation(e *examples, frac float64, seed uint64) (train, val *examples) {
+	n := e.Len()
 	k := int(float64(n)*frac + 0.5)
 	perm := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)
 	valIdx := perm[:k]
 	trainIdx := perm[k:]
 	slices.Sort(valIdx)
 	slices.Sort(trainIdx)
-	pick := func(idx []int, suffix string) *data.Dataset {
-		out := &data.Dataset{Path: ds.Path + suffix, Texts: make([]string, len(idx)), Labels: make([]string, len(idx))}
-		for i, j := range idx {
-			out.Texts[i], out.Labels[i] = ds.Texts[j], ds.Labels[j]
-		}
-		return out
-	}
-	return pick(trainIdx, ""), pick(valIdx, " (validation split)")
+	return e.subset(trainIdx, e.Path), e.subset(valIdx, e.Path+" (validation split)")
 }
 
 // evalBatch is how many rows one forward pass of evaluation takes.
@@ -130,10 +291,11 @@ const evalBatch = 1024
 
 // scored holds a model's outputs on a data set and their summary.
 type scored struct {
-	Report    metrics.Report
-	Loss      float64   // mean
-	Predicted []int     // class per example
-	Outputs   []float64 // rows × outputs
+	Report     metrics.Report
+	Regression *metrics.RegressionReport // regression models only
+	Loss       float64                   // mean
+	Predicted  []int                     // class per example (classification)
+	Outputs    []float64                 // rows × outputs
 }
 
 // score runs net over every row of x and compares with y.
@@ -157,21 +319,42 @@ func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) score
 		}
 		s.Outputs = append(s.Outputs, out...)
 	}
+	s.Loss = lossSum / float64(max(1, x.Rows))
+	if net.Spec().Regression {
+		r := metrics.Regression(y.Value, s.Outputs)
+		s.Regression, s.Predicted = &r, nil
+		s.Report.N = r.N
+		return s
+	}
 	truth := make([]int, x.Rows)
 	for i, c := range y.Class {
 		truth[i] = int(c)
 	}
 	s.Report = metrics.Classification(truth, s.Predicted, classes)
-	s.Loss = lossSum / float64(max(1, x.Rows))
 	return s
 }
 
-// scoreData vectorizes a labelled data set with the model and scores it.
-func scoreData(m *model.Model, ds *data.Dataset) (scored, error) {
-	y, err := targets(ds, m.Labels)
+// scoreExamples vectorizes labelled examples with the model and scores them.
+func scoreExamples(m *model.Model, e *examples) (scored, error) {
+	y, err := labelTargets(e, m.Labels, m.Net.Spec().Regression)
 	if err != nil {
 		return scored{}, err
 	}
-	x := m.Vectorizer.Transform(ds.Texts)
-	return score(m.Net, x, y, len(m.Labels)), nil
+	return score(m.Net, rowsOf(m.Vectorizer, e), y, len(m.Labels)), nil
+}
+
+// scoreFile reads labelled data at path the way the model reads its input
+// (text, or the model's numeric columns) and scores the model on it.
+func scoreFile(m *model.Model, path string) (scored, error) {
+	e, err := readFor(m, path)
+	if err != nil {
+		return scored{}, err
+	}
+	return scoreExamples(m, e)
+}
+
+// printRegression writes the regression lines of a report, aligned as the
+// classification report is.
+func printRegression(w io.Writer, r *metrics.RegressionReport) {
+	fmt.Fprintf(w, "rmse\t%.6g\nmae\t%.6g\nr2\t%.6f\n", r.RMSE, r.MAE, r.R2)
 }

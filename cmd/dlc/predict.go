@@ -234,6 +234,9 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
+	if m.Net.Spec().Regression {
+		return predictNumbers(stdio, o, m)
+	}
 	if err := o.check(m); err != nil {
 		return err
 	}
@@ -241,6 +244,9 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{p: p, o: o, w: out}
 	stdin := o.Input == "" || o.Input == "-"
+	// Lines of numbers (mode dense) are answered one by one, so that a line
+	// that does not parse is reported with its number.
+	dense := m.Vectorizer.Mode == vectorize.Dense
 	if o.TextField != "" && (stdin || !isStructured(o.Input)) {
 		name := o.Input
 		if stdin {
@@ -260,7 +266,7 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		// A pipe or a terminal may be a person or a program waiting for
 		// each answer: stream. A regular file (dlc predict < file) is a
 		// batch: read and score it in blocks.
-		return a.lines(stdio.In, "stdin", !isRegularFile(stdio.In))
+		return a.lines(stdio.In, "stdin", dense || !isRegularFile(stdio.In))
 	}
 	if isStructured(o.Input) {
 		fields := fieldsOf(m.Config)
@@ -288,7 +294,7 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.lines(r, o.Input, false)
+	return a.lines(r, o.Input, dense)
 }
 
 // isRegularFile reports whether r is a regular file: input that no one
@@ -349,7 +355,12 @@ func (a *answerer) lines(r io.Reader, name string, stream bool) error {
 			}
 			continue
 		}
-		if err := a.answer(string(line)); err != nil {
+		a.p.predict(string(line), a.o.Explain)
+		if err := a.p.enc.Err(); err != nil { // a line of numbers that does not parse
+			a.w.Flush()
+			return fmt.Errorf("%s line %d %v", name, n, err)
+		}
+		if err := a.write(); err != nil {
 			return err
 		}
 		if in.Buffered() == 0 {

@@ -60,6 +60,7 @@ on a terminal, and never when NO_COLOR is set.`,
 		newVersionCmd(stdio),
 		newCompletionCmd(stdio),
 		newManCmd(stdio),
+		newPlotCmd(g, stdio),
 	)
 	// cobra's own completion command is replaced by newCompletionCmd, which
 	// has an example and exit codes like every other command.

@@ -8,8 +8,12 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -17,19 +21,20 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
-	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
-	"github.com/dlc-dev/dlc/internal/vectorize"
+	"github.com/dlc-dev/dlc/internal/plot"
 )
 
 type trainOptions struct {
-	Config  string
-	Sets    []string
-	Out     string
-	History string
-	Offline bool
+	Config       string
+	Sets         []string
+	Out          string
+	History      string
+	HistorySteps string
+	Plot         string
+	Offline      bool
 }
 
 func newTrainCmd(g *globals, stdio *IO) *cobra.Command {
@@ -49,9 +54,21 @@ defaults. The keys:
 ` + keysHelp() + `
 Progress (one line per epoch, a bar on a terminal) goes to stderr; the
 final summary to stdout. The same config and seed give a byte-identical
-model file.`,
+model file.
+
+--history writes one CSV row per epoch (loss, accuracy, val_loss,
+val_accuracy); --history-steps one row per update (its batch's loss and
+learning rate), which dlc plot draws; --plot draws the training and
+validation loss and accuracy per epoch into a .png, .svg or .pdf file.
+
+Ctrl-C stops training after the current batch and writes the model as it
+stands (with the best weights when training.early_stopping monitors a
+metric); the exit status is then 130. A second Ctrl-C stops at once.
+
+` + exitStatusHelp,
 		Example: `  dlc train --config configs/imdb.yaml
-  dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc
+  dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc --plot curves.png
+  dlc train -c configs/imdb.yaml --set training.method=sgd --set optimizer.name=sgd --set optimizer.learning_rate=0.01 --history-steps sgd.csv
   DLC_OPTIMIZER_LEARNING_RATE=0.01 dlc train -c configs/imdb.yaml --history hist.csv`,
 		Args: exactArgs(0, "no arguments (the config is --config FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -64,13 +81,20 @@ model file.`,
 	f.StringVarP(&o.Out, "out", "o", "", "where to write the model (default: output.model of the config)")
 	f.StringVar(&o.History, "history", "", "write per-epoch loss and accuracy to this CSV file")
 	f.BoolVar(&o.Offline, "offline", false, "never download: fail when data.dataset is not fetched yet")
+	f.StringVar(&o.HistorySteps, "history-steps", "", "write the loss of every update to this CSV file (for dlc plot)")
+	f.StringVar(&o.Plot, "plot", "", "draw loss and accuracy per epoch into this .png, .svg or .pdf file")
 	return cmd
 }
 
 func keysHelp() string {
 	var b strings.Builder
-	for _, k := range config.Keys() {
-		fmt.Fprintf(&b, "  %-24s %s (default %s)\n", k.Name, k.Doc, orNone(k.Default))
+	keys := config.Keys()
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(k.Name))
+	}
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-*s  %s (default %s)\n", width, k.Name, k.Doc, orNone(k.Default))
 	}
 	return b.String()
 }
@@ -82,9 +106,40 @@ func orNone(s string) string {
 	return s
 }
 
+// checkOutput refuses, before any training, an output file that could not
+// be written at the end: a folder that does not exist, or a path that is a
+// folder.
+func checkOutput(path, flag string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErrorf("%s %s is a folder; give a file name", flag, path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usageErrorf("%s %s: the folder %s does not exist", flag, path, dir)
+	}
+	return nil
+}
+
+// interrupted says on stderr what an interruption left behind and returns
+// context.Canceled wrapped with it (exit status 130; the command line then
+// adds "dlc: interrupted").
+func interrupted(stdio *IO, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(stdio.Err, "dlc: %s\n", msg)
+	return fmt.Errorf("%s: %w", msg, context.Canceled)
+}
+
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
 	if o.Config == "" {
 		return usageErrorf("dlc train needs --config FILE; see dlc train --help")
+	}
+	if o.Plot != "" {
+		if err := plot.CheckFormat(o.Plot); err != nil {
+			return usageErrorf("--plot: %v", err)
+		}
 	}
 	sets := o.Sets
 	if o.Out != "" {
@@ -94,10 +149,23 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
+	for _, out := range []struct{ path, flag string }{
+		{cfg.Output.Model, "output.model"}, {o.History, "--history"}, {o.HistorySteps, "--history-steps"}, {o.Plot, "--plot"},
+	} {
+		if err := checkOutput(out.path, out.flag); err != nil {
+			return err
+		}
+	}
 	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
 	}
+	// After the first Ctrl-C (which cancels ctx), a second one gets the
+	// default action: the process stops at once.
+	stopAfter := context.AfterFunc(ctx, func() { signal.Reset(os.Interrupt, syscall.SIGTERM) })
+	defer stopAfter()
+
 	start := time.Now()
+	regression := cfg.Regression()
 	paths, err := resolveData(cfg, g.DataDir)
 	if err != nil {
 		return err
@@ -105,52 +173,67 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if paths.Train == "" {
 		return cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	trainSet, err := data.Read(paths.Train, fieldsOf(cfg))
+	trainSet, err := readExamples(cfg, paths.Train)
 	if err != nil {
 		return err
 	}
 	seed := uint64(cfg.Training.Seed)
-	var valSet *data.Dataset
+	var valSet *examples
 	switch {
 	case cfg.Data.ValidationSplit > 0:
 		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, seed)
 	case paths.Validation != "":
-		if valSet, err = data.Read(paths.Validation, fieldsOf(cfg)); err != nil {
+		if valSet, err = readExamples(cfg, paths.Validation); err != nil {
 			return err
 		}
 	}
-	var testSet *data.Dataset
+	var testSet *examples
 	if paths.Test != "" {
-		if testSet, err = data.Read(paths.Test, fieldsOf(cfg)); err != nil {
+		if testSet, err = readExamples(cfg, paths.Test); err != nil {
 			return err
 		}
 	}
-	classes := classNames(trainSet.Labels)
-	if len(classes) < 2 {
-		return fmt.Errorf("%s has only the label %s; a classifier needs at least two", paths.Train, quoteList(classes, 1))
+	var classes []string
+	if !regression {
+		classes = classNames(trainSet.Labels)
+		if len(classes) < 2 {
+			return fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", paths.Train, quoteList(classes, 1))
+		}
 	}
 	readSecs := time.Since(start).Seconds()
+	if ctx.Err() != nil {
+		return interrupted(stdio, "interrupted while reading the data; no model was written")
+	}
 
 	vecStart := time.Now()
-	vec, err := vectorize.Fit(trainSet.Texts, vectorizerOptions(cfg))
+	vec, err := fitVectorizer(cfg, trainSet)
 	if err != nil {
 		return err
 	}
-	x := vec.Transform(trainSet.Texts)
-	y, err := targets(trainSet, classes)
+	x := rowsOf(vec, trainSet)
+	y, err := labelTargets(trainSet, classes, regression)
 	if err != nil {
 		return err
 	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return err
+	}
+	y.Weight = weights
 	vecSecs := time.Since(vecStart).Seconds()
-
-	spec := mlp.Spec{
-		Inputs:  vec.Features(),
-		Output:  mlp.Activation(cfg.Model.Output),
-		Loss:    mlp.Loss(cfg.Loss),
-		Outputs: mlp.OutputsFor(len(classes), mlp.Activation(cfg.Model.Output), false),
+	if ctx.Err() != nil {
+		return interrupted(stdio, "interrupted while vectorizing; no model was written")
 	}
-	for _, l := range cfg.Model.Layers {
-		spec.Hidden = append(spec.Hidden, mlp.LayerSpec{Units: l.Units, Activation: mlp.Activation(l.Activation)})
+
+	out := mlp.Activation(cfg.Model.Output)
+	spec := mlp.Spec{
+		Inputs:     vec.Features(),
+		Hidden:     cfg.Hidden(),
+		Output:     out,
+		Loss:       mlp.Loss(cfg.Loss),
+		Outputs:    mlp.OutputsFor(len(classes), out, regression),
+		Regression: regression,
+		L2:         cfg.Model.L2,
 	}
 	if err := cfg.CheckModel(spec); err != nil {
 		return err
@@ -159,28 +242,34 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
-	opt, err := gd.NewOptimizer(gd.OptimizerConfig{
-		Name: cfg.Optimizer.Name, LearningRate: cfg.Optimizer.LearningRate,
-		Rho: cfg.Optimizer.Rho, Epsilon: cfg.Optimizer.Epsilon,
-	}, len(net.Params()))
+	opt, err := gd.NewOptimizer(cfg.OptimizerConfig(), len(net.Params()))
 	if err != nil {
 		return cfg.Errorf("optimizer.name", "%v", err)
 	}
-	gcfg := gd.Config{
-		Method: gd.Method(cfg.Training.Method), BatchSize: cfg.Training.BatchSize,
-		Epochs: cfg.Training.Epochs, NoShuffle: !cfg.Training.Shuffle, Seed: seed,
-	}
+	gcfg := cfg.TrainingConfig()
 
 	var xVal = x
 	var yVal mlp.Targets
 	if valSet != nil {
-		if yVal, err = targets(valSet, classes); err != nil {
+		if yVal, err = labelTargets(valSet, classes, regression); err != nil {
 			return err
 		}
-		xVal = vec.Transform(valSet.Texts)
+		xVal = rowsOf(vec, valSet)
 	}
-	stdio.Progressf("%d training examples, %d classes, %d features; %s\n", x.Rows, len(classes), vec.Features(), describe(spec))
+	task := fmt.Sprintf("%d classes", len(classes))
+	if regression {
+		task = "regression"
+	}
+	stdio.Progressf("%d training examples, %s, %d features; %s\n", x.Rows, task, vec.Features(), describe(spec))
+	if perClass != nil {
+		parts := make([]string, len(classes))
+		for i, c := range classes {
+			parts[i] = fmt.Sprintf("%s %.4g", c, perClass[i])
+		}
+		stdio.Progressf("class weights: %s\n", strings.Join(parts, ", "))
+	}
 	var bar *progressbar.ProgressBar
+	var steps []gd.UpdateStats
 	cb := gd.Callbacks{
 		OnEpoch: func(st *gd.EpochStats) error {
 			if bar != nil {
@@ -190,10 +279,16 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			if valSet != nil {
 				s := score(net, xVal, yVal, len(classes))
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if regression {
+					st.ValAccuracy = math.NaN()
+				}
 			}
-			stdio.Progressf("%s\n", epochLine(st, gcfg.Epochs))
+			stdio.Progressf("%s\n", epochLine(st, gcfg.Epochs, regression))
 			return nil
 		},
+	}
+	if o.HistorySteps != "" {
+		cb.OnUpdate = func(u *gd.UpdateStats) { steps = append(steps, *u) }
 	}
 	if stdio.ErrIsTerminal && !stdio.Quiet {
 		epoch := 0
@@ -208,25 +303,30 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		}
 	}
 	trainStart := time.Now()
-	history, err := gd.Train(ctx, &mlp.Objective{Net: net, X: x, Y: y}, opt, gcfg, cb)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("training interrupted after %d epochs; no model was written: %w", len(history), err)
-		}
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
+	res, err := gd.Train(ctx, obj, opt, gcfg, cb)
+	stopped := errors.Is(err, context.Canceled)
+	if err != nil && !stopped {
 		return err
 	}
 	trainSecs := time.Since(trainStart).Seconds()
+	if bar != nil {
+		bar.Exit()
+	}
+	if stopped && res.Steps == 0 {
+		return interrupted(stdio, "interrupted before the first update; no model was written")
+	}
 
 	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
 		DLCVersion: version, Seed: cfg.Training.Seed, TrainExamples: x.Rows,
-		DataSHA256: model.Fingerprint(trainSet.Texts, trainSet.Labels),
+		DataSHA256: fingerprint(trainSet),
 	}}
-	for _, st := range history {
+	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st))
 	}
 	var test scored
-	if testSet != nil {
-		if test, err = scoreData(m, testSet); err != nil {
+	if testSet != nil && !stopped {
+		if test, err = scoreExamples(m, testSet); err != nil {
 			return err
 		}
 		m.Record.Test = &model.TestRecord{N: test.Report.N, Accuracy: test.Report.Accuracy, Loss: test.Loss}
@@ -235,31 +335,95 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		return err
 	}
 	if o.History != "" {
-		if err := writeHistory(o.History, history); err != nil {
+		if err := writeHistory(o.History, res.History, regression); err != nil {
 			return err
 		}
 	}
+	if o.HistorySteps != "" {
+		if err := writeStepHistory(o.HistorySteps, steps); err != nil {
+			return err
+		}
+	}
+	if o.Plot != "" && len(res.History) > 0 {
+		if err := plot.Write(o.Plot, curves(res.History, regression)); err != nil {
+			return err
+		}
+	}
+	if stopped {
+		what := "the weights as they were after the last update"
+		if res.Restored {
+			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
+		}
+		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		return interrupted(stdio, "interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
+	}
+	stdio.Progressf("%s\n", stopLine(res, gcfg))
 	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, vecSecs, trainSecs, time.Since(start).Seconds())
 	if testSet != nil {
-		fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, paths.Test)
+		if r := test.Regression; r != nil {
+			fmt.Fprintf(stdio.Out, "test rmse %.6g, mae %.6g, r2 %.4f on %d examples of %s\n", r.RMSE, r.MAE, r.R2, r.N, paths.Test)
+		} else {
+			fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, paths.Test)
+		}
 	}
 	fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
 	return nil
 }
 
+// epochs is "1 epoch" or "n epochs".
+func epochs(n int) string {
+	if n == 1 {
+		return "1 epoch"
+	}
+	return fmt.Sprintf("%d epochs", n)
+}
+
+// stopLine says how training ended and how many updates it made.
+func stopLine(res *gd.Result, c gd.Config) string {
+	done := len(res.History)
+	var why string
+	switch res.Stopped {
+	case gd.StopConverged:
+		why = fmt.Sprintf("converged: the loss improved by less than %g for %s", c.Tolerance, epochs(max(1, c.Patience)))
+	case gd.StopEarly:
+		why = fmt.Sprintf("early stopping: %s did not improve for %s", c.EarlyStopping.Monitor, epochs(max(1, c.EarlyStopping.Patience)))
+	default:
+		why = "reached training.epochs"
+	}
+	line := fmt.Sprintf("stopped after epoch %d of %d (%s); %d updates", done, c.Epochs, why, res.Steps)
+	if res.Restored {
+		line += fmt.Sprintf("; restored the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, c.EarlyStopping.Monitor, res.Best)
+	}
+	return line
+}
+
 func describe(s mlp.Spec) string {
 	parts := []string{fmt.Sprint(s.Inputs)}
 	for _, h := range s.Hidden {
-		parts = append(parts, fmt.Sprintf("%d %s", h.Units, h.Activation))
+		p := fmt.Sprintf("%d %s", h.Units, h.Activation)
+		if h.Dropout > 0 {
+			p += fmt.Sprintf(" (dropout %g)", h.Dropout)
+		}
+		parts = append(parts, p)
 	}
 	parts = append(parts, fmt.Sprintf("%d %s", s.Outputs, s.Output))
-	return strings.Join(parts, " → ") + ", loss " + string(s.Loss)
+	out := strings.Join(parts, " → ") + ", loss " + string(s.Loss)
+	if s.L2 > 0 {
+		out += fmt.Sprintf(" + %g·L2", s.L2)
+	}
+	return out
 }
 
-func epochLine(st *gd.EpochStats, epochs int) string {
-	line := fmt.Sprintf("epoch %d/%d  loss %.4f  accuracy %.4f", st.Epoch, epochs, st.Loss, st.Accuracy)
+func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
+	line := fmt.Sprintf("epoch %d/%d  loss %.4f", st.Epoch, epochs, st.Loss)
+	if !regression {
+		line += fmt.Sprintf("  accuracy %.4f", st.Accuracy)
+	}
 	if !math.IsNaN(st.ValLoss) {
-		line += fmt.Sprintf("  val_loss %.4f  val_accuracy %.4f", st.ValLoss, st.ValAccuracy)
+		line += fmt.Sprintf("  val_loss %.4f", st.ValLoss)
+		if !regression {
+			line += fmt.Sprintf("  val_accuracy %.4f", st.ValAccuracy)
+		}
 	}
 	return line + fmt.Sprintf("  %.2fs", st.Seconds)
 }
@@ -267,27 +431,74 @@ func epochLine(st *gd.EpochStats, epochs int) string {
 func epochRecord(st gd.EpochStats) model.EpochRecord {
 	r := model.EpochRecord{Epoch: st.Epoch, Loss: st.Loss, Accuracy: st.Accuracy}
 	if !math.IsNaN(st.ValLoss) {
-		vl, va := st.ValLoss, st.ValAccuracy
-		r.ValLoss, r.ValAccuracy = &vl, &va
+		vl := st.ValLoss
+		r.ValLoss = &vl
+	}
+	if !math.IsNaN(st.ValAccuracy) {
+		va := st.ValAccuracy
+		r.ValAccuracy = &va
 	}
 	return r
 }
 
-// writeHistory writes one CSV row per epoch (Keras' History, as a file).
-func writeHistory(path string, history []gd.EpochStats) error {
+func formatFloat(x float64) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return strconv.FormatFloat(x, 'g', 10, 64)
+}
+
+// writeHistory writes one CSV row per epoch (Keras' History, as a file);
+// a regression has no accuracy, and its columns stay empty.
+func writeHistory(path string, history []gd.EpochStats, regression bool) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"})
-		f := func(x float64) string {
-			if math.IsNaN(x) {
-				return ""
-			}
-			return strconv.FormatFloat(x, 'g', 10, 64)
-		}
 		for _, st := range history {
-			cw.Write([]string{strconv.Itoa(st.Epoch), f(st.Loss), f(st.Accuracy), f(st.ValLoss), f(st.ValAccuracy), strconv.FormatFloat(st.Seconds, 'f', 3, 64)})
+			acc := st.Accuracy
+			if regression {
+				acc = math.NaN()
+			}
+			cw.Write([]string{strconv.Itoa(st.Epoch), formatFloat(st.Loss), formatFloat(acc), formatFloat(st.ValLoss), formatFloat(st.ValAccuracy), strconv.FormatFloat(st.Seconds, 'f', 3, 64)})
 		}
 		cw.Flush()
 		return cw.Error()
 	})
+}
+
+// writeStepHistory writes one CSV row per update: its batch's mean loss
+// (before the update) and the learning rate it used.
+func writeStepHistory(path string, steps []gd.UpdateStats) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write(stepHeader)
+		for _, u := range steps {
+			cw.Write([]string{strconv.Itoa(u.Step), strconv.Itoa(u.Epoch), strconv.Itoa(u.Examples), formatFloat(u.Loss), formatFloat(u.LearningRate)})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+var stepHeader = []string{"step", "epoch", "examples", "loss", "learning_rate"}
+
+// curves are the Keras notebook's two figures: training and validation
+// loss, and accuracy, per epoch (loss only for a regression).
+func curves(history []gd.EpochStats, regression bool) []plot.Panel {
+	n := len(history)
+	ep, loss, vloss, acc, vacc := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i, st := range history {
+		ep[i], loss[i], vloss[i], acc[i], vacc[i] = float64(st.Epoch), st.Loss, st.ValLoss, st.Accuracy, st.ValAccuracy
+	}
+	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
+		{Label: "training loss", X: ep, Y: loss, Points: true},
+		{Label: "validation loss", X: ep, Y: vloss},
+	}}}
+	if !regression {
+		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
+			{Label: "training accuracy", X: ep, Y: acc, Points: true},
+			{Label: "validation accuracy", X: ep, Y: vacc},
+		}})
+	}
+	return panels
 }

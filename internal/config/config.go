@@ -21,7 +21,20 @@ import (
 type Layer struct {
 	Units      int    `yaml:"units" json:"units"`
 	Activation string `yaml:"activation" json:"activation"`
+	// Dropout is the fraction of the layer's outputs dropped in training.
+	Dropout float64 `yaml:"dropout" json:"dropout,omitempty"`
 }
+
+// ClassWeight is training.class_weight: none, "balanced", or a weight per
+// label. The labels keep their case (viper would lower-case map keys, so
+// the value is read from the YAML itself).
+type ClassWeight struct {
+	Balanced bool               `json:"balanced,omitempty"`
+	Weights  map[string]float64 `json:"weights,omitempty"`
+}
+
+// IsSet reports whether any class weighting was asked for.
+func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
 
 // Config is a whole training config. Default() gives every field its
 // default; Load overlays a file, the environment and --set on it.
@@ -35,6 +48,9 @@ type Config struct {
 		TextField       string  `json:"text_field"`
 		LabelField      string  `json:"label_field"`
 		Task            string  `json:"task"`
+		// Features are the numeric columns of vectorizer.mode dense; empty
+		// means every column but the label.
+		Features []string `json:"features,omitempty"`
 	} `json:"data"`
 	Vectorizer struct {
 		Mode      string `json:"mode"`
@@ -42,24 +58,44 @@ type Config struct {
 		NGrams    int    `json:"ngrams"`
 		Lowercase bool   `json:"lowercase"`
 		StripHTML bool   `json:"strip_html"`
+		Scale     string `json:"scale,omitempty"`
 	} `json:"vectorizer"`
 	Model struct {
 		Layers []Layer `json:"layers"`
 		Output string  `json:"output"`
+		L2     float64 `json:"l2,omitempty"`
 	} `json:"model"`
 	Loss      string `json:"loss"`
 	Optimizer struct {
-		Name         string  `json:"name"`
-		LearningRate float64 `json:"learning_rate"`
-		Rho          float64 `json:"rho"`
-		Epsilon      float64 `json:"epsilon"`
+		Name               string  `json:"name"`
+		LearningRate       float64 `json:"learning_rate"`
+		Rho                float64 `json:"rho"`
+		Epsilon            float64 `json:"epsilon"`
+		Momentum           float64 `json:"momentum"`
+		Beta1              float64 `json:"beta_1"`
+		Beta2              float64 `json:"beta_2"`
+		InitialAccumulator float64 `json:"initial_accumulator"`
+		Schedule           struct {
+			Name       string  `json:"name"`
+			DecayRate  float64 `json:"decay_rate,omitempty"`
+			DecaySteps int     `json:"decay_steps,omitempty"`
+		} `json:"schedule"`
 	} `json:"optimizer"`
 	Training struct {
-		Method    string `json:"method"`
-		BatchSize int    `json:"batch_size"`
-		Epochs    int    `json:"epochs"`
-		Seed      int    `json:"seed"`
-		Shuffle   bool   `json:"shuffle"`
+		Method        string  `json:"method"`
+		BatchSize     int     `json:"batch_size"`
+		Epochs        int     `json:"epochs"`
+		Seed          int     `json:"seed"`
+		Shuffle       bool    `json:"shuffle"`
+		Tolerance     float64 `json:"tolerance,omitempty"`
+		Patience      int     `json:"patience"`
+		EarlyStopping struct {
+			Monitor            string  `json:"monitor,omitempty"`
+			Patience           int     `json:"patience"`
+			MinDelta           float64 `json:"min_delta,omitempty"`
+			RestoreBestWeights bool    `json:"restore_best_weights"`
+		} `json:"early_stopping"`
+		ClassWeight ClassWeight `json:"class_weight"`
 	} `json:"training"`
 	Output struct {
 		Model string `json:"model"`
@@ -78,13 +114,20 @@ func Default() *Config {
 	c.Data.TextField, c.Data.LabelField, c.Data.Task = "text", "label", "classification"
 	c.Vectorizer.Mode, c.Vectorizer.MaxTokens, c.Vectorizer.NGrams = "multi_hot", 10000, 1
 	c.Vectorizer.Lowercase, c.Vectorizer.StripHTML = true, true
-	c.Model.Layers = []Layer{{16, "relu"}, {16, "relu"}}
+	c.Model.Layers = []Layer{{Units: 16, Activation: "relu"}, {Units: 16, Activation: "relu"}}
 	c.Model.Output = "sigmoid"
 	c.Loss = "binary_crossentropy"
 	c.Optimizer.Name, c.Optimizer.LearningRate = "rmsprop", 0.001
 	c.Optimizer.Rho, c.Optimizer.Epsilon = 0.9, 1e-7
+	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = 0.9, 0.9, 0.999
+	c.Optimizer.InitialAccumulator = 0.1
+	c.Optimizer.Schedule.Name = "constant"
+	c.Vectorizer.Scale = "none"
 	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
 	c.Training.Seed, c.Training.Shuffle = 42, true
+	c.Training.Patience = 3
+	c.Training.EarlyStopping.Patience = 3
+	c.Training.EarlyStopping.RestoreBestWeights = true
 	c.Output.Model = "model.dlc"
 	return c
 }
@@ -92,7 +135,7 @@ func Default() *Config {
 // field is one leaf key of the schema, bound to the Config field it fills.
 type field struct {
 	key string
-	ptr any // *string, *int, *float64, *bool or *[]Layer
+	ptr any // *string, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
 	doc string
 }
 
@@ -106,24 +149,41 @@ func (c *Config) fields() []field {
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
-		{"data.task", &c.Data.Task, "classification"},
-		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
+		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
 		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
 		{"vectorizer.ngrams", &c.Vectorizer.NGrams, "1 = words, 2 = words + word pairs, 3 = + triples"},
 		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
 		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
-		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu}, ...]; [] for the one-layer models"},
+		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude, e.g. pixels/255)"},
+		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
 		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
-		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge"},
-		{"optimizer.name", &c.Optimizer.Name, "sgd | rmsprop"},
-		{"optimizer.learning_rate", &c.Optimizer.LearningRate, "step size"},
+		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
+		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge | squared_hinge"},
+		{"optimizer.name", &c.Optimizer.Name, "sgd | momentum | nesterov | rmsprop | adam | adagrad"},
+		{"optimizer.learning_rate", &c.Optimizer.LearningRate, "step size (the schedule's initial rate)"},
 		{"optimizer.rho", &c.Optimizer.Rho, "rmsprop: decay of the squared-gradient average"},
-		{"optimizer.epsilon", &c.Optimizer.Epsilon, "rmsprop: added to the root mean square"},
+		{"optimizer.epsilon", &c.Optimizer.Epsilon, "rmsprop, adam, adagrad: added to the root in the denominator"},
+		{"optimizer.momentum", &c.Optimizer.Momentum, "momentum, nesterov: decay of the velocity"},
+		{"optimizer.beta_1", &c.Optimizer.Beta1, "adam: decay of the gradient average"},
+		{"optimizer.beta_2", &c.Optimizer.Beta2, "adam: decay of the squared-gradient average"},
+		{"optimizer.initial_accumulator", &c.Optimizer.InitialAccumulator, "adagrad: starting sum of squared gradients"},
+		{"optimizer.schedule.name", &c.Optimizer.Schedule.Name, "learning rate per update t: constant | step (lr·rate^floor(t/steps)) | exponential (lr·rate^(t/steps)) | inverse_time (lr/(1+rate·t/steps))"},
+		{"optimizer.schedule.decay_rate", &c.Optimizer.Schedule.DecayRate, "the schedule's rate"},
+		{"optimizer.schedule.decay_steps", &c.Optimizer.Schedule.DecaySteps, "the schedule's steps (updates)"},
 		{"training.method", &c.Training.Method, "batch | minibatch | sgd (one example per update)"},
 		{"training.batch_size", &c.Training.BatchSize, "examples per update for minibatch"},
-		{"training.epochs", &c.Training.Epochs, "passes over the training data"},
-		{"training.seed", &c.Training.Seed, "seeds weights and shuffling: same seed, same model file"},
+		{"training.epochs", &c.Training.Epochs, "passes over the training data (the cap)"},
+		{"training.seed", &c.Training.Seed, "seeds weights, shuffling and dropout: same seed, same model file"},
 		{"training.shuffle", &c.Training.Shuffle, "reshuffle the training data before every epoch"},
+		{"training.tolerance", &c.Training.Tolerance, "stop at convergence: the epoch's training loss improved by less than this for training.patience epochs (0 = off)"},
+		{"training.patience", &c.Training.Patience, "epochs of too little improvement before training.tolerance stops"},
+		{"training.early_stopping.monitor", &c.Training.EarlyStopping.Monitor, "val_loss | val_accuracy | loss | accuracy: stop when it stops improving (none = off)"},
+		{"training.early_stopping.patience", &c.Training.EarlyStopping.Patience, "epochs without improvement before stopping"},
+		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
+		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
+		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
 		{"output.model", &c.Output.Model, "where train writes the model file"},
 	}
 }
@@ -159,6 +219,25 @@ func format(ptr any) string {
 			parts[i] = fmt.Sprintf("{units: %d, activation: %s}", l.Units, l.Activation)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case *[]string:
+		return "[" + strings.Join(*p, ", ") + "]"
+	case *ClassWeight:
+		switch {
+		case p.Balanced:
+			return "balanced"
+		case len(p.Weights) > 0:
+			keys := make([]string, 0, len(p.Weights))
+			for k := range p.Weights {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = fmt.Sprintf("%s: %g", k, p.Weights[k])
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		}
+		return "none"
 	}
 	return ""
 }
@@ -195,6 +274,7 @@ func Load(path string, sets []string) (*Config, error) {
 		v.SetDefault(f.key, nil)
 	}
 	var lines map[string]int
+	var nodes map[string]*yaml.Node
 	if path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -203,7 +283,7 @@ func Load(path string, sets []string) (*Config, error) {
 			}
 			return nil, &Error{Msg: fmt.Sprintf("cannot read config file %s: %v", path, err)}
 		}
-		if lines, err = checkKeys(raw, path, byKey); err != nil {
+		if lines, nodes, err = checkKeys(raw, path, byKey); err != nil {
 			return nil, err
 		}
 		v.SetConfigType("yaml")
@@ -215,7 +295,7 @@ func Load(path string, sets []string) (*Config, error) {
 	// The environment is read per key below rather than with viper's
 	// AutomaticEnv: DLC_DATA (the data directory) would otherwise shadow the
 	// whole data: section.
-	setFrom := map[string]bool{}
+	setFrom := map[string]any{}
 	for _, s := range sets {
 		key, val, ok := strings.Cut(s, "=")
 		key = strings.TrimSpace(key)
@@ -229,15 +309,17 @@ func Load(path string, sets []string) (*Config, error) {
 		if err != nil {
 			return nil, &Error{Where: "--set " + s, Msg: "value is not valid YAML: " + err.Error()}
 		}
-		v.Set(key, parsed)
-		setFrom[key] = true
+		setFrom[key] = parsed
 	}
 	for _, f := range fields {
 		var where string
 		val := v.Get(f.key)
+		set, isSet := setFrom[f.key]
 		switch env, inEnv := os.LookupEnv(EnvName(f.key)); {
-		case setFrom[f.key]:
+		case isSet:
 			where = "--set " + f.key
+			// Taken as parsed: viper would lower-case the keys of a map.
+			val = set
 		case inEnv && env != "":
 			where = EnvName(f.key)
 			parsed, err := parseScalar(env)
@@ -247,6 +329,15 @@ func Load(path string, sets []string) (*Config, error) {
 			val = parsed
 		case v.InConfig(f.key):
 			where = fmt.Sprintf("%s:%d", path, lines[f.key])
+			if _, isMap := f.ptr.(*ClassWeight); isMap {
+				// Read from the YAML itself: viper lower-cases map keys,
+				// and labels are case-sensitive.
+				var raw any
+				if err := nodes[f.key].Decode(&raw); err != nil {
+					return nil, &Error{Where: where, Msg: err.Error()}
+				}
+				val = raw
+			}
 		default:
 			continue // keep the default
 		}
@@ -275,19 +366,21 @@ func parseScalar(s string) (any, error) {
 }
 
 // checkKeys walks the YAML document and rejects any key the schema does not
-// have, naming it and its line. It returns the line of every leaf key.
-func checkKeys(raw []byte, path string, known map[string]field) (map[string]int, error) {
+// have, naming it and its line. It returns the line and the value node of
+// every leaf key.
+func checkKeys(raw []byte, path string, known map[string]field) (map[string]int, map[string]*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, &Error{Where: path, Msg: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, nil, &Error{Where: path, Msg: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	lines := map[string]int{}
+	nodes := map[string]*yaml.Node{}
 	if len(doc.Content) == 0 {
-		return lines, nil
+		return lines, nodes, nil
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, &Error{Where: fmt.Sprintf("%s:%d", path, root.Line), Msg: "a config is a mapping of keys (data:, model:, training:, ...)"}
+		return nil, nil, &Error{Where: fmt.Sprintf("%s:%d", path, root.Line), Msg: "a config is a mapping of keys (data:, model:, training:, ...)"}
 	}
 	var walk func(n *yaml.Node, prefix string) error
 	walk = func(n *yaml.Node, prefix string) error {
@@ -299,6 +392,7 @@ func checkKeys(raw []byte, path string, known map[string]field) (map[string]int,
 			}
 			if _, leaf := known[key]; leaf {
 				lines[key] = k.Line
+				nodes[key] = val
 				if err := checkItems(val, key, path); err != nil {
 					return err
 				}
@@ -320,12 +414,12 @@ func checkKeys(raw []byte, path string, known map[string]field) (map[string]int,
 		}
 		return nil
 	}
-	return lines, walk(root, "")
+	return lines, nodes, walk(root, "")
 }
 
 // itemKeys lists the keys allowed in the mappings of list-valued keys.
 var itemKeys = map[string][]string{
-	"model.layers": {"units", "activation"},
+	"model.layers": {"units", "activation", "dropout"},
 }
 
 // checkItems rejects unknown keys inside the items of a list-valued key,
@@ -437,8 +531,79 @@ func assign(f field, val any) error {
 			return err
 		}
 		*p = layers
+	case *[]string:
+		list, err := asStrings(f.key, val)
+		if err != nil {
+			return err
+		}
+		*p = list
+	case *ClassWeight:
+		w, err := asClassWeight(f.key, val)
+		if err != nil {
+			return err
+		}
+		*p = w
 	}
 	return nil
+}
+
+func asStrings(key string, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be a list such as [x1, x2], not %v", key, show(v))
+	}
+	out := make([]string, len(list))
+	for i, item := range list {
+		switch x := item.(type) {
+		case string:
+			out[i] = x
+		case int, int64, uint64, float64, bool:
+			out[i] = fmt.Sprint(x) // a column called 1 is the column "1"
+		default:
+			return nil, fmt.Errorf("%s[%d] must be a column name, not %v", key, i, show(item))
+		}
+	}
+	return out, nil
+}
+
+// asClassWeight reads none, balanced, or a {label: weight} mapping.
+func asClassWeight(key string, v any) (ClassWeight, error) {
+	var w ClassWeight
+	var m map[string]any
+	switch x := v.(type) {
+	case nil:
+		return w, nil
+	case string:
+		switch x {
+		case "", "none":
+			return w, nil
+		case "balanced":
+			w.Balanced = true
+			return w, nil
+		}
+		return w, fmt.Errorf("%s must be none, balanced or a mapping {label: weight}, not %q", key, x)
+	case map[string]any:
+		m = x
+	case map[any]any: // labels that YAML reads as numbers: {0: 1, 1: 5}
+		m = make(map[string]any, len(x))
+		for k, val := range x {
+			m[fmt.Sprint(k)] = val
+		}
+	default:
+		return w, fmt.Errorf("%s must be none, balanced or a mapping {label: weight}, not %v", key, show(v))
+	}
+	w.Weights = make(map[string]float64, len(m))
+	for label, val := range m {
+		f, ok := asFloat(val)
+		if !ok || f < 0 {
+			return w, fmt.Errorf("%s[%q] must be a number of at least 0, not %v", key, label, show(val))
+		}
+		w.Weights[label] = f
+	}
+	return w, nil
 }
 
 func show(v any) string {
@@ -509,6 +674,12 @@ func asLayers(key string, v any) ([]Layer, error) {
 					return nil, fmt.Errorf("%s[%d].activation must be a string, not %v", key, i, show(val))
 				}
 				l.Activation = s
+			case "dropout":
+				p, ok := asFloat(val)
+				if !ok || p < 0 || p >= 1 {
+					return nil, fmt.Errorf("%s[%d].dropout must be a fraction of at least 0 and below 1, not %v", key, i, show(val))
+				}
+				l.Dropout = p
 			default:
 				return nil, fmt.Errorf("%s[%d] has unknown key %q; an item has %s", key, i, k, strings.Join(itemKeys[key], ", "))
 			}

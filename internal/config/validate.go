@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
@@ -10,7 +11,7 @@ import (
 )
 
 // Tasks are the values of data.task.
-var Tasks = []string{"classification"}
+var Tasks = []string{"classification", "regression"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
@@ -21,6 +22,15 @@ func (c *Config) where(key string) string {
 		return c.Path
 	}
 	return "default " + key
+}
+
+// setOr returns key if it was set, else other: a value left at its default
+// is reported where the key that needs it was set.
+func (c *Config) setOr(key, other string) string {
+	if _, ok := c.src[key]; ok {
+		return key
+	}
+	return other
 }
 
 // Errorf returns a config error about key, located where its value was set.
@@ -56,6 +66,16 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "vectorizer.mode", c.Vectorizer.Mode, vectorize.Modes); err != nil {
 		return err
 	}
+	if err := oneOf(c, "vectorizer.scale", c.Vectorizer.Scale, vectorize.Scales); err != nil {
+		return err
+	}
+	dense := c.Vectorizer.Mode == string(vectorize.Dense)
+	if !dense && c.Vectorizer.Scale != string(vectorize.ScaleNone) {
+		return c.Errorf("vectorizer.scale", "vectorizer.scale applies to vectorizer.mode dense (numeric columns), not %s", c.Vectorizer.Mode)
+	}
+	if !dense && len(c.Data.Features) > 0 {
+		return c.Errorf("data.features", "data.features names numeric columns, which only vectorizer.mode dense reads; set vectorizer.mode: dense")
+	}
 	if c.Vectorizer.MaxTokens < 1 {
 		return c.Errorf("vectorizer.max_tokens", "vectorizer.max_tokens must be at least 1, not %d", c.Vectorizer.MaxTokens)
 	}
@@ -73,8 +93,11 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "loss", c.Loss, mlp.Losses); err != nil {
 		return err
 	}
-	if err := mlp.CheckLoss(mlp.Loss(c.Loss), mlp.Activation(c.Model.Output), c.Data.Task == "regression"); err != nil {
+	if err := mlp.CheckLoss(mlp.Loss(c.Loss), mlp.Activation(c.Model.Output), c.Regression()); err != nil {
 		return c.Errorf("loss", "%v", err)
+	}
+	if !(c.Model.L2 >= 0) {
+		return c.Errorf("model.l2", "model.l2 must be at least 0, not %v", c.Model.L2)
 	}
 	if err := oneOf(c, "optimizer.name", c.Optimizer.Name, gd.OptimizerNames); err != nil {
 		return err
@@ -88,6 +111,29 @@ func (c *Config) validate() error {
 	if !(c.Optimizer.Epsilon > 0) {
 		return c.Errorf("optimizer.epsilon", "optimizer.epsilon must be above 0, not %v", c.Optimizer.Epsilon)
 	}
+	for _, p := range []struct {
+		key string
+		v   float64
+	}{{"optimizer.momentum", c.Optimizer.Momentum}, {"optimizer.beta_1", c.Optimizer.Beta1}, {"optimizer.beta_2", c.Optimizer.Beta2}} {
+		if !(p.v > 0 && p.v < 1) {
+			return c.Errorf(p.key, "%s must be between 0 and 1, not %v", p.key, p.v)
+		}
+	}
+	if !(c.Optimizer.InitialAccumulator >= 0) {
+		return c.Errorf("optimizer.initial_accumulator", "optimizer.initial_accumulator must be at least 0, not %v", c.Optimizer.InitialAccumulator)
+	}
+	sch := c.Optimizer.Schedule
+	if err := oneOf(c, "optimizer.schedule.name", sch.Name, gd.ScheduleNames); err != nil {
+		return err
+	}
+	if sch.Name != gd.Constant {
+		if sch.DecaySteps < 1 {
+			return c.Errorf(c.setOr("optimizer.schedule.decay_steps", "optimizer.schedule.name"), "optimizer.schedule.decay_steps must be at least 1 for schedule %s, not %d", sch.Name, sch.DecaySteps)
+		}
+		if err := c.Schedule().Validate(); err != nil {
+			return c.Errorf(c.setOr("optimizer.schedule.decay_rate", "optimizer.schedule.name"), "optimizer.%v", err)
+		}
+	}
 	if err := oneOf(c, "training.method", c.Training.Method, gd.Methods); err != nil {
 		return err
 	}
@@ -99,6 +145,33 @@ func (c *Config) validate() error {
 	}
 	if c.Training.Seed < 0 {
 		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
+	}
+	if !(c.Training.Tolerance >= 0) {
+		return c.Errorf("training.tolerance", "training.tolerance must be at least 0 (0 = off), not %v", c.Training.Tolerance)
+	}
+	if c.Training.Patience < 1 {
+		return c.Errorf("training.patience", "training.patience must be at least 1, not %d", c.Training.Patience)
+	}
+	es := c.Training.EarlyStopping
+	if es.Monitor != "" && es.Monitor != "none" {
+		if err := oneOf(c, "training.early_stopping.monitor", es.Monitor, gd.Monitors); err != nil {
+			return err
+		}
+		if strings.HasPrefix(es.Monitor, "val_") && d.ValidationSplit == 0 && d.Validation == "" {
+			return c.Errorf("training.early_stopping.monitor", "training.early_stopping.monitor %s needs validation data: set data.validation_split or data.validation", es.Monitor)
+		}
+		if strings.HasSuffix(es.Monitor, "accuracy") && c.Regression() {
+			return c.Errorf("training.early_stopping.monitor", "a regression has no accuracy to monitor: use val_loss or loss")
+		}
+	}
+	if es.Patience < 1 {
+		return c.Errorf("training.early_stopping.patience", "training.early_stopping.patience must be at least 1, not %d", es.Patience)
+	}
+	if !(es.MinDelta >= 0) {
+		return c.Errorf("training.early_stopping.min_delta", "training.early_stopping.min_delta must be at least 0, not %v", es.MinDelta)
+	}
+	if c.Training.ClassWeight.IsSet() && c.Regression() {
+		return c.Errorf("training.class_weight", "training.class_weight weighs classes, and a regression has none; remove it")
 	}
 	if c.Output.Model == "" {
 		return c.Errorf("output.model", "output.model must name a file")

@@ -12,24 +12,55 @@ type Optimizer interface {
 	Update(params, grad []float64)
 	// Name is the rule's config name.
 	Name() string
+	// LearningRate is the rate the next step will use (after the schedule).
+	LearningRate() float64
+}
+
+// SparseOptimizer is an update rule for which a zero gradient entry changes
+// neither its parameter nor the rule's state (plain SGD, Adagrad). It can
+// then update only the ranges where the gradient may be non-zero, with
+// exactly the result of Update: one example of a sparse text then costs
+// O(its features) instead of O(parameters).
+type SparseOptimizer interface {
+	Optimizer
+	// UpdateSpans is Update for a grad that is zero outside spans ([lo, hi)
+	// index ranges that do not overlap).
+	UpdateSpans(params, grad []float64, spans [][2]int)
 }
 
 // The update rules' config names.
 const (
-	NameSGD     = "sgd"
-	NameRMSprop = "rmsprop"
+	NameSGD      = "sgd"
+	NameMomentum = "momentum"
+	NameNesterov = "nesterov"
+	NameRMSprop  = "rmsprop"
+	NameAdam     = "adam"
+	NameAdagrad  = "adagrad"
 )
 
 // OptimizerNames lists the rules NewOptimizer knows.
-var OptimizerNames = []string{NameSGD, NameRMSprop}
+var OptimizerNames = []string{NameSGD, NameMomentum, NameNesterov, NameRMSprop, NameAdam, NameAdagrad}
 
 // OptimizerConfig selects and tunes an update rule. The zero value of a
-// field means the rule's default (Keras' defaults).
+// field means the rule's default, which is Keras' (tf.keras 2) default.
 type OptimizerConfig struct {
 	Name         string
 	LearningRate float64 // required, > 0
-	Rho          float64 // RMSprop's decay of the squared-gradient average; default 0.9
-	Epsilon      float64 // RMSprop's guard against division by zero; default 1e-7
+	// Rho is RMSprop's decay of the squared-gradient average; default 0.9.
+	Rho float64
+	// Epsilon guards RMSprop, Adam and Adagrad against division by zero;
+	// default 1e-7.
+	Epsilon float64
+	// Momentum is the velocity's decay for momentum and nesterov; default 0.9.
+	Momentum float64
+	// Beta1 and Beta2 are Adam's decays of the gradient's first and second
+	// moments; defaults 0.9 and 0.999.
+	Beta1, Beta2 float64
+	// InitialAccumulator starts Adagrad's sum of squared gradients; default 0.1.
+	InitialAccumulator float64
+	// Schedule changes the learning rate with the step count; the zero value
+	// keeps it constant.
+	Schedule Schedule
 }
 
 // NewOptimizer returns the rule c names, for n parameters.
@@ -37,44 +68,142 @@ func NewOptimizer(c OptimizerConfig, n int) (Optimizer, error) {
 	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
 		return nil, fmt.Errorf("learning rate must be a positive number, not %v", c.LearningRate)
 	}
+	if err := c.Schedule.Validate(); err != nil {
+		return nil, err
+	}
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Rho, 0.9)
+	def(&c.Epsilon, 1e-7)
+	def(&c.Momentum, 0.9)
+	def(&c.Beta1, 0.9)
+	def(&c.Beta2, 0.999)
+	def(&c.InitialAccumulator, 0.1)
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"rho", c.Rho}, {"momentum", c.Momentum}, {"beta_1", c.Beta1}, {"beta_2", c.Beta2}} {
+		if !(p.v > 0 && p.v < 1) {
+			return nil, fmt.Errorf("%s %s must be between 0 and 1, not %v", c.Name, p.name, p.v)
+		}
+	}
+	if !(c.Epsilon > 0) || !(c.InitialAccumulator >= 0) {
+		return nil, fmt.Errorf("%s epsilon must be above 0 and initial_accumulator at least 0", c.Name)
+	}
+	r := rate{base: c.LearningRate, schedule: c.Schedule}
 	switch c.Name {
 	case NameSGD:
-		return &SGD{LearningRate: c.LearningRate}, nil
+		return &SGD{rate: r}, nil
+	case NameMomentum, NameNesterov:
+		return &Momentum{rate: r, Momentum: c.Momentum, Nesterov: c.Name == NameNesterov, velocity: make([]float64, n)}, nil
 	case NameRMSprop:
-		r := &RMSprop{LearningRate: c.LearningRate, Rho: c.Rho, Epsilon: c.Epsilon, avg: make([]float64, n)}
-		if r.Rho == 0 {
-			r.Rho = 0.9
+		return &RMSprop{rate: r, Rho: c.Rho, Epsilon: c.Epsilon, avg: make([]float64, n)}, nil
+	case NameAdam:
+		return &Adam{rate: r, Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}, nil
+	case NameAdagrad:
+		acc := make([]float64, n)
+		for i := range acc {
+			acc[i] = c.InitialAccumulator
 		}
-		if r.Epsilon == 0 {
-			r.Epsilon = 1e-7
-		}
-		if r.Rho <= 0 || r.Rho >= 1 {
-			return nil, fmt.Errorf("rmsprop rho must be between 0 and 1, not %v", r.Rho)
-		}
-		return r, nil
+		return &Adagrad{rate: r, Epsilon: c.Epsilon, acc: acc}, nil
 	}
 	return nil, fmt.Errorf("optimizer %q is not one of %v", c.Name, OptimizerNames)
 }
 
-// SGD is plain gradient descent: θ ← θ − η g.
-type SGD struct{ LearningRate float64 }
+// rate is the learning rate of an update rule and the steps it has made.
+type rate struct {
+	base     float64
+	schedule Schedule
+	steps    int // updates made so far (Keras' optimizer.iterations)
+}
+
+// LearningRate implements Optimizer.
+func (r *rate) LearningRate() float64 { return r.schedule.Rate(r.base, r.steps) }
+
+// next returns the rate of the step being made and counts it.
+func (r *rate) next() float64 {
+	lr := r.LearningRate()
+	r.steps++
+	return lr
+}
+
+// SGD is plain gradient descent, the lecture's update:
+//
+//	θ ← θ − η g
+type SGD struct{ rate }
 
 // Name implements Optimizer.
 func (*SGD) Name() string { return NameSGD }
 
 // Update implements Optimizer.
 func (o *SGD) Update(params, grad []float64) {
-	lr := o.LearningRate
+	lr := o.next()
 	for i, g := range grad {
 		params[i] -= lr * g
 	}
 }
 
+// UpdateSpans implements SparseOptimizer: θ − η·0 = θ, so the entries
+// outside spans would not move.
+func (o *SGD) UpdateSpans(params, grad []float64, spans [][2]int) {
+	lr := o.next()
+	for _, s := range spans {
+		p := params[s[0]:s[1]]
+		for i, g := range grad[s[0]:s[1]] {
+			p[i] -= lr * g
+		}
+	}
+}
+
+// Momentum is gradient descent with a velocity (Keras' SGD with momentum μ,
+// default 0.9):
+//
+//	v ← μ v − η g;  θ ← θ + v
+//
+// and with Nesterov's look-ahead (Keras' nesterov=True):
+//
+//	v ← μ v − η g;  θ ← θ + μ v − η g
+type Momentum struct {
+	rate
+	Momentum float64
+	Nesterov bool
+	velocity []float64
+}
+
+// Name implements Optimizer.
+func (o *Momentum) Name() string {
+	if o.Nesterov {
+		return NameNesterov
+	}
+	return NameMomentum
+}
+
+// Update implements Optimizer.
+func (o *Momentum) Update(params, grad []float64) {
+	lr, mu := o.next(), o.Momentum
+	vel := o.velocity[:len(params)]
+	for i, g := range grad {
+		v := mu*vel[i] - lr*g
+		vel[i] = v
+		if o.Nesterov {
+			params[i] += mu*v - lr*g
+		} else {
+			params[i] += v
+		}
+	}
+}
+
 // RMSprop divides each step by a running root mean square of the gradient,
-// as Keras does: v ← ρ v + (1−ρ) g²; θ ← θ − η g / (√v + ε).
+// as Keras does (ρ = 0.9, ε = 1e-7 by default):
+//
+//	s ← ρ s + (1−ρ) g²;  θ ← θ − η g / (√s + ε)
 type RMSprop struct {
-	LearningRate, Rho, Epsilon float64
-	avg                        []float64
+	rate
+	Rho, Epsilon float64
+	avg          []float64
 }
 
 // Name implements Optimizer.
@@ -82,11 +211,84 @@ func (*RMSprop) Name() string { return NameRMSprop }
 
 // Update implements Optimizer.
 func (o *RMSprop) Update(params, grad []float64) {
-	rho, lr, eps := o.Rho, o.LearningRate, o.Epsilon
+	rho, lr, eps := o.Rho, o.next(), o.Epsilon
 	avg := o.avg[:len(params)]
 	for i, g := range grad {
 		v := rho*avg[i] + (1-rho)*g*g
 		avg[i] = v
 		params[i] -= lr * g / (math.Sqrt(v) + eps)
+	}
+}
+
+// Adam keeps running averages of the gradient and its square with bias
+// correction, in Keras' form (β₁ = 0.9, β₂ = 0.999, ε = 1e-7; t counts
+// steps from 1):
+//
+//	m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²
+//	θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)
+type Adam struct {
+	rate
+	Beta1, Beta2, Epsilon float64
+	m, v                  []float64
+}
+
+// Name implements Optimizer.
+func (*Adam) Name() string { return NameAdam }
+
+// Update implements Optimizer.
+func (o *Adam) Update(params, grad []float64) {
+	t := float64(o.steps + 1)
+	lr := o.next()
+	b1, b2, eps := o.Beta1, o.Beta2, o.Epsilon
+	alpha := lr * math.Sqrt(1-math.Pow(b2, t)) / (1 - math.Pow(b1, t))
+	m, v := o.m[:len(params)], o.v[:len(params)]
+	for i, g := range grad {
+		mi := b1*m[i] + (1-b1)*g
+		vi := b2*v[i] + (1-b2)*g*g
+		m[i], v[i] = mi, vi
+		params[i] -= alpha * mi / (math.Sqrt(vi) + eps)
+	}
+}
+
+// Adagrad divides each step by the root of the sum of all squared gradients
+// so far, as Keras does (accumulator starting at 0.1, ε = 1e-7):
+//
+//	G ← G + g²;  θ ← θ − η g / (√G + ε)
+type Adagrad struct {
+	rate
+	Epsilon float64
+	acc     []float64
+}
+
+// Name implements Optimizer.
+func (*Adagrad) Name() string { return NameAdagrad }
+
+// Update implements Optimizer.
+func (o *Adagrad) Update(params, grad []float64) {
+	o.update(params, grad, o.next())
+}
+
+func (o *Adagrad) update(params, grad []float64, lr float64) {
+	acc := o.acc[:len(params)]
+	for i, g := range grad {
+		a := acc[i] + g*g
+		acc[i] = a
+		params[i] -= lr * g / (math.Sqrt(a) + o.Epsilon)
+	}
+}
+
+// UpdateSpans implements SparseOptimizer: a zero gradient adds nothing to
+// G and moves nothing.
+func (o *Adagrad) UpdateSpans(params, grad []float64, spans [][2]int) {
+	lr := o.next()
+	for _, s := range spans {
+		lo, hi := s[0], s[1]
+		acc := o.acc[lo:hi]
+		p := params[lo:hi]
+		for i, g := range grad[lo:hi] {
+			a := acc[i] + g*g
+			acc[i] = a
+			p[i] -= lr * g / (math.Sqrt(a) + o.Epsilon)
+		}
 	}
 }

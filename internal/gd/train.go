@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -21,6 +22,15 @@ type Objective interface {
 	// into grad and returns their summed loss and how many of them were
 	// predicted correctly (0 when that means nothing, as in regression).
 	Gradient(rows []int, grad []float64) (lossSum float64, correct int)
+}
+
+// SparseObjective is an Objective that knows where its last gradient may be
+// non-zero. Train passes those ranges to a SparseOptimizer.
+type SparseObjective interface {
+	Objective
+	// Support returns the [lo, hi) index ranges outside which the last
+	// Gradient left grad zero.
+	Support() [][2]int
 }
 
 // Method is how many examples one update looks at.
@@ -41,11 +51,60 @@ var Methods = []Method{Batch, MiniBatch, SGD1}
 type Config struct {
 	Method    Method
 	BatchSize int // examples per mini-batch; ignored by batch and sgd
-	Epochs    int
+	Epochs    int // the cap on passes over the data
 	// NoShuffle keeps the examples in order; by default they are reshuffled
 	// before every epoch, as Keras does, from a source seeded with Seed.
 	NoShuffle bool
 	Seed      uint64
+	// Tolerance and Patience stop training at convergence, the lecture's
+	// "repeat until (near) convergence": when the epoch's training loss has
+	// improved on the best so far by less than Tolerance for Patience epochs
+	// in a row. With batch gradient descent an epoch is one update, so this
+	// is the loss of every step. Tolerance 0 turns it off; Patience below 1
+	// counts as 1.
+	Tolerance float64
+	Patience  int
+	// EarlyStopping, when its Monitor is set, watches a metric after every
+	// epoch, keeps the best weights, and can end training; see EarlyStopping.
+	EarlyStopping EarlyStopping
+}
+
+// EarlyStopping watches one metric of EpochStats after every epoch.
+type EarlyStopping struct {
+	// Monitor is the metric: "val_loss" or "loss" (lower is better),
+	// "val_accuracy" or "accuracy" (higher is better); "" turns it off.
+	Monitor string
+	// Patience is the number of epochs without improvement after which
+	// training stops; below 1 counts as 1 (as in Keras, where 0 and 1 act
+	// alike). Stop false only keeps the best weights, never stopping.
+	Patience int
+	Stop     bool
+	// MinDelta is the least change that counts as an improvement.
+	MinDelta float64
+	// RestoreBest puts the weights of the best epoch back at the end of
+	// training, however it ended: early stopping, the epoch cap,
+	// convergence or an interruption (unlike Keras, which restores only
+	// when early stopping itself stopped; keras-team/keras#12511).
+	RestoreBest bool
+}
+
+// Monitors lists the metrics EarlyStopping can watch.
+var Monitors = []string{"val_loss", "val_accuracy", "loss", "accuracy"}
+
+func (e EarlyStopping) higherIsBetter() bool {
+	return e.Monitor == "val_accuracy" || e.Monitor == "accuracy"
+}
+
+func (e EarlyStopping) value(st *EpochStats) float64 {
+	switch e.Monitor {
+	case "val_loss":
+		return st.ValLoss
+	case "val_accuracy":
+		return st.ValAccuracy
+	case "loss":
+		return st.Loss
+	}
+	return st.Accuracy
 }
 
 // BatchRows returns the examples per update c uses for n examples.
@@ -73,18 +132,38 @@ func (c Config) Validate() error {
 	if c.Epochs < 1 {
 		return fmt.Errorf("training epochs must be at least 1, not %d", c.Epochs)
 	}
+	if !(c.Tolerance >= 0) || math.IsInf(c.Tolerance, 0) {
+		return fmt.Errorf("training tolerance must be a number of at least 0, not %v", c.Tolerance)
+	}
+	if m := c.EarlyStopping.Monitor; m != "" && !slices.Contains(Monitors, m) {
+		return fmt.Errorf("early stopping monitor %q is not one of %v", m, Monitors)
+	}
+	if !(c.EarlyStopping.MinDelta >= 0) {
+		return fmt.Errorf("early stopping min_delta must be at least 0, not %v", c.EarlyStopping.MinDelta)
+	}
 	return nil
 }
 
 // EpochStats is what one epoch did. Callbacks may fill the validation fields.
 type EpochStats struct {
-	Epoch    int     // 1-based
-	Steps    int     // updates made in this epoch
-	Loss     float64 // mean training loss over the epoch's examples (as Keras reports it)
-	Accuracy float64 // training accuracy over the epoch (0 for regression)
-	Seconds  float64
+	Epoch        int     // 1-based
+	Steps        int     // updates made in this epoch
+	Loss         float64 // mean training loss over the epoch's examples (as Keras reports it)
+	Accuracy     float64 // training accuracy over the epoch (0 for regression)
+	LearningRate float64 // the rate of the epoch's last update
+	Seconds      float64
 	// Validation metrics, NaN unless a callback measured them.
 	ValLoss, ValAccuracy float64
+}
+
+// UpdateStats is one update: the batch it looked at and its loss, taken
+// before the update moved the parameters.
+type UpdateStats struct {
+	Step         int     // 1-based, counted over the whole run
+	Epoch        int     // 1-based
+	Examples     int     // in the batch
+	Loss         float64 // mean loss over the batch
+	LearningRate float64
 }
 
 // Callbacks observe (and may stop) training. Nil fields are skipped.
@@ -92,12 +171,16 @@ type Callbacks struct {
 	// OnStep is called after every update with the number of examples done
 	// in the epoch so far; for progress bars.
 	OnStep func(done, total int)
-	// OnEpoch is called after every epoch; returning ErrStop ends training
-	// without an error, any other error aborts it.
+	// OnUpdate is called after every update with its loss (history per
+	// update). It must not keep the pointer.
+	OnUpdate func(*UpdateStats)
+	// OnEpoch is called after every epoch, before early stopping looks at
+	// the stats (so it may fill the validation metrics); returning ErrStop
+	// ends training without an error, any other error aborts it.
 	OnEpoch func(*EpochStats) error
 }
 
-// ErrStop, returned by a callback, ends training early (early stopping).
+// ErrStop, returned by a callback, ends training early.
 var ErrStop = errors.New("gd: stop training")
 
 // DivergedError reports a loss that became NaN or infinite.
@@ -110,10 +193,31 @@ func (e *DivergedError) Error() string {
 	return fmt.Sprintf("training diverged: the loss became %v at epoch %d, update %d; lower the learning rate", e.Loss, e.Epoch, e.Step)
 }
 
-// Train runs gradient descent on obj and returns the stats of every epoch
-// completed. When ctx is cancelled it stops after the current update and
-// returns the history so far with ctx's error.
-func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callbacks) ([]EpochStats, error) {
+// Why training ended.
+const (
+	StopEpochs      = "epochs"         // the epoch cap was reached
+	StopConverged   = "converged"      // Tolerance/Patience
+	StopEarly       = "early_stopping" // EarlyStopping
+	StopCallback    = "callback"       // OnEpoch returned ErrStop
+	StopInterrupted = "interrupted"    // ctx was cancelled
+)
+
+// Result is what a run of Train did.
+type Result struct {
+	History []EpochStats // completed epochs
+	Steps   int          // updates made, over all epochs (partial one included)
+	Stopped string       // why it ended: one of the Stop* constants
+	// BestEpoch is the epoch EarlyStopping found best (0 without a
+	// monitor); Restored says its weights were put back.
+	BestEpoch int
+	Best      float64
+	Restored  bool
+}
+
+// Train runs gradient descent on obj. When ctx is cancelled it stops after
+// the current update (restoring the best weights if asked) and returns the
+// result so far with ctx's error; a diverged loss returns a *DivergedError.
+func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callbacks) (*Result, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -128,8 +232,23 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	}
 	params := obj.Params()
 	grad := make([]float64, len(params))
+	sobj, okObj := obj.(SparseObjective)
+	sopt, okOpt := opt.(SparseOptimizer)
+	useSpans := okObj && okOpt
 	bs := c.BatchRows(n)
-	var history []EpochStats
+	res := &Result{Stopped: StopEpochs}
+	es := c.EarlyStopping
+	var best []float64
+	bestVal, wait := math.NaN(), 0
+	convBest, convWait := math.Inf(1), 0
+	var up UpdateStats
+
+	restore := func() {
+		if es.RestoreBest && best != nil {
+			copy(params, best)
+			res.Restored = res.BestEpoch != len(res.History) || res.Stopped == StopInterrupted
+		}
+	}
 	for epoch := 1; epoch <= c.Epochs; epoch++ {
 		start := time.Now()
 		if !c.NoShuffle {
@@ -140,17 +259,29 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		var correct int
 		for lo := 0; lo < n; lo += bs {
 			if err := ctx.Err(); err != nil {
-				return history, err
+				res.Stopped = StopInterrupted
+				restore()
+				return res, err
 			}
 			rows := order[lo:min(n, lo+bs)]
+			st.LearningRate = opt.LearningRate()
 			l, k := obj.Gradient(rows, grad)
 			st.Steps++
+			res.Steps++
 			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return history, &DivergedError{Epoch: epoch, Step: st.Steps, Loss: l}
+				return res, &DivergedError{Epoch: epoch, Step: st.Steps, Loss: l}
 			}
-			opt.Update(params, grad)
+			if useSpans {
+				sopt.UpdateSpans(params, grad, sobj.Support())
+			} else {
+				opt.Update(params, grad)
+			}
 			lossSum += l
 			correct += k
+			if cb.OnUpdate != nil {
+				up = UpdateStats{Step: res.Steps, Epoch: epoch, Examples: len(rows), Loss: l / float64(len(rows)), LearningRate: st.LearningRate}
+				cb.OnUpdate(&up)
+			}
 			if cb.OnStep != nil {
 				cb.OnStep(min(n, lo+bs), n)
 			}
@@ -158,18 +289,56 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		st.Loss = lossSum / float64(n)
 		st.Accuracy = float64(correct) / float64(n)
 		st.Seconds = time.Since(start).Seconds()
+		var cbErr error
 		if cb.OnEpoch != nil {
-			err := cb.OnEpoch(&st)
-			history = append(history, st)
-			if errors.Is(err, ErrStop) {
-				return history, nil
-			}
-			if err != nil {
-				return history, err
-			}
-			continue
+			cbErr = cb.OnEpoch(&st)
 		}
-		history = append(history, st)
+		res.History = append(res.History, st)
+		if cbErr != nil && !errors.Is(cbErr, ErrStop) {
+			return res, cbErr
+		}
+
+		stop := ""
+		if es.Monitor != "" {
+			v := es.value(&st)
+			improved := false
+			switch {
+			case math.IsNaN(v):
+			case math.IsNaN(bestVal):
+				improved = true
+			case es.higherIsBetter():
+				improved = v-bestVal > es.MinDelta
+			default:
+				improved = bestVal-v > es.MinDelta
+			}
+			if improved {
+				bestVal, wait, res.BestEpoch, res.Best = v, 0, epoch, v
+				if es.RestoreBest {
+					best = append(best[:0], params...)
+				}
+			} else if wait++; es.Stop && wait >= max(1, es.Patience) {
+				stop = StopEarly
+			}
+		}
+		if c.Tolerance > 0 {
+			if convBest-st.Loss < c.Tolerance {
+				convWait++
+			} else {
+				convWait = 0
+			}
+			convBest = min(convBest, st.Loss)
+			if convWait >= max(1, c.Patience) && stop == "" {
+				stop = StopConverged
+			}
+		}
+		if errors.Is(cbErr, ErrStop) {
+			stop = StopCallback
+		}
+		if stop != "" {
+			res.Stopped = stop
+			break
+		}
 	}
-	return history, nil
+	restore()
+	return res, nil
 }

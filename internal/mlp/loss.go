@@ -23,12 +23,20 @@ const (
 	CategoricalCrossEntropy Loss = "categorical_crossentropy"
 	// Hinge is max(0, 1 − t a) with t = ±1 on one output (the linear SVM),
 	// and the Crammer–Singer multi-class hinge max(0, 1 + max_{j≠y} a_j − a_y)
-	// on several.
+	// on several: the true class must beat its strongest rival by a margin
+	// of 1.
 	Hinge Loss = "hinge"
+	// SquaredHinge is the square of Hinge: max(0, 1 − t a)² on one output,
+	// max(0, 1 + max_{j≠y} a_j − a_y)² on several. Unlike the hinge it is
+	// differentiable at the margin and punishes large violations more.
+	SquaredHinge Loss = "squared_hinge"
 )
 
 // Losses lists the losses, for error messages.
-var Losses = []Loss{MSE, BinaryCrossEntropy, CategoricalCrossEntropy, Hinge}
+var Losses = []Loss{MSE, BinaryCrossEntropy, CategoricalCrossEntropy, Hinge, SquaredHinge}
+
+// isMargin reports whether l scores ±1 margins (the SVM's losses).
+func (l Loss) isMargin() bool { return l == Hinge || l == SquaredHinge }
 
 // CheckLoss rejects a loss paired with an output it cannot work with,
 // saying which output to use instead. It needs no data, so configs are
@@ -40,13 +48,15 @@ func CheckLoss(l Loss, out Activation, regression bool) error {
 	}
 	switch {
 	case regression && l != MSE:
-		return fmt.Errorf("loss %q cannot fit a numeric target: use loss mse with output linear", l)
+		return fmt.Errorf("loss %s cannot fit a numeric target: use loss mse with output linear", l)
+	case regression && out == Softmax:
+		return fmt.Errorf("output softmax cannot predict a number: use output linear with loss mse")
 	case l == BinaryCrossEntropy && out != Sigmoid:
 		return fmt.Errorf("loss binary_crossentropy needs output sigmoid, not %s", out)
 	case l == CategoricalCrossEntropy && out != Softmax:
 		return fmt.Errorf("loss categorical_crossentropy needs output softmax, not %s (for two classes with a sigmoid, use binary_crossentropy)", out)
-	case l == Hinge && out == Softmax:
-		return fmt.Errorf("loss hinge needs output linear (or sigmoid), not softmax")
+	case l.isMargin() && out == Softmax:
+		return fmt.Errorf("loss %s needs output linear (or sigmoid), not softmax: the margin is taken on raw scores", l)
 	}
 	return nil
 }
@@ -100,25 +110,36 @@ func (n *Network) rowLoss(z, a, dz []float64, class int32, value float64) float6
 			dz[j] = 2 * d / float64(units)
 		}
 		loss /= float64(units)
-	case Hinge:
+	case Hinge, SquaredHinge:
 		clear(dz)
+		// m is the margin violation; the hinge is m, the squared hinge m².
+		var m float64
+		var pos, neg int // dm/da is +1 at neg and −1 at pos (units > 1)
+		var t float64    // ±1 target (one unit)
 		if units == 1 {
-			t := 2*float64(class) - 1
-			if m := 1 - t*a[0]; m > 0 {
-				loss = m
-				dz[0] = -t
-			}
+			t = 2*float64(class) - 1
+			m = 1 - t*a[0]
 		} else {
-			rival := -1
+			neg = -1
 			for j := range a {
-				if j != int(class) && (rival < 0 || a[j] > a[rival]) {
-					rival = j
+				if j != int(class) && (neg < 0 || a[j] > a[neg]) {
+					neg = j
 				}
 			}
-			if m := 1 + a[rival] - a[class]; m > 0 {
-				loss = m
-				dz[rival] = 1
-				dz[class] = -1
+			pos = int(class)
+			m = 1 + a[neg] - a[pos]
+		}
+		if m > 0 {
+			scale := 1.0 // dL/dm
+			loss = m
+			if n.loss == SquaredHinge {
+				scale, loss = 2*m, m*m
+			}
+			if units == 1 {
+				dz[0] = -t * scale
+			} else {
+				dz[neg] = scale
+				dz[pos] = -scale
 			}
 		}
 	}
@@ -143,10 +164,12 @@ func (n *Network) decide(a []float64) int {
 	return best
 }
 
-// threshold is the output value above which a one-output network says
-// "class 1": 0 for the hinge's ±1 targets, 0.5 for 0/1 targets.
+// threshold is the output value at or above which a one-output network says
+// "class 1": 0 for a linear output trained on the hinge's ±1 targets, 0.5
+// for 0/1 targets and for any sigmoid output (a sigmoid trained with a
+// hinge is pushed towards 0 and 1, so 0.5 is its midpoint too).
 func (n *Network) threshold() float64 {
-	if n.loss == Hinge {
+	if n.loss.isMargin() && n.output == Linear {
 		return 0
 	}
 	return 0.5

@@ -13,6 +13,11 @@ import (
 type LayerSpec struct {
 	Units      int        `json:"units"`
 	Activation Activation `json:"activation"`
+	// Dropout is the fraction of this layer's outputs zeroed at random in
+	// every training step (inverted dropout: the kept ones are scaled by
+	// 1/(1−Dropout), so nothing changes at prediction time, where no unit
+	// is dropped). 0 = none.
+	Dropout float64 `json:"dropout,omitempty"`
 }
 
 // Spec describes a network: what goes in, the hidden layers in order, and
@@ -26,6 +31,9 @@ type Spec struct {
 	Loss    Loss        `json:"loss"`
 	// Regression is true when the target is a number rather than a class.
 	Regression bool `json:"regression"`
+	// L2 adds L2·Σw² over every kernel weight (not the biases) to the
+	// training loss, as Keras' kernel_regularizer=l2(L2) does: weight decay.
+	L2 float64 `json:"l2,omitempty"`
 }
 
 // OutputsFor returns the output units a task needs: one for regression and
@@ -50,6 +58,9 @@ func (s Spec) Validate() error {
 		if err := checkActivation(l.Activation, HiddenActivations, fmt.Sprintf("hidden layer %d", i+1)); err != nil {
 			return err
 		}
+		if !(l.Dropout >= 0 && l.Dropout < 1) {
+			return fmt.Errorf("hidden layer %d dropout must be at least 0 and below 1, not %v", i+1, l.Dropout)
+		}
 	}
 	if err := checkActivation(s.Output, OutputActivations, "output"); err != nil {
 		return err
@@ -60,6 +71,9 @@ func (s Spec) Validate() error {
 	if s.Output == Softmax && s.Outputs < 2 {
 		return errors.New("output softmax needs at least two classes: use sigmoid for one output")
 	}
+	if !(s.L2 >= 0) || math.IsInf(s.L2, 0) {
+		return fmt.Errorf("the L2 penalty must be a number of at least 0, not %v", s.L2)
+	}
 	return checkPair(s.Loss, s.Output, s.Outputs, s.Regression)
 }
 
@@ -68,6 +82,7 @@ func (s Spec) Validate() error {
 type Layer struct {
 	In, Out    int
 	Activation Activation
+	Dropout    float64 // training only; see LayerSpec
 	// W is In×Out, row-major: the row of input feature f is W[f*Out:(f+1)*Out],
 	// which is what a sparse input row touches.
 	W, B []float64
@@ -82,6 +97,7 @@ type Network struct {
 	loss       Loss
 	output     Activation
 	regression bool
+	dropout    bool // some hidden layer has dropout
 }
 
 // New builds a network with Glorot-uniform weights (Keras' default: uniform in
@@ -121,15 +137,16 @@ func build(s Spec) (*Network, error) {
 	n := &Network{spec: s, loss: s.Loss, output: s.Output, regression: s.Regression}
 	in := s.Inputs
 	off := 0
-	add := func(out int, act Activation) {
-		n.Layers = append(n.Layers, Layer{In: in, Out: out, Activation: act, off: off})
+	add := func(out int, act Activation, dropout float64) {
+		n.Layers = append(n.Layers, Layer{In: in, Out: out, Activation: act, Dropout: dropout, off: off})
 		off += in*out + out
 		in = out
+		n.dropout = n.dropout || dropout > 0
 	}
 	for _, h := range s.Hidden {
-		add(h.Units, h.Activation)
+		add(h.Units, h.Activation, h.Dropout)
 	}
-	add(s.Outputs, s.Output)
+	add(s.Outputs, s.Output, 0)
 	n.params = make([]float64, off)
 	for i := range n.Layers {
 		l := &n.Layers[i]
@@ -151,6 +168,10 @@ func (n *Network) Params() []float64 { return n.params }
 type Targets struct {
 	Class []int32
 	Value []float64
+	// Weight, when not nil, scales each row's loss and gradient in training
+	// (class weights): the batch loss is Σ wᵢ Lᵢ / batch size, as in Keras.
+	// Evaluation ignores it.
+	Weight []float64
 }
 
 // Workspace holds the per-batch buffers of one goroutine's passes through a
@@ -160,24 +181,52 @@ type Workspace struct {
 	net  *Network
 	rows int
 	z, a [][]float64 // per layer, rows×units
+	h    [][]float64 // the input of the next layer: a, or a with units dropped
+	mask [][]float64 // dropout factors per hidden layer: 0 or 1/(1−p)
 	d    [][]float64 // dL/dz per layer
+
+	// Dropout draws the training-time dropout masks; it must be set before
+	// Gradient is called on a network with dropout.
+	Dropout *rand.Rand
+
+	// Sparse-gradient bookkeeping (see Objective.Support).
+	seen    []uint32 // seen[f] == gen when feature f is in the current batch
+	gen     uint32
+	touched []int32 // first-layer rows the last gradient wrote
+	dirty   bool    // the whole gradient may be non-zero (set by ensure for a new network)
 }
 
 func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 	if ws.net == n && ws.rows >= rows {
 		return ws
 	}
-	*ws = Workspace{net: n, rows: rows}
+	keep := *ws
+	*ws = Workspace{net: n, rows: rows, Dropout: keep.Dropout}
+	// A gradient slice last written for another network (or never) may be
+	// non-zero anywhere: the next sparse gradient clears all of it.
+	ws.dirty = true
+	if keep.net == n {
+		ws.seen, ws.gen, ws.touched, ws.dirty = keep.seen, keep.gen, keep.touched, keep.dirty
+	}
 	for _, l := range n.Layers {
 		ws.z = append(ws.z, make([]float64, rows*l.Out))
-		ws.a = append(ws.a, make([]float64, rows*l.Out))
+		a := make([]float64, rows*l.Out)
+		ws.a = append(ws.a, a)
+		if l.Dropout > 0 {
+			ws.h = append(ws.h, make([]float64, rows*l.Out))
+			ws.mask = append(ws.mask, make([]float64, rows*l.Out))
+		} else {
+			ws.h = append(ws.h, a)
+			ws.mask = append(ws.mask, nil)
+		}
 		ws.d = append(ws.d, make([]float64, rows*l.Out))
 	}
 	return ws
 }
 
-// forward computes every layer's z and a for the given rows of x.
-func (n *Network) forward(x *sparse.Matrix, rows []int, ws *Workspace) {
+// forward computes every layer's z and a for the given rows of x; in
+// training, hidden units are dropped as their layers say.
+func (n *Network) forward(x *sparse.Matrix, rows []int, ws *Workspace, train bool) {
 	b := len(rows)
 	first := n.Layers[0]
 	z0 := ws.z[0][:b*first.Out]
@@ -187,25 +236,73 @@ func (n *Network) forward(x *sparse.Matrix, rows []int, ws *Workspace) {
 		idx, vals := x.Row(row)
 		sparseAccumulate(zr, first.W, first.Out, idx, vals)
 	}
-	first.Activation.apply(z0, ws.a[0][:b*first.Out], first.Out)
-	for li := 1; li < len(n.Layers); li++ {
+	for li := range n.Layers {
 		l := n.Layers[li]
 		z := ws.z[li][:b*l.Out]
-		for r := range b {
-			copy(z[r*l.Out:(r+1)*l.Out], l.B)
+		if li > 0 {
+			for r := range b {
+				copy(z[r*l.Out:(r+1)*l.Out], l.B)
+			}
+			gemm(false, false, b, l.Out, l.In, n.input(ws, li-1, b, train), l.W, 1, z)
 		}
-		gemm(false, false, b, l.Out, l.In, ws.a[li-1][:b*l.In], l.W, 1, z)
-		l.Activation.apply(z, ws.a[li][:b*l.Out], l.Out)
+		a := ws.a[li][:b*l.Out]
+		l.Activation.apply(z, a, l.Out)
+		if train && l.Dropout > 0 {
+			if ws.Dropout == nil {
+				panic("mlp: Gradient on a network with dropout needs Workspace.Dropout")
+			}
+			keep := 1 / (1 - l.Dropout)
+			mask, h := ws.mask[li][:b*l.Out], ws.h[li][:b*l.Out]
+			for i, v := range a {
+				m := keep
+				if ws.Dropout.Float64() < l.Dropout {
+					m = 0
+				}
+				mask[i] = m
+				h[i] = v * m
+			}
+		}
 	}
 }
 
-// Gradient computes the gradient of the mean loss over the given rows of x
-// into grad (same layout as Params) and returns the summed loss and the
-// number of rows classified correctly.
+// input returns what layer li's units pass on to the next layer.
+func (n *Network) input(ws *Workspace, li, b int, train bool) []float64 {
+	if train && n.Layers[li].Dropout > 0 {
+		return ws.h[li][:b*n.Layers[li].Out]
+	}
+	return ws.a[li][:b*n.Layers[li].Out]
+}
+
+// Penalty returns the L2 term of the training loss, L2·Σw² over the kernels.
+func (n *Network) Penalty() float64 {
+	if n.spec.L2 == 0 {
+		return 0
+	}
+	var s float64
+	for _, l := range n.Layers {
+		for _, w := range l.W {
+			s += w * w
+		}
+	}
+	return n.spec.L2 * s
+}
+
+// Gradient computes the gradient of the mean training loss over the given
+// rows of x into grad (same layout as Params), with dropout applied and the
+// L2 penalty added, and returns the summed loss (the penalty counted once
+// per row, so that sum / rows is the mean training loss) and the number of
+// rows classified correctly.
 func (n *Network) Gradient(x *sparse.Matrix, y Targets, rows []int, grad []float64, ws *Workspace) (lossSum float64, correct int) {
+	return n.gradient(x, y, rows, grad, ws, false)
+}
+
+// gradient is Gradient; when sparse, it clears only the entries the
+// previous sparse call wrote (recorded in ws) instead of all of grad, and
+// records the ones it writes.
+func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float64, ws *Workspace, sparse bool) (lossSum float64, correct int) {
 	w := ws.ensure(n, len(rows))
 	b := len(rows)
-	n.forward(x, rows, w)
+	n.forward(x, rows, w, true)
 	last := len(n.Layers) - 1
 	out := n.Layers[last].Out
 	zL, aL, dL := w.z[last], w.a[last], w.d[last]
@@ -219,15 +316,29 @@ func (n *Network) Gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 			class = y.Class[row]
 		}
 		s := r * out
-		lossSum += n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
+		l := n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
+		scale := inv
+		if y.Weight != nil {
+			l *= y.Weight[row]
+			scale *= y.Weight[row]
+		}
+		lossSum += l
 		for j := s; j < s+out; j++ {
-			dL[j] *= inv
+			dL[j] *= scale
 		}
 		if !n.regression && n.decide(aL[s:s+out]) == int(class) {
 			correct++
 		}
 	}
-	clear(grad)
+	first := n.Layers[0]
+	if sparse && !w.dirty {
+		for _, f := range w.touched {
+			clear(grad[int(f)*first.Out : int(f+1)*first.Out])
+		}
+		clear(grad[first.In*first.Out:])
+	} else {
+		clear(grad)
+	}
 	for li := last; li >= 0; li-- {
 		l := n.Layers[li]
 		d := w.d[li][:b*l.Out]
@@ -245,20 +356,70 @@ func (n *Network) Gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 			}
 			break
 		}
-		prev := w.a[li-1][:b*l.In]
+		prev := n.input(w, li-1, b, true)
 		gemm(true, false, l.In, l.Out, b, prev, d, 1, gW)
 		dPrev := w.d[li-1][:b*l.In]
 		gemm(false, true, b, l.In, l.Out, d, l.W, 0, dPrev)
-		n.Layers[li-1].Activation.backprop(dPrev, w.z[li-1][:b*l.In], prev, l.In)
+		below := n.Layers[li-1]
+		if below.Dropout > 0 {
+			for i, m := range w.mask[li-1][:b*l.In] {
+				dPrev[i] *= m
+			}
+		}
+		below.Activation.backprop(dPrev, w.z[li-1][:b*l.In], w.a[li-1][:b*l.In], l.In)
+	}
+	if n.spec.L2 > 0 {
+		lossSum += n.Penalty() * float64(b)
+		two := 2 * n.spec.L2
+		for _, l := range n.Layers {
+			gW := grad[l.off : l.off+l.In*l.Out]
+			for i, v := range l.W {
+				gW[i] += two * v
+			}
+		}
+	}
+	if sparse {
+		n.recordSupport(x, rows, w)
 	}
 	return lossSum, correct
 }
 
+// recordSupport notes which first-layer rows the gradient just written
+// touches: the features of the batch's rows. With an L2 penalty every
+// weight has a gradient, and the whole slice is marked dirty.
+func (n *Network) recordSupport(x *sparse.Matrix, rows []int, w *Workspace) {
+	if n.spec.L2 > 0 {
+		w.dirty = true
+		return
+	}
+	w.dirty = false
+	if len(w.seen) != n.spec.Inputs {
+		w.seen = make([]uint32, n.spec.Inputs)
+		w.gen = 0
+	}
+	w.gen++
+	if w.gen == 0 { // wrapped around: start the stamps afresh
+		clear(w.seen)
+		w.gen = 1
+	}
+	w.touched = w.touched[:0]
+	for _, row := range rows {
+		idx, _ := x.Row(row)
+		for _, f := range idx {
+			if w.seen[f] != w.gen {
+				w.seen[f] = w.gen
+				w.touched = append(w.touched, f)
+			}
+		}
+	}
+}
+
 // Predict writes the output activations of the given rows of x into out
-// (len(rows)×Outputs, row-major) and returns it, grown if needed.
+// (len(rows)×Outputs, row-major) and returns it, grown if needed. No unit
+// is dropped.
 func (n *Network) Predict(x *sparse.Matrix, rows []int, out []float64, ws *Workspace) []float64 {
 	w := ws.ensure(n, len(rows))
-	n.forward(x, rows, w)
+	n.forward(x, rows, w, false)
 	last := len(n.Layers) - 1
 	k := len(rows) * n.Layers[last].Out
 	out = append(out[:0], w.a[last][:k]...)
@@ -269,11 +430,14 @@ func (n *Network) Predict(x *sparse.Matrix, rows []int, out []float64, ws *Works
 func (n *Network) Decide(a []float64) int { return n.decide(a) }
 
 // Threshold is the output value at or above which a one-output classifier
-// predicts class 1.
+// predicts class 1: 0 for a linear output trained with a hinge loss (its
+// targets are ±1), else 0.5.
 func (n *Network) Threshold() float64 { return n.threshold() }
 
 // Evaluate is Predict that also returns the summed loss of the rows against
-// the truth y, computed from the weighted sums as in training.
+// the truth y, computed from the weighted sums as in training. It is the
+// data loss only: no dropout, no class weights and no L2 penalty, so that
+// validation and test losses compare across those settings.
 func (n *Network) Evaluate(x *sparse.Matrix, y Targets, rows []int, out []float64, ws *Workspace) ([]float64, float64) {
 	out = n.Predict(x, rows, out, ws)
 	w := ws

@@ -23,7 +23,7 @@ const (
 )
 
 // Modes lists the text modes, for error messages.
-var Modes = []Mode{MultiHot, Count, TFIDF}
+var Modes = []Mode{MultiHot, Count, TFIDF, Dense}
 
 // Options configure a vectorizer before it is fitted.
 // They are stored in the model file as JSON, so a new option persists by
@@ -33,6 +33,8 @@ type Options struct {
 	MaxTokens int       `json:"max_tokens"` // vocabulary size cap; default 10000
 	NGrams    int       `json:"ngrams"`     // 1 = unigrams, 2 = unigrams + bigrams, ...; default 1
 	Tokenizer Tokenizer `json:"tokenizer"`
+	// Dense is the fitted scaling of mode dense (dense.go); nil otherwise.
+	Dense *DenseOptions `json:"dense,omitempty"`
 }
 
 // MaxNGrams is the largest n-gram order accepted.
@@ -77,6 +79,9 @@ const blockSize = 256
 func Fit(texts []string, opts Options) (*Vectorizer, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
+	}
+	if opts.Mode == Dense {
+		return nil, errTextDense
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/blockSize))
 	parts := make([]*counter, workers)
@@ -129,6 +134,9 @@ func Restore(opts Options, vocab []string, docFreq []int32, docs int) (*Vectoriz
 	}
 	if len(docFreq) != len(vocab) {
 		return nil, fmt.Errorf("vectorizer has %d document frequencies for %d tokens", len(docFreq), len(vocab))
+	}
+	if err := opts.checkDense(len(vocab)); err != nil {
+		return nil, err
 	}
 	v := &Vectorizer{Options: opts, Vocab: vocab, DocFreq: docFreq, Docs: docs}
 	v.init()
@@ -212,16 +220,23 @@ type Encoder struct {
 	doc   int32
 	idx   []int32
 	vals  []float64
+	dense *denseEncoder // mode dense: lines of numbers (dense.go)
 }
 
 // NewEncoder returns an encoder for v.
 func (v *Vectorizer) NewEncoder() *Encoder {
+	if v.Mode == Dense {
+		return &Encoder{v: v, dense: &denseEncoder{v: v}}
+	}
 	return &Encoder{v: v, g: newGrammer(v.Options), stamp: make([]int32, len(v.Vocab)), count: make([]int32, len(v.Vocab))}
 }
 
 // Encode returns the row of one text: sorted feature indices and, unless the
 // mode is multi_hot, their values. The slices are reused by the next call.
 func (e *Encoder) Encode(text string) ([]int32, []float64) {
+	if e.dense != nil {
+		return e.dense.encode(text)
+	}
 	e.doc++
 	if e.doc == math.MaxInt32 {
 		clear(e.stamp)

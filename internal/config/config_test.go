@@ -1,0 +1,152 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/gd"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestClassWeightKeepsCase: labels are case-sensitive, but viper lower-cases
+// map keys; the weights must come through with their labels as written,
+// from the file, from --set and from the environment.
+func TestClassWeightKeepsCase(t *testing.T) {
+	p := writeConfig(t, "training:\n  class_weight: {POS: 2.5, neg: 1, Mixed: 0}\n")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.Training.ClassWeight.Weights
+	if len(w) != 3 || w["POS"] != 2.5 || w["neg"] != 1 || w["Mixed"] != 0 {
+		t.Errorf("file: weights %v, want POS 2.5, neg 1, Mixed 0", w)
+	}
+	c, err = Load(p, []string{"training.class_weight={Spam: 3}"})
+	if err != nil || c.Training.ClassWeight.Weights["Spam"] != 3 || len(c.Training.ClassWeight.Weights) != 1 {
+		t.Errorf("--set: %+v, %v", c.Training.ClassWeight, err)
+	}
+	t.Setenv("DLC_TRAINING_CLASS_WEIGHT", "{Ham: 4}")
+	c, err = Load(p, nil)
+	if err != nil || c.Training.ClassWeight.Weights["Ham"] != 4 {
+		t.Errorf("environment: %+v, %v", c.Training.ClassWeight, err)
+	}
+	t.Setenv("DLC_TRAINING_CLASS_WEIGHT", "balanced")
+	if c, err = Load(p, nil); err != nil || !c.Training.ClassWeight.Balanced {
+		t.Errorf("balanced: %+v, %v", c.Training.ClassWeight, err)
+	}
+	t.Setenv("DLC_TRAINING_CLASS_WEIGHT", "")
+	// Numeric labels written as YAML numbers are labels too.
+	c, err = Load(writeConfig(t, "training:\n  class_weight: {0: 1, 1: 5}\n"), nil)
+	if err != nil || c.Training.ClassWeight.Weights["1"] != 5 {
+		t.Errorf("numeric labels: %+v, %v", c.Training.ClassWeight, err)
+	}
+}
+
+func TestNewKeys(t *testing.T) {
+	p := writeConfig(t, `data:
+  train: d.csv
+  task: regression
+  features: [x1, x2]
+  validation_split: 0.2
+vectorizer:
+  mode: dense
+  scale: standard
+model:
+  layers:
+    - {units: 8, activation: tanh, dropout: 0.5}
+  output: linear
+  l2: 0.001
+loss: mse
+optimizer:
+  name: adam
+  learning_rate: 0.01
+  beta_2: 0.99
+  schedule:
+    name: exponential
+    decay_rate: 0.5
+    decay_steps: 100
+training:
+  method: batch
+  tolerance: 1e-9
+  patience: 4
+  early_stopping:
+    monitor: val_loss
+    patience: 2
+    min_delta: 0.001
+`)
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Regression() || c.Data.Features[1] != "x2" || c.Vectorizer.Scale != "standard" || c.Model.L2 != 0.001 {
+		t.Errorf("data/vectorizer/model: %+v %+v %+v", c.Data, c.Vectorizer, c.Model)
+	}
+	if h := c.Hidden(); len(h) != 1 || h[0].Dropout != 0.5 {
+		t.Errorf("hidden layers %+v", h)
+	}
+	oc := c.OptimizerConfig()
+	if oc.Name != "adam" || oc.Beta2 != 0.99 || oc.Schedule != (gd.Schedule{Name: "exponential", DecayRate: 0.5, DecaySteps: 100}) {
+		t.Errorf("optimizer %+v", oc)
+	}
+	tc := c.TrainingConfig()
+	want := gd.EarlyStopping{Monitor: "val_loss", Patience: 2, Stop: true, MinDelta: 0.001, RestoreBest: true}
+	if tc.Method != gd.Batch || tc.Tolerance != 1e-9 || tc.Patience != 4 || tc.EarlyStopping != want {
+		t.Errorf("training %+v", tc)
+	}
+	// Early stopping is off unless a monitor is named.
+	if d, _ := Load("", nil); d.TrainingConfig().EarlyStopping.Monitor != "" {
+		t.Error("early stopping is on by default")
+	}
+}
+
+// TestBadValues: every new key says what is wrong with it and where.
+func TestBadValues(t *testing.T) {
+	cases := []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"loss=squared_hinge", "model.output=softmax"}, "--set loss: loss squared_hinge needs output linear (or sigmoid), not softmax"},
+		{[]string{"data.task=regression"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
+		{[]string{"data.task=ranking"}, `data.task "ranking" is not one of [classification regression]`},
+		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
+		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},
+		{[]string{"optimizer.schedule.name=step"}, "--set optimizer.schedule.name: optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},
+		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "optimizer.schedule step needs a decay_rate above 0 and at most 1, not 0"},
+		{[]string{"optimizer.schedule.name=cosine"}, `optimizer.schedule.name "cosine" is not one of [constant step exponential inverse_time]`},
+		{[]string{"training.early_stopping.monitor=val_loss"}, "training.early_stopping.monitor val_loss needs validation data: set data.validation_split or data.validation"},
+		{[]string{"training.early_stopping.monitor=val_f1"}, `training.early_stopping.monitor "val_f1" is not one of [val_loss val_accuracy loss accuracy]`},
+		{[]string{"training.patience=0"}, "training.patience must be at least 1, not 0"},
+		{[]string{"training.tolerance=-1"}, "training.tolerance must be at least 0 (0 = off), not -1"},
+		{[]string{"training.class_weight=heavy"}, `training.class_weight must be none, balanced or a mapping {label: weight}, not "heavy"`},
+		{[]string{"training.class_weight={pos: -1}"}, `training.class_weight["pos"] must be a number of at least 0, not -1`},
+		{[]string{"model.layers=[{units: 4, dropout: 1}]"}, "model.layers[0].dropout must be a fraction of at least 0 and below 1, not 1"},
+		{[]string{"model.l2=-0.1"}, "model.l2 must be at least 0, not -0.1"},
+		{[]string{"vectorizer.scale=standard"}, "vectorizer.scale applies to vectorizer.mode dense (numeric columns), not multi_hot"},
+		{[]string{"data.features=[a]"}, "data.features names numeric columns, which only vectorizer.mode dense reads; set vectorizer.mode: dense"},
+		{[]string{"data.task=regression", "loss=mse", "model.output=linear", "training.class_weight=balanced"}, "a regression has none"},
+	}
+	for _, c := range cases {
+		_, err := Load("", c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--set %v: got %v, want %q", c.sets, err, c.want)
+		}
+	}
+}
+
+func TestUnknownNestedKey(t *testing.T) {
+	p := writeConfig(t, "training:\n  early_stopping:\n    monitr: val_loss\n")
+	_, err := Load(p, nil)
+	if err == nil || !strings.HasSuffix(err.Error(), `c.yaml:3: unknown key "training.early_stopping.monitr"; did you mean "training.early_stopping.monitor"?`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,86 @@
+package data
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadTable(t *testing.T) {
+	p := writeFile(t, "d.csv", "x1, x2 ,label\n1,2,3.5\n\n-1e-3, 4 ,0\n")
+	tb, err := ReadTable(p, TableFields{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tb.Columns, []string{"x1", "x2"}) || !slices.Equal(tb.Values, []float64{1, 2, -1e-3, 4}) ||
+		!slices.Equal(tb.Labels, []string{"3.5", "0"}) || !slices.Equal(tb.Lines, []int{2, 4}) {
+		t.Errorf("read %+v", tb)
+	}
+	// Named features pick and order the columns.
+	tb, err = ReadTable(p, TableFields{Features: []string{"x2"}})
+	if err != nil || !slices.Equal(tb.Values, []float64{2, 4}) {
+		t.Errorf("features [x2]: %+v, %v", tb, err)
+	}
+	sub := tb.Subset([]int{1}, "sub")
+	if !slices.Equal(sub.Values, []float64{4}) || sub.Labels[0] != "0" || sub.Lines[0] != 4 {
+		t.Errorf("subset: %+v", sub)
+	}
+	tsv := writeFile(t, "d.tsv", "label\ta\n1\t2\n")
+	if tb, err := ReadTable(tsv, TableFields{}); err != nil || tb.Values[0] != 2 || tb.Labels[0] != "1" {
+		t.Errorf("tsv: %+v %v", tb, err)
+	}
+}
+
+func TestReadTableErrors(t *testing.T) {
+	cases := []struct {
+		name, content string
+		f             TableFields
+		want          string
+	}{
+		{"nan.csv", "x,label\n1,a\nfoo,b\n", TableFields{}, `nan.csv:3: column "x" holds "foo", which is not a finite number`},
+		{"inf.csv", "x,label\nInf,a\n", TableFields{}, `inf.csv:2: column "x" holds "Inf", which is not a finite number`},
+		{"nolabel.csv", "x,y\n1,2\n", TableFields{}, `nolabel.csv:1: the header has no column "label" (it has "x", "y"); set data.label_field`},
+		{"nofeat.csv", "x,label\n1,2\n", TableFields{Features: []string{"z"}}, `nofeat.csv:1: the header has no column "z" (it has "x", "label"); check data.features`},
+		{"ragged.csv", "x,label\n1,2\n3\n", TableFields{}, `ragged.csv:3: has a different number of fields than the header (2)`},
+		{"empty.csv", "", TableFields{}, `empty.csv: is empty; a numeric file needs a header row naming its columns`},
+		{"header.csv", "x,label\n", TableFields{}, `header.csv: holds no examples`},
+		{"emptylabel.csv", "x,label\n1,\n", TableFields{}, `emptylabel.csv:2: column "label" is empty; every example needs a label`},
+		{"twice.csv", "x,x,label\n1,2,3\n", TableFields{}, `twice.csv:1: the header names the column "x" twice`},
+		{"d.jsonl", "{}", TableFields{}, `d.jsonl: numeric data (vectorizer.mode dense) is a .csv or .tsv with a header row (optionally .gz)`},
+	}
+	for _, c := range cases {
+		p := writeFile(t, c.name, c.content)
+		_, err := ReadTable(p, c.f)
+		if err == nil || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want ...%s", c.name, err, c.want)
+		}
+	}
+}
+
+// FuzzReadTable: no input makes the reader panic, and whatever it accepts
+// is consistent.
+func FuzzReadTable(f *testing.F) {
+	for _, s := range []string{"x,label\n1,2\n", "a,b,label\n1,2,3\n4,5,6\n", "x,label\n\"1\",2\n", "label\n1\n", "x,label\n1e308,a\n-0,b\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tb, err := parseTable(strings.NewReader(s), "fuzz.csv", ',', TableFields{})
+		if err != nil {
+			return
+		}
+		if len(tb.Values) != tb.Len()*len(tb.Columns) || (tb.Labels != nil && len(tb.Labels) != tb.Len()) {
+			t.Fatalf("inconsistent table %+v", tb)
+		}
+	})
+}

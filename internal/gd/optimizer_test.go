@@ -1,0 +1,139 @@
+package gd
+
+import (
+	"math"
+	"testing"
+)
+
+// TestOptimizerFirstSteps checks two steps of every update rule against
+// values worked out by hand from the formulas in the doc comments, with
+// η = 0.1, θ₀ = (1, −2), g₁ = (0.5, −1), g₂ = (0.2, 0.4) and Keras'
+// defaults for everything else.
+func TestOptimizerFirstSteps(t *testing.T) {
+	sqrt := math.Sqrt
+	cases := map[string][2][2]float64{
+		// θ − η g
+		NameSGD: {{1 - 0.05, -2 + 0.1}, {0.95 - 0.02, -1.9 - 0.04}},
+		// v₁ = −η g₁ = (−0.05, 0.1); v₂ = 0.9 v₁ − η g₂ = (−0.065, 0.05)
+		NameMomentum: {{0.95, -1.9}, {0.95 - 0.065, -1.9 + 0.05}},
+		// θ += 0.9 v − η g: (1 − 0.045 − 0.05, −2 + 0.09 + 0.1); then 0.9·(−0.065) − 0.02 = −0.0785, 0.9·0.05 − 0.04 = 0.005
+		NameNesterov: {{0.905, -1.81}, {0.905 - 0.0785, -1.81 + 0.005}},
+		// s₁ = 0.1 g₁² = (0.025, 0.1); s₂ = 0.9 s₁ + 0.1 g₂² = (0.0265, 0.106)
+		NameRMSprop: {
+			{1 - 0.05/(sqrt(0.025)+1e-7), -2 + 0.1/(sqrt(0.1)+1e-7)},
+			{1 - 0.05/(sqrt(0.025)+1e-7) - 0.02/(sqrt(0.0265)+1e-7), -2 + 0.1/(sqrt(0.1)+1e-7) - 0.04/(sqrt(0.106)+1e-7)},
+		},
+		// step 1: α = 0.1·√0.001/0.1, m = (0.05, −0.1), v = (0.00025, 0.001);
+		// step 2: α = 0.1·√(1−0.999²)/(1−0.81), m = (0.065, −0.05), v = (0.00028975, 0.001159)
+		NameAdam: {
+			{1 - sqrt(0.001)*0.05/(sqrt(0.00025)+1e-7), -2 + sqrt(0.001)*0.1/(sqrt(0.001)+1e-7)},
+			{
+				1 - sqrt(0.001)*0.05/(sqrt(0.00025)+1e-7) - 0.1*sqrt(1-0.998001)/0.19*0.065/(sqrt(0.00028975)+1e-7),
+				-2 + sqrt(0.001)*0.1/(sqrt(0.001)+1e-7) + 0.1*sqrt(1-0.998001)/0.19*0.05/(sqrt(0.001159)+1e-7),
+			},
+		},
+		// G₁ = 0.1 + g₁² = (0.35, 1.1); G₂ = (0.39, 1.26)
+		NameAdagrad: {
+			{1 - 0.05/(sqrt(0.35)+1e-7), -2 + 0.1/(sqrt(1.1)+1e-7)},
+			{1 - 0.05/(sqrt(0.35)+1e-7) - 0.02/(sqrt(0.39)+1e-7), -2 + 0.1/(sqrt(1.1)+1e-7) - 0.04/(sqrt(1.26)+1e-7)},
+		},
+	}
+	for _, name := range OptimizerNames {
+		want, ok := cases[name]
+		if !ok {
+			t.Errorf("no hand-computed steps for %s", name)
+			continue
+		}
+		opt, err := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.1}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := []float64{1, -2}
+		for step, g := range [][]float64{{0.5, -1}, {0.2, 0.4}} {
+			opt.Update(p, g)
+			for i := range p {
+				if math.Abs(p[i]-want[step][i]) > 1e-12 {
+					t.Errorf("%s step %d: θ%d = %.15g, by hand %.15g", name, step+1, i, p[i], want[step][i])
+				}
+			}
+		}
+	}
+}
+
+// TestSparseUpdatesEqualDense: for the rules that implement UpdateSpans, an
+// update restricted to the ranges where the gradient is non-zero gives
+// bit for bit what the dense update gives.
+func TestSparseUpdatesEqualDense(t *testing.T) {
+	for _, name := range []string{NameSGD, NameAdagrad} {
+		c := OptimizerConfig{Name: name, LearningRate: 0.3, Schedule: Schedule{Name: InverseTime, DecayRate: 0.5, DecaySteps: 1}}
+		dense, _ := NewOptimizer(c, 6)
+		sp, _ := NewOptimizer(c, 6)
+		if _, ok := sp.(SparseOptimizer); !ok {
+			t.Fatalf("%s does not implement SparseOptimizer", name)
+		}
+		a := []float64{1, 2, 3, 4, 5, 6}
+		b := append([]float64(nil), a...)
+		for step, tc := range []struct {
+			g     []float64
+			spans [][2]int
+		}{
+			{[]float64{0, 0.5, -1, 0, 0, 2}, [][2]int{{1, 3}, {5, 6}}},
+			{[]float64{0.1, 0, 0, 0, 0.7, 0}, [][2]int{{0, 1}, {4, 5}}},
+			{[]float64{0, 0, 0, 0, 0, 0}, nil},
+		} {
+			dense.Update(a, tc.g)
+			sp.(SparseOptimizer).UpdateSpans(b, tc.g, tc.spans)
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("%s step %d: dense θ%d = %v, sparse %v", name, step, i, a[i], b[i])
+				}
+			}
+		}
+	}
+	for _, name := range []string{NameMomentum, NameNesterov, NameRMSprop, NameAdam} {
+		opt, _ := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.1}, 1)
+		if _, ok := opt.(SparseOptimizer); ok {
+			t.Errorf("%s claims sparse updates, but a zero gradient still changes its state or parameters", name)
+		}
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	cases := []struct {
+		s    Schedule
+		t    int
+		want float64
+	}{
+		{Schedule{}, 1000, 0.1},
+		{Schedule{Name: Constant}, 7, 0.1},
+		{Schedule{Name: Step, DecayRate: 0.5, DecaySteps: 10}, 9, 0.1},
+		{Schedule{Name: Step, DecayRate: 0.5, DecaySteps: 10}, 10, 0.05},
+		{Schedule{Name: Step, DecayRate: 0.5, DecaySteps: 10}, 25, 0.025},
+		{Schedule{Name: Exponential, DecayRate: 0.5, DecaySteps: 10}, 5, 0.1 * math.Sqrt(0.5)},
+		{Schedule{Name: Exponential, DecayRate: 0.5, DecaySteps: 10}, 20, 0.025},
+		{Schedule{Name: InverseTime, DecayRate: 1, DecaySteps: 10}, 10, 0.05},
+		{Schedule{Name: InverseTime, DecayRate: 0.5, DecaySteps: 1}, 4, 0.1 / 3},
+	}
+	for _, c := range cases {
+		if err := c.s.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.s.Rate(0.1, c.t); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%+v at step %d: rate %v, want %v", c.s, c.t, got, c.want)
+		}
+	}
+	// The optimiser asks the schedule with the steps it has made.
+	opt, _ := NewOptimizer(OptimizerConfig{Name: NameSGD, LearningRate: 1, Schedule: Schedule{Name: Step, DecayRate: 0.1, DecaySteps: 2}}, 1)
+	p := []float64{0}
+	for range 3 {
+		opt.Update(p, []float64{1})
+	}
+	if want := -(1 + 1 + 0.1); math.Abs(p[0]-want) > 1e-15 {
+		t.Errorf("three steps at rates 1, 1, 0.1 moved θ to %v, want %v", p[0], want)
+	}
+	for _, bad := range []Schedule{{Name: "cosine"}, {Name: Step, DecayRate: 2, DecaySteps: 1}, {Name: Exponential, DecayRate: 0.5}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}

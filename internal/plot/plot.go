@@ -1,0 +1,219 @@
+// Package plot draws training curves — loss and accuracy per epoch, or loss
+// per update — into PNG, SVG or PDF files with gonum's plotting library, as
+// the Keras notebooks draw their History with matplotlib.
+package plot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/dlc-dev/dlc/internal/atomicfile"
+)
+
+// Series is one curve of a panel. Points that are not finite (a metric
+// not measured in some epoch) are left out.
+type Series struct {
+	Label string
+	X, Y  []float64
+	// Points draws a dot per value (Keras' "bo" for training) as well as
+	// the line.
+	Points bool
+	// Thin draws a thin, translucent line: for thousands of noisy values
+	// (one-example updates) that would otherwise hide the other curves.
+	Thin bool
+	// Group gives curves of one run the same colour (a raw series and its
+	// moving average); "" colours each series by its position.
+	Group string
+}
+
+// Panel is one chart: a title, axis labels and its curves.
+type Panel struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+	LogX, LogY            bool
+	// YMin and YMax fix the y axis where they are not NaN (the zero value
+	// 0 is a limit too; use NaN for automatic). Curves are clipped to it.
+	YMin, YMax float64
+}
+
+// Auto is the YMin/YMax value that leaves the axis to the data.
+var Auto = math.NaN()
+
+// colors are the curves' colours in order: matplotlib's first four, which
+// the Keras notebooks show (blue, orange, green, red).
+var colors = []color.Color{
+	color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+	color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
+	color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+}
+
+// Formats lists the file extensions Write can produce.
+var Formats = []string{".png", ".svg", ".pdf"}
+
+// CheckFormat reports whether path ends in an extension Write knows, so a
+// command can refuse a bad name before it trains for minutes.
+func CheckFormat(path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if !slices.Contains(Formats, ext) {
+		return fmt.Errorf("cannot draw %s: the file name must end in %s", path, strings.Join(Formats, ", "))
+	}
+	return nil
+}
+
+// Width and Height are the size of one panel.
+const (
+	Width  = 5 * vg.Inch
+	Height = 3.6 * vg.Inch
+)
+
+// Write draws the panels side by side into path (format by extension),
+// atomically.
+func Write(path string, panels []Panel) error {
+	if err := CheckFormat(path); err != nil {
+		return err
+	}
+	if len(panels) == 0 {
+		return fmt.Errorf("cannot draw %s: nothing to plot", path)
+	}
+	plots := make([]*gplot.Plot, len(panels))
+	for i, pn := range panels {
+		p, err := build(pn)
+		if err != nil {
+			return fmt.Errorf("cannot draw %s: %v", path, err)
+		}
+		plots[i] = p
+	}
+	w, h := Width*vg.Length(len(panels)), Height
+	var c vg.CanvasWriterTo
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
+	case ".svg":
+		c = vgsvg.New(w, h)
+	case ".pdf":
+		c = vgpdf.New(w, h)
+	}
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
+	canvases := gplot.Align([][]*gplot.Plot{plots}, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
+	}
+	return atomicfile.Write(path, 0o644, func(out io.Writer) error {
+		_, err := c.WriteTo(out)
+		return err
+	})
+}
+
+// build makes one gonum plot of a panel.
+func build(pn Panel) (*gplot.Plot, error) {
+	p := gplot.New()
+	p.Title.Text = pn.Title
+	p.X.Label.Text = pn.XLabel
+	p.Y.Label.Text = pn.YLabel
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	if pn.LogX {
+		p.X.Scale = gplot.LogScale{}
+		p.X.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	if pn.LogY {
+		p.Y.Scale = gplot.LogScale{}
+		p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	drawn := 0
+	groups := map[string]int{}
+	groupSeen := map[string]bool{}
+	for i, s := range pn.Series {
+		xy := make(plotter.XYs, 0, len(s.X))
+		for k := range s.X {
+			x, y := s.X[k], s.Y[k]
+			if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+				continue
+			}
+			if pn.LogX && x <= 0 {
+				return nil, fmt.Errorf("series %q has x = %v, which a log scale cannot show", s.Label, x)
+			}
+			if pn.LogY && y <= 0 {
+				return nil, fmt.Errorf("series %q has the value %v, which a log scale cannot show", s.Label, y)
+			}
+			xy = append(xy, plotter.XY{X: x, Y: y})
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		ci := i
+		if s.Group != "" {
+			if g, ok := groups[s.Group]; ok {
+				ci = g
+			} else {
+				ci = len(groups)
+				groups[s.Group] = ci
+			}
+		}
+		col := colors[ci%len(colors)]
+		line, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, err
+		}
+		line.Color = col
+		line.Width = vg.Points(1.5)
+		r, g, b, _ := col.RGBA()
+		switch {
+		case s.Thin:
+			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
+			line.Width = vg.Points(0.4)
+		case s.Group != "" && groupSeen[s.Group]:
+			// The trend drawn over a thin cloud of its own run: darker.
+			line.Color = color.NRGBA{R: uint8(r >> 9), G: uint8(g >> 9), B: uint8(b >> 9), A: 0xff}
+			line.Width = vg.Points(2)
+		}
+		groupSeen[s.Group] = true
+		p.Add(line)
+		entry := []gplot.Thumbnailer{line}
+		if s.Points {
+			dots, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, err
+			}
+			dots.Color = col
+			dots.Shape = draw.CircleGlyph{}
+			dots.Radius = vg.Points(2.5)
+			p.Add(dots)
+			entry = append(entry, dots)
+		}
+		p.Legend.Add(s.Label, entry...)
+		drawn++
+	}
+	if drawn == 0 {
+		return nil, fmt.Errorf("panel %q has no finite values to draw", pn.Title)
+	}
+	if !pn.LogY && math.IsNaN(pn.YMax) {
+		// Head room for the legend, so it does not sit on the curves.
+		p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
+	}
+	if !math.IsNaN(pn.YMin) {
+		p.Y.Min = pn.YMin
+	}
+	if !math.IsNaN(pn.YMax) {
+		p.Y.Max = pn.YMax
+	}
+	if p.Y.Min >= p.Y.Max {
+		return nil, fmt.Errorf("the y axis from %v to %v is empty", p.Y.Min, p.Y.Max)
+	}
+	return p, nil
+}

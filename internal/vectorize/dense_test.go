@@ -1,0 +1,126 @@
+package vectorize
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestDenseScales(t *testing.T) {
+	cols := []string{"a", "b"}
+	values := []float64{0, 10, 2, 20, 4, 30} // a: 0 2 4, b: 10 20 30
+	cases := []struct {
+		scale Scale
+		row0  []float64 // the scaled first row, zeros included
+	}{
+		{ScaleNone, []float64{0, 10}},
+		{ScaleStandard, []float64{-2 / math.Sqrt(8.0/3), -10 / math.Sqrt(200.0/3)}},
+		{ScaleMinMax, []float64{0, 0}},
+		{ScaleMax, []float64{0, 10.0 / 30}},
+	}
+	for _, c := range cases {
+		v, err := FitDense(cols, values, c.scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Mode != Dense || v.Features() != 2 || !slices.Equal(v.Columns(), cols) {
+			t.Fatalf("%s: vectorizer %+v", c.scale, v.Options)
+		}
+		m := v.TransformValues(values)
+		if m.Rows != 3 || m.Binary() {
+			t.Fatalf("%s: %d rows", c.scale, m.Rows)
+		}
+		got := make([]float64, 2)
+		idx, vals := m.Row(0)
+		for k, j := range idx {
+			if vals[k] == 0 {
+				t.Errorf("%s: a zero was stored", c.scale)
+			}
+			got[j] = vals[k]
+		}
+		for j := range got {
+			if math.Abs(got[j]-c.row0[j]) > 1e-12 {
+				t.Errorf("%s: row 0 = %v, want %v", c.scale, got, c.row0)
+			}
+		}
+		// The encoder reads the same numbers from a line and scales them alike.
+		enc := v.NewEncoder()
+		eidx, evals := enc.Encode("0, 10")
+		if enc.Err() != nil || !slices.Equal(eidx, idx) || !slices.Equal(evals, vals) {
+			t.Errorf("%s: Encode(\"0, 10\") = %v %v (%v), Transform gave %v %v", c.scale, eidx, evals, enc.Err(), idx, vals)
+		}
+		// A stored and restored vectorizer is the same.
+		r, err := Restore(v.Options, v.Vocab, v.DocFreq, v.Docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ridx, rvals := r.NewEncoder().Encode("0\t10")
+		if !slices.Equal(ridx, idx) || !slices.Equal(rvals, vals) {
+			t.Errorf("%s: restored vectorizer encodes %v %v", c.scale, ridx, rvals)
+		}
+	}
+}
+
+func TestDenseErrors(t *testing.T) {
+	v, _ := FitDense([]string{"x1", "x2"}, []float64{1, 2}, ScaleNone)
+	enc := v.NewEncoder()
+	for line, want := range map[string]string{
+		"1,2,3":  "has 3 values, but the model reads 2 (x1,x2), separated by commas",
+		"1,abc":  `value 2 (x2) is "abc", not a finite number`,
+		"NaN,1":  `value 1 (x1) is "NaN", not a finite number`,
+		"":       "has 1 values, but the model reads 2",
+		"1e999,": `value 1 (x1) is "1e999", not a finite number`,
+	} {
+		enc.Encode(line)
+		if err := enc.Err(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Encode(%q): %v, want %q", line, err, want)
+		}
+	}
+	enc.Encode("1,2")
+	if enc.Err() != nil {
+		t.Errorf("a good line after bad ones: %v", enc.Err())
+	}
+	if _, err := FitDense([]string{"a", "a"}, []float64{1, 2}, ScaleNone); err == nil {
+		t.Error("repeated column names were accepted")
+	}
+	if _, err := Fit([]string{"text"}, Options{Mode: Dense, MaxTokens: 1, NGrams: 1}); err == nil {
+		t.Error("text was fitted with mode dense")
+	}
+	bad := v.Options
+	bad.Dense = &DenseOptions{Scale: ScaleStandard, Shift: []float64{1}, Factor: []float64{1, 1}}
+	if _, err := Restore(bad, v.Vocab, v.DocFreq, v.Docs); err == nil {
+		t.Error("a scaling of the wrong length was restored")
+	}
+	bad.Dense = nil
+	if _, err := Restore(bad, v.Vocab, v.DocFreq, v.Docs); err == nil {
+		t.Error("a dense vectorizer without its scaling was restored")
+	}
+}
+
+// FuzzDenseEncode: no line makes the dense encoder panic; what it accepts
+// has one value per column at most, in column order.
+func FuzzDenseEncode(f *testing.F) {
+	for _, s := range []string{"1,2,3", "1\t2\t3", " -1e-3 , 0 ,7", "1,,3", "a,b,c", "1,2", "0x1p3,1_0,+4"} {
+		f.Add(s)
+	}
+	v, _ := FitDense([]string{"a", "b", "c"}, []float64{1, 2, 3, 4, 5, 6}, ScaleStandard)
+	enc := v.NewEncoder()
+	f.Fuzz(func(t *testing.T, line string) {
+		idx, vals := enc.Encode(line)
+		if enc.Err() != nil {
+			if idx != nil || vals != nil {
+				t.Fatal("a bad line gave a row")
+			}
+			return
+		}
+		if len(idx) != len(vals) || len(idx) > 3 || !slices.IsSorted(idx) {
+			t.Fatalf("row %v %v", idx, vals)
+		}
+		for _, x := range vals {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("non-finite value %v", x)
+			}
+		}
+	})
+}
