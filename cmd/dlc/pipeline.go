@@ -343,16 +343,6 @@ func scoreExamples(m *model.Model, e *examples) (scored, error) {
 	return score(m.Net, rowsOf(m.Vectorizer, e), y, len(m.Labels)), nil
 }
 
-// scoreFile reads labelled data at path the way the model reads its input
-// (text, or the model's numeric columns) and scores the model on it.
-func scoreFile(m *model.Model, path string) (scored, error) {
-	e, err := readFor(m, path)
-	if err != nil {
-		return scored{}, err
-	}
-	return scoreExamples(m, e)
-}
-
 // printRegression writes the regression lines of a report, aligned as the
 // classification report is.
 func printRegression(w io.Writer, r *metrics.RegressionReport) {
