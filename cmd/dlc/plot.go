@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/plot"
 )
 
@@ -163,11 +164,7 @@ func readHistory(path string) (*history, error) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d: %v", path, pe.Line, pe.Err)
-			}
-			return nil, fmt.Errorf("cannot read history file %s: %v", path, err)
+			return nil, data.CSVError(path, err, len(header))
 		}
 		line, _ := cr.FieldPos(0)
 		for i, name := range header {

@@ -123,15 +123,7 @@ func parseTable(r io.Reader, path string, comma rune, f TableFields) (*Table, er
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				msg := pe.Err.Error()
-				if errors.Is(pe.Err, csv.ErrFieldCount) {
-					msg = fmt.Sprintf("has a different number of fields than the header (%d)", width)
-				}
-				return nil, &LineError{Path: path, Line: pe.Line, Msg: msg}
-			}
-			return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
+			return nil, CSVError(path, err, width)
 		}
 		line, _ := cr.FieldPos(0)
 		if header {

@@ -218,22 +218,32 @@ func quoteAll(s []string) []string {
 	return out
 }
 
+// CSVError turns an error of encoding/csv into a LineError naming the line;
+// headerFields is the number of fields of the header row (0 if unknown).
+func CSVError(path string, err error, headerFields int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &LineError{Path: path, Msg: "cannot read: " + err.Error()}
+	}
+	msg := pe.Err.Error()
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		msg = fmt.Sprintf("has a different number of fields than the header (%d)", headerFields)
+	}
+	return &LineError{Path: path, Line: pe.Line, Msg: msg}
+}
+
 func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
 	cr.ReuseRecord = true
 	d := &Dataset{Path: path}
-	ti, li := -1, -1
+	ti, li, width := -1, -1, 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &LineError{Path: path, Line: pe.Line, Msg: pe.Err.Error()}
-			}
-			return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
+			return nil, CSVError(path, err, width)
 		}
 		// Only valid after a successful Read: it panics otherwise.
 		line, _ := cr.FieldPos(0)
@@ -241,6 +251,7 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 			if ti, li, err = header(rec, path, f); err != nil {
 				return nil, err
 			}
+			width = len(rec)
 			continue
 		}
 		d.Texts = append(d.Texts, rec[ti])

@@ -87,7 +87,7 @@ func TestReadErrors(t *testing.T) {
 		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
 		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); set data.label_field`},
 		{"quote.csv", "text,label\n\"unclosed,pos\n", Fields{}, `:2: extraneous or missing " in quoted-field`},
-		{"fields.csv", "text,label\nx,pos,extra\n", Fields{}, `:2: wrong number of fields`},
+		{"fields.csv", "text,label\nx,pos,extra\n", Fields{}, `:2: has a different number of fields than the header (2)`},
 		{"empty.csv", "", Fields{}, `: is empty; a CSV file needs a header row`},
 		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
 		{"fields.tsv", "text\tlabel\nx\tpos\ny\tneg\textra\n", Fields{}, `:3: has 3 tab-separated fields but the header has 2`},
