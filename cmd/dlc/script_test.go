@@ -32,4 +32,3 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 	})
 }
-
