@@ -1,0 +1,437 @@
+package vectorize
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/dlc-dev/dlc/internal/sparse"
+)
+
+// Fit builds the vocabulary from the training texts: among the n-grams
+// whose document frequency lies within MinDF and MaxDF, the MaxTokens with
+// the highest total occurrence count, ties broken by byte order so the
+// result is the same on every machine. With hashing it counts the document
+// frequency of every bucket instead.
+func Fit(texts []string, opts Options) (*Vectorizer, error) {
+	v, _, _, err := fit(texts, opts, false)
+	return v, err
+}
+
+// FitTransform is Fit followed by Transform of the same texts, in one pass
+// over the text: while counting, each text's n-grams are kept as ids, and
+// its row is made from them once the vocabulary is known.
+func FitTransform(texts []string, opts Options) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	return fit(texts, opts, true)
+}
+
+// ErrNoFeatures is returned by Fit when no n-gram is left to be a feature.
+var ErrNoFeatures = errors.New("no features")
+
+func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	// Workers take contiguous ranges of the texts; their counts are added
+	// up, so the result does not depend on how many there are.
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/blockSize))
+	ranges := make([]int, workers+1)
+	for w := range ranges {
+		ranges[w] = w * len(texts) / workers
+	}
+	if opts.Hashing > 0 {
+		return fitHashing(texts, opts, ranges, rows)
+	}
+	parts := make([]*counter, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			c := newCounter(opts, rows)
+			for d := ranges[w]; d < ranges[w+1]; d++ {
+				c.addDoc(texts[d], int32(d))
+			}
+			parts[w] = c
+		})
+	}
+	wg.Wait()
+	all := parts[0]
+	remaps := make([][]int32, workers) // remaps[w][local node] = node of all; nil = same
+	for w, p := range parts[1:] {
+		remaps[w+1] = all.merge(p)
+	}
+
+	// Keep the n-grams within the document-frequency bounds, then the
+	// MaxTokens most frequent of them.
+	minDocs := opts.MinDF.docs(len(texts))
+	maxDocs := math.Inf(1)
+	if !opts.MaxDF.IsZero() {
+		maxDocs = opts.MaxDF.docs(len(texts))
+	}
+	if maxDocs < minDocs {
+		return nil, nil, Coverage{}, fmt.Errorf("vectorizer max_df %s (%g documents) is below min_df %s (%g documents) for %d training texts", opts.MaxDF, maxDocs, opts.MinDF, minDocs, len(texts))
+	}
+	cands := make([]int32, 0, len(all.stats))
+	for g, st := range all.stats {
+		if d := float64(st.df); d >= minDocs && d <= maxDocs {
+			cands = append(cands, int32(g))
+		}
+	}
+	if len(cands) == 0 {
+		if len(all.stats) == 0 {
+			return nil, nil, Coverage{}, fmt.Errorf("%w: the %d training texts have no tokens", ErrNoFeatures, len(texts))
+		}
+		return nil, nil, Coverage{}, fmt.Errorf("%w: none of the %d n-grams of the training texts is in at least %g and at most %g documents; lower vectorizer.min_df or raise vectorizer.max_df", ErrNoFeatures, len(all.stats), minDocs, maxDocs)
+	}
+	vocab := topK(cands, opts.MaxTokens, all.compare)
+
+	v := &Vectorizer{Options: opts, Docs: len(texts), Vocab: make([]string, len(vocab)), DocFreq: make([]int32, len(vocab))}
+	var buf []byte
+	for i, g := range vocab {
+		buf = all.appendGram(buf[:0], g)
+		v.Vocab[i] = string(buf)
+		v.DocFreq[i] = all.stats[g].df
+	}
+	if err := v.init(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	if !rows {
+		return v, nil, Coverage{}, nil
+	}
+
+	// Each worker's node ids become features through its remap.
+	feature := make([]int32, len(all.stats))
+	for i := range feature {
+		feature[i] = -1
+	}
+	for f, g := range vocab {
+		feature[g] = int32(f)
+	}
+	local := make([][]int32, workers)
+	for w, p := range parts {
+		if w == 0 {
+			local[w] = feature
+			continue
+		}
+		local[w] = make([]int32, len(remaps[w]))
+		for l, g := range remaps[w] {
+			local[w][l] = feature[g]
+		}
+		p.stats = nil
+	}
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, w int, nodes []int32) int64 {
+		known := int64(0)
+		for _, l := range nodes {
+			if f := local[w][l]; f >= 0 {
+				rb.add(f)
+				known++
+			}
+		}
+		return known
+	})
+	return v, m, cov, nil
+}
+
+// counter accumulates the total and document counts of n-grams over a
+// range of texts. N-grams are nodes of a trie in two hash tables: token
+// bytes to token ids, and (node, token) to the node one token longer.
+type counter struct {
+	tok   Tokenizer
+	n     int
+	strs  *strTable
+	uni   []int32 // uni[token] = node of the token alone
+	nodes *pairTable
+	stats []gramCount // by node
+	buf   []byte
+
+	// With rows: the node ids of each text, back to back.
+	keep   bool
+	stream []int32
+	ends   []int // ends[i] = end in stream of the range's text i
+	tokens []int32
+}
+
+func newCounter(opts Options, keep bool) *counter {
+	return &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+}
+
+// gramCount is what Fit counts of an n-gram; one struct, so that counting
+// an occurrence touches one cache line.
+type gramCount struct {
+	total int64 // occurrences
+	df    int32 // documents
+	last  int32 // the last document counted in df
+}
+
+func (c *counter) node(prefix, tok int32) int32 {
+	id, added := c.nodes.insert(prefix, tok)
+	if added {
+		c.stats = append(c.stats, gramCount{last: -1})
+	}
+	return id
+}
+
+func (c *counter) count(g, doc int32) {
+	st := &c.stats[g]
+	st.total++
+	if st.last != doc {
+		st.last = doc
+		st.df++
+	}
+}
+
+// addDoc counts the n-grams of one text: the gram of order k ending at a
+// token extends the gram of order k-1 ending at the token before.
+func (c *counter) addDoc(text string, doc int32) {
+	var prev [MaxNGrams]int32
+	pos := 0
+	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		s := c.strs.insert(tok)
+		if int(s) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, s))
+		}
+		var cur [MaxNGrams]int32
+		cur[0] = c.uni[s]
+		c.count(cur[0], doc)
+		for k := 1; k < c.n && k <= pos; k++ {
+			cur[k] = c.node(prev[k-1], s)
+			c.count(cur[k], doc)
+		}
+		if c.keep {
+			c.stream = append(c.stream, cur[:min(c.n, pos+1)]...)
+		}
+		prev = cur
+		pos++
+	})
+	if c.keep {
+		c.ends = append(c.ends, len(c.stream))
+		c.tokens = append(c.tokens, int32(pos))
+	}
+}
+
+// merge adds o's counts into c and returns where o's nodes went.
+func (c *counter) merge(o *counter) []int32 {
+	strMap := make([]int32, o.strs.Len())
+	for s := range int32(o.strs.Len()) {
+		t := c.strs.insert(o.strs.bytes(s))
+		if int(t) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, t))
+		}
+		strMap[s] = t
+	}
+	remap := make([]int32, o.nodes.Len())
+	// A node's prefix always has a smaller id, so one pass in id order
+	// finds every prefix already mapped.
+	for g, key := range o.nodes.keys {
+		prefix, tok := int32(uint32(key>>32)), strMap[int32(uint32(key))]
+		var to int32
+		if prefix == -1 {
+			to = c.uni[tok]
+		} else {
+			to = c.node(remap[prefix], tok)
+		}
+		remap[g] = to
+		c.stats[to].total += o.stats[g].total
+		c.stats[to].df += o.stats[g].df
+	}
+	return remap
+}
+
+// gramTokens returns the token ids of node g, first to last.
+func (c *counter) gramTokens(g int32) ([MaxNGrams]int32, int) {
+	var toks [MaxNGrams]int32
+	n := 0
+	for g != -1 {
+		key := c.nodes.keys[g]
+		toks[n] = int32(uint32(key))
+		n++
+		g = int32(uint32(key >> 32))
+	}
+	slices.Reverse(toks[:n])
+	return toks, n
+}
+
+// appendGram appends node g's tokens joined by spaces.
+func (c *counter) appendGram(buf []byte, g int32) []byte {
+	toks, n := c.gramTokens(g)
+	for i, t := range toks[:n] {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, c.strs.bytes(t)...)
+	}
+	return buf
+}
+
+// compare orders nodes by total count, highest first, then by the byte
+// order of their text. Tokens hold no byte below '0' but the apostrophe,
+// which is above the space, so comparing token by token, a prefix first,
+// orders as comparing the texts joined by spaces.
+func (c *counter) compare(a, b int32) int {
+	if r := cmp.Compare(c.stats[b].total, c.stats[a].total); r != 0 {
+		return r
+	}
+	ta, na := c.gramTokens(a)
+	tb, nb := c.gramTokens(b)
+	for i := range min(na, nb) {
+		if ta[i] != tb[i] {
+			if r := bytes.Compare(c.strs.bytes(ta[i]), c.strs.bytes(tb[i])); r != 0 {
+				return r
+			}
+		}
+	}
+	return cmp.Compare(na, nb)
+}
+
+// topK returns the k smallest ids under compare (a strict total order),
+// sorted. It selects before it sorts: a bigram vocabulary picks 10^5 out of
+// millions of n-grams, and sorting only those is what keeps Fit fast.
+func topK(ids []int32, k int, compare func(a, b int32) int) []int32 {
+	if k < len(ids) {
+		quickselect(ids, k, compare)
+		ids = ids[:k]
+	}
+	slices.SortFunc(ids, compare)
+	return ids
+}
+
+// quickselect reorders a so that a[:k] holds its k smallest elements under
+// compare, in some order. Pivots are medians of three, chosen by position,
+// so the result is deterministic; after too many rounds it sorts instead,
+// which bounds the worst case.
+func quickselect(a []int32, k int, compare func(a, b int32) int) {
+	lo, hi := 0, len(a)
+	for rounds := 0; hi-lo > 16; rounds++ {
+		if rounds > 64 {
+			slices.SortFunc(a[lo:hi], compare)
+			return
+		}
+		mid := lo + (hi-lo)/2
+		// Median of three to a[lo].
+		if compare(a[mid], a[lo]) < 0 {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if compare(a[hi-1], a[lo]) < 0 {
+			a[hi-1], a[lo] = a[lo], a[hi-1]
+		}
+		if compare(a[hi-1], a[mid]) < 0 {
+			a[hi-1], a[mid] = a[mid], a[hi-1]
+		}
+		a[lo], a[mid] = a[mid], a[lo]
+		pivot := a[lo]
+		// Lomuto partition: a[lo+1:p+1] < pivot.
+		p := lo
+		for i := lo + 1; i < hi; i++ {
+			if compare(a[i], pivot) < 0 {
+				p++
+				a[p], a[i] = a[i], a[p]
+			}
+		}
+		a[lo], a[p] = a[p], a[lo]
+		switch {
+		case p == k || p == k-1:
+			return
+		case p < k:
+			lo = p + 1
+		default:
+			hi = p
+		}
+	}
+	slices.SortFunc(a[lo:hi], compare)
+}
+
+// buildRows makes the rows of the counted texts from the workers' streams,
+// in fixed blocks of texts so the result is the same on any core count.
+// features adds one text's nodes to the row and returns how many were
+// features.
+func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32) int64) (*sparse.Matrix, Coverage) {
+	docs := ranges[len(ranges)-1]
+	blocks := (docs + blockSize - 1) / blockSize
+	pieces := make([]*sparse.Matrix, blocks)
+	covs := make([]Coverage, blocks)
+	parallelBlocks(blocks, func() *rowBuilder { rb := newRowBuilder(v); return &rb }, func(rb *rowBuilder, b int) {
+		m := sparse.New(v.Features(), v.Mode == MultiHot)
+		var cov Coverage
+		w := 0
+		for d := b * blockSize; d < min(docs, (b+1)*blockSize); d++ {
+			for d >= ranges[w+1] {
+				w++
+			}
+			p, i := parts[w], d-ranges[w]
+			lo := 0
+			if i > 0 {
+				lo = p.ends[i-1]
+			}
+			nodes := p.stream[lo:p.ends[i]]
+			rb.reset()
+			cov.Known += features(rb, w, nodes)
+			cov.Grams += int64(len(nodes))
+			cov.Tokens += int64(p.tokens[i])
+			m.AppendRow(rb.finish())
+		}
+		pieces[b], covs[b] = m, cov
+	})
+	var cov Coverage
+	for _, c := range covs {
+		cov.add(c)
+	}
+	return concat(v.Features(), v.Mode == MultiHot, pieces, docs), cov
+}
+
+// fitHashing counts the document frequency of each bucket.
+func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	workers := len(ranges) - 1
+	// The encoders only hash; the idf comes once the counts are in.
+	v := &Vectorizer{Options: opts, Docs: len(texts)}
+	parts := make([]*counter, workers)
+	dfs := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			c := &counter{keep: rows}
+			enc := v.NewEncoder()
+			df := make([]int32, opts.Hashing)
+			for d := ranges[w]; d < ranges[w+1]; d++ {
+				enc.row.reset()
+				tokens := enc.cov.Tokens
+				enc.hashGrams(texts[d])
+				if rows {
+					c.stream = append(c.stream, enc.row.idx...)
+					c.ends = append(c.ends, len(c.stream))
+					c.tokens = append(c.tokens, int32(enc.cov.Tokens-tokens))
+				}
+				slices.Sort(enc.row.idx)
+				for i, b := range enc.row.idx {
+					if i == 0 || b != enc.row.idx[i-1] {
+						df[b]++
+					}
+				}
+			}
+			parts[w], dfs[w] = c, df
+		})
+	}
+	wg.Wait()
+	v.DocFreq = dfs[0]
+	for _, df := range dfs[1:] {
+		for b, n := range df {
+			v.DocFreq[b] += n
+		}
+	}
+	if err := v.init(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	if !rows {
+		return v, nil, Coverage{}, nil
+	}
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, _ int, buckets []int32) int64 {
+		for _, b := range buckets {
+			rb.add(b)
+		}
+		return int64(len(buckets))
+	})
+	return v, m, cov, nil
+}
