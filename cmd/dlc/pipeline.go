@@ -52,7 +52,14 @@ func vectorizerOptions(cfg *config.Config) vectorize.Options {
 		Mode:      vectorize.Mode(v.Mode),
 		MaxTokens: v.MaxTokens,
 		NGrams:    v.NGrams,
-		Tokenizer: vectorize.Tokenizer{Lowercase: v.Lowercase, StripHTML: v.StripHTML},
+		Tokenizer: vectorize.Tokenizer{
+			Lowercase: v.Lowercase, StripHTML: v.StripHTML,
+			StopWords: v.StopWords, MinLength: v.MinTokenLength,
+		},
+		SublinearTF: v.SublinearTF,
+		MinDF:       v.MinDF,
+		MaxDF:       v.MaxDF,
+		Hashing:     v.Hashing,
 	}
 }
 
