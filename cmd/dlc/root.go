@@ -53,6 +53,7 @@ multilayer perceptron — by gradient descent, from one YAML config.
 	root.AddCommand(
 		newFetchCmd(g, stdio),
 		newTrainCmd(g, stdio),
+		newVectorizeCmd(g, stdio),
 		newEvaluateCmd(g, stdio),
 		newPredictCmd(g, stdio),
 		newInspectCmd(g, stdio),

@@ -52,6 +52,9 @@ func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, 
 	for w := range workers {
 		wg.Go(func() {
 			c := newCounter(opts, rows)
+			if rows {
+				c.presize(texts[ranges[w]:ranges[w+1]])
+			}
 			for d := ranges[w]; d < ranges[w+1]; d++ {
 				c.addDoc(texts[d], int32(d))
 			}
@@ -89,7 +92,7 @@ func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, 
 	}
 	vocab := topK(cands, opts.MaxTokens, all.compare)
 
-	v := &Vectorizer{Options: opts, Docs: len(texts), Vocab: make([]string, len(vocab)), DocFreq: make([]int32, len(vocab))}
+	v := &Vectorizer{Options: opts, Docs: len(texts), Distinct: len(all.stats), Vocab: make([]string, len(vocab)), DocFreq: make([]int32, len(vocab))}
 	var buf []byte
 	for i, g := range vocab {
 		buf = all.appendGram(buf[:0], g)
@@ -167,6 +170,19 @@ type gramCount struct {
 	last  int32 // the last document counted in df
 }
 
+// presize makes room for the streams of texts at once: growing a stream
+// of millions of ids by doubling would copy it and leave the copies to the
+// garbage collector. A token takes five bytes or more of English text.
+func (c *counter) presize(texts []string) {
+	size := 0
+	for _, t := range texts {
+		size += len(t)
+	}
+	c.stream = make([]int32, 0, size/4*c.n)
+	c.ends = make([]int, 0, len(texts))
+	c.tokens = make([]int32, 0, len(texts))
+}
+
 func (c *counter) node(prefix, tok int32) int32 {
 	id, added := c.nodes.insert(prefix, tok)
 	if added {
@@ -187,6 +203,10 @@ func (c *counter) count(g, doc int32) {
 // addDoc counts the n-grams of one text: the gram of order k ending at a
 // token extends the gram of order k-1 ending at the token before.
 func (c *counter) addDoc(text string, doc int32) {
+	if c.n == 1 {
+		c.addTokens(text, doc)
+		return
+	}
 	var prev [MaxNGrams]int32
 	pos := 0
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
@@ -210,6 +230,27 @@ func (c *counter) addDoc(text string, doc int32) {
 	if c.keep {
 		c.ends = append(c.ends, len(c.stream))
 		c.tokens = append(c.tokens, int32(pos))
+	}
+}
+
+// addTokens is addDoc for unigrams, the common case.
+func (c *counter) addTokens(text string, doc int32) {
+	tokens := 0
+	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		s := c.strs.insert(tok)
+		if int(s) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, s))
+		}
+		g := c.uni[s]
+		c.count(g, doc)
+		if c.keep {
+			c.stream = append(c.stream, g)
+		}
+		tokens++
+	})
+	if c.keep {
+		c.ends = append(c.ends, len(c.stream))
+		c.tokens = append(c.tokens, int32(tokens))
 	}
 }
 
@@ -353,8 +394,16 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 	blocks := (docs + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
 	covs := make([]Coverage, blocks)
-	parallelBlocks(blocks, func() *rowBuilder { rb := newRowBuilder(v); return &rb }, func(rb *rowBuilder, b int) {
-		m := sparse.New(v.Features(), v.Mode == MultiHot)
+	type state struct {
+		rb *rowBuilder
+		m  *sparse.Matrix // scratch rows of a block, reused
+	}
+	parallelBlocks(blocks, func() state {
+		rb := newRowBuilder(v)
+		return state{&rb, sparse.New(v.Features(), v.Mode == MultiHot)}
+	}, func(s state, b int) {
+		rb, m := s.rb, s.m
+		m.Reset()
 		var cov Coverage
 		w := 0
 		for d := b * blockSize; d < min(docs, (b+1)*blockSize); d++ {
@@ -373,7 +422,7 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 			cov.Tokens += int64(p.tokens[i])
 			m.AppendRow(rb.finish())
 		}
-		pieces[b], covs[b] = m, cov
+		pieces[b], covs[b] = m.Clone(), cov
 	})
 	var cov Coverage
 	for _, c := range covs {
@@ -419,6 +468,11 @@ func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectori
 	for _, df := range dfs[1:] {
 		for b, n := range df {
 			v.DocFreq[b] += n
+		}
+	}
+	for _, n := range v.DocFreq {
+		if n > 0 {
+			v.Distinct++
 		}
 	}
 	if err := v.init(); err != nil {

@@ -9,8 +9,8 @@ import (
 // n-grams as (prefix gram, last token) pairs to dense ids. They replace Go
 // maps on the hot paths because they take the token as a reused byte slice,
 // store every key once in one arena (no string per gram, so counting two
-// million bigrams does not make two million allocations), and keep a hash
-// tag in the slot so that a miss rarely touches the keys.
+// million bigrams does not make two million allocations), and keep short
+// keys in the slot itself so that a probe reads one cache line.
 //
 // Ids are given in insertion order, so what a table holds never depends on
 // its hash function or layout; only speed does.
@@ -51,27 +51,35 @@ func mix64(h uint64) uint64 {
 }
 
 // hashBytes is the tables' own hash of a token: eight bytes at a time, then
-// mixed. It is not the hashing trick's hash and may change freely.
-func hashBytes(b []byte) uint64 {
-	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+// mixed. It is not the hashing trick's hash and may change freely. For a
+// token of up to 8 bytes it also returns the bytes packed in a word.
+func hashBytes(b []byte) (h, word uint64) {
+	h = uint64(len(b)) * 0x9e3779b97f4a7c15
 	for len(b) >= 8 {
-		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
+		w := binary.LittleEndian.Uint64(b)
+		if len(b) == 8 {
+			word = w
+		}
+		h = (h ^ w) * 0xbf58476d1ce4e5b9
 		h ^= h >> 31
 		b = b[8:]
 	}
-	var tail uint64
-	for i, c := range b {
-		tail |= uint64(c) << (8 * i)
+	if len(b) > 0 {
+		for i, c := range b {
+			word |= uint64(c) << (8 * i)
+		}
+		h ^= word
 	}
-	return mix64(h ^ tail)
+	return mix64(h), word
 }
 
-// strSlot is one slot of a strTable: a hash tag and the id (id+1; 0 is a
-// free slot), and where the string lies in the arena, so that a probe reads
-// one cache line of slots and, on a tag match, the bytes.
+// strSlot is one slot of a strTable. A string of up to 8 bytes (most
+// words) is held in the slot itself, so that finding it compares two
+// integers and reads nothing else; a longer one is compared in the arena.
 type strSlot struct {
-	tagID    uint64 // tag<<32 | (id+1)
-	off, len uint32
+	word uint64 // the bytes, packed little-endian; for longer strings the arena offset
+	id   uint32 // id+1; 0 marks a free slot
+	len  uint32
 }
 
 // strTable maps byte strings to ids 0, 1, 2, ... in insertion order.
@@ -106,41 +114,48 @@ func (t *strTable) bytes(id int32) []byte {
 
 // find returns the slot of b: its own when present, else the free slot
 // where it would go.
-func (t *strTable) find(b []byte, h uint64) (*strSlot, bool) {
-	tag := h << 32
+func (t *strTable) find(b []byte, h, word uint64) (*strSlot, bool) {
 	mask := uint64(len(t.slots) - 1)
+	n := uint32(len(b))
 	for i := h >> t.shift; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.tagID == 0 {
+		if s.id == 0 {
 			return s, false
 		}
-		if s.tagID&0xffffffff00000000 == tag && int(s.len) == len(b) && string(t.arena[s.off:s.off+s.len]) == string(b) {
-			return s, true
+		if s.len == n {
+			if n <= 8 {
+				if s.word == word {
+					return s, true
+				}
+			} else if string(t.arena[s.word:s.word+uint64(n)]) == string(b) {
+				return s, true
+			}
 		}
 	}
 }
 
 // lookup returns the id of b, or -1.
 func (t *strTable) lookup(b []byte) int32 {
-	s, ok := t.find(b, hashBytes(b))
-	if !ok {
-		return -1
-	}
-	return int32(uint32(s.tagID) - 1)
+	h, word := hashBytes(b)
+	s, _ := t.find(b, h, word)
+	return int32(s.id) - 1
 }
 
 // insert returns the id of b, adding it when new.
 func (t *strTable) insert(b []byte) int32 {
-	h := hashBytes(b)
-	s, ok := t.find(b, h)
+	h, word := hashBytes(b)
+	s, ok := t.find(b, h, word)
 	if ok {
-		return int32(uint32(s.tagID) - 1)
+		return int32(s.id - 1)
 	}
-	if len(t.arena)+len(b) > maxArena {
-		panic("vectorize: more than 4 GiB of distinct tokens")
+	if len(t.arena)+len(b) > maxArena || len(t.ends) >= math.MaxInt32-1 {
+		panic("vectorize: more than 4 GiB or 2^31 distinct tokens")
 	}
 	id := int32(len(t.ends))
-	*s = strSlot{tagID: h<<32 | uint64(id+1), off: uint32(len(t.arena)), len: uint32(len(b))}
+	if len(b) > 8 {
+		word = uint64(len(t.arena))
+	}
+	*s = strSlot{word: word, id: uint32(id + 1), len: uint32(len(b))}
 	t.arena = append(t.arena, b...)
 	t.ends = append(t.ends, len(t.arena))
 	if 2*len(t.ends) > len(t.slots) {
@@ -158,9 +173,12 @@ func (t *strTable) resize(capacity int) {
 	t.shift = uint(64 - log2(size))
 	for id := range int32(len(t.ends)) {
 		b := t.bytes(id)
-		h := hashBytes(b)
-		s, _ := t.find(b, h)
-		*s = strSlot{tagID: h<<32 | uint64(id+1), off: uint32(t.ends[id] - len(b)), len: uint32(len(b))}
+		h, word := hashBytes(b)
+		s, _ := t.find(b, h, word)
+		if len(b) > 8 {
+			word = uint64(t.ends[id] - len(b))
+		}
+		*s = strSlot{word: word, id: uint32(id + 1), len: uint32(len(b))}
 	}
 }
 

@@ -175,6 +175,9 @@ type Vectorizer struct {
 	DocFreq []int32
 	// Docs is the number of training documents the vectorizer was fitted on.
 	Docs int
+	// Distinct is the number of distinct n-grams in the training texts
+	// (buckets used, with hashing); 0 for a restored vectorizer.
+	Distinct int
 
 	// The vocabulary as a trie in two hash tables: tokens to ids, and
 	// (node, token) to the node of the longer gram; a node is a feature or
@@ -342,14 +345,19 @@ func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage
 	blocks := (len(texts) + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
 	covs := make([]Coverage, blocks)
-	parallelBlocks(blocks, v.NewEncoder, func(enc *Encoder, b int) {
-		m := sparse.New(v.Features(), v.Mode == MultiHot)
-		start := enc.cov
+	type state struct {
+		enc *Encoder
+		m   *sparse.Matrix // scratch rows of a block, reused
+	}
+	parallelBlocks(blocks, func() state { return state{v.NewEncoder(), sparse.New(v.Features(), v.Mode == MultiHot)} }, func(s state, b int) {
+		s.m.Reset()
+		start := s.enc.cov
 		for _, text := range texts[b*blockSize : min(len(texts), (b+1)*blockSize)] {
-			m.AppendRow(enc.Encode(text))
+			s.m.AppendRow(s.enc.Encode(text))
 		}
-		pieces[b] = m
-		covs[b] = Coverage{enc.cov.Tokens - start.Tokens, enc.cov.Grams - start.Grams, enc.cov.Known - start.Known}
+		pieces[b] = s.m.Clone()
+		c := s.enc.cov
+		covs[b] = Coverage{c.Tokens - start.Tokens, c.Grams - start.Grams, c.Known - start.Known}
 	})
 	var cov Coverage
 	for _, c := range covs {
@@ -430,6 +438,10 @@ func (e *Encoder) Encode(text string) ([]int32, []float64) {
 func (e *Encoder) lookupGrams(text string) {
 	v := e.v
 	n := v.NGrams
+	if n == 1 {
+		e.lookupTokens(text)
+		return
+	}
 	var prev [MaxNGrams]int32
 	pos := 0
 	var cov Coverage
@@ -462,6 +474,23 @@ func (e *Encoder) lookupGrams(text string) {
 	})
 	cov.Tokens = int64(pos)
 	e.cov.add(cov)
+}
+
+// lookupTokens is lookupGrams for unigrams, the common case, without the
+// bookkeeping of longer grams.
+func (e *Encoder) lookupTokens(text string) {
+	v := e.v
+	tokens, known := 0, 0
+	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
+		tokens++
+		if s := v.strs.lookup(tok); s >= 0 {
+			if f := v.feat[v.uni[s]]; f >= 0 {
+				e.row.add(f)
+				known++
+			}
+		}
+	})
+	e.cov.add(Coverage{Tokens: int64(tokens), Grams: int64(tokens), Known: int64(known)})
 }
 
 // hashGrams adds the buckets of text's n-grams; the hash of a gram extends
@@ -629,8 +658,18 @@ type Feature struct {
 // features (index, n-gram, value) in index order. For display; it
 // allocates.
 func (v *Vectorizer) Explain(text string) (tokens []string, features []Feature) {
+	tokens, features, _ = v.NewEncoder().Explain(text)
+	return tokens, features
+}
+
+// Explain is Vectorizer.Explain with the encoder's buffers, and the text's
+// coverage.
+func (e *Encoder) Explain(text string) (tokens []string, features []Feature, cov Coverage) {
+	v := e.v
 	tokens = v.Tokenizer.Tokens(text)
-	idx, vals := v.NewEncoder().Encode(text)
+	before := e.cov
+	idx, vals := e.Encode(text)
+	cov = Coverage{e.cov.Tokens - before.Tokens, e.cov.Grams - before.Grams, e.cov.Known - before.Known}
 	var inBucket map[int32][]string
 	if v.Hashing > 0 {
 		inBucket = map[int32][]string{}
@@ -644,6 +683,7 @@ func (v *Vectorizer) Explain(text string) (tokens []string, features []Feature) 
 			}
 		}
 	}
+	features = make([]Feature, 0, len(idx))
 	for i, f := range idx {
 		ft := Feature{Index: int(f), Value: 1}
 		if vals != nil {
@@ -656,5 +696,5 @@ func (v *Vectorizer) Explain(text string) (tokens []string, features []Feature) 
 		}
 		features = append(features, ft)
 	}
-	return tokens, features
+	return tokens, features, cov
 }
