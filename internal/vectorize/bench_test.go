@@ -2,11 +2,11 @@ package vectorize_test
 
 import (
 	"os"
-	"syscall"
-	"time"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/vectorize"
