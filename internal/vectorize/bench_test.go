@@ -117,3 +117,20 @@ func reportCPU(b *testing.B) func() {
 	start := cpu()
 	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N)/1e6, "cpu-ms/op") }
 }
+
+// BenchmarkVectorizeIMDBBigrams is dlc vectorize with scikit-learn's
+// ngram_range=(1, 2), min_df=2 tf-idf (BENCHMARKS.md's best linear classic):
+// 437,000 features.
+func BenchmarkVectorizeIMDBBigrams(b *testing.B) {
+	train, test := imdbTexts(b)
+	o := vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 1 << 30, NGrams: 2, MinDF: vectorize.Docs(2), Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v, _, _, err := vectorize.FitTransform(train, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.TransformCoverage(test)
+	}
+}

@@ -90,14 +90,29 @@ func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, 
 		}
 		return nil, nil, Coverage{}, fmt.Errorf("%w: none of the %d n-grams of the training texts is in at least %g and at most %g documents; lower vectorizer.min_df or raise vectorizer.max_df", ErrNoFeatures, len(all.stats), minDocs, maxDocs)
 	}
-	vocab := topK(cands, opts.MaxTokens, all.compare)
+	vocab := all.top(cands, opts.MaxTokens)
 
 	v := &Vectorizer{Options: opts, Docs: len(texts), Distinct: len(all.stats), Vocab: make([]string, len(vocab)), DocFreq: make([]int32, len(vocab))}
+	// The lookup tables come from the counter's token ids: each token's
+	// bytes are hashed once, not once per gram it is part of.
+	v.newTables()
+	tokenOf := make([]int32, all.strs.Len())
+	for i := range tokenOf {
+		tokenOf[i] = -1
+	}
 	var buf []byte
 	for i, g := range vocab {
 		buf = all.appendGram(buf[:0], g)
 		v.Vocab[i] = string(buf)
 		v.DocFreq[i] = all.stats[g].df
+		toks, n := all.gramTokens(g)
+		for j, t := range toks[:n] {
+			if tokenOf[t] < 0 {
+				tokenOf[t] = v.token(all.strs.bytes(t))
+			}
+			toks[j] = tokenOf[t]
+		}
+		v.addFeature(int32(i), toks[:n])
 	}
 	if err := v.init(); err != nil {
 		return nil, nil, Coverage{}, err
@@ -150,6 +165,8 @@ type counter struct {
 	nodes *pairTable
 	stats []gramCount // by node
 	buf   []byte
+	toks  []int32            // a text's token ids
+	grams [MaxNGrams][]int32 // grams[k][i]: the gram of order k+1 ending at token i
 
 	// With rows: the node ids of each text, back to back.
 	keep   bool
@@ -201,35 +218,50 @@ func (c *counter) count(g, doc int32) {
 }
 
 // addDoc counts the n-grams of one text: the gram of order k ending at a
-// token extends the gram of order k-1 ending at the token before.
+// token extends the gram of order k-1 ending at the token before. As in
+// Encoder.lookupGrams, it goes order by order so that the processor
+// overlaps the cache misses of independent lookups.
 func (c *counter) addDoc(text string, doc int32) {
 	if c.n == 1 {
 		c.addTokens(text, doc)
 		return
 	}
-	var prev [MaxNGrams]int32
-	pos := 0
+	toks := c.toks[:0]
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
 		s := c.strs.insert(tok)
 		if int(s) == len(c.uni) {
 			c.uni = append(c.uni, c.node(-1, s))
 		}
-		var cur [MaxNGrams]int32
-		cur[0] = c.uni[s]
-		c.count(cur[0], doc)
-		for k := 1; k < c.n && k <= pos; k++ {
-			cur[k] = c.node(prev[k-1], s)
-			c.count(cur[k], doc)
+		toks = append(toks, s)
+	})
+	c.toks = toks
+	t := len(toks)
+	prev := slices.Grow(c.grams[0][:0], t)[:t]
+	c.grams[0] = prev
+	for i, s := range toks {
+		g := c.uni[s]
+		prev[i] = g
+		c.count(g, doc)
+	}
+	if c.keep {
+		c.stream = append(c.stream, prev...)
+	}
+	for k := 1; k < c.n && k < t; k++ {
+		cur := slices.Grow(c.grams[k][:0], t)[:t]
+		c.grams[k] = cur
+		for i := k; i < t; i++ {
+			g := c.node(prev[i-1], toks[i])
+			cur[i] = g
+			c.count(g, doc)
 		}
 		if c.keep {
-			c.stream = append(c.stream, cur[:min(c.n, pos+1)]...)
+			c.stream = append(c.stream, cur[k:]...)
 		}
 		prev = cur
-		pos++
-	})
+	}
 	if c.keep {
 		c.ends = append(c.ends, len(c.stream))
-		c.tokens = append(c.tokens, int32(pos))
+		c.tokens = append(c.tokens, int32(t))
 	}
 }
 
@@ -308,30 +340,67 @@ func (c *counter) appendGram(buf []byte, g int32) []byte {
 	return buf
 }
 
-// compare orders nodes by total count, highest first, then by the byte
-// order of their text. Tokens hold no byte below '0' but the apostrophe,
-// which is above the space, so comparing token by token, a prefix first,
-// orders as comparing the texts joined by spaces.
-func (c *counter) compare(a, b int32) int {
-	if r := cmp.Compare(c.stats[b].total, c.stats[a].total); r != 0 {
-		return r
+// rankedGram is a candidate n-gram with what orders the vocabulary: its
+// total count, then the byte order of its tokens.
+type rankedGram struct {
+	total int64
+	rank  [MaxNGrams]int32 // each token's rank in byte order; -1 past the gram's end
+	node  int32
+}
+
+// compareRanked orders grams by total count, highest first, then by the
+// byte order of their text. Tokens hold no byte below '0' but the
+// apostrophe, which is above the space, so comparing token by token, a
+// prefix first, orders as comparing the texts joined by spaces.
+func compareRanked(a, b rankedGram) int {
+	if a.total != b.total {
+		return cmp.Compare(b.total, a.total)
 	}
-	ta, na := c.gramTokens(a)
-	tb, nb := c.gramTokens(b)
-	for i := range min(na, nb) {
-		if ta[i] != tb[i] {
-			if r := bytes.Compare(c.strs.bytes(ta[i]), c.strs.bytes(tb[i])); r != 0 {
-				return r
-			}
+	for i := range a.rank {
+		if a.rank[i] != b.rank[i] {
+			return cmp.Compare(a.rank[i], b.rank[i])
 		}
 	}
-	return cmp.Compare(na, nb)
+	return 0
+}
+
+// top returns the k first of the candidate nodes in vocabulary order.
+// Tokens are ranked in byte order once, so that ordering grams compares
+// integers rather than bytes.
+func (c *counter) top(cands []int32, k int) []int32 {
+	byBytes := make([]int32, c.strs.Len())
+	for i := range byBytes {
+		byBytes[i] = int32(i)
+	}
+	slices.SortFunc(byBytes, func(a, b int32) int { return bytes.Compare(c.strs.bytes(a), c.strs.bytes(b)) })
+	rank := make([]int32, len(byBytes))
+	for r, s := range byBytes {
+		rank[s] = int32(r)
+	}
+	ranked := make([]rankedGram, len(cands))
+	for i, g := range cands {
+		toks, n := c.gramTokens(g)
+		r := rankedGram{total: c.stats[g].total, node: g}
+		for j := range r.rank {
+			r.rank[j] = -1
+			if j < n {
+				r.rank[j] = rank[toks[j]]
+			}
+		}
+		ranked[i] = r
+	}
+	ranked = topK(ranked, k, compareRanked)
+	out := make([]int32, len(ranked))
+	for i, r := range ranked {
+		out[i] = r.node
+	}
+	return out
 }
 
 // topK returns the k smallest ids under compare (a strict total order),
 // sorted. It selects before it sorts: a bigram vocabulary picks 10^5 out of
 // millions of n-grams, and sorting only those is what keeps Fit fast.
-func topK(ids []int32, k int, compare func(a, b int32) int) []int32 {
+func topK[T any](ids []T, k int, compare func(a, b T) int) []T {
 	if k < len(ids) {
 		quickselect(ids, k, compare)
 		ids = ids[:k]
@@ -344,7 +413,7 @@ func topK(ids []int32, k int, compare func(a, b int32) int) []int32 {
 // compare, in some order. Pivots are medians of three, chosen by position,
 // so the result is deterministic; after too many rounds it sorts instead,
 // which bounds the worst case.
-func quickselect(a []int32, k int, compare func(a, b int32) int) {
+func quickselect[T any](a []T, k int, compare func(a, b T) int) {
 	lo, hi := 0, len(a)
 	for rounds := 0; hi-lo > 16; rounds++ {
 		if rounds > 64 {

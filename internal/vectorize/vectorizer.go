@@ -223,55 +223,70 @@ func Restore(opts Options, vocab []string, docFreq []int32, docs int) (*Vectoriz
 	return v, nil
 }
 
-// init builds the lookup tables and the idf from Vocab and DocFreq.
+// init computes the idf and, unless Fit built them already, the lookup
+// tables from Vocab.
 func (v *Vectorizer) init() error {
 	v.idf = make([]float64, len(v.DocFreq))
 	for i, df := range v.DocFreq {
 		// The smoothed idf of scikit-learn: as if one extra document held every token.
 		v.idf[i] = math.Log(float64(1+v.Docs)/float64(1+df)) + 1
 	}
-	if v.Hashing > 0 {
+	if v.Hashing > 0 || v.strs != nil {
 		return nil
 	}
-	v.strs = newStrTable(len(v.Vocab))
-	v.nodes = newPairTable(len(v.Vocab))
+	v.newTables()
+	var toks [MaxNGrams]int32
 	for f, gram := range v.Vocab {
-		node := int32(-1)
 		n := 0
 		for tok := range strings.SplitSeq(gram, " ") {
-			n++
-			if tok == "" || n > v.NGrams {
+			if tok == "" || n == v.NGrams {
 				return fmt.Errorf("vectorizer vocabulary entry %d %q is not an n-gram of 1 to %d tokens joined by one space", f, gram, v.NGrams)
 			}
-			s := v.strs.insert([]byte(tok))
-			if int(s) == len(v.uni) {
-				v.uni = append(v.uni, -1)
-			}
-			if node < 0 {
-				if v.uni[s] < 0 {
-					v.uni[s] = v.newNode(-1, s)
-				}
-				node = v.uni[s]
-				continue
-			}
-			next, added := v.nodes.insert(node, s)
-			if added {
-				v.feat = append(v.feat, -1)
-			}
-			node = next
+			toks[n] = v.token([]byte(tok))
+			n++
 		}
-		if v.feat[node] >= 0 {
+		if !v.addFeature(int32(f), toks[:n]) {
 			return fmt.Errorf("vectorizer vocabulary has %q twice", gram)
 		}
-		v.feat[node] = int32(f)
 	}
 	return nil
 }
 
-func (v *Vectorizer) newNode(prefix, tok int32) int32 {
-	id, _ := v.nodes.insert(prefix, tok)
-	v.feat = append(v.feat, -1)
-	return id
+func (v *Vectorizer) newTables() {
+	v.strs = newStrTable(len(v.Vocab))
+	v.nodes = newPairTable(len(v.Vocab))
+}
+
+// token returns the id of a token, adding it.
+func (v *Vectorizer) token(b []byte) int32 {
+	s := v.strs.insert(b)
+	if int(s) == len(v.uni) {
+		v.uni = append(v.uni, -1)
+	}
+	return s
+}
+
+// addFeature makes feature f of the gram of tokens toks, adding the nodes
+// of its prefixes; false when the gram is a feature already.
+func (v *Vectorizer) addFeature(f int32, toks []int32) bool {
+	node := v.uni[toks[0]]
+	if node < 0 {
+		node, _ = v.nodes.insert(-1, toks[0])
+		v.feat = append(v.feat, -1)
+		v.uni[toks[0]] = node
+	}
+	for _, s := range toks[1:] {
+		next, added := v.nodes.insert(node, s)
+		if added {
+			v.feat = append(v.feat, -1)
+		}
+		node = next
+	}
+	if v.feat[node] >= 0 {
+		return false
+	}
+	v.feat[node] = f
+	return true
 }
 
 // Features returns the width of the rows Transform produces.
@@ -406,10 +421,12 @@ func concat(cols int, binary bool, pieces []*sparse.Matrix, rows int) *sparse.Ma
 
 // Encoder encodes one text at a time with reused buffers; one per goroutine.
 type Encoder struct {
-	v   *Vectorizer
-	row rowBuilder
-	buf []byte
-	cov Coverage
+	v     *Vectorizer
+	row   rowBuilder
+	buf   []byte
+	cov   Coverage
+	toks  []int32            // a text's token ids
+	nodes [MaxNGrams][]int32 // nodes[k][i]: the gram of order k+1 ending at token i, -1 none
 }
 
 // NewEncoder returns an encoder for v.
@@ -434,7 +451,10 @@ func (e *Encoder) Encode(text string) ([]int32, []float64) {
 
 // lookupGrams adds the features of text's n-grams, walking the vocabulary
 // trie: the gram of order k ending at a token extends the gram of order
-// k-1 ending at the token before, so a text is read once, token by token.
+// k-1 ending at the token before. It goes order by order over the whole
+// text rather than token by token, so that the lookups of one order are
+// independent of each other and the processor overlaps their cache misses:
+// a bigram vocabulary's table is far larger than the cache.
 func (e *Encoder) lookupGrams(text string) {
 	v := e.v
 	n := v.NGrams
@@ -442,37 +462,46 @@ func (e *Encoder) lookupGrams(text string) {
 		e.lookupTokens(text)
 		return
 	}
-	var prev [MaxNGrams]int32
-	pos := 0
-	var cov Coverage
-	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
-		var cur [MaxNGrams]int32
-		for k := range cur {
-			cur[k] = -1
-		}
-		s := v.strs.lookup(tok)
-		if s >= 0 {
-			cur[0] = v.uni[s]
-			for k := 1; k < n && k <= pos; k++ {
-				if prev[k-1] >= 0 {
-					cur[k] = v.nodes.lookup(prev[k-1], s)
+	toks := e.toks[:0]
+	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) { toks = append(toks, v.strs.lookup(tok)) })
+	e.toks = toks
+	t := len(toks)
+	cov := Coverage{Tokens: int64(t)}
+	var prev []int32
+	for k := range n {
+		cur := slices.Grow(e.nodes[k][:0], t)[:t]
+		e.nodes[k] = cur
+		if k == 0 {
+			for i, s := range toks {
+				cur[i] = -1
+				if s >= 0 {
+					cur[i] = v.uni[s]
+				}
+			}
+		} else {
+			for i := range k {
+				cur[i] = -1
+			}
+			for i := k; i < t; i++ {
+				cur[i] = -1
+				if p, s := prev[i-1], toks[i]; p >= 0 && s >= 0 {
+					cur[i] = v.nodes.lookup(p, s)
 				}
 			}
 		}
-		grams := min(n, pos+1)
-		cov.Grams += int64(grams)
-		for k := range grams {
-			if cur[k] >= 0 {
-				if f := v.feat[cur[k]]; f >= 0 {
+		if t > k {
+			cov.Grams += int64(t - k)
+		}
+		for _, g := range cur {
+			if g >= 0 {
+				if f := v.feat[g]; f >= 0 {
 					e.row.add(f)
 					cov.Known++
 				}
 			}
 		}
 		prev = cur
-		pos++
-	})
-	cov.Tokens = int64(pos)
+	}
 	e.cov.add(cov)
 }
 
@@ -535,10 +564,12 @@ type rowBuilder struct {
 	idx      []int32
 	cnt      []int32
 	vals     []float64
+	width    int     // features
+	scratch  []int32 // for sorting
 }
 
 func newRowBuilder(v *Vectorizer) rowBuilder {
-	r := rowBuilder{mode: v.Mode, sublinear: v.SublinearTF, idf: v.idf, hashing: v.Hashing > 0}
+	r := rowBuilder{mode: v.Mode, sublinear: v.SublinearTF, idf: v.idf, hashing: v.Hashing > 0, width: v.Features()}
 	if !r.hashing {
 		r.bits = make([]uint64, (v.Features()+63)/64)
 		r.count = make([]int32, v.Features())
@@ -582,7 +613,7 @@ func (r *rowBuilder) finish() ([]int32, []float64) {
 	r.cnt = r.cnt[:0]
 	switch {
 	case r.hashing:
-		slices.Sort(r.idx)
+		r.scratch = sortFeatures(r.idx, r.scratch, r.width)
 		out := r.idx[:0]
 		for i := 0; i < len(r.idx); {
 			j := i + 1
@@ -603,7 +634,7 @@ func (r *rowBuilder) finish() ([]int32, []float64) {
 			r.bits[w] = 0
 		}
 	default:
-		slices.Sort(r.idx)
+		r.scratch = sortFeatures(r.idx, r.scratch, r.width)
 		for _, f := range r.idx {
 			r.bits[f>>6] = 0
 		}

@@ -525,3 +525,22 @@ func TestTables(t *testing.T) {
 		t.Errorf("lengths %d, %d", s.Len(), p.Len())
 	}
 }
+
+func TestSortFeatures(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 5))
+	var scratch []int32
+	for _, limit := range []int{1, 2, 255, 256, 257, 1 << 16, 437000, 1 << 24} {
+		for _, n := range []int{0, 1, 5, 95, 96, 97, 300, 3000} {
+			a := make([]int32, n)
+			for i := range a {
+				a[i] = int32(r.IntN(limit))
+			}
+			want := slices.Clone(a)
+			slices.Sort(want)
+			scratch = sortFeatures(a, scratch, limit)
+			if !slices.Equal(a, want) {
+				t.Fatalf("limit %d, %d values: not sorted", limit, n)
+			}
+		}
+	}
+}
