@@ -299,12 +299,20 @@ func writeFeatures(dir string, vec *vectorize.Vectorizer, classes []string, spli
 	if err != nil {
 		return err
 	}
-	for _, s := range splits {
+	// The splits are written side by side: one file's formatting overlaps
+	// another's flush to disk.
+	errs := make([]error, len(splits))
+	var wg sync.WaitGroup
+	for i, s := range splits {
 		path := filepath.Join(dir, s.name+".svm")
-		if err := svmlight.WriteFile(path, s.x, s.y); err != nil {
+		sum.Splits[s.name].File = path
+		wg.Go(func() { errs[i] = svmlight.WriteFile(path, s.x, s.y) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
-		sum.Splits[s.name].File = path
 	}
 	return nil
 }

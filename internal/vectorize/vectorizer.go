@@ -479,7 +479,7 @@ func (e *Encoder) lookupGrams(text string) {
 				}
 			}
 		} else {
-			for i := range k {
+			for i := range min(k, t) {
 				cur[i] = -1
 			}
 			for i := k; i < t; i++ {

@@ -544,3 +544,56 @@ func TestSortFeatures(t *testing.T) {
 		}
 	}
 }
+
+// referenceRow counts the features of text the slow way: every n-gram as a
+// string, looked up with Index.
+func referenceRow(v *Vectorizer, text string) map[int32]float64 {
+	toks := v.Tokenizer.Tokens(text)
+	row := map[int32]float64{}
+	for i := range toks {
+		for k := 1; k <= v.NGrams && i+k <= len(toks); k++ {
+			if f := v.Index(strings.Join(toks[i:i+k], " ")); f >= 0 {
+				row[int32(f)]++
+			}
+		}
+	}
+	return row
+}
+
+var fuzzVectorizers = func() []*Vectorizer {
+	texts := corpus(300, 9)
+	var out []*Vectorizer
+	for _, o := range []Options{opts(Count, 400, 3), opts(Count, 50, 2), opts(Count, 2000, 1)} {
+		v, _ := Fit(texts, o)
+		out = append(out, v)
+	}
+	h := opts(Count, 0, 3)
+	h.Hashing = 256
+	v, _ := Fit(texts, h)
+	return append(out, v)
+}()
+
+// FuzzEncoder checks that encoding any text gives the row that looking up
+// each of its n-grams gives, for vocabularies of 1- to 3-grams and hashing.
+func FuzzEncoder(f *testing.F) {
+	for _, s := range []string{"", "film", "the film", "the good film, the good plot", "w1 w2 w3 w4 ünïcödé 映画", "x", "a a a a a", "<br />the<br />"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, v := range fuzzVectorizers {
+			idx, vals := v.NewEncoder().Encode(text)
+			want := referenceRow(v, text)
+			if len(idx) != len(want) {
+				t.Fatalf("%+v on %q: %d features, want %d", v.Options, text, len(idx), len(want))
+			}
+			for i, f := range idx {
+				if i > 0 && f <= idx[i-1] {
+					t.Fatalf("%+v on %q: indices not increasing: %v", v.Options, text, idx)
+				}
+				if vals[i] != want[f] {
+					t.Fatalf("%+v on %q: feature %d counts %v, want %v", v.Options, text, f, vals[i], want[f])
+				}
+			}
+		}
+	})
+}
