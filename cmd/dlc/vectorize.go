@@ -47,8 +47,8 @@ func newVectorizeCmd(g *globals, stdio *IO) *cobra.Command {
 		Long: `vectorize --config fits the config's vectorizer on its training data, as
 train does, encodes the training (and validation and test) texts, and prints
 a summary of each split: texts, tokens, non-zero features per text (mean,
-median, max) and the out-of-vocabulary rate, the share of the texts' n-grams
-that are not features.
+median, max) and the out-of-vocabulary rates: the share of the tokens that
+are not features, and with n-grams the share of the n-grams.
 
 With --out DIR it also writes, each file atomically:
 
@@ -100,7 +100,8 @@ type splitSummary struct {
 	NNZMean   float64 `json:"nnz_per_text_mean"`
 	NNZMedian float64 `json:"nnz_per_text_median"`
 	NNZMax    int     `json:"nnz_per_text_max"`
-	OOVRate   float64 `json:"oov_rate"`
+	OOVRate   float64 `json:"oov_rate"`       // tokens that are not features
+	NGramOOV  float64 `json:"ngram_oov_rate"` // n-gram occurrences that are not features
 	File      string  `json:"file,omitempty"`
 }
 
@@ -218,7 +219,7 @@ func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
 // summarize counts one split's rows.
 func summarize(s *split) *splitSummary {
 	n := s.x.Rows
-	sum := &splitSummary{Path: s.ds.Path, Texts: n, Tokens: s.cov.Tokens, NNZ: s.x.NNZ(), OOVRate: s.cov.OOVRate()}
+	sum := &splitSummary{Path: s.ds.Path, Texts: n, Tokens: s.cov.Tokens, NNZ: s.x.NNZ(), OOVRate: s.cov.OOVRate(), NGramOOV: s.cov.NGramOOVRate()}
 	if n == 0 {
 		return sum
 	}
@@ -241,11 +242,19 @@ func printSummary(w io.Writer, sum *vectorizeSummary, splits []*split) error {
 	}
 	fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", sum.Mode, sum.NGrams, what)
 	fmt.Fprintf(tw, "labels\t%s\n\n", quoteList(sum.Labels, 20))
-	fmt.Fprintln(tw, "split\ttexts\ttokens/text\tnon-zeros/text\tmedian\tmax\tout of vocabulary")
+	fmt.Fprint(tw, "split\ttexts\ttokens/text\tnon-zeros/text\tmedian\tmax\ttokens out of vocabulary")
+	if sum.NGrams > 1 {
+		fmt.Fprint(tw, "\tn-grams out of vocabulary")
+	}
+	fmt.Fprintln(tw)
 	for _, s := range splits {
 		ss := sum.Splits[s.name]
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%g\t%d\t%.2f%%\n", s.name, ss.Texts, float64(ss.Tokens)/float64(max(1, ss.Texts)),
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%g\t%d\t%.2f%%", s.name, ss.Texts, float64(ss.Tokens)/float64(max(1, ss.Texts)),
 			ss.NNZMean, ss.NNZMedian, ss.NNZMax, 100*ss.OOVRate)
+		if sum.NGrams > 1 {
+			fmt.Fprintf(tw, "\t%.2f%%", 100*ss.NGramOOV)
+		}
+		fmt.Fprintln(tw)
 	}
 	if sum.Vocabulary != "" {
 		fmt.Fprintf(tw, "\nwrote\t%s, %s", sum.Vocabulary, sum.LabelsFile)

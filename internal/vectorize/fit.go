@@ -133,23 +133,27 @@ func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, 
 	for w, p := range parts {
 		if w == 0 {
 			local[w] = feature
-			continue
+		} else {
+			local[w] = make([]int32, len(remaps[w]))
+			for l, g := range remaps[w] {
+				local[w][l] = feature[g]
+			}
 		}
-		local[w] = make([]int32, len(remaps[w]))
-		for l, g := range remaps[w] {
-			local[w][l] = feature[g]
-		}
-		p.stats = nil
+		// Only the streams are needed from here on: let the tables go.
+		p.strs, p.uni, p.nodes, p.stats = nil, nil, nil, nil
 	}
-	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, w int, nodes []int32) int64 {
-		known := int64(0)
-		for _, l := range nodes {
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64) {
+		// A text's stream holds its tokens' nodes first.
+		for j, l := range nodes {
 			if f := local[w][l]; f >= 0 {
 				rb.add(f)
 				known++
+				if j < tokens {
+					knownTokens++
+				}
 			}
 		}
-		return known
+		return known, knownTokens
 	})
 	return v, m, cov, nil
 }
@@ -456,9 +460,9 @@ func quickselect[T any](a []T, k int, compare func(a, b T) int) {
 
 // buildRows makes the rows of the counted texts from the workers' streams,
 // in fixed blocks of texts so the result is the same on any core count.
-// features adds one text's nodes to the row and returns how many were
-// features.
-func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32) int64) (*sparse.Matrix, Coverage) {
+// features adds one text's nodes to the row and returns how many of them,
+// and of its tokens, were features.
+func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64)) (*sparse.Matrix, Coverage) {
 	docs := ranges[len(ranges)-1]
 	blocks := (docs + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
@@ -486,7 +490,9 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 			}
 			nodes := p.stream[lo:p.ends[i]]
 			rb.reset()
-			cov.Known += features(rb, w, nodes)
+			known, knownTokens := features(rb, w, nodes, int(p.tokens[i]))
+			cov.Known += known
+			cov.KnownTokens += knownTokens
 			cov.Grams += int64(len(nodes))
 			cov.Tokens += int64(p.tokens[i])
 			m.AppendRow(rb.finish())
@@ -550,11 +556,11 @@ func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectori
 	if !rows {
 		return v, nil, Coverage{}, nil
 	}
-	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, _ int, buckets []int32) int64 {
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, _ int, buckets []int32, tokens int) (int64, int64) {
 		for _, b := range buckets {
 			rb.add(b)
 		}
-		return int64(len(buckets))
+		return int64(len(buckets)), int64(tokens)
 	})
 	return v, m, cov, nil
 }

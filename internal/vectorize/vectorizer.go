@@ -327,15 +327,26 @@ func (v *Vectorizer) Index(gram string) int {
 	return int(v.feat[node])
 }
 
-// Coverage counts how much of the texts' n-grams the features cover.
+// Coverage counts how much of the texts the features cover.
 type Coverage struct {
-	Tokens int64 // tokens (after stop words and minimum length)
-	Grams  int64 // n-gram occurrences, tokens included
-	Known  int64 // those that are features
+	Tokens      int64 // tokens (after stop words and minimum length)
+	KnownTokens int64 // tokens that are features by themselves
+	Grams       int64 // n-gram occurrences, tokens included
+	Known       int64 // n-gram occurrences that are features
 }
 
-// OOVRate is the share of the n-gram occurrences that are not features.
+// OOVRate is the out-of-vocabulary rate: the share of the tokens that are
+// not features by themselves (0 with hashing).
 func (c Coverage) OOVRate() float64 {
+	if c.Tokens == 0 {
+		return 0
+	}
+	return float64(c.Tokens-c.KnownTokens) / float64(c.Tokens)
+}
+
+// NGramOOVRate is the share of the n-gram occurrences, tokens included,
+// that are not features.
+func (c Coverage) NGramOOVRate() float64 {
 	if c.Grams == 0 {
 		return 0
 	}
@@ -344,8 +355,13 @@ func (c Coverage) OOVRate() float64 {
 
 func (c *Coverage) add(o Coverage) {
 	c.Tokens += o.Tokens
+	c.KnownTokens += o.KnownTokens
 	c.Grams += o.Grams
 	c.Known += o.Known
+}
+
+func (c Coverage) sub(o Coverage) Coverage {
+	return Coverage{c.Tokens - o.Tokens, c.KnownTokens - o.KnownTokens, c.Grams - o.Grams, c.Known - o.Known}
 }
 
 // Transform encodes texts as rows, using every core; the result does not
@@ -371,8 +387,7 @@ func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage
 			s.m.AppendRow(s.enc.Encode(text))
 		}
 		pieces[b] = s.m.Clone()
-		c := s.enc.cov
-		covs[b] = Coverage{c.Tokens - start.Tokens, c.Grams - start.Grams, c.Known - start.Known}
+		covs[b] = s.enc.cov.sub(start)
 	})
 	var cov Coverage
 	for _, c := range covs {
@@ -500,6 +515,9 @@ func (e *Encoder) lookupGrams(text string) {
 				}
 			}
 		}
+		if k == 0 {
+			cov.KnownTokens = cov.Known
+		}
 		prev = cur
 	}
 	e.cov.add(cov)
@@ -519,7 +537,7 @@ func (e *Encoder) lookupTokens(text string) {
 			}
 		}
 	})
-	e.cov.add(Coverage{Tokens: int64(tokens), Grams: int64(tokens), Known: int64(known)})
+	e.cov.add(Coverage{Tokens: int64(tokens), KnownTokens: int64(known), Grams: int64(tokens), Known: int64(known)})
 }
 
 // hashGrams adds the buckets of text's n-grams; the hash of a gram extends
@@ -545,7 +563,7 @@ func (e *Encoder) hashGrams(text string) {
 	for k := range n {
 		grams += int64(max(0, pos-k))
 	}
-	e.cov.add(Coverage{Tokens: int64(pos), Grams: grams, Known: grams})
+	e.cov.add(Coverage{Tokens: int64(pos), KnownTokens: int64(pos), Grams: grams, Known: grams})
 }
 
 // rowBuilder collects one text's features and weighs them.
@@ -700,7 +718,7 @@ func (e *Encoder) Explain(text string) (tokens []string, features []Feature, cov
 	tokens = v.Tokenizer.Tokens(text)
 	before := e.cov
 	idx, vals := e.Encode(text)
-	cov = Coverage{e.cov.Tokens - before.Tokens, e.cov.Grams - before.Grams, e.cov.Known - before.Known}
+	cov = e.cov.sub(before)
 	var inBucket map[int32][]string
 	if v.Hashing > 0 {
 		inBucket = map[int32][]string{}

@@ -209,7 +209,7 @@ func TestHashing(t *testing.T) {
 	if _, vals := x.Row(0); len(vals) != 4 { // good (×2), film, good good, good film
 		t.Errorf("row 0 has %d buckets, want 4 (unless two collide)", len(vals))
 	}
-	if cov.Grams != 11 || cov.Known != 11 || cov.Tokens != 7 {
+	if cov != (Coverage{Tokens: 7, KnownTokens: 7, Grams: 11, Known: 11}) {
 		t.Errorf("coverage %+v, want 7 tokens and 11 grams, all known", cov)
 	}
 	if v.Index("a b c") != -1 || v.Index("") != -1 {
@@ -338,14 +338,20 @@ func TestRestore(t *testing.T) {
 func TestCoverageAndExplain(t *testing.T) {
 	v := mustFit(t, []string{"good film", "good plot"}, opts(TFIDF, 100, 2))
 	x, cov := v.TransformCoverage([]string{"good film here", "nothing known"})
-	// Tokens: 3 + 2; grams: (3 + 2) + (2 + 1); known: good, film, good film.
-	if cov.Tokens != 5 || cov.Grams != 8 || cov.Known != 3 || math.Abs(cov.OOVRate()-5.0/8) > 1e-15 {
-		t.Errorf("coverage %+v (oov %v), want 5 tokens, 8 grams, 3 known", cov, cov.OOVRate())
+	// Tokens: 3 + 2, of which good and film known; grams: (3 + 2) + (2 +
+	// 1), of which good, film and good film known.
+	want := Coverage{Tokens: 5, KnownTokens: 2, Grams: 8, Known: 3}
+	if cov != want || math.Abs(cov.OOVRate()-3.0/5) > 1e-15 || math.Abs(cov.NGramOOVRate()-5.0/8) > 1e-15 {
+		t.Errorf("coverage %+v (oov %v, n-grams %v), want %+v", cov, cov.OOVRate(), cov.NGramOOVRate(), want)
+	}
+	_, _, fcov, _ := FitTransform([]string{"good film", "good plot here"}, opts(TFIDF, 3, 2)) // good, film, good film
+	if want := (Coverage{Tokens: 5, KnownTokens: 3, Grams: 8, Known: 4}); fcov != want {
+		t.Errorf("FitTransform coverage %+v, want %+v", fcov, want)
 	}
 	if x.Rows != 2 || len(rowMap(x, 1)) != 0 {
 		t.Errorf("an all-unknown text must give an empty row")
 	}
-	if (Coverage{}).OOVRate() != 0 {
+	if (Coverage{}).OOVRate() != 0 || (Coverage{}).NGramOOVRate() != 0 {
 		t.Error("no grams must give an OOV rate of 0")
 	}
 	tokens, feats := v.Explain("Good film, here")
