@@ -159,14 +159,17 @@ func (t *strTable) insert(b []byte) int32 {
 	t.arena = append(t.arena, b...)
 	t.ends = append(t.ends, len(t.arena))
 	if 2*len(t.ends) > len(t.slots) {
-		t.resize(2 * len(t.slots))
+		t.resize(len(t.slots))
 	}
 	return id
 }
 
 func (t *strTable) resize(capacity int) {
+	// A growing table doubles when half full; a table made for a known
+	// number of strings (a vocabulary) may be up to 3/4 full, which keeps
+	// more of it in cache.
 	size := 16
-	for size < 2*capacity {
+	for 3*size < 4*capacity+1 {
 		size *= 2
 	}
 	t.slots = make([]strSlot, size)
