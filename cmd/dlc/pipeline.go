@@ -67,7 +67,14 @@ func vectorizerOptions(cfg *config.Config) vectorize.Options {
 		Mode:      vectorize.Mode(v.Mode),
 		MaxTokens: v.MaxTokens,
 		NGrams:    v.NGrams,
-		Tokenizer: vectorize.Tokenizer{Lowercase: v.Lowercase, StripHTML: v.StripHTML},
+		Tokenizer: vectorize.Tokenizer{
+			Lowercase: v.Lowercase, StripHTML: v.StripHTML,
+			StopWords: v.StopWords, MinLength: v.MinTokenLength,
+		},
+		SublinearTF: v.SublinearTF,
+		MinDF:       v.MinDF,
+		MaxDF:       v.MaxDF,
+		Hashing:     v.Hashing,
 	}
 }
 
@@ -146,24 +153,33 @@ func (e *examples) subset(idx []int, path string) *examples {
 	return out
 }
 
-// fitVectorizer fits the config's vectorizer on the training examples.
-func fitVectorizer(cfg *config.Config, e *examples) (*vectorize.Vectorizer, error) {
+// fitRows fits the config's vectorizer on the training examples and
+// returns their rows and what share of their tokens the vocabulary covers:
+// texts in one pass (each is tokenized once), numeric tables scaled.
+func fitRows(cfg *config.Config, e *examples) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
 	if e.Table != nil {
 		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, vectorize.Scale(cfg.Vectorizer.Scale))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", e.Path, err)
+			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
 		}
-		return v, nil
+		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
-	return vectorize.Fit(e.Texts, vectorizerOptions(cfg))
+	return vectorize.FitTransform(e.Texts, vectorizerOptions(cfg))
 }
 
 // rowsOf encodes examples with a fitted vectorizer.
 func rowsOf(v *vectorize.Vectorizer, e *examples) *sparse.Matrix {
+	x, _ := rowsCoverage(v, e)
+	return x
+}
+
+// rowsCoverage is rowsOf that also counts the tokens the vocabulary covers
+// (zero for numeric tables).
+func rowsCoverage(v *vectorize.Vectorizer, e *examples) (*sparse.Matrix, vectorize.Coverage) {
 	if e.Table != nil {
-		return v.TransformValues(e.Table.Values)
+		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
 	}
-	return v.Transform(e.Texts)
+	return v.TransformCoverage(e.Texts)
 }
 
 // fingerprint is the sha256 of the training data recorded in the model.

@@ -54,6 +54,7 @@ on a terminal, and never when NO_COLOR is set.`,
 	root.AddCommand(
 		newFetchCmd(g, stdio),
 		newTrainCmd(g, stdio),
+		newVectorizeCmd(g, stdio),
 		newEvaluateCmd(g, stdio),
 		newPredictCmd(g, stdio),
 		newInspectCmd(g, stdio),

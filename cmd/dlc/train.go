@@ -206,11 +206,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 
 	vecStart := time.Now()
-	vec, err := fitVectorizer(cfg, trainSet)
+	vec, x, _, err := fitRows(cfg, trainSet)
 	if err != nil {
 		return err
 	}
-	x := rowsOf(vec, trainSet)
 	y, err := labelTargets(trainSet, classes, regression)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // Layer is one hidden layer of model.layers.
@@ -59,6 +61,13 @@ type Config struct {
 		Lowercase bool   `json:"lowercase"`
 		StripHTML bool   `json:"strip_html"`
 		Scale     string `json:"scale,omitempty"`
+		// The tokenizer's filters and the vocabulary's bounds.
+		StopWords      string            `json:"stop_words"`
+		MinTokenLength int               `json:"min_token_length"`
+		SublinearTF    bool              `json:"sublinear_tf"`
+		MinDF          vectorize.DFBound `json:"min_df"`
+		MaxDF          vectorize.DFBound `json:"max_df"`
+		Hashing        int               `json:"hashing"`
 	} `json:"vectorizer"`
 	Model struct {
 		Layers []Layer `json:"layers"`
@@ -114,6 +123,8 @@ func Default() *Config {
 	c.Data.TextField, c.Data.LabelField, c.Data.Task = "text", "label", "classification"
 	c.Vectorizer.Mode, c.Vectorizer.MaxTokens, c.Vectorizer.NGrams = "multi_hot", 10000, 1
 	c.Vectorizer.Lowercase, c.Vectorizer.StripHTML = true, true
+	c.Vectorizer.StopWords, c.Vectorizer.MinTokenLength = "none", 1
+	c.Vectorizer.MinDF, c.Vectorizer.MaxDF = vectorize.Docs(1), vectorize.Fraction(1)
 	c.Model.Layers = []Layer{{Units: 16, Activation: "relu"}, {Units: 16, Activation: "relu"}}
 	c.Model.Output = "sigmoid"
 	c.Loss = "binary_crossentropy"
@@ -157,6 +168,12 @@ func (c *Config) fields() []field {
 		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
 		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
 		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude, e.g. pixels/255)"},
+		{"vectorizer.stop_words", &c.Vectorizer.StopWords, "none | english (scikit-learn's list and its contractions), dropped before n-grams"},
+		{"vectorizer.min_token_length", &c.Vectorizer.MinTokenLength, "drop tokens of fewer characters"},
+		{"vectorizer.sublinear_tf", &c.Vectorizer.SublinearTF, "tf_idf: weigh a count c as 1 + ln(c)"},
+		{"vectorizer.min_df", &c.Vectorizer.MinDF, "keep n-grams found in at least this many training texts (2), or this fraction of them (0.001)"},
+		{"vectorizer.max_df", &c.Vectorizer.MaxDF, "keep n-grams found in at most this many training texts (5000), or this fraction of them (0.5)"},
+		{"vectorizer.hashing", &c.Vectorizer.Hashing, "0 = a vocabulary; 2^k = hash n-grams into 2^k features (FNV-1a), no vocabulary, max_tokens unused"},
 		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
 		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
 		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
@@ -213,6 +230,8 @@ func format(ptr any) string {
 		return fmt.Sprint(*p)
 	case *bool:
 		return fmt.Sprint(*p)
+	case *vectorize.DFBound:
+		return p.String()
 	case *[]Layer:
 		parts := make([]string, len(*p))
 		for i, l := range *p {
@@ -525,6 +544,17 @@ func assign(f field, val any) error {
 			return fmt.Errorf("%s must be true or false, not %v", f.key, show(val))
 		}
 		*p = b
+	case *vectorize.DFBound:
+		switch x := val.(type) {
+		case float64:
+			*p = vectorize.Fraction(x)
+		default:
+			n, ok := asInt(val)
+			if !ok {
+				return fmt.Errorf("%s must be a number of documents (2) or a fraction of them (0.5), not %v", f.key, show(val))
+			}
+			*p = vectorize.Docs(n)
+		}
 	case *[]Layer:
 		layers, err := asLayers(f.key, val)
 		if err != nil {

@@ -82,6 +82,9 @@ func (c *Config) validate() error {
 	if c.Vectorizer.NGrams < 1 || c.Vectorizer.NGrams > vectorize.MaxNGrams {
 		return c.Errorf("vectorizer.ngrams", "vectorizer.ngrams must be between 1 and %d, not %d", vectorize.MaxNGrams, c.Vectorizer.NGrams)
 	}
+	if err := c.validateVectorizer(); err != nil {
+		return err
+	}
 	for i, l := range c.Model.Layers {
 		if !slices.Contains(mlp.HiddenActivations, mlp.Activation(l.Activation)) {
 			return c.Errorf("model.layers", "model.layers[%d].activation %q is not one of %v", i, l.Activation, mlp.HiddenActivations)
@@ -184,6 +187,46 @@ func (c *Config) validate() error {
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return c.Errorf("loss", "%v", err)
+	}
+	return nil
+}
+
+// validateVectorizer checks the tokenizer filters, the document-frequency
+// bounds and hashing.
+func (c *Config) validateVectorizer() error {
+	v := &c.Vectorizer
+	if err := oneOf(c, "vectorizer.stop_words", v.StopWords, vectorize.StopWordLists); err != nil {
+		return err
+	}
+	if v.MinTokenLength < 1 {
+		return c.Errorf("vectorizer.min_token_length", "vectorizer.min_token_length must be at least 1, not %d", v.MinTokenLength)
+	}
+	if v.SublinearTF && v.Mode != string(vectorize.TFIDF) {
+		return c.Errorf("vectorizer.sublinear_tf", "vectorizer.sublinear_tf applies to mode tf_idf, not %s", v.Mode)
+	}
+	for _, b := range []struct {
+		key   string
+		bound vectorize.DFBound
+	}{{"vectorizer.min_df", v.MinDF}, {"vectorizer.max_df", v.MaxDF}} {
+		switch x := b.bound; {
+		case x.Value < 0:
+			return c.Errorf(b.key, "%s must not be negative, not %s", b.key, x)
+		case x.Fraction && x.Value > 1:
+			return c.Errorf(b.key, "%s must be a fraction from 0.0 to 1.0 or a whole number of documents, not %s", b.key, x)
+		case b.key == "vectorizer.max_df" && x.Value == 0:
+			return c.Errorf(b.key, "vectorizer.max_df of %s would keep no n-gram; use a fraction above 0 or at least 1 document", x)
+		}
+	}
+	if h := v.Hashing; h != 0 {
+		if h < 2 || h > vectorize.MaxHashing || h&(h-1) != 0 {
+			return c.Errorf("vectorizer.hashing", "vectorizer.hashing must be 0 (off) or a power of two from 2 to %d (2^24), not %d", vectorize.MaxHashing, h)
+		}
+		if !v.MinDF.NoMin() {
+			return c.Errorf("vectorizer.min_df", "vectorizer.min_df needs a vocabulary, and vectorizer.hashing keeps none; remove one of them")
+		}
+		if !v.MaxDF.NoMax() {
+			return c.Errorf("vectorizer.max_df", "vectorizer.max_df needs a vocabulary, and vectorizer.hashing keeps none; remove one of them")
+		}
 	}
 	return nil
 }

@@ -110,7 +110,14 @@ func decodeSafetensors(b []byte) (map[string]string, map[string]Tensor, error) {
 		spans = append(spans, span{lo, hi})
 		tensors[name] = Tensor{Name: name, DType: ti.DType, Shape: ti.Shape, Data: data[lo:hi]}
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	// By start, then end: an empty tensor (a hashing vectorizer's vocabulary)
+	// shares its start with the next one and must come first.
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].lo != spans[j].lo {
+			return spans[i].lo < spans[j].lo
+		}
+		return spans[i].hi < spans[j].hi
+	})
 	end := 0
 	for _, s := range spans {
 		if s.lo != end {

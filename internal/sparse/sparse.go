@@ -2,7 +2,10 @@
 // produces and the network consumes, so that neither package imports the other.
 package sparse
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Matrix is a compressed-sparse-row (CSR) matrix of Rows × Cols.
 //
@@ -51,6 +54,26 @@ func (m *Matrix) AppendRow(idx []int32, vals []float64) {
 	}
 	m.Indptr = append(m.Indptr, len(m.Indices))
 	m.Rows++
+}
+
+// Reset empties m, keeping its storage for reuse.
+func (m *Matrix) Reset() {
+	m.Rows = 0
+	m.Indptr = append(m.Indptr[:0], 0)
+	m.Indices = m.Indices[:0]
+	if m.Values != nil {
+		m.Values = m.Values[:0]
+	}
+}
+
+// Clone returns a copy of m whose storage is exactly as large as its
+// entries.
+func (m *Matrix) Clone() *Matrix {
+	c := &Matrix{Rows: m.Rows, Cols: m.Cols, Indptr: slices.Clone(m.Indptr), Indices: slices.Clone(m.Indices)}
+	if m.Values != nil {
+		c.Values = append(make([]float64, 0, len(m.Values)), m.Values...)
+	}
+	return c
 }
 
 // Append adds all rows of o, which must have the same column count and kind.

@@ -1,11 +1,13 @@
 package vectorize
 
 import (
-	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -33,6 +35,19 @@ type Options struct {
 	MaxTokens int       `json:"max_tokens"` // vocabulary size cap; default 10000
 	NGrams    int       `json:"ngrams"`     // 1 = unigrams, 2 = unigrams + bigrams, ...; default 1
 	Tokenizer Tokenizer `json:"tokenizer"`
+	// SublinearTF replaces a tf-idf term count c by 1 + ln(c), so that a
+	// word said ten times does not weigh ten times one said once.
+	SublinearTF bool `json:"sublinear_tf,omitempty"`
+	// MinDF and MaxDF keep only the n-grams found in at least MinDF and at
+	// most MaxDF training documents (counts, or fractions of the
+	// documents), before MaxTokens picks the most frequent; zero values
+	// are no bound.
+	MinDF DFBound `json:"min_df,omitzero"`
+	MaxDF DFBound `json:"max_df,omitzero"`
+	// Hashing, when not 0, is the number of feature buckets (a power of
+	// two): a gram's feature is HashGram(gram) mod Hashing, no vocabulary is
+	// kept and MaxTokens is not used. For vocabularies that do not fit.
+	Hashing int `json:"hashing,omitempty"`
 	// Dense is the fitted scaling of mode dense (dense.go); nil otherwise.
 	Dense *DenseOptions `json:"dense,omitempty"`
 }
@@ -40,32 +55,139 @@ type Options struct {
 // MaxNGrams is the largest n-gram order accepted.
 const MaxNGrams = 3
 
+// MaxHashing is the largest number of hashing buckets: 2^24 inputs already
+// give a first layer of 16 units 2 GiB of weights.
+const MaxHashing = 1 << 24
+
 // Validate reports an option that cannot be fitted.
 func (o Options) Validate() error {
 	if !slices.Contains(Modes, o.Mode) {
 		return fmt.Errorf("vectorizer mode %q is not one of %v", o.Mode, Modes)
 	}
-	if o.MaxTokens < 1 {
+	if o.Hashing == 0 && o.MaxTokens < 1 {
 		return fmt.Errorf("vectorizer max_tokens must be at least 1, not %d", o.MaxTokens)
 	}
 	if o.NGrams < 1 || o.NGrams > MaxNGrams {
 		return fmt.Errorf("vectorizer ngrams must be between 1 and %d, not %d", MaxNGrams, o.NGrams)
 	}
+	if err := o.Tokenizer.Validate(); err != nil {
+		return fmt.Errorf("vectorizer %v", err)
+	}
+	if o.SublinearTF && o.Mode != TFIDF {
+		return fmt.Errorf("vectorizer sublinear_tf applies to mode %s, not %s", TFIDF, o.Mode)
+	}
+	if err := o.MinDF.check("min_df", false); err != nil {
+		return err
+	}
+	if err := o.MaxDF.check("max_df", true); err != nil {
+		return err
+	}
+	if o.Hashing != 0 {
+		if o.Hashing < 2 || o.Hashing > MaxHashing || o.Hashing&(o.Hashing-1) != 0 {
+			return fmt.Errorf("vectorizer hashing must be 0 (off) or a power of two from 2 to %d (2^24), not %d", MaxHashing, o.Hashing)
+		}
+		if !o.MinDF.NoMin() || !o.MaxDF.NoMax() {
+			return fmt.Errorf("vectorizer min_df and max_df need a vocabulary; hashing keeps none")
+		}
+	}
 	return nil
 }
 
-// Vectorizer maps texts to sparse rows over a fitted vocabulary.
+// DFBound is a min_df or max_df: a number of training documents, or a
+// fraction of them, as scikit-learn takes them. In YAML and JSON a whole
+// number is a count (2) and a number with a decimal point a fraction (0.5,
+// 1.0). The zero value is no bound.
+type DFBound struct {
+	Value    float64 // documents (a whole number), or the fraction when Fraction
+	Fraction bool
+}
+
+// Docs returns the bound of n documents.
+func Docs(n int) DFBound { return DFBound{Value: float64(n)} }
+
+// Fraction returns the bound of a share f of the documents.
+func Fraction(f float64) DFBound { return DFBound{Value: f, Fraction: true} }
+
+// IsZero reports whether b is unset.
+func (b DFBound) IsZero() bool { return b.Value == 0 }
+
+// docs resolves the bound for n training documents.
+func (b DFBound) docs(n int) float64 {
+	if b.Fraction {
+		return b.Value * float64(n)
+	}
+	return b.Value
+}
+
+// NoMin reports whether b, as a min_df, keeps every n-gram.
+func (b DFBound) NoMin() bool { return b.Value == 0 || (!b.Fraction && b.Value <= 1) }
+
+// NoMax reports whether b, as a max_df, keeps every n-gram.
+func (b DFBound) NoMax() bool { return b.Value == 0 || (b.Fraction && b.Value >= 1) }
+
+func (b DFBound) check(name string, isMax bool) error {
+	switch {
+	case math.IsNaN(b.Value) || b.Value < 0:
+		return fmt.Errorf("vectorizer %s must not be negative, not %s", name, b)
+	case b.Fraction && b.Value > 1:
+		return fmt.Errorf("vectorizer %s as a fraction must be at most 1.0, not %s; write a document count without a decimal point", name, b)
+	case !b.Fraction && b.Value != math.Trunc(b.Value):
+		return fmt.Errorf("vectorizer %s must be a whole number of documents or a fraction, not %s", name, b)
+	case isMax && b.Fraction && b.Value == 0:
+		return fmt.Errorf("vectorizer %s of 0.0 would keep no feature", name)
+	}
+	return nil
+}
+
+// String writes a count without and a fraction with a decimal point.
+func (b DFBound) String() string {
+	if !b.Fraction {
+		return strconv.FormatFloat(b.Value, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(b.Value, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0"
+	}
+	return s
+}
+
+// MarshalJSON writes the bound as a JSON number, keeping its kind.
+func (b DFBound) MarshalJSON() ([]byte, error) { return []byte(b.String()), nil }
+
+// UnmarshalJSON reads a JSON number: a fraction when written with a
+// decimal point or exponent.
+func (b *DFBound) UnmarshalJSON(data []byte) error {
+	s := string(data)
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("a document-frequency bound must be a number, not %s", s)
+	}
+	*b = DFBound{Value: x, Fraction: strings.ContainsAny(s, ".eE")}
+	return nil
+}
+
+// Vectorizer maps texts to sparse rows over a fitted vocabulary, or over
+// hashing buckets.
 type Vectorizer struct {
 	Options
 	// Vocab holds the features in index order: tokens, and n-grams as tokens
-	// joined by one space.
+	// joined by one space. Empty with hashing.
 	Vocab []string
-	// DocFreq[i] is the number of training documents containing Vocab[i].
+	// DocFreq[i] is the number of training documents containing feature i.
 	DocFreq []int32
-	// Docs is the number of training documents the vocabulary was fitted on.
+	// Docs is the number of training documents the vectorizer was fitted on.
 	Docs int
+	// Distinct is the number of distinct n-grams in the training texts
+	// (buckets used, with hashing); 0 for a restored vectorizer.
+	Distinct int
 
-	index map[string]int32
+	// The vocabulary as a trie in two hash tables: tokens to ids, and
+	// (node, token) to the node of the longer gram; a node is a feature or
+	// only the prefix of one.
+	strs  *strTable
+	uni   []int32 // uni[token] = node of the gram made of the token alone, -1 none
+	nodes *pairTable
+	feat  []int32 // feat[node] = feature, -1 for a prefix only
 	idf   []float64
 }
 
@@ -73,129 +195,235 @@ type Vectorizer struct {
 // the output never depends on the number of workers.
 const blockSize = 256
 
-// Fit builds the vocabulary from the training texts: the MaxTokens features
-// with the highest total occurrence count, ties broken by byte order so the
-// result is the same on every machine.
-func Fit(texts []string, opts Options) (*Vectorizer, error) {
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-	if opts.Mode == Dense {
-		return nil, errTextDense
-	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/blockSize))
-	parts := make([]*counter, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(texts)/workers, (w+1)*len(texts)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := newCounter()
-			g := newGrammer(opts)
-			for d, text := range texts[lo:hi] {
-				g.each(text, func(gram []byte) { c.add(gram, int32(d)) })
-			}
-			parts[w] = c
-		}()
-	}
-	wg.Wait()
-	all := parts[0]
-	for _, p := range parts[1:] {
-		all.merge(p)
-	}
-
-	order := make([]int32, len(all.tokens))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := cmp.Compare(all.total[b], all.total[a]); c != 0 {
-			return c
-		}
-		return cmp.Compare(all.tokens[a], all.tokens[b])
-	})
-	order = order[:min(len(order), opts.MaxTokens)]
-	v := &Vectorizer{Options: opts, Docs: len(texts)}
-	v.Vocab = make([]string, len(order))
-	v.DocFreq = make([]int32, len(order))
-	for i, id := range order {
-		v.Vocab[i] = all.tokens[id]
-		v.DocFreq[i] = all.df[id]
-	}
-	v.init()
-	return v, nil
-}
-
 // Restore rebuilds a fitted vectorizer from its stored parts (a model file).
 func Restore(opts Options, vocab []string, docFreq []int32, docs int) (*Vectorizer, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if len(docFreq) != len(vocab) {
+	if opts.Hashing > 0 {
+		if len(vocab) != 0 {
+			return nil, fmt.Errorf("vectorizer with hashing has a vocabulary of %d tokens", len(vocab))
+		}
+		if len(docFreq) != opts.Hashing {
+			return nil, fmt.Errorf("vectorizer has %d document frequencies for %d buckets", len(docFreq), opts.Hashing)
+		}
+	} else if len(docFreq) != len(vocab) {
 		return nil, fmt.Errorf("vectorizer has %d document frequencies for %d tokens", len(docFreq), len(vocab))
 	}
 	if err := opts.checkDense(len(vocab)); err != nil {
 		return nil, err
 	}
+	if docs < 0 {
+		return nil, fmt.Errorf("vectorizer was fitted on %d documents", docs)
+	}
+	for i, df := range docFreq {
+		if df < 0 || int(df) > docs {
+			return nil, fmt.Errorf("vectorizer feature %d has document frequency %d of %d documents", i, df, docs)
+		}
+	}
 	v := &Vectorizer{Options: opts, Vocab: vocab, DocFreq: docFreq, Docs: docs}
-	v.init()
-	if len(v.index) != len(vocab) {
-		return nil, fmt.Errorf("vectorizer vocabulary has duplicate tokens")
+	if err := v.init(); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
 
-func (v *Vectorizer) init() {
-	v.index = make(map[string]int32, len(v.Vocab))
-	for i, t := range v.Vocab {
-		v.index[t] = int32(i)
-	}
-	v.idf = make([]float64, len(v.Vocab))
+// init computes the idf and, unless Fit built them already, the lookup
+// tables from Vocab.
+func (v *Vectorizer) init() error {
+	v.idf = make([]float64, len(v.DocFreq))
 	for i, df := range v.DocFreq {
 		// The smoothed idf of scikit-learn: as if one extra document held every token.
 		v.idf[i] = math.Log(float64(1+v.Docs)/float64(1+df)) + 1
 	}
+	if v.Hashing > 0 || v.strs != nil {
+		return nil
+	}
+	v.newTables()
+	var toks [MaxNGrams]int32
+	for f, gram := range v.Vocab {
+		n := 0
+		for tok := range strings.SplitSeq(gram, " ") {
+			if tok == "" || n == v.NGrams {
+				return fmt.Errorf("vectorizer vocabulary entry %d %q is not an n-gram of 1 to %d tokens joined by one space", f, gram, v.NGrams)
+			}
+			toks[n] = v.token([]byte(tok))
+			n++
+		}
+		if !v.addFeature(int32(f), toks[:n]) {
+			return fmt.Errorf("vectorizer vocabulary has %q twice", gram)
+		}
+	}
+	return nil
+}
+
+func (v *Vectorizer) newTables() {
+	v.strs = newStrTable(len(v.Vocab))
+	v.nodes = newPairTable(len(v.Vocab))
+}
+
+// token returns the id of a token, adding it.
+func (v *Vectorizer) token(b []byte) int32 {
+	s := v.strs.insert(b)
+	if int(s) == len(v.uni) {
+		v.uni = append(v.uni, -1)
+	}
+	return s
+}
+
+// addFeature makes feature f of the gram of tokens toks, adding the nodes
+// of its prefixes; false when the gram is a feature already.
+func (v *Vectorizer) addFeature(f int32, toks []int32) bool {
+	node := v.uni[toks[0]]
+	if node < 0 {
+		node, _ = v.nodes.insert(-1, toks[0])
+		v.feat = append(v.feat, -1)
+		v.uni[toks[0]] = node
+	}
+	for _, s := range toks[1:] {
+		next, added := v.nodes.insert(node, s)
+		if added {
+			v.feat = append(v.feat, -1)
+		}
+		node = next
+	}
+	if v.feat[node] >= 0 {
+		return false
+	}
+	v.feat[node] = f
+	return true
 }
 
 // Features returns the width of the rows Transform produces.
-func (v *Vectorizer) Features() int { return len(v.Vocab) }
-
-// Index returns the feature index of a token or n-gram, or -1.
-func (v *Vectorizer) Index(gram string) int {
-	if i, ok := v.index[gram]; ok {
-		return int(i)
+func (v *Vectorizer) Features() int {
+	if v.Hashing > 0 {
+		return v.Hashing
 	}
-	return -1
+	return len(v.Vocab)
+}
+
+// Index returns the feature index of a token or n-gram (tokens joined by
+// one space), or -1.
+func (v *Vectorizer) Index(gram string) int {
+	if v.Hashing > 0 {
+		if gram == "" || strings.Count(gram, " ")+1 > v.NGrams {
+			return -1
+		}
+		return int(HashGram(gram) & uint64(v.Hashing-1))
+	}
+	node := int32(-1)
+	for tok := range strings.SplitSeq(gram, " ") {
+		s := v.strs.lookup([]byte(tok))
+		if s < 0 {
+			return -1
+		}
+		if node < 0 {
+			node = v.uni[s]
+		} else {
+			node = v.nodes.lookup(node, s)
+		}
+		if node < 0 {
+			return -1
+		}
+	}
+	if node < 0 {
+		return -1
+	}
+	return int(v.feat[node])
+}
+
+// Coverage counts how much of the texts the features cover.
+type Coverage struct {
+	Tokens      int64 // tokens (after stop words and minimum length)
+	KnownTokens int64 // tokens that are features by themselves
+	Grams       int64 // n-gram occurrences, tokens included
+	Known       int64 // n-gram occurrences that are features
+}
+
+// OOVRate is the out-of-vocabulary rate: the share of the tokens that are
+// not features by themselves (0 with hashing).
+func (c Coverage) OOVRate() float64 {
+	if c.Tokens == 0 {
+		return 0
+	}
+	return float64(c.Tokens-c.KnownTokens) / float64(c.Tokens)
+}
+
+// NGramOOVRate is the share of the n-gram occurrences, tokens included,
+// that are not features.
+func (c Coverage) NGramOOVRate() float64 {
+	if c.Grams == 0 {
+		return 0
+	}
+	return float64(c.Grams-c.Known) / float64(c.Grams)
+}
+
+func (c *Coverage) add(o Coverage) {
+	c.Tokens += o.Tokens
+	c.KnownTokens += o.KnownTokens
+	c.Grams += o.Grams
+	c.Known += o.Known
+}
+
+func (c Coverage) sub(o Coverage) Coverage {
+	return Coverage{c.Tokens - o.Tokens, c.KnownTokens - o.KnownTokens, c.Grams - o.Grams, c.Known - o.Known}
 }
 
 // Transform encodes texts as rows, using every core; the result does not
 // depend on how many there are.
 func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
+	m, _ := v.TransformCoverage(texts)
+	return m
+}
+
+// TransformCoverage is Transform that also counts the texts' coverage.
+func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage) {
 	blocks := (len(texts) + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
+	covs := make([]Coverage, blocks)
+	type state struct {
+		enc *Encoder
+		m   *sparse.Matrix // scratch rows of a block, reused
+	}
+	parallelBlocks(blocks, func() state { return state{v.NewEncoder(), sparse.New(v.Features(), v.Mode == MultiHot)} }, func(s state, b int) {
+		s.m.Reset()
+		start := s.enc.cov
+		for _, text := range texts[b*blockSize : min(len(texts), (b+1)*blockSize)] {
+			s.m.AppendRow(s.enc.Encode(text))
+		}
+		pieces[b] = s.m.Clone()
+		covs[b] = s.enc.cov.sub(start)
+	})
+	var cov Coverage
+	for _, c := range covs {
+		cov.add(c)
+	}
+	return concat(v.Features(), v.Mode == MultiHot, pieces, len(texts)), cov
+}
+
+// parallelBlocks runs work on blocks 0..blocks-1 over GOMAXPROCS goroutines,
+// each with its own state from newState.
+func parallelBlocks[S any](blocks int, newState func() S, work func(state S, block int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(1, blocks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			enc := v.NewEncoder()
+		wg.Go(func() {
+			state := newState()
 			for {
 				b := int(next.Add(1)) - 1
 				if b >= blocks {
 					return
 				}
-				m := sparse.New(v.Features(), v.Mode == MultiHot)
-				for _, text := range texts[b*blockSize : min(len(texts), (b+1)*blockSize)] {
-					m.AppendRow(enc.Encode(text))
-				}
-				pieces[b] = m
+				work(state, b)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	out := sparse.New(v.Features(), v.Mode == MultiHot)
+}
+
+// concat joins the blocks' rows in order.
+func concat(cols int, binary bool, pieces []*sparse.Matrix, rows int) *sparse.Matrix {
+	out := sparse.New(cols, binary)
 	nnz := 0
 	for _, p := range pieces {
 		nnz += p.NNZ()
@@ -204,7 +432,7 @@ func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
 	if out.Values != nil {
 		out.Values = make([]float64, 0, nnz)
 	}
-	out.Indptr = slices.Grow(out.Indptr, len(texts))
+	out.Indptr = slices.Grow(out.Indptr, rows)
 	for _, p := range pieces {
 		out.Append(p)
 	}
@@ -214,13 +442,12 @@ func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
 // Encoder encodes one text at a time with reused buffers; one per goroutine.
 type Encoder struct {
 	v     *Vectorizer
-	g     *grammer
-	stamp []int32 // stamp[f] == doc+1 when feature f was seen in the current text
-	count []int32
-	doc   int32
-	idx   []int32
-	vals  []float64
-	dense *denseEncoder // mode dense: lines of numbers (dense.go)
+	row   rowBuilder
+	buf   []byte
+	cov   Coverage
+	toks  []int32            // a text's token ids
+	nodes [MaxNGrams][]int32 // nodes[k][i]: the gram of order k+1 ending at token i, -1 none
+	dense *denseEncoder      // mode dense: lines of numbers (dense.go)
 }
 
 // NewEncoder returns an encoder for v.
@@ -228,8 +455,11 @@ func (v *Vectorizer) NewEncoder() *Encoder {
 	if v.Mode == Dense {
 		return &Encoder{v: v, dense: &denseEncoder{v: v}}
 	}
-	return &Encoder{v: v, g: newGrammer(v.Options), stamp: make([]int32, len(v.Vocab)), count: make([]int32, len(v.Vocab))}
+	return &Encoder{v: v, row: newRowBuilder(v)}
 }
+
+// Coverage returns the counts of every text encoded so far.
+func (e *Encoder) Coverage() Coverage { return e.cov }
 
 // Encode returns the row of one text: sorted feature indices and, unless the
 // mode is multi_hot, their values. The slices are reused by the next call.
@@ -237,136 +467,295 @@ func (e *Encoder) Encode(text string) ([]int32, []float64) {
 	if e.dense != nil {
 		return e.dense.encode(text)
 	}
-	e.doc++
-	if e.doc == math.MaxInt32 {
-		clear(e.stamp)
-		e.doc = 1
+	e.row.reset()
+	if e.v.Hashing > 0 {
+		e.hashGrams(text)
+	} else {
+		e.lookupGrams(text)
 	}
-	e.idx = e.idx[:0]
-	e.g.each(text, func(gram []byte) {
-		f, ok := e.v.index[string(gram)]
-		if !ok {
-			return
+	return e.row.finish()
+}
+
+// lookupGrams adds the features of text's n-grams, walking the vocabulary
+// trie: the gram of order k ending at a token extends the gram of order
+// k-1 ending at the token before. It goes order by order over the whole
+// text rather than token by token, so that the lookups of one order are
+// independent of each other and the processor overlaps their cache misses:
+// a bigram vocabulary's table is far larger than the cache.
+func (e *Encoder) lookupGrams(text string) {
+	v := e.v
+	n := v.NGrams
+	if n == 1 {
+		e.lookupTokens(text)
+		return
+	}
+	toks := e.toks[:0]
+	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) { toks = append(toks, v.strs.lookup(tok)) })
+	e.toks = toks
+	t := len(toks)
+	cov := Coverage{Tokens: int64(t)}
+	var prev []int32
+	for k := range n {
+		cur := slices.Grow(e.nodes[k][:0], t)[:t]
+		e.nodes[k] = cur
+		if k == 0 {
+			for i, s := range toks {
+				cur[i] = -1
+				if s >= 0 {
+					cur[i] = v.uni[s]
+				}
+			}
+		} else {
+			for i := range min(k, t) {
+				cur[i] = -1
+			}
+			for i := k; i < t; i++ {
+				cur[i] = -1
+				if p, s := prev[i-1], toks[i]; p >= 0 && s >= 0 {
+					cur[i] = v.nodes.lookup(p, s)
+				}
+			}
 		}
-		if e.stamp[f] != e.doc {
-			e.stamp[f] = e.doc
-			e.count[f] = 0
-			e.idx = append(e.idx, f)
+		if t > k {
+			cov.Grams += int64(t - k)
 		}
-		e.count[f]++
+		for _, g := range cur {
+			if g >= 0 {
+				if f := v.feat[g]; f >= 0 {
+					e.row.add(f)
+					cov.Known++
+				}
+			}
+		}
+		if k == 0 {
+			cov.KnownTokens = cov.Known
+		}
+		prev = cur
+	}
+	e.cov.add(cov)
+}
+
+// lookupTokens is lookupGrams for unigrams, the common case, without the
+// bookkeeping of longer grams.
+func (e *Encoder) lookupTokens(text string) {
+	v := e.v
+	tokens, known := 0, 0
+	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
+		tokens++
+		if s := v.strs.lookup(tok); s >= 0 {
+			if f := v.feat[v.uni[s]]; f >= 0 {
+				e.row.add(f)
+				known++
+			}
+		}
 	})
-	slices.Sort(e.idx)
-	if e.v.Mode == MultiHot {
-		return e.idx, nil
-	}
-	e.vals = e.vals[:0]
-	for _, f := range e.idx {
-		x := float64(e.count[f])
-		if e.v.Mode == TFIDF {
-			x *= e.v.idf[f]
+	e.cov.add(Coverage{Tokens: int64(tokens), KnownTokens: int64(known), Grams: int64(tokens), Known: int64(known)})
+}
+
+// hashGrams adds the buckets of text's n-grams; the hash of a gram extends
+// the hash of the gram one shorter by " token".
+func (e *Encoder) hashGrams(text string) {
+	v := e.v
+	n := v.NGrams
+	mask := uint64(v.Hashing - 1)
+	var prev [MaxNGrams]uint64
+	pos := 0
+	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
+		var cur [MaxNGrams]uint64
+		cur[0] = fnvAdd(fnvOffset64, tok)
+		e.row.add(int32(cur[0] & mask))
+		for k := 1; k < n && k <= pos; k++ {
+			cur[k] = fnvAdd((prev[k-1]^' ')*fnvPrime64, tok)
+			e.row.add(int32(cur[k] & mask))
 		}
-		e.vals = append(e.vals, x)
+		prev = cur
+		pos++
+	})
+	grams := int64(0)
+	for k := range n {
+		grams += int64(max(0, pos-k))
 	}
-	if e.v.Mode == TFIDF {
+	e.cov.add(Coverage{Tokens: int64(pos), KnownTokens: int64(pos), Grams: grams, Known: grams})
+}
+
+// rowBuilder collects one text's features and weighs them.
+type rowBuilder struct {
+	mode      Mode
+	sublinear bool
+	idf       []float64
+	hashing   bool
+	// Vocabulary mode: a bitmap of the features seen in this text and
+	// their counts. The bitmap also sorts: scanning its words from the
+	// lowest to the highest touched is cheaper than sorting when the
+	// vocabulary is small, as it is in most configs.
+	bits     []uint64
+	count    []int32
+	loW, hiW int // words of bits touched by this text
+	idx      []int32
+	cnt      []int32
+	vals     []float64
+	width    int     // features
+	scratch  []int32 // for sorting
+}
+
+func newRowBuilder(v *Vectorizer) rowBuilder {
+	r := rowBuilder{mode: v.Mode, sublinear: v.SublinearTF, idf: v.idf, hashing: v.Hashing > 0, width: v.Features()}
+	if !r.hashing {
+		r.bits = make([]uint64, (v.Features()+63)/64)
+		r.count = make([]int32, v.Features())
+		r.loW = len(r.bits)
+	}
+	return r
+}
+
+// reset starts a new text.
+func (r *rowBuilder) reset() {
+	if !r.hashing {
+		for _, f := range r.idx {
+			r.bits[f>>6] = 0 // left set by a text that was not finished
+		}
+	}
+	r.idx = r.idx[:0]
+	r.loW, r.hiW = len(r.bits), 0
+}
+
+// add counts one occurrence of feature f.
+func (r *rowBuilder) add(f int32) {
+	if r.hashing {
+		// Buckets can be many millions: sort the text's few instead of
+		// keeping a bitmap as wide as the buckets.
+		r.idx = append(r.idx, f)
+		return
+	}
+	w, bit := int(f>>6), uint64(1)<<(f&63)
+	if r.bits[w]&bit == 0 {
+		r.bits[w] |= bit
+		r.count[f] = 0
+		r.idx = append(r.idx, f)
+		r.loW, r.hiW = min(r.loW, w), max(r.hiW, w)
+	}
+	r.count[f]++
+}
+
+// finish returns the row: sorted indices and their values (nil for
+// multi_hot).
+func (r *rowBuilder) finish() ([]int32, []float64) {
+	r.cnt = r.cnt[:0]
+	switch {
+	case r.hashing:
+		r.scratch = sortFeatures(r.idx, r.scratch, r.width)
+		out := r.idx[:0]
+		for i := 0; i < len(r.idx); {
+			j := i + 1
+			for j < len(r.idx) && r.idx[j] == r.idx[i] {
+				j++
+			}
+			out = append(out, r.idx[i])
+			r.cnt = append(r.cnt, int32(j-i))
+			i = j
+		}
+		r.idx = out
+	case r.hiW-r.loW < 4*len(r.idx)+16:
+		r.idx = r.idx[:0]
+		for w := r.loW; w <= r.hiW && w < len(r.bits); w++ {
+			for x := r.bits[w]; x != 0; x &= x - 1 {
+				r.idx = append(r.idx, int32(w<<6|bits.TrailingZeros64(x)))
+			}
+			r.bits[w] = 0
+		}
+	default:
+		r.scratch = sortFeatures(r.idx, r.scratch, r.width)
+		for _, f := range r.idx {
+			r.bits[f>>6] = 0
+		}
+	}
+	if !r.hashing && r.mode != MultiHot {
+		for _, f := range r.idx {
+			r.cnt = append(r.cnt, r.count[f])
+		}
+	}
+	idx := r.idx
+	if !r.hashing {
+		// The bitmap is clear again; reset must not clear it a second time.
+		r.idx = r.idx[:0]
+	}
+	if r.mode == MultiHot {
+		return idx, nil
+	}
+	r.vals = r.vals[:0]
+	for i, f := range idx {
+		x := float64(r.cnt[i])
+		if r.mode == TFIDF {
+			if r.sublinear {
+				x = 1 + math.Log(x)
+			}
+			x *= r.idf[f]
+		}
+		r.vals = append(r.vals, x)
+	}
+	if r.mode == TFIDF {
 		var ss float64
-		for _, x := range e.vals {
+		for _, x := range r.vals {
 			ss += x * x
 		}
 		if ss > 0 {
 			inv := 1 / math.Sqrt(ss)
-			for i := range e.vals {
-				e.vals[i] *= inv
+			for i := range r.vals {
+				r.vals[i] *= inv
 			}
 		}
 	}
-	return e.idx, e.vals
+	return idx, r.vals
 }
 
-// grammer produces the n-grams of a text from the tokenizer's stream.
-type grammer struct {
-	tok  Tokenizer
-	n    int
-	buf  []byte // the current text's tokens, back to back
-	ends []int  // ends[i] = end of token i in buf
-	scr  []byte
-	tbuf []byte
+// Feature is one feature of a text, as Explain shows it.
+type Feature struct {
+	Index int     `json:"index"`
+	Gram  string  `json:"gram"` // the n-gram; with hashing, the text's grams in the bucket joined by " | "
+	Value float64 `json:"value"`
 }
 
-func newGrammer(o Options) *grammer { return &grammer{tok: o.Tokenizer, n: max(1, o.NGrams)} }
+// Explain returns what the vectorizer sees of one text: its tokens and its
+// features (index, n-gram, value) in index order. For display; it
+// allocates.
+func (v *Vectorizer) Explain(text string) (tokens []string, features []Feature) {
+	tokens, features, _ = v.NewEncoder().Explain(text)
+	return tokens, features
+}
 
-// each calls emit for every 1..n-gram of text; the slice is valid during the call.
-func (g *grammer) each(text string, emit func([]byte)) {
-	if g.n == 1 {
-		g.tbuf = g.tok.Each(text, g.tbuf, emit)
-		return
-	}
-	g.buf, g.ends = g.buf[:0], g.ends[:0]
-	g.tbuf = g.tok.Each(text, g.tbuf, func(t []byte) {
-		g.buf = append(g.buf, t...)
-		g.ends = append(g.ends, len(g.buf))
-	})
-	start := func(i int) int {
-		if i == 0 {
-			return 0
-		}
-		return g.ends[i-1]
-	}
-	for i := range g.ends {
-		emit(g.buf[start(i):g.ends[i]])
-		for k := 2; k <= g.n && i+k <= len(g.ends); k++ {
-			g.scr = g.scr[:0]
-			for j := i; j < i+k; j++ {
-				if j > i {
-					g.scr = append(g.scr, ' ')
+// Explain is Vectorizer.Explain with the encoder's buffers, and the text's
+// coverage.
+func (e *Encoder) Explain(text string) (tokens []string, features []Feature, cov Coverage) {
+	v := e.v
+	tokens = v.Tokenizer.Tokens(text)
+	before := e.cov
+	idx, vals := e.Encode(text)
+	cov = e.cov.sub(before)
+	var inBucket map[int32][]string
+	if v.Hashing > 0 {
+		inBucket = map[int32][]string{}
+		for i := range tokens {
+			for k := 1; k <= v.NGrams && i+k <= len(tokens); k++ {
+				g := strings.Join(tokens[i:i+k], " ")
+				b := int32(HashGram(g) & uint64(v.Hashing-1))
+				if !slices.Contains(inBucket[b], g) {
+					inBucket[b] = append(inBucket[b], g)
 				}
-				g.scr = append(g.scr, g.buf[start(j):g.ends[j]]...)
 			}
-			emit(g.scr)
 		}
 	}
-}
-
-// counter accumulates total and document counts of grams for Fit.
-type counter struct {
-	ids    map[string]int32
-	tokens []string
-	total  []int64
-	df     []int32
-	last   []int32 // last document (within this worker) that counted the gram
-}
-
-func newCounter() *counter { return &counter{ids: make(map[string]int32, 1<<14)} }
-
-func (c *counter) add(gram []byte, doc int32) {
-	id, ok := c.ids[string(gram)]
-	if !ok {
-		id = int32(len(c.tokens))
-		s := string(gram)
-		c.ids[s] = id
-		c.tokens = append(c.tokens, s)
-		c.total = append(c.total, 0)
-		c.df = append(c.df, 0)
-		c.last = append(c.last, -1)
-	}
-	c.total[id]++
-	if c.last[id] != doc {
-		c.last[id] = doc
-		c.df[id]++
-	}
-}
-
-func (c *counter) merge(o *counter) {
-	for oid, tok := range o.tokens {
-		id, ok := c.ids[tok]
-		if !ok {
-			id = int32(len(c.tokens))
-			c.ids[tok] = id
-			c.tokens = append(c.tokens, tok)
-			c.total = append(c.total, 0)
-			c.df = append(c.df, 0)
-			c.last = append(c.last, -1)
+	features = make([]Feature, 0, len(idx))
+	for i, f := range idx {
+		ft := Feature{Index: int(f), Value: 1}
+		if vals != nil {
+			ft.Value = vals[i]
 		}
-		c.total[id] += o.total[oid]
-		c.df[id] += o.df[oid]
+		if v.Hashing > 0 {
+			ft.Gram = strings.Join(inBucket[f], " | ")
+		} else {
+			ft.Gram = v.Vocab[f]
+		}
+		features = append(features, ft)
 	}
+	return tokens, features, cov
 }

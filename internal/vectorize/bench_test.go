@@ -1,0 +1,136 @@
+package vectorize_test
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// The benchmarks run on the fetched IMDB reviews ($DLC_DATA/imdb, from
+// `dlc fetch imdb`); they skip when those are missing.
+var imdb struct {
+	once        sync.Once
+	train, test []string
+	err         error
+}
+
+func imdbTexts(b *testing.B) (train, test []string) {
+	b.Helper()
+	imdb.once.Do(func() {
+		dir := filepath.Join(data.DefaultDir(), "imdb")
+		var tr, te *data.Dataset
+		if tr, imdb.err = data.Read(filepath.Join(dir, "train.jsonl"), data.Fields{}); imdb.err != nil {
+			return
+		}
+		if te, imdb.err = data.Read(filepath.Join(dir, "test.jsonl"), data.Fields{}); imdb.err != nil {
+			return
+		}
+		imdb.train, imdb.test = tr.Texts, te.Texts
+	})
+	if imdb.err != nil {
+		if _, err := os.Stat(data.DefaultDir()); err != nil || os.IsNotExist(imdb.err) {
+			b.Skipf("skipping: IMDB is not fetched (%v); run dlc fetch imdb and set DLC_DATA", imdb.err)
+		}
+		b.Skipf("skipping: IMDB is not fetched: %v", imdb.err)
+	}
+	return imdb.train, imdb.test
+}
+
+func benchFit(b *testing.B, opts vectorize.Options) {
+	train, _ := imdbTexts(b)
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := vectorize.Fit(train, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchTransform(b *testing.B, opts vectorize.Options) {
+	train, test := imdbTexts(b)
+	v, err := vectorize.Fit(train, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v.Transform(test)
+	}
+}
+
+var (
+	notebook = vectorize.Options{Mode: vectorize.MultiHot, MaxTokens: 10000, NGrams: 1, Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+	bigrams  = vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 200000, NGrams: 2, Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+)
+
+func BenchmarkFitIMDB(b *testing.B)              { benchFit(b, notebook) }
+func BenchmarkTransformIMDB(b *testing.B)        { benchTransform(b, notebook) }
+func BenchmarkFitIMDBBigrams(b *testing.B)       { benchFit(b, bigrams) }
+func BenchmarkTransformIMDBBigrams(b *testing.B) { benchTransform(b, bigrams) }
+
+func BenchmarkTokenizeIMDB(b *testing.B) {
+	train, _ := imdbTexts(b)
+	tok := vectorize.Tokenizer{Lowercase: true, StripHTML: true}
+	var buf []byte
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range train {
+			buf = tok.Each(t, buf, func(tok []byte) { n += len(tok) })
+		}
+	}
+	_ = n
+}
+
+// BenchmarkVectorizeIMDB is what dlc vectorize does with configs/imdb.yaml
+// after reading: fit on the training reviews, encode them and the test
+// reviews.
+func BenchmarkVectorizeIMDB(b *testing.B) {
+	train, test := imdbTexts(b)
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v, _, _, err := vectorize.FitTransform(train, notebook)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.TransformCoverage(test)
+	}
+}
+
+// reportCPU reports the process's CPU time per operation, which a busy
+// shared machine disturbs less than the wall time.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() { b.ReportMetric(float64(cpu()-start)/float64(b.N)/1e6, "cpu-ms/op") }
+}
+
+// BenchmarkVectorizeIMDBBigrams is dlc vectorize with scikit-learn's
+// ngram_range=(1, 2), min_df=2 tf-idf (BENCHMARKS.md's best linear classic):
+// 437,000 features.
+func BenchmarkVectorizeIMDBBigrams(b *testing.B) {
+	train, test := imdbTexts(b)
+	o := vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 1 << 30, NGrams: 2, MinDF: vectorize.Docs(2), Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v, _, _, err := vectorize.FitTransform(train, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.TransformCoverage(test)
+	}
+}

@@ -1,0 +1,569 @@
+package vectorize
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/dlc-dev/dlc/internal/sparse"
+)
+
+// Fit builds the vocabulary from the training texts: among the n-grams
+// whose document frequency lies within MinDF and MaxDF, the MaxTokens with
+// the highest total occurrence count, ties broken by byte order so the
+// result is the same on every machine. With hashing it counts the document
+// frequency of every bucket instead.
+func Fit(texts []string, opts Options) (*Vectorizer, error) {
+	v, _, _, err := fit(texts, opts, false)
+	return v, err
+}
+
+// FitTransform is Fit followed by Transform of the same texts, in one pass
+// over the text: while counting, each text's n-grams are kept as ids, and
+// its row is made from them once the vocabulary is known.
+func FitTransform(texts []string, opts Options) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	return fit(texts, opts, true)
+}
+
+// ErrNoFeatures is returned by Fit when no n-gram is left to be a feature.
+var ErrNoFeatures = errors.New("no features")
+
+func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	if opts.Mode == Dense {
+		return nil, nil, Coverage{}, errTextDense
+	}
+	// Workers take contiguous ranges of the texts; their counts are added
+	// up, so the result does not depend on how many there are.
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/blockSize))
+	ranges := make([]int, workers+1)
+	for w := range ranges {
+		ranges[w] = w * len(texts) / workers
+	}
+	if opts.Hashing > 0 {
+		return fitHashing(texts, opts, ranges, rows)
+	}
+	parts := make([]*counter, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			c := newCounter(opts, rows)
+			if rows {
+				c.presize(texts[ranges[w]:ranges[w+1]])
+			}
+			for d := ranges[w]; d < ranges[w+1]; d++ {
+				c.addDoc(texts[d], int32(d))
+			}
+			parts[w] = c
+		})
+	}
+	wg.Wait()
+	all := parts[0]
+	remaps := make([][]int32, workers) // remaps[w][local node] = node of all; nil = same
+	for w, p := range parts[1:] {
+		remaps[w+1] = all.merge(p)
+	}
+
+	// Keep the n-grams within the document-frequency bounds, then the
+	// MaxTokens most frequent of them.
+	minDocs := opts.MinDF.docs(len(texts))
+	maxDocs := math.Inf(1)
+	if !opts.MaxDF.IsZero() {
+		maxDocs = opts.MaxDF.docs(len(texts))
+	}
+	if maxDocs < minDocs {
+		return nil, nil, Coverage{}, fmt.Errorf("vectorizer max_df %s (%g documents) is below min_df %s (%g documents) for %d training texts", opts.MaxDF, maxDocs, opts.MinDF, minDocs, len(texts))
+	}
+	cands := make([]int32, 0, len(all.stats))
+	for g, st := range all.stats {
+		if d := float64(st.df); d >= minDocs && d <= maxDocs {
+			cands = append(cands, int32(g))
+		}
+	}
+	if len(cands) == 0 {
+		if len(all.stats) == 0 {
+			return nil, nil, Coverage{}, fmt.Errorf("%w: the %d training texts have no tokens", ErrNoFeatures, len(texts))
+		}
+		return nil, nil, Coverage{}, fmt.Errorf("%w: none of the %d n-grams of the training texts is in at least %g and at most %g documents; lower vectorizer.min_df or raise vectorizer.max_df", ErrNoFeatures, len(all.stats), minDocs, maxDocs)
+	}
+	vocab := all.top(cands, opts.MaxTokens)
+
+	v := &Vectorizer{Options: opts, Docs: len(texts), Distinct: len(all.stats), Vocab: make([]string, len(vocab)), DocFreq: make([]int32, len(vocab))}
+	// The lookup tables come from the counter's token ids: each token's
+	// bytes are hashed once, not once per gram it is part of.
+	v.newTables()
+	tokenOf := make([]int32, all.strs.Len())
+	for i := range tokenOf {
+		tokenOf[i] = -1
+	}
+	var buf []byte
+	for i, g := range vocab {
+		buf = all.appendGram(buf[:0], g)
+		v.Vocab[i] = string(buf)
+		v.DocFreq[i] = all.stats[g].df
+		toks, n := all.gramTokens(g)
+		for j, t := range toks[:n] {
+			if tokenOf[t] < 0 {
+				tokenOf[t] = v.token(all.strs.bytes(t))
+			}
+			toks[j] = tokenOf[t]
+		}
+		v.addFeature(int32(i), toks[:n])
+	}
+	if err := v.init(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	if !rows {
+		return v, nil, Coverage{}, nil
+	}
+
+	// Each worker's node ids become features through its remap.
+	feature := make([]int32, len(all.stats))
+	for i := range feature {
+		feature[i] = -1
+	}
+	for f, g := range vocab {
+		feature[g] = int32(f)
+	}
+	local := make([][]int32, workers)
+	for w, p := range parts {
+		if w == 0 {
+			local[w] = feature
+		} else {
+			local[w] = make([]int32, len(remaps[w]))
+			for l, g := range remaps[w] {
+				local[w][l] = feature[g]
+			}
+		}
+		// Only the streams are needed from here on: let the tables go.
+		p.strs, p.uni, p.nodes, p.stats = nil, nil, nil, nil
+	}
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64) {
+		// A text's stream holds its tokens' nodes first.
+		for j, l := range nodes {
+			if f := local[w][l]; f >= 0 {
+				rb.add(f)
+				known++
+				if j < tokens {
+					knownTokens++
+				}
+			}
+		}
+		return known, knownTokens
+	})
+	return v, m, cov, nil
+}
+
+// counter accumulates the total and document counts of n-grams over a
+// range of texts. N-grams are nodes of a trie in two hash tables: token
+// bytes to token ids, and (node, token) to the node one token longer.
+type counter struct {
+	tok   Tokenizer
+	n     int
+	strs  *strTable
+	uni   []int32 // uni[token] = node of the token alone
+	nodes *pairTable
+	stats []gramCount // by node
+	buf   []byte
+	toks  []int32            // a text's token ids
+	grams [MaxNGrams][]int32 // grams[k][i]: the gram of order k+1 ending at token i
+
+	// With rows: the node ids of each text, back to back.
+	keep   bool
+	stream []int32
+	ends   []int // ends[i] = end in stream of the range's text i
+	tokens []int32
+}
+
+func newCounter(opts Options, keep bool) *counter {
+	return &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+}
+
+// gramCount is what Fit counts of an n-gram; one struct, so that counting
+// an occurrence touches one cache line.
+type gramCount struct {
+	total int64 // occurrences
+	df    int32 // documents
+	last  int32 // the last document counted in df
+}
+
+// presize makes room for the streams of texts at once: growing a stream
+// of millions of ids by doubling would copy it and leave the copies to the
+// garbage collector. A token takes five bytes or more of English text.
+func (c *counter) presize(texts []string) {
+	size := 0
+	for _, t := range texts {
+		size += len(t)
+	}
+	c.stream = make([]int32, 0, size/4*c.n)
+	c.ends = make([]int, 0, len(texts))
+	c.tokens = make([]int32, 0, len(texts))
+}
+
+func (c *counter) node(prefix, tok int32) int32 {
+	id, added := c.nodes.insert(prefix, tok)
+	if added {
+		c.stats = append(c.stats, gramCount{last: -1})
+	}
+	return id
+}
+
+func (c *counter) count(g, doc int32) {
+	st := &c.stats[g]
+	st.total++
+	if st.last != doc {
+		st.last = doc
+		st.df++
+	}
+}
+
+// addDoc counts the n-grams of one text: the gram of order k ending at a
+// token extends the gram of order k-1 ending at the token before. As in
+// Encoder.lookupGrams, it goes order by order so that the processor
+// overlaps the cache misses of independent lookups.
+func (c *counter) addDoc(text string, doc int32) {
+	if c.n == 1 {
+		c.addTokens(text, doc)
+		return
+	}
+	toks := c.toks[:0]
+	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		s := c.strs.insert(tok)
+		if int(s) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, s))
+		}
+		toks = append(toks, s)
+	})
+	c.toks = toks
+	t := len(toks)
+	prev := slices.Grow(c.grams[0][:0], t)[:t]
+	c.grams[0] = prev
+	for i, s := range toks {
+		g := c.uni[s]
+		prev[i] = g
+		c.count(g, doc)
+	}
+	if c.keep {
+		c.stream = append(c.stream, prev...)
+	}
+	for k := 1; k < c.n && k < t; k++ {
+		cur := slices.Grow(c.grams[k][:0], t)[:t]
+		c.grams[k] = cur
+		for i := k; i < t; i++ {
+			g := c.node(prev[i-1], toks[i])
+			cur[i] = g
+			c.count(g, doc)
+		}
+		if c.keep {
+			c.stream = append(c.stream, cur[k:]...)
+		}
+		prev = cur
+	}
+	if c.keep {
+		c.ends = append(c.ends, len(c.stream))
+		c.tokens = append(c.tokens, int32(t))
+	}
+}
+
+// addTokens is addDoc for unigrams, the common case.
+func (c *counter) addTokens(text string, doc int32) {
+	tokens := 0
+	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		s := c.strs.insert(tok)
+		if int(s) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, s))
+		}
+		g := c.uni[s]
+		c.count(g, doc)
+		if c.keep {
+			c.stream = append(c.stream, g)
+		}
+		tokens++
+	})
+	if c.keep {
+		c.ends = append(c.ends, len(c.stream))
+		c.tokens = append(c.tokens, int32(tokens))
+	}
+}
+
+// merge adds o's counts into c and returns where o's nodes went.
+func (c *counter) merge(o *counter) []int32 {
+	strMap := make([]int32, o.strs.Len())
+	for s := range int32(o.strs.Len()) {
+		t := c.strs.insert(o.strs.bytes(s))
+		if int(t) == len(c.uni) {
+			c.uni = append(c.uni, c.node(-1, t))
+		}
+		strMap[s] = t
+	}
+	remap := make([]int32, o.nodes.Len())
+	// A node's prefix always has a smaller id, so one pass in id order
+	// finds every prefix already mapped.
+	for g, key := range o.nodes.keys {
+		prefix, tok := int32(uint32(key>>32)), strMap[int32(uint32(key))]
+		var to int32
+		if prefix == -1 {
+			to = c.uni[tok]
+		} else {
+			to = c.node(remap[prefix], tok)
+		}
+		remap[g] = to
+		c.stats[to].total += o.stats[g].total
+		c.stats[to].df += o.stats[g].df
+	}
+	return remap
+}
+
+// gramTokens returns the token ids of node g, first to last.
+func (c *counter) gramTokens(g int32) ([MaxNGrams]int32, int) {
+	var toks [MaxNGrams]int32
+	n := 0
+	for g != -1 {
+		key := c.nodes.keys[g]
+		toks[n] = int32(uint32(key))
+		n++
+		g = int32(uint32(key >> 32))
+	}
+	slices.Reverse(toks[:n])
+	return toks, n
+}
+
+// appendGram appends node g's tokens joined by spaces.
+func (c *counter) appendGram(buf []byte, g int32) []byte {
+	toks, n := c.gramTokens(g)
+	for i, t := range toks[:n] {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, c.strs.bytes(t)...)
+	}
+	return buf
+}
+
+// rankedGram is a candidate n-gram with what orders the vocabulary: its
+// total count, then the byte order of its tokens.
+type rankedGram struct {
+	total int64
+	rank  [MaxNGrams]int32 // each token's rank in byte order; -1 past the gram's end
+	node  int32
+}
+
+// compareRanked orders grams by total count, highest first, then by the
+// byte order of their text. Tokens hold no byte below '0' but the
+// apostrophe, which is above the space, so comparing token by token, a
+// prefix first, orders as comparing the texts joined by spaces.
+func compareRanked(a, b rankedGram) int {
+	if a.total != b.total {
+		return cmp.Compare(b.total, a.total)
+	}
+	for i := range a.rank {
+		if a.rank[i] != b.rank[i] {
+			return cmp.Compare(a.rank[i], b.rank[i])
+		}
+	}
+	return 0
+}
+
+// top returns the k first of the candidate nodes in vocabulary order.
+// Tokens are ranked in byte order once, so that ordering grams compares
+// integers rather than bytes.
+func (c *counter) top(cands []int32, k int) []int32 {
+	byBytes := make([]int32, c.strs.Len())
+	for i := range byBytes {
+		byBytes[i] = int32(i)
+	}
+	slices.SortFunc(byBytes, func(a, b int32) int { return bytes.Compare(c.strs.bytes(a), c.strs.bytes(b)) })
+	rank := make([]int32, len(byBytes))
+	for r, s := range byBytes {
+		rank[s] = int32(r)
+	}
+	ranked := make([]rankedGram, len(cands))
+	for i, g := range cands {
+		toks, n := c.gramTokens(g)
+		r := rankedGram{total: c.stats[g].total, node: g}
+		for j := range r.rank {
+			r.rank[j] = -1
+			if j < n {
+				r.rank[j] = rank[toks[j]]
+			}
+		}
+		ranked[i] = r
+	}
+	ranked = topK(ranked, k, compareRanked)
+	out := make([]int32, len(ranked))
+	for i, r := range ranked {
+		out[i] = r.node
+	}
+	return out
+}
+
+// topK returns the k smallest ids under compare (a strict total order),
+// sorted. It selects before it sorts: a bigram vocabulary picks 10^5 out of
+// millions of n-grams, and sorting only those is what keeps Fit fast.
+func topK[T any](ids []T, k int, compare func(a, b T) int) []T {
+	if k < len(ids) {
+		quickselect(ids, k, compare)
+		ids = ids[:k]
+	}
+	slices.SortFunc(ids, compare)
+	return ids
+}
+
+// quickselect reorders a so that a[:k] holds its k smallest elements under
+// compare, in some order. Pivots are medians of three, chosen by position,
+// so the result is deterministic; after too many rounds it sorts instead,
+// which bounds the worst case.
+func quickselect[T any](a []T, k int, compare func(a, b T) int) {
+	lo, hi := 0, len(a)
+	for rounds := 0; hi-lo > 16; rounds++ {
+		if rounds > 64 {
+			slices.SortFunc(a[lo:hi], compare)
+			return
+		}
+		mid := lo + (hi-lo)/2
+		// Median of three to a[lo].
+		if compare(a[mid], a[lo]) < 0 {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if compare(a[hi-1], a[lo]) < 0 {
+			a[hi-1], a[lo] = a[lo], a[hi-1]
+		}
+		if compare(a[hi-1], a[mid]) < 0 {
+			a[hi-1], a[mid] = a[mid], a[hi-1]
+		}
+		a[lo], a[mid] = a[mid], a[lo]
+		pivot := a[lo]
+		// Lomuto partition: a[lo+1:p+1] < pivot.
+		p := lo
+		for i := lo + 1; i < hi; i++ {
+			if compare(a[i], pivot) < 0 {
+				p++
+				a[p], a[i] = a[i], a[p]
+			}
+		}
+		a[lo], a[p] = a[p], a[lo]
+		switch {
+		case p == k || p == k-1:
+			return
+		case p < k:
+			lo = p + 1
+		default:
+			hi = p
+		}
+	}
+	slices.SortFunc(a[lo:hi], compare)
+}
+
+// buildRows makes the rows of the counted texts from the workers' streams,
+// in fixed blocks of texts so the result is the same on any core count.
+// features adds one text's nodes to the row and returns how many of them,
+// and of its tokens, were features.
+func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64)) (*sparse.Matrix, Coverage) {
+	docs := ranges[len(ranges)-1]
+	blocks := (docs + blockSize - 1) / blockSize
+	pieces := make([]*sparse.Matrix, blocks)
+	covs := make([]Coverage, blocks)
+	type state struct {
+		rb *rowBuilder
+		m  *sparse.Matrix // scratch rows of a block, reused
+	}
+	parallelBlocks(blocks, func() state {
+		rb := newRowBuilder(v)
+		return state{&rb, sparse.New(v.Features(), v.Mode == MultiHot)}
+	}, func(s state, b int) {
+		rb, m := s.rb, s.m
+		m.Reset()
+		var cov Coverage
+		w := 0
+		for d := b * blockSize; d < min(docs, (b+1)*blockSize); d++ {
+			for d >= ranges[w+1] {
+				w++
+			}
+			p, i := parts[w], d-ranges[w]
+			lo := 0
+			if i > 0 {
+				lo = p.ends[i-1]
+			}
+			nodes := p.stream[lo:p.ends[i]]
+			rb.reset()
+			known, knownTokens := features(rb, w, nodes, int(p.tokens[i]))
+			cov.Known += known
+			cov.KnownTokens += knownTokens
+			cov.Grams += int64(len(nodes))
+			cov.Tokens += int64(p.tokens[i])
+			m.AppendRow(rb.finish())
+		}
+		pieces[b], covs[b] = m.Clone(), cov
+	})
+	var cov Coverage
+	for _, c := range covs {
+		cov.add(c)
+	}
+	return concat(v.Features(), v.Mode == MultiHot, pieces, docs), cov
+}
+
+// fitHashing counts the document frequency of each bucket.
+func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	workers := len(ranges) - 1
+	// The encoders only hash; the idf comes once the counts are in.
+	v := &Vectorizer{Options: opts, Docs: len(texts)}
+	parts := make([]*counter, workers)
+	dfs := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			c := &counter{keep: rows}
+			enc := v.NewEncoder()
+			df := make([]int32, opts.Hashing)
+			for d := ranges[w]; d < ranges[w+1]; d++ {
+				enc.row.reset()
+				tokens := enc.cov.Tokens
+				enc.hashGrams(texts[d])
+				if rows {
+					c.stream = append(c.stream, enc.row.idx...)
+					c.ends = append(c.ends, len(c.stream))
+					c.tokens = append(c.tokens, int32(enc.cov.Tokens-tokens))
+				}
+				slices.Sort(enc.row.idx)
+				for i, b := range enc.row.idx {
+					if i == 0 || b != enc.row.idx[i-1] {
+						df[b]++
+					}
+				}
+			}
+			parts[w], dfs[w] = c, df
+		})
+	}
+	wg.Wait()
+	v.DocFreq = dfs[0]
+	for _, df := range dfs[1:] {
+		for b, n := range df {
+			v.DocFreq[b] += n
+		}
+	}
+	for _, n := range v.DocFreq {
+		if n > 0 {
+			v.Distinct++
+		}
+	}
+	if err := v.init(); err != nil {
+		return nil, nil, Coverage{}, err
+	}
+	if !rows {
+		return v, nil, Coverage{}, nil
+	}
+	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, _ int, buckets []int32, tokens int) (int64, int64) {
+		for _, b := range buckets {
+			rb.add(b)
+		}
+		return int64(len(buckets)), int64(tokens)
+	})
+	return v, m, cov, nil
+}
