@@ -59,6 +59,8 @@ type Config struct {
 		Lowercase bool   `json:"lowercase"`
 		StripHTML bool   `json:"strip_html"`
 		Scale     string `json:"scale,omitempty"`
+		// Divisor is what scale fixed divides by; 0 = not set.
+		Divisor float64 `json:"divisor,omitempty"`
 	} `json:"vectorizer"`
 	Model struct {
 		Layers []Layer `json:"layers"`
@@ -156,7 +158,8 @@ func (c *Config) fields() []field {
 		{"vectorizer.ngrams", &c.Vectorizer.NGrams, "1 = words, 2 = words + word pairs, 3 = + triples"},
 		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
 		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
-		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude, e.g. pixels/255)"},
+		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude in the training data) | fixed (all values divided by vectorizer.divisor)"},
+		{"vectorizer.divisor", &c.Vectorizer.Divisor, "scale fixed: the number every value is divided by, e.g. 255 for 8-bit pixels (the MNIST notebook's pixels / 255)"},
 		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
 		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
 		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
