@@ -20,11 +20,18 @@ import (
 // pixel783 row by row as in the Kaggle CSV of MNIST, so that a model reads
 // the same digits from either.
 
-// isIDX reports whether path names an IDX images file: MNIST's
-// train-images-idx3-ubyte or a .idx / .idx3 file, each optionally gzipped.
+// isIDX reports whether path names an IDX file: MNIST's
+// train-images-idx3-ubyte (or its labels' -idx1-ubyte) or a .idx, .idx1 or
+// .idx3 file, each optionally gzipped. The reader then says whether it
+// holds images.
 func isIDX(path string) bool {
 	name := strings.TrimSuffix(strings.ToLower(filepath.Base(path)), ".gz")
-	return strings.HasSuffix(name, "idx3-ubyte") || strings.HasSuffix(name, ".idx") || strings.HasSuffix(name, ".idx3")
+	for _, end := range []string{"idx3-ubyte", "idx1-ubyte", ".idx", ".idx1", ".idx3"} {
+		if strings.HasSuffix(name, end) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelsBeside returns the labels file of an IDX images file, named as
@@ -59,17 +66,26 @@ func pixelColumns(n int) []string {
 // readImages reads labelled IDX images; labels "" finds the labels file
 // beside the images (labelsBeside).
 func readImages(images, labels string) (*examples, error) {
+	// The images first: a labels file given in their place is then
+	// reported as such.
+	im, err := data.ReadIDXImages(images)
+	if err != nil {
+		return nil, err
+	}
 	if labels == "" {
-		var err error
 		if labels, err = labelsBeside(images); err != nil {
 			return nil, err
 		}
 	}
-	set, err := data.ReadImageSet(images, labels)
+	lab, err := data.ReadIDXLabels(labels)
 	if err != nil {
 		return nil, err
 	}
-	return &examples{Path: images, Images: set.Images, Labels: set.LabelNames()}, nil
+	if len(lab) != im.Count {
+		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; are they the same split?", images, im.Count, labels, len(lab))
+	}
+	set := data.ImageSet{Images: im, Labels: lab}
+	return &examples{Path: images, Images: im, Labels: set.LabelNames()}, nil
 }
 
 // checkImageConfig refuses a config that cannot read images, naming the key.
@@ -124,4 +140,27 @@ func imagesFingerprint(im *data.IDXImages, labels []string) string {
 		fmt.Fprintf(h, "%d:%s", len(l), l)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// images answers every image of an IDX file, in blocks.
+func (a *answerer) images(path string) error {
+	p := a.p
+	if p.m.Vectorizer.Mode != vectorize.Dense {
+		return fmt.Errorf("--input %s holds IDX images, but %s reads text; images need a model trained on pixels (vectorizer.mode dense)", path, a.o.Model)
+	}
+	im, err := data.ReadIDXImages(path)
+	if err != nil {
+		return err
+	}
+	if err := checkImagesFit(p.m, im); err != nil {
+		return err
+	}
+	n := im.Rows * im.Cols
+	for lo := 0; lo < im.Count; lo += predictBlock {
+		hi := min(im.Count, lo+predictBlock)
+		if err := a.rows(p.m.Vectorizer.TransformBytes(im.Pixels[lo*n : hi*n])); err != nil {
+			return err
+		}
+	}
+	return a.w.Flush()
 }
