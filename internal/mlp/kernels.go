@@ -68,8 +68,26 @@ func sparseAccumulate(z, w []float64, width int, idx []int32, vals []float64) {
 
 // gemmNN adds a · b to c for row-major a (m×k), b (k×n) and c (m×n): row by
 // row, an axpy of b's row l for every non-zero a[i,l], l ascending (gonum's
-// Dgemm order).
+// Dgemm order). A short row of c (the output layer's 10 units) is summed
+// in a buffer on the stack, without a call per term.
 func gemmNN(m, n, k int, a, b, c []float64) {
+	if n <= maxShort {
+		var buf [maxShort]float64
+		s := buf[:n]
+		for i := range m {
+			ci := c[i*n : (i+1)*n]
+			copy(s, ci)
+			for l, v := range a[i*k : (i+1)*k] {
+				if v != 0 {
+					for j, bj := range b[l*n : (l+1)*n] {
+						s[j] += float64(v * bj)
+					}
+				}
+			}
+			copy(ci, s)
+		}
+		return
+	}
 	for i := range m {
 		ci := c[i*n : (i+1)*n]
 		for l, v := range a[i*k : (i+1)*k] {
@@ -80,6 +98,9 @@ func gemmNN(m, n, k int, a, b, c []float64) {
 	}
 }
 
+// maxShort is the widest row the short-row kernels sum on the stack.
+const maxShort = 16
+
 // gemmNT sets c = a · bᵀ for row-major a (m×k), b (n×k) and c (m×n): each
 // element one dot product.
 func gemmNT(m, n, k int, a, b, c []float64) {
@@ -88,16 +109,56 @@ func gemmNT(m, n, k int, a, b, c []float64) {
 		ci := c[i*n : (i+1)*n]
 		for j := range ci {
 			ci[j] = 0
-			ci[j] += floats.Dot(ai, b[j*k:(j+1)*k])
+			ci[j] += dot(ai, b[j*k:(j+1)*k])
 		}
 	}
+}
+
+// dot returns Σ x[i]·y[i] (len(y) ≥ len(x)) exactly as gonum's SSE2
+// assembly sums it: four running sums (i mod 4), the 1-3 left over added
+// to the first, then (s0+s2) + (s1+s3). Short vectors (the output layer's
+// units) are summed in Go without the call; TestDotMatchesGonum holds the
+// two to the same bits.
+func dot(x, y []float64) float64 {
+	if len(x) >= shortRow {
+		return floats.Dot(x, y[:len(x)])
+	}
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i] * y[i])
+		s1 += float64(x[i+1] * y[i+1])
+		s2 += float64(x[i+2] * y[i+2])
+		s3 += float64(x[i+3] * y[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i] * y[i])
+	}
+	return (s0 + s2) + (s1 + s3)
 }
 
 // gemmTNRows sets rows lo..hi of c = aᵀ · b, for a (m×k) and b (m×n)
 // row-major and c (k×n): for each row r of a and b in order, c[i,:] +=
 // a[r,i]·b[r,:] over the non-zero a[r,i]. Different row ranges of c can be
-// computed at the same time.
+// computed at the same time. A short row of c is summed on the stack.
 func gemmTNRows(lo, hi, m, n, k int, a, b, c []float64) {
+	if n <= maxShort {
+		var buf [maxShort]float64
+		s := buf[:n]
+		for i := lo; i < hi; i++ {
+			clear(s)
+			for r := range m {
+				if v := a[r*k+i]; v != 0 {
+					for j, bj := range b[r*n : (r+1)*n] {
+						s[j] += float64(v * bj)
+					}
+				}
+			}
+			copy(c[i*n:(i+1)*n], s)
+		}
+		return
+	}
 	clear(c[lo*n : hi*n])
 	for r := range m {
 		br := b[r*n : (r+1)*n]
