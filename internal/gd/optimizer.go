@@ -271,6 +271,14 @@ func (o *RMSprop) chunk(c *chunks, lo, hi int) {
 	p, g, avg := c.params[lo:hi], c.grad[lo:hi], o.avg[lo:hi]
 	p, avg = p[:len(g)], avg[:len(g)]
 	for i, gi := range g {
+		if math.Float64bits(gi) == 0 {
+			// A gradient of +0 (the weights of the pixels or words a
+			// batch lacks) leaves the parameter as it is and only decays
+			// the average, exactly as the full formula would, without
+			// the square root and the division that make this loop slow.
+			avg[i] *= rho
+			continue
+		}
 		v := rho*avg[i] + keep*gi*gi
 		avg[i] = v
 		p[i] -= lr * gi / (math.Sqrt(v) + eps)
@@ -345,6 +353,9 @@ func (o *Adagrad) chunk(c *chunks, lo, hi int) {
 	p, g, acc := c.params[lo:hi], c.grad[lo:hi], o.acc[lo:hi]
 	p, acc = p[:len(g)], acc[:len(g)]
 	for i, gi := range g {
+		if math.Float64bits(gi) == 0 { // +0 changes nothing (see RMSprop)
+			continue
+		}
 		a := acc[i] + gi*gi
 		acc[i] = a
 		p[i] -= lr * gi / (math.Sqrt(a) + eps)
