@@ -145,9 +145,11 @@ func fitDense[T number](columns []string, values []T, sc Scaling) (*Vectorizer, 
 		DocFreq: make([]int32, d),
 		Docs:    n,
 	}
-	for i, x := range values {
-		if x != 0 {
-			v.DocFreq[i%d]++
+	for r := range n {
+		for j, x := range values[r*d : (r+1)*d] {
+			if x != 0 {
+				v.DocFreq[j]++
+			}
 		}
 	}
 	v.init()
