@@ -90,7 +90,6 @@ func BenchmarkFirstLayer(b *testing.B) {
 				}
 			}
 		}
-		var cols byFeature
 		b.Run(data.name+"/forward/sparse64", func(b *testing.B) {
 			for b.Loop() {
 				for r := range batch {
@@ -127,8 +126,8 @@ func BenchmarkFirstLayer(b *testing.B) {
 		})
 		b.Run(data.name+"/backward/sparse64", func(b *testing.B) {
 			for b.Loop() {
-				cols.build(x, rows, in)
-				cols.gradRows(0, len(cols.features), out, d, gW)
+				clear(gW)
+				scatterColumns(gW, out, 0, out, x, rows, d)
 			}
 		})
 		b.Run(data.name+"/backward/sparse32", func(b *testing.B) {

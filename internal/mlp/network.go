@@ -197,9 +197,10 @@ type Workspace struct {
 	group parallel.Group
 	pass  passTasks
 	grads gradTasks
-	cols  byFeature // the batch by feature, for the first layer's gradient
 
 	// Sparse-gradient bookkeeping (see Objective.Support).
+	seen    []uint32 // seen[f] == gen when feature f is in the current batch
+	gen     uint32
 	touched []int32 // first-layer rows the last gradient wrote
 	dirty   bool    // the whole gradient may be non-zero (set by ensure for a new network)
 }
@@ -212,7 +213,7 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 		// A gradient slice last written for another network (or never)
 		// may be non-zero anywhere: the next sparse gradient clears all
 		// of it.
-		ws.cols, ws.touched, ws.dirty = byFeature{}, nil, true
+		ws.seen, ws.gen, ws.touched, ws.dirty = nil, 0, nil, true
 	}
 	ws.net, ws.rows = n, rows
 	ws.z, ws.a, ws.h, ws.mask, ws.d = nil, nil, nil, nil, nil
@@ -420,22 +421,17 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 	}
 
 	first := n.Layers[0]
-	prev := w.touched
-	w.cols.build(x, rows, first.In)
 	gW0 := grad[:first.In*first.Out]
 	if sparse && !w.dirty {
-		// Rows the last gradient wrote and this one does not.
-		for _, f := range prev {
-			if !w.cols.holds(f) {
-				clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
-			}
+		for _, f := range w.touched {
+			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
 		}
 	} else {
 		clear(gW0)
 	}
-	w.grads.start(n, w, grad, b)
+	w.grads.start(n, w, x, rows, grad)
 	w.group.Run(len(w.grads.list), w.grads.work, &w.grads)
-	w.grads.n, w.grads.ws, w.grads.grad = nil, nil, nil
+	w.grads.n, w.grads.ws, w.grads.x, w.grads.rows, w.grads.grad = nil, nil, nil, nil, nil
 
 	if n.spec.L2 > 0 {
 		lossSum += n.Penalty() * float64(b)
@@ -447,16 +443,45 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 			}
 		}
 	}
-	// What the first layer's gradient now holds, for the next sparse call
-	// and for Support. With an L2 penalty every weight has a gradient.
-	w.touched = append(prev[:0], w.cols.features...)
-	w.dirty = n.spec.L2 > 0
+	if sparse {
+		n.recordSupport(x, rows, w)
+	}
 	return lossSum, correct
 }
 
+// recordSupport notes which first-layer rows the gradient just written
+// touches: the features of the batch's rows. With an L2 penalty every
+// weight has a gradient, and the whole slice is marked dirty.
+func (n *Network) recordSupport(x *sparse.Matrix, rows []int, w *Workspace) {
+	if n.spec.L2 > 0 {
+		w.dirty = true
+		return
+	}
+	w.dirty = false
+	if len(w.seen) != n.spec.Inputs {
+		w.seen = make([]uint32, n.spec.Inputs)
+		w.gen = 0
+	}
+	w.gen++
+	if w.gen == 0 { // wrapped around: start the stamps afresh
+		clear(w.seen)
+		w.gen = 1
+	}
+	w.touched = w.touched[:0]
+	for _, row := range rows {
+		idx, _ := x.Row(row)
+		for _, f := range idx {
+			if w.seen[f] != w.gen {
+				w.seen[f] = w.gen
+				w.touched = append(w.touched, f)
+			}
+		}
+	}
+}
+
 // gradTask is one piece of the weight gradient: rows lo..hi of layer
-// layer's kernel gradient (for the first layer, the features
-// cols.features[lo:hi]), or with bias set, that layer's bias gradient.
+// layer's kernel gradient (for the first layer, its columns lo..hi), or
+// with bias set, that layer's bias gradient.
 type gradTask struct {
 	layer, lo, hi int
 	bias          bool
@@ -466,52 +491,72 @@ type gradTask struct {
 // pieces that each write their own part of grad.
 type gradTasks struct {
 	n    *Network
-	b    int // batch rows
 	ws   *Workspace
+	x    *sparse.Matrix
+	rows []int
 	grad []float64
 	list []gradTask
 	work int
 }
 
-// gradBlock is about how many multiply-adds one gradient task does; a
-// piece covers whole kernel rows.
+// gradBlock is about how many multiply-adds one gradient task of a hidden
+// or output layer does; a piece covers whole kernel rows.
 const gradBlock = 1 << 15
 
-func (g *gradTasks) start(n *Network, ws *Workspace, grad []float64, b int) {
-	g.n, g.ws, g.grad, g.b = n, ws, grad, b
+// minColumns is the narrowest column block of the first layer's gradient
+// worth a task of its own: narrower, the calls per entry cost more than a
+// second core saves (the IMDB notebook's 16 units stay in one block).
+const minColumns = 128
+
+func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []int, grad []float64) {
+	g.n, g.ws, g.x, g.rows, g.grad = n, ws, x, rows, grad
 	g.list, g.work = g.list[:0], 0
+	b := len(rows)
+	nnz := 0
+	for _, row := range rows {
+		nnz += x.Indptr[row+1] - x.Indptr[row]
+	}
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
-		rows, perRow := l.In, b*l.Out // kernel rows, multiply-adds per row
 		if li == 0 {
-			rows = len(ws.cols.features)
-			perRow = max(1, len(ws.cols.row)/max(1, rows)) * l.Out
+			// As many column blocks as cores can take, each at least
+			// minColumns wide: one pass over the batch per block, so one
+			// block on one core. The blocks change nothing in the result.
+			work := nnz * l.Out
+			blocks := min(parallel.Workers(work), max(1, l.Out/minColumns))
+			for k := range blocks {
+				g.list = append(g.list, gradTask{layer: 0, lo: k * l.Out / blocks, hi: (k + 1) * l.Out / blocks})
+			}
+			g.work += work
+			continue
 		}
 		// How the rows are split changes nothing in the result: every
 		// row is computed whole by one task, in the same order.
+		perRow := b * l.Out
 		step := max(1, gradBlock/perRow)
-		for lo := 0; lo < rows; lo += step {
-			g.list = append(g.list, gradTask{layer: li, lo: lo, hi: min(rows, lo+step)})
+		for lo := 0; lo < l.In; lo += step {
+			g.list = append(g.list, gradTask{layer: li, lo: lo, hi: min(l.In, lo+step)})
 		}
-		g.work += rows * perRow
+		g.work += l.In * perRow
 	}
 }
 
 func (g *gradTasks) Do(t int) {
 	task := g.list[t]
 	l := g.n.Layers[task.layer]
-	d := g.ws.d[task.layer][:g.b*l.Out]
+	b := len(g.rows)
+	d := g.ws.d[task.layer][:b*l.Out]
 	if task.bias {
-		columnSums(g.b, l.Out, d, g.grad[l.off+l.In*l.Out:l.off+l.In*l.Out+l.Out])
+		columnSums(b, l.Out, d, g.grad[l.off+l.In*l.Out:l.off+l.In*l.Out+l.Out])
 		return
 	}
 	gW := g.grad[l.off : l.off+l.In*l.Out]
 	if task.layer == 0 {
-		g.ws.cols.gradRows(task.lo, task.hi, l.Out, d, gW)
+		scatterColumns(gW, l.Out, task.lo, task.hi, g.x, g.rows, d)
 		return
 	}
-	prev := g.n.input(g.ws, task.layer-1, true)[:g.b*l.In]
-	gemmTNRows(task.lo, task.hi, g.b, l.Out, l.In, prev, d, gW)
+	prev := g.n.input(g.ws, task.layer-1, true)[:b*l.In]
+	gemmTNRows(task.lo, task.hi, b, l.Out, l.In, prev, d, gW)
 }
 
 // Predict writes the output activations of the given rows of x into out

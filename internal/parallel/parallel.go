@@ -25,6 +25,16 @@ type Tasks interface {
 // microseconds, which a small batch would not pay back.
 const MinWork = 1 << 15
 
+// Workers returns how many goroutines Run would use at most for a list of
+// the given work: 1 when it would run the tasks on the caller alone. A
+// caller may size its tasks by it; its results must not depend on it.
+func Workers(work int) int {
+	if work < MinWork {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // Group runs lists of tasks for one caller at a time; each goroutine that
 // runs tasks needs its own Group. The zero value is ready to use. Keeping
 // the Group (in a workspace, say) rather than making one per call is what
@@ -33,16 +43,23 @@ type Group struct {
 	tasks Tasks
 	n     int64
 	next  atomic.Int64
-	wg    sync.WaitGroup
+	// state counts the helpers working on the current list, with the
+	// closed bit set once the caller has found no task left: from then on
+	// no helper joins, and the caller waits only for those still inside.
+	state atomic.Int64
+	done  chan struct{} // the last helper out of a closed list says so
 }
+
+const closed = 1 << 62
 
 // Run does tasks 0..n-1 of t and returns when all are done. work is the
 // caller's estimate of the whole list's cost, in multiply-adds: below
 // MinWork, or with one core, or one task, the tasks run in order on the
-// calling goroutine; otherwise idle helper goroutines join in (at most
-// GOMAXPROCS−1 of them), each taking the next task not yet taken. The
-// caller always works too, so Run makes progress even when every helper
-// is busy with another Group's tasks.
+// calling goroutine; otherwise idle helper goroutines are asked to join in
+// (at most GOMAXPROCS−1 of them), each taking the next task not yet taken.
+// The caller works too, and never waits for a helper that has not started:
+// on a machine whose other cores are busy with other programs, a helper
+// that gets no core in time simply finds the list done.
 func (g *Group) Run(n, work int, t Tasks) {
 	procs := runtime.GOMAXPROCS(0)
 	if n <= 1 || work < MinWork || procs == 1 {
@@ -51,21 +68,43 @@ func (g *Group) Run(n, work int, t Tasks) {
 		}
 		return
 	}
+	if g.done == nil {
+		g.done = make(chan struct{}, 1)
+	}
 	g.tasks, g.n = t, int64(n)
 	g.next.Store(0)
+	g.state.Store(0) // open: helpers may join
 	want := min(procs, n) - 1
 	helpers.ensure(want)
 	for range want {
-		g.wg.Add(1)
 		select {
 		case helpers.work <- g:
 		default: // no helper is idle: do without
-			g.wg.Done()
 		}
 	}
 	g.do()
-	g.wg.Wait()
+	if g.state.Or(closed) != 0 { // some helpers are still in a task
+		<-g.done
+	}
 	g.tasks = nil
+}
+
+// help joins the caller's list unless it is closed (done, or between two
+// lists), runs tasks, and says so when it is the last one out.
+func (g *Group) help() {
+	for {
+		s := g.state.Load()
+		if s&closed != 0 {
+			return
+		}
+		if g.state.CompareAndSwap(s, s+1) {
+			break
+		}
+	}
+	g.do()
+	if g.state.Add(-1) == closed {
+		g.done <- struct{}{}
+	}
 }
 
 // do takes and runs tasks until none is left.
@@ -103,8 +142,7 @@ func (p *pool) ensure(n int) {
 		p.count.Add(1)
 		go func() {
 			for g := range p.work {
-				g.do()
-				g.wg.Done()
+				g.help()
 			}
 		}()
 	}
