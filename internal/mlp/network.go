@@ -519,11 +519,12 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
 		if li == 0 {
-			// As many column blocks as cores can take, each at least
-			// minColumns wide: one pass over the batch per block, so one
-			// block on one core. The blocks change nothing in the result.
+			// As many column blocks as cores are likely to take, each at
+			// least minColumns wide: one pass over the batch per block, so
+			// one block when working alone. The blocks change nothing in
+			// the result.
 			work := nnz * l.Out
-			blocks := min(parallel.Workers(work), max(1, l.Out/minColumns))
+			blocks := min(ws.group.Workers(work), max(1, l.Out/minColumns))
 			for k := range blocks {
 				g.list = append(g.list, gradTask{layer: 0, lo: k * l.Out / blocks, hi: (k + 1) * l.Out / blocks})
 			}

@@ -25,16 +25,6 @@ type Tasks interface {
 // microseconds, which a small batch would not pay back.
 const MinWork = 1 << 15
 
-// Workers returns how many goroutines Run would use at most for a list of
-// the given work: 1 when it would run the tasks on the caller alone. A
-// caller may size its tasks by it; its results must not depend on it.
-func Workers(work int) int {
-	if work < MinWork {
-		return 1
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
 // Group runs lists of tasks for one caller at a time; each goroutine that
 // runs tasks needs its own Group. The zero value is ready to use. Keeping
 // the Group (in a workspace, say) rather than making one per call is what
@@ -48,6 +38,27 @@ type Group struct {
 	// no helper joins, and the caller waits only for those still inside.
 	state atomic.Int64
 	done  chan struct{} // the last helper out of a closed list says so
+	// helped is set by a helper that joined the current list; alone
+	// counts the last lists no helper joined (other programs holding the
+	// other cores), for Workers.
+	helped atomic.Bool
+	alone  int
+}
+
+// aloneRuns is how many lists in a row without a helper make Workers
+// answer 1 until a helper joins again.
+const aloneRuns = 4
+
+// Workers returns how many goroutines are likely to run a list of the
+// given work: 1 when Run would run the tasks on the caller alone, or when
+// no helper has joined the last few lists. A caller may size its tasks by
+// it (fewer, larger tasks when it works alone); its results must not
+// depend on it.
+func (g *Group) Workers(work int) int {
+	if work < MinWork || g.alone >= aloneRuns {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 const closed = 1 << 62
@@ -73,6 +84,7 @@ func (g *Group) Run(n, work int, t Tasks) {
 	}
 	g.tasks, g.n = t, int64(n)
 	g.next.Store(0)
+	g.helped.Store(false)
 	g.state.Store(0) // open: helpers may join
 	want := min(procs, n) - 1
 	helpers.ensure(want)
@@ -87,6 +99,11 @@ func (g *Group) Run(n, work int, t Tasks) {
 		<-g.done
 	}
 	g.tasks = nil
+	if g.helped.Load() {
+		g.alone = 0
+	} else {
+		g.alone++
+	}
 }
 
 // help joins the caller's list unless it is closed (done, or between two
@@ -101,6 +118,7 @@ func (g *Group) help() {
 			break
 		}
 	}
+	g.helped.Store(true)
 	g.do()
 	if g.state.Add(-1) == closed {
 		g.done <- struct{}{}
