@@ -89,29 +89,42 @@ func classNames(labels []string) []string {
 // for the text modes, a numeric table for vectorizer.mode dense.
 type examples struct {
 	Path   string
-	Texts  []string    // text modes
-	Table  *data.Table // mode dense
+	Texts  []string        // text modes
+	Table  *data.Table     // mode dense
+	Images *data.IDXImages // mode dense on IDX images (images.go)
 	Labels []string
 }
 
 // Len returns the number of examples.
 func (e *examples) Len() int {
-	if e.Table != nil {
+	switch {
+	case e.Table != nil:
 		return e.Table.Len()
+	case e.Images != nil:
+		return e.Images.Count
 	}
 	return len(e.Texts)
 }
 
 // where names example i for a message: its file line when known.
 func (e *examples) where(i int) string {
-	if e.Table != nil {
+	switch {
+	case e.Table != nil:
 		return fmt.Sprintf("%s:%d", e.Path, e.Table.Lines[i])
+	case e.Images != nil:
+		return fmt.Sprintf("%s: image %d", e.Path, i+1)
 	}
 	return fmt.Sprintf("%s: example %d", e.Path, i+1)
 }
 
 // readExamples reads the data at path as the config's vectorizer wants it.
 func readExamples(cfg *config.Config, path string) (*examples, error) {
+	if isIDX(path) {
+		if cfg.Vectorizer.Mode != string(vectorize.Dense) {
+			return nil, checkImageConfig(cfg, path)
+		}
+		return readImages(path, "")
+	}
 	if cfg.Vectorizer.Mode == string(vectorize.Dense) {
 		t, err := data.ReadTable(path, data.TableFields{Label: cfg.Data.LabelField, Features: cfg.Data.Features})
 		if err != nil {
@@ -133,19 +146,26 @@ func readFor(m *model.Model, path string) (*examples, error) {
 	if m.Vectorizer.Mode == vectorize.Dense {
 		cfg.Data.Features = m.Vectorizer.Columns()
 	}
-	return readExamples(&cfg, path)
+	e, err := readExamples(&cfg, path)
+	if err == nil && e.Images != nil {
+		err = checkImagesFit(m, e.Images)
+	}
+	return e, err
 }
 
 // subset returns the examples idx of e.
 func (e *examples) subset(idx []int, path string) *examples {
 	out := &examples{Path: path, Labels: make([]string, len(idx))}
-	if e.Table != nil {
+	switch {
+	case e.Table != nil:
 		out.Table = e.Table.Subset(idx, path)
-	} else {
+	case e.Images != nil:
+		out.Images = subsetImages(e.Images, idx)
+	default:
 		out.Texts = make([]string, len(idx))
 	}
 	for i, j := range idx {
-		if e.Table == nil {
+		if out.Texts != nil {
 			out.Texts[i] = e.Texts[j]
 		}
 		out.Labels[i] = e.Labels[j]
@@ -155,10 +175,19 @@ func (e *examples) subset(idx []int, path string) *examples {
 
 // fitRows fits the config's vectorizer on the training examples and
 // returns their rows and what share of their tokens the vocabulary covers:
-// texts in one pass (each is tokenized once), numeric tables scaled.
+// texts in one pass (each is tokenized once), numeric tables and pixels
+// scaled.
 func fitRows(cfg *config.Config, e *examples) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
+	scaling := vectorize.Scaling{Scale: vectorize.Scale(cfg.Vectorizer.Scale), Divisor: cfg.Vectorizer.Divisor}
+	if e.Images != nil {
+		v, err := vectorize.FitDenseBytes(pixelColumns(e.Images.Rows*e.Images.Cols), e.Images.Pixels, scaling)
+		if err != nil {
+			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
+		}
+		return v, v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}, nil
+	}
 	if e.Table != nil {
-		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, vectorize.Scale(cfg.Vectorizer.Scale))
+		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, scaling)
 		if err != nil {
 			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
 		}
@@ -174,8 +203,11 @@ func rowsOf(v *vectorize.Vectorizer, e *examples) *sparse.Matrix {
 }
 
 // rowsCoverage is rowsOf that also counts the tokens the vocabulary covers
-// (zero for numeric tables).
+// (zero for numeric tables and pixels).
 func rowsCoverage(v *vectorize.Vectorizer, e *examples) (*sparse.Matrix, vectorize.Coverage) {
+	if e.Images != nil {
+		return v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}
+	}
 	if e.Table != nil {
 		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
 	}
@@ -184,6 +216,9 @@ func rowsCoverage(v *vectorize.Vectorizer, e *examples) (*sparse.Matrix, vectori
 
 // fingerprint is the sha256 of the training data recorded in the model.
 func fingerprint(e *examples) string {
+	if e.Images != nil {
+		return imagesFingerprint(e.Images, e.Labels)
+	}
 	if e.Table == nil {
 		return model.Fingerprint(e.Texts, e.Labels)
 	}

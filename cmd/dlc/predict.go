@@ -48,6 +48,11 @@ each object, so texts may hold newlines), .csv or .tsv with a header row
 (the text column), each optionally .gz; any other file has one text per
 line. The field is the model's data.text_field unless --text-field.
 
+A model of numeric columns (vectorizer.mode dense) reads a line of
+comma-separated numbers instead of a text: for the MNIST model, the 784
+pixel values (0-255) of a digit, row by row. --input FILE.idx[.gz] (or
+MNIST's t10k-images-idx3-ubyte.gz) answers every image of an IDX file.
+
 Formats:
   text  label<TAB>probability; with --top-k K, K label<TAB>p pairs
   json  {"label": ..., "probability": ..., "scores": {label: p, ...}}
@@ -74,7 +79,8 @@ predicted label, a negative one against it. Text and tsv show them as
   dlc predict -m reuters.dlc --format json --top-k 3 < news.txt
   dlc predict -m imdb.dlc --input reviews.jsonl --format tsv > predictions.tsv
   echo "Not bad at all, a fine cast." | dlc predict -m imdb.dlc --explain
-  dlc predict -m spam.dlc --threshold 0.9 < mail.txt`,
+  dlc predict -m spam.dlc --threshold 0.9 < mail.txt
+  dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 && c.Flags().Changed("explain") {
 				if _, err := strconv.Atoi(args[0]); err == nil {
@@ -182,8 +188,12 @@ const predictBlock = 8192
 // block answers texts as one block; the answers are those predict gives
 // line by line.
 func (a *answerer) block(texts []string) error {
+	return a.rows(a.p.m.Vectorizer.Transform(texts))
+}
+
+// rows answers every row of x, vectorized inputs, in batches of evalBatch.
+func (a *answerer) rows(x *sparse.Matrix) error {
 	p := a.p
-	x := p.m.Vectorizer.Transform(texts)
 	k := p.net.Spec().Outputs
 	for lo := 0; lo < x.Rows; lo += evalBatch {
 		p.batchRows = p.batchRows[:0]
@@ -247,6 +257,15 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	// Lines of numbers (mode dense) are answered one by one, so that a line
 	// that does not parse is reported with its number.
 	dense := m.Vectorizer.Mode == vectorize.Dense
+	if !stdin && isIDX(o.Input) {
+		if o.TextField != "" {
+			return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s holds IDX images", o.Input)
+		}
+		if o.Format == "tsv" {
+			a.header()
+		}
+		return a.images(o.Input)
+	}
 	if o.TextField != "" && (stdin || !isStructured(o.Input)) {
 		name := o.Input
 		if stdin {

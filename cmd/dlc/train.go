@@ -21,6 +21,7 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -173,7 +174,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if paths.Train == "" {
 		return cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	trainSet, err := readExamples(cfg, paths.Train)
+	if paths.Kind == data.Images || isIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return err
+		}
+	}
+	trainSet, err := readSplit(cfg, paths.Train, paths.TrainLabels)
 	if err != nil {
 		return err
 	}
@@ -189,7 +195,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 	var testSet *examples
 	if paths.Test != "" {
-		if testSet, err = readExamples(cfg, paths.Test); err != nil {
+		if testSet, err = readSplit(cfg, paths.Test, paths.TestLabels); err != nil {
 			return err
 		}
 	}

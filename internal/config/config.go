@@ -61,6 +61,8 @@ type Config struct {
 		Lowercase bool   `json:"lowercase"`
 		StripHTML bool   `json:"strip_html"`
 		Scale     string `json:"scale,omitempty"`
+		// Divisor is what scale fixed divides by; 0 = not set.
+		Divisor float64 `json:"divisor,omitempty"`
 		// The tokenizer's filters and the vocabulary's bounds.
 		StopWords      string            `json:"stop_words"`
 		MinTokenLength int               `json:"min_token_length"`
@@ -167,7 +169,8 @@ func (c *Config) fields() []field {
 		{"vectorizer.ngrams", &c.Vectorizer.NGrams, "1 = words, 2 = words + word pairs, 3 = + triples"},
 		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
 		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
-		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude, e.g. pixels/255)"},
+		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude in the training data) | fixed (all values divided by vectorizer.divisor)"},
+		{"vectorizer.divisor", &c.Vectorizer.Divisor, "scale fixed: the number every value is divided by, e.g. 255 for 8-bit pixels (the MNIST notebook's pixels / 255)"},
 		{"vectorizer.stop_words", &c.Vectorizer.StopWords, "none | english (scikit-learn's list and its contractions), dropped before n-grams"},
 		{"vectorizer.min_token_length", &c.Vectorizer.MinTokenLength, "drop tokens of fewer characters"},
 		{"vectorizer.sublinear_tf", &c.Vectorizer.SublinearTF, "tf_idf: weigh a count c as 1 + ln(c)"},

@@ -150,3 +150,15 @@ func TestUnknownNestedKey(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestKeysAreUnique: a key listed twice in the schema would be documented
+// twice and assigned in an order that hides one of its lines.
+func TestKeysAreUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Keys() {
+		if seen[k.Name] {
+			t.Errorf("key %s is in the schema twice", k.Name)
+		}
+		seen[k.Name] = true
+	}
+}

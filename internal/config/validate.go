@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -72,6 +73,14 @@ func (c *Config) validate() error {
 	dense := c.Vectorizer.Mode == string(vectorize.Dense)
 	if !dense && c.Vectorizer.Scale != string(vectorize.ScaleNone) {
 		return c.Errorf("vectorizer.scale", "vectorizer.scale applies to vectorizer.mode dense (numeric columns), not %s", c.Vectorizer.Mode)
+	}
+	switch v := c.Vectorizer; {
+	case !(v.Divisor >= 0) || math.IsInf(v.Divisor, 0):
+		return c.Errorf("vectorizer.divisor", "vectorizer.divisor must be a number above 0, not %v", v.Divisor)
+	case v.Scale == string(vectorize.ScaleFixed) && v.Divisor == 0:
+		return c.Errorf(c.setOr("vectorizer.divisor", "vectorizer.scale"), "vectorizer.scale fixed divides every value by vectorizer.divisor; set it (255 for 8-bit pixels)")
+	case v.Scale != string(vectorize.ScaleFixed) && v.Divisor != 0:
+		return c.Errorf("vectorizer.divisor", "vectorizer.divisor applies to vectorizer.scale fixed, not %s; remove it or set vectorizer.scale: fixed", v.Scale)
 	}
 	if !dense && len(c.Data.Features) > 0 {
 		return c.Errorf("data.features", "data.features names numeric columns, which only vectorizer.mode dense reads; set vectorizer.mode: dense")

@@ -3,6 +3,8 @@ package gd
 import (
 	"fmt"
 	"math"
+
+	"github.com/dlc-dev/dlc/internal/parallel"
 )
 
 // Optimizer is an update rule: it moves params against grad, keeping
@@ -123,6 +125,33 @@ type rate struct {
 // LearningRate implements Optimizer.
 func (r *rate) LearningRate() float64 { return r.schedule.Rate(r.base, r.steps) }
 
+// updateChunk is how many parameters one task of an update takes. Every
+// rule updates each parameter from its own gradient and state alone, so
+// the split, and the number of cores, change nothing in the result.
+const updateChunk = 1 << 14
+
+// chunks runs an element-wise update rule over all parameters on every
+// core, in chunks of updateChunk.
+type chunks struct {
+	group        parallel.Group
+	params, grad []float64
+	lr           float64 // the step's learning rate
+	rule         func(c *chunks, lo, hi int)
+}
+
+// run applies rule to params and grad; cost is the rule's work per
+// parameter, in multiply-adds or so.
+func (c *chunks) run(params, grad []float64, lr float64, cost int) {
+	c.params, c.grad, c.lr = params, grad[:len(params)], lr
+	c.group.Run((len(params)+updateChunk-1)/updateChunk, len(params)*cost, c)
+	c.params, c.grad = nil, nil
+}
+
+// Do implements parallel.Tasks.
+func (c *chunks) Do(t int) {
+	c.rule(c, t*updateChunk, min(len(c.params), (t+1)*updateChunk))
+}
+
 // next returns the rate of the step being made and counts it.
 func (r *rate) next() float64 {
 	lr := r.LearningRate()
@@ -133,16 +162,26 @@ func (r *rate) next() float64 {
 // SGD is plain gradient descent, the lecture's update:
 //
 //	θ ← θ − η g
-type SGD struct{ rate }
+type SGD struct {
+	rate
+	chunks
+}
 
 // Name implements Optimizer.
 func (*SGD) Name() string { return NameSGD }
 
 // Update implements Optimizer.
 func (o *SGD) Update(params, grad []float64) {
-	lr := o.next()
-	for i, g := range grad {
-		params[i] -= lr * g
+	o.rule = sgdChunk
+	o.run(params, grad, o.next(), 1)
+}
+
+func sgdChunk(c *chunks, lo, hi int) {
+	lr := c.lr
+	p, g := c.params[lo:hi], c.grad[lo:hi]
+	p = p[:len(g)]
+	for i, gi := range g {
+		p[i] -= lr * gi
 	}
 }
 
@@ -168,6 +207,7 @@ func (o *SGD) UpdateSpans(params, grad []float64, spans [][2]int) {
 //	v ← μ v − η g;  θ ← θ + μ v − η g
 type Momentum struct {
 	rate
+	chunks
 	Momentum float64
 	Nesterov bool
 	velocity []float64
@@ -183,15 +223,23 @@ func (o *Momentum) Name() string {
 
 // Update implements Optimizer.
 func (o *Momentum) Update(params, grad []float64) {
-	lr, mu := o.next(), o.Momentum
-	vel := o.velocity[:len(params)]
-	for i, g := range grad {
-		v := mu*vel[i] - lr*g
+	if o.rule == nil { // once: a method value allocates
+		o.rule = o.chunk
+	}
+	o.run(params, grad, o.next(), 3)
+}
+
+func (o *Momentum) chunk(c *chunks, lo, hi int) {
+	lr, mu := c.lr, o.Momentum
+	p, g, vel := c.params[lo:hi], c.grad[lo:hi], o.velocity[lo:hi]
+	p, vel = p[:len(g)], vel[:len(g)]
+	for i, gi := range g {
+		v := mu*vel[i] - lr*gi
 		vel[i] = v
 		if o.Nesterov {
-			params[i] += mu*v - lr*g
+			p[i] += mu*v - lr*gi
 		} else {
-			params[i] += v
+			p[i] += v
 		}
 	}
 }
@@ -202,6 +250,7 @@ func (o *Momentum) Update(params, grad []float64) {
 //	s ← ρ s + (1−ρ) g²;  θ ← θ − η g / (√s + ε)
 type RMSprop struct {
 	rate
+	chunks
 	Rho, Epsilon float64
 	avg          []float64
 }
@@ -211,12 +260,28 @@ func (*RMSprop) Name() string { return NameRMSprop }
 
 // Update implements Optimizer.
 func (o *RMSprop) Update(params, grad []float64) {
-	rho, lr, eps := o.Rho, o.next(), o.Epsilon
-	avg := o.avg[:len(params)]
-	for i, g := range grad {
-		v := rho*avg[i] + (1-rho)*g*g
+	if o.rule == nil { // once: a method value allocates
+		o.rule = o.chunk
+	}
+	o.run(params, grad, o.next(), 8) // a square root and a division
+}
+
+func (o *RMSprop) chunk(c *chunks, lo, hi int) {
+	rho, keep, lr, eps := o.Rho, 1-o.Rho, c.lr, o.Epsilon
+	p, g, avg := c.params[lo:hi], c.grad[lo:hi], o.avg[lo:hi]
+	p, avg = p[:len(g)], avg[:len(g)]
+	for i, gi := range g {
+		if math.Float64bits(gi) == 0 {
+			// A gradient of +0 (the weights of the pixels or words a
+			// batch lacks) leaves the parameter as it is and only decays
+			// the average, exactly as the full formula would, without
+			// the square root and the division that make this loop slow.
+			avg[i] *= rho
+			continue
+		}
+		v := rho*avg[i] + keep*gi*gi
 		avg[i] = v
-		params[i] -= lr * g / (math.Sqrt(v) + eps)
+		p[i] -= lr * gi / (math.Sqrt(v) + eps)
 	}
 }
 
@@ -228,6 +293,7 @@ func (o *RMSprop) Update(params, grad []float64) {
 //	θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)
 type Adam struct {
 	rate
+	chunks
 	Beta1, Beta2, Epsilon float64
 	m, v                  []float64
 }
@@ -239,14 +305,24 @@ func (*Adam) Name() string { return NameAdam }
 func (o *Adam) Update(params, grad []float64) {
 	t := float64(o.steps + 1)
 	lr := o.next()
-	b1, b2, eps := o.Beta1, o.Beta2, o.Epsilon
-	alpha := lr * math.Sqrt(1-math.Pow(b2, t)) / (1 - math.Pow(b1, t))
-	m, v := o.m[:len(params)], o.v[:len(params)]
-	for i, g := range grad {
-		mi := b1*m[i] + (1-b1)*g
-		vi := b2*v[i] + (1-b2)*g*g
+	b1, b2 := o.Beta1, o.Beta2
+	if o.rule == nil {
+		o.rule = o.chunk
+	}
+	o.run(params, grad, lr*math.Sqrt(1-math.Pow(b2, t))/(1-math.Pow(b1, t)), 10)
+}
+
+// chunk is Adam's step with c.lr holding the bias-corrected rate α.
+func (o *Adam) chunk(c *chunks, lo, hi int) {
+	b1, b2, eps, alpha := o.Beta1, o.Beta2, o.Epsilon, c.lr
+	k1, k2 := 1-b1, 1-b2
+	p, g, m, v := c.params[lo:hi], c.grad[lo:hi], o.m[lo:hi], o.v[lo:hi]
+	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)]
+	for i, gi := range g {
+		mi := b1*m[i] + k1*gi
+		vi := b2*v[i] + k2*gi*gi
 		m[i], v[i] = mi, vi
-		params[i] -= alpha * mi / (math.Sqrt(vi) + eps)
+		p[i] -= alpha * mi / (math.Sqrt(vi) + eps)
 	}
 }
 
@@ -256,6 +332,7 @@ func (o *Adam) Update(params, grad []float64) {
 //	G ← G + g²;  θ ← θ − η g / (√G + ε)
 type Adagrad struct {
 	rate
+	chunks
 	Epsilon float64
 	acc     []float64
 }
@@ -265,15 +342,23 @@ func (*Adagrad) Name() string { return NameAdagrad }
 
 // Update implements Optimizer.
 func (o *Adagrad) Update(params, grad []float64) {
-	o.update(params, grad, o.next())
+	if o.rule == nil { // once: a method value allocates
+		o.rule = o.chunk
+	}
+	o.run(params, grad, o.next(), 8)
 }
 
-func (o *Adagrad) update(params, grad []float64, lr float64) {
-	acc := o.acc[:len(params)]
-	for i, g := range grad {
-		a := acc[i] + g*g
+func (o *Adagrad) chunk(c *chunks, lo, hi int) {
+	lr, eps := c.lr, o.Epsilon
+	p, g, acc := c.params[lo:hi], c.grad[lo:hi], o.acc[lo:hi]
+	p, acc = p[:len(g)], acc[:len(g)]
+	for i, gi := range g {
+		if math.Float64bits(gi) == 0 { // +0 changes nothing (see RMSprop)
+			continue
+		}
+		a := acc[i] + gi*gi
 		acc[i] = a
-		params[i] -= lr * g / (math.Sqrt(a) + o.Epsilon)
+		p[i] -= lr * gi / (math.Sqrt(a) + eps)
 	}
 }
 

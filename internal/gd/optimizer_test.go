@@ -137,3 +137,45 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroGradientShortcut: RMSprop and Adagrad skip the square root and
+// the division where the gradient is +0; the parameters and the state
+// must come out as the full formulas give them, bit for bit, with -0 and
+// tiny gradients taking the full path.
+func TestZeroGradientShortcut(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	// Zeros between non-zero gradients: the skipped steps must still decay
+	// RMSprop's average.
+	steps := [][]float64{
+		{0.3, 0.5, negZero, 1e-300, 0, -2},
+		{0, 0.5, 0.1, 0, 0, 0},
+		{0.2, 0, negZero, 1e-300, 0, -2},
+	}
+	for _, name := range []string{NameRMSprop, NameAdagrad} {
+		opt, _ := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.01}, 6)
+		p := []float64{1, -2, 3, math.Copysign(0, -1), 0, 4}
+		want := append([]float64(nil), p...)
+		state := make([]float64, 6) // RMSprop's average, Adagrad's sum
+		if name == NameAdagrad {
+			for i := range state {
+				state[i] = 0.1
+			}
+		}
+		for _, g := range steps {
+			opt.Update(p, g)
+			for i, gi := range g {
+				if name == NameRMSprop {
+					state[i] = 0.9*state[i] + (1-0.9)*gi*gi
+				} else {
+					state[i] += gi * gi
+				}
+				want[i] -= 0.01 * gi / (math.Sqrt(state[i]) + 1e-7)
+			}
+		}
+		for i := range p {
+			if math.Float64bits(p[i]) != math.Float64bits(want[i]) {
+				t.Errorf("%s: θ%d = %v, the full formula gives %v", name, i, p[i], want[i])
+			}
+		}
+	}
+}

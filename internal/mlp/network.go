@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -174,9 +175,11 @@ type Targets struct {
 	Weight []float64
 }
 
-// Workspace holds the per-batch buffers of one goroutine's passes through a
+// Workspace holds the per-batch buffers of one caller's passes through a
 // network, sized for the largest batch seen and reused, so that a training
-// step allocates nothing. The zero value is ready to use.
+// step allocates nothing. The zero value is ready to use. The passes use
+// every core (see package parallel), with results that do not depend on
+// how many there are; a Workspace serves one caller at a time.
 type Workspace struct {
 	net  *Network
 	rows int
@@ -184,10 +187,16 @@ type Workspace struct {
 	h    [][]float64 // the input of the next layer: a, or a with units dropped
 	mask [][]float64 // dropout factors per hidden layer: 0 or 1/(1−p)
 	d    [][]float64 // dL/dz per layer
+	loss []float64   // per batch row: its (weighted) loss
+	hit  []bool      // per batch row: classified correctly
 
 	// Dropout draws the training-time dropout masks; it must be set before
 	// Gradient is called on a network with dropout.
 	Dropout *rand.Rand
+
+	group parallel.Group
+	pass  passTasks
+	grads gradTasks
 
 	// Sparse-gradient bookkeeping (see Objective.Support).
 	seen    []uint32 // seen[f] == gen when feature f is in the current batch
@@ -200,14 +209,14 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 	if ws.net == n && ws.rows >= rows {
 		return ws
 	}
-	keep := *ws
-	*ws = Workspace{net: n, rows: rows, Dropout: keep.Dropout}
-	// A gradient slice last written for another network (or never) may be
-	// non-zero anywhere: the next sparse gradient clears all of it.
-	ws.dirty = true
-	if keep.net == n {
-		ws.seen, ws.gen, ws.touched, ws.dirty = keep.seen, keep.gen, keep.touched, keep.dirty
+	if ws.net != n {
+		// A gradient slice last written for another network (or never)
+		// may be non-zero anywhere: the next sparse gradient clears all
+		// of it.
+		ws.seen, ws.gen, ws.touched, ws.dirty = nil, 0, nil, true
 	}
+	ws.net, ws.rows = n, rows
+	ws.z, ws.a, ws.h, ws.mask, ws.d = nil, nil, nil, nil, nil
 	for _, l := range n.Layers {
 		ws.z = append(ws.z, make([]float64, rows*l.Out))
 		a := make([]float64, rows*l.Out)
@@ -221,56 +230,157 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 		}
 		ws.d = append(ws.d, make([]float64, rows*l.Out))
 	}
+	ws.loss = make([]float64, rows)
+	ws.hit = make([]bool, rows)
 	return ws
 }
 
-// forward computes every layer's z and a for the given rows of x; in
-// training, hidden units are dropped as their layers say.
-func (n *Network) forward(x *sparse.Matrix, rows []int, ws *Workspace, train bool) {
-	b := len(rows)
+// rowBlock is how many rows of a batch one task takes through the network:
+// a fixed number, so that the tasks do not depend on the number of cores.
+const rowBlock = 16
+
+// passTasks takes blocks of a batch's rows forward through the network
+// and, for a gradient, back: everything that is computed row by row.
+type passTasks struct {
+	n     *Network
+	ws    *Workspace
+	x     *sparse.Matrix
+	y     Targets
+	rows  []int
+	train bool // dropout on, and the backward pass
+}
+
+func (p *passTasks) Do(t int) {
+	lo, hi := t*rowBlock, min(len(p.rows), (t+1)*rowBlock)
+	p.n.forwardRows(p.x, p.rows, lo, hi, p.ws, p.train)
+	if p.train {
+		p.n.backwardRows(p.y, p.rows, lo, hi, p.ws)
+	}
+}
+
+// run passes rows of x through the network (and back, in training) on
+// every core.
+func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, train bool) {
+	if train && n.dropout {
+		n.drawMasks(len(rows), ws)
+	}
+	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train}
+	work := 0
+	for _, row := range rows {
+		work += x.Indptr[row+1] - x.Indptr[row]
+	}
+	work *= n.Layers[0].Out
+	for _, l := range n.Layers[1:] {
+		work += len(rows) * l.In * l.Out
+	}
+	if train {
+		work *= 2
+	}
+	ws.group.Run((len(rows)+rowBlock-1)/rowBlock, work, &ws.pass)
+	ws.pass = passTasks{}
+}
+
+// drawMasks draws the dropout masks of a training batch of b rows, layer
+// by layer, one number per unit, in one fixed order.
+func (n *Network) drawMasks(b int, ws *Workspace) {
+	if ws.Dropout == nil {
+		panic("mlp: Gradient on a network with dropout needs Workspace.Dropout")
+	}
+	for li, l := range n.Layers {
+		if l.Dropout == 0 {
+			continue
+		}
+		keep := 1 / (1 - l.Dropout)
+		mask := ws.mask[li][:b*l.Out]
+		for i := range mask {
+			m := keep
+			if ws.Dropout.Float64() < l.Dropout {
+				m = 0
+			}
+			mask[i] = m
+		}
+	}
+}
+
+// forwardRows computes every layer's z and a for the batch rows lo..hi;
+// in training, hidden units are dropped as the masks say.
+func (n *Network) forwardRows(x *sparse.Matrix, rows []int, lo, hi int, ws *Workspace, train bool) {
 	first := n.Layers[0]
-	z0 := ws.z[0][:b*first.Out]
-	for r, row := range rows {
-		zr := z0[r*first.Out : (r+1)*first.Out]
+	for r := lo; r < hi; r++ {
+		zr := ws.z[0][r*first.Out : (r+1)*first.Out]
 		copy(zr, first.B)
-		idx, vals := x.Row(row)
+		idx, vals := x.Row(rows[r])
 		sparseAccumulate(zr, first.W, first.Out, idx, vals)
 	}
-	for li := range n.Layers {
-		l := n.Layers[li]
-		z := ws.z[li][:b*l.Out]
+	for li, l := range n.Layers {
+		z := ws.z[li][lo*l.Out : hi*l.Out]
 		if li > 0 {
-			for r := range b {
+			for r := range hi - lo {
 				copy(z[r*l.Out:(r+1)*l.Out], l.B)
 			}
-			gemm(false, false, b, l.Out, l.In, n.input(ws, li-1, b, train), l.W, 1, z)
+			gemmNN(hi-lo, l.Out, l.In, n.input(ws, li-1, train)[lo*l.In:hi*l.In], l.W, z)
 		}
-		a := ws.a[li][:b*l.Out]
+		a := ws.a[li][lo*l.Out : hi*l.Out]
 		l.Activation.apply(z, a, l.Out)
 		if train && l.Dropout > 0 {
-			if ws.Dropout == nil {
-				panic("mlp: Gradient on a network with dropout needs Workspace.Dropout")
-			}
-			keep := 1 / (1 - l.Dropout)
-			mask, h := ws.mask[li][:b*l.Out], ws.h[li][:b*l.Out]
-			for i, v := range a {
-				m := keep
-				if ws.Dropout.Float64() < l.Dropout {
-					m = 0
-				}
-				mask[i] = m
-				h[i] = v * m
+			h := ws.h[li][lo*l.Out : hi*l.Out]
+			for i, m := range ws.mask[li][lo*l.Out : hi*l.Out] {
+				h[i] = a[i] * m
 			}
 		}
+	}
+}
+
+// backwardRows computes the loss of the batch rows lo..hi and dL/dz of
+// every layer for them: the loss of the mean over the whole batch,
+// weighted by y.Weight.
+func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace) {
+	last := len(n.Layers) - 1
+	out := n.Layers[last].Out
+	zL, aL, dL := ws.z[last], ws.a[last], ws.d[last]
+	inv := 1 / float64(len(rows))
+	for r := lo; r < hi; r++ {
+		row := rows[r]
+		var class int32
+		var value float64
+		if n.regression {
+			value = y.Value[row]
+		} else {
+			class = y.Class[row]
+		}
+		s := r * out
+		l := n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
+		scale := inv
+		if y.Weight != nil {
+			l *= y.Weight[row]
+			scale *= y.Weight[row]
+		}
+		ws.loss[r] = l
+		for j := s; j < s+out; j++ {
+			dL[j] *= scale
+		}
+		ws.hit[r] = !n.regression && n.decide(aL[s:s+out]) == int(class)
+	}
+	for li := last; li > 0; li-- {
+		l := n.Layers[li]
+		below := n.Layers[li-1]
+		dPrev := ws.d[li-1][lo*l.In : hi*l.In]
+		gemmNT(hi-lo, l.In, l.Out, ws.d[li][lo*l.Out:hi*l.Out], l.W, dPrev)
+		if below.Dropout > 0 {
+			for i, m := range ws.mask[li-1][lo*l.In : hi*l.In] {
+				dPrev[i] *= m
+			}
+		}
+		below.Activation.backprop(dPrev, ws.z[li-1][lo*l.In:hi*l.In], ws.a[li-1][lo*l.In:hi*l.In], l.In)
 	}
 }
 
 // input returns what layer li's units pass on to the next layer.
-func (n *Network) input(ws *Workspace, li, b int, train bool) []float64 {
+func (n *Network) input(ws *Workspace, li int, train bool) []float64 {
 	if train && n.Layers[li].Dropout > 0 {
-		return ws.h[li][:b*n.Layers[li].Out]
+		return ws.h[li]
 	}
-	return ws.a[li][:b*n.Layers[li].Out]
+	return ws.a[li]
 }
 
 // Penalty returns the L2 term of the training loss, L2·Σw² over the kernels.
@@ -302,72 +412,27 @@ func (n *Network) Gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float64, ws *Workspace, sparse bool) (lossSum float64, correct int) {
 	w := ws.ensure(n, len(rows))
 	b := len(rows)
-	n.forward(x, rows, w, true)
-	last := len(n.Layers) - 1
-	out := n.Layers[last].Out
-	zL, aL, dL := w.z[last], w.a[last], w.d[last]
-	inv := 1 / float64(b)
-	for r, row := range rows {
-		var class int32
-		var value float64
-		if n.regression {
-			value = y.Value[row]
-		} else {
-			class = y.Class[row]
-		}
-		s := r * out
-		l := n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
-		scale := inv
-		if y.Weight != nil {
-			l *= y.Weight[row]
-			scale *= y.Weight[row]
-		}
-		lossSum += l
-		for j := s; j < s+out; j++ {
-			dL[j] *= scale
-		}
-		if !n.regression && n.decide(aL[s:s+out]) == int(class) {
+	n.run(x, y, rows, w, true)
+	for r := range b {
+		lossSum += w.loss[r]
+		if w.hit[r] {
 			correct++
 		}
 	}
+
 	first := n.Layers[0]
+	gW0 := grad[:first.In*first.Out]
 	if sparse && !w.dirty {
 		for _, f := range w.touched {
-			clear(grad[int(f)*first.Out : int(f+1)*first.Out])
+			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
 		}
-		clear(grad[first.In*first.Out:])
 	} else {
-		clear(grad)
+		clear(gW0)
 	}
-	for li := last; li >= 0; li-- {
-		l := n.Layers[li]
-		d := w.d[li][:b*l.Out]
-		gW := grad[l.off : l.off+l.In*l.Out]
-		gB := grad[l.off+l.In*l.Out : l.off+l.In*l.Out+l.Out]
-		for r := range b {
-			for j, v := range d[r*l.Out : (r+1)*l.Out] {
-				gB[j] += v
-			}
-		}
-		if li == 0 {
-			for r, row := range rows {
-				idx, vals := x.Row(row)
-				sparseScatter(gW, l.Out, idx, vals, d[r*l.Out:(r+1)*l.Out])
-			}
-			break
-		}
-		prev := n.input(w, li-1, b, true)
-		gemm(true, false, l.In, l.Out, b, prev, d, 1, gW)
-		dPrev := w.d[li-1][:b*l.In]
-		gemm(false, true, b, l.In, l.Out, d, l.W, 0, dPrev)
-		below := n.Layers[li-1]
-		if below.Dropout > 0 {
-			for i, m := range w.mask[li-1][:b*l.In] {
-				dPrev[i] *= m
-			}
-		}
-		below.Activation.backprop(dPrev, w.z[li-1][:b*l.In], w.a[li-1][:b*l.In], l.In)
-	}
+	w.grads.start(n, w, x, rows, grad)
+	w.group.Run(len(w.grads.list), w.grads.work, &w.grads)
+	w.grads.n, w.grads.ws, w.grads.x, w.grads.rows, w.grads.grad = nil, nil, nil, nil, nil
+
 	if n.spec.L2 > 0 {
 		lossSum += n.Penalty() * float64(b)
 		two := 2 * n.spec.L2
@@ -414,12 +479,93 @@ func (n *Network) recordSupport(x *sparse.Matrix, rows []int, w *Workspace) {
 	}
 }
 
+// gradTask is one piece of the weight gradient: rows lo..hi of layer
+// layer's kernel gradient (for the first layer, its columns lo..hi), or
+// with bias set, that layer's bias gradient.
+type gradTask struct {
+	layer, lo, hi int
+	bias          bool
+}
+
+// gradTasks computes the weight gradients from the deltas of a batch, in
+// pieces that each write their own part of grad.
+type gradTasks struct {
+	n    *Network
+	ws   *Workspace
+	x    *sparse.Matrix
+	rows []int
+	grad []float64
+	list []gradTask
+	work int
+}
+
+// gradBlock is about how many multiply-adds one gradient task of a hidden
+// or output layer does; a piece covers whole kernel rows.
+const gradBlock = 1 << 15
+
+// minColumns is the narrowest column block of the first layer's gradient
+// worth a task of its own: narrower, the calls per entry cost more than a
+// second core saves (the IMDB notebook's 16 units stay in one block).
+const minColumns = 128
+
+func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []int, grad []float64) {
+	g.n, g.ws, g.x, g.rows, g.grad = n, ws, x, rows, grad
+	g.list, g.work = g.list[:0], 0
+	b := len(rows)
+	nnz := 0
+	for _, row := range rows {
+		nnz += x.Indptr[row+1] - x.Indptr[row]
+	}
+	for li, l := range n.Layers {
+		g.list = append(g.list, gradTask{layer: li, bias: true})
+		if li == 0 {
+			// As many column blocks as cores are likely to take, each at
+			// least minColumns wide: one pass over the batch per block, so
+			// one block when working alone. The blocks change nothing in
+			// the result.
+			work := nnz * l.Out
+			blocks := min(ws.group.Workers(work), max(1, l.Out/minColumns))
+			for k := range blocks {
+				g.list = append(g.list, gradTask{layer: 0, lo: k * l.Out / blocks, hi: (k + 1) * l.Out / blocks})
+			}
+			g.work += work
+			continue
+		}
+		// How the rows are split changes nothing in the result: every
+		// row is computed whole by one task, in the same order.
+		perRow := b * l.Out
+		step := max(1, gradBlock/perRow)
+		for lo := 0; lo < l.In; lo += step {
+			g.list = append(g.list, gradTask{layer: li, lo: lo, hi: min(l.In, lo+step)})
+		}
+		g.work += l.In * perRow
+	}
+}
+
+func (g *gradTasks) Do(t int) {
+	task := g.list[t]
+	l := g.n.Layers[task.layer]
+	b := len(g.rows)
+	d := g.ws.d[task.layer][:b*l.Out]
+	if task.bias {
+		columnSums(b, l.Out, d, g.grad[l.off+l.In*l.Out:l.off+l.In*l.Out+l.Out])
+		return
+	}
+	gW := g.grad[l.off : l.off+l.In*l.Out]
+	if task.layer == 0 {
+		scatterColumns(gW, l.Out, task.lo, task.hi, g.x, g.rows, d)
+		return
+	}
+	prev := g.n.input(g.ws, task.layer-1, true)[:b*l.In]
+	gemmTNRows(task.lo, task.hi, b, l.Out, l.In, prev, d, gW)
+}
+
 // Predict writes the output activations of the given rows of x into out
 // (len(rows)×Outputs, row-major) and returns it, grown if needed. No unit
 // is dropped.
 func (n *Network) Predict(x *sparse.Matrix, rows []int, out []float64, ws *Workspace) []float64 {
 	w := ws.ensure(n, len(rows))
-	n.forward(x, rows, w, false)
+	n.run(x, Targets{}, rows, w, false)
 	last := len(n.Layers) - 1
 	k := len(rows) * n.Layers[last].Out
 	out = append(out[:0], w.a[last][:k]...)

@@ -28,18 +28,32 @@ const (
 	// ScaleMax divides every value by the largest magnitude in the whole
 	// training set: pixels 0..255 become 0..1 and zeros stay zeros (sparse).
 	ScaleMax Scale = "max"
+	// ScaleFixed divides every value by a fixed divisor that does not
+	// depend on the data (Scaling.Divisor): the notebook's pixels / 255.
+	ScaleFixed Scale = "fixed"
 )
 
 // Scales lists the scalings, for error messages.
-var Scales = []Scale{ScaleNone, ScaleStandard, ScaleMinMax, ScaleMax}
+var Scales = []Scale{ScaleNone, ScaleStandard, ScaleMinMax, ScaleMax, ScaleFixed}
+
+// Scaling chooses how FitDense rescales: Scale, and for ScaleFixed the
+// Divisor (above 0).
+type Scaling struct {
+	Scale   Scale
+	Divisor float64
+}
 
 // DenseOptions is the fitted state of a dense vectorizer, stored with its
 // Options in the model file: value' = (value − Shift[j]) · Factor[j] for
-// column j (no shift or factor when nil).
+// column j (no shift or factor when nil), then / Divisor when it is set.
 type DenseOptions struct {
 	Scale  Scale     `json:"scale"`
 	Shift  []float64 `json:"shift,omitempty"`
 	Factor []float64 `json:"factor,omitempty"`
+	// Divisor divides every value (ScaleFixed); 0 = none. A true division,
+	// as the notebook's x / 255, not a multiplication by 1/255, which
+	// rounds differently.
+	Divisor float64 `json:"divisor,omitempty"`
 }
 
 // errTextDense is returned when text is fitted with the dense mode.
@@ -47,7 +61,20 @@ var errTextDense = errors.New("vectorizer mode dense reads numeric columns, not 
 
 // FitDense fits a dense pass-through on the training rows: values holds
 // len(values)/len(columns) rows of len(columns) numbers, row-major.
-func FitDense(columns []string, values []float64, scale Scale) (*Vectorizer, error) {
+func FitDense(columns []string, values []float64, sc Scaling) (*Vectorizer, error) {
+	return fitDense(columns, values, sc)
+}
+
+// FitDenseBytes is FitDense for rows of bytes, such as the pixels of an
+// IDX image file: one row per image, one column per pixel.
+func FitDenseBytes(columns []string, values []uint8, sc Scaling) (*Vectorizer, error) {
+	return fitDense(columns, values, sc)
+}
+
+// number is what dense rows may hold.
+type number interface{ ~float64 | ~uint8 }
+
+func fitDense[T number](columns []string, values []T, sc Scaling) (*Vectorizer, error) {
 	d := len(columns)
 	if d == 0 {
 		return nil, errors.New("dense data needs at least one feature column")
@@ -63,20 +90,20 @@ func FitDense(columns []string, values []float64, scale Scale) (*Vectorizer, err
 		seen[c] = true
 	}
 	n := len(values) / d
-	do := &DenseOptions{Scale: scale}
-	switch scale {
+	do := &DenseOptions{Scale: sc.Scale}
+	switch sc.Scale {
 	case ScaleNone:
 	case ScaleStandard:
 		do.Shift, do.Factor = make([]float64, d), make([]float64, d)
 		for j := range d {
 			var sum float64
 			for r := range n {
-				sum += values[r*d+j]
+				sum += float64(values[r*d+j])
 			}
 			mean := sum / float64(max(1, n))
 			var ss float64
 			for r := range n {
-				dv := values[r*d+j] - mean
+				dv := float64(values[r*d+j]) - mean
 				ss += dv * dv
 			}
 			sd := math.Sqrt(ss / float64(max(1, n)))
@@ -87,7 +114,8 @@ func FitDense(columns []string, values []float64, scale Scale) (*Vectorizer, err
 		for j := range d {
 			lo, hi := math.Inf(1), math.Inf(-1)
 			for r := range n {
-				lo, hi = min(lo, values[r*d+j]), max(hi, values[r*d+j])
+				v := float64(values[r*d+j])
+				lo, hi = min(lo, v), max(hi, v)
 			}
 			if n == 0 {
 				lo, hi = 0, 1
@@ -97,14 +125,19 @@ func FitDense(columns []string, values []float64, scale Scale) (*Vectorizer, err
 	case ScaleMax:
 		var m float64
 		for _, v := range values {
-			m = max(m, math.Abs(v))
+			m = max(m, math.Abs(float64(v)))
 		}
 		do.Factor = make([]float64, d)
 		for j := range do.Factor {
 			do.Factor[j] = inverse(m)
 		}
+	case ScaleFixed:
+		if !(sc.Divisor > 0) || math.IsInf(sc.Divisor, 0) {
+			return nil, fmt.Errorf("vectorizer divisor must be a number above 0, not %v", sc.Divisor)
+		}
+		do.Divisor = sc.Divisor
 	default:
-		return nil, fmt.Errorf("vectorizer scale %q is not one of %v", scale, Scales)
+		return nil, fmt.Errorf("vectorizer scale %q is not one of %v", sc.Scale, Scales)
 	}
 	v := &Vectorizer{
 		Options: Options{Mode: Dense, MaxTokens: d, NGrams: 1, Dense: do},
@@ -112,9 +145,11 @@ func FitDense(columns []string, values []float64, scale Scale) (*Vectorizer, err
 		DocFreq: make([]int32, d),
 		Docs:    n,
 	}
-	for i, x := range values {
-		if x != 0 {
-			v.DocFreq[i%d]++
+	for r := range n {
+		for j, x := range values[r*d : (r+1)*d] {
+			if x != 0 {
+				v.DocFreq[j]++
+			}
 		}
 	}
 	v.init()
@@ -142,10 +177,13 @@ func (o Options) checkDense(columns int) error {
 	if (d.Shift != nil && len(d.Shift) != columns) || (d.Factor != nil && len(d.Factor) != columns) {
 		return fmt.Errorf("a dense vectorizer has %d shifts and %d factors for %d columns", len(d.Shift), len(d.Factor), columns)
 	}
-	for _, x := range append(append([]float64(nil), d.Shift...), d.Factor...) {
+	for _, x := range append(append([]float64{d.Divisor}, d.Shift...), d.Factor...) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return errors.New("a dense vectorizer has a scaling that is not a finite number")
 		}
+	}
+	if d.Divisor < 0 || (d.Scale == ScaleFixed && d.Divisor == 0) {
+		return fmt.Errorf("a dense vectorizer has the divisor %v; it must be above 0", d.Divisor)
 	}
 	return nil
 }
@@ -157,6 +195,15 @@ func (v *Vectorizer) Columns() []string { return v.Vocab }
 // sparse rows with values, scaled as fitted. Exact zeros are not stored:
 // they add nothing to a weighted sum, and pixels are mostly zero.
 func (v *Vectorizer) TransformValues(values []float64) *sparse.Matrix {
+	return transformDense(v, values)
+}
+
+// TransformBytes is TransformValues for rows of bytes (pixels).
+func (v *Vectorizer) TransformBytes(values []uint8) *sparse.Matrix {
+	return transformDense(v, values)
+}
+
+func transformDense[T number](v *Vectorizer, values []T) *sparse.Matrix {
 	d := v.Features()
 	m := sparse.New(d, false)
 	n := len(values) / d
@@ -165,14 +212,14 @@ func (v *Vectorizer) TransformValues(values []float64) *sparse.Matrix {
 	var row denseRow
 	nnz := 0
 	for r := range n {
-		idx, _ := row.scale(v.Dense, values[r*d:(r+1)*d])
+		idx, _ := scaleRow(&row, v.Dense, values[r*d:(r+1)*d])
 		nnz += len(idx)
 	}
 	m.Indices = make([]int32, 0, nnz)
 	m.Values = make([]float64, 0, nnz)
 	m.Indptr = make([]int, 1, n+1)
 	for r := range n {
-		idx, vals := row.scale(v.Dense, values[r*d:(r+1)*d])
+		idx, vals := scaleRow(&row, v.Dense, values[r*d:(r+1)*d])
 		m.AppendRow(idx, vals)
 	}
 	return m
@@ -184,14 +231,19 @@ type denseRow struct {
 	vals []float64
 }
 
-func (b *denseRow) scale(o *DenseOptions, x []float64) ([]int32, []float64) {
+// scaleRow scales one row x into b and returns its non-zero entries.
+func scaleRow[T number](b *denseRow, o *DenseOptions, x []T) ([]int32, []float64) {
 	b.idx, b.vals = b.idx[:0], b.vals[:0]
-	for j, v := range x {
+	for j, xj := range x {
+		v := float64(xj)
 		if o.Shift != nil {
 			v -= o.Shift[j]
 		}
 		if o.Factor != nil {
 			v *= o.Factor[j]
+		}
+		if o.Divisor != 0 {
+			v /= o.Divisor
 		}
 		if v != 0 {
 			b.idx = append(b.idx, int32(j))
@@ -222,7 +274,7 @@ func (e *denseEncoder) encode(line string) ([]int32, []float64) {
 	e.x = e.x[:0]
 	fields := strings.Split(line, sep)
 	if len(fields) != d {
-		e.err = fmt.Errorf("has %d values, but the model reads %d (%s), separated by commas", len(fields), d, strings.Join(e.v.Vocab, ","))
+		e.err = fmt.Errorf("has %d values, but the model reads %d (%s), separated by commas", len(fields), d, columnList(e.v.Vocab))
 		return nil, nil
 	}
 	for j, f := range fields {
@@ -233,7 +285,7 @@ func (e *denseEncoder) encode(line string) ([]int32, []float64) {
 		}
 		e.x = append(e.x, x)
 	}
-	return e.row.scale(e.v.Dense, e.x)
+	return scaleRow(&e.row, e.v.Dense, e.x)
 }
 
 // Err reports why the last Encode of a dense vectorizer could not read its
@@ -243,4 +295,13 @@ func (e *Encoder) Err() error {
 		return nil
 	}
 	return e.dense.err
+}
+
+// columnList names the columns for a message: all of a few, and the first
+// and last of many (784 pixels).
+func columnList(cols []string) string {
+	if len(cols) <= 10 {
+		return strings.Join(cols, ",")
+	}
+	return strings.Join(cols[:3], ",") + ",...," + cols[len(cols)-1]
 }

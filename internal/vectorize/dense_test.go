@@ -3,6 +3,7 @@ package vectorize
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -18,9 +19,10 @@ func TestDenseScales(t *testing.T) {
 		{ScaleStandard, []float64{-2 / math.Sqrt(8.0/3), -10 / math.Sqrt(200.0/3)}},
 		{ScaleMinMax, []float64{0, 0}},
 		{ScaleMax, []float64{0, 10.0 / 30}},
+		{ScaleFixed, []float64{0, 10.0 / 4}}, // divided by the Divisor 4
 	}
 	for _, c := range cases {
-		v, err := FitDense(cols, values, c.scale)
+		v, err := FitDense(cols, values, Scaling{Scale: c.scale, Divisor: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +65,7 @@ func TestDenseScales(t *testing.T) {
 }
 
 func TestDenseErrors(t *testing.T) {
-	v, _ := FitDense([]string{"x1", "x2"}, []float64{1, 2}, ScaleNone)
+	v, _ := FitDense([]string{"x1", "x2"}, []float64{1, 2}, Scaling{Scale: ScaleNone})
 	enc := v.NewEncoder()
 	for line, want := range map[string]string{
 		"1,2,3":  "has 3 values, but the model reads 2 (x1,x2), separated by commas",
@@ -81,7 +83,7 @@ func TestDenseErrors(t *testing.T) {
 	if enc.Err() != nil {
 		t.Errorf("a good line after bad ones: %v", enc.Err())
 	}
-	if _, err := FitDense([]string{"a", "a"}, []float64{1, 2}, ScaleNone); err == nil {
+	if _, err := FitDense([]string{"a", "a"}, []float64{1, 2}, Scaling{Scale: ScaleNone}); err == nil {
 		t.Error("repeated column names were accepted")
 	}
 	if _, err := Fit([]string{"text"}, Options{Mode: Dense, MaxTokens: 1, NGrams: 1}); err == nil {
@@ -104,7 +106,7 @@ func FuzzDenseEncode(f *testing.F) {
 	for _, s := range []string{"1,2,3", "1\t2\t3", " -1e-3 , 0 ,7", "1,,3", "a,b,c", "1,2", "0x1p3,1_0,+4"} {
 		f.Add(s)
 	}
-	v, _ := FitDense([]string{"a", "b", "c"}, []float64{1, 2, 3, 4, 5, 6}, ScaleStandard)
+	v, _ := FitDense([]string{"a", "b", "c"}, []float64{1, 2, 3, 4, 5, 6}, Scaling{Scale: ScaleStandard})
 	enc := v.NewEncoder()
 	f.Fuzz(func(t *testing.T, line string) {
 		idx, vals := enc.Encode(line)
@@ -123,4 +125,62 @@ func FuzzDenseEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDenseBytes: pixels read as bytes are scaled as the same numbers
+// read as floats, and scale fixed divides (x / 255, the notebook's
+// scaling, which is not always x · (1/255)).
+func TestDenseBytes(t *testing.T) {
+	cols := []string{"pixel0", "pixel1", "pixel2"}
+	px := []uint8{0, 255, 7, 3, 0, 0}
+	fl := []float64{0, 255, 7, 3, 0, 0}
+	for _, sc := range []Scaling{{Scale: ScaleFixed, Divisor: 255}, {Scale: ScaleMax}, {Scale: ScaleStandard}, {Scale: ScaleMinMax}, {Scale: ScaleNone}} {
+		vb, err := FitDenseBytes(cols, px, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vf, err := FitDense(cols, fl, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb, mf := vb.TransformBytes(px), vf.TransformValues(fl)
+		if !slices.Equal(mb.Indices, mf.Indices) || !slices.Equal(mb.Values, mf.Values) || !slices.Equal(mb.Indptr, mf.Indptr) {
+			t.Errorf("%v: bytes give %v %v, floats %v %v", sc, mb.Indices, mb.Values, mf.Indices, mf.Values)
+		}
+	}
+	v, _ := FitDenseBytes(cols, px, Scaling{Scale: ScaleFixed, Divisor: 255})
+	m := v.TransformBytes(px)
+	if want := []float64{1, 7.0 / 255, 3.0 / 255}; !slices.Equal(m.Values, want) {
+		t.Errorf("fixed 255: values %v, want %v", m.Values, want)
+	}
+	for _, d := range []float64{0, -1, math.Inf(1), math.NaN()} {
+		if _, err := FitDense(cols, fl, Scaling{Scale: ScaleFixed, Divisor: d}); err == nil || !strings.Contains(err.Error(), "divisor must be a number above 0") {
+			t.Errorf("divisor %v: %v", d, err)
+		}
+	}
+	// A corrupt model file with a zero divisor is refused.
+	o := v.Options
+	o.Dense = &DenseOptions{Scale: ScaleFixed}
+	if _, err := Restore(o, v.Vocab, v.DocFreq, v.Docs); err == nil {
+		t.Error("a fixed scaling without a divisor was restored")
+	}
+}
+
+// TestDenseLineErrorNamesFewColumns: a line with the wrong count of
+// numbers names the columns, but not all 784 pixels of an image model.
+func TestDenseLineErrorNamesFewColumns(t *testing.T) {
+	cols := make([]string, 784)
+	for i := range cols {
+		cols[i] = "pixel" + strconv.Itoa(i)
+	}
+	v, err := FitDenseBytes(cols, make([]uint8, 784), Scaling{Scale: ScaleFixed, Divisor: 255})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := v.NewEncoder()
+	enc.Encode("1,2,3")
+	want := "has 3 values, but the model reads 784 (pixel0,pixel1,pixel2,...,pixel783), separated by commas"
+	if err := enc.Err(); err == nil || err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
 }
