@@ -325,15 +325,39 @@ func quoteList(s []string, limit int) string {
 
 // splitValidation holds out a seeded random fraction of e for validation.
 // The draw is random rather than the last rows because fetched files are
-// ordered by label.
-func splitValidation(e *examples, frac float64, seed uint64) (train, val *examples) {
-	n := e.Len()
-	k := int(float64(n)*frac + 0.5)
-	perm := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)
-	valIdx := perm[:k]
-	trainIdx := perm[k:]
+// ordered by label. Classification data is split per label (stratified),
+// and every label keeps at least one training example: Reuters has topics
+// with one or two documents, which a plain draw can move wholly into
+// validation, leaving the model unable to name them.
+func splitValidation(e *examples, frac float64, seed uint64, regression bool) (train, val *examples) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	var valIdx []int
+	if regression {
+		perm := rng.Perm(e.Len())
+		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
+	} else {
+		byLabel := map[string][]int{}
+		for i, l := range e.Labels {
+			byLabel[l] = append(byLabel[l], i)
+		}
+		for _, l := range classNames(e.Labels) { // sorted: the draw is reproducible
+			idx := byLabel[l]
+			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)
+			valIdx = append(valIdx, idx[:k]...)
+		}
+	}
+	held := make([]bool, e.Len())
+	for _, i := range valIdx {
+		held[i] = true
+	}
+	var trainIdx []int
+	for i := range held {
+		if !held[i] {
+			trainIdx = append(trainIdx, i)
+		}
+	}
 	slices.Sort(valIdx)
-	slices.Sort(trainIdx)
 	return e.subset(trainIdx, e.Path), e.subset(valIdx, e.Path+" (validation split)")
 }
 
