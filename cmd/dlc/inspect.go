@@ -158,15 +158,24 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	v := in.Vectorizer
 	fmt.Fprintf(tw, "task\t%s, loss %s\n", in.Task, in.Loss)
-	var opts []string
-	if v.Lowercase {
-		opts = append(opts, "lowercase")
+	if d := m.Vectorizer.Dense; d != nil {
+		// Numeric columns or pixels: no tokens, n-grams or vocabulary.
+		scale := string(d.Scale)
+		if d.Divisor != 0 {
+			scale += fmt.Sprintf(" (÷ %g)", d.Divisor)
+		}
+		fmt.Fprintf(tw, "vectorizer\tdense, %s columns, scale %s, fitted on %s rows\n", thousands(v.VocabSize), scale, thousands(v.TrainDocs))
+	} else {
+		var opts []string
+		if v.Lowercase {
+			opts = append(opts, "lowercase")
+		}
+		if v.StripHTML {
+			opts = append(opts, "HTML stripped")
+		}
+		fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", v.Mode, v.NGrams, strings.Join(append(opts, "fitted on "+thousands(v.TrainDocs)+" texts"), ", "))
+		fmt.Fprintf(tw, "vocabulary\t%s features\n", thousands(v.VocabSize))
 	}
-	if v.StripHTML {
-		opts = append(opts, "HTML stripped")
-	}
-	fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", v.Mode, v.NGrams, strings.Join(append(opts, "fitted on "+thousands(v.TrainDocs)+" texts"), ", "))
-	fmt.Fprintf(tw, "vocabulary\t%s features\n", thousands(v.VocabSize))
 	if len(in.Labels) > 0 {
 		fmt.Fprintf(tw, "labels\t%d: %s\n", len(in.Labels), quoteList(in.Labels, 20))
 	}
