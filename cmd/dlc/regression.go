@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"text/tabwriter"
 
@@ -47,13 +48,35 @@ func reportRegression(stdio *IO, o *evaluateOptions, path string, s scored) erro
 // model predicts for it: text, or comma-separated feature values for a
 // model of numeric columns.
 func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
-	if o.TopK != 1 {
+	switch {
+	case o.TopK != 1:
 		return usageErrorf("--top-k ranks labels; %s is a regression model, which predicts one number", o.Model)
+	case o.Threshold.set:
+		return usageErrorf("--threshold cuts a two-label model's probability; %s is a regression model, which predicts one number", o.Model)
+	case o.Explain > 0:
+		return usageErrorf("--explain is for classifiers; %s is a regression model", o.Model)
+	case o.TextField != "":
+		return usageErrorf("--text-field is for text models; %s reads lines of numbers", o.Model)
+	}
+	src, name := stdio.In, "stdin"
+	if o.Input != "" && o.Input != "-" {
+		f, err := os.Open(o.Input)
+		if err != nil {
+			return fmt.Errorf("cannot read --input %s: %v", o.Input, pathError(err))
+		}
+		defer f.Close()
+		if src, err = gunzipIf(f, o.Input); err != nil {
+			return err
+		}
+		name = o.Input
 	}
 	enc := m.Vectorizer.NewEncoder()
 	x := sparse.New(m.Vectorizer.Features(), false)
-	in := bufio.NewReaderSize(stdio.In, 1<<16)
+	in := bufio.NewReaderSize(src, 1<<16)
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
+	if o.Format == "tsv" {
+		out.WriteString("value\n")
+	}
 	var ws mlp.Workspace
 	rows := []int{0}
 	var line, buf []byte
@@ -65,12 +88,12 @@ func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("cannot read stdin at line %d: %w", n, err)
+			return fmt.Errorf("cannot read %s at line %d: %w", name, n, err)
 		}
 		idx, vals := enc.Encode(string(line))
 		if err := enc.Err(); err != nil {
 			out.Flush()
-			return fmt.Errorf("stdin line %d %v", n, err)
+			return fmt.Errorf("%s line %d %v", name, n, err)
 		}
 		// nil vals (multi-hot text) reads as all ones.
 		x.Rows, x.Indptr, x.Indices, x.Values = 1, append(x.Indptr[:0], 0, len(idx)), idx, vals
