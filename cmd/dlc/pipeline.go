@@ -290,13 +290,32 @@ func quoteList(s []string, limit int) string {
 
 // splitValidation holds out a seeded random fraction of e for validation.
 // The draw is random rather than the last rows because fetched files are
-// ordered by label.
-func splitValidation(e *examples, frac float64, seed uint64) (train, val *examples) {
+// ordered by label. For a classifier (classify), a class whose examples were
+// all drawn for validation gets one of them back in training: the model
+// could not score a label it never saw (R52 has topics with one or two
+// newswires), and training would stop on it.
+func splitValidation(e *examples, frac float64, seed uint64, classify bool) (train, val *examples) {
 	n := e.Len()
 	k := int(float64(n)*frac + 0.5)
 	perm := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)
 	valIdx := perm[:k]
 	trainIdx := perm[k:]
+	if classify {
+		inTrain := make(map[string]bool)
+		for _, i := range trainIdx {
+			inTrain[e.Labels[i]] = true
+		}
+		kept := valIdx[:0]
+		for _, i := range valIdx {
+			if !inTrain[e.Labels[i]] {
+				inTrain[e.Labels[i]] = true
+				trainIdx = append(trainIdx, i)
+				continue
+			}
+			kept = append(kept, i)
+		}
+		valIdx = kept
+	}
 	slices.Sort(valIdx)
 	slices.Sort(trainIdx)
 	return e.subset(trainIdx, e.Path), e.subset(valIdx, e.Path+" (validation split)")

@@ -181,7 +181,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	var valSet *examples
 	switch {
 	case cfg.Data.ValidationSplit > 0:
-		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, seed)
+		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, seed, !regression)
 	case paths.Validation != "":
 		if valSet, err = readExamples(cfg, paths.Validation); err != nil {
 			return err
