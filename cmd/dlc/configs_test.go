@@ -8,11 +8,11 @@ import (
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// configs/reuters.yaml is the Reuters notebook as ../shared/BENCHMARKS.md
+// configs/reuters-notebook.yaml is the Reuters notebook as ../shared/BENCHMARKS.md
 // runs it: multi-hot 10,000 → Dense(64, relu) → Dense(64, relu) → softmax,
 // categorical cross-entropy, RMSprop 0.001, batch 512, 9 epochs.
 func TestReutersConfigIsTheNotebook(t *testing.T) {
-	c, err := config.Load(filepath.Join(testenv.Root(t), "configs", "reuters.yaml"), nil)
+	c, err := config.Load(filepath.Join(testenv.Root(t), "configs", "reuters-notebook.yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

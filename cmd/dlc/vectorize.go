@@ -163,10 +163,10 @@ func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
 		}
 	}
 	trainSet, testSet, valSet := sets[0], sets[1], sets[2]
-	if cfg.Data.ValidationSplit > 0 {
-		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
-	}
 	regression := cfg.Regression()
+	if cfg.Data.ValidationSplit > 0 {
+		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), regression)
+	}
 	var classes []string
 	if !regression {
 		classes = classNames(trainSet.Labels)

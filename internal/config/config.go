@@ -159,7 +159,7 @@ func (c *Config) fields() []field {
 		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label"},
 		{"data.test", &c.Data.Test, "held-out data, same formats"},
 		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
-		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation"},
+		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
 		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},

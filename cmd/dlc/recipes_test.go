@@ -1,0 +1,65 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/testenv"
+)
+
+// sharedReutersSHA256 is the digest of ../shared/datasets/reuters21578.tar.gz,
+// rebuilt from the 22 SGML files and so unlike the registry's digest.
+const sharedReutersSHA256 = "8870b8a7ce7a3871b59ee581c0c4aef35f8ce1be297e8fa09df87fb9e216ce35"
+
+// TestRecipes trains each recipe of configs/ on its real data and holds it to
+// the bar it was made for: above the best linear classic measured on this
+// project's machine (scikit-learn's LinearSVC on tf-idf, ../shared/BENCHMARKS.md),
+// in accuracy and in macro-F1. docs/recipes.md says how each was chosen.
+func TestRecipes(t *testing.T) {
+	testenv.Long(t)
+	imdb := testenv.Dataset(t, "aclImdb_v1.tar.gz")
+	reuters := testenv.Dataset(t, "reuters21578.tar.gz")
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "datasets")
+	mustRun(t, "", "fetch", "imdb", "--from", imdb, "--sha256", sharedIMDBSHA256, "--data-dir", dataDir, "--quiet")
+	for _, name := range []string{"reuters", "reuters8"} {
+		mustRun(t, "", "fetch", name, "--from", reuters, "--sha256", sharedReutersSHA256, "--data-dir", dataDir, "--quiet")
+	}
+
+	for _, r := range []struct {
+		config string
+		n      int
+		// The floors: LinearSVC's best test accuracy here, rounded up to
+		// the issue's targets, and its macro-F1 (the 1+2-gram run's).
+		minAccuracy, minMacroF1 float64
+	}{
+		{"imdb-ngrams.yaml", 25000, 0.905, 0.9024},
+		{"reuters.yaml", 2568, 0.950, 0.7498},
+		{"reuters8.yaml", 2189, 0.975, 0.9346},
+	} {
+		t.Run(r.config, func(t *testing.T) {
+			model := filepath.Join(dir, r.config+".dlc")
+			mustRun(t, "", "train", "--config", filepath.Join(testenv.Root(t), "configs", r.config), "--data-dir", dataDir, "--out", model, "--quiet")
+			var ev struct {
+				N        int     `json:"n"`
+				Accuracy float64 `json:"accuracy"`
+				MacroF1  float64 `json:"macro_f1"`
+			}
+			out := mustRun(t, "", "evaluate", "--model", model, "--data-dir", dataDir, "--format", "json")
+			if err := json.Unmarshal([]byte(out), &ev); err != nil {
+				t.Fatalf("evaluate --format json printed %q: %v", out, err)
+			}
+			if ev.N != r.n {
+				t.Errorf("evaluated %d examples, want the %d of the test split", ev.N, r.n)
+			}
+			if ev.Accuracy < r.minAccuracy {
+				t.Errorf("test accuracy %.4f is below the floor %.4f", ev.Accuracy, r.minAccuracy)
+			}
+			if ev.MacroF1 < r.minMacroF1 {
+				t.Errorf("test macro-F1 %.4f is below LinearSVC's %.4f", ev.MacroF1, r.minMacroF1)
+			}
+			t.Logf("%s: test accuracy %.4f, macro-F1 %.4f", r.config, ev.Accuracy, ev.MacroF1)
+		})
+	}
+}
