@@ -371,6 +371,9 @@ func (o *Adagrad) UpdateSpans(params, grad []float64, spans [][2]int) {
 		acc := o.acc[lo:hi]
 		p := params[lo:hi]
 		for i, g := range grad[lo:hi] {
+			if math.Float64bits(g) == 0 { // +0 changes nothing (see RMSprop)
+				continue
+			}
 			a := acc[i] + g*g
 			acc[i] = a
 			p[i] -= lr * g / (math.Sqrt(a) + o.Epsilon)

@@ -161,8 +161,16 @@ func TestZeroGradientShortcut(t *testing.T) {
 				state[i] = 0.1
 			}
 		}
+		// Adagrad's sparse path (one-example updates of text rows) must
+		// agree too.
+		spans, _ := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.01}, 6)
+		sparseOpt, hasSpans := spans.(SparseOptimizer)
+		ps := append([]float64(nil), p...)
 		for _, g := range steps {
 			opt.Update(p, g)
+			if hasSpans {
+				sparseOpt.UpdateSpans(ps, g, [][2]int{{0, 2}, {2, 6}})
+			}
 			for i, gi := range g {
 				if name == NameRMSprop {
 					state[i] = 0.9*state[i] + (1-0.9)*gi*gi
@@ -176,6 +184,12 @@ func TestZeroGradientShortcut(t *testing.T) {
 			if math.Float64bits(p[i]) != math.Float64bits(want[i]) {
 				t.Errorf("%s: θ%d = %v, the full formula gives %v", name, i, p[i], want[i])
 			}
+			if hasSpans && math.Float64bits(ps[i]) != math.Float64bits(want[i]) {
+				t.Errorf("%s, sparse spans: θ%d = %v, the full formula gives %v", name, i, ps[i], want[i])
+			}
+		}
+		if name == NameAdagrad && !hasSpans {
+			t.Error("adagrad no longer has the sparse path")
 		}
 	}
 }
