@@ -137,6 +137,7 @@ type chunks struct {
 	params, grad []float64
 	lr           float64 // the step's learning rate
 	rule         func(c *chunks, lo, hi int)
+	spans        [][2]int // runSpans: the ranges to update
 }
 
 // run applies rule to params and grad; cost is the rule's work per
@@ -150,6 +151,34 @@ func (c *chunks) run(params, grad []float64, lr float64, cost int) {
 // Do implements parallel.Tasks.
 func (c *chunks) Do(t int) {
 	c.rule(c, t*updateChunk, min(len(c.params), (t+1)*updateChunk))
+}
+
+// spansPerTask is how many spans (first-layer rows, typically a few
+// hundred parameters each) one task of runSpans updates.
+const spansPerTask = 64
+
+// runSpans applies rule to the parameters in spans only (SparseOptimizer),
+// on every core: the spans do not overlap, so the result is the same
+// whatever runs them.
+func (c *chunks) runSpans(params, grad []float64, spans [][2]int, lr float64, cost int) {
+	c.params, c.grad, c.lr, c.spans = params, grad[:len(params)], lr, spans
+	work := 0
+	for _, s := range spans {
+		work += s[1] - s[0]
+	}
+	c.group.Run((len(spans)+spansPerTask-1)/spansPerTask, work*cost, (*spanTasks)(c))
+	c.params, c.grad, c.spans = nil, nil, nil
+}
+
+// spanTasks is chunks seen as the tasks of runSpans.
+type spanTasks chunks
+
+// Do implements parallel.Tasks.
+func (s *spanTasks) Do(t int) {
+	c := (*chunks)(s)
+	for _, sp := range c.spans[t*spansPerTask : min(len(c.spans), (t+1)*spansPerTask)] {
+		c.rule(c, sp[0], sp[1])
+	}
 }
 
 // next returns the rate of the step being made and counts it.
@@ -188,13 +217,8 @@ func sgdChunk(c *chunks, lo, hi int) {
 // UpdateSpans implements SparseOptimizer: θ − η·0 = θ, so the entries
 // outside spans would not move.
 func (o *SGD) UpdateSpans(params, grad []float64, spans [][2]int) {
-	lr := o.next()
-	for _, s := range spans {
-		p := params[s[0]:s[1]]
-		for i, g := range grad[s[0]:s[1]] {
-			p[i] -= lr * g
-		}
-	}
+	o.rule = sgdChunk
+	o.runSpans(params, grad, spans, o.next(), 1)
 }
 
 // Momentum is gradient descent with a velocity (Keras' SGD with momentum μ,
@@ -365,18 +389,8 @@ func (o *Adagrad) chunk(c *chunks, lo, hi int) {
 // UpdateSpans implements SparseOptimizer: a zero gradient adds nothing to
 // G and moves nothing.
 func (o *Adagrad) UpdateSpans(params, grad []float64, spans [][2]int) {
-	lr := o.next()
-	for _, s := range spans {
-		lo, hi := s[0], s[1]
-		acc := o.acc[lo:hi]
-		p := params[lo:hi]
-		for i, g := range grad[lo:hi] {
-			if math.Float64bits(g) == 0 { // +0 changes nothing (see RMSprop)
-				continue
-			}
-			a := acc[i] + g*g
-			acc[i] = a
-			p[i] -= lr * g / (math.Sqrt(a) + o.Epsilon)
-		}
+	if o.rule == nil { // once: a method value allocates
+		o.rule = o.chunk
 	}
+	o.runSpans(params, grad, spans, o.next(), 8)
 }
