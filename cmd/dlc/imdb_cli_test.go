@@ -19,10 +19,8 @@ import (
 // book's overfitting lesson: one more epoch, 0.4 points lower, p ≈ 3e-5).
 func TestIMDBEvaluatePredict(t *testing.T) {
 	testenv.Long(t)
-	archive := testenv.Dataset(t, "aclImdb_v1.tar.gz")
 	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "datasets")
-	mustRun(t, "", "fetch", "imdb", "--from", archive, "--sha256", sharedIMDBSHA256, "--data-dir", dataDir)
+	dataDir := fetchedData(t, "imdb")
 	cfg := filepath.Join(testenv.Root(t), "configs", "imdb.yaml")
 	four, three := filepath.Join(dir, "four.dlc"), filepath.Join(dir, "three.dlc")
 	mustRun(t, "", "train", "--config", cfg, "--data-dir", dataDir, "--out", four, "--quiet")

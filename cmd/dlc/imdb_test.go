@@ -12,11 +12,6 @@ import (
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// sharedIMDBSHA256 is the digest of ../shared/datasets/aclImdb_v1.tar.gz,
-// which was rebuilt without the unsup/ folder and so differs from the
-// registry's digest of Stanford's original.
-const sharedIMDBSHA256 = "83a9c6b433babfb477204e9fb274da298a1c68b74bdf9e1924c067e1bb30b103"
-
 // dlcRun runs the dlc command line in-process and returns stdout, stderr
 // and the exit code.
 func dlcRun(t *testing.T, stdin string, args ...string) (string, string, int) {

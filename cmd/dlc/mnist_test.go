@@ -13,17 +13,13 @@ import (
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// TestMNISTNotebook is the MNIST notebook on the real digits: fetch the IDX
-// files, train configs/mnist.yaml (all 5 epochs, 2,345 updates), evaluate
+// TestMNISTNotebook is the MNIST notebook on the real digits: train configs/mnist.yaml (all 5 epochs, 2,345 updates), evaluate
 // on the 10,000 test digits, predict them from the IDX file, and check that
 // one core and two give the same model file.
 func TestMNISTNotebook(t *testing.T) {
 	testenv.Long(t)
-	testenv.Dataset(t, "mnist/train-images-idx3-ubyte.gz")
-	src := filepath.Join(testenv.Root(t), "..", "shared", "datasets", "mnist")
 	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "datasets")
-	mustRun(t, "", "fetch", "mnist", "--from", src, "--data-dir", dataDir)
+	dataDir := fetchedData(t, "mnist")
 
 	cfg := filepath.Join(testenv.Root(t), "configs", "mnist.yaml")
 	model := filepath.Join(dir, "mnist.dlc")

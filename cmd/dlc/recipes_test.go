@@ -8,23 +8,16 @@ import (
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// sharedReutersSHA256 is the digest of ../shared/datasets/reuters21578.tar.gz,
-// rebuilt from the 22 SGML files and so unlike the registry's digest.
-const sharedReutersSHA256 = "8870b8a7ce7a3871b59ee581c0c4aef35f8ce1be297e8fa09df87fb9e216ce35"
-
 // TestRecipes trains each recipe of configs/ on its real data and holds it to
 // the bar it was made for: above the best linear classic measured on this
 // project's machine (scikit-learn's LinearSVC on tf-idf, ../shared/BENCHMARKS.md),
 // in accuracy and in macro-F1. docs/recipes.md says how each was chosen.
 func TestRecipes(t *testing.T) {
 	testenv.Long(t)
-	imdb := testenv.Dataset(t, "aclImdb_v1.tar.gz")
-	reuters := testenv.Dataset(t, "reuters21578.tar.gz")
 	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "datasets")
-	mustRun(t, "", "fetch", "imdb", "--from", imdb, "--sha256", sharedIMDBSHA256, "--data-dir", dataDir, "--quiet")
-	for _, name := range []string{"reuters", "reuters8"} {
-		mustRun(t, "", "fetch", name, "--from", reuters, "--sha256", sharedReutersSHA256, "--data-dir", dataDir, "--quiet")
+	var dataDir string
+	for _, name := range []string{"imdb", "reuters", "reuters8"} {
+		dataDir = fetchedData(t, name)
 	}
 
 	for _, r := range []struct {

@@ -12,9 +12,19 @@ import (
 // TestMain lets testscript run the real dlc (this package's main) as a
 // command named "dlc" inside the scripts.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(removingRealData{m}, map[string]func(){
 		"dlc": main,
 	})
+}
+
+// removingRealData runs the tests, then removes the real data they shared
+// (testscript.Main exits the process, so cleanup must happen inside Run).
+type removingRealData struct{ *testing.M }
+
+func (r removingRealData) Run() int {
+	code := r.M.Run()
+	removeRealData()
+	return code
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each file is

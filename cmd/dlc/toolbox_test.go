@@ -88,10 +88,8 @@ func TestLinearRegressionMatchesLeastSquares(t *testing.T) {
 // the lecture's one-layer configs, logistic regression and the linear SVM.
 func TestIMDBToolbox(t *testing.T) {
 	testenv.Long(t)
-	archive := testenv.Dataset(t, "aclImdb_v1.tar.gz")
 	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "datasets")
-	mustRun(t, "", "fetch", "imdb", "--from", archive, "--sha256", sharedIMDBSHA256, "--data-dir", dataDir)
+	dataDir := fetchedData(t, "imdb")
 	imdb := filepath.Join(testenv.Root(t), "configs", "imdb.yaml")
 	cases := []struct {
 		name   string

@@ -25,10 +25,8 @@ import (
 // exactly the rows dlc trains on.
 func TestVectorizeIMDB(t *testing.T) {
 	testenv.Long(t)
-	archive := testenv.Dataset(t, "aclImdb_v1.tar.gz")
 	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "datasets")
-	mustRun(t, "", "fetch", "imdb", "--from", archive, "--sha256", sharedIMDBSHA256, "--data-dir", dataDir, "--quiet")
+	dataDir := fetchedData(t, "imdb")
 	cfg := filepath.Join(testenv.Root(t), "configs", "imdb.yaml")
 
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
