@@ -40,13 +40,7 @@ func trainingLoss(n *Network, x *sparse.Matrix, y Targets, rows []int) float64 {
 	last := len(n.Layers) - 1
 	k := n.Layers[last].Out
 	for r, row := range rows {
-		var class int32
-		var value float64
-		if n.regression {
-			value = y.Value[row]
-		} else {
-			class = y.Class[row]
-		}
+		class, value := y.at(row, n.regression)
 		s := r * k
 		l := n.rowLoss(ws.z[last][s:s+k], ws.a[last][s:s+k], ws.d[last][s:s+k], class, value)
 		if y.Weight != nil {

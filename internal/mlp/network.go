@@ -164,6 +164,14 @@ func (n *Network) Spec() Spec { return n.spec }
 // optimiser updates them in place.
 func (n *Network) Params() []float64 { return n.params }
 
+// at returns the truth of one row: its class, or its value in regression.
+func (y Targets) at(row int, regression bool) (class int32, value float64) {
+	if regression {
+		return 0, y.Value[row]
+	}
+	return y.Class[row], 0
+}
+
 // Targets are the truths of a data set, one per row: Class for
 // classification, Value for regression.
 type Targets struct {
@@ -341,13 +349,7 @@ func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace)
 	inv := 1 / float64(len(rows))
 	for r := lo; r < hi; r++ {
 		row := rows[r]
-		var class int32
-		var value float64
-		if n.regression {
-			value = y.Value[row]
-		} else {
-			class = y.Class[row]
-		}
+		class, value := y.at(row, n.regression)
 		s := r * out
 		l := n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
 		scale := inv
@@ -591,13 +593,7 @@ func (n *Network) Evaluate(x *sparse.Matrix, y Targets, rows []int, out []float6
 	k := n.Layers[last].Out
 	var lossSum float64
 	for r, row := range rows {
-		var class int32
-		var value float64
-		if n.regression {
-			value = y.Value[row]
-		} else {
-			class = y.Class[row]
-		}
+		class, value := y.at(row, n.regression)
 		s := r * k
 		lossSum += n.rowLoss(w.z[last][s:s+k], w.a[last][s:s+k], w.d[last][s:s+k], class, value)
 	}
