@@ -190,26 +190,16 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	}
 	if len(r.Epochs) > 0 {
 		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		hasVal := r.Epochs[0].ValLoss != nil
-		if hasVal {
-			fmt.Fprintln(tw, "epoch\tloss\taccuracy\tval_loss\tval_accuracy\t")
-		} else {
-			fmt.Fprintln(tw, "epoch\tloss\taccuracy\t")
-		}
-		for _, e := range r.Epochs {
-			fmt.Fprintf(tw, "%d\t%.4f\t%.4f\t", e.Epoch, e.Loss, e.Accuracy)
-			if hasVal && e.ValLoss != nil && e.ValAccuracy != nil {
-				fmt.Fprintf(tw, "%.4f\t%.4f\t", *e.ValLoss, *e.ValAccuracy)
-			}
-			fmt.Fprintln(tw)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := writeEpochTable(w, r.Epochs); err != nil {
 			return err
 		}
 	}
-	if r.Test != nil {
-		fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f on %s examples\n", r.Test.Accuracy, r.Test.Loss, thousands(r.Test.N))
+	if t := r.Test; t != nil {
+		if t.RMSE != nil && t.MAE != nil && t.R2 != nil {
+			fmt.Fprintf(w, "\ntest: rmse %.6g, mae %.6g, r2 %.4f, loss %.6g on %s examples\n", *t.RMSE, *t.MAE, *t.R2, t.Loss, thousands(t.N))
+		} else if t.Accuracy != nil {
+			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f on %s examples\n", *t.Accuracy, t.Loss, thousands(t.N))
+		}
 	}
 	if len(in.Vocab) > 0 {
 		fmt.Fprintf(w, "\nvocabulary (first %d of %s)\n", len(in.Vocab), thousands(v.VocabSize))
@@ -288,4 +278,62 @@ func blockStyle(n *yaml.Node, inList bool) {
 		}
 		n.Content = kept
 	}
+}
+
+// epochTableRows is how many epochs the text table shows before it elides
+// the middle: batch gradient descent can run for thousands of epochs, and
+// the first and last are the ones a reader compares (JSON keeps them all).
+const epochTableRows = 20
+
+// writeEpochTable writes the loss (and accuracy, for a classifier) of each
+// epoch, with the validation columns when there was a validation set.
+func writeEpochTable(w io.Writer, epochs []model.EpochRecord) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	hasAcc := epochs[0].Accuracy != nil
+	hasVal := epochs[0].ValLoss != nil
+	head := "epoch\tloss\t"
+	if hasAcc {
+		head += "accuracy\t"
+	}
+	if hasVal {
+		head += "val_loss\t"
+		if hasAcc {
+			head += "val_accuracy\t"
+		}
+	}
+	fmt.Fprintln(tw, head)
+	row := func(e model.EpochRecord) {
+		fmt.Fprintf(tw, "%d\t%.4f\t", e.Epoch, e.Loss)
+		if hasAcc && e.Accuracy != nil {
+			fmt.Fprintf(tw, "%.4f\t", *e.Accuracy)
+		}
+		if hasVal && e.ValLoss != nil {
+			fmt.Fprintf(tw, "%.4f\t", *e.ValLoss)
+			if hasAcc && e.ValAccuracy != nil {
+				fmt.Fprintf(tw, "%.4f\t", *e.ValAccuracy)
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	if len(epochs) <= epochTableRows {
+		for _, e := range epochs {
+			row(e)
+		}
+	} else {
+		half := epochTableRows / 2
+		for _, e := range epochs[:half] {
+			row(e)
+		}
+		fmt.Fprintf(tw, "...\t\t\n")
+		for _, e := range epochs[len(epochs)-half:] {
+			row(e)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(epochs) > epochTableRows {
+		fmt.Fprintf(w, "(%s epochs; the table shows the first and last %d, --format json lists them all)\n", thousands(len(epochs)), epochTableRows/2)
+	}
+	return nil
 }

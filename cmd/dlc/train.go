@@ -327,14 +327,14 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		DataSHA256: fingerprint(trainSet),
 	}}
 	for _, st := range res.History {
-		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st))
+		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, regression))
 	}
 	var test scored
 	if testSet != nil && !stopped {
 		if test, err = scoreExamples(m, testSet); err != nil {
 			return err
 		}
-		m.Record.Test = &model.TestRecord{N: test.Report.N, Accuracy: test.Report.Accuracy, Loss: test.Loss}
+		m.Record.Test = testRecord(test)
 	}
 	if err := model.Save(cfg.Output.Model, m); err != nil {
 		return err
@@ -433,8 +433,22 @@ func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
 	return line + fmt.Sprintf("  %.2fs", st.Seconds)
 }
 
-func epochRecord(st gd.EpochStats) model.EpochRecord {
-	r := model.EpochRecord{Epoch: st.Epoch, Loss: st.Loss, Accuracy: st.Accuracy}
+// testRecord keeps the test score in the model file: accuracy for a
+// classifier, the regression metrics for a regression.
+func testRecord(s scored) *model.TestRecord {
+	if r := s.Regression; r != nil {
+		return &model.TestRecord{N: r.N, Loss: s.Loss, RMSE: &r.RMSE, MAE: &r.MAE, R2: &r.R2}
+	}
+	acc := s.Report.Accuracy
+	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc}
+}
+
+func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
+	r := model.EpochRecord{Epoch: st.Epoch, Loss: st.Loss}
+	if !regression {
+		acc := st.Accuracy
+		r.Accuracy = &acc
+	}
 	if !math.IsNaN(st.ValLoss) {
 		vl := st.ValLoss
 		r.ValLoss = &vl

@@ -56,20 +56,25 @@ type Record struct {
 	Test          *TestRecord   `json:"test,omitempty"`
 }
 
-// EpochRecord is one epoch's training (and validation) metrics.
+// EpochRecord is one epoch's training (and validation) metrics. The
+// accuracies are pointers because a regression has none: absent, not 0.
 type EpochRecord struct {
 	Epoch       int      `json:"epoch"`
 	Loss        float64  `json:"loss"`
-	Accuracy    float64  `json:"accuracy"`
+	Accuracy    *float64 `json:"accuracy,omitempty"`
 	ValLoss     *float64 `json:"val_loss,omitempty"`
 	ValAccuracy *float64 `json:"val_accuracy,omitempty"`
 }
 
-// TestRecord is the held-out evaluation made at the end of training.
+// TestRecord is the held-out evaluation made at the end of training:
+// accuracy for a classifier, rmse, mae and r2 for a regression.
 type TestRecord struct {
-	N        int     `json:"n"`
-	Accuracy float64 `json:"accuracy"`
-	Loss     float64 `json:"loss"`
+	N        int      `json:"n"`
+	Loss     float64  `json:"loss"`
+	Accuracy *float64 `json:"accuracy,omitempty"`
+	RMSE     *float64 `json:"rmse,omitempty"`
+	MAE      *float64 `json:"mae,omitempty"`
+	R2       *float64 `json:"r2,omitempty"`
 }
 
 // vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and

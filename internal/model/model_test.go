@@ -29,8 +29,9 @@ func tinyModel(t testing.TB) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acc := 0.75
 	return &Model{Config: config.Default(), Vectorizer: v, Net: net, Labels: []string{"bad", "good", "meh"},
-		Record: Record{DLCVersion: "test", Seed: 42, TrainExamples: 4, Epochs: []EpochRecord{{Epoch: 1, Loss: 0.5, Accuracy: 0.75}}}}
+		Record: Record{DLCVersion: "test", Seed: 42, TrainExamples: 4, Epochs: []EpochRecord{{Epoch: 1, Loss: 0.5, Accuracy: &acc}}}}
 }
 
 func TestRoundTrip(t *testing.T) {
