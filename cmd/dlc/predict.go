@@ -293,16 +293,24 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		if o.TextField != "" {
 			fields.Text = o.TextField
 		}
-		ds, err := data.Read(o.Input, fields)
-		if err != nil {
-			return err
-		}
-		for lo := 0; lo < len(ds.Texts); lo += predictBlock {
-			if err := a.block(ds.Texts[lo:min(len(ds.Texts), lo+predictBlock)]); err != nil {
-				return err
+		// Streamed in blocks: a file of millions of texts needs no more
+		// memory than one block.
+		texts := make([]string, 0, predictBlock)
+		err := data.Each(o.Input, fields, func(text, _ string) error {
+			if texts = append(texts, text); len(texts) < predictBlock {
+				return nil
 			}
+			err := a.block(texts)
+			texts = texts[:0]
+			return err
+		})
+		if err == nil {
+			err = a.block(texts)
 		}
-		return out.Flush()
+		if ferr := out.Flush(); err == nil {
+			err = ferr
+		}
+		return err
 	}
 	f, err := os.Open(o.Input)
 	if err != nil {

@@ -68,19 +68,52 @@ const maxLine = 64 << 20
 // Read loads a data set from a JSONL, CSV or TSV file (optionally gzipped)
 // or from a folder with one sub-folder per label.
 func Read(path string, f Fields) (*Dataset, error) {
+	d := &Dataset{Path: path}
+	err := Each(path, f, func(text, label string) error {
+		d.Texts = append(d.Texts, text)
+		if label != "" {
+			d.Labels = append(d.Labels, label)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// emitFunc receives one example of a file as it is parsed: labelled is
+// false when the line has no label (only allowed with Fields.Unlabelled).
+type emitFunc func(text, label string, labelled bool, line int) error
+
+// Each calls fn with every example of the data at path, in file order, as
+// Read would load it; label is "" when the source has no labels. Files are
+// read as a stream, so a file of any length is handled in constant memory
+// (predict --input); a folder is listed first. An error from fn stops the
+// reading and is returned as is.
+func Each(path string, f Fields, fn func(text, label string) error) error {
 	f = f.withDefaults()
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("data file %s does not exist", path)
+			return fmt.Errorf("data file %s does not exist", path)
 		}
-		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	if st.IsDir() {
-		return readDir(path)
+		d, err := readDir(path)
+		if err != nil {
+			return err
+		}
+		for i, text := range d.Texts {
+			if err := fn(text, d.Labels[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
-	var parse func(io.Reader, string, Fields) (*Dataset, error)
+	var parse func(io.Reader, string, Fields, emitFunc) error
 	switch {
 	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
 		parse = readJSONL
@@ -89,27 +122,33 @@ func Read(path string, f Fields) (*Dataset, error) {
 	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
 		parse = readTSV
 	case strings.HasSuffix(kind, "-ubyte"):
-		return nil, fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
+		return fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
 	default:
-		return nil, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+		return fmt.Errorf("%s: unknown data format; use %s", path, Formats)
 	}
 	file, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	defer file.Close()
 	r, err := maybeGunzip(file, path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	d, err := parse(r, path, f)
+	var check labelCheck
+	err = parse(r, path, f, func(text, label string, labelled bool, line int) error {
+		if err := check.add(labelled, label, path, line, f); err != nil {
+			return err
+		}
+		return fn(text, label)
+	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if d.Len() == 0 {
-		return nil, &LineError{Path: path, Msg: "holds no examples"}
+	if check.n == 0 {
+		return &LineError{Path: path, Msg: "holds no examples"}
 	}
-	return d, nil
+	return nil
 }
 
 func maybeGunzip(r io.Reader, path string) (io.Reader, error) {
@@ -152,11 +191,10 @@ func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
 	return nil
 }
 
-func readJSONL(r io.Reader, path string, f Fields) (*Dataset, error) {
-	d := &Dataset{Path: path}
+func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 	want := []string{f.Text, f.Label}
 	got := make([]jsonField, 2)
-	err := lines(r, path, func(line []byte, n int) error {
+	return lines(r, path, func(line []byte, n int) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
 		}
@@ -171,24 +209,26 @@ func readJSONL(r io.Reader, path string, f Fields) (*Dataset, error) {
 		if !text.isStr {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, text.value)}
 		}
-		d.Texts = append(d.Texts, text.value)
-		return d.addLabel(lab.found && !lab.isNull, lab.value, path, n, f)
+		return emit(text.value, lab.value, lab.found && !lab.isNull, n)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
 }
 
-// addLabel appends a label, or checks that unlabelled input is allowed and
-// consistent (all rows labelled, or none).
-func (d *Dataset) addLabel(ok bool, label, path string, line int, f Fields) error {
+// labelCheck sees the examples of a file go by and checks that their
+// labels are consistent: every example labelled with a non-empty label, or
+// (where unlabelled input is allowed) none at all.
+type labelCheck struct {
+	n        int  // examples so far
+	labelled bool // the first example had a label
+}
+
+func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error {
+	c.n++
 	switch {
 	case ok && label == "":
 		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("field %q is empty; every example needs a label", f.Label)}
-	case ok && (d.Labels != nil || len(d.Texts) == 1):
-		d.Labels = append(d.Labels, label)
-	case !ok && f.Unlabelled && d.Labels == nil:
+	case ok && (c.labelled || c.n == 1):
+		c.labelled = true
+	case !ok && f.Unlabelled && !c.labelled:
 	default:
 		if ok {
 			return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("has a %q field but earlier lines have none", f.Label)}
@@ -232,10 +272,9 @@ func CSVError(path string, err error, headerFields int) error {
 	return &LineError{Path: path, Line: pe.Line, Msg: msg}
 }
 
-func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
+func readCSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
 	cr.ReuseRecord = true
-	d := &Dataset{Path: path}
 	ti, li, width := -1, -1, 0
 	for {
 		rec, err := cr.Read()
@@ -243,26 +282,25 @@ func readCSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 			break
 		}
 		if err != nil {
-			return nil, CSVError(path, err, width)
+			return CSVError(path, err, width)
 		}
 		// Only valid after a successful Read: it panics otherwise.
 		line, _ := cr.FieldPos(0)
 		if ti < 0 {
 			if ti, li, err = header(rec, path, f); err != nil {
-				return nil, err
+				return err
 			}
 			width = len(rec)
 			continue
 		}
-		d.Texts = append(d.Texts, rec[ti])
-		if err := d.addLabel(li >= 0, field(rec, li), path, line, f); err != nil {
-			return nil, err
+		if err := emit(rec[ti], field(rec, li), li >= 0, line); err != nil {
+			return err
 		}
 	}
 	if ti < 0 {
-		return nil, &LineError{Path: path, Msg: "is empty; a CSV file needs a header row"}
+		return &LineError{Path: path, Msg: "is empty; a CSV file needs a header row"}
 	}
-	return d, nil
+	return nil
 }
 
 func field(rec []string, i int) string {
@@ -275,8 +313,7 @@ func field(rec []string, i int) string {
 // readTSV reads tab-separated lines with a header row. Unlike CSV there is no
 // quoting: a field is everything between two tabs, so quotes in review text
 // are just text.
-func readTSV(r io.Reader, path string, f Fields) (*Dataset, error) {
-	d := &Dataset{Path: path}
+func readTSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 	ti, li, ncol := -1, -1, 0
 	err := lines(r, path, func(line []byte, n int) error {
 		if ti < 0 {
@@ -293,16 +330,15 @@ func readTSV(r io.Reader, path string, f Fields) (*Dataset, error) {
 		if len(rec) != ncol {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("has %d tab-separated fields but the header has %d", len(rec), ncol)}
 		}
-		d.Texts = append(d.Texts, rec[ti])
-		return d.addLabel(li >= 0, field(rec, li), path, n, f)
+		return emit(rec[ti], field(rec, li), li >= 0, n)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if ti < 0 {
-		return nil, &LineError{Path: path, Msg: "is empty; a TSV file needs a header row"}
+		return &LineError{Path: path, Msg: "is empty; a TSV file needs a header row"}
 	}
-	return d, nil
+	return nil
 }
 
 // readDir reads a folder with one sub-folder per label, one example per file

@@ -161,8 +161,19 @@ func FuzzReaders(f *testing.F) {
 	f.Add([]byte("text,label\n\"unclosed,pos\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, fields := range []Fields{{Text: "text", Label: "label"}, {Text: "text", Label: "label", Unlabelled: true}} {
-			for _, read := range []func(io.Reader, string, Fields) (*Dataset, error){readJSONL, readCSV, readTSV} {
-				ds, err := read(bytes.NewReader(b), "f", fields)
+			for _, parse := range []func(io.Reader, string, Fields, emitFunc) error{readJSONL, readCSV, readTSV} {
+				ds := &Dataset{}
+				var check labelCheck
+				err := parse(bytes.NewReader(b), "f", fields, func(text, label string, labelled bool, line int) error {
+					if err := check.add(labelled, label, "f", line, fields); err != nil {
+						return err
+					}
+					ds.Texts = append(ds.Texts, text)
+					if labelled {
+						ds.Labels = append(ds.Labels, label)
+					}
+					return nil
+				})
 				if err != nil {
 					continue
 				}
@@ -175,4 +186,36 @@ func FuzzReaders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEachStreams: Each hands over the examples in order while it reads,
+// stops at the first error of its callback and returns it as is, and
+// reports a bad line only once it gets there (the lines before it were
+// already handed over, which is what lets predict --input stream).
+func TestEachStreams(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.jsonl")
+	content := `{"text": "a", "label": "p"}` + "\n" + `{"text": "b", "label": "n"}` + "\n" + `{"text": "c"}` + "\n"
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	err := Each(p, Fields{}, func(text, label string) error {
+		seen = append(seen, text+"/"+label)
+		return nil
+	})
+	if want := p + `:3: no field "label"; set data.label_field to the field that holds the label`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+	if !slices.Equal(seen, []string{"a/p", "b/n"}) {
+		t.Errorf("handed over %q before the bad line, want a/p and b/n", seen)
+	}
+	stop := io.ErrShortWrite
+	seen = nil
+	err = Each(p, Fields{}, func(text, label string) error {
+		seen = append(seen, text)
+		return stop
+	})
+	if err != stop || len(seen) != 1 {
+		t.Errorf("callback error: got %v after %d examples, want %v after 1", err, len(seen), stop)
+	}
 }
