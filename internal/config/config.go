@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/viper"
@@ -310,7 +311,7 @@ func Load(path string, sets []string) (*Config, error) {
 		}
 		v.SetConfigType("yaml")
 		if err := v.ReadConfig(strings.NewReader(string(raw))); err != nil {
-			return nil, &Error{Where: path, Msg: "is not valid YAML: " + err.Error()}
+			return nil, &Error{Where: path, Msg: "is not valid YAML: " + oneLine(err)}
 		}
 		c.Path = path
 	}
@@ -322,14 +323,14 @@ func Load(path string, sets []string) (*Config, error) {
 		key, val, ok := strings.Cut(s, "=")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
-			return nil, &Error{Where: "--set " + s, Msg: "expected key=value, such as training.epochs=3"}
+			return nil, &Error{Where: "--set " + printable(s), Msg: "expected key=value, such as training.epochs=3"}
 		}
 		if _, known := byKey[key]; !known {
-			return nil, &Error{Where: "--set " + s, Msg: unknownKey(key, byKey)}
+			return nil, &Error{Where: "--set " + printable(s), Msg: unknownKey(key, byKey)}
 		}
 		parsed, err := parseScalar(val)
 		if err != nil {
-			return nil, &Error{Where: "--set " + s, Msg: "value is not valid YAML: " + err.Error()}
+			return nil, &Error{Where: "--set " + printable(s), Msg: "value is not valid YAML: " + oneLine(err)}
 		}
 		setFrom[key] = parsed
 	}
@@ -346,7 +347,7 @@ func Load(path string, sets []string) (*Config, error) {
 			where = EnvName(f.key)
 			parsed, err := parseScalar(env)
 			if err != nil {
-				return nil, &Error{Where: where, Msg: "value is not valid YAML: " + err.Error()}
+				return nil, &Error{Where: where, Msg: "value is not valid YAML: " + oneLine(err)}
 			}
 			val = parsed
 		case v.InConfig(f.key):
@@ -356,7 +357,7 @@ func Load(path string, sets []string) (*Config, error) {
 				// and labels are case-sensitive.
 				var raw any
 				if err := nodes[f.key].Decode(&raw); err != nil {
-					return nil, &Error{Where: where, Msg: err.Error()}
+					return nil, &Error{Where: where, Msg: oneLine(err)}
 				}
 				val = raw
 			}
@@ -387,13 +388,38 @@ func parseScalar(s string) (any, error) {
 	return out, nil
 }
 
+// printable is s as typed when it prints as itself, else Go-quoted: an
+// error message echoing user input stays one readable line.
+func printable(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
+}
+
+// oneLine is a YAML parser's error as one line: without the parsers'
+// prefixes, its list of faults joined by "; ".
+func oneLine(err error) string {
+	var parts []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		for _, prefix := range []string{"While parsing config:", "yaml:", "unmarshal errors:"} {
+			line = strings.TrimSpace(strings.TrimPrefix(line, prefix))
+		}
+		if line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // checkKeys walks the YAML document and rejects any key the schema does not
 // have, naming it and its line. It returns the line and the value node of
 // every leaf key.
 func checkKeys(raw []byte, path string, known map[string]field) (map[string]int, map[string]*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, nil, &Error{Where: path, Msg: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, nil, &Error{Where: path, Msg: "is not valid YAML: " + oneLine(err)}
 	}
 	lines := map[string]int{}
 	nodes := map[string]*yaml.Node{}
@@ -406,12 +432,19 @@ func checkKeys(raw []byte, path string, known map[string]field) (map[string]int,
 	}
 	var walk func(n *yaml.Node, prefix string) error
 	walk = func(n *yaml.Node, prefix string) error {
+		seen := map[string]int{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			key := k.Value
 			if prefix != "" {
 				key = prefix + "." + k.Value
 			}
+			// A key given twice would have one of its values silently
+			// win; YAML itself forbids it.
+			if first, twice := seen[k.Value]; twice {
+				return &Error{Where: fmt.Sprintf("%s:%d", path, k.Line), Msg: fmt.Sprintf("%q is given a second time (first at line %d); keep one", key, first)}
+			}
+			seen[k.Value] = k.Line
 			if _, leaf := known[key]; leaf {
 				lines[key] = k.Line
 				nodes[key] = val

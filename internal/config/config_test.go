@@ -162,3 +162,27 @@ func TestKeysAreUnique(t *testing.T) {
 		seen[k.Name] = true
 	}
 }
+
+// FuzzLoad: no config file and no --set makes Load panic, and what it
+// refuses it refuses in one line (the CLI prints it as one sentence after
+// "dlc: ").
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("training:\n  epochs: 4\n"), "optimizer.learning_rate=0.01")
+	f.Add([]byte("model:\n  layers:\n    - {units: 16, activation: relu}\n"), "model.layers=[{units: 8}]")
+	f.Add([]byte("training:\n  class_weight: {a: 1}\n"), "training.class_weight=balanced")
+	f.Add([]byte("loss: hinge\nmodel: {output: linear}\n"), "vectorizer.ngrams=2")
+	f.Add([]byte("data: [1, 2\n"), "=")
+	f.Add([]byte("training:\n  epochs: 1\ntraining:\n  epochs: 2\n"), "training.epochs=-1")
+	f.Fuzz(func(t *testing.T, body []byte, set string) {
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(p, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, sets := range [][]string{nil, {set}} {
+			_, err := Load(p, sets)
+			if err != nil && strings.ContainsAny(err.Error(), "\n\r") {
+				t.Errorf("the error is not one line: %q", err)
+			}
+		}
+	})
+}
