@@ -2,6 +2,7 @@ package data
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"os"
@@ -274,4 +275,63 @@ func TestUnpack(t *testing.T) {
 			t.Errorf("a refused %s left %q", filepath.Base(bad), after)
 		}
 	}
+}
+
+// FuzzExtractTarGz: whatever two entries an archive holds (any names, any
+// link targets, files, folders, symbolic and hard links, in any order),
+// extraction never panics and never creates anything outside its target
+// folder. The target sits four folders deep in a sandbox, so an escape by
+// a few ".." lands where the test can see it. (Absolute names are refused
+// before anything is written: TestExtractRefusesUnsafeArchives.)
+func FuzzExtractTarGz(f *testing.F) {
+	f.Add("a", byte(0), "", "b/c.txt", byte(0), "", "x")
+	f.Add("../evil", byte(0), "", "ok", byte(1), "", "x")
+	f.Add("l", byte(2), "..", "l/evil", byte(0), "", "pwned")
+	f.Add("l", byte(2), "/tmp", "l/evil", byte(0), "", "pwned")
+	f.Add("d", byte(1), "", "d/h", byte(3), "../../../../x", "")
+	f.Add("l", byte(2), "a/../../..", "l/x", byte(0), "", "pwned")
+	f.Add("h", byte(3), "h", "h", byte(2), "h", "")
+	f.Fuzz(func(t *testing.T, name1 string, type1 byte, link1 string, name2 string, type2 byte, link2 string, body string) {
+		types := []byte{tar.TypeReg, tar.TypeDir, tar.TypeSymlink, tar.TypeLink}
+		for _, n := range []string{name1, name2, link1, link2} {
+			// The archive/tar writer refuses these, or they would only
+			// test the tar library.
+			if strings.ContainsRune(n, 0) || len(n) > 200 {
+				return
+			}
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		for _, e := range []entry{{Name: name1, Type: types[int(type1)%4], Link: link1}, {Name: name2, Type: types[int(type2)%4], Link: link2, Body: body}} {
+			h := &tar.Header{Name: e.Name, Typeflag: e.Type, Linkname: e.Link, Mode: 0o644, Format: tar.FormatPAX}
+			if e.Type == tar.TypeReg {
+				h.Size = int64(len(e.Body))
+			}
+			if tw.WriteHeader(h) != nil {
+				return
+			}
+			if e.Type == tar.TypeReg {
+				tw.Write([]byte(e.Body))
+			}
+		}
+		tw.Close()
+		zw.Close()
+		archive := filepath.Join(t.TempDir(), "f.tar.gz")
+		if err := os.WriteFile(archive, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sandbox := t.TempDir()
+		target := filepath.Join(sandbox, "a", "b", "c", "out")
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ExtractTarGz(archive, target, smallLimits)
+		got := tree(t, sandbox)
+		for _, p := range got {
+			if !strings.HasPrefix(p, "a/b/c/out/") && !slices.Contains([]string{"a/", "a/b/", "a/b/c/", "a/b/c/out/"}, p) {
+				t.Fatalf("extraction created %s outside its target folder (sandbox: %q)", p, got)
+			}
+		}
+	})
 }

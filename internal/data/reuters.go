@@ -223,7 +223,11 @@ func appendReutersDocs(docs []reutersDoc, b []byte) []reutersDoc {
 			if !ok {
 				break
 			}
-			topics = append(topics, v)
+			// An empty <D></D> is no topic (the distribution has none;
+			// a label must not be empty).
+			if v = strings.TrimSpace(v); v != "" {
+				topics = append(topics, v)
+			}
 			t = rest
 		}
 		if len(topics) != 1 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // sgmDoc is one <REUTERS> story in the distribution's markup.
@@ -110,4 +111,26 @@ func TestConvertReutersRefusesOtherArchives(t *testing.T) {
 	if err == nil || err.Error() != "reut2-000.sgm is 40.0 MiB, larger than any Reuters file (limit 32.0 MiB)" {
 		t.Errorf("got %v", err)
 	}
+}
+
+// FuzzReutersSGML: no SGML makes the parser panic or loop, and every story
+// it keeps is what the converter promises: a TRAIN or TEST split, one
+// topic, a non-empty text of valid UTF-8 (the files are Latin-1).
+func FuzzReutersSGML(f *testing.F) {
+	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="1"><TOPICS><D>earn</D></TOPICS><TEXT><TITLE>A &amp; B</TITLE><BODY>Profit up &#3; 10 pct.</BODY></TEXT></REUTERS>`))
+	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TEST" NEWID="2"><TOPICS><D>acq</D></TOPICS><TEXT TYPE="UNPROC">raw text</TEXT></REUTERS>`))
+	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN"><TOPICS><D>a</D><D>b</D></TOPICS><BODY>two topics</BODY></REUTERS><REUTERS`))
+	f.Add([]byte("<REUTERS TOPICS=\"YES\" LEWISSPLIT=\"TRAIN\"><TOPICS><D>\xe9t\xe9</D></TOPICS><BODY>caf\xe9</BODY></REUTERS>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, d := range appendReutersDocs(nil, b) {
+			switch {
+			case d.split != "TRAIN" && d.split != "TEST":
+				t.Fatalf("split %q", d.split)
+			case d.topic == "" || !utf8.ValidString(d.topic):
+				t.Fatalf("topic %q", d.topic)
+			case strings.TrimSpace(d.text) == "" || !utf8.ValidString(d.text):
+				t.Fatalf("text %q", d.text)
+			}
+		}
+	})
 }
