@@ -82,13 +82,7 @@ func TestVectorizeIMDB(t *testing.T) {
 		t.Errorf("train.svm: %d entries (summary %d), first label %v, last %v", got.NNZ(), train.NNZ, labels[0], labels[24999])
 	}
 
-	python := ""
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sklearn").Run() == nil {
-			python = path
-			break
-		}
-	}
+	python := testenv.SklearnPython()
 	if python == "" {
 		t.Log("no python3 with scikit-learn: not checking that load_svmlight_file reads the export")
 		return

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
 func TestWriteFormat(t *testing.T) {
@@ -187,13 +188,7 @@ json.dump({"rows": x.shape[0], "cols": x.shape[1], "nnz_per_row": [int(n) for n 
 // TestScikitLearnReads writes a matrix and has scikit-learn's
 // load_svmlight_file read it back: same rows, columns, entries and labels.
 func TestScikitLearnReads(t *testing.T) {
-	var python string
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sklearn").Run() == nil {
-			python = path
-			break
-		}
-	}
+	python := testenv.SklearnPython()
 	if python == "" {
 		t.Skip("skipping: no python3 with scikit-learn (apt-get install python3-sklearn) to read the file")
 	}

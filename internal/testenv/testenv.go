@@ -1,10 +1,13 @@
 // Package testenv finds what tests need outside the module: the real
-// datasets in ../shared/datasets beside the project root. Tests that need
-// them skip, saying why, where they are missing; in CI they are present.
+// datasets in ../shared/datasets beside the project root, and a Python with
+// scikit-learn to compare against. Tests that need them skip, saying why,
+// where they are missing; in CI they are present (.ci/run installs
+// Debian's python3-sklearn).
 package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -45,4 +48,16 @@ func Long(t testing.TB) {
 	if testing.Short() {
 		t.Skip("skipping: trains on real data; run without -short")
 	}
+}
+
+// SklearnPython returns the path of a python3 that imports scikit-learn
+// (Debian's /usr/bin/python3 first: a pyenv python3 earlier in PATH often
+// lacks it), or "" when there is none.
+func SklearnPython() string {
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sklearn").Run() == nil {
+			return path
+		}
+	}
+	return ""
 }

@@ -8,16 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
 // sklearnPython returns a Python that imports scikit-learn, or skips: CI
 // does not need Python, and the formula tests above stand without it.
 func sklearnPython(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import sklearn").Run() == nil {
-			return path
-		}
+	if p := testenv.SklearnPython(); p != "" {
+		return p
 	}
 	t.Skip("skipping: no python3 with scikit-learn (apt-get install python3-sklearn) to compare with")
 	return ""
