@@ -1,6 +1,8 @@
 package mlp
 
 import (
+	"slices"
+
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -162,24 +164,121 @@ func columnSums(m, n int, a, s []float64) {
 	}
 }
 
-// scatterColumns adds the outer products xᵀ·d of a batch to the first
-// layer's weight gradient gW (width columns), in the columns c0..c1 only:
-// row by row in batch order, each of a row's features adding v·d[r] to its
-// weight row. Each element of gW gets its terms in batch order whatever
-// the columns, so the columns can be split over cores with the very result
-// of one pass over all of them.
-func scatterColumns(gW []float64, width, c0, c1 int, x *sparse.Matrix, rows []int, d []float64) {
+// scatterRows adds the outer products xᵀ·d of a batch to the first
+// layer's weight gradient gW (width columns), row by row in batch order,
+// each of a row's features adding v·d[r] to its weight row. For a narrow
+// layer (a weight row of a few cache lines) this beats regrouping the
+// batch by feature (scatterFeatures), whose bookkeeping then costs more
+// than it saves; both add every element's terms in the same order.
+func scatterRows(gW []float64, width int, x *sparse.Matrix, rows []int, d []float64) {
 	for r, row := range rows {
 		idx, vals := x.Row(row)
-		dr := d[r*width+c0 : r*width+c1]
+		dr := d[r*width : (r+1)*width]
 		if vals == nil {
 			for _, f := range idx {
-				add(dr, gW[int(f)*width+c0:int(f)*width+c1])
+				add(dr, gW[int(f)*width:int(f+1)*width])
 			}
 			continue
 		}
 		for k, f := range idx {
-			axpy(vals[k], dr, gW[int(f)*width+c0:int(f)*width+c1])
+			axpy(vals[k], dr, gW[int(f)*width:int(f+1)*width])
+		}
+	}
+}
+
+// batchColumns is a batch of sparse rows regrouped by feature, the batch's
+// transpose: for the k-th feature it touches, feats[k], the entries are
+// start[k]..start[k+1] of pos (the row's position in the batch, ascending)
+// and val (nil for a multi-hot batch). Built anew for every batch, in time
+// and memory proportional to the batch's entries.
+type batchColumns struct {
+	feats []int32
+	start []int32
+	pos   []int32
+	val   []float64
+	// slot[f].k is feature f's index in feats when slot[f].gen == gen:
+	// side by side, one cache line per feature looked up.
+	slot []featureSlot
+	gen  uint32
+	fill []int32
+}
+
+type featureSlot struct {
+	gen uint32
+	k   int32
+}
+
+// build regroups the given rows of x (with inputs features) by feature.
+func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
+	if len(c.slot) != inputs {
+		c.slot, c.gen = make([]featureSlot, inputs), 0
+	}
+	if c.gen++; c.gen == 0 { // wrapped around: start the stamps afresh
+		clear(c.slot)
+		c.gen = 1
+	}
+	// Count each feature's entries (in start, for now), in order of
+	// first appearance.
+	c.feats, c.start = c.feats[:0], c.start[:0]
+	nnz := 0
+	for _, row := range rows {
+		idx, _ := x.Row(row)
+		nnz += len(idx)
+		for _, f := range idx {
+			sl := &c.slot[f]
+			if sl.gen != c.gen {
+				*sl = featureSlot{c.gen, int32(len(c.feats))}
+				c.feats = append(c.feats, f)
+				c.start = append(c.start, 0)
+			}
+			c.start[sl.k]++
+		}
+	}
+	var sum int32
+	for k, n := range c.start {
+		c.start[k], sum = sum, sum+n
+	}
+	c.start = append(c.start, sum)
+	c.fill = append(c.fill[:0], c.start[:len(c.feats)]...)
+	c.pos = slices.Grow(c.pos[:0], nnz)[:nnz]
+	c.val = c.val[:0]
+	if !x.Binary() {
+		c.val = slices.Grow(c.val, nnz)[:nnz]
+	}
+	for r, row := range rows {
+		idx, vals := x.Row(row)
+		for k, f := range idx {
+			s := c.slot[f].k
+			p := c.fill[s]
+			c.fill[s]++
+			c.pos[p] = int32(r)
+			if vals != nil {
+				c.val[p] = vals[k]
+			}
+		}
+	}
+}
+
+// scatterFeatures adds the outer products xᵀ·d of a batch to the first
+// layer's weight gradient gW (width columns), for the batch's features
+// lo..hi (indices into c.feats) only: feature by feature, each adding
+// v·d[r] of its rows r in batch order to its weight row. Every element of
+// gW gets its terms in batch order, as a pass row by row would add them,
+// so the features can be split over cores with the very same result. Going
+// by feature keeps one weight row in cache while the batch's rows of d
+// stream past, instead of a read and a write of a far weight row per entry.
+func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []float64) {
+	for k := lo; k < hi; k++ {
+		f := int(c.feats[k])
+		g := gW[f*width : (f+1)*width]
+		for p := c.start[k]; p < c.start[k+1]; p++ {
+			r := int(c.pos[p])
+			dr := d[r*width : (r+1)*width]
+			if c.val == nil {
+				add(dr, g)
+			} else {
+				axpy(c.val[p], dr, g)
+			}
 		}
 	}
 }

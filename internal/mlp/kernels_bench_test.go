@@ -16,7 +16,8 @@ import (
 // inputs, 512 units), on one goroutine:
 //
 //   - forward z = x·W and backward gW = xᵀ·d, with the sparse rows the
-//     network uses (float64, gonum's axpy), against gonum's Dgemm on the
+//     network uses (float64, gonum's axpy; the backward pass by feature,
+//     and by row as it was first written), against gonum's Dgemm on the
 //     densified batch, which itself is an axpy per non-zero of x;
 //   - the same sparse kernels in float32 (gonum's Saxpy) and Sgemm, to
 //     see what single precision would buy;
@@ -125,9 +126,24 @@ func BenchmarkFirstLayer(b *testing.B) {
 			}
 		})
 		b.Run(data.name+"/backward/sparse64", func(b *testing.B) {
+			var c batchColumns
 			for b.Loop() {
 				clear(gW)
-				scatterColumns(gW, out, 0, out, x, rows, d)
+				c.build(x, rows, in)
+				scatterFeatures(gW, out, &c, 0, len(c.feats), d)
+			}
+		})
+		// The same sums row by row, as dlc did before it regrouped the
+		// batch by feature: a read and a write of a far weight row per entry.
+		b.Run(data.name+"/backward/sparse64-by-row", func(b *testing.B) {
+			for b.Loop() {
+				clear(gW)
+				for r := range batch {
+					idx, vals := x.Row(r)
+					for k, f := range idx {
+						axpy(vals[k], d[r*out:(r+1)*out], gW[int(f)*out:int(f+1)*out])
+					}
+				}
 			}
 		})
 		b.Run(data.name+"/backward/sparse32", func(b *testing.B) {

@@ -1,10 +1,13 @@
 package mlp
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // TestDotMatchesGonum: the short dot product sums in the order of gonum's
@@ -79,4 +82,65 @@ func TestShortKernelsMatchAxpy(t *testing.T) {
 			t.Errorf("gemmTNRows n=%d: %v, want %v", n, g, wantG)
 		}
 	}
+}
+
+// TestScatterFeaturesMatchesRows: the first layer's weight gradient
+// computed feature by feature, in any split of the features, has the very
+// bits of the row-by-row pass (signed zeros included), for valued and
+// multi-hot batches, with repeated rows and rows without entries.
+func TestScatterFeaturesMatchesRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const inputs, width = 500, 24
+	for _, binary := range []bool{false, true} {
+		x := sparse.New(inputs, binary)
+		for range 60 {
+			var idx []int32
+			var vals []float64
+			for f := range inputs {
+				if rng.Float64() < 0.05 {
+					idx = append(idx, int32(f))
+					vals = append(vals, rng.NormFloat64())
+				}
+			}
+			if binary {
+				vals = nil
+			}
+			x.AppendRow(idx, vals)
+		}
+		x.AppendRow(nil, valuesOrNil(binary))
+		rows := []int{3, 60, 7, 3, 59, 0, 12, 12, 41}
+		d := make([]float64, len(rows)*width)
+		for i := range d {
+			switch rng.IntN(4) {
+			case 0:
+				d[i] = 0
+			case 1:
+				d[i] = math.Copysign(0, -1)
+			default:
+				d[i] = rng.NormFloat64()
+			}
+		}
+		want := make([]float64, inputs*width)
+		scatterRows(want, width, x, rows, d)
+		var c batchColumns
+		for _, blocks := range []int{1, 2, 5} {
+			c.build(x, rows, inputs)
+			got := make([]float64, inputs*width)
+			for b := range blocks {
+				scatterFeatures(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d)
+			}
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("binary %v, %d blocks: entry %d is %v by feature, %v by row", binary, blocks, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func valuesOrNil(binary bool) []float64 {
+	if binary {
+		return nil
+	}
+	return []float64{}
 }
