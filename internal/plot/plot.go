@@ -136,6 +136,9 @@ func build(pn Panel) (*gplot.Plot, error) {
 		p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
 	}
 	drawn := 0
+	// Thin clouds (every update of a noisy run) are drawn first, under
+	// every curve, whatever their place in the legend.
+	var clouds, curves []gplot.Plotter
 	groups := map[string]int{}
 	groupSeen := map[string]bool{}
 	for i, s := range pn.Series {
@@ -175,7 +178,7 @@ func build(pn Panel) (*gplot.Plot, error) {
 		r, g, b, _ := col.RGBA()
 		switch {
 		case s.Thin:
-			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
+			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 28}
 			line.Width = vg.Points(0.4)
 		case s.Group != "" && groupSeen[s.Group]:
 			// The trend drawn over a thin cloud of its own run: darker.
@@ -183,7 +186,11 @@ func build(pn Panel) (*gplot.Plot, error) {
 			line.Width = vg.Points(2)
 		}
 		groupSeen[s.Group] = true
-		p.Add(line)
+		if s.Thin {
+			clouds = append(clouds, line)
+		} else {
+			curves = append(curves, line)
+		}
 		entry := []gplot.Thumbnailer{line}
 		if s.Points {
 			dots, err := plotter.NewScatter(xy)
@@ -193,7 +200,7 @@ func build(pn Panel) (*gplot.Plot, error) {
 			dots.Color = col
 			dots.Shape = draw.CircleGlyph{}
 			dots.Radius = vg.Points(2.5)
-			p.Add(dots)
+			curves = append(curves, dots)
 			entry = append(entry, dots)
 		}
 		p.Legend.Add(s.Label, entry...)
@@ -202,6 +209,9 @@ func build(pn Panel) (*gplot.Plot, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("panel %q has no finite values to draw", pn.Title)
 	}
+	p.Add(clouds...)
+	p.Add(curves...)
+	p.Add(legendBackground{})
 	if !pn.LogY && math.IsNaN(pn.YMax) {
 		// Head room for the legend, so it does not sit on the curves.
 		p.Y.Max += 0.3 * (p.Y.Max - p.Y.Min)
@@ -216,4 +226,30 @@ func build(pn Panel) (*gplot.Plot, error) {
 		return nil, fmt.Errorf("the y axis from %v to %v is empty", p.Y.Min, p.Y.Max)
 	}
 	return p, nil
+}
+
+// legendBackground clears the area the legend will be drawn on, so that
+// its text stays readable over a dense cloud of points. It is the last
+// plotter, and the legend is drawn after every plotter. The data canvas is
+// a little smaller than the legend's (the axes' padding), hence the margin.
+type legendBackground struct{}
+
+func (legendBackground) Plot(c draw.Canvas, p *gplot.Plot) {
+	// Only the size is taken from Legend.Rectangle: it puts a right-hand
+	// legend at the left edge (gonum/plot v0.17), where Draw does not.
+	size := p.Legend.Rectangle(c).Size()
+	margin := vg.Points(4)
+	r := vg.Rectangle{Min: vg.Point{X: c.Max.X - size.X, Y: c.Max.Y - size.Y}, Max: c.Max}
+	if p.Legend.Left {
+		r.Min.X, r.Max.X = c.Min.X, c.Min.X+size.X
+	}
+	if !p.Legend.Top {
+		r.Min.Y, r.Max.Y = c.Min.Y, c.Min.Y+size.Y
+	}
+	r.Min.X -= margin
+	r.Min.Y -= margin
+	r.Max.X += margin
+	r.Max.Y += margin
+	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 220})
+	c.Fill(r.Path())
 }
