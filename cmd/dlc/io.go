@@ -1,13 +1,11 @@
 package main
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"golang.org/x/term"
 )
@@ -72,16 +70,4 @@ func pathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// gunzipIf decompresses r when path ends in .gz.
-func gunzipIf(r io.Reader, path string) (io.Reader, error) {
-	if !strings.HasSuffix(strings.ToLower(path), ".gz") {
-		return r, nil
-	}
-	z, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a valid gzip file: %v", path, err)
-	}
-	return z, nil
 }

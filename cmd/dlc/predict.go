@@ -317,7 +317,7 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		return fmt.Errorf("cannot read --input %s: %v", o.Input, pathError(err))
 	}
 	defer f.Close()
-	r, err := gunzipIf(f, o.Input)
+	r, err := data.TextReader(f, o.Input)
 	if err != nil {
 		return err
 	}
@@ -361,17 +361,15 @@ type answerer struct {
 // Otherwise lines are answered in blocks of predictBlock, and written in
 // large pieces.
 func (a *answerer) lines(r io.Reader, name string, stream bool) error {
-	in := bufio.NewReaderSize(r, 1<<16)
-	var line []byte
+	in := newLineReader(r, name)
 	var texts []string
-	for n := 1; ; n++ {
-		var err error
-		line, err = readLine(in, line[:0])
+	for {
+		line, err := in.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("cannot read %s at line %d: %w", name, n, err)
+			return err
 		}
 		if !stream {
 			if texts = append(texts, string(line)); len(texts) == predictBlock {
@@ -385,12 +383,12 @@ func (a *answerer) lines(r io.Reader, name string, stream bool) error {
 		a.p.predict(string(line), a.o.Explain)
 		if err := a.p.enc.Err(); err != nil { // a line of numbers that does not parse
 			a.w.Flush()
-			return fmt.Errorf("%s line %d %v", name, n, err)
+			return fmt.Errorf("%s line %d %v", name, in.n, err)
 		}
 		if err := a.write(); err != nil {
 			return err
 		}
-		if in.Buffered() == 0 {
+		if !in.Waiting() {
 			if err := a.w.Flush(); err != nil {
 				return err
 			}
@@ -511,6 +509,45 @@ func tsvField(s string) string {
 	}
 	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
 }
+
+// lineReader reads the lines predict and vectorize answer: without their
+// end of line, the first without a UTF-8 byte-order mark (Windows tools
+// write one), none longer than maxLineBytes. It never reads ahead of what
+// it must, so a pipe's first line is answered while the next is awaited.
+type lineReader struct {
+	r    *bufio.Reader
+	name string // for errors: "stdin" or the file's name
+	n    int    // the number of the line last returned
+	buf  []byte
+}
+
+func newLineReader(r io.Reader, name string) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, 1<<16), name: name}
+}
+
+// Next returns the next line, valid until the following call, or io.EOF
+// after the last one; a failed read is an error naming the input and line.
+func (l *lineReader) Next() ([]byte, error) {
+	l.n++
+	line, err := readLine(l.r, l.buf[:0])
+	if line != nil {
+		l.buf = line[:0]
+	}
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s at line %d: %w", l.name, l.n, err)
+	}
+	if l.n == 1 {
+		line = bytes.TrimPrefix(line, []byte("\ufeff"))
+	}
+	return line, nil
+}
+
+// Waiting reports whether more input has already arrived: answers are
+// flushed when none has.
+func (l *lineReader) Waiting() bool { return l.r.Buffered() > 0 }
 
 // readLine appends the next line of r (without "\n" or "\r\n") to buf.
 func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -65,35 +66,34 @@ func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
 			return fmt.Errorf("cannot read --input %s: %v", o.Input, pathError(err))
 		}
 		defer f.Close()
-		if src, err = gunzipIf(f, o.Input); err != nil {
+		if src, err = data.TextReader(f, o.Input); err != nil {
 			return err
 		}
 		name = o.Input
 	}
 	enc := m.Vectorizer.NewEncoder()
 	x := sparse.New(m.Vectorizer.Features(), false)
-	in := bufio.NewReaderSize(src, 1<<16)
+	in := newLineReader(src, name)
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	if o.Format == "tsv" {
 		out.WriteString("value\n")
 	}
 	var ws mlp.Workspace
 	rows := []int{0}
-	var line, buf []byte
+	var buf []byte
 	var pred []float64
-	for n := 1; ; n++ {
-		var err error
-		line, err = readLine(in, line[:0])
+	for {
+		line, err := in.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("cannot read %s at line %d: %w", name, n, err)
+			return err
 		}
 		idx, vals := enc.Encode(string(line))
 		if err := enc.Err(); err != nil {
 			out.Flush()
-			return fmt.Errorf("%s line %d %v", name, n, err)
+			return fmt.Errorf("%s line %d %v", name, in.n, err)
 		}
 		// nil vals (multi-hot text) reads as all ones.
 		x.Rows, x.Indptr, x.Indices, x.Values = 1, append(x.Indptr[:0], 0, len(idx)), idx, vals
@@ -107,7 +107,7 @@ func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
 			buf = strconv.AppendFloat(buf, pred[0], 'g', 8, 64)
 		}
 		out.Write(append(buf, '\n'))
-		if in.Buffered() == 0 {
+		if !in.Waiting() {
 			if err := out.Flush(); err != nil {
 				return err
 			}

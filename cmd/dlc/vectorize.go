@@ -361,17 +361,17 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 		return err
 	}
 	enc := m.Vectorizer.NewEncoder()
-	in := bufio.NewReaderSize(stdio.In, 1<<16)
+	in := newLineReader(stdio.In, "stdin")
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
-	var line []byte
-	for n := 1; ; n++ {
-		line, err = readLine(in, line[:0])
+	for {
+		line, err := in.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("cannot read stdin at line %d: %w", n, err)
+			return err
 		}
+		n := in.n
 		tokens, feats, cov := enc.Explain(string(line))
 		if o.Format == "json" {
 			if tokens == nil {
@@ -394,7 +394,7 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 			}
 		}
 		// Answer now unless more input is already waiting, as predict does.
-		if in.Buffered() == 0 {
+		if !in.Waiting() {
 			if err := out.Flush(); err != nil {
 				return err
 			}

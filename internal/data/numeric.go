@@ -91,7 +91,7 @@ func ReadTable(path string, f TableFields) (*Table, error) {
 		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	defer file.Close()
-	r, err := maybeGunzip(file, path)
+	r, err := TextReader(file, path)
 	if err != nil {
 		return nil, err
 	}

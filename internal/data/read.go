@@ -131,7 +131,7 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	defer file.Close()
-	r, err := maybeGunzip(file, path)
+	r, err := TextReader(file, path)
 	if err != nil {
 		return err
 	}
@@ -151,15 +151,23 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 	return nil
 }
 
-func maybeGunzip(r io.Reader, path string) (io.Reader, error) {
-	if !strings.HasSuffix(strings.ToLower(path), ".gz") {
-		return r, nil
+// TextReader reads a data file's text: decompressed when its name ends in
+// .gz, and without the UTF-8 byte-order mark that Windows tools (Excel's
+// "CSV UTF-8") put first, which would otherwise become part of the first
+// header name or JSON line.
+func TextReader(r io.Reader, path string) (io.Reader, error) {
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		z, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+		}
+		r = z
 	}
-	z, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+	br := bufio.NewReaderSize(r, 1<<16)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3)
 	}
-	return z, nil
+	return br, nil
 }
 
 func pathErr(err error) error {
@@ -384,7 +392,7 @@ func readWhole(p string) (string, error) {
 		return "", fmt.Errorf("cannot read %s: %w", p, pathErr(err))
 	}
 	defer file.Close()
-	r, err := maybeGunzip(file, p)
+	r, err := TextReader(file, p)
 	if err != nil {
 		return "", err
 	}

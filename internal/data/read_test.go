@@ -28,6 +28,10 @@ func TestReadFormats(t *testing.T) {
 		write("a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\r\n"),
 		write("a.jsonl.gz", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
 		write("a.csv", "label,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		// A UTF-8 byte-order mark first (Excel's "CSV UTF-8") is dropped.
+		write("bom.csv", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		write("bom.csv.gz", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		write("bom.jsonl", "\ufeff{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
 	} {
 		ds, err := Read(p, Fields{})
 		if err != nil {
@@ -40,6 +44,10 @@ func TestReadFormats(t *testing.T) {
 	ds, err := Read(write("a.tsv", "text\tlabel\n\"quoted\" text\tpos\n"), Fields{})
 	if err != nil || ds.Texts[0] != `"quoted" text` {
 		t.Errorf("TSV keeps quotes as text: %q, %v", ds.Texts, err)
+	}
+	ds, err = Read(write("bom.tsv", "\ufefftext\tlabel\nx\tpos\n"), Fields{})
+	if err != nil || ds.Texts[0] != "x" || ds.Labels[0] != "pos" {
+		t.Errorf("TSV with a byte-order mark: %q %q, %v", ds.Texts, ds.Labels, err)
 	}
 	// Other field names, and unlabelled input for predict.
 	ds, err = Read(write("b.jsonl", `{"review": "x", "y": 1}`+"\n"), Fields{Text: "review", Label: "y"})
