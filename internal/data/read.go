@@ -163,11 +163,18 @@ func TextReader(r io.Reader, path string) (io.Reader, error) {
 		}
 		r = z
 	}
-	br := bufio.NewReaderSize(r, 1<<16)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
-		br.Discard(3)
+	// Read the first three bytes (a file's: this would wait on a pipe) and
+	// put them back unless they are the mark; no buffer per file, as a
+	// folder of 50,000 reviews opens 50,000 of them.
+	var head [3]byte
+	n, err := io.ReadFull(r, head[:])
+	switch {
+	case err == nil && string(head[:]) == "\ufeff":
+		return r, nil
+	case err == nil, err == io.EOF, err == io.ErrUnexpectedEOF:
+		return io.MultiReader(bytes.NewReader(head[:n]), r), nil
 	}
-	return br, nil
+	return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 }
 
 func pathErr(err error) error {
