@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 )
 
@@ -75,7 +76,9 @@ type inspection struct {
 	Params      int            `json:"params"`
 	Loss        string         `json:"loss"`
 	Task        string         `json:"task"`
-	Vectorizer  struct {
+	// Precision is the first layer's arithmetic (model.precision).
+	Precision  string `json:"precision"`
+	Vectorizer struct {
 		Mode      string `json:"mode"`
 		VocabSize int    `json:"vocab_size"`
 		NGrams    int    `json:"ngrams"`
@@ -104,6 +107,10 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 	}
 	if spec.Regression {
 		in.Task = "regression"
+	}
+	in.Precision = mlp.Float64
+	if spec.Precision == mlp.Float32 {
+		in.Precision = mlp.Float32
 	}
 	for i, l := range m.Net.Layers {
 		n := l.In*l.Out + l.Out
@@ -158,6 +165,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	v := in.Vectorizer
 	fmt.Fprintf(tw, "task\t%s, loss %s\n", in.Task, in.Loss)
+	if in.Precision == mlp.Float32 {
+		fmt.Fprintf(tw, "precision\tfirst layer float32 (weights stored float64)\n")
+	}
 	if d := m.Vectorizer.Dense; d != nil {
 		// Numeric columns or pixels: no tokens, n-grams or vocabulary.
 		scale := string(d.Scale)

@@ -239,6 +239,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		Outputs:    mlp.OutputsFor(len(classes), out, regression),
 		Regression: regression,
 		L2:         cfg.Model.L2,
+		Precision:  cfg.Model.Precision,
 	}
 	if err := cfg.CheckModel(spec); err != nil {
 		return err
@@ -415,6 +416,9 @@ func describe(s mlp.Spec) string {
 	out := strings.Join(parts, " → ") + ", loss " + string(s.Loss)
 	if s.L2 > 0 {
 		out += fmt.Sprintf(" + %g·L2", s.L2)
+	}
+	if s.Precision == mlp.Float32 {
+		out += "; first layer in float32"
 	}
 	return out
 }

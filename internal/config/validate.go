@@ -111,6 +111,9 @@ func (c *Config) validate() error {
 	if !(c.Model.L2 >= 0) {
 		return c.Errorf("model.l2", "model.l2 must be at least 0, not %v", c.Model.L2)
 	}
+	if err := oneOf(c, "model.precision", c.Model.Precision, []string{mlp.Float64, mlp.Float32}); err != nil {
+		return err
+	}
 	if err := oneOf(c, "optimizer.name", c.Optimizer.Name, gd.OptimizerNames); err != nil {
 		return err
 	}

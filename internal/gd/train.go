@@ -33,6 +33,14 @@ type SparseObjective interface {
 	Support() [][2]int
 }
 
+// ParamsWatcher is an Objective that keeps something derived from its
+// parameters (such as a lower-precision copy) and must hear when they
+// change: Train tells it after every update which ranges the update wrote
+// (nil: any), and after it restores the best weights.
+type ParamsWatcher interface {
+	ParamsChanged(spans [][2]int)
+}
+
 // Method is how many examples one update looks at.
 type Method string
 
@@ -243,9 +251,13 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	convBest, convWait := math.Inf(1), 0
 	var up UpdateStats
 
+	watcher, _ := obj.(ParamsWatcher)
 	restore := func() {
 		if es.RestoreBest && best != nil {
 			copy(params, best)
+			if watcher != nil {
+				watcher.ParamsChanged(nil)
+			}
 			res.Restored = res.BestEpoch != len(res.History) || res.Stopped == StopInterrupted
 		}
 	}
@@ -272,9 +284,16 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 				return res, &DivergedError{Epoch: epoch, Step: st.Steps, Loss: l}
 			}
 			if useSpans {
-				sopt.UpdateSpans(params, grad, sobj.Support())
+				spans := sobj.Support()
+				sopt.UpdateSpans(params, grad, spans)
+				if watcher != nil {
+					watcher.ParamsChanged(spans)
+				}
 			} else {
 				opt.Update(params, grad)
+				if watcher != nil {
+					watcher.ParamsChanged(nil)
+				}
 			}
 			lossSum += l
 			correct += k

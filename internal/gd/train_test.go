@@ -381,3 +381,88 @@ func TestSparsePathMatchesDense(t *testing.T) {
 		}
 	}
 }
+
+// watched is scripted that also hears of every change to its parameter,
+// and says (Support) that each gradient touches only it.
+type watched struct {
+	scripted
+	heard [][][2]int
+}
+
+func (w *watched) ParamsChanged(spans [][2]int) { w.heard = append(w.heard, spans) }
+func (w *watched) Support() [][2]int            { return [][2]int{{0, 1}} }
+
+// TestParamsWatcherHearsEveryChange: an objective that keeps a copy of its
+// parameters hears of every update (with the ranges a sparse update wrote,
+// nil for a dense one) and of the restoring of the best weights.
+func TestParamsWatcherHearsEveryChange(t *testing.T) {
+	for _, name := range []string{gd.NameSGD, gd.NameRMSprop} {
+		obj := &watched{scripted: scripted{p: []float64{0}}}
+		opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 1, Rho: 0.9, Epsilon: 1e-7}, 1)
+		valLoss := []float64{3, 1, 2}
+		res, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.MiniBatch, BatchSize: 2, Epochs: 3,
+			EarlyStopping: gd.EarlyStopping{Monitor: "val_loss", Patience: 5, RestoreBest: true}},
+			gd.Callbacks{OnEpoch: func(st *gd.EpochStats) error { st.ValLoss = valLoss[st.Epoch-1]; return nil }})
+		if err != nil || !res.Restored {
+			t.Fatalf("%s: err %v, restored %v", name, err, res.Restored)
+		}
+		// 3 epochs of 2 updates, then the restore.
+		if len(obj.heard) != 7 {
+			t.Fatalf("%s: heard of %d changes, want 6 updates and 1 restore", name, len(obj.heard))
+		}
+		for i, spans := range obj.heard[:6] {
+			sparse := name == gd.NameSGD // SGD takes the sparse path
+			if sparse && !slices.Equal(spans, [][2]int{{0, 1}}) || !sparse && spans != nil {
+				t.Errorf("%s: update %d reported %v", name, i+1, spans)
+			}
+		}
+		if obj.heard[6] != nil {
+			t.Errorf("%s: the restore reported %v, want nil (anything)", name, obj.heard[6])
+		}
+	}
+}
+
+// TestFloat32CopyFollowsTraining: a network whose first layer runs in
+// float32 reads a float32 copy of its weights; after training (sparse
+// Adagrad updates, dense RMSprop ones, scoring in between, the best epoch
+// restored) it predicts exactly as a network built afresh from its
+// weights, whose copy cannot be stale.
+func TestFloat32CopyFollowsTraining(t *testing.T) {
+	x, y := separable(60)
+	for _, name := range []string{gd.NameAdagrad, gd.NameRMSprop} {
+		spec := mlp.Spec{Inputs: 2, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy, Precision: mlp.Float32,
+			Hidden: []mlp.LayerSpec{{Units: 8, Activation: mlp.ReLU}}}
+		net, _ := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
+		opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 0.05, Rho: 0.9, Epsilon: 1e-7, InitialAccumulator: 0.1}, len(net.Params()))
+		rows := make([]int, x.Rows)
+		for i := range rows {
+			rows[i] = i
+		}
+		var ws mlp.Workspace
+		valLoss := []float64{3, 1, 2, 2.5}
+		res, err := gd.Train(context.Background(), &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}}, opt,
+			gd.Config{Method: gd.MiniBatch, BatchSize: 7, Epochs: 4, Seed: 2,
+				EarlyStopping: gd.EarlyStopping{Monitor: "val_loss", Patience: 5, RestoreBest: true}},
+			gd.Callbacks{OnEpoch: func(st *gd.EpochStats) error {
+				// Scoring between epochs reads the copy: it must be current.
+				fresh, _ := mlp.FromParams(spec, net.Params())
+				var ws2 mlp.Workspace
+				if got, want := net.Predict(x, rows, nil, &ws), fresh.Predict(x, rows, nil, &ws2); !slices.Equal(got, want) {
+					t.Errorf("%s, epoch %d: the network predicts %v, one built from its weights %v: its float32 copy is stale", name, st.Epoch, got[:3], want[:3])
+				}
+				st.ValLoss = valLoss[st.Epoch-1]
+				return nil
+			}})
+		if err != nil || !res.Restored {
+			t.Fatalf("%s: err %v, restored %v", name, err, res.Restored)
+		}
+		fresh, err := mlp.FromParams(spec, net.Params())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ws2 mlp.Workspace
+		if got, want := net.Predict(x, rows, nil, &ws), fresh.Predict(x, rows, nil, &ws2); !slices.Equal(got, want) {
+			t.Errorf("%s: the trained network predicts %v, one built from its weights %v: its float32 copy is stale", name, got[:3], want[:3])
+		}
+	}
+}

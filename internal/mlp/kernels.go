@@ -3,6 +3,7 @@ package mlp
 import (
 	"slices"
 
+	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -279,6 +280,44 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 			} else {
 				axpy(c.val[p], dr, g)
 			}
+		}
+	}
+}
+
+// sblas is gonum's pure-Go BLAS, for its float32 axpy (SSE assembly:
+// four lanes where float64 has two).
+var sblas gonum.Implementation
+
+// sparseAccumulate32 is sparseAccumulate in float32: z += x · W for one
+// sparse row x, W being the float32 copy of the first layer's kernel.
+func sparseAccumulate32(z, w []float32, width int, idx []int32, vals []float64) {
+	for k, f := range idx {
+		a := float32(1)
+		if vals != nil {
+			a = float32(vals[k])
+		}
+		sblas.Saxpy(width, a, w[int(f)*width:int(f+1)*width], 1, z, 1)
+	}
+}
+
+// scatterFeatures32 is scatterFeatures in float32: each feature's row of
+// the weight gradient is summed in acc (width float32s, the task's own)
+// from the float32 deltas d, then stored in gW as float64.
+func scatterFeatures32(gW []float64, width int, c *batchColumns, lo, hi int, d, acc []float32) {
+	for k := lo; k < hi; k++ {
+		clear(acc)
+		for p := c.start[k]; p < c.start[k+1]; p++ {
+			r := int(c.pos[p])
+			a := float32(1)
+			if c.val != nil {
+				a = float32(c.val[p])
+			}
+			sblas.Saxpy(width, a, d[r*width:(r+1)*width], 1, acc, 1)
+		}
+		f := int(c.feats[k])
+		g := gW[f*width : (f+1)*width]
+		for j, v := range acc {
+			g[j] = float64(v)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -35,7 +36,19 @@ type Spec struct {
 	// L2 adds L2·Σw² over every kernel weight (not the biases) to the
 	// training loss, as Keras' kernel_regularizer=l2(L2) does: weight decay.
 	L2 float64 `json:"l2,omitempty"`
+	// Precision is the arithmetic of the first layer's kernel, where nearly
+	// all the multiply-adds are: Float64 ("" too) or Float32. In float32
+	// the layer reads a float32 copy of its weights and sums in float32,
+	// which halves the bytes it streams; the weights themselves, the
+	// optimizer and every other layer stay float64.
+	Precision string `json:"precision,omitempty"`
 }
+
+// The precisions of Spec.Precision.
+const (
+	Float64 = "float64"
+	Float32 = "float32"
+)
 
 // OutputsFor returns the output units a task needs: one for regression and
 // for two classes scored by a single sigmoid or linear unit, one per class
@@ -75,6 +88,9 @@ func (s Spec) Validate() error {
 	if !(s.L2 >= 0) || math.IsInf(s.L2, 0) {
 		return fmt.Errorf("the L2 penalty must be a number of at least 0, not %v", s.L2)
 	}
+	if s.Precision != "" && s.Precision != Float64 && s.Precision != Float32 {
+		return fmt.Errorf("precision %q is not one of %s, %s", s.Precision, Float64, Float32)
+	}
 	return checkPair(s.Loss, s.Output, s.Outputs, s.Regression)
 }
 
@@ -99,6 +115,29 @@ type Network struct {
 	output     Activation
 	regression bool
 	dropout    bool // some hidden layer has dropout
+	// w32 is the float32 copy of the first layer's kernel when
+	// spec.Precision is Float32, else nil; ParamsChanged keeps it current,
+	// on every core (mirror).
+	w32    []float32
+	mirror mirrorTasks
+}
+
+// mirrorTasks copies the first layer's kernel into its float32 copy, in
+// blocks of mirrorBlock weights (each element is one conversion, so any
+// split gives the same copy).
+type mirrorTasks struct {
+	group parallel.Group
+	w     []float64
+	w32   []float32
+}
+
+const mirrorBlock = 1 << 15
+
+func (m *mirrorTasks) Do(t int) {
+	lo, hi := t*mirrorBlock, min(len(m.w), (t+1)*mirrorBlock)
+	for i, v := range m.w[lo:hi] {
+		m.w32[lo+i] = float32(v)
+	}
 }
 
 // New builds a network with Glorot-uniform weights (Keras' default: uniform in
@@ -114,6 +153,7 @@ func New(s Spec, rng *rand.Rand) (*Network, error) {
 			l.W[i] = (2*rng.Float64() - 1) * limit
 		}
 	}
+	n.ParamsChanged(nil)
 	return n, nil
 }
 
@@ -128,6 +168,7 @@ func FromParams(s Spec, params []float64) (*Network, error) {
 		return nil, fmt.Errorf("the network has %d parameters but %d were given", len(n.params), len(params))
 	}
 	copy(n.params, params)
+	n.ParamsChanged(nil)
 	return n, nil
 }
 
@@ -154,7 +195,36 @@ func build(s Spec) (*Network, error) {
 		l.W = n.params[l.off : l.off+l.In*l.Out]
 		l.B = n.params[l.off+l.In*l.Out : l.off+l.In*l.Out+l.Out]
 	}
+	if s.Precision == Float32 {
+		n.w32 = make([]float32, len(n.Layers[0].W))
+	}
 	return n, nil
+}
+
+// ParamsChanged tells the network that the parameters in the index ranges
+// spans (nil: any of them) were written since it last looked, so that what
+// it derives from them (the float32 copy of the first layer's kernel) is
+// brought up to date. Whoever writes Params must call it; gradient descent
+// does (gd.ParamsWatcher), after every update and after restoring the best
+// weights.
+func (n *Network) ParamsChanged(spans [][2]int) {
+	if n.w32 == nil {
+		return
+	}
+	w := n.Layers[0].W
+	if spans == nil {
+		m := &n.mirror
+		m.w, m.w32 = w, n.w32
+		m.group.Run((len(w)+mirrorBlock-1)/mirrorBlock, len(w), m)
+		m.w, m.w32 = nil, nil
+		return
+	}
+	for _, sp := range spans {
+		lo, hi := sp[0], min(sp[1], len(w))
+		for i := lo; i < hi; i++ {
+			n.w32[i] = float32(w[i])
+		}
+	}
 }
 
 // Spec returns the description the network was built from.
@@ -207,6 +277,10 @@ type Workspace struct {
 	grads gradTasks
 	cols  batchColumns // the batch by feature, for the first layer's gradient
 
+	// Float32 first layer (Spec.Precision): its sums per row, its deltas,
+	// and one row of weight gradient per gradient task.
+	z32, d32, acc32 []float32
+
 	// Sparse-gradient bookkeeping (see Objective.Support).
 	seen    []uint32 // seen[f] == gen when feature f is in the current batch
 	gen     uint32
@@ -241,6 +315,11 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 	}
 	ws.loss = make([]float64, rows)
 	ws.hit = make([]bool, rows)
+	ws.z32, ws.d32 = nil, nil
+	if n.w32 != nil {
+		ws.z32 = make([]float32, rows*n.Layers[0].Out)
+		ws.d32 = make([]float32, rows*n.Layers[0].Out)
+	}
 	return ws
 }
 
@@ -317,8 +396,18 @@ func (n *Network) forwardRows(x *sparse.Matrix, rows []int, lo, hi int, ws *Work
 	first := n.Layers[0]
 	for r := lo; r < hi; r++ {
 		zr := ws.z[0][r*first.Out : (r+1)*first.Out]
-		copy(zr, first.B)
 		idx, vals := x.Row(rows[r])
+		if n.w32 != nil {
+			// Σ x·W in float32, then the bias added in float64.
+			zr32 := ws.z32[r*first.Out : (r+1)*first.Out]
+			clear(zr32)
+			sparseAccumulate32(zr32, n.w32, first.Out, idx, vals)
+			for j, b := range first.B {
+				zr[j] = b + float64(zr32[j])
+			}
+			continue
+		}
+		copy(zr, first.B)
 		sparseAccumulate(zr, first.W, first.Out, idx, vals)
 	}
 	for li, l := range n.Layers {
@@ -489,6 +578,7 @@ func (n *Network) recordSupport(x *sparse.Matrix, rows []int, w *Workspace) {
 type gradTask struct {
 	layer, lo, hi int
 	bias          bool
+	acc           int // first layer in float32: which row of ws.acc32 it sums in
 }
 
 // gradTasks computes the weight gradients from the deltas of a batch, in
@@ -524,7 +614,7 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	}
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
-		if li == 0 && l.Out < byFeatureWidth {
+		if li == 0 && l.Out < byFeatureWidth && g.n.w32 == nil {
 			g.list = append(g.list, gradTask{layer: 0, lo: -1})
 			g.work += nnz * l.Out
 			continue
@@ -548,8 +638,15 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 					k = len(c.feats)
 				}
 				if k > lo {
-					g.list = append(g.list, gradTask{layer: 0, lo: lo, hi: k})
+					g.list = append(g.list, gradTask{layer: 0, lo: lo, hi: k, acc: blk})
 				}
+			}
+			if n.w32 != nil {
+				d := ws.d[0][:b*l.Out]
+				for i, v := range d {
+					ws.d32[i] = float32(v)
+				}
+				ws.acc32 = slices.Grow(ws.acc32[:0], blocks*l.Out)[:blocks*l.Out]
 			}
 			g.work += work
 			continue
@@ -578,6 +675,11 @@ func (g *gradTasks) Do(t int) {
 	if task.layer == 0 {
 		if task.lo < 0 {
 			scatterRows(gW, l.Out, g.x, g.rows, d)
+			return
+		}
+		if g.n.w32 != nil {
+			acc := g.ws.acc32[task.acc*l.Out : (task.acc+1)*l.Out]
+			scatterFeatures32(gW, l.Out, &g.ws.cols, task.lo, task.hi, g.ws.d32[:b*l.Out], acc)
 			return
 		}
 		scatterFeatures(gW, l.Out, &g.ws.cols, task.lo, task.hi, d)

@@ -31,6 +31,9 @@ type Objective struct {
 // Params returns the network's parameters.
 func (o *Objective) Params() []float64 { return o.Net.Params() }
 
+// ParamsChanged implements gd.ParamsWatcher: see Network.ParamsChanged.
+func (o *Objective) ParamsChanged(spans [][2]int) { o.Net.ParamsChanged(spans) }
+
 // Len returns the number of training rows.
 func (o *Objective) Len() int { return o.X.Rows }
 
