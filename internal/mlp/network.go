@@ -601,7 +601,9 @@ const gradBlock = 1 << 15
 // computed feature by feature, split over the cores (scatterFeatures);
 // narrower ones go row by row on one core (scatterRows). Measured on whole
 // trainings: MNIST's 512 units and R52's 256 gain (one MNIST epoch 3.6 s →
-// 2.8 s), the IMDB recipe's 32 units over 437k features lose 20 %.
+// 2.8 s), the IMDB recipe's 32 units over 437k features lose 20 %. A
+// float32 first layer always goes by feature (scatterFeatures32 is its
+// only kernel).
 const byFeatureWidth = 128
 
 func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []int, grad []float64) {
@@ -614,7 +616,7 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	}
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
-		if li == 0 && l.Out < byFeatureWidth && g.n.w32 == nil {
+		if li == 0 && l.Out < byFeatureWidth && n.w32 == nil {
 			g.list = append(g.list, gradTask{layer: 0, lo: -1})
 			g.work += nnz * l.Out
 			continue
