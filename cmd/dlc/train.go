@@ -179,7 +179,24 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			return err
 		}
 	}
+	// The test split is read while the training split is: two files, one
+	// core each. Errors are reported in the order of reading one after the
+	// other: training data, validation data, test data.
+	type read struct {
+		set *examples
+		err error
+	}
+	testRead := make(chan read, 1)
+	if paths.Test != "" {
+		go func() {
+			set, err := readSplit(cfg, paths.Test, paths.TestLabels)
+			testRead <- read{set, err}
+		}()
+	} else {
+		testRead <- read{}
+	}
 	trainSet, err := readSplit(cfg, paths.Train, paths.TrainLabels)
+	testLoaded := <-testRead
 	if err != nil {
 		return err
 	}
@@ -193,12 +210,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			return err
 		}
 	}
-	var testSet *examples
-	if paths.Test != "" {
-		if testSet, err = readSplit(cfg, paths.Test, paths.TestLabels); err != nil {
-			return err
-		}
+	if testLoaded.err != nil {
+		return testLoaded.err
 	}
+	testSet := testLoaded.set
 	var classes []string
 	if !regression {
 		classes = classNames(trainSet.Labels)
