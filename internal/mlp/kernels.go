@@ -209,8 +209,12 @@ type featureSlot struct {
 	k   int32
 }
 
-// build regroups the given rows of x (with inputs features) by feature.
-func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
+// collect finds the features of the given rows of x (with inputs
+// features), in feats in order of first appearance, and counts each one's
+// entries in start (build turns the counts into offsets); it returns the
+// rows' entries. It is also all that the sparse updates need to know of a
+// batch (Objective.Support).
+func (c *batchColumns) collect(x *sparse.Matrix, rows []int, inputs int) (nnz int) {
 	if len(c.slot) != inputs {
 		c.slot, c.gen = make([]featureSlot, inputs), 0
 	}
@@ -218,10 +222,7 @@ func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
 		clear(c.slot)
 		c.gen = 1
 	}
-	// Count each feature's entries (in start, for now), in order of
-	// first appearance.
 	c.feats, c.start = c.feats[:0], c.start[:0]
-	nnz := 0
 	for _, row := range rows {
 		idx, _ := x.Row(row)
 		nnz += len(idx)
@@ -235,6 +236,12 @@ func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
 			c.start[sl.k]++
 		}
 	}
+	return nnz
+}
+
+// build regroups the given rows of x (with inputs features) by feature.
+func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
+	nnz := c.collect(x, rows, inputs)
 	var sum int32
 	for k, n := range c.start {
 		c.start[k], sum = sum, sum+n

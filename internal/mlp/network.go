@@ -281,11 +281,11 @@ type Workspace struct {
 	// and one row of weight gradient per gradient task.
 	z32, d32, acc32 []float32
 
-	// Sparse-gradient bookkeeping (see Objective.Support).
-	seen    []uint32 // seen[f] == gen when feature f is in the current batch
-	gen     uint32
-	touched []int32 // first-layer rows the last gradient wrote
-	dirty   bool    // the whole gradient may be non-zero (set by ensure for a new network)
+	// Sparse-gradient bookkeeping (see Objective.Support): the first-layer
+	// rows the last sparse gradient wrote are the features of its batch,
+	// cols.feats, unless dirty says the whole gradient may be non-zero (a
+	// new network, an L2 penalty, a gradient that was not sparse).
+	dirty bool
 }
 
 func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
@@ -296,7 +296,7 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 		// A gradient slice last written for another network (or never)
 		// may be non-zero anywhere: the next sparse gradient clears all
 		// of it.
-		ws.seen, ws.gen, ws.touched, ws.dirty = nil, 0, nil, true
+		ws.dirty = true
 	}
 	ws.net, ws.rows = n, rows
 	ws.z, ws.a, ws.h, ws.mask, ws.d = nil, nil, nil, nil, nil
@@ -515,7 +515,7 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 	first := n.Layers[0]
 	gW0 := grad[:first.In*first.Out]
 	if sparse && !w.dirty {
-		for _, f := range w.touched {
+		for _, f := range w.cols.feats { // the previous batch's
 			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
 		}
 	} else {
@@ -535,40 +535,21 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 			}
 		}
 	}
-	if sparse {
-		n.recordSupport(x, rows, w)
+	// What the next sparse call clears and Support reports: this batch's
+	// features (already in cols when the gradient went by feature), or
+	// everything.
+	w.dirty = !sparse || n.spec.L2 > 0
+	if !w.dirty && !n.byFeature() {
+		w.cols.collect(x, rows, first.In)
 	}
 	return lossSum, correct
 }
 
-// recordSupport notes which first-layer rows the gradient just written
-// touches: the features of the batch's rows. With an L2 penalty every
-// weight has a gradient, and the whole slice is marked dirty.
-func (n *Network) recordSupport(x *sparse.Matrix, rows []int, w *Workspace) {
-	if n.spec.L2 > 0 {
-		w.dirty = true
-		return
-	}
-	w.dirty = false
-	if len(w.seen) != n.spec.Inputs {
-		w.seen = make([]uint32, n.spec.Inputs)
-		w.gen = 0
-	}
-	w.gen++
-	if w.gen == 0 { // wrapped around: start the stamps afresh
-		clear(w.seen)
-		w.gen = 1
-	}
-	w.touched = w.touched[:0]
-	for _, row := range rows {
-		idx, _ := x.Row(row)
-		for _, f := range idx {
-			if w.seen[f] != w.gen {
-				w.seen[f] = w.gen
-				w.touched = append(w.touched, f)
-			}
-		}
-	}
+// byFeature reports whether the first layer's weight gradient is computed
+// feature by feature (see byFeatureWidth), which regroups each batch in
+// ws.cols.
+func (n *Network) byFeature() bool {
+	return n.Layers[0].Out >= byFeatureWidth || n.w32 != nil
 }
 
 // gradTask is one piece of the weight gradient: rows lo..hi of layer
@@ -616,7 +597,7 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	}
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
-		if li == 0 && l.Out < byFeatureWidth && n.w32 == nil {
+		if li == 0 && !n.byFeature() {
 			g.list = append(g.list, gradTask{layer: 0, lo: -1})
 			g.work += nnz * l.Out
 			continue

@@ -54,7 +54,7 @@ func (o *Objective) Support() [][2]int {
 		return append(o.spans, [2]int{0, len(n.params)})
 	}
 	first := n.Layers[0]
-	for _, f := range o.ws.touched {
+	for _, f := range o.ws.cols.feats {
 		lo := int(f) * first.Out
 		o.spans = append(o.spans, [2]int{lo, lo + first.Out})
 	}
