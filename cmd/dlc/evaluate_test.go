@@ -146,6 +146,9 @@ func TestEveryCommandHasExampleAndExitCodes(t *testing.T) {
 			if !strings.HasSuffix(b.String(), exitStatusHelp+"\n") {
 				t.Errorf("%s --help does not end with the exit codes:\n%s", c.CommandPath(), b.String())
 			}
+			if n := strings.Count(b.String(), "EXIT STATUS"); n != 1 {
+				t.Errorf("%s --help lists the exit codes %d times", c.CommandPath(), n)
+			}
 		}
 		for _, s := range c.Commands() {
 			walk(s)

@@ -65,9 +65,7 @@ validation loss and accuracy per epoch into a .png, .svg or .pdf file.
 
 Ctrl-C stops training after the current batch and writes the model as it
 stands (with the best weights when training.early_stopping monitors a
-metric); the exit status is then 130. A second Ctrl-C stops at once.
-
-` + exitStatusHelp,
+metric); the exit status is then 130. A second Ctrl-C stops at once.`,
 		Example: `  dlc train --config configs/imdb.yaml
   dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc --plot curves.png
   dlc train -c configs/imdb.yaml --set training.method=sgd --set optimizer.name=sgd --set optimizer.learning_rate=0.01 --history-steps sgd.csv

@@ -66,9 +66,7 @@ as soon as it is read, the tokens and the features the model's network sees:
 index, value and n-gram (with hashing, the line's n-grams in that bucket).
 
 Labels and tokens never hold a tab or a line break in TSV files: a label's
-tab, CR, LF and backslash are written \t, \r, \n and \\.
-
-` + exitStatusHelp,
+tab, CR, LF and backslash are written \t, \r, \n and \\.`,
 		Example: `  dlc vectorize --config configs/imdb.yaml
   dlc vectorize --config configs/imdb.yaml --set vectorizer.mode=tf_idf --out features/
   dlc vectorize -c configs/imdb.yaml --format json | jq .splits.test.oov_rate
