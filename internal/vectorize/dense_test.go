@@ -184,3 +184,24 @@ func TestDenseLineErrorNamesFewColumns(t *testing.T) {
 		t.Errorf("error %q, want %q", err, want)
 	}
 }
+
+// TestDenseColumnNamesAreNotNGrams: a dense vectorizer's vocabulary is its
+// column names, whatever they hold ("sepal length" has a space), and a
+// model that stores them loads again.
+func TestDenseColumnNamesAreNotNGrams(t *testing.T) {
+	v, err := FitDense([]string{"sepal length", "Petal Width", "x  y"}, []float64{1, 2, 3, 4, 5, 6}, Scaling{Scale: ScaleNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(v.Options, v.Vocab, v.DocFreq, v.Docs)
+	if err != nil {
+		t.Fatalf("a dense vectorizer with spaces in its column names does not load again: %v", err)
+	}
+	if got := r.Index("sepal length"); got != -1 {
+		t.Errorf("Index of a column name = %d; a dense vectorizer has no n-grams", got)
+	}
+	idx, vals := r.NewEncoder().Encode("7,0,9")
+	if len(idx) != 2 || idx[0] != 0 || idx[1] != 2 || vals[0] != 7 || vals[1] != 9 {
+		t.Errorf("the restored vectorizer encodes 7,0,9 as %v %v", idx, vals)
+	}
+}

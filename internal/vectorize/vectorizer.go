@@ -229,14 +229,15 @@ func Restore(opts Options, vocab []string, docFreq []int32, docs int) (*Vectoriz
 }
 
 // init computes the idf and, unless Fit built them already, the lookup
-// tables from Vocab.
+// tables from Vocab. A dense vectorizer's Vocab holds column names, not
+// n-grams (any text: "sepal length"), and has no tables.
 func (v *Vectorizer) init() error {
 	v.idf = make([]float64, len(v.DocFreq))
 	for i, df := range v.DocFreq {
 		// The smoothed idf of scikit-learn: as if one extra document held every token.
 		v.idf[i] = math.Log(float64(1+v.Docs)/float64(1+df)) + 1
 	}
-	if v.Hashing > 0 || v.strs != nil {
+	if v.Hashing > 0 || v.Mode == Dense || v.strs != nil {
 		return nil
 	}
 	v.newTables()
@@ -305,6 +306,9 @@ func (v *Vectorizer) Features() int {
 // Index returns the feature index of a token or n-gram (tokens joined by
 // one space), or -1.
 func (v *Vectorizer) Index(gram string) int {
+	if v.Mode == Dense {
+		return -1
+	}
 	if v.Hashing > 0 {
 		if gram == "" || strings.Count(gram, " ")+1 > v.NGrams {
 			return -1
