@@ -232,6 +232,10 @@ func (o *predictOptions) check(m *model.Model) error {
 		return usageErrorf("--top-k must be between 1 and the model's %d labels, not %d", len(m.Labels), o.TopK)
 	case o.Explain < 0:
 		return usageErrorf("--explain must show at least one token, not %d", o.Explain)
+	case o.Explain > 0 && m.Vectorizer.Hashing > 0:
+		// Its features are buckets of many n-grams, not tokens to name;
+		// dlc vectorize --model shows which of a line's n-grams share one.
+		return usageErrorf("--explain names the tokens of a model's vocabulary; %s hashes n-grams into %d buckets and has none (dlc vectorize --model %s shows a line's buckets)", o.Model, m.Vectorizer.Hashing, o.Model)
 	}
 	return o.Threshold.check(m.Net, m.Labels)
 }
