@@ -207,7 +207,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		return err
 	}
 	var base *model.Model
-	if o.Baseline != "" {
+	if o.Baseline != "" && !m.Net.Spec().Regression { // refused for a regression below
 		if base, err = model.Load(o.Baseline); err != nil {
 			return err
 		}

@@ -29,8 +29,17 @@ type regressionEvaluation struct {
 
 // reportRegression prints evaluate's report for a regression model.
 func reportRegression(stdio *IO, o *evaluateOptions, path string, s scored) error {
-	if o.MinAccuracy > 0 {
-		return usageErrorf("--min-accuracy gates a classifier; %s is a regression model (its rmse is %.6g)", o.Model, s.Regression.RMSE)
+	// The gates and the comparison are for classifiers.
+	for _, g := range []struct {
+		set  bool
+		flag string
+	}{{o.minAccuracySet, "--min-accuracy"}, {o.minMacroF1Set, "--min-macro-f1"}} {
+		if g.set {
+			return usageErrorf("%s gates a classifier; %s is a regression model (its rmse is %.6g)", g.flag, o.Model, s.Regression.RMSE)
+		}
+	}
+	if o.Baseline != "" {
+		return usageErrorf("--baseline compares two classifiers' right and wrong answers (McNemar's test); %s is a regression model", o.Model)
 	}
 	r := s.Regression
 	ev := regressionEvaluation{Model: o.Model, Data: path, N: r.N, Loss: s.Loss, RMSE: r.RMSE, MAE: r.MAE, R2: r.R2}
