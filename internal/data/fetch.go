@@ -91,10 +91,9 @@ func Fetch(ctx context.Context, s *Source, opts FetchOptions) (res FetchResult, 
 	defer unlock()
 	// Under the lock, what a killed fetch left (its temporary folder) is
 	// no one's: clear it.
-	if stale, _ := filepath.Glob(filepath.Join(opts.DataDir, "."+s.Name+".tmp-*")); len(stale) > 0 {
-		for _, p := range stale {
-			os.RemoveAll(p)
-		}
+	stale, _ := filepath.Glob(filepath.Join(opts.DataDir, "."+s.Name+".tmp-*"))
+	for _, p := range stale {
+		os.RemoveAll(p)
 	}
 	// Checked under the lock: another dlc may have just fetched it.
 	if !opts.Force && s.Fetched(opts.DataDir) {
@@ -213,12 +212,16 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 	if u, err := url.Parse(from); err == nil && u.Scheme == "file" {
 		from = filepath.FromSlash(u.Path)
 	}
-	checksumErr := func(origin, got string) error {
-		flag := got
+	// sha256Flag is the --sha256 value that accepts digest for this file
+	// (NAME=digest when the dataset has several files).
+	sha256Flag := func(digest string) string {
 		if len(s.Files) > 1 {
-			flag = f.Name + "=" + got
+			return f.Name + "=" + digest
 		}
-		return &ChecksumError{File: origin, Got: got, Want: want, Flag: flag}
+		return digest
+	}
+	checksumErr := func(origin, got string) error {
+		return &ChecksumError{File: origin, Got: got, Want: want, Flag: sha256Flag(got)}
 	}
 	if from != "" && !isURL(from) {
 		p := from
@@ -295,11 +298,7 @@ func obtain(ctx context.Context, s *Source, f File, want string, opts FetchOptio
 			var de *DownloadError
 			switch {
 			case errors.As(err, &de) && keptDigest != "":
-				flag := keptDigest
-				if len(s.Files) > 1 {
-					flag = f.Name + "=" + keptDigest
-				}
-				return "", false, fmt.Errorf("%w; to use the copy downloaded before (%s), run again with --sha256 %s", err, kept, flag)
+				return "", false, fmt.Errorf("%w; to use the copy downloaded before (%s), run again with --sha256 %s", err, kept, sha256Flag(keptDigest))
 			case errors.As(err, &de) && from == "":
 				return "", false, fmt.Errorf("%w; with a copy of it on disk, use dlc fetch %s --from FILE", err, s.Name)
 			}
