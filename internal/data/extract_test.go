@@ -194,14 +194,7 @@ func TestExtractZip(t *testing.T) {
 }
 
 func TestGunzip(t *testing.T) {
-	gz := func(b []byte) []byte {
-		var buf strings.Builder
-		zw := gzip.NewWriter(&buf)
-		zw.Write(b)
-		zw.Close()
-		return []byte(buf.String())
-	}
-	src := writeTemp(t, "x.gz", gz([]byte("hello")))
+	src := writeTemp(t, "x.gz", gzipBytes([]byte("hello")))
 	dst := filepath.Join(t.TempDir(), "x")
 	if err := Gunzip(src, dst, 10); err != nil {
 		t.Fatal(err)
@@ -210,7 +203,7 @@ func TestGunzip(t *testing.T) {
 		t.Errorf("got %q", b)
 	}
 
-	bomb := writeTemp(t, "bomb.gz", gz(make([]byte, 4<<20)))
+	bomb := writeTemp(t, "bomb.gz", gzipBytes(make([]byte, 4<<20)))
 	out := t.TempDir()
 	err := Gunzip(bomb, filepath.Join(out, "bomb"), 1<<20)
 	if want := "refusing " + bomb + ": it unpacks to more than 1.0 MiB (a decompression bomb, or not the dataset's archive)"; err == nil || err.Error() != want {
@@ -250,11 +243,7 @@ func TestUnpack(t *testing.T) {
 		t.Errorf("unpacking over an existing folder: %v", err)
 	}
 
-	var gzBuf strings.Builder
-	zw := gzip.NewWriter(&gzBuf)
-	zw.Write([]byte("plain"))
-	zw.Close()
-	one := writeTemp(t, "notes.txt.gz", []byte(gzBuf.String()))
+	one := writeTemp(t, "notes.txt.gz", gzipBytes([]byte("plain")))
 	if err := Unpack(one, filepath.Join(parent, "notes"), smallLimits); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -113,6 +114,17 @@ func writeTemp(t testing.TB, name string, b []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// writeData writes content to a file called name in a folder of its own,
+// gzipped when the name ends in .gz, and returns its path.
+func writeData(t testing.TB, name, content string) string {
+	t.Helper()
+	b := []byte(content)
+	if strings.HasSuffix(name, ".gz") {
+		b = gzipBytes(b)
+	}
+	return writeTemp(t, name, b)
 }
 
 func sha256Hex(b []byte) string {

@@ -1,24 +1,13 @@
 package data
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestReadTable(t *testing.T) {
-	p := writeFile(t, "d.csv", "x1, x2 ,label\n1,2,3.5\n\n-1e-3, 4 ,0\n")
+	p := writeTemp(t, "d.csv", []byte("x1, x2 ,label\n1,2,3.5\n\n-1e-3, 4 ,0\n"))
 	tb, err := ReadTable(p, TableFields{})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +25,7 @@ func TestReadTable(t *testing.T) {
 	if !slices.Equal(sub.Values, []float64{4}) || sub.Labels[0] != "0" || sub.Lines[0] != 4 {
 		t.Errorf("subset: %+v", sub)
 	}
-	tsv := writeFile(t, "d.tsv", "label\ta\n1\t2\n")
+	tsv := writeTemp(t, "d.tsv", []byte("label\ta\n1\t2\n"))
 	if tb, err := ReadTable(tsv, TableFields{}); err != nil || tb.Values[0] != 2 || tb.Labels[0] != "1" {
 		t.Errorf("tsv: %+v %v", tb, err)
 	}
@@ -60,7 +49,7 @@ func TestReadTableErrors(t *testing.T) {
 		{"d.jsonl", "{}", TableFields{}, `d.jsonl: numeric data (vectorizer.mode dense) is a .csv or .tsv with a header row (optionally .gz)`},
 	}
 	for _, c := range cases {
-		p := writeFile(t, c.name, c.content)
+		p := writeTemp(t, c.name, []byte(c.content))
 		_, err := ReadTable(p, c.f)
 		if err == nil || !strings.HasSuffix(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want ...%s", c.name, err, c.want)

@@ -11,27 +11,15 @@ import (
 )
 
 func TestReadFormats(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		b := []byte(content)
-		if strings.HasSuffix(name, ".gz") {
-			b = gzipBytes(b)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	wantTexts, wantLabels := []string{"good, \"fun\"", "bad\tfilm"}, []string{"pos", "neg"}
 	for _, p := range []string{
-		write("a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\r\n"),
-		write("a.jsonl.gz", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
-		write("a.csv", "label,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		writeData(t, "a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\r\n"),
+		writeData(t, "a.jsonl.gz", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
+		writeData(t, "a.csv", "label,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
 		// A UTF-8 byte-order mark first (Excel's "CSV UTF-8") is dropped.
-		write("bom.csv", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
-		write("bom.csv.gz", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
-		write("bom.jsonl", "\ufeff{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
+		writeData(t, "bom.csv", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		writeData(t, "bom.csv.gz", "\ufefflabel,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\n"),
+		writeData(t, "bom.jsonl", "\ufeff{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n{\"text\": \"bad\\tfilm\", \"label\": \"neg\"}\n"),
 	} {
 		ds, err := Read(p, Fields{})
 		if err != nil {
@@ -41,20 +29,20 @@ func TestReadFormats(t *testing.T) {
 			t.Errorf("%s: read %q %q", p, ds.Texts, ds.Labels)
 		}
 	}
-	ds, err := Read(write("a.tsv", "text\tlabel\n\"quoted\" text\tpos\n"), Fields{})
+	ds, err := Read(writeData(t, "a.tsv", "text\tlabel\n\"quoted\" text\tpos\n"), Fields{})
 	if err != nil || ds.Texts[0] != `"quoted" text` {
 		t.Errorf("TSV keeps quotes as text: %q, %v", ds.Texts, err)
 	}
-	ds, err = Read(write("bom.tsv", "\ufefftext\tlabel\nx\tpos\n"), Fields{})
+	ds, err = Read(writeData(t, "bom.tsv", "\ufefftext\tlabel\nx\tpos\n"), Fields{})
 	if err != nil || ds.Texts[0] != "x" || ds.Labels[0] != "pos" {
 		t.Errorf("TSV with a byte-order mark: %q %q, %v", ds.Texts, ds.Labels, err)
 	}
 	// Other field names, and unlabelled input for predict.
-	ds, err = Read(write("b.jsonl", `{"review": "x", "y": 1}`+"\n"), Fields{Text: "review", Label: "y"})
+	ds, err = Read(writeData(t, "b.jsonl", `{"review": "x", "y": 1}`+"\n"), Fields{Text: "review", Label: "y"})
 	if err != nil || ds.Labels[0] != "1" {
 		t.Errorf("numeric label: %q, %v", ds.Labels, err)
 	}
-	ds, err = Read(write("c.jsonl", `{"text": "x"}`+"\n"), Fields{Unlabelled: true})
+	ds, err = Read(writeData(t, "c.jsonl", `{"text": "x"}`+"\n"), Fields{Unlabelled: true})
 	if err != nil || ds.Labels != nil {
 		t.Errorf("unlabelled: %q, %v", ds.Labels, err)
 	}
@@ -64,17 +52,6 @@ func TestReadFormats(t *testing.T) {
 // and, where it can, what to change.
 func TestReadErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		b := []byte(content)
-		if strings.HasSuffix(name, ".gz") {
-			b = gzipBytes(b)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	ok := `{"text": "fine", "label": "pos"}` + "\n"
 	for _, c := range []struct {
 		name, content string
@@ -102,7 +79,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty.tsv", "", Fields{}, `: is empty; a TSV file needs a header row`},
 		{"data.xml", "<x/>", Fields{}, `: unknown data format; use ` + Formats},
 	} {
-		p := write(c.name, c.content)
+		p := writeData(t, c.name, c.content)
 		_, err := Read(p, c.fields)
 		if want := p + c.want; err == nil || err.Error() != want {
 			t.Errorf("%s:\n got %v\nwant %s", c.name, err, want)
