@@ -3,6 +3,7 @@ package vectorize
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // The vectorizer's hash tables: tokens (byte strings) to dense ids, and
@@ -85,7 +86,7 @@ type strSlot struct {
 // strTable maps byte strings to ids 0, 1, 2, ... in insertion order.
 type strTable struct {
 	slots []strSlot
-	shift uint // 64 - log2(len(slots))
+	shift uint // 64 - log2(len(slots)), a power of two
 	arena []byte
 	ends  []int // ends[id] is where string id ends in arena
 }
@@ -173,7 +174,7 @@ func (t *strTable) resize(capacity int) {
 		size *= 2
 	}
 	t.slots = make([]strSlot, size)
-	t.shift = uint(64 - log2(size))
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	for id := range int32(len(t.ends)) {
 		b := t.bytes(id)
 		h, word := hashBytes(b)
@@ -256,19 +257,9 @@ func (t *pairTable) resize(capacity int) {
 		size *= 2
 	}
 	t.slots = make([]pairSlot, size)
-	t.shift = uint(64 - log2(size))
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	for id, key := range t.keys {
 		s, _ := t.find(key)
 		*s = pairSlot{key: key, id: uint32(id + 1)}
 	}
-}
-
-// log2 of a power of two.
-func log2(n int) int {
-	k := 0
-	for n > 1 {
-		n >>= 1
-		k++
-	}
-	return k
 }

@@ -330,9 +330,6 @@ func (v *Vectorizer) Index(gram string) int {
 			return -1
 		}
 	}
-	if node < 0 {
-		return -1
-	}
 	return int(v.feat[node])
 }
 
@@ -461,9 +458,6 @@ func (v *Vectorizer) NewEncoder() *Encoder {
 	}
 	return &Encoder{v: v, row: newRowBuilder(v)}
 }
-
-// Coverage returns the counts of every text encoded so far.
-func (e *Encoder) Coverage() Coverage { return e.cov }
 
 // Encode returns the row of one text: sorted feature indices and, unless the
 // mode is multi_hot, their values. The slices are reused by the next call.
