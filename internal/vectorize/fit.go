@@ -467,22 +467,13 @@ func quickselect[T any](a []T, k int, compare func(a, b T) int) {
 // and of its tokens, were features.
 func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64)) (*sparse.Matrix, Coverage) {
 	docs := ranges[len(ranges)-1]
-	blocks := (docs + blockSize - 1) / blockSize
-	pieces := make([]*sparse.Matrix, blocks)
-	covs := make([]Coverage, blocks)
-	type state struct {
-		rb *rowBuilder
-		m  *sparse.Matrix // scratch rows of a block, reused
-	}
-	parallelBlocks(blocks, func() state {
+	return blockRows(v, docs, func() *rowBuilder {
 		rb := newRowBuilder(v)
-		return state{&rb, sparse.New(v.Features(), v.Mode == MultiHot)}
-	}, func(s state, b int) {
-		rb, m := s.rb, s.m
-		m.Reset()
+		return &rb
+	}, func(rb *rowBuilder, m *sparse.Matrix, lo, hi int) Coverage {
 		var cov Coverage
 		w := 0
-		for d := b * blockSize; d < min(docs, (b+1)*blockSize); d++ {
+		for d := lo; d < hi; d++ {
 			for d >= ranges[w+1] {
 				w++
 			}
@@ -500,13 +491,8 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 			cov.Tokens += int64(p.tokens[i])
 			m.AppendRow(rb.finish())
 		}
-		pieces[b], covs[b] = m.Clone(), cov
+		return cov
 	})
-	var cov Coverage
-	for _, c := range covs {
-		cov.add(c)
-	}
-	return concat(v.Features(), v.Mode == MultiHot, pieces, docs), cov
 }
 
 // fitHashing counts the document frequency of each bucket.

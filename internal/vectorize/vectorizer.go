@@ -379,27 +379,38 @@ func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
 
 // TransformCoverage is Transform that also counts the texts' coverage.
 func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage) {
-	blocks := (len(texts) + blockSize - 1) / blockSize
+	return blockRows(v, len(texts), v.NewEncoder, func(enc *Encoder, m *sparse.Matrix, lo, hi int) Coverage {
+		start := enc.cov
+		for _, text := range texts[lo:hi] {
+			m.AppendRow(enc.Encode(text))
+		}
+		return enc.cov.sub(start)
+	})
+}
+
+// blockRows makes the rows of docs texts on every core, in fixed blocks of
+// blockSize texts so that the result is the same on any core count: rows
+// appends the rows of texts lo..hi to m (a block's scratch matrix, reused)
+// with the goroutine's own state, and returns their coverage. The blocks'
+// rows are joined in order, their coverage summed.
+func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) (*sparse.Matrix, Coverage) {
+	blocks := (docs + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
 	covs := make([]Coverage, blocks)
 	type state struct {
-		enc *Encoder
-		m   *sparse.Matrix // scratch rows of a block, reused
+		s S
+		m *sparse.Matrix
 	}
-	parallelBlocks(blocks, func() state { return state{v.NewEncoder(), sparse.New(v.Features(), v.Mode == MultiHot)} }, func(s state, b int) {
-		s.m.Reset()
-		start := s.enc.cov
-		for _, text := range texts[b*blockSize : min(len(texts), (b+1)*blockSize)] {
-			s.m.AppendRow(s.enc.Encode(text))
-		}
-		pieces[b] = s.m.Clone()
-		covs[b] = s.enc.cov.sub(start)
+	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.Mode == MultiHot)} }, func(st state, b int) {
+		st.m.Reset()
+		covs[b] = rows(st.s, st.m, b*blockSize, min(docs, (b+1)*blockSize))
+		pieces[b] = st.m.Clone()
 	})
 	var cov Coverage
 	for _, c := range covs {
 		cov.add(c)
 	}
-	return concat(v.Features(), v.Mode == MultiHot, pieces, len(texts)), cov
+	return concat(v.Features(), v.Mode == MultiHot, pieces, docs), cov
 }
 
 // parallelBlocks runs work on blocks 0..blocks-1 over GOMAXPROCS goroutines,
