@@ -235,11 +235,7 @@ func (c *counter) addDoc(text string, doc int32) {
 	}
 	toks := c.toks[:0]
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
-		s := c.strs.insert(tok)
-		if int(s) == len(c.uni) {
-			c.uni = append(c.uni, c.node(-1, s))
-		}
-		toks = append(toks, s)
+		toks = append(toks, c.token(tok))
 	})
 	c.toks = toks
 	t := len(toks)
@@ -272,15 +268,21 @@ func (c *counter) addDoc(text string, doc int32) {
 	}
 }
 
+// token returns the id of a token, adding it (and its unigram node) when
+// it is new.
+func (c *counter) token(tok []byte) int32 {
+	s := c.strs.insert(tok)
+	if int(s) == len(c.uni) {
+		c.uni = append(c.uni, c.node(-1, s))
+	}
+	return s
+}
+
 // addTokens is addDoc for unigrams, the common case.
 func (c *counter) addTokens(text string, doc int32) {
 	tokens := 0
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
-		s := c.strs.insert(tok)
-		if int(s) == len(c.uni) {
-			c.uni = append(c.uni, c.node(-1, s))
-		}
-		g := c.uni[s]
+		g := c.uni[c.token(tok)]
 		c.count(g, doc)
 		if c.keep {
 			c.stream = append(c.stream, g)
@@ -297,11 +299,7 @@ func (c *counter) addTokens(text string, doc int32) {
 func (c *counter) merge(o *counter) []int32 {
 	strMap := make([]int32, o.strs.Len())
 	for s := range int32(o.strs.Len()) {
-		t := c.strs.insert(o.strs.bytes(s))
-		if int(t) == len(c.uni) {
-			c.uni = append(c.uni, c.node(-1, t))
-		}
-		strMap[s] = t
+		strMap[s] = c.token(o.strs.bytes(s))
 	}
 	remap := make([]int32, o.nodes.Len())
 	// A node's prefix always has a smaller id, so one pass in id order
