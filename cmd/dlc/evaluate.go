@@ -288,17 +288,12 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 // classify scores m on ds as a classifier and returns its report and, per
 // example, whether m got it right.
 func classify(m *model.Model, e *examples, t threshold) (*evaluation, []bool, error) {
-	y, err := labelTargets(e, m.Labels, false)
+	s, err := scoreExamples(m, e)
 	if err != nil {
 		return nil, nil, err
 	}
-	x := rowsOf(m.Vectorizer, e)
-	s := score(m.Net, x, y, len(m.Labels))
 	k := m.Net.Spec().Outputs
-	truth := make([]int, len(y.Class))
-	for i, c := range y.Class {
-		truth[i] = int(c)
-	}
+	truth := s.Truth
 	if t.set {
 		for i := range s.Predicted {
 			s.Predicted[i] = t.decide(m.Net, s.Outputs[i*k:(i+1)*k])

@@ -370,6 +370,7 @@ type scored struct {
 	Regression *metrics.RegressionReport // regression models only
 	Loss       float64                   // mean
 	Predicted  []int                     // class per example (classification)
+	Truth      []int                     // true class per example (classification)
 	Outputs    []float64                 // rows × outputs
 }
 
@@ -401,11 +402,11 @@ func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) score
 		s.Report.N = r.N
 		return s
 	}
-	truth := make([]int, x.Rows)
+	s.Truth = make([]int, x.Rows)
 	for i, c := range y.Class {
-		truth[i] = int(c)
+		s.Truth[i] = int(c)
 	}
-	s.Report = metrics.Classification(truth, s.Predicted, classes)
+	s.Report = metrics.Classification(s.Truth, s.Predicted, classes)
 	return s
 }
 
