@@ -124,6 +124,7 @@ type predictor struct {
 	order   []int
 	effects []tokenEffect
 	occ     occluder
+	value   float64 // a regression model's prediction
 	// Buffers of the block path (files).
 	batchRows []int
 	batchOut  []float64
@@ -149,8 +150,12 @@ func (p *predictor) predict(text string, explain int) {
 }
 
 // decide fills p.scores, p.order and p.effects from the network's output
-// row out for the input row (idx, vals).
+// row out for the input row (idx, vals); for a regression model, p.value.
 func (p *predictor) decide(out []float64, idx []int32, vals []float64, explain int) {
+	if p.net.Spec().Regression {
+		p.value = out[0]
+		return
+	}
 	p.scores = classScores(p.net, out, p.scores)
 	// The decision comes first (the net's own, or --threshold), then the
 	// rest by score: sorting alone could disagree with the decision on a
@@ -248,10 +253,11 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
+	check := o.check
 	if m.Net.Spec().Regression {
-		return predictNumbers(stdio, o, m)
+		check = o.checkRegression
 	}
-	if err := o.check(m); err != nil {
+	if err := check(m); err != nil {
 		return err
 	}
 	p := newPredictor(m, o.Threshold)
@@ -413,6 +419,15 @@ func (a *answerer) answer(text string) error {
 // write writes the answer the predictor holds.
 func (a *answerer) write() error {
 	p, o := a.p, a.o
+	if p.net.Spec().Regression {
+		if o.Format == "json" {
+			a.num = append(strconv.AppendFloat(append(a.num[:0], `{"value":`...), p.value, 'g', -1, 64), '}')
+		} else {
+			a.num = strconv.AppendFloat(a.num[:0], p.value, 'g', 8, 64)
+		}
+		a.w.Write(a.num)
+		return a.w.WriteByte('\n')
+	}
 	labels := p.m.Labels
 	switch o.Format {
 	case "json":
@@ -471,6 +486,10 @@ func (a *answerer) write() error {
 
 // header writes the tsv header row.
 func (a *answerer) header() {
+	if a.p.net.Spec().Regression {
+		a.w.WriteString("value\n")
+		return
+	}
 	cols := []string{"label", "probability"}
 	for k := 2; k <= a.o.TopK; k++ {
 		cols = append(cols, fmt.Sprintf("label_%d", k), fmt.Sprintf("probability_%d", k))

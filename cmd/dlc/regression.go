@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"strconv"
 	"text/tabwriter"
 
-	"github.com/dlc-dev/dlc/internal/data"
-	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
-	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // regressionEvaluation is the JSON report of evaluate for a regression
@@ -54,10 +48,9 @@ func reportRegression(stdio *IO, o *evaluateOptions, path string, s scored) erro
 	return tw.Flush()
 }
 
-// predictNumbers answers each line of stdin with the number a regression
-// model predicts for it: text, or comma-separated feature values for a
-// model of numeric columns.
-func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
+// checkRegression refuses predict's options that only mean something for a
+// classifier; a regression model answers each input with one number.
+func (o *predictOptions) checkRegression(m *model.Model) error {
 	switch {
 	case o.TopK != 1:
 		return usageErrorf("--top-k ranks labels; %s is a regression model, which predicts one number", o.Model)
@@ -65,62 +58,8 @@ func predictNumbers(stdio *IO, o *predictOptions, m *model.Model) error {
 		return usageErrorf("--threshold cuts a two-label model's probability; %s is a regression model, which predicts one number", o.Model)
 	case o.Explain > 0:
 		return usageErrorf("--explain is for classifiers; %s is a regression model", o.Model)
-	case o.TextField != "":
+	case o.TextField != "" && m.Vectorizer.Mode == vectorize.Dense:
 		return usageErrorf("--text-field is for text models; %s reads lines of numbers", o.Model)
 	}
-	src, name := stdio.In, "stdin"
-	if o.Input != "" && o.Input != "-" {
-		f, err := os.Open(o.Input)
-		if err != nil {
-			return fmt.Errorf("cannot read --input %s: %v", o.Input, pathError(err))
-		}
-		defer f.Close()
-		if src, err = data.TextReader(f, o.Input); err != nil {
-			return err
-		}
-		name = o.Input
-	}
-	enc := m.Vectorizer.NewEncoder()
-	x := sparse.New(m.Vectorizer.Features(), false)
-	in := newLineReader(src, name)
-	out := bufio.NewWriterSize(stdio.Out, 1<<16)
-	if o.Format == "tsv" {
-		out.WriteString("value\n")
-	}
-	var ws mlp.Workspace
-	rows := []int{0}
-	var buf []byte
-	var pred []float64
-	for {
-		line, err := in.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		idx, vals := enc.Encode(string(line))
-		if err := enc.Err(); err != nil {
-			out.Flush()
-			return fmt.Errorf("%s line %d %v", name, in.n, err)
-		}
-		// nil vals (multi-hot text) reads as all ones.
-		x.Rows, x.Indptr, x.Indices, x.Values = 1, append(x.Indptr[:0], 0, len(idx)), idx, vals
-		pred = m.Net.Predict(x, rows, pred, &ws)
-		buf = buf[:0]
-		if o.Format == "json" {
-			buf = append(buf, `{"value":`...)
-			buf = strconv.AppendFloat(buf, pred[0], 'g', -1, 64)
-			buf = append(buf, '}')
-		} else {
-			buf = strconv.AppendFloat(buf, pred[0], 'g', 8, 64)
-		}
-		out.Write(append(buf, '\n'))
-		if !in.Waiting() {
-			if err := out.Flush(); err != nil {
-				return err
-			}
-		}
-	}
-	return out.Flush()
+	return nil
 }
