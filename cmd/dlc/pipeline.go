@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
@@ -32,6 +33,66 @@ type dataPaths struct {
 	Train, Test, Validation string
 	Kind                    data.Kind
 	TrainLabels, TestLabels string
+}
+
+// configData is a config's data, read: where it is, and the training,
+// validation (nil when there is none) and test (nil when there is none)
+// examples.
+type configData struct {
+	paths            dataPaths
+	train, val, test *examples
+}
+
+// readData resolves a config's data and reads it for train and vectorize:
+// the training, validation and test files side by side (reading is a good
+// part of the time), their errors reported in that order; then
+// data.validation_split holds part of the training examples out.
+func readData(cfg *config.Config, dataDir string) (*configData, error) {
+	paths, err := resolveData(cfg, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if paths.Train == "" {
+		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if paths.Kind == data.Images || isIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return nil, err
+		}
+	}
+	split := cfg.Data.ValidationSplit > 0
+	reads := []func() (*examples, error){
+		func() (*examples, error) { return readSplit(cfg, paths.Train, paths.TrainLabels) },
+		func() (*examples, error) {
+			if split || paths.Validation == "" {
+				return nil, nil
+			}
+			return readExamples(cfg, paths.Validation)
+		},
+		func() (*examples, error) {
+			if paths.Test == "" {
+				return nil, nil
+			}
+			return readSplit(cfg, paths.Test, paths.TestLabels)
+		},
+	}
+	sets := make([]*examples, len(reads))
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Go(func() { sets[i], errs[i] = read() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	d := &configData{paths: paths, train: sets[0], val: sets[1], test: sets[2]}
+	if split {
+		d.train, d.val = splitValidation(d.train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
+	}
+	return d, nil
 }
 
 // resolveData turns data.dataset or data.train/test into file paths.

@@ -22,7 +22,6 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
-	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -166,53 +165,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 
 	start := time.Now()
 	regression := cfg.Regression()
-	paths, err := resolveData(cfg, g.DataDir)
+	read, err := readData(cfg, g.DataDir)
 	if err != nil {
 		return err
 	}
-	if paths.Train == "" {
-		return cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
-	}
-	if paths.Kind == data.Images || isIDX(paths.Train) {
-		if err := checkImageConfig(cfg, paths.Train); err != nil {
-			return err
-		}
-	}
-	// The test split is read while the training split is: two files, one
-	// core each. Errors are reported in the order of reading one after the
-	// other: training data, validation data, test data.
-	type read struct {
-		set *examples
-		err error
-	}
-	testRead := make(chan read, 1)
-	if paths.Test != "" {
-		go func() {
-			set, err := readSplit(cfg, paths.Test, paths.TestLabels)
-			testRead <- read{set, err}
-		}()
-	} else {
-		testRead <- read{}
-	}
-	trainSet, err := readSplit(cfg, paths.Train, paths.TrainLabels)
-	testLoaded := <-testRead
-	if err != nil {
-		return err
-	}
+	paths, trainSet, valSet, testSet := read.paths, read.train, read.val, read.test
 	seed := uint64(cfg.Training.Seed)
-	var valSet *examples
-	switch {
-	case cfg.Data.ValidationSplit > 0:
-		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, seed, regression)
-	case paths.Validation != "":
-		if valSet, err = readExamples(cfg, paths.Validation); err != nil {
-			return err
-		}
-	}
-	if testLoaded.err != nil {
-		return testLoaded.err
-	}
-	testSet := testLoaded.set
 	var classes []string
 	if !regression {
 		classes = classNames(trainSet.Labels)

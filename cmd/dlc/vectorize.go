@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -134,37 +134,12 @@ func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
 		return err
 	}
 	start := time.Now()
-	paths, err := resolveData(cfg, g.DataDir)
+	read, err := readData(cfg, g.DataDir)
 	if err != nil {
 		return err
 	}
-	if paths.Train == "" {
-		return cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
-	}
-	// The splits are read side by side: reading is a good part of the time.
-	files := []string{paths.Train, paths.Test, ""}
-	if cfg.Data.ValidationSplit == 0 {
-		files[2] = paths.Validation
-	}
-	sets := make([]*examples, len(files))
-	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	for i, path := range files {
-		if path != "" {
-			wg.Go(func() { sets[i], errs[i] = readExamples(cfg, path) })
-		}
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	trainSet, testSet, valSet := sets[0], sets[1], sets[2]
+	trainSet, testSet, valSet := read.train, read.test, read.val
 	regression := cfg.Regression()
-	if cfg.Data.ValidationSplit > 0 {
-		trainSet, valSet = splitValidation(trainSet, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), regression)
-	}
 	var classes []string
 	if !regression {
 		classes = classNames(trainSet.Labels)
