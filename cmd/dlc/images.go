@@ -99,15 +99,12 @@ func checkImageConfig(cfg *config.Config, path string) error {
 	return nil
 }
 
-// readSplit reads a training, validation or test split: IDX images when
-// labels names their labels file (a fetched image dataset), else what
-// readExamples reads.
+// readSplit reads a training or test split for readData: IDX images when
+// labels names their labels file (a fetched image dataset, whose config
+// readData has checked), else what readExamples reads.
 func readSplit(cfg *config.Config, path, labels string) (*examples, error) {
 	if labels == "" {
 		return readExamples(cfg, path)
-	}
-	if err := checkImageConfig(cfg, path); err != nil {
-		return nil, err
 	}
 	return readImages(path, labels)
 }
