@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/testenv"
@@ -22,16 +19,10 @@ func trainFixture(tb testing.TB, name, config string, extra ...string) string {
 	for _, s := range extra {
 		args = append(args, "--set", s)
 	}
-	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), args, &IO{In: strings.NewReader(""), Out: &stdout, Err: &stderr}); code != 0 {
-		tb.Fatalf("dlc %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
-	}
+	mustRun(tb, "", args...)
 	return out
 }
 
 func topicsModel(tb testing.TB, extra ...string) string {
 	return trainFixture(tb, "topics", "topics.yaml", extra...)
 }
-
-// benchModel is the topics model, for benchmarks of the per-line path.
-func benchModel(b *testing.B) string { return topicsModel(b) }

@@ -14,14 +14,14 @@ import (
 
 // dlcRun runs the dlc command line in-process and returns stdout, stderr
 // and the exit code.
-func dlcRun(t *testing.T, stdin string, args ...string) (string, string, int) {
+func dlcRun(t testing.TB, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &IO{In: strings.NewReader(stdin), Out: &out, Err: &errb})
 	return out.String(), errb.String(), code
 }
 
-func mustRun(t *testing.T, stdin string, args ...string) string {
+func mustRun(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
 	out, errs, code := dlcRun(t, stdin, args...)
 	if code != 0 {

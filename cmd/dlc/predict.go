@@ -410,12 +410,6 @@ func (a *answerer) lines(r io.Reader, name string, stream bool) error {
 	return a.w.Flush()
 }
 
-// answer predicts one text and writes the answer.
-func (a *answerer) answer(text string) error {
-	a.p.predict(text, a.o.Explain)
-	return a.write()
-}
-
 // write writes the answer the predictor holds.
 func (a *answerer) write() error {
 	p, o := a.p, a.o

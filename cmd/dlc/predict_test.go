@@ -167,7 +167,7 @@ func labelIndex(labels []string, l string) int {
 // BenchmarkPredictLine measures answering one review-sized line in text
 // format; the steady state allocates only the line's string.
 func BenchmarkPredictLine(b *testing.B) {
-	path := benchModel(b)
+	path := topicsModel(b)
 	m, err := model.Load(path)
 	if err != nil {
 		b.Fatal(err)
@@ -178,7 +178,8 @@ func BenchmarkPredictLine(b *testing.B) {
 	b.SetBytes(int64(len(line)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := a.answer(line); err != nil {
+		a.p.predict(line, 0)
+		if err := a.write(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -220,7 +221,7 @@ func TestPredictFileEqualsStream(t *testing.T) {
 // BenchmarkPredictBlock measures the file path: a block of review-sized
 // lines vectorized on every core and scored in batches.
 func BenchmarkPredictBlock(b *testing.B) {
-	m, err := model.Load(benchModel(b))
+	m, err := model.Load(topicsModel(b))
 	if err != nil {
 		b.Fatal(err)
 	}
