@@ -50,11 +50,7 @@ func TestIMDBNotebook(t *testing.T) {
 		t.Errorf("two trainings with seed 42 gave different model files (%d and %d bytes)", len(a), len(b))
 	}
 
-	var ev struct {
-		N        int     `json:"n"`
-		Accuracy float64 `json:"accuracy"`
-		MacroF1  float64 `json:"macro_f1"`
-	}
+	var ev evaluation
 	out := mustRun(t, "", "evaluate", "--model", first, "--data-dir", dataDir, "--format", "json", "--min-accuracy", "0.875")
 	if err := json.Unmarshal([]byte(out), &ev); err != nil {
 		t.Fatalf("evaluate --format json printed %q: %v", out, err)

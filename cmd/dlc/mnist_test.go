@@ -25,11 +25,7 @@ func TestMNISTNotebook(t *testing.T) {
 	model := filepath.Join(dir, "mnist.dlc")
 	mustRun(t, "", "train", "--config", cfg, "--data-dir", dataDir, "--out", model, "--quiet")
 
-	var ev struct {
-		N        int     `json:"n"`
-		Accuracy float64 `json:"accuracy"`
-		MacroF1  float64 `json:"macro_f1"`
-	}
+	var ev evaluation
 	out := mustRun(t, "", "evaluate", "--model", model, "--data-dir", dataDir, "--format", "json", "--min-accuracy", "0.977")
 	if err := json.Unmarshal([]byte(out), &ev); err != nil {
 		t.Fatalf("evaluate --format json printed %q: %v", out, err)

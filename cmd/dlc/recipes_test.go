@@ -34,11 +34,7 @@ func TestRecipes(t *testing.T) {
 		t.Run(r.config, func(t *testing.T) {
 			model := filepath.Join(dir, r.config+".dlc")
 			mustRun(t, "", "train", "--config", filepath.Join(testenv.Root(t), "configs", r.config), "--data-dir", dataDir, "--out", model, "--quiet")
-			var ev struct {
-				N        int     `json:"n"`
-				Accuracy float64 `json:"accuracy"`
-				MacroF1  float64 `json:"macro_f1"`
-			}
+			var ev evaluation
 			out := mustRun(t, "", "evaluate", "--model", model, "--data-dir", dataDir, "--format", "json")
 			if err := json.Unmarshal([]byte(out), &ev); err != nil {
 				t.Fatalf("evaluate --format json printed %q: %v", out, err)
