@@ -157,7 +157,6 @@ func readHistory(path string) (*history, error) {
 		return nil, fmt.Errorf("%s:1: is not a dlc history file (its header must start with epoch or step, as dlc train --history or --history-steps writes)", path)
 	}
 	h := &history{path: path, perStep: header[0] == "step", cols: map[string][]float64{}}
-	header = slices.Clone(header)
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {

@@ -140,7 +140,6 @@ func build(pn Panel) (*gplot.Plot, error) {
 	// every curve, whatever their place in the legend.
 	var clouds, curves []gplot.Plotter
 	groups := map[string]int{}
-	groupSeen := map[string]bool{}
 	for i, s := range pn.Series {
 		xy := make(plotter.XYs, 0, len(s.X))
 		for k := range s.X {
@@ -160,9 +159,10 @@ func build(pn Panel) (*gplot.Plot, error) {
 			continue
 		}
 		ci := i
+		seen := false // a series of this group came before
 		if s.Group != "" {
 			if g, ok := groups[s.Group]; ok {
-				ci = g
+				ci, seen = g, true
 			} else {
 				ci = len(groups)
 				groups[s.Group] = ci
@@ -180,12 +180,11 @@ func build(pn Panel) (*gplot.Plot, error) {
 		case s.Thin:
 			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 28}
 			line.Width = vg.Points(0.4)
-		case s.Group != "" && groupSeen[s.Group]:
+		case seen:
 			// The trend drawn over a thin cloud of its own run: darker.
 			line.Color = color.NRGBA{R: uint8(r >> 9), G: uint8(g >> 9), B: uint8(b >> 9), A: 0xff}
 			line.Width = vg.Points(2)
 		}
-		groupSeen[s.Group] = true
 		if s.Thin {
 			clouds = append(clouds, line)
 		} else {
