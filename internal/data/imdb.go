@@ -37,10 +37,48 @@ var imdbSource = &Source{
 // converter hold gigabytes; the largest real review is 14 kB.
 const maxReview = 1 << 20
 
-type imdbReview struct {
-	id    int
-	label string
-	text  string
+// archiveDoc is one labelled text of a dataset archive (a review, a post);
+// id or name (whichever the dataset has) orders the texts of a label.
+type archiveDoc struct {
+	label, text string
+	id          int
+	name        string
+}
+
+// writeArchiveSplits writes splits["train"] and splits["test"] as
+// train.jsonl and test.jsonl, each in label order, then id or name order,
+// so that the files are the same whatever the archive's order, and counts
+// them. missing is the error for a split without texts.
+func writeArchiveSplits(dir string, splits map[string][]archiveDoc, missing func(split string) error) (Counts, error) {
+	var c Counts
+	var all [][]string
+	for _, split := range []string{"train", "test"} {
+		docs := splits[split]
+		if len(docs) == 0 {
+			return Counts{}, missing(split)
+		}
+		sort.Slice(docs, func(i, j int) bool {
+			a, b := docs[i], docs[j]
+			if a.label != b.label {
+				return a.label < b.label
+			}
+			if a.id != b.id {
+				return a.id < b.id
+			}
+			return a.name < b.name
+		})
+		texts, labels := make([]string, len(docs)), make([]string, len(docs))
+		for i, d := range docs {
+			texts[i], labels[i] = d.text, d.label
+		}
+		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
+			return Counts{}, err
+		}
+		all = append(all, labels)
+	}
+	c.Train, c.Test = len(splits["train"]), len(splits["test"])
+	c.Labels = sortedLabels(all...)
+	return c, nil
 }
 
 // convertIMDB streams aclImdb_v1.tar.gz and writes train.jsonl and test.jsonl
@@ -51,7 +89,7 @@ type imdbReview struct {
 // archive with an unsafe entry or over the limits is refused as a whole.
 func convertIMDB(files []string, dir string, lim Limits) (Counts, error) {
 	archive := files[0]
-	splits := map[string][]imdbReview{}
+	splits := map[string][]archiveDoc{}
 	err := walkTarGz(archive, lim, func(e tarEntry) error {
 		h := e.Header
 		if h.Typeflag != tar.TypeReg {
@@ -73,35 +111,13 @@ func convertIMDB(files []string, dir string, lim Limits) (Counts, error) {
 		if err != nil {
 			return fmt.Errorf("broken tar archive at %s: %w", h.Name, err)
 		}
-		splits[parts[1]] = append(splits[parts[1]], imdbReview{id: id, label: parts[2], text: string(b)})
+		splits[parts[1]] = append(splits[parts[1]], archiveDoc{id: id, label: parts[2], text: string(b)})
 		return nil
 	})
 	if err != nil {
 		return Counts{}, err
 	}
-	var c Counts
-	var all [][]string
-	for _, split := range []string{"train", "test"} {
-		rs := splits[split]
-		if len(rs) == 0 {
-			return Counts{}, fmt.Errorf("the archive has no aclImdb/%s/pos or neg reviews; is it aclImdb_v1.tar.gz?", split)
-		}
-		sort.Slice(rs, func(i, j int) bool {
-			if rs[i].label != rs[j].label {
-				return rs[i].label < rs[j].label
-			}
-			return rs[i].id < rs[j].id
-		})
-		texts, labels := make([]string, len(rs)), make([]string, len(rs))
-		for i, r := range rs {
-			texts[i], labels[i] = r.text, r.label
-		}
-		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
-			return Counts{}, err
-		}
-		all = append(all, labels)
-	}
-	c.Train, c.Test = len(splits["train"]), len(splits["test"])
-	c.Labels = sortedLabels(all...)
-	return c, nil
+	return writeArchiveSplits(dir, splits, func(split string) error {
+		return fmt.Errorf("the archive has no aclImdb/%s/pos or neg reviews; is it aclImdb_v1.tar.gz?", split)
+	})
 }

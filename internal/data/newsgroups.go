@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"fmt"
 	"io"
-	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -38,10 +36,6 @@ var newsgroupsSource = &Source{
 // maxPost caps one post; the longest bydate post is under 200 kB.
 const maxPost = 4 << 20
 
-type newsgroupsPost struct {
-	label, name, text string
-}
-
 // convertNewsgroups streams 20news-bydate.tar.gz: every file
 // 20news-bydate-{train,test}/GROUP/ID is one post, labelled with its group.
 // The posts are Latin-1 (as scikit-learn reads them) and are written as
@@ -49,7 +43,7 @@ type newsgroupsPost struct {
 // fetch_20newsgroups does by default. Posts come in group order, then
 // file-name order (scikit-learn's load_files order).
 func convertNewsgroups(files []string, dir string, lim Limits) (Counts, error) {
-	splits := map[string][]newsgroupsPost{}
+	splits := map[string][]archiveDoc{}
 	err := walkTarGz(files[0], lim, func(e tarEntry) error {
 		if e.Header.Typeflag != tar.TypeReg {
 			return nil
@@ -66,35 +60,13 @@ func convertNewsgroups(files []string, dir string, lim Limits) (Counts, error) {
 			return fmt.Errorf("broken tar archive at %s: %w", e.Name, err)
 		}
 		split := strings.TrimPrefix(parts[0], "20news-bydate-")
-		splits[split] = append(splits[split], newsgroupsPost{label: parts[1], name: parts[2], text: latin1(b)})
+		splits[split] = append(splits[split], archiveDoc{label: parts[1], name: parts[2], text: latin1(b)})
 		return nil
 	})
 	if err != nil {
 		return Counts{}, err
 	}
-	var c Counts
-	var labelSets [][]string
-	for _, split := range []string{"train", "test"} {
-		posts := splits[split]
-		if len(posts) == 0 {
-			return Counts{}, fmt.Errorf("the archive has no 20news-bydate-%s/GROUP/ posts; is it 20news-bydate.tar.gz?", split)
-		}
-		sort.Slice(posts, func(i, j int) bool {
-			if posts[i].label != posts[j].label {
-				return posts[i].label < posts[j].label
-			}
-			return posts[i].name < posts[j].name
-		})
-		texts, labels := make([]string, len(posts)), make([]string, len(posts))
-		for i, p := range posts {
-			texts[i], labels[i] = p.text, p.label
-		}
-		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
-			return Counts{}, err
-		}
-		labelSets = append(labelSets, labels)
-	}
-	c.Train, c.Test = len(splits["train"]), len(splits["test"])
-	c.Labels = sortedLabels(labelSets...)
-	return c, nil
+	return writeArchiveSplits(dir, splits, func(split string) error {
+		return fmt.Errorf("the archive has no 20news-bydate-%s/GROUP/ posts; is it 20news-bydate.tar.gz?", split)
+	})
 }
