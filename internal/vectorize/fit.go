@@ -506,6 +506,7 @@ func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectori
 			c := &counter{keep: rows}
 			enc := v.NewEncoder()
 			df := make([]int32, opts.Hashing)
+			var scratch []int32
 			for d := ranges[w]; d < ranges[w+1]; d++ {
 				enc.row.reset()
 				tokens := enc.cov.Tokens
@@ -515,7 +516,7 @@ func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectori
 					c.ends = append(c.ends, len(c.stream))
 					c.tokens = append(c.tokens, int32(enc.cov.Tokens-tokens))
 				}
-				slices.Sort(enc.row.idx)
+				scratch = sortFeatures(enc.row.idx, scratch, opts.Hashing)
 				for i, b := range enc.row.idx {
 					if i == 0 || b != enc.row.idx[i-1] {
 						df[b]++
