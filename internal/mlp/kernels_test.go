@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
-
-	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // TestDotMatchesGonum: the short dot product sums in the order of gonum's
@@ -92,21 +90,7 @@ func TestScatterFeaturesMatchesRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	const inputs, width = 500, 24
 	for _, binary := range []bool{false, true} {
-		x := sparse.New(inputs, binary)
-		for range 60 {
-			var idx []int32
-			var vals []float64
-			for f := range inputs {
-				if rng.Float64() < 0.05 {
-					idx = append(idx, int32(f))
-					vals = append(vals, rng.NormFloat64())
-				}
-			}
-			if binary {
-				vals = nil
-			}
-			x.AppendRow(idx, vals)
-		}
+		x := randomRows(rng, 60, inputs, binary)
 		x.AppendRow(nil, valuesOrNil(binary))
 		rows := []int{3, 60, 7, 3, 59, 0, 12, 12, 41}
 		d := make([]float64, len(rows)*width)
