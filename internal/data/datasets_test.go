@@ -59,7 +59,7 @@ func fetchShared(t *testing.T, name, from, sha string) (*Source, string) {
 	return src, dataDir
 }
 
-func readSplits(t *testing.T, src *Source, dataDir string) (train, test *Dataset) {
+func readSplits(t *testing.T, src *Source, dataDir string) (train, test *Examples) {
 	t.Helper()
 	trainPath, testPath := src.Splits(dataDir)
 	train, err := Read(trainPath, Fields{})
@@ -78,7 +78,7 @@ func TestFetchIMDBFromShared(t *testing.T) {
 	src, dataDir := fetchShared(t, "imdb", archive, sharedIMDBSHA256)
 	train, test := readSplits(t, src, dataDir)
 	for _, c := range []struct {
-		ds   *Dataset
+		ds   *Examples
 		want map[string]int
 	}{{train, map[string]int{"neg": 12500, "pos": 12500}}, {test, map[string]int{"neg": 12500, "pos": 12500}}} {
 		if got := classCounts(c.ds.Labels); !maps.Equal(got, c.want) {

@@ -95,10 +95,19 @@ func ReadImageSet(images, labels string) (*ImageSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(lab) != im.Count {
-		return nil, fmt.Errorf("%s holds %d images but %s holds %d labels; are they the same split?", images, im.Count, labels, len(lab))
+	set := &ImageSet{Images: im, Labels: lab}
+	if err := set.check(images, labels); err != nil {
+		return nil, err
 	}
-	return &ImageSet{Images: im, Labels: lab}, nil
+	return set, nil
+}
+
+// check refuses images and labels files of different lengths.
+func (s *ImageSet) check(images, labels string) error {
+	if len(s.Labels) != s.Images.Count {
+		return fmt.Errorf("%s holds %d images but %s holds %d labels; are they the same split?", images, s.Images.Count, labels, len(s.Labels))
+	}
+	return nil
 }
 
 // readIDX reads an unsigned-byte IDX file with ndim dimensions and returns

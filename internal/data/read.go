@@ -15,17 +15,6 @@ import (
 	"strings"
 )
 
-// Dataset is a list of examples: texts and their labels, in file order.
-// Labels is nil when the source had no label column (text to predict).
-type Dataset struct {
-	Path   string
-	Texts  []string
-	Labels []string
-}
-
-// Len returns the number of examples.
-func (d *Dataset) Len() int { return len(d.Texts) }
-
 // Fields names the text and label fields of JSONL and CSV/TSV files.
 type Fields struct {
 	Text  string // default "text"
@@ -65,10 +54,12 @@ const Formats = ".jsonl, .csv, .tsv (each optionally .gz) or a folder with one s
 // make dlc allocate without bound.
 const maxLine = 64 << 20
 
-// Read loads a data set from a JSONL, CSV or TSV file (optionally gzipped)
-// or from a folder with one sub-folder per label.
-func Read(path string, f Fields) (*Dataset, error) {
-	d := &Dataset{Path: path}
+// Read loads texts and their labels, in file order, from a JSONL, CSV or
+// TSV file (optionally gzipped) or from a folder with one sub-folder per
+// label. Labels is nil when the source has no label column (text to
+// predict).
+func Read(path string, f Fields) (*Examples, error) {
+	d := &Examples{Path: path}
 	err := Each(path, f, func(text, label string) error {
 		d.Texts = append(d.Texts, text)
 		if label != "" {
@@ -359,12 +350,12 @@ func readTSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 // readDir reads a folder with one sub-folder per label, one example per file
 // (the aclImdb layout); files ending in .gz are decompressed. Hidden entries
 // are skipped; examples come in label order, then file-name order.
-func readDir(root string) (*Dataset, error) {
+func readDir(root string) (*Examples, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read data folder %s: %w", root, pathErr(err))
 	}
-	d := &Dataset{Path: root}
+	d := &Examples{Path: root}
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -411,4 +402,19 @@ func readWhole(p string) (string, error) {
 		return "", &LineError{Path: p, Msg: fmt.Sprintf("is larger than %d MiB; one file is one example", maxLine>>20)}
 	}
 	return string(b), nil
+}
+
+// QuoteList quotes the first limit strings of s, joined by commas, and
+// says how many more there are: a message naming a file's labels or
+// columns stays one readable line whatever the file holds.
+func QuoteList(s []string, limit int) string {
+	q := make([]string, 0, min(len(s), limit))
+	for _, v := range s[:min(len(s), limit)] {
+		q = append(q, fmt.Sprintf("%q", v))
+	}
+	out := strings.Join(q, ", ")
+	if len(s) > limit {
+		out += fmt.Sprintf(" and %d more", len(s)-limit)
+	}
+	return out
 }

@@ -147,7 +147,7 @@ func FuzzReaders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, fields := range []Fields{{Text: "text", Label: "label"}, {Text: "text", Label: "label", Unlabelled: true}} {
 			for _, parse := range []func(io.Reader, string, Fields, emitFunc) error{readJSONL, readCSV, readTSV} {
-				ds := &Dataset{}
+				ds := &Examples{}
 				var check labelCheck
 				err := parse(bytes.NewReader(b), "f", fields, func(text, label string, labelled bool, line int) error {
 					if err := check.add(labelled, label, "f", line, fields); err != nil {

@@ -24,7 +24,7 @@ func imdbTexts(b *testing.B) (train, test []string) {
 	b.Helper()
 	imdb.once.Do(func() {
 		dir := filepath.Join(data.DefaultDir(), "imdb")
-		var tr, te *data.Dataset
+		var tr, te *data.Examples
 		if tr, imdb.err = data.Read(filepath.Join(dir, "train.jsonl"), data.Fields{}); imdb.err != nil {
 			return
 		}

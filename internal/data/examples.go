@@ -1,0 +1,112 @@
+package data
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+)
+
+// Examples are labelled data in the form a vectorizer reads: texts for the
+// text modes, a numeric table or a stack of images for the dense mode.
+// Exactly one of Texts, Table and Images holds the inputs. Labels is nil
+// when the source has none (text to predict).
+type Examples struct {
+	Path   string
+	Texts  []string
+	Table  *Table
+	Images *IDXImages
+	Labels []string
+}
+
+// Len returns the number of examples.
+func (e *Examples) Len() int {
+	switch {
+	case e.Table != nil:
+		return e.Table.Len()
+	case e.Images != nil:
+		return e.Images.Count
+	}
+	return len(e.Texts)
+}
+
+// Where names example i for a message: its file line when known.
+func (e *Examples) Where(i int) string {
+	switch {
+	case e.Table != nil:
+		return fmt.Sprintf("%s:%d", e.Path, e.Table.Lines[i])
+	case e.Images != nil:
+		return fmt.Sprintf("%s: image %d", e.Path, i+1)
+	}
+	return fmt.Sprintf("%s: example %d", e.Path, i+1)
+}
+
+// Classes returns the sorted distinct labels.
+func (e *Examples) Classes() []string {
+	names := slices.Clone(e.Labels)
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Subset returns the examples idx of e, in that order, named path.
+func (e *Examples) Subset(idx []int, path string) *Examples {
+	out := &Examples{Path: path, Labels: make([]string, len(idx))}
+	switch {
+	case e.Table != nil:
+		out.Table = e.Table.Subset(idx, path)
+	case e.Images != nil:
+		out.Images = e.Images.Subset(idx)
+	default:
+		out.Texts = make([]string, len(idx))
+	}
+	for i, j := range idx {
+		if out.Texts != nil {
+			out.Texts[i] = e.Texts[j]
+		}
+		out.Labels[i] = e.Labels[j]
+	}
+	return out
+}
+
+// Fingerprint is the sha256 of the examples and their labels that a model
+// records of its training data. Model files hold it: the bytes hashed for
+// each kind of input must never change.
+func (e *Examples) Fingerprint() string {
+	h := sha256.New()
+	switch {
+	case e.Images != nil:
+		im := e.Images
+		fmt.Fprintf(h, "images %d %d %d\n", im.Count, im.Rows, im.Cols)
+		h.Write(im.Pixels)
+		for _, l := range e.Labels {
+			fmt.Fprintf(h, "%d:%s", len(l), l)
+		}
+	case e.Table != nil:
+		for _, c := range e.Table.Columns {
+			fmt.Fprintf(h, "%d:%s", len(c), c)
+		}
+		var b [8]byte
+		for i := range e.Table.Len() {
+			for _, x := range e.Table.Row(i) {
+				binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+				h.Write(b[:])
+			}
+			fmt.Fprintf(h, "%d:%s", len(e.Labels[i]), e.Labels[i])
+		}
+	default:
+		// Each text and label as its length (8 bytes, little-endian), then
+		// its bytes.
+		var n [8]byte
+		for i, t := range e.Texts {
+			for _, s := range []string{t, e.Labels[i]} {
+				binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+				h.Write(n[:])
+				io.WriteString(h, s)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
