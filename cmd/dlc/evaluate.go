@@ -9,8 +9,8 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
-	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
 type evaluateOptions struct {
@@ -22,7 +22,7 @@ type evaluateOptions struct {
 
 	MinAccuracy, MinMacroF1       float64
 	minAccuracySet, minMacroF1Set bool
-	Threshold                     threshold
+	Threshold                     pipeline.Threshold
 
 	Baseline    string
 	FailIfWorse bool
@@ -77,7 +77,7 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 		RunE: func(c *cobra.Command, _ []string) error {
 			f := c.Flags()
 			o.minAccuracySet, o.minMacroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1")
-			o.Threshold.set, o.alphaSet = f.Changed("threshold"), f.Changed("alpha")
+			o.Threshold.Set, o.alphaSet = f.Changed("threshold"), f.Changed("alpha")
 			return runEvaluate(g, stdio, o)
 		},
 	}
@@ -89,7 +89,7 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 	f.Var(newEnum(&o.Confusion, "auto", "auto", "full", "top"), "confusion", "how the text report shows the confusion matrix")
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
-	f.Float64Var(&o.Threshold.value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "with --baseline: significance level of McNemar's test")
@@ -153,13 +153,6 @@ type baselineReport struct {
 	Verdict string `json:"verdict"`
 }
 
-// The verdicts of a baseline comparison.
-const (
-	verdictBetter = "better"
-	verdictWorse  = "worse"
-	verdictSame   = "no significant difference"
-)
-
 // gateResult is one quality gate: its measured value, its limit, and
 // whether it passed.
 type gateResult struct {
@@ -203,48 +196,49 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.Threshold.check(m.Net, m.Labels); err != nil {
-		return err
+	if err := o.Threshold.Check(m.Net, m.Labels); err != nil {
+		return usageErrorf("--%v", err)
 	}
 	var base *model.Model
 	if o.Baseline != "" && !m.Net.Spec().Regression { // refused for a regression below
 		if base, err = model.Load(o.Baseline); err != nil {
 			return err
 		}
-		if err := o.Threshold.check(base.Net, base.Labels); err != nil {
-			return fmt.Errorf("the baseline %s: %w", o.Baseline, err)
+		if err := o.Threshold.Check(base.Net, base.Labels); err != nil {
+			return usageErrorf("the baseline %s: --%v", o.Baseline, err)
 		}
 	}
 	path, err := evaluationData(g, o, m)
 	if err != nil {
 		return err
 	}
-	e, err := readFor(m, path)
+	e, err := pipeline.ReadFor(m, path)
 	if err != nil {
 		return err
 	}
 	if m.Net.Spec().Regression {
-		s, err := scoreExamples(m, e)
+		s, err := pipeline.Score(m, e)
 		if err != nil {
 			return err
 		}
 		return reportRegression(stdio, o, path, s)
 	}
-	ev, correct, err := classify(m, e, o.Threshold)
+	scored, err := pipeline.Evaluate(m, e, o.Threshold)
 	if err != nil {
 		return err
 	}
+	ev := report(m, scored, o.Threshold)
 	ev.Model, ev.Data = o.Model, path
 	if base != nil {
-		be, err := readFor(base, path)
+		be, err := pipeline.ReadFor(base, path)
 		if err != nil {
 			return fmt.Errorf("the baseline %s cannot read this data: %w", o.Baseline, err)
 		}
-		baseEv, baseCorrect, err := classify(base, be, o.Threshold)
+		baseScored, err := pipeline.Evaluate(base, be, o.Threshold)
 		if err != nil {
 			return fmt.Errorf("the baseline %s cannot score this data: %w", o.Baseline, err)
 		}
-		ev.Baseline = compare(ev, baseEv, correct, baseCorrect, o)
+		ev.Baseline = baselineFor(ev, report(base, baseScored, o.Threshold), pipeline.Compare(scored.Correct, baseScored.Correct, o.Alpha), o)
 	}
 	var failed []string
 	gate := func(name string, value, limit float64, passed bool, msg string) {
@@ -265,7 +259,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	}
 	if o.FailIfWorse {
 		b := ev.Baseline
-		gate("fail_if_worse", b.McNemar.PValue, o.Alpha, b.Verdict != verdictWorse,
+		gate("fail_if_worse", b.McNemar.PValue, o.Alpha, b.Verdict != pipeline.Worse,
 			fmt.Sprintf("the model is significantly worse than the baseline %s: accuracy %.4f vs %.4f, McNemar p = %.3g < --alpha %g",
 				o.Baseline, ev.Accuracy, b.Accuracy, b.McNemar.PValue, o.Alpha))
 	}
@@ -285,21 +279,8 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	return nil
 }
 
-// classify scores m on ds as a classifier and returns its report and, per
-// example, whether m got it right.
-func classify(m *model.Model, e *examples, t threshold) (*evaluation, []bool, error) {
-	s, err := scoreExamples(m, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	k := m.Net.Spec().Outputs
-	truth := s.Truth
-	if t.set {
-		for i := range s.Predicted {
-			s.Predicted[i] = t.decide(m.Net, s.Outputs[i*k:(i+1)*k])
-		}
-		s.Report = metrics.Classification(truth, s.Predicted, len(m.Labels))
-	}
+// report is evaluate's report of a classifier's evaluation.
+func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evaluation {
 	r := s.Report
 	ev := &evaluation{
 		N: r.N, Accuracy: r.Accuracy, Loss: s.Loss, MacroF1: r.MacroF1, WeightedF1: r.WeightedF1,
@@ -308,54 +289,25 @@ func classify(m *model.Model, e *examples, t threshold) (*evaluation, []bool, er
 	for i, c := range r.Classes {
 		ev.PerClass[m.Labels[i]] = classReport(c)
 	}
-	if t.set {
-		ev.Threshold, ev.thresholdRule = &t.value, t.describe(m.Net, m.Labels)
+	if t.Set {
+		ev.Threshold, ev.thresholdRule = &t.Value, t.Describe(m.Net, m.Labels)
 	}
-	if len(m.Labels) == 2 {
-		pos := make([]bool, len(truth))
-		scores := make([]float64, len(truth))
-		for i := range truth {
-			pos[i] = truth[i] == 1
-			scores[i] = positiveScore(s.Outputs[i*k : (i+1)*k])
-		}
-		if auc, ok := metrics.ROCAUC(pos, scores); ok {
-			ev.ROCAUC, ev.PositiveLabel = &auc, m.Labels[1]
-		}
+	if s.HasROCAUC {
+		auc := s.ROCAUC
+		ev.ROCAUC, ev.PositiveLabel = &auc, m.Labels[1]
 	}
-	correct := make([]bool, len(truth))
-	for i := range truth {
-		correct[i] = s.Predicted[i] == truth[i]
-	}
-	return ev, correct, nil
+	return ev
 }
 
-// compare sets the model against the baseline with McNemar's test.
-func compare(ev, base *evaluation, correct, baseCorrect []bool, o *evaluateOptions) *baselineReport {
-	var onlyModel, onlyBase int
-	for i, c := range correct {
-		switch {
-		case c && !baseCorrect[i]:
-			onlyModel++
-		case !c && baseCorrect[i]:
-			onlyBase++
-		}
-	}
-	t := metrics.McNemar(onlyModel, onlyBase)
+// baselineFor reports the comparison of the model with --baseline.
+func baselineFor(ev, base *evaluation, c pipeline.Comparison, o *evaluateOptions) *baselineReport {
 	b := &baselineReport{
 		Model: o.Baseline, Accuracy: base.Accuracy, Loss: base.Loss, MacroF1: base.MacroF1, WeightedF1: base.WeightedF1,
-		AccuracyDifference: ev.Accuracy - base.Accuracy, Alpha: o.Alpha, Verdict: verdictSame,
+		AccuracyDifference: ev.Accuracy - base.Accuracy, Alpha: o.Alpha, Verdict: c.Verdict,
 	}
-	b.McNemar.ModelOnlyCorrect, b.McNemar.BaselineOnlyCorrect = onlyModel, onlyBase
+	t := c.McNemar
+	b.McNemar.ModelOnlyCorrect, b.McNemar.BaselineOnlyCorrect = t.OnlyA, t.OnlyB
 	b.McNemar.Method, b.McNemar.Statistic, b.McNemar.PValue = t.Method, t.Statistic, t.P
-	if t.P < o.Alpha {
-		// The accuracy difference is (onlyModel − onlyBase) / n: its sign
-		// is the direction of the discordant split.
-		if onlyModel > onlyBase {
-			b.Verdict = verdictBetter
-		} else {
-			b.Verdict = verdictWorse
-		}
-	}
 	return b
 }
 
@@ -373,7 +325,7 @@ func evaluationData(g *globals, o *evaluateOptions, m *model.Model) (string, err
 		}
 		cfg = c
 	}
-	paths, err := resolveData(cfg, g.DataDir)
+	paths, err := pipeline.Resolve(cfg, g.DataDir)
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dlc-dev/dlc/internal/metrics"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
 // confusionWidth is the widest confusion matrix the text report prints
@@ -95,9 +96,9 @@ func printBaseline(stdio *IO, ev *evaluation, b *baselineReport) error {
 	}
 	fmt.Fprintf(stdio.Out, "p = %.3g\n", t.PValue)
 	switch b.Verdict {
-	case verdictBetter:
+	case pipeline.Better:
 		fmt.Fprintf(stdio.Out, "verdict: %s than the baseline (p < %g)\n", stdio.paint(styleGood, "significantly better"), b.Alpha)
-	case verdictWorse:
+	case pipeline.Worse:
 		fmt.Fprintf(stdio.Out, "verdict: %s than the baseline (p < %g)\n", stdio.paint(styleBad, "significantly worse"), b.Alpha)
 	default:
 		fmt.Fprintf(stdio.Out, "verdict: no significant difference from the baseline (p ≥ %g)\n", b.Alpha)

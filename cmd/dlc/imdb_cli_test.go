@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -46,13 +47,13 @@ func TestIMDBEvaluatePredict(t *testing.T) {
 	if d := float64(b.McNemar.ModelOnlyCorrect-b.McNemar.BaselineOnlyCorrect) / float64(ev.N); math.Abs(d-b.AccuracyDifference) > 1e-12 {
 		t.Errorf("accuracy difference %v, but the discordant split gives %v", b.AccuracyDifference, d)
 	}
-	want := verdictSame
+	want := pipeline.Same
 	switch {
 	case b.McNemar.PValue >= 0.05:
 	case b.AccuracyDifference < 0:
-		want = verdictWorse
+		want = pipeline.Worse
 	default:
-		want = verdictBetter
+		want = pipeline.Better
 	}
 	if b.Verdict != want {
 		t.Errorf("verdict %q at p = %v, difference %v; want %q", b.Verdict, b.McNemar.PValue, b.AccuracyDifference, want)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 )
@@ -187,7 +188,7 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 		fmt.Fprintf(tw, "vocabulary\t%s features\n", thousands(v.VocabSize))
 	}
 	if len(in.Labels) > 0 {
-		fmt.Fprintf(tw, "labels\t%d: %s\n", len(in.Labels), quoteList(in.Labels, 20))
+		fmt.Fprintf(tw, "labels\t%d: %s\n", len(in.Labels), data.QuoteList(in.Labels, 20))
 	}
 	r := in.Training
 	c := m.Config

@@ -1,20 +1,15 @@
 package main
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/history"
 	"github.com/dlc-dev/dlc/internal/plot"
 )
 
@@ -78,13 +73,6 @@ noise. The file name's extension chooses the format: .png, .svg or .pdf.`,
 	return cmd
 }
 
-// history is one history file, column by column.
-type history struct {
-	path    string
-	perStep bool // a --history-steps file
-	cols    map[string][]float64
-}
-
 func runPlot(stdio *IO, o *plotOptions) error {
 	if o.Out == "" {
 		return usageErrorf("dlc plot needs --out FILE (.png, .svg or .pdf); see dlc plot --help")
@@ -109,15 +97,15 @@ func runPlot(stdio *IO, o *plotOptions) error {
 		panel.Title = fmt.Sprintf("%s per %s", panel.YLabel, panel.XLabel)
 	}
 	for i, path := range o.Files {
-		h, err := readHistory(path)
+		h, err := history.Read(path)
 		if err != nil {
 			return err
 		}
-		y, ok := h.cols[o.Metric]
+		y, ok := h.Columns[o.Metric]
 		if !ok {
-			return fmt.Errorf("%s has no column %q (it has %s); choose one with --metric", path, o.Metric, strings.Join(h.names(), ", "))
+			return fmt.Errorf("%s has no column %q (it has %s); choose one with --metric", path, o.Metric, strings.Join(h.Names(), ", "))
 		}
-		x, err := h.xAxis(o.X)
+		x, err := h.X(o.X)
 		if err != nil {
 			return err
 		}
@@ -129,7 +117,7 @@ func runPlot(stdio *IO, o *plotOptions) error {
 			group := strconv.Itoa(i)
 			panel.Series = append(panel.Series,
 				plot.Series{Label: label, X: x, Y: y, Thin: true, Group: group},
-				plot.Series{Label: fmt.Sprintf("%s, mean of %d", label, o.Smooth), X: x, Y: movingAverage(y, o.Smooth), Group: group})
+				plot.Series{Label: fmt.Sprintf("%s, mean of %d", label, o.Smooth), X: x, Y: plot.MovingAverage(y, o.Smooth), Group: group})
 			continue
 		}
 		panel.Series = append(panel.Series, plot.Series{Label: label, X: x, Y: y, Points: len(y) <= 100, Group: strconv.Itoa(i)})
@@ -139,104 +127,4 @@ func runPlot(stdio *IO, o *plotOptions) error {
 	}
 	fmt.Fprintf(stdio.Out, "plot written to %s\n", o.Out)
 	return nil
-}
-
-// readHistory reads a history CSV written by dlc train.
-func readHistory(path string) (*history, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("history file %s does not exist", path)
-		}
-		return nil, fmt.Errorf("cannot read history file %s: %v", path, err)
-	}
-	defer f.Close()
-	cr := csv.NewReader(f)
-	header, err := cr.Read()
-	if err != nil || len(header) == 0 || (header[0] != "epoch" && header[0] != "step") {
-		return nil, fmt.Errorf("%s:1: is not a dlc history file (its header must start with epoch or step, as dlc train --history or --history-steps writes)", path)
-	}
-	h := &history{path: path, perStep: header[0] == "step", cols: map[string][]float64{}}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, data.CSVError(path, err, len(header))
-		}
-		line, _ := cr.FieldPos(0)
-		for i, name := range header {
-			v := math.NaN()
-			if rec[i] != "" {
-				if v, err = strconv.ParseFloat(rec[i], 64); err != nil {
-					return nil, fmt.Errorf("%s:%d: column %q holds %q, not a number", path, line, name, rec[i])
-				}
-			}
-			h.cols[name] = append(h.cols[name], v)
-		}
-	}
-	if len(h.cols[header[0]]) == 0 {
-		return nil, fmt.Errorf("%s holds no rows", path)
-	}
-	return h, nil
-}
-
-func (h *history) names() []string {
-	var out []string
-	for k := range h.cols {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// xAxis returns the x value of every row: the update or epoch count; for
-// an update file and --x epoch, the epochs done after each update (the
-// examples seen so far over the examples of the first epoch).
-func (h *history) xAxis(kind string) ([]float64, error) {
-	if !h.perStep {
-		if kind == "step" {
-			return nil, fmt.Errorf("%s has one row per epoch (dlc train --history); draw it with --x epoch, or write one row per update with --history-steps", h.path)
-		}
-		return h.cols["epoch"], nil
-	}
-	if kind == "step" {
-		return h.cols["step"], nil
-	}
-	epochs, examples := h.cols["epoch"], h.cols["examples"]
-	if epochs == nil || examples == nil {
-		return nil, fmt.Errorf("%s lacks the epoch and examples columns that --x epoch needs", h.path)
-	}
-	var perEpoch float64
-	for i, e := range epochs {
-		if e == epochs[0] {
-			perEpoch += examples[i]
-		}
-	}
-	x := make([]float64, len(epochs))
-	var seen float64
-	for i := range x {
-		seen += examples[i]
-		x[i] = seen / perEpoch
-	}
-	return x, nil
-}
-
-// movingAverage is the mean of the last n values at each point (fewer at
-// the start).
-func movingAverage(y []float64, n int) []float64 {
-	out := make([]float64, len(y))
-	var sum float64
-	count := 0
-	for i, v := range y {
-		sum += v
-		count++
-		if i >= n {
-			sum -= y[i-n]
-			count--
-		}
-		out[i] = sum / float64(count)
-	}
-	return out
 }

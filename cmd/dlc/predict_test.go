@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -132,7 +133,7 @@ func TestExplainIsOcclusion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pr := newPredictor(m, threshold{})
+			pr := pipeline.NewPredictor(m, pipeline.PredictOptions{})
 			prev := math.Inf(1)
 			for _, e := range *p.Explain {
 				var rest []string
@@ -141,8 +142,11 @@ func TestExplainIsOcclusion(t *testing.T) {
 						rest = append(rest, w)
 					}
 				}
-				pr.predict(strings.Join(rest, " "), 0)
-				without := pr.scores[labelIndex(m.Labels, p.Label)]
+				a, err := pr.Predict(strings.Join(rest, " "))
+				if err != nil {
+					t.Fatal(err)
+				}
+				without := a.Scores[labelIndex(m.Labels, p.Label)]
 				if want := p.Probability - without; math.Abs(e.Effect-want) > 2e-6 {
 					t.Errorf("effect of %q = %v, want p(%s) − p(%s | without it) = %v", e.Token, e.Effect, p.Label, p.Label, want)
 				}
@@ -173,13 +177,17 @@ func BenchmarkPredictLine(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := &predictOptions{Format: "text", TopK: 1}
-	a := &answerer{p: newPredictor(m, threshold{}), o: o, w: bufio.NewWriter(io.Discard)}
+	a := &answerer{m: m, o: o, w: bufio.NewWriter(io.Discard)}
+	p := pipeline.NewPredictor(m, pipeline.PredictOptions{})
 	line := strings.Repeat("Oil barrel opec the merger price of the company said in a year. ", 20)
 	b.SetBytes(int64(len(line)))
 	b.ReportAllocs()
 	for b.Loop() {
-		a.p.predict(line, 0)
-		if err := a.write(); err != nil {
+		ans, err := p.Predict(line)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := a.write(ans); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -195,7 +203,7 @@ func TestPredictFileEqualsStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines []string
-	for i := 0; len(lines) < predictBlock+500; i++ {
+	for i := 0; len(lines) < pipeline.Block+500; i++ {
 		for _, l := range strings.Split(strings.TrimSpace(string(texts)), "\n") {
 			lines = append(lines, strings.Repeat(l+" ", i%3)) // JSON lines as text; some empty
 		}
@@ -226,8 +234,9 @@ func BenchmarkPredictBlock(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := &predictOptions{Format: "text", TopK: 1}
-	a := &answerer{p: newPredictor(m, threshold{}), o: o, w: bufio.NewWriter(io.Discard)}
-	texts := make([]string, predictBlock)
+	a := &answerer{m: m, o: o, w: bufio.NewWriter(io.Discard)}
+	p := pipeline.NewPredictor(m, pipeline.PredictOptions{})
+	texts := make([]string, pipeline.Block)
 	size := 0
 	for i := range texts {
 		texts[i] = strings.Repeat("Oil barrel opec the merger price of the company said in a year. ", 10+i%20)
@@ -236,7 +245,7 @@ func BenchmarkPredictBlock(b *testing.B) {
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := a.block(texts); err != nil {
+		if err := p.PredictTexts(texts, a.write); err != nil {
 			b.Fatal(err)
 		}
 	}

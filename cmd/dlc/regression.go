@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
+	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -22,7 +25,7 @@ type regressionEvaluation struct {
 }
 
 // reportRegression prints evaluate's report for a regression model.
-func reportRegression(stdio *IO, o *evaluateOptions, path string, s scored) error {
+func reportRegression(stdio *IO, o *evaluateOptions, path string, s *pipeline.Scores) error {
 	// The gates and the comparison are for classifiers.
 	for _, g := range []struct {
 		set  bool
@@ -54,7 +57,7 @@ func (o *predictOptions) checkRegression(m *model.Model) error {
 	switch {
 	case o.TopK != 1:
 		return usageErrorf("--top-k ranks labels; %s is a regression model, which predicts one number", o.Model)
-	case o.Threshold.set:
+	case o.Threshold.Set:
 		return usageErrorf("--threshold cuts a two-label model's probability; %s is a regression model, which predicts one number", o.Model)
 	case o.Explain > 0:
 		return usageErrorf("--explain is for classifiers; %s is a regression model", o.Model)
@@ -62,4 +65,10 @@ func (o *predictOptions) checkRegression(m *model.Model) error {
 		return usageErrorf("--text-field is for text models; %s reads lines of numbers", o.Model)
 	}
 	return nil
+}
+
+// printRegression writes the regression lines of a report, aligned as the
+// classification report is.
+func printRegression(w io.Writer, r *metrics.RegressionReport) {
+	fmt.Fprintf(w, "rmse\t%.6g\nmae\t%.6g\nr2\t%.6f\n", r.RMSE, r.MAE, r.R2)
 }

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,11 +15,12 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/history"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/plot"
 )
 
@@ -164,113 +160,46 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	defer stopAfter()
 
 	start := time.Now()
-	regression := cfg.Regression()
-	read, err := readData(cfg, g.DataDir)
+	d, err := pipeline.Read(ctx, cfg, g.DataDir)
 	if err != nil {
-		return err
-	}
-	paths, trainSet, valSet, testSet := read.paths, read.train, read.val, read.test
-	seed := uint64(cfg.Training.Seed)
-	var classes []string
-	if !regression {
-		classes = classNames(trainSet.Labels)
-		if len(classes) < 2 {
-			return fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", paths.Train, quoteList(classes, 1))
-		}
+		return interruptedOr(stdio, err)
 	}
 	readSecs := time.Since(start).Seconds()
-	if ctx.Err() != nil {
-		return interrupted(stdio, "interrupted while reading the data; no model was written")
-	}
-
-	vecStart := time.Now()
-	vec, x, _, err := fitRows(cfg, trainSet)
-	if err != nil {
-		return err
-	}
-	y, err := labelTargets(trainSet, classes, regression)
-	if err != nil {
-		return err
-	}
-	weights, perClass, err := classWeights(cfg, y, classes)
-	if err != nil {
-		return err
-	}
-	y.Weight = weights
-	vecSecs := time.Since(vecStart).Seconds()
-	if ctx.Err() != nil {
-		return interrupted(stdio, "interrupted while vectorizing; no model was written")
-	}
-
-	out := mlp.Activation(cfg.Model.Output)
-	spec := mlp.Spec{
-		Inputs:     vec.Features(),
-		Hidden:     cfg.Hidden(),
-		Output:     out,
-		Loss:       mlp.Loss(cfg.Loss),
-		Outputs:    mlp.OutputsFor(len(classes), out, regression),
-		Regression: regression,
-		L2:         cfg.Model.L2,
-		Precision:  cfg.Model.Precision,
-	}
-	if err := cfg.CheckModel(spec); err != nil {
-		return err
-	}
-	net, err := mlp.New(spec, rand.New(rand.NewPCG(seed, 0x91e10da5c79e7b1d)))
-	if err != nil {
-		return err
-	}
-	opt, err := gd.NewOptimizer(cfg.OptimizerConfig(), len(net.Params()))
-	if err != nil {
-		return cfg.Errorf("optimizer.name", "%v", err)
-	}
+	regression := cfg.Regression()
 	gcfg := cfg.TrainingConfig()
 
-	var xVal = x
-	var yVal mlp.Targets
-	if valSet != nil {
-		if yVal, err = labelTargets(valSet, classes, regression); err != nil {
-			return err
-		}
-		xVal = rowsOf(vec, valSet)
-	}
-	task := fmt.Sprintf("%d classes", len(classes))
-	if regression {
-		task = "regression"
-	}
-	stdio.Progressf("%d training examples, %s, %d features; %s\n", x.Rows, task, vec.Features(), describe(spec))
-	if perClass != nil {
-		parts := make([]string, len(classes))
-		for i, c := range classes {
-			parts[i] = fmt.Sprintf("%s %.4g", c, perClass[i])
-		}
-		stdio.Progressf("class weights: %s\n", strings.Join(parts, ", "))
-	}
 	var bar *progressbar.ProgressBar
 	var steps []gd.UpdateStats
-	cb := gd.Callbacks{
-		OnEpoch: func(st *gd.EpochStats) error {
+	hooks := pipeline.Hooks{
+		Started: func(s *pipeline.Setup) {
+			task := fmt.Sprintf("%d classes", len(s.Classes))
+			if regression {
+				task = "regression"
+			}
+			stdio.Progressf("%d training examples, %s, %d features; %s\n", s.Examples, task, s.Features, describe(s.Spec))
+			if s.ClassWeights != nil {
+				parts := make([]string, len(s.Classes))
+				for i, c := range s.Classes {
+					parts[i] = fmt.Sprintf("%s %.4g", c, s.ClassWeights[i])
+				}
+				stdio.Progressf("class weights: %s\n", strings.Join(parts, ", "))
+			}
+		},
+		Epoch: func(st *gd.EpochStats) error {
 			if bar != nil {
 				bar.Finish()
 				bar = nil
-			}
-			if valSet != nil {
-				s := score(net, xVal, yVal, len(classes))
-				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-				if regression {
-					st.ValAccuracy = math.NaN()
-				}
 			}
 			stdio.Progressf("%s\n", epochLine(st, gcfg.Epochs, regression))
 			return nil
 		},
 	}
 	if o.HistorySteps != "" {
-		cb.OnUpdate = func(u *gd.UpdateStats) { steps = append(steps, *u) }
+		hooks.Update = func(u *gd.UpdateStats) { steps = append(steps, *u) }
 	}
 	if stdio.ErrIsTerminal && !stdio.Quiet {
 		epoch := 0
-		cb.OnStep = func(done, total int) {
+		hooks.Step = func(done, total int) {
 			if bar == nil {
 				epoch++
 				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdio.Err),
@@ -280,53 +209,24 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			bar.Set(done)
 		}
 	}
-	trainStart := time.Now()
-	trainRows := x.Rows
-	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-	res, err := gd.Train(ctx, obj, opt, gcfg, cb)
-	stopped := errors.Is(err, context.Canceled)
-	if err != nil && !stopped {
-		return err
-	}
-	trainSecs := time.Since(trainStart).Seconds()
+	m, res, err := pipeline.Train(ctx, cfg, d, hooks)
 	if bar != nil {
 		bar.Exit()
 	}
-	if stopped && res.Steps == 0 {
-		return interrupted(stdio, "interrupted before the first update; no model was written")
+	if err != nil {
+		return interruptedOr(stdio, err)
 	}
-	// The gradient, the optimizer's state and the training rows are
-	// garbage now (as large as the weights each: 107 MB apiece for the
-	// IMDB recipe). Collecting them before the test split is scored and the
-	// model encoded lets those reuse the memory, where the heap would
-	// otherwise grow to twice the size it had during training.
-	obj, opt, x = nil, nil, nil
-	runtime.GC()
-
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
-		DLCVersion: version, Seed: cfg.Training.Seed, TrainExamples: trainRows,
-		DataSHA256: fingerprint(trainSet),
-	}}
-	for _, st := range res.History {
-		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, regression))
-	}
-	var test scored
-	if testSet != nil && !stopped {
-		if test, err = scoreExamples(m, testSet); err != nil {
-			return err
-		}
-		m.Record.Test = testRecord(test)
-	}
+	m.Record.DLCVersion = version
 	if err := model.Save(cfg.Output.Model, m); err != nil {
 		return err
 	}
 	if o.History != "" {
-		if err := writeHistory(o.History, res.History, regression); err != nil {
+		if err := history.WriteEpochs(o.History, res.History, regression); err != nil {
 			return err
 		}
 	}
 	if o.HistorySteps != "" {
-		if err := writeStepHistory(o.HistorySteps, steps); err != nil {
+		if err := history.WriteSteps(o.HistorySteps, steps); err != nil {
 			return err
 		}
 	}
@@ -335,7 +235,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			return err
 		}
 	}
-	if stopped {
+	if res.Interrupted {
 		what := "the weights as they were after the last update"
 		if res.Restored {
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
@@ -343,17 +243,27 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
 		return interrupted(stdio, "interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 	}
-	stdio.Progressf("%s\n", stopLine(res, gcfg))
-	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, vecSecs, trainSecs, time.Since(start).Seconds())
-	if testSet != nil {
+	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
+	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, res.VectorizeSeconds, res.TrainSeconds, time.Since(start).Seconds())
+	if test := res.Test; test != nil {
 		if r := test.Regression; r != nil {
-			fmt.Fprintf(stdio.Out, "test rmse %.6g, mae %.6g, r2 %.4f on %d examples of %s\n", r.RMSE, r.MAE, r.R2, r.N, paths.Test)
+			fmt.Fprintf(stdio.Out, "test rmse %.6g, mae %.6g, r2 %.4f on %d examples of %s\n", r.RMSE, r.MAE, r.R2, r.N, res.TestPath)
 		} else {
-			fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, paths.Test)
+			fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, res.TestPath)
 		}
 	}
 	fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
 	return nil
+}
+
+// interruptedOr reports an interruption before training had a model as
+// interrupted does; other errors pass as they are.
+func interruptedOr(stdio *IO, err error) error {
+	var ie *pipeline.InterruptedError
+	if errors.As(err, &ie) {
+		return interrupted(stdio, "%v; no model was written", err)
+	}
+	return err
 }
 
 // epochs is "1 epoch" or "n epochs".
@@ -416,74 +326,6 @@ func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
 	}
 	return line + fmt.Sprintf("  %.2fs", st.Seconds)
 }
-
-// testRecord keeps the test score in the model file: accuracy for a
-// classifier, the regression metrics for a regression.
-func testRecord(s scored) *model.TestRecord {
-	if r := s.Regression; r != nil {
-		return &model.TestRecord{N: r.N, Loss: s.Loss, RMSE: &r.RMSE, MAE: &r.MAE, R2: &r.R2}
-	}
-	acc := s.Report.Accuracy
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc}
-}
-
-func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
-	r := model.EpochRecord{Epoch: st.Epoch, Loss: st.Loss}
-	if !regression {
-		acc := st.Accuracy
-		r.Accuracy = &acc
-	}
-	if !math.IsNaN(st.ValLoss) {
-		vl := st.ValLoss
-		r.ValLoss = &vl
-	}
-	if !math.IsNaN(st.ValAccuracy) {
-		va := st.ValAccuracy
-		r.ValAccuracy = &va
-	}
-	return r
-}
-
-func formatFloat(x float64) string {
-	if math.IsNaN(x) {
-		return ""
-	}
-	return strconv.FormatFloat(x, 'g', 10, 64)
-}
-
-// writeHistory writes one CSV row per epoch (Keras' History, as a file);
-// a regression has no accuracy, and its columns stay empty.
-func writeHistory(path string, history []gd.EpochStats, regression bool) error {
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write([]string{"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"})
-		for _, st := range history {
-			acc := st.Accuracy
-			if regression {
-				acc = math.NaN()
-			}
-			cw.Write([]string{strconv.Itoa(st.Epoch), formatFloat(st.Loss), formatFloat(acc), formatFloat(st.ValLoss), formatFloat(st.ValAccuracy), strconv.FormatFloat(st.Seconds, 'f', 3, 64)})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-// writeStepHistory writes one CSV row per update: its batch's mean loss
-// (before the update) and the learning rate it used.
-func writeStepHistory(path string, steps []gd.UpdateStats) error {
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		cw.Write(stepHeader)
-		for _, u := range steps {
-			cw.Write([]string{strconv.Itoa(u.Step), strconv.Itoa(u.Epoch), strconv.Itoa(u.Examples), formatFloat(u.Loss), formatFloat(u.LearningRate)})
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-var stepHeader = []string{"step", "epoch", "examples", "loss", "learning_rate"}
 
 // curves are the Keras notebook's two figures: training and validation
 // loss, and accuracy, per epoch (loss only for a regression).

@@ -2,25 +2,21 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
-	"github.com/dlc-dev/dlc/internal/sparse"
-	"github.com/dlc-dev/dlc/internal/svmlight"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -31,12 +27,6 @@ type vectorizeOptions struct {
 	Model  string
 	Format string
 }
-
-// The files vectorize --out writes.
-const (
-	vocabularyFile = "vocabulary.tsv"
-	labelsFile     = "labels.tsv"
-)
 
 func newVectorizeCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &vectorizeOptions{}
@@ -76,7 +66,7 @@ tab, CR, LF and backslash are written \t, \r, \n and \\.`,
 			if o.Model != "" {
 				return runVectorizeModel(stdio, o)
 			}
-			return runVectorizeConfig(g, stdio, o)
+			return runVectorizeConfig(c.Context(), g, stdio, o)
 		},
 	}
 	f := cmd.Flags()
@@ -88,44 +78,21 @@ tab, CR, LF and backslash are written \t, \r, \n and \\.`,
 	return cmd
 }
 
-// splitSummary describes the rows of one data split.
-type splitSummary struct {
-	Path      string  `json:"path"`
-	Texts     int     `json:"texts"`
-	Tokens    int64   `json:"tokens"`
-	NNZ       int     `json:"nnz"`
-	NNZMean   float64 `json:"nnz_per_text_mean"`
-	NNZMedian float64 `json:"nnz_per_text_median"`
-	NNZMax    int     `json:"nnz_per_text_max"`
-	OOVRate   float64 `json:"oov_rate"`       // tokens that are not features
-	NGramOOV  float64 `json:"ngram_oov_rate"` // n-gram occurrences that are not features
-	File      string  `json:"file,omitempty"`
-}
-
 // vectorizeSummary is what vectorize --config prints.
 type vectorizeSummary struct {
-	Config     string                   `json:"config"`
-	Mode       string                   `json:"mode"`
-	NGrams     int                      `json:"ngrams"`
-	Hashing    int                      `json:"hashing"`
-	Features   int                      `json:"features"`
-	Distinct   int                      `json:"distinct_ngrams"`
-	Labels     []string                 `json:"labels"`
-	Splits     map[string]*splitSummary `json:"splits"`
-	Vocabulary string                   `json:"vocabulary_file,omitempty"`
-	LabelsFile string                   `json:"labels_file,omitempty"`
+	Config     string                            `json:"config"`
+	Mode       string                            `json:"mode"`
+	NGrams     int                               `json:"ngrams"`
+	Hashing    int                               `json:"hashing"`
+	Features   int                               `json:"features"`
+	Distinct   int                               `json:"distinct_ngrams"`
+	Labels     []string                          `json:"labels"`
+	Splits     map[string]*pipeline.SplitSummary `json:"splits"`
+	Vocabulary string                            `json:"vocabulary_file,omitempty"`
+	LabelsFile string                            `json:"labels_file,omitempty"`
 }
 
-// split is one named part of the data and its rows.
-type split struct {
-	name string
-	ds   *examples
-	x    *sparse.Matrix
-	cov  vectorize.Coverage
-	y    []float64 // class indices, or the numbers of a regression
-}
-
-func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
+func runVectorizeConfig(ctx context.Context, g *globals, stdio *IO, o *vectorizeOptions) error {
 	if o.Config == "" {
 		return usageErrorf("dlc vectorize needs --config FILE or --model FILE; see dlc vectorize --help")
 	}
@@ -134,59 +101,36 @@ func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
 		return err
 	}
 	start := time.Now()
-	read, err := readData(cfg, g.DataDir)
+	d, err := pipeline.Read(ctx, cfg, g.DataDir)
 	if err != nil {
 		return err
-	}
-	trainSet, testSet, valSet := read.train, read.test, read.val
-	regression := cfg.Regression()
-	var classes []string
-	if !regression {
-		classes = classNames(trainSet.Labels)
 	}
 	readSecs := time.Since(start).Seconds()
 
 	vecStart := time.Now()
-	vec, x, cov, err := fitRows(cfg, trainSet)
+	f, err := pipeline.Vectorize(cfg, d)
 	if err != nil {
 		return err
 	}
-	splits := []*split{{name: "train", ds: trainSet, x: x, cov: cov}}
-	for _, s := range []struct {
-		name string
-		ds   *examples
-	}{{"validation", valSet}, {"test", testSet}} {
-		if s.ds != nil {
-			sx, scov := rowsCoverage(vec, s.ds)
-			splits = append(splits, &split{name: s.name, ds: s.ds, x: sx, cov: scov})
-		}
-	}
-	for _, s := range splits {
-		t, err := labelTargets(s.ds, classes, regression)
-		if err != nil {
-			return err
-		}
-		s.y = t.Value
-		if !regression {
-			s.y = make([]float64, len(t.Class))
-			for i, c := range t.Class {
-				s.y[i] = float64(c)
-			}
-		}
-	}
 	vecSecs := time.Since(vecStart).Seconds()
 
+	vec := f.Vectorizer
 	sum := vectorizeSummary{
 		Config: o.Config, Mode: string(vec.Mode), NGrams: vec.NGrams, Hashing: vec.Hashing,
-		Features: vec.Features(), Distinct: vec.Distinct, Labels: classes, Splits: map[string]*splitSummary{},
+		Features: vec.Features(), Distinct: vec.Distinct, Labels: f.Classes, Splits: map[string]*pipeline.SplitSummary{},
 	}
-	for _, s := range splits {
-		sum.Splits[s.name] = summarize(s)
+	for _, s := range f.Splits {
+		sum.Splits[s.Name] = s.Summary()
 	}
 	writeStart := time.Now()
 	if o.Out != "" {
-		if err := writeFeatures(o.Out, vec, classes, splits, &sum); err != nil {
+		w, err := f.Write(o.Out)
+		if err != nil {
 			return err
+		}
+		sum.Vocabulary, sum.LabelsFile = w.Vocabulary, w.Labels
+		for name, path := range w.Splits {
+			sum.Splits[name].File = path
 		}
 	}
 	stdio.Progressf("read %.2fs, vectorize %.2fs, write %.2fs, total %.2fs\n", readSecs, vecSecs, time.Since(writeStart).Seconds(), time.Since(start).Seconds())
@@ -195,43 +139,25 @@ func runVectorizeConfig(g *globals, stdio *IO, o *vectorizeOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	return printSummary(stdio.Out, &sum, splits)
+	return printSummary(stdio.Out, &sum, f.Splits)
 }
 
-// summarize counts one split's rows.
-func summarize(s *split) *splitSummary {
-	n := s.x.Rows
-	sum := &splitSummary{Path: s.ds.Path, Texts: n, Tokens: s.cov.Tokens, NNZ: s.x.NNZ(), OOVRate: s.cov.OOVRate(), NGramOOV: s.cov.NGramOOVRate()}
-	if n == 0 {
-		return sum
-	}
-	lens := make([]int, n)
-	for i := range lens {
-		lens[i] = s.x.Indptr[i+1] - s.x.Indptr[i]
-	}
-	slices.Sort(lens)
-	sum.NNZMean = float64(s.x.NNZ()) / float64(n)
-	sum.NNZMedian = float64(lens[(n-1)/2]+lens[n/2]) / 2
-	sum.NNZMax = lens[n-1]
-	return sum
-}
-
-func printSummary(w io.Writer, sum *vectorizeSummary, splits []*split) error {
+func printSummary(w io.Writer, sum *vectorizeSummary, splits []*pipeline.Split) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	what := fmt.Sprintf("%d features: the most frequent of %d distinct n-grams", sum.Features, sum.Distinct)
 	if sum.Hashing > 0 {
 		what = fmt.Sprintf("%d hashing buckets, %d of them used", sum.Features, sum.Distinct)
 	}
 	fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", sum.Mode, sum.NGrams, what)
-	fmt.Fprintf(tw, "labels\t%s\n\n", quoteList(sum.Labels, 20))
+	fmt.Fprintf(tw, "labels\t%s\n\n", data.QuoteList(sum.Labels, 20))
 	fmt.Fprint(tw, "split\ttexts\ttokens/text\tnon-zeros/text\tmedian\tmax\ttokens out of vocabulary")
 	if sum.NGrams > 1 {
 		fmt.Fprint(tw, "\tn-grams out of vocabulary")
 	}
 	fmt.Fprintln(tw)
 	for _, s := range splits {
-		ss := sum.Splits[s.name]
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%g\t%d\t%.2f%%", s.name, ss.Texts, float64(ss.Tokens)/float64(max(1, ss.Texts)),
+		ss := sum.Splits[s.Name]
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%g\t%d\t%.2f%%", s.Name, ss.Texts, float64(ss.Tokens)/float64(max(1, ss.Texts)),
 			ss.NNZMean, ss.NNZMedian, ss.NNZMax, 100*ss.OOVRate)
 		if sum.NGrams > 1 {
 			fmt.Fprintf(tw, "\t%.2f%%", 100*ss.NGramOOV)
@@ -241,77 +167,12 @@ func printSummary(w io.Writer, sum *vectorizeSummary, splits []*split) error {
 	if sum.Vocabulary != "" {
 		fmt.Fprintf(tw, "\nwrote\t%s, %s", sum.Vocabulary, sum.LabelsFile)
 		for _, s := range splits {
-			fmt.Fprintf(tw, ", %s", sum.Splits[s.name].File)
+			fmt.Fprintf(tw, ", %s", sum.Splits[s.Name].File)
 		}
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }
-
-// writeFeatures writes the vocabulary, the labels and one svmlight file per
-// split into dir.
-func writeFeatures(dir string, vec *vectorize.Vectorizer, classes []string, splits []*split, sum *vectorizeSummary) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot create the output folder %s: %v", dir, pathError(err))
-	}
-	sum.Vocabulary = filepath.Join(dir, vocabularyFile)
-	err := atomicfile.Write(sum.Vocabulary, 0o644, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 1<<20)
-		bw.WriteString("index\ttoken\tdocument_frequency\n")
-		var line []byte
-		for i, df := range vec.DocFreq {
-			if vec.Hashing > 0 && df == 0 {
-				continue
-			}
-			line = strconv.AppendInt(line[:0], int64(i), 10)
-			line = append(line, '\t')
-			if vec.Hashing == 0 {
-				line = append(line, vec.Vocab[i]...)
-			}
-			line = append(line, '\t')
-			line = strconv.AppendInt(line, int64(df), 10)
-			line = append(line, '\n')
-			bw.Write(line)
-		}
-		return bw.Flush()
-	})
-	if err != nil {
-		return err
-	}
-	if classes != nil { // a regression's .svm files hold the numbers themselves
-		sum.LabelsFile = filepath.Join(dir, labelsFile)
-		err = atomicfile.Write(sum.LabelsFile, 0o644, func(w io.Writer) error {
-			bw := bufio.NewWriter(w)
-			bw.WriteString("index\tlabel\n")
-			for i, c := range classes {
-				fmt.Fprintf(bw, "%d\t%s\n", i, tsvEscape.Replace(c))
-			}
-			return bw.Flush()
-		})
-		if err != nil {
-			return err
-		}
-	}
-	// The splits are written side by side: one file's formatting overlaps
-	// another's flush to disk.
-	errs := make([]error, len(splits))
-	var wg sync.WaitGroup
-	for i, s := range splits {
-		path := filepath.Join(dir, s.name+".svm")
-		sum.Splits[s.name].File = path
-		wg.Go(func() { errs[i] = svmlight.WriteFile(path, s.x, s.y) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// tsvEscape keeps a field on its line and in its column.
-var tsvEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
 
 // explained is one line of vectorize --model --format json.
 type explained struct {
@@ -334,7 +195,7 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 		return err
 	}
 	enc := m.Vectorizer.NewEncoder()
-	in := newLineReader(stdio.In, "stdin")
+	in := data.NewLineReader(stdio.In, "stdin")
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	for {
 		line, err := in.Next()
@@ -344,7 +205,7 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 		if err != nil {
 			return err
 		}
-		n := in.n
+		n := in.Line()
 		tokens, feats, cov := enc.Explain(string(line))
 		if o.Format == "json" {
 			if tokens == nil {

@@ -14,9 +14,9 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/svmlight"
 	"github.com/dlc-dev/dlc/internal/testenv"
-	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // TestVectorizeIMDB exports the IMDB notebook's features: 25,000 + 25,000
@@ -63,11 +63,15 @@ func TestVectorizeIMDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := data.Read(filepath.Join(dataDir, "imdb", "train.jsonl"), fieldsOf(c))
+	ds, err := data.Read(filepath.Join(dataDir, "imdb", "train.jsonl"), data.Fields{Text: c.Data.TextField, Label: c.Data.LabelField})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, want, _, err := vectorize.FitTransform(ds.Texts, vectorizerOptions(c))
+	plan, err := pipeline.Build(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _, err := plan.Fit(ds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +91,7 @@ func TestVectorizeIMDB(t *testing.T) {
 		t.Log("no python3 with scikit-learn: not checking that load_svmlight_file reads the export")
 		return
 	}
-	for _, s := range []*splitSummary{train, test} {
+	for _, s := range []*pipeline.SplitSummary{train, test} {
 		out, err := exec.Command(python, "-c", `import sys
 from sklearn.datasets import load_svmlight_file
 x, y = load_svmlight_file(sys.argv[1], n_features=10000)

@@ -295,20 +295,3 @@ func Decode(b []byte) (*Model, error) {
 	}
 	return m, nil
 }
-
-// Fingerprint returns a sha256 over texts and labels, recorded so that a
-// model can be traced to the exact data it was trained on.
-func Fingerprint(texts, labels []string) string {
-	h := sha256.New()
-	var n [8]byte
-	for i, t := range texts {
-		for _, s := range []string{t, labels[i]} {
-			for k := range 8 {
-				n[k] = byte(len(s) >> (8 * k))
-			}
-			h.Write(n[:])
-			io.WriteString(h, s)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}

@@ -1,16 +1,18 @@
-package main
+package pipeline
 
 import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/data"
 )
 
 // TestSplitValidationStratified: every label keeps at least one training
 // example (a label seen once stays in training), the others lose their
 // share (rounded: two examples × 0.2 hold out none), and the same seed draws the same split.
 func TestSplitValidationStratified(t *testing.T) {
-	e := &examples{Path: "train.jsonl"}
+	e := &data.Examples{Path: "train.jsonl"}
 	for i := range 100 {
 		e.Texts = append(e.Texts, fmt.Sprint("text ", i))
 		e.Labels = append(e.Labels, []string{"earn", "earn", "earn", "acq"}[i%4])
@@ -19,7 +21,7 @@ func TestSplitValidationStratified(t *testing.T) {
 	e.Labels = append(e.Labels, "platinum", "tin", "tin")
 
 	train, val := splitValidation(e, 0.2, 42, false)
-	count := func(x *examples, label string) int {
+	count := func(x *data.Examples, label string) int {
 		n := 0
 		for _, l := range x.Labels {
 			if l == label {

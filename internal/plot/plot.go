@@ -252,3 +252,21 @@ func (legendBackground) Plot(c draw.Canvas, p *gplot.Plot) {
 	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 220})
 	c.Fill(r.Path())
 }
+
+// MovingAverage is the mean of the last n values at each point (fewer at
+// the start).
+func MovingAverage(y []float64, n int) []float64 {
+	out := make([]float64, len(y))
+	var sum float64
+	count := 0
+	for i, v := range y {
+		sum += v
+		count++
+		if i >= n {
+			sum -= y[i-n]
+			count--
+		}
+		out[i] = sum / float64(count)
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,13 @@ func TestWriteErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "c.png")); !os.IsNotExist(err) {
 		t.Error("a failed Write left a file behind")
+	}
+}
+
+// MovingAverage is the mean of the last n values, fewer at the start.
+func TestMovingAverage(t *testing.T) {
+	got := MovingAverage([]float64{1, 3, 5, 7}, 2)
+	if want := []float64{1, 2, 4, 6}; !slices.Equal(got, want) {
+		t.Errorf("MovingAverage = %v, want %v", got, want)
 	}
 }

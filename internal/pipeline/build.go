@@ -1,0 +1,119 @@
+package pipeline
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// A Plan is a config turned into the settings of each component, before
+// any data is seen: what the vectorizer, the network, the update rule and
+// the training loop will be.
+type Plan struct {
+	Config     *config.Config
+	Vectorizer vectorize.Options
+	Scaling    vectorize.Scaling // vectorizer.mode dense
+	Optimizer  gd.OptimizerConfig
+	Training   gd.Config
+	Regression bool
+}
+
+// Build turns a config into a Plan: the one place where config keys become
+// component settings.
+func Build(cfg *config.Config) (*Plan, error) {
+	return &Plan{
+		Config:     cfg,
+		Vectorizer: vectorizerOptions(cfg),
+		Scaling:    vectorize.Scaling{Scale: vectorize.Scale(cfg.Vectorizer.Scale), Divisor: cfg.Vectorizer.Divisor},
+		Optimizer:  cfg.OptimizerConfig(),
+		Training:   cfg.TrainingConfig(),
+		Regression: cfg.Regression(),
+	}, nil
+}
+
+// vectorizerOptions maps the config's vectorizer section.
+func vectorizerOptions(cfg *config.Config) vectorize.Options {
+	v := cfg.Vectorizer
+	return vectorize.Options{
+		Mode:      vectorize.Mode(v.Mode),
+		MaxTokens: v.MaxTokens,
+		NGrams:    v.NGrams,
+		Tokenizer: vectorize.Tokenizer{
+			Lowercase: v.Lowercase, StripHTML: v.StripHTML,
+			StopWords: v.StopWords, MinLength: v.MinTokenLength,
+		},
+		SublinearTF: v.SublinearTF,
+		MinDF:       v.MinDF,
+		MaxDF:       v.MaxDF,
+		Hashing:     v.Hashing,
+	}
+}
+
+// Fit fits the plan's vectorizer on the training examples and returns
+// their rows and what share of their tokens the vocabulary covers: texts
+// in one pass (each is tokenized once), numeric tables and pixels scaled.
+func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
+	if e.Images != nil {
+		v, err := vectorize.FitDenseBytes(data.PixelColumns(e.Images.Rows*e.Images.Cols), e.Images.Pixels, p.Scaling)
+		if err != nil {
+			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
+		}
+		return v, v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}, nil
+	}
+	if e.Table != nil {
+		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, p.Scaling)
+		if err != nil {
+			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
+		}
+		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
+	}
+	return vectorize.FitTransform(e.Texts, p.Vectorizer)
+}
+
+// Network returns the plan's network for inputs features and classes
+// labels (0 for a regression), its weights drawn from training.seed.
+func (p *Plan) Network(inputs, classes int) (*mlp.Network, error) {
+	cfg := p.Config
+	out := mlp.Activation(cfg.Model.Output)
+	spec := mlp.Spec{
+		Inputs:     inputs,
+		Hidden:     cfg.Hidden(),
+		Output:     out,
+		Loss:       mlp.Loss(cfg.Loss),
+		Outputs:    mlp.OutputsFor(classes, out, p.Regression),
+		Regression: p.Regression,
+		L2:         cfg.Model.L2,
+		Precision:  cfg.Model.Precision,
+	}
+	if err := cfg.CheckModel(spec); err != nil {
+		return nil, err
+	}
+	return mlp.New(spec, rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0x91e10da5c79e7b1d)))
+}
+
+// NewOptimizer returns the plan's update rule for n parameters.
+func (p *Plan) NewOptimizer(n int) (gd.Optimizer, error) {
+	opt, err := gd.NewOptimizer(p.Optimizer, n)
+	if err != nil {
+		return nil, p.Config.Errorf("optimizer.name", "%v", err)
+	}
+	return opt, nil
+}
+
+// encode encodes examples with a fitted vectorizer, and counts the tokens
+// the vocabulary covers (zero for numeric tables and pixels).
+func encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
+	if e.Images != nil {
+		return v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}
+	}
+	if e.Table != nil {
+		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
+	}
+	return v.TransformCoverage(e.Texts)
+}

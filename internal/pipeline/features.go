@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/svmlight"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Features are a config's data vectorized as train vectorizes it: the
+// vectorizer fitted on the training split and every split's rows.
+type Features struct {
+	Vectorizer *vectorize.Vectorizer
+	Classes    []string // nil for a regression
+	Splits     []*Split // train, then validation and test when there are
+}
+
+// Split is one named part of the data and its rows.
+type Split struct {
+	Name     string // "train", "validation" or "test"
+	Examples *data.Examples
+	X        *sparse.Matrix
+	Coverage vectorize.Coverage
+	// Y holds class indices, or the numbers of a regression.
+	Y []float64
+}
+
+// Vectorize fits the config's vectorizer on d's training split and
+// encodes every split.
+func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
+	plan, err := Build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f := &Features{}
+	if !plan.Regression {
+		f.Classes = d.Train.Classes()
+	}
+	vec, x, cov, err := plan.Fit(d.Train)
+	if err != nil {
+		return nil, err
+	}
+	f.Vectorizer = vec
+	f.Splits = []*Split{{Name: "train", Examples: d.Train, X: x, Coverage: cov}}
+	for _, s := range []struct {
+		name string
+		e    *data.Examples
+	}{{"validation", d.Validation}, {"test", d.Test}} {
+		if s.e != nil {
+			sx, scov := encode(vec, s.e)
+			f.Splits = append(f.Splits, &Split{Name: s.name, Examples: s.e, X: sx, Coverage: scov})
+		}
+	}
+	for _, s := range f.Splits {
+		t, err := targets(s.Examples, f.Classes, plan.Regression)
+		if err != nil {
+			return nil, err
+		}
+		s.Y = t.Value
+		if !plan.Regression {
+			s.Y = make([]float64, len(t.Class))
+			for i, c := range t.Class {
+				s.Y[i] = float64(c)
+			}
+		}
+	}
+	return f, nil
+}
+
+// SplitSummary describes the rows of one data split.
+type SplitSummary struct {
+	Path      string  `json:"path"`
+	Texts     int     `json:"texts"`
+	Tokens    int64   `json:"tokens"`
+	NNZ       int     `json:"nnz"`
+	NNZMean   float64 `json:"nnz_per_text_mean"`
+	NNZMedian float64 `json:"nnz_per_text_median"`
+	NNZMax    int     `json:"nnz_per_text_max"`
+	OOVRate   float64 `json:"oov_rate"`       // tokens that are not features
+	NGramOOV  float64 `json:"ngram_oov_rate"` // n-gram occurrences that are not features
+	File      string  `json:"file,omitempty"`
+}
+
+// Summary counts the split's rows.
+func (s *Split) Summary() *SplitSummary {
+	n := s.X.Rows
+	sum := &SplitSummary{Path: s.Examples.Path, Texts: n, Tokens: s.Coverage.Tokens, NNZ: s.X.NNZ(), OOVRate: s.Coverage.OOVRate(), NGramOOV: s.Coverage.NGramOOVRate()}
+	if n == 0 {
+		return sum
+	}
+	lens := make([]int, n)
+	for i := range lens {
+		lens[i] = s.X.Indptr[i+1] - s.X.Indptr[i]
+	}
+	slices.Sort(lens)
+	sum.NNZMean = float64(s.X.NNZ()) / float64(n)
+	sum.NNZMedian = float64(lens[(n-1)/2]+lens[n/2]) / 2
+	sum.NNZMax = lens[n-1]
+	return sum
+}
+
+// The files Features.Write writes beside the splits' NAME.svm.
+const (
+	VocabularyFile = "vocabulary.tsv"
+	LabelsFile     = "labels.tsv"
+)
+
+// Written lists the files Features.Write wrote.
+type Written struct {
+	Vocabulary string
+	Labels     string            // "" for a regression
+	Splits     map[string]string // split name → its .svm file
+}
+
+// Write writes the vocabulary, the labels and one svmlight file per split
+// into dir, each atomically.
+func (f *Features) Write(dir string) (*Written, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create the output folder %s: %v", dir, pathError(err))
+	}
+	vec := f.Vectorizer
+	w := &Written{Vocabulary: filepath.Join(dir, VocabularyFile), Splits: map[string]string{}}
+	err := atomicfile.Write(w.Vocabulary, 0o644, func(out io.Writer) error {
+		bw := bufio.NewWriterSize(out, 1<<20)
+		bw.WriteString("index\ttoken\tdocument_frequency\n")
+		var line []byte
+		for i, df := range vec.DocFreq {
+			if vec.Hashing > 0 && df == 0 {
+				continue
+			}
+			line = strconv.AppendInt(line[:0], int64(i), 10)
+			line = append(line, '\t')
+			if vec.Hashing == 0 {
+				line = append(line, vec.Vocab[i]...)
+			}
+			line = append(line, '\t')
+			line = strconv.AppendInt(line, int64(df), 10)
+			line = append(line, '\n')
+			bw.Write(line)
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f.Classes != nil { // a regression's .svm files hold the numbers themselves
+		w.Labels = filepath.Join(dir, LabelsFile)
+		err = atomicfile.Write(w.Labels, 0o644, func(out io.Writer) error {
+			bw := bufio.NewWriter(out)
+			bw.WriteString("index\tlabel\n")
+			for i, c := range f.Classes {
+				fmt.Fprintf(bw, "%d\t%s\n", i, tsvEscape.Replace(c))
+			}
+			return bw.Flush()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// The splits are written side by side: one file's formatting overlaps
+	// another's flush to disk.
+	errs := make([]error, len(f.Splits))
+	var wg sync.WaitGroup
+	for i, s := range f.Splits {
+		path := filepath.Join(dir, s.Name+".svm")
+		w.Splits[s.Name] = path
+		wg.Go(func() { errs[i] = svmlight.WriteFile(path, s.X, s.Y) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// tsvEscape keeps a field on its line and in its column.
+var tsvEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)

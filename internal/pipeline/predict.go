@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"slices"
+
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// PredictOptions tune a Predictor's answers.
+type PredictOptions struct {
+	// Threshold, when set, decides a two-label model's answer instead of
+	// the model's own cut.
+	Threshold Threshold
+	// Explain is how many tokens explain each answer (0: none); see
+	// TokenEffect.
+	Explain int
+}
+
+// Answer is a model's answer to one input. Its slices belong to the
+// Predictor and hold until its next answer.
+type Answer struct {
+	// Scores holds a score per label: probabilities for sigmoid and softmax
+	// outputs, margins for linear ones.
+	Scores []float64
+	// Order lists the labels from the decision down: Order[0] is the
+	// predicted label, then the others by score.
+	Order []int
+	// Effects are the tokens that pushed the decision most, with
+	// PredictOptions.Explain.
+	Effects []TokenEffect
+	// Value is a regression model's prediction (it has no labels).
+	Value float64
+}
+
+// A Predictor answers inputs with a model, one at a time or in blocks,
+// with reused buffers: after the first few inputs, answering one text
+// allocates nothing but what its caller keeps. A Predictor is not safe
+// for concurrent use; make one per goroutine.
+type Predictor struct {
+	m      *model.Model
+	net    *mlp.Network
+	o      PredictOptions
+	enc    *vectorize.Encoder
+	x      *sparse.Matrix
+	ws     mlp.Workspace
+	out    []float64
+	rows   []int
+	answer Answer
+	occ    occluder
+	// Buffers of the block path.
+	batchRows []int
+	batchOut  []float64
+	batchWS   mlp.Workspace
+}
+
+// NewPredictor returns a predictor for m.
+func NewPredictor(m *model.Model, o PredictOptions) *Predictor {
+	return &Predictor{
+		m: m, net: m.Net, o: o, enc: m.Vectorizer.NewEncoder(),
+		x: sparse.New(m.Vectorizer.Features(), false), rows: []int{0},
+		answer: Answer{Order: make([]int, len(m.Labels))},
+	}
+}
+
+// Model returns the predictor's model.
+func (p *Predictor) Model() *model.Model { return p.m }
+
+// Predict answers one text; for a model of numeric columns (vectorizer
+// mode dense), a line of comma-separated numbers, which it reports when
+// it does not parse.
+func (p *Predictor) Predict(text string) (*Answer, error) {
+	idx, vals := p.enc.Encode(text) // vals is nil (all ones) for multi-hot
+	if err := p.enc.Err(); err != nil {
+		return nil, err
+	}
+	p.x.Rows, p.x.Indptr, p.x.Indices, p.x.Values = 1, append(p.x.Indptr[:0], 0, len(idx)), idx, vals
+	p.out = p.net.Predict(p.x, p.rows, p.out, &p.ws)
+	p.decide(p.out, idx, vals)
+	return &p.answer, nil
+}
+
+// decide fills the answer from the network's output row out for the input
+// row (idx, vals).
+func (p *Predictor) decide(out []float64, idx []int32, vals []float64) {
+	a := &p.answer
+	if p.net.Spec().Regression {
+		a.Value = out[0]
+		return
+	}
+	a.Scores = classScores(p.net, out, a.Scores)
+	// The decision comes first (the net's own, or the threshold's), then
+	// the rest by score: sorting alone could disagree with the decision on
+	// a tie at 0.5.
+	first := p.o.Threshold.Decide(p.net, out)
+	for i := range a.Order {
+		a.Order[i] = i
+	}
+	scores := a.Scores
+	slices.SortStableFunc(a.Order, func(i, j int) int {
+		switch {
+		case i == first:
+			return -1
+		case j == first:
+			return 1
+		case scores[i] > scores[j]:
+			return -1
+		case scores[i] < scores[j]:
+			return 1
+		}
+		return 0
+	})
+	a.Effects = a.Effects[:0]
+	if p.o.Explain > 0 {
+		a.Effects = p.occ.explain(p, idx, vals, first, p.o.Explain, a.Effects)
+	}
+}
+
+// Block is how many inputs PredictTexts and Run vectorize (on every core)
+// and score (in batches) at a time: a file is answered several times
+// faster than line by line, in memory that does not grow with its length.
+const Block = 8192
+
+// PredictTexts answers texts as one block, calling fn with each answer in
+// order; the answers are those Predict gives one by one.
+func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
+	return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
+}
+
+// PredictRows answers every row of x, inputs the model's vectorizer has
+// encoded, in batches, calling fn with each answer in order.
+func (p *Predictor) PredictRows(x *sparse.Matrix, fn func(*Answer) error) error {
+	k := p.net.Spec().Outputs
+	for lo := 0; lo < x.Rows; lo += evalBatch {
+		p.batchRows = p.batchRows[:0]
+		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
+			p.batchRows = append(p.batchRows, r)
+		}
+		p.batchOut = p.net.Predict(x, p.batchRows, p.batchOut, &p.batchWS)
+		for i, r := range p.batchRows {
+			idx, vals := x.Row(r)
+			p.decide(p.batchOut[i*k:(i+1)*k], idx, vals)
+			if err := fn(&p.answer); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

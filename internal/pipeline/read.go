@@ -1,0 +1,239 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Paths are the files a config's data section names.
+//
+// For an image dataset (data.dataset: mnist, Kind data.Images) Train and
+// Test are the IDX images files and TrainLabels and TestLabels the IDX
+// labels files of the same splits. For text data the label paths are
+// empty.
+type Paths struct {
+	Train, Test, Validation string
+	Kind                    data.Kind
+	TrainLabels, TestLabels string
+}
+
+// Data is a config's data, read: where it is, and the training, validation
+// (nil when there is none) and test (nil when there is none) examples.
+type Data struct {
+	Paths                   Paths
+	Train, Validation, Test *data.Examples
+}
+
+// Resolve turns data.dataset or data.train/test into file paths; a
+// dataset must have been fetched into dataDir.
+func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
+	p := Paths{Train: cfg.Data.Train, Test: cfg.Data.Test, Validation: cfg.Data.Validation, Kind: data.Text}
+	if cfg.Data.Dataset == "" {
+		return p, nil
+	}
+	src, err := data.Lookup(cfg.Data.Dataset)
+	if err != nil {
+		return p, cfg.Errorf("data.dataset", "%v", err)
+	}
+	if !src.Fetched(dataDir) {
+		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
+	}
+	train, test := src.Split(dataDir, "train"), src.Split(dataDir, "test")
+	p.Kind = src.Kind
+	p.Train, p.TrainLabels = train.Path, train.Labels
+	if p.Test == "" {
+		p.Test, p.TestLabels = test.Path, test.Labels
+	}
+	return p, nil
+}
+
+// Read resolves a config's data and reads it: the training, validation and
+// test files side by side (reading is a good part of the time), their
+// errors reported in that order; then data.validation_split holds part of
+// the training examples out.
+func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
+	paths, err := Resolve(cfg, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if paths.Train == "" {
+		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return nil, err
+		}
+	}
+	split := cfg.Data.ValidationSplit > 0
+	reads := []func() (*data.Examples, error){
+		func() (*data.Examples, error) { return readSplit(cfg, paths.Train, paths.TrainLabels) },
+		func() (*data.Examples, error) {
+			if split || paths.Validation == "" {
+				return nil, nil
+			}
+			return readExamples(cfg, paths.Validation)
+		},
+		func() (*data.Examples, error) {
+			if paths.Test == "" {
+				return nil, nil
+			}
+			return readSplit(cfg, paths.Test, paths.TestLabels)
+		},
+	}
+	sets := make([]*data.Examples, len(reads))
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Go(func() { sets[i], errs[i] = read() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &InterruptedError{When: "while reading the data"}
+	}
+	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2]}
+	if split {
+		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
+	}
+	return d, nil
+}
+
+// InterruptedError is a run stopped, by its context, before it had a model
+// to show for it.
+type InterruptedError struct {
+	When string // "while reading the data", "before the first update", ...
+}
+
+func (e *InterruptedError) Error() string { return "interrupted " + e.When }
+
+// Unwrap makes an InterruptedError a context.Canceled.
+func (e *InterruptedError) Unwrap() error { return context.Canceled }
+
+// readExamples reads the data at path as the config's vectorizer wants it.
+func readExamples(cfg *config.Config, path string) (*data.Examples, error) {
+	if data.IsIDX(path) {
+		if cfg.Vectorizer.Mode != string(vectorize.Dense) {
+			return nil, checkImageConfig(cfg, path)
+		}
+		return data.ReadImages(path, "")
+	}
+	if cfg.Vectorizer.Mode == string(vectorize.Dense) {
+		t, err := data.ReadTable(path, data.TableFields{Label: cfg.Data.LabelField, Features: cfg.Data.Features})
+		if err != nil {
+			return nil, err
+		}
+		return &data.Examples{Path: path, Table: t, Labels: t.Labels}, nil
+	}
+	return data.Read(path, fields(cfg))
+}
+
+// readSplit reads a training or test split: IDX images when labels names
+// their labels file (a fetched image dataset, whose config Read has
+// checked), else what readExamples reads.
+func readSplit(cfg *config.Config, path, labels string) (*data.Examples, error) {
+	if labels == "" {
+		return readExamples(cfg, path)
+	}
+	return data.ReadImages(path, labels)
+}
+
+// fields are the JSONL/CSV fields the config names.
+func fields(cfg *config.Config) data.Fields {
+	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField}
+}
+
+// checkImageConfig refuses a config that cannot read images, naming the key.
+func checkImageConfig(cfg *config.Config, path string) error {
+	if cfg.Vectorizer.Mode != string(vectorize.Dense) {
+		return cfg.Errorf("vectorizer.mode", "%s holds IDX images, which vectorizer.mode dense reads (a row of pixel values per image), not %s; set vectorizer.mode: dense with vectorizer.scale: fixed and vectorizer.divisor: 255", path, cfg.Vectorizer.Mode)
+	}
+	if len(cfg.Data.Features) > 0 {
+		return cfg.Errorf("data.features", "data.features selects columns of a CSV file; %s holds IDX images, whose every pixel is a feature: remove data.features", path)
+	}
+	return nil
+}
+
+// ReadFor reads labelled data at path for a trained model: its own config
+// says how, and a numeric file must have the model's columns.
+func ReadFor(m *model.Model, path string) (*data.Examples, error) {
+	cfg := *m.Config
+	if m.Vectorizer.Mode == vectorize.Dense {
+		cfg.Data.Features = m.Vectorizer.Columns()
+	}
+	e, err := readExamples(&cfg, path)
+	if err == nil && e.Images != nil {
+		err = checkImagesFit(m, e.Images)
+	}
+	return e, err
+}
+
+// checkImagesFit refuses images whose pixel count is not the model's input
+// width.
+func checkImagesFit(m *model.Model, im *data.IDXImages) error {
+	if n, want := im.Rows*im.Cols, m.Vectorizer.Features(); n != want {
+		return fmt.Errorf("%s holds %d×%d images (%d pixels), but the model reads %d values", im.Path, im.Rows, im.Cols, n, want)
+	}
+	return nil
+}
+
+// splitValidation holds out a seeded random fraction of e for validation.
+// The draw is random rather than the last rows because fetched files are
+// ordered by label. Classification data is split per label (stratified),
+// and every label keeps at least one training example: Reuters has topics
+// with one or two documents, which a plain draw can move wholly into
+// validation, leaving the model unable to name them.
+func splitValidation(e *data.Examples, frac float64, seed uint64, regression bool) (train, val *data.Examples) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	var valIdx []int
+	if regression {
+		perm := rng.Perm(e.Len())
+		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
+	} else {
+		byLabel := map[string][]int{}
+		for i, l := range e.Labels {
+			byLabel[l] = append(byLabel[l], i)
+		}
+		for _, l := range e.Classes() { // sorted: the draw is reproducible
+			idx := byLabel[l]
+			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)
+			valIdx = append(valIdx, idx[:k]...)
+		}
+	}
+	held := make([]bool, e.Len())
+	for _, i := range valIdx {
+		held[i] = true
+	}
+	var trainIdx []int
+	for i := range held {
+		if !held[i] {
+			trainIdx = append(trainIdx, i)
+		}
+	}
+	slices.Sort(valIdx)
+	return e.Subset(trainIdx, e.Path), e.Subset(valIdx, e.Path+" (validation split)")
+}
+
+// pathError drops the operation and path from an *fs.PathError, for
+// messages that name the file themselves.
+func pathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

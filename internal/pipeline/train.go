@@ -1,0 +1,200 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"time"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
+)
+
+// Setup is what a training run is about to do, told to Hooks.Started once
+// the data is vectorized and the network built.
+type Setup struct {
+	Examples int      // training examples
+	Classes  []string // the labels, sorted; nil for a regression
+	Features int      // the vectorizer's
+	Spec     mlp.Spec
+	// ClassWeights is each class's weight under training.class_weight
+	// (nil without it).
+	ClassWeights []float64
+}
+
+// Hooks let the caller of Train watch it; nil fields are skipped.
+type Hooks struct {
+	// Started is called before the first update.
+	Started func(*Setup)
+	// Step is called after every update with the examples done in the
+	// epoch so far (progress bars).
+	Step func(done, total int)
+	// Update is called after every update with its batch's loss (history
+	// per update); it must not keep the pointer.
+	Update func(*gd.UpdateStats)
+	// Epoch is called after every epoch, with the validation metrics
+	// filled in when there is validation data; returning gd.ErrStop ends
+	// training without an error, any other error aborts it.
+	Epoch func(*gd.EpochStats) error
+}
+
+// Result is what a training run did, beside the model it returns.
+type Result struct {
+	gd.Result
+	// Interrupted says the context was cancelled during training: the
+	// model holds the weights after the last update (or the best epoch's,
+	// with early stopping restoring them) and the test split was not
+	// scored.
+	Interrupted bool
+	// Test is the score on the test split (nil without one).
+	Test *Scores
+	// TestPath is the file the test split came from.
+	TestPath                       string
+	VectorizeSeconds, TrainSeconds float64
+}
+
+// Train fits the config's vectorizer on the training examples, trains the
+// network by gradient descent and returns the model with its training
+// record, scored on the test split when d has one.
+//
+// When ctx is cancelled during training, Train stops after the current
+// batch and returns the model as it stands, with Result.Interrupted set
+// and no error; cancelled before the first update, it returns an
+// *InterruptedError. Record.DLCVersion is left to the program that writes
+// the model file.
+func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Model, *Result, error) {
+	plan, err := Build(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	train := d.Train
+	var classes []string
+	if !plan.Regression {
+		classes = train.Classes()
+		if len(classes) < 2 {
+			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
+		}
+	}
+	vecStart := time.Now()
+	vec, x, _, err := plan.Fit(train)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := targets(train, classes, plan.Regression)
+	if err != nil {
+		return nil, nil, err
+	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return nil, nil, err
+	}
+	y.Weight = weights
+	res := &Result{VectorizeSeconds: time.Since(vecStart).Seconds()}
+	if ctx.Err() != nil {
+		return nil, nil, &InterruptedError{When: "while vectorizing"}
+	}
+
+	net, err := plan.Network(vec.Features(), len(classes))
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := plan.NewOptimizer(len(net.Params()))
+	if err != nil {
+		return nil, nil, err
+	}
+	xVal, yVal := x, mlp.Targets{}
+	if d.Validation != nil {
+		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
+			return nil, nil, err
+		}
+		xVal, _ = encode(vec, d.Validation)
+	}
+	if h.Started != nil {
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass})
+	}
+	cb := gd.Callbacks{
+		OnStep:   h.Step,
+		OnUpdate: h.Update,
+		OnEpoch: func(st *gd.EpochStats) error {
+			if d.Validation != nil {
+				s := score(net, xVal, yVal, len(classes))
+				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if plan.Regression {
+					st.ValAccuracy = math.NaN()
+				}
+			}
+			if h.Epoch != nil {
+				return h.Epoch(st)
+			}
+			return nil
+		},
+	}
+	trainStart := time.Now()
+	trainRows := x.Rows
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))}
+	gres, err := gd.Train(ctx, obj, opt, plan.Training, cb)
+	res.Interrupted = errors.Is(err, context.Canceled)
+	if err != nil && !res.Interrupted {
+		return nil, nil, err
+	}
+	res.Result = *gres
+	res.TrainSeconds = time.Since(trainStart).Seconds()
+	if res.Interrupted && res.Steps == 0 {
+		return nil, nil, &InterruptedError{When: "before the first update"}
+	}
+	// The gradient, the optimizer's state and the training rows are
+	// garbage now (as large as the weights each: 107 MB apiece for the
+	// IMDB recipe). Collecting them before the test split is scored and the
+	// model encoded lets those reuse the memory, where the heap would
+	// otherwise grow to twice the size it had during training.
+	obj, opt, x = nil, nil, nil
+	runtime.GC()
+
+	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
+		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
+	}}
+	for _, st := range res.History {
+		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
+	}
+	if d.Test != nil && !res.Interrupted {
+		if res.Test, err = Score(m, d.Test); err != nil {
+			return nil, nil, err
+		}
+		res.TestPath = d.Paths.Test
+		m.Record.Test = testRecord(res.Test)
+	}
+	return m, res, nil
+}
+
+// testRecord keeps the test score in the model file: accuracy for a
+// classifier, the regression metrics for a regression.
+func testRecord(s *Scores) *model.TestRecord {
+	if r := s.Regression; r != nil {
+		return &model.TestRecord{N: r.N, Loss: s.Loss, RMSE: &r.RMSE, MAE: &r.MAE, R2: &r.R2}
+	}
+	acc := s.Report.Accuracy
+	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc}
+}
+
+func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
+	r := model.EpochRecord{Epoch: st.Epoch, Loss: st.Loss}
+	if !regression {
+		acc := st.Accuracy
+		r.Accuracy = &acc
+	}
+	if !math.IsNaN(st.ValLoss) {
+		vl := st.ValLoss
+		r.ValLoss = &vl
+	}
+	if !math.IsNaN(st.ValAccuracy) {
+		va := st.ValAccuracy
+		r.ValAccuracy = &va
+	}
+	return r
+}
