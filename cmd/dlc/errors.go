@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/dlc-dev/dlc/internal/config"
 )
 
 // Exit codes, documented in every command's --help (exitStatusHelp); mapped
@@ -14,7 +16,8 @@ const (
 	exitError       = 1
 	exitUsage       = 2
 	exitGate        = 3
-	exitInterrupted = 130
+	exitInterrupted = 130 // SIGINT (Ctrl-C)
+	exitTerminated  = 143 // SIGTERM
 )
 
 const exitStatusHelp = `EXIT STATUS
@@ -23,7 +26,8 @@ const exitStatusHelp = `EXIT STATUS
   2    usage error (unknown command or flag, bad flag value)
   3    a quality gate failed (evaluate --min-accuracy, --min-macro-f1,
        --fail-if-worse); the report is still printed
-  130  interrupted (Ctrl-C)`
+  130  interrupted (SIGINT, Ctrl-C)
+  143  terminated (SIGTERM)`
 
 // usageError is a command-line mistake: exit 2.
 type usageError struct{ err error }
@@ -41,17 +45,33 @@ type gateError struct{ failed []string }
 
 func (e *gateError) Error() string { return strings.Join(e.failed, "; ") }
 
-func exitCode(err error) int {
+// interruptError is a command stopped by its context, with what it says
+// about what it left behind.
+type interruptError struct{ msg string }
+
+func (e *interruptError) Error() string { return e.msg }
+func (e *interruptError) Unwrap() error { return context.Canceled }
+
+// exitCode maps an error to the exit status; a cancellation's status says
+// which signal caused it (the cause of ctx).
+func exitCode(ctx context.Context, err error) int {
 	var ue *usageError
 	var ge *gateError
+	var ce *config.Error
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &ce) && strings.HasPrefix(ce.Where, "--set"):
+		return exitUsage // a bad flag value
 	case errors.As(err, &ge):
 		return exitGate
 	case errors.Is(err, context.Canceled):
+		var s signalled
+		if errors.As(context.Cause(ctx), &s) {
+			return signalCode(s.sig)
+		}
 		return exitInterrupted
 	}
 	return exitError

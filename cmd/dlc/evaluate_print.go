@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
@@ -26,7 +27,7 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 	fmt.Fprintf(tw, "model\t%s\ndata\t%s\nexamples\t%d\naccuracy\t%.4f\nloss\t%.4f\nmacro_f1\t%.4f\nweighted_f1\t%.4f\n",
 		ev.Model, ev.Data, ev.N, ev.Accuracy, ev.Loss, ev.MacroF1, ev.WeightedF1)
 	if ev.ROCAUC != nil {
-		fmt.Fprintf(tw, "roc_auc\t%.4f\t(of p(%s))\n", *ev.ROCAUC, ev.PositiveLabel)
+		fmt.Fprintf(tw, "roc_auc\t%.4f\t(of p(%s))\n", *ev.ROCAUC, data.EscapeField(ev.PositiveLabel))
 	}
 	if ev.Threshold != nil {
 		fmt.Fprintf(tw, "threshold\t%s\n", ev.thresholdRule)
@@ -35,13 +36,17 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport")
 	for _, l := range ev.Labels {
 		c := ev.PerClass[l]
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", l, c.Precision, c.Recall, c.F1, c.Support)
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", data.EscapeField(l), c.Precision, c.Recall, c.F1, c.Support)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	if err := printConfusion(w, ev.Labels, ev.ConfusionMatrix, o.Confusion); err != nil {
+	labels := make([]string, len(ev.Labels))
+	for i, l := range ev.Labels {
+		labels[i] = data.EscapeField(l)
+	}
+	if err := printConfusion(w, labels, ev.ConfusionMatrix, o.Confusion); err != nil {
 		return err
 	}
 	if b := ev.Baseline; b != nil {

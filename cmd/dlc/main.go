@@ -16,13 +16,16 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go shutdown.watch(sigs, cancel, os.Stderr)
 	code := run(ctx, os.Args[1:], &IO{
 		In:            os.Stdin,
 		Out:           os.Stdout,
 		Err:           os.Stderr,
 		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 	})
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
 }

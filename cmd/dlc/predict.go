@@ -87,6 +87,9 @@ predicted label, a negative one against it. Text and tsv show them as
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.Threshold.Set = c.Flags().Changed("threshold")
+			if c.Flags().Changed("explain") && o.Explain < 1 {
+				return usageErrorf("--explain must show at least one token, not %d", o.Explain)
+			}
 			return runPredict(stdio, o)
 		},
 	}
@@ -122,8 +125,6 @@ func (o *predictOptions) check(m *model.Model) error {
 	switch {
 	case o.TopK < 1 || o.TopK > len(m.Labels):
 		return usageErrorf("--top-k must be between 1 and the model's %d labels, not %d", len(m.Labels), o.TopK)
-	case o.Explain < 0:
-		return usageErrorf("--explain must show at least one token, not %d", o.Explain)
 	case o.Explain > 0 && m.Vectorizer.Hashing > 0:
 		// Its features are buckets of many n-grams, not tokens to name;
 		// dlc vectorize --model shows which of a line's n-grams share one.
@@ -198,10 +199,22 @@ func isRegularFile(r io.Reader) bool {
 
 // answerer writes one answer per input in the chosen format.
 type answerer struct {
-	m   *model.Model
-	o   *predictOptions
-	w   *bufio.Writer
-	num []byte
+	m       *model.Model
+	o       *predictOptions
+	w       *bufio.Writer
+	num     []byte
+	escaped []string // the labels as text and tsv write them
+}
+
+// label returns label c as the text and tsv formats write it: a tab or a
+// line break inside would split the answer (data.EscapeField).
+func (a *answerer) label(c int) string {
+	if a.escaped == nil {
+		for _, l := range a.m.Labels {
+			a.escaped = append(a.escaped, data.EscapeField(l))
+		}
+	}
+	return a.escaped[c]
 }
 
 // write writes one answer.
@@ -243,7 +256,7 @@ func (a *answerer) write(p *pipeline.Answer) error {
 			if k > 0 {
 				a.w.WriteByte('\t')
 			}
-			a.w.WriteString(tsvField(labels[c]))
+			a.w.WriteString(a.label(c))
 			a.w.WriteByte('\t')
 			a.float(p.Scores[c], 6)
 		}
@@ -260,7 +273,7 @@ func (a *answerer) write(p *pipeline.Answer) error {
 			if k > 0 {
 				a.w.WriteByte('\t')
 			}
-			a.w.WriteString(labels[c])
+			a.w.WriteString(a.label(c))
 			a.w.WriteByte('\t')
 			a.float(p.Scores[c], 4)
 		}
@@ -283,7 +296,7 @@ func (a *answerer) header() {
 		cols = append(cols, fmt.Sprintf("label_%d", k), fmt.Sprintf("probability_%d", k))
 	}
 	for _, l := range a.m.Labels {
-		cols = append(cols, "score_"+tsvField(l))
+		cols = append(cols, "score_"+data.EscapeField(l))
 	}
 	if a.o.Explain > 0 {
 		cols = append(cols, "explain")
@@ -311,12 +324,4 @@ func (a *answerer) effects(effects []pipeline.TokenEffect) {
 		}
 		a.w.Write(a.num)
 	}
-}
-
-// tsvField keeps a label from breaking the tsv layout.
-func tsvField(s string) string {
-	if !strings.ContainsAny(s, "\t\n\r") {
-		return s
-	}
-	return strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(s)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 )
 
@@ -39,6 +41,9 @@ on a terminal, and never when NO_COLOR is set.`,
 		Version:       version,
 		PersistentPreRun: func(*cobra.Command, []string) {
 			stdio.Quiet = g.Quiet
+			for _, w := range config.UnknownEnv(os.Environ()) {
+				fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
+			}
 		},
 	}
 	root.SetContext(ctx)
@@ -97,15 +102,25 @@ func run(ctx context.Context, args []string, stdio *IO) int {
 	if err == nil {
 		return exitOK
 	}
-	code := exitCode(err)
+	code := exitCode(ctx, err)
 	var ge *gateError
 	switch {
 	case errors.As(err, &ge):
 		for _, msg := range ge.failed {
 			fmt.Fprintf(stdio.Err, "dlc: %s\n", msg)
 		}
-	case code == exitInterrupted:
-		fmt.Fprintln(stdio.Err, "dlc: interrupted")
+	case code == exitInterrupted || code == exitTerminated:
+		// One line: what the command left behind, or just that it stopped.
+		var ie *interruptError
+		var s signalled
+		switch {
+		case errors.As(err, &ie):
+			fmt.Fprintf(stdio.Err, "dlc: %s\n", ie.msg)
+		case errors.As(context.Cause(ctx), &s):
+			fmt.Fprintf(stdio.Err, "dlc: %s\n", stopWord(s.sig))
+		default:
+			fmt.Fprintln(stdio.Err, "dlc: interrupted")
+		}
 	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"),
 		strings.HasPrefix(err.Error(), "unknown shorthand flag"):
 		fmt.Fprintf(stdio.Err, "dlc: %v\n", err)

@@ -5,11 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"os/signal"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -101,30 +97,10 @@ func orNone(s string) string {
 	return s
 }
 
-// checkOutput refuses, before any training, an output file that could not
-// be written at the end: a folder that does not exist, or a path that is a
-// folder.
-func checkOutput(path, flag string) error {
-	if path == "" {
-		return nil
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return usageErrorf("%s %s is a folder; give a file name", flag, path)
-	}
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usageErrorf("%s %s: the folder %s does not exist", flag, path, dir)
-	}
-	return nil
-}
-
-// interrupted says on stderr what an interruption left behind and returns
-// context.Canceled wrapped with it (exit status 130; the command line then
-// adds "dlc: interrupted").
-func interrupted(stdio *IO, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	fmt.Fprintf(stdio.Err, "dlc: %s\n", msg)
-	return fmt.Errorf("%s: %w", msg, context.Canceled)
+// interrupted is a cancellation that says what it left behind (exit
+// status 130 or 143, the message on stderr).
+func interrupted(format string, args ...any) error {
+	return &interruptError{fmt.Sprintf(format, args...)}
 }
 
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
@@ -144,25 +120,31 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
-	for _, out := range []struct{ path, flag string }{
-		{cfg.Output.Model, "output.model"}, {o.History, "--history"}, {o.HistorySteps, "--history-steps"}, {o.Plot, "--plot"},
-	} {
-		if err := checkOutput(out.path, out.flag); err != nil {
+	modelFlag := "output.model (" + cfg.Where("output.model") + ")"
+	if o.Out != "" {
+		modelFlag = "--out"
+	}
+	outputs := []namedPath{{cfg.Output.Model, modelFlag}, {o.History, "--history"}, {o.HistorySteps, "--history-steps"}, {o.Plot, "--plot"}}
+	for _, out := range outputs {
+		if err := checkOutput(out.path, out.name); err != nil {
 			return err
 		}
 	}
 	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
 	}
-	// After the first Ctrl-C (which cancels ctx), a second one gets the
-	// default action: the process stops at once.
-	stopAfter := context.AfterFunc(ctx, func() { signal.Reset(os.Interrupt, syscall.SIGTERM) })
-	defer stopAfter()
+	paths, err := pipeline.Resolve(cfg, g.DataDir)
+	if err != nil {
+		return err
+	}
+	if err := checkOutputs(outputs, inputsOf(o.Config, paths)); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	d, err := pipeline.Read(ctx, cfg, g.DataDir)
 	if err != nil {
-		return interruptedOr(stdio, err)
+		return interruptedOr(err)
 	}
 	readSecs := time.Since(start).Seconds()
 	regression := cfg.Regression()
@@ -170,8 +152,13 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 
 	var bar *progressbar.ProgressBar
 	var steps []gd.UpdateStats
+	release := func() {}
+	defer func() { release() }()
 	hooks := pipeline.Hooks{
 		Started: func(s *pipeline.Setup) {
+			// From here a signal ends training after the current batch,
+			// and the model is written: the stop waits for it.
+			release = shutdown.hold()
 			task := fmt.Sprintf("%d classes", len(s.Classes))
 			if regression {
 				task = "regression"
@@ -214,26 +201,30 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		bar.Exit()
 	}
 	if err != nil {
-		return interruptedOr(stdio, err)
+		return interruptedOr(err)
 	}
 	m.Record.DLCVersion = version
+	// The model first: whatever fails after it, the training is not lost,
+	// and the error says what was written.
 	if err := model.Save(cfg.Output.Model, m); err != nil {
 		return err
 	}
-	if o.History != "" {
-		if err := history.WriteEpochs(o.History, res.History, regression); err != nil {
-			return err
+	written := []string{cfg.Output.Model}
+	for _, w := range []struct {
+		path  string
+		write func() error
+	}{
+		{o.History, func() error { return history.WriteEpochs(o.History, res.History, regression) }},
+		{o.HistorySteps, func() error { return history.WriteSteps(o.HistorySteps, steps) }},
+		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression)) }},
+	} {
+		if w.path == "" || (w.path == o.Plot && len(res.History) == 0) {
+			continue
 		}
-	}
-	if o.HistorySteps != "" {
-		if err := history.WriteSteps(o.HistorySteps, steps); err != nil {
-			return err
+		if err := w.write(); err != nil {
+			return fmt.Errorf("wrote %s, but %w", strings.Join(written, " and "), err)
 		}
-	}
-	if o.Plot != "" && len(res.History) > 0 {
-		if err := plot.Write(o.Plot, curves(res.History, regression)); err != nil {
-			return err
-		}
+		written = append(written, w.path)
 	}
 	if res.Interrupted {
 		what := "the weights as they were after the last update"
@@ -241,7 +232,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
 		}
 		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
-		return interrupted(stdio, "interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
+		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 	}
 	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
 	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, res.VectorizeSeconds, res.TrainSeconds, time.Since(start).Seconds())
@@ -258,10 +249,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 
 // interruptedOr reports an interruption before training had a model as
 // interrupted does; other errors pass as they are.
-func interruptedOr(stdio *IO, err error) error {
+func interruptedOr(err error) error {
 	var ie *pipeline.InterruptedError
 	if errors.As(err, &ie) {
-		return interrupted(stdio, "%v; no model was written", err)
+		return interrupted("%v; no model was written", err)
 	}
 	return err
 }

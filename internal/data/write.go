@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strings"
 )
 
 // WriteJSONL writes examples as JSONL, one {"text": ..., "label": ...} object
@@ -22,4 +23,17 @@ func WriteJSONL(w io.Writer, texts, labels []string) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// fieldEscape is EscapeField's rule.
+var fieldEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
+
+// EscapeField writes a backslash, tab, CR and LF of s as \\, \t, \r and
+// \n: the one rule by which dlc writes labels in TSV files and in text
+// output, so that a value stays one field of one line.
+func EscapeField(s string) string {
+	if !strings.ContainsAny(s, "\\\t\n\r") {
+		return s
+	}
+	return fieldEscape.Replace(s)
 }

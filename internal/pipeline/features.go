@@ -2,13 +2,12 @@ package pipeline
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
@@ -125,14 +124,31 @@ type Written struct {
 }
 
 // Write writes the vocabulary, the labels and one svmlight file per split
-// into dir, each atomically.
+// into dir, as one set (atomicfile.WriteDir): the folder holds the whole
+// new set or, after a failure, the whole old one. A dir holding other
+// files is refused.
 func (f *Features) Write(dir string) (*Written, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create the output folder %s: %v", dir, pathError(err))
-	}
-	vec := f.Vectorizer
 	w := &Written{Vocabulary: filepath.Join(dir, VocabularyFile), Splits: map[string]string{}}
-	err := atomicfile.Write(w.Vocabulary, 0o644, func(out io.Writer) error {
+	if f.Classes != nil { // a regression's .svm files hold the numbers themselves
+		w.Labels = filepath.Join(dir, LabelsFile)
+	}
+	for _, s := range f.Splits {
+		w.Splits[s.Name] = filepath.Join(dir, s.Name+".svm")
+	}
+	owned := func(name string) bool {
+		return name == VocabularyFile || name == LabelsFile || slices.Contains([]string{"train.svm", "validation.svm", "test.svm"}, name)
+	}
+	err := atomicfile.WriteDir(dir, owned, func(tmp string) error { return f.writeFiles(tmp) })
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// writeFiles writes the set into dir.
+func (f *Features) writeFiles(dir string) error {
+	vec := f.Vectorizer
+	err := atomicfile.Write(filepath.Join(dir, VocabularyFile), 0o644, func(out io.Writer) error {
 		bw := bufio.NewWriterSize(out, 1<<20)
 		bw.WriteString("index\ttoken\tdocument_frequency\n")
 		var line []byte
@@ -153,20 +169,19 @@ func (f *Features) Write(dir string) (*Written, error) {
 		return bw.Flush()
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if f.Classes != nil { // a regression's .svm files hold the numbers themselves
-		w.Labels = filepath.Join(dir, LabelsFile)
-		err = atomicfile.Write(w.Labels, 0o644, func(out io.Writer) error {
+	if f.Classes != nil {
+		err = atomicfile.Write(filepath.Join(dir, LabelsFile), 0o644, func(out io.Writer) error {
 			bw := bufio.NewWriter(out)
 			bw.WriteString("index\tlabel\n")
 			for i, c := range f.Classes {
-				fmt.Fprintf(bw, "%d\t%s\n", i, tsvEscape.Replace(c))
+				fmt.Fprintf(bw, "%d\t%s\n", i, data.EscapeField(c))
 			}
 			return bw.Flush()
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// The splits are written side by side: one file's formatting overlaps
@@ -174,18 +189,8 @@ func (f *Features) Write(dir string) (*Written, error) {
 	errs := make([]error, len(f.Splits))
 	var wg sync.WaitGroup
 	for i, s := range f.Splits {
-		path := filepath.Join(dir, s.Name+".svm")
-		w.Splits[s.Name] = path
-		wg.Go(func() { errs[i] = svmlight.WriteFile(path, s.X, s.Y) })
+		wg.Go(func() { errs[i] = svmlight.WriteFile(filepath.Join(dir, s.Name+".svm"), s.X, s.Y) })
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return w, nil
+	return errors.Join(errs...)
 }
-
-// tsvEscape keeps a field on its line and in its column.
-var tsvEscape = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)

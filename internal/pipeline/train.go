@@ -81,6 +81,14 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 		}
 	}
+	if d.Test != nil {
+		// Checked now, not when the test split is scored at the end: a
+		// test label the model cannot know fails in a second rather than
+		// after every epoch, and no trained model is lost to it.
+		if _, err := targets(d.Test, classes, plan.Regression); err != nil {
+			return nil, nil, err
+		}
+	}
 	vecStart := time.Now()
 	vec, x, _, err := plan.Fit(train)
 	if err != nil {
