@@ -44,15 +44,17 @@ type ParamsWatcher interface {
 // Method is how many examples one update looks at.
 type Method string
 
-// The three gradient descents of the lecture.
+// The three gradient descents of the lecture. Stochastic is the method,
+// one example per update, whatever the update rule; the rule that steps
+// θ − η g is the Optimizer SGD.
 const (
-	Batch     Method = "batch"     // every example, one update per epoch
-	MiniBatch Method = "minibatch" // BatchSize examples per update
-	SGD1      Method = "sgd"       // one example per update
+	Batch      Method = "batch"     // every example, one update per epoch
+	MiniBatch  Method = "minibatch" // BatchSize examples per update
+	Stochastic Method = "sgd"       // one example per update
 )
 
 // Methods lists the methods, for error messages.
-var Methods = []Method{Batch, MiniBatch, SGD1}
+var Methods = []Method{Batch, MiniBatch, Stochastic}
 
 // Config drives the training loop. Its zero value is not useful: Epochs
 // must be at least 1.
@@ -120,7 +122,7 @@ func (c Config) BatchRows(n int) int {
 	switch c.Method {
 	case Batch:
 		return n
-	case SGD1:
+	case Stochastic:
 		return 1
 	}
 	return min(c.BatchSize, n)
@@ -129,7 +131,7 @@ func (c Config) BatchRows(n int) int {
 // Validate reports a config the loop cannot run.
 func (c Config) Validate() error {
 	switch c.Method {
-	case Batch, SGD1:
+	case Batch, Stochastic:
 	case MiniBatch:
 		if c.BatchSize < 1 {
 			return fmt.Errorf("training batch_size must be at least 1, not %d", c.BatchSize)
