@@ -121,7 +121,7 @@ func TestBadValues(t *testing.T) {
 		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
 		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},
 		{[]string{"optimizer.schedule.name=step"}, "--set optimizer.schedule.name: optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},
-		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "optimizer.schedule step needs a decay_rate above 0 and at most 1, not 0"},
+		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "--set optimizer.schedule.name: optimizer.schedule.decay_rate must be above 0 and at most 1 for schedule step, not 0"},
 		{[]string{"optimizer.schedule.name=cosine"}, `optimizer.schedule.name "cosine" is not one of [constant step exponential inverse_time]`},
 		{[]string{"training.early_stopping.monitor=val_loss"}, "training.early_stopping.monitor val_loss needs validation data: set data.validation_split or data.validation"},
 		{[]string{"training.early_stopping.monitor=val_f1"}, `training.early_stopping.monitor "val_f1" is not one of [val_loss val_accuracy loss accuracy]`},
