@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -185,4 +187,48 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTranslation: build.go hands each component the section as given.
+func TestTranslation(t *testing.T) {
+	p := writeConfig(t, `data:
+  task: classification
+vectorizer:
+  mode: tf_idf
+  max_tokens: 500
+  ngrams: 2
+  lowercase: false
+  stop_words: english
+  min_token_length: 2
+  sublinear_tf: true
+  min_df: 2
+  max_df: 0.5
+model:
+  layers: [{units: 8, activation: tanh, dropout: 0.25}]
+  output: softmax
+  l2: 0.01
+  precision: float32
+loss: categorical_crossentropy
+`)
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantV := vectorize.Options{
+		Mode: vectorize.TFIDF, MaxTokens: 500, NGrams: 2,
+		Tokenizer:   vectorize.Tokenizer{StripHTML: true, StopWords: "english", MinLength: 2},
+		SublinearTF: true, MinDF: vectorize.Docs(2), MaxDF: vectorize.Fraction(0.5),
+	}
+	if got := c.VectorizerOptions(); got != wantV {
+		t.Errorf("vectorizer options %+v, want %+v", got, wantV)
+	}
+	if got := c.Scaling(); got != (vectorize.Scaling{Scale: vectorize.ScaleNone}) {
+		t.Errorf("scaling %+v", got)
+	}
+	s := c.Spec(7, 3)
+	if s.Inputs != 7 || s.Outputs != 3 || s.Output != mlp.Softmax || s.Loss != mlp.CategoricalCrossEntropy ||
+		s.L2 != 0.01 || s.Precision != mlp.Float32 || s.Regression ||
+		len(s.Hidden) != 1 || s.Hidden[0] != (mlp.LayerSpec{Units: 8, Activation: mlp.Tanh, Dropout: 0.25}) {
+		t.Errorf("spec %+v", s)
+	}
 }
