@@ -472,14 +472,15 @@ func asLayers(key string, v any) ([]Layer, error) {
 			return nil, fmt.Errorf("%s[%d] must be a mapping such as {units: 16, activation: relu}, not %v", key, i, show(item))
 		}
 		l := Layer{Activation: "relu"}
+		units := false
 		for k, val := range m {
 			switch k {
 			case "units":
 				n, ok := asInt(val)
-				if !ok || n < 1 {
-					return nil, fmt.Errorf("%s[%d].units must be a whole number of at least 1, not %v", key, i, show(val))
+				if !ok {
+					return nil, fmt.Errorf("%s[%d].units must be a whole number, not %v", key, i, show(val))
 				}
-				l.Units = n
+				l.Units, units = n, true
 			case "activation":
 				s, ok := val.(string)
 				if !ok {
@@ -488,15 +489,15 @@ func asLayers(key string, v any) ([]Layer, error) {
 				l.Activation = s
 			case "dropout":
 				p, ok := asFloat(val)
-				if !ok || p < 0 || p >= 1 {
-					return nil, fmt.Errorf("%s[%d].dropout must be a fraction of at least 0 and below 1, not %v", key, i, show(val))
+				if !ok {
+					return nil, fmt.Errorf("%s[%d].dropout must be a number, not %v", key, i, show(val))
 				}
 				l.Dropout = p
 			default:
 				return nil, fmt.Errorf("%s[%d] has unknown key %q; an item has %s", key, i, k, strings.Join(itemKeys[key], ", "))
 			}
 		}
-		if l.Units == 0 {
+		if !units {
 			return nil, fmt.Errorf("%s[%d] needs units", key, i)
 		}
 		out = append(out, l)

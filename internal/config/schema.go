@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -110,7 +111,8 @@ type Config struct {
 }
 
 // Default returns the config used when a key is not given: the IMDB
-// notebook's model, trained as the book trains it.
+// notebook's model, trained as the book trains it. The optimizer's
+// defaults are gd's (Keras').
 func Default() *Config {
 	c := &Config{}
 	c.Data.TextField, c.Data.LabelField, c.Data.Task = "text", "label", "classification"
@@ -121,11 +123,12 @@ func Default() *Config {
 	c.Model.Layers = []Layer{{Units: 16, Activation: "relu"}, {Units: 16, Activation: "relu"}}
 	c.Model.Output, c.Model.Precision = "sigmoid", "float64"
 	c.Loss = "binary_crossentropy"
-	c.Optimizer.Name, c.Optimizer.LearningRate = "rmsprop", 0.001
-	c.Optimizer.Rho, c.Optimizer.Epsilon = 0.9, 1e-7
-	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = 0.9, 0.9, 0.999
-	c.Optimizer.InitialAccumulator = 0.1
-	c.Optimizer.Schedule.Name = "constant"
+	o := gd.DefaultOptimizer()
+	c.Optimizer.Name, c.Optimizer.LearningRate = o.Name, o.LearningRate
+	c.Optimizer.Rho, c.Optimizer.Epsilon = o.Rho, o.Epsilon
+	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = o.Momentum, o.Beta1, o.Beta2
+	c.Optimizer.InitialAccumulator = o.InitialAccumulator
+	c.Optimizer.Schedule.Name = o.Schedule.Name
 	c.Vectorizer.Scale = "none"
 	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
 	c.Training.Seed, c.Training.Shuffle = 42, true
