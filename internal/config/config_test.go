@@ -1,12 +1,16 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -121,7 +125,7 @@ func TestBadValues(t *testing.T) {
 		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
 		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},
 		{[]string{"optimizer.schedule.name=step"}, "--set optimizer.schedule.name: optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},
-		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "optimizer.schedule step needs a decay_rate above 0 and at most 1, not 0"},
+		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "--set optimizer.schedule.name: optimizer.schedule.decay_rate must be above 0 and at most 1 for schedule step, not 0"},
 		{[]string{"optimizer.schedule.name=cosine"}, `optimizer.schedule.name "cosine" is not one of [constant step exponential inverse_time]`},
 		{[]string{"training.early_stopping.monitor=val_loss"}, "training.early_stopping.monitor val_loss needs validation data: set data.validation_split or data.validation"},
 		{[]string{"training.early_stopping.monitor=val_f1"}, `training.early_stopping.monitor "val_f1" is not one of [val_loss val_accuracy loss accuracy]`},
@@ -185,4 +189,107 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestComponentErrorsNameTheKey: a value a component refuses is reported
+// in the component's words, under the config key and at the line it was
+// set at; a key left unset that another needs, at the line of that other.
+func TestComponentErrorsNameTheKey(t *testing.T) {
+	cases := []struct {
+		body string
+		line int
+		want string
+	}{
+		{"vectorizer:\n  mode: count\n  max_tokens: 0\n", 3, "vectorizer.max_tokens must be at least 1, not 0"},
+		{"vectorizer:\n  max_df: 0\n", 2, "vectorizer.max_df of 0 would keep no n-gram; use a fraction above 0 or at least 1 document"},
+		{"vectorizer:\n  max_df: 0.0\n", 2, "vectorizer.max_df of 0 would keep no n-gram; use a fraction above 0 or at least 1 document"},
+		{"vectorizer:\n  hashing: 1024\n  max_df: 0.5\n", 3, "vectorizer.max_df needs a vocabulary, and vectorizer.hashing keeps none; remove one of them"},
+		{"vectorizer:\n  mode: dense\n  scale: fixed\n", 3, "vectorizer.divisor must be set: vectorizer.scale fixed divides every value by it (255 for 8-bit pixels)"},
+		{"vectorizer:\n  mode: dense\n  scale: max\n  divisor: 255\n", 4, "vectorizer.divisor applies to vectorizer.scale fixed, not max; remove it or set vectorizer.scale: fixed"},
+		{"model:\n  layers:\n    - {units: 4, activation: gelu}\n", 2, `model.layers[0].activation "gelu" is not one of [relu sigmoid tanh linear]`},
+		{"model:\n  layers:\n    - {units: 0}\n", 2, "model.layers[0].units must be at least 1, not 0"},
+		{"model:\n  output: relu\n", 2, `model.output "relu" is not one of [sigmoid softmax linear]`},
+		{"model:\n  output: softmax\nloss: hinge\n", 3, "loss hinge needs output linear (or sigmoid), not softmax: the margin is taken on raw scores"},
+		{"data:\n  task: regression\nloss: mse\nmodel:\n  output: softmax\n", 5, "model.output softmax cannot predict a number: use output linear with loss mse"},
+		{"optimizer:\n  name: adam\n  beta_1: 0\n", 3, "optimizer.beta_1 must be between 0 and 1, not 0"},
+		{"optimizer:\n  rho: 0\n", 2, "optimizer.rho must be between 0 and 1, not 0"},
+		{"optimizer:\n  schedule:\n    name: step\n", 3, "optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},
+		{"optimizer:\n  schedule:\n    name: inverse_time\n    decay_steps: 10\n    decay_rate: -1\n", 5, "optimizer.schedule.decay_rate must be at least 0 for schedule inverse_time, not -1"},
+		{"training:\n  method: minibatch\n  batch_size: 0\n", 3, "training.batch_size must be at least 1, not 0"},
+		{"training:\n  epochs: 0\n", 2, "training.epochs must be at least 1, not 0"},
+		{"training:\n  early_stopping:\n    monitor: loss\n    patience: 0\n", 4, "training.early_stopping.patience must be at least 1, not 0"},
+		{"training:\n  early_stopping:\n    min_delta: -1\n", 3, "training.early_stopping.min_delta must be at least 0, not -1"},
+	}
+	for _, c := range cases {
+		p := writeConfig(t, c.body)
+		_, err := Load(p, nil)
+		var e *Error
+		if want := fmt.Sprintf("%s:%d: %s", p, c.line, c.want); err == nil || err.Error() != want || !errors.As(err, &e) {
+			t.Errorf("%q:\n got %v\nwant %s", c.body, err, want)
+		}
+	}
+}
+
+// TestDefaultsAreTheComponents': the optimizer section's defaults are gd's,
+// and the default config is valid to every component as translated.
+func TestDefaultsAreTheComponents(t *testing.T) {
+	c := Default()
+	if got, want := c.OptimizerConfig(), gd.DefaultOptimizer(); got != want {
+		t.Errorf("default optimizer %+v, gd's %+v", got, want)
+	}
+	for name, err := range map[string]error{
+		"vectorizer": c.VectorizerOptions().Validate(),
+		"scaling":    c.Scaling().Validate(),
+		"model":      c.Spec(10, 2).Validate(),
+		"optimizer":  c.OptimizerConfig().Validate(),
+		"training":   c.TrainingConfig().Validate(),
+	} {
+		if err != nil {
+			t.Errorf("default %s: %v", name, err)
+		}
+	}
+}
+
+// TestTranslation: build.go hands each component the section as given.
+func TestTranslation(t *testing.T) {
+	p := writeConfig(t, `data:
+  task: classification
+vectorizer:
+  mode: tf_idf
+  max_tokens: 500
+  ngrams: 2
+  lowercase: false
+  stop_words: english
+  min_token_length: 2
+  sublinear_tf: true
+  min_df: 2
+  max_df: 0.5
+model:
+  layers: [{units: 8, activation: tanh, dropout: 0.25}]
+  output: softmax
+  l2: 0.01
+  precision: float32
+loss: categorical_crossentropy
+`)
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantV := vectorize.Options{
+		Mode: vectorize.TFIDF, MaxTokens: 500, NGrams: 2,
+		Tokenizer:   vectorize.Tokenizer{StripHTML: true, StopWords: "english", MinLength: 2},
+		SublinearTF: true, MinDF: vectorize.Docs(2), MaxDF: vectorize.Fraction(0.5),
+	}
+	if got := c.VectorizerOptions(); got != wantV {
+		t.Errorf("vectorizer options %+v, want %+v", got, wantV)
+	}
+	if got := c.Scaling(); got != (vectorize.Scaling{Scale: vectorize.ScaleNone}) {
+		t.Errorf("scaling %+v", got)
+	}
+	s := c.Spec(7, 3)
+	if s.Inputs != 7 || s.Outputs != 3 || s.Output != mlp.Softmax || s.Loss != mlp.CategoricalCrossEntropy ||
+		s.L2 != 0.01 || s.Precision != mlp.Float32 || s.Regression ||
+		len(s.Hidden) != 1 || s.Hidden[0] != (mlp.LayerSpec{Units: 8, Activation: mlp.Tanh, Dropout: 0.25}) {
+		t.Errorf("spec %+v", s)
+	}
 }

@@ -57,7 +57,7 @@ func BenchmarkSGDEpoch(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.SGD1, Epochs: 1, Seed: 1}, gd.Callbacks{}); err != nil {
+				if _, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.Stochastic, Epochs: 1, Seed: 1}, gd.Callbacks{}); err != nil {
 					b.Fatal(err)
 				}
 			}

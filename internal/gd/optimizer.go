@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/parallel"
 )
 
@@ -43,57 +44,100 @@ const (
 // OptimizerNames lists the rules NewOptimizer knows.
 var OptimizerNames = []string{NameSGD, NameMomentum, NameNesterov, NameRMSprop, NameAdam, NameAdagrad}
 
-// OptimizerConfig selects and tunes an update rule. The zero value of a
-// field means the rule's default, which is Keras' (tf.keras 2) default.
+// OptimizerConfig selects and tunes an update rule. NewOptimizer reads a
+// zero field as its default, the value in DefaultOptimizer, which is
+// Keras' (tf.keras 2); Name and LearningRate have no default.
 type OptimizerConfig struct {
-	Name         string
-	LearningRate float64 // required, > 0
-	// Rho is RMSprop's decay of the squared-gradient average; default 0.9.
+	// Name is the rule, one of OptimizerNames.
+	Name string
+	// LearningRate is the step size η (the schedule's initial rate), above 0.
+	LearningRate float64
+	// Rho is RMSprop's decay of the squared-gradient average, between 0 and
+	// 1; default 0.9.
 	Rho float64
-	// Epsilon guards RMSprop, Adam and Adagrad against division by zero;
-	// default 1e-7.
+	// Epsilon guards RMSprop, Adam and Adagrad against division by zero,
+	// above 0; default 1e-7.
 	Epsilon float64
-	// Momentum is the velocity's decay for momentum and nesterov; default 0.9.
+	// Momentum is the velocity's decay for momentum and nesterov, between 0
+	// and 1; default 0.9.
 	Momentum float64
 	// Beta1 and Beta2 are Adam's decays of the gradient's first and second
-	// moments; defaults 0.9 and 0.999.
+	// moments, between 0 and 1; defaults 0.9 and 0.999.
 	Beta1, Beta2 float64
-	// InitialAccumulator starts Adagrad's sum of squared gradients; default 0.1.
+	// InitialAccumulator starts Adagrad's sum of squared gradients, at least
+	// 0; default 0.1 (so a zero here starts it at 0.1, not 0).
 	InitialAccumulator float64
 	// Schedule changes the learning rate with the step count; the zero value
 	// keeps it constant.
 	Schedule Schedule
 }
 
-// NewOptimizer returns the rule c names, for n parameters.
-func NewOptimizer(c OptimizerConfig, n int) (Optimizer, error) {
-	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
-		return nil, fmt.Errorf("learning rate must be a positive number, not %v", c.LearningRate)
+// DefaultOptimizer is RMSprop at Keras' default learning rate 0.001 (the
+// IMDB notebook compiles with optimizer="rmsprop"), every other rule's
+// parameters at their defaults, and a constant rate. NewOptimizer takes a
+// zero field of its config, other than Name and LearningRate, from here.
+func DefaultOptimizer() OptimizerConfig {
+	return OptimizerConfig{
+		Name: NameRMSprop, LearningRate: 0.001,
+		Rho: 0.9, Epsilon: 1e-7, Momentum: 0.9, Beta1: 0.9, Beta2: 0.999,
+		InitialAccumulator: 0.1,
+		Schedule:           Schedule{Name: Constant},
 	}
-	if err := c.Schedule.Validate(); err != nil {
-		return nil, err
-	}
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
+}
+
+// withDefaults returns c with its zero rule parameters set to their
+// defaults.
+func (c OptimizerConfig) withDefaults() OptimizerConfig {
+	d := DefaultOptimizer()
+	for _, p := range []struct{ v, def *float64 }{
+		{&c.Rho, &d.Rho}, {&c.Epsilon, &d.Epsilon}, {&c.Momentum, &d.Momentum},
+		{&c.Beta1, &d.Beta1}, {&c.Beta2, &d.Beta2}, {&c.InitialAccumulator, &d.InitialAccumulator},
+	} {
+		if *p.v == 0 {
+			*p.v = *p.def
 		}
 	}
-	def(&c.Rho, 0.9)
-	def(&c.Epsilon, 1e-7)
-	def(&c.Momentum, 0.9)
-	def(&c.Beta1, 0.9)
-	def(&c.Beta2, 0.999)
-	def(&c.InitialAccumulator, 0.1)
+	return c
+}
+
+// Validate reports the first field of c out of its range, as an
+// *option.Error named as the config's optimizer section names it. It takes
+// every field as it is: NewOptimizer gives the zero ones their defaults
+// before it validates, but to a config that spells every value out (dlc's
+// YAML) a 0 is a 0, which rho, epsilon, momentum and the betas cannot be.
+func (c OptimizerConfig) Validate() error {
+	if err := option.OneOf("name", c.Name, OptimizerNames); err != nil {
+		return err
+	}
+	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
+		return option.Errorf("learning_rate", "must be above 0, not %v", c.LearningRate)
+	}
+	if !(c.Rho > 0 && c.Rho < 1) {
+		return option.Errorf("rho", "must be between 0 and 1, not %v", c.Rho)
+	}
+	if !(c.Epsilon > 0) {
+		return option.Errorf("epsilon", "must be above 0, not %v", c.Epsilon)
+	}
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"rho", c.Rho}, {"momentum", c.Momentum}, {"beta_1", c.Beta1}, {"beta_2", c.Beta2}} {
+	}{{"momentum", c.Momentum}, {"beta_1", c.Beta1}, {"beta_2", c.Beta2}} {
 		if !(p.v > 0 && p.v < 1) {
-			return nil, fmt.Errorf("%s %s must be between 0 and 1, not %v", c.Name, p.name, p.v)
+			return option.Errorf(p.name, "must be between 0 and 1, not %v", p.v)
 		}
 	}
-	if !(c.Epsilon > 0) || !(c.InitialAccumulator >= 0) {
-		return nil, fmt.Errorf("%s epsilon must be above 0 and initial_accumulator at least 0", c.Name)
+	if !(c.InitialAccumulator >= 0) {
+		return option.Errorf("initial_accumulator", "must be at least 0, not %v", c.InitialAccumulator)
+	}
+	return c.Schedule.Validate()
+}
+
+// NewOptimizer returns the rule c names, for n parameters, with c's zero
+// fields at their defaults.
+func NewOptimizer(c OptimizerConfig, n int) (Optimizer, error) {
+	c = c.withDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("optimizer %w", err)
 	}
 	r := rate{base: c.LearningRate, schedule: c.Schedule}
 	switch c.Name {
@@ -112,7 +156,7 @@ func NewOptimizer(c OptimizerConfig, n int) (Optimizer, error) {
 		}
 		return &Adagrad{rate: r, Epsilon: c.Epsilon, acc: acc}, nil
 	}
-	return nil, fmt.Errorf("optimizer %q is not one of %v", c.Name, OptimizerNames)
+	panic("gd: OptimizerNames has " + c.Name + ", which NewOptimizer does not build")
 }
 
 // rate is the learning rate of an update rule and the steps it has made.
@@ -186,211 +230,4 @@ func (r *rate) next() float64 {
 	lr := r.LearningRate()
 	r.steps++
 	return lr
-}
-
-// SGD is plain gradient descent, the lecture's update:
-//
-//	θ ← θ − η g
-type SGD struct {
-	rate
-	chunks
-}
-
-// Name implements Optimizer.
-func (*SGD) Name() string { return NameSGD }
-
-// Update implements Optimizer.
-func (o *SGD) Update(params, grad []float64) {
-	o.rule = sgdChunk
-	o.run(params, grad, o.next(), 1)
-}
-
-func sgdChunk(c *chunks, lo, hi int) {
-	lr := c.lr
-	p, g := c.params[lo:hi], c.grad[lo:hi]
-	p = p[:len(g)]
-	for i, gi := range g {
-		p[i] -= lr * gi
-	}
-}
-
-// UpdateSpans implements SparseOptimizer: θ − η·0 = θ, so the entries
-// outside spans would not move.
-func (o *SGD) UpdateSpans(params, grad []float64, spans [][2]int) {
-	o.rule = sgdChunk
-	o.runSpans(params, grad, spans, o.next(), 1)
-}
-
-// Momentum is gradient descent with a velocity (Keras' SGD with momentum μ,
-// default 0.9):
-//
-//	v ← μ v − η g;  θ ← θ + v
-//
-// and with Nesterov's look-ahead (Keras' nesterov=True):
-//
-//	v ← μ v − η g;  θ ← θ + μ v − η g
-type Momentum struct {
-	rate
-	chunks
-	Momentum float64
-	Nesterov bool
-	velocity []float64
-}
-
-// Name implements Optimizer.
-func (o *Momentum) Name() string {
-	if o.Nesterov {
-		return NameNesterov
-	}
-	return NameMomentum
-}
-
-// Update implements Optimizer.
-func (o *Momentum) Update(params, grad []float64) {
-	if o.rule == nil { // once: a method value allocates
-		o.rule = o.chunk
-	}
-	o.run(params, grad, o.next(), 3)
-}
-
-func (o *Momentum) chunk(c *chunks, lo, hi int) {
-	lr, mu := c.lr, o.Momentum
-	p, g, vel := c.params[lo:hi], c.grad[lo:hi], o.velocity[lo:hi]
-	p, vel = p[:len(g)], vel[:len(g)]
-	for i, gi := range g {
-		v := mu*vel[i] - lr*gi
-		vel[i] = v
-		if o.Nesterov {
-			p[i] += mu*v - lr*gi
-		} else {
-			p[i] += v
-		}
-	}
-}
-
-// RMSprop divides each step by a running root mean square of the gradient,
-// as Keras does (ρ = 0.9, ε = 1e-7 by default):
-//
-//	s ← ρ s + (1−ρ) g²;  θ ← θ − η g / (√s + ε)
-type RMSprop struct {
-	rate
-	chunks
-	Rho, Epsilon float64
-	avg          []float64
-}
-
-// Name implements Optimizer.
-func (*RMSprop) Name() string { return NameRMSprop }
-
-// Update implements Optimizer.
-func (o *RMSprop) Update(params, grad []float64) {
-	if o.rule == nil { // once: a method value allocates
-		o.rule = o.chunk
-	}
-	o.run(params, grad, o.next(), 8) // a square root and a division
-}
-
-func (o *RMSprop) chunk(c *chunks, lo, hi int) {
-	rho, keep, lr, eps := o.Rho, 1-o.Rho, c.lr, o.Epsilon
-	p, g, avg := c.params[lo:hi], c.grad[lo:hi], o.avg[lo:hi]
-	p, avg = p[:len(g)], avg[:len(g)]
-	for i, gi := range g {
-		if math.Float64bits(gi) == 0 {
-			// A gradient of +0 (the weights of the pixels or words a
-			// batch lacks) leaves the parameter as it is and only decays
-			// the average, exactly as the full formula would, without
-			// the square root and the division that make this loop slow.
-			avg[i] *= rho
-			continue
-		}
-		v := rho*avg[i] + keep*gi*gi
-		avg[i] = v
-		p[i] -= lr * gi / (math.Sqrt(v) + eps)
-	}
-}
-
-// Adam keeps running averages of the gradient and its square with bias
-// correction, in Keras' form (β₁ = 0.9, β₂ = 0.999, ε = 1e-7; t counts
-// steps from 1):
-//
-//	m ← β₁ m + (1−β₁) g;  v ← β₂ v + (1−β₂) g²
-//	θ ← θ − η √(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)
-type Adam struct {
-	rate
-	chunks
-	Beta1, Beta2, Epsilon float64
-	m, v                  []float64
-}
-
-// Name implements Optimizer.
-func (*Adam) Name() string { return NameAdam }
-
-// Update implements Optimizer.
-func (o *Adam) Update(params, grad []float64) {
-	t := float64(o.steps + 1)
-	lr := o.next()
-	b1, b2 := o.Beta1, o.Beta2
-	if o.rule == nil {
-		o.rule = o.chunk
-	}
-	o.run(params, grad, lr*math.Sqrt(1-math.Pow(b2, t))/(1-math.Pow(b1, t)), 10)
-}
-
-// chunk is Adam's step with c.lr holding the bias-corrected rate α.
-func (o *Adam) chunk(c *chunks, lo, hi int) {
-	b1, b2, eps, alpha := o.Beta1, o.Beta2, o.Epsilon, c.lr
-	k1, k2 := 1-b1, 1-b2
-	p, g, m, v := c.params[lo:hi], c.grad[lo:hi], o.m[lo:hi], o.v[lo:hi]
-	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)]
-	for i, gi := range g {
-		mi := b1*m[i] + k1*gi
-		vi := b2*v[i] + k2*gi*gi
-		m[i], v[i] = mi, vi
-		p[i] -= alpha * mi / (math.Sqrt(vi) + eps)
-	}
-}
-
-// Adagrad divides each step by the root of the sum of all squared gradients
-// so far, as Keras does (accumulator starting at 0.1, ε = 1e-7):
-//
-//	G ← G + g²;  θ ← θ − η g / (√G + ε)
-type Adagrad struct {
-	rate
-	chunks
-	Epsilon float64
-	acc     []float64
-}
-
-// Name implements Optimizer.
-func (*Adagrad) Name() string { return NameAdagrad }
-
-// Update implements Optimizer.
-func (o *Adagrad) Update(params, grad []float64) {
-	if o.rule == nil { // once: a method value allocates
-		o.rule = o.chunk
-	}
-	o.run(params, grad, o.next(), 8)
-}
-
-func (o *Adagrad) chunk(c *chunks, lo, hi int) {
-	lr, eps := c.lr, o.Epsilon
-	p, g, acc := c.params[lo:hi], c.grad[lo:hi], o.acc[lo:hi]
-	p, acc = p[:len(g)], acc[:len(g)]
-	for i, gi := range g {
-		if math.Float64bits(gi) == 0 { // +0 changes nothing (see RMSprop)
-			continue
-		}
-		a := acc[i] + gi*gi
-		acc[i] = a
-		p[i] -= lr * gi / (math.Sqrt(a) + eps)
-	}
-}
-
-// UpdateSpans implements SparseOptimizer: a zero gradient adds nothing to
-// G and moves nothing.
-func (o *Adagrad) UpdateSpans(params, grad []float64, spans [][2]int) {
-	if o.rule == nil { // once: a method value allocates
-		o.rule = o.chunk
-	}
-	o.runSpans(params, grad, spans, o.next(), 8)
 }

@@ -1,8 +1,9 @@
 package gd
 
 import (
-	"fmt"
 	"math"
+
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // The learning-rate schedules' config names.
@@ -21,30 +22,33 @@ var ScheduleNames = []string{Constant, Step, Exponential, InverseTime}
 type Schedule struct {
 	Name string // "" means constant
 	// DecayRate is r: the factor per DecaySteps updates (step, exponential;
-	// between 0 and 1) or the slope of inverse_time (above 0).
+	// above 0 and at most 1) or the slope of inverse_time (at least 0).
 	DecayRate float64
-	// DecaySteps is s, the number of updates the decay is measured in.
+	// DecaySteps is s, the number of updates the decay is measured in; at
+	// least 1 for any schedule but constant.
 	DecaySteps int
 }
 
-// Validate reports a schedule that cannot run.
+// Validate reports a schedule that cannot run, as an *option.Error named
+// as the config names it ("schedule.decay_rate"). The steps come first: a
+// rate means nothing until it is known what it is measured in.
 func (s Schedule) Validate() error {
 	switch s.Name {
 	case "", Constant:
 		return nil
-	case Step, Exponential:
-		if !(s.DecayRate > 0 && s.DecayRate <= 1) {
-			return fmt.Errorf("schedule %s needs a decay_rate above 0 and at most 1, not %v", s.Name, s.DecayRate)
-		}
-	case InverseTime:
-		if !(s.DecayRate >= 0) || math.IsInf(s.DecayRate, 0) {
-			return fmt.Errorf("schedule inverse_time needs a decay_rate of at least 0, not %v", s.DecayRate)
-		}
+	case Step, Exponential, InverseTime:
 	default:
-		return fmt.Errorf("schedule %q is not one of %v", s.Name, ScheduleNames)
+		return option.OneOf("schedule.name", s.Name, ScheduleNames)
 	}
 	if s.DecaySteps < 1 {
-		return fmt.Errorf("schedule %s needs decay_steps of at least 1, not %d", s.Name, s.DecaySteps)
+		return option.Errorf("schedule.decay_steps", "must be at least 1 for schedule %s, not %d", s.Name, s.DecaySteps)
+	}
+	if s.Name == InverseTime {
+		if !(s.DecayRate >= 0) || math.IsInf(s.DecayRate, 0) {
+			return option.Errorf("schedule.decay_rate", "must be at least 0 for schedule %s, not %v", s.Name, s.DecayRate)
+		}
+	} else if !(s.DecayRate > 0 && s.DecayRate <= 1) {
+		return option.Errorf("schedule.decay_rate", "must be above 0 and at most 1 for schedule %s, not %v", s.Name, s.DecayRate)
 	}
 	return nil
 }

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
+
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // Objective is anything gradient descent can minimise: a flat parameter
@@ -44,22 +45,26 @@ type ParamsWatcher interface {
 // Method is how many examples one update looks at.
 type Method string
 
-// The three gradient descents of the lecture.
+// The three gradient descents of the lecture. Stochastic is the method,
+// one example per update, whatever the update rule; the rule that steps
+// θ − η g is the Optimizer SGD.
 const (
-	Batch     Method = "batch"     // every example, one update per epoch
-	MiniBatch Method = "minibatch" // BatchSize examples per update
-	SGD1      Method = "sgd"       // one example per update
+	Batch      Method = "batch"     // every example, one update per epoch
+	MiniBatch  Method = "minibatch" // BatchSize examples per update
+	Stochastic Method = "sgd"       // one example per update
 )
 
 // Methods lists the methods, for error messages.
-var Methods = []Method{Batch, MiniBatch, SGD1}
+var Methods = []Method{Batch, MiniBatch, Stochastic}
 
-// Config drives the training loop. Its zero value is not useful: Epochs
-// must be at least 1.
+// Config drives the training loop. Its zero value is not useful: Method
+// must be set and Epochs at least 1.
 type Config struct {
-	Method    Method
-	BatchSize int // examples per mini-batch; ignored by batch and sgd
-	Epochs    int // the cap on passes over the data
+	Method Method
+	// BatchSize is the examples per update of MiniBatch, at least 1;
+	// ignored, and not checked, by Batch and Stochastic.
+	BatchSize int
+	Epochs    int // the cap on passes over the data, at least 1
 	// NoShuffle keeps the examples in order; by default they are reshuffled
 	// before every epoch, as Keras does, from a source seeded with Seed.
 	NoShuffle bool
@@ -68,8 +73,8 @@ type Config struct {
 	// "repeat until (near) convergence": when the epoch's training loss has
 	// improved on the best so far by less than Tolerance for Patience epochs
 	// in a row. With batch gradient descent an epoch is one update, so this
-	// is the loss of every step. Tolerance 0 turns it off; Patience below 1
-	// counts as 1.
+	// is the loss of every step. Tolerance 0 turns it off; Patience is at
+	// least 1, and Train reads 0 as 1.
 	Tolerance float64
 	Patience  int
 	// EarlyStopping, when its Monitor is set, watches a metric after every
@@ -83,11 +88,13 @@ type EarlyStopping struct {
 	// "val_accuracy" or "accuracy" (higher is better); "" turns it off.
 	Monitor string
 	// Patience is the number of epochs without improvement after which
-	// training stops; below 1 counts as 1 (as in Keras, where 0 and 1 act
-	// alike). Stop false only keeps the best weights, never stopping.
+	// training stops, at least 1; Train reads 0 as 1 (as in Keras, where 0
+	// and 1 act alike). Stop false only keeps the best weights, never
+	// stopping.
 	Patience int
 	Stop     bool
-	// MinDelta is the least change that counts as an improvement.
+	// MinDelta is the least change that counts as an improvement, at
+	// least 0.
 	MinDelta float64
 	// RestoreBest puts the weights of the best epoch back at the end of
 	// training, however it ended: early stopping, the epoch cap,
@@ -120,36 +127,57 @@ func (c Config) BatchRows(n int) int {
 	switch c.Method {
 	case Batch:
 		return n
-	case SGD1:
+	case Stochastic:
 		return 1
 	}
 	return min(c.BatchSize, n)
 }
 
-// Validate reports a config the loop cannot run.
+// Validate reports the first field of c out of its range, as an
+// *option.Error named as the config's training section names it. Like
+// OptimizerConfig.Validate it takes every field as it is: Train reads a
+// Patience of 0 as 1 before it validates, but to a config that spells
+// every value out a 0 is a 0.
 func (c Config) Validate() error {
-	switch c.Method {
-	case Batch, SGD1:
-	case MiniBatch:
-		if c.BatchSize < 1 {
-			return fmt.Errorf("training batch_size must be at least 1, not %d", c.BatchSize)
-		}
-	default:
-		return fmt.Errorf("training method %q is not one of %v", c.Method, Methods)
+	if err := option.OneOf("method", c.Method, Methods); err != nil {
+		return err
+	}
+	if c.Method == MiniBatch && c.BatchSize < 1 {
+		return option.Errorf("batch_size", "must be at least 1, not %d", c.BatchSize)
 	}
 	if c.Epochs < 1 {
-		return fmt.Errorf("training epochs must be at least 1, not %d", c.Epochs)
+		return option.Errorf("epochs", "must be at least 1, not %d", c.Epochs)
 	}
 	if !(c.Tolerance >= 0) || math.IsInf(c.Tolerance, 0) {
-		return fmt.Errorf("training tolerance must be a number of at least 0, not %v", c.Tolerance)
+		return option.Errorf("tolerance", "must be at least 0 (0 = off), not %v", c.Tolerance)
 	}
-	if m := c.EarlyStopping.Monitor; m != "" && !slices.Contains(Monitors, m) {
-		return fmt.Errorf("early stopping monitor %q is not one of %v", m, Monitors)
+	if c.Patience < 1 {
+		return option.Errorf("patience", "must be at least 1, not %d", c.Patience)
 	}
-	if !(c.EarlyStopping.MinDelta >= 0) {
-		return fmt.Errorf("early stopping min_delta must be at least 0, not %v", c.EarlyStopping.MinDelta)
+	es := c.EarlyStopping
+	if es.Monitor != "" {
+		if err := option.OneOf("early_stopping.monitor", es.Monitor, Monitors); err != nil {
+			return err
+		}
+	}
+	if es.Patience < 1 {
+		return option.Errorf("early_stopping.patience", "must be at least 1, not %d", es.Patience)
+	}
+	if !(es.MinDelta >= 0) {
+		return option.Errorf("early_stopping.min_delta", "must be at least 0, not %v", es.MinDelta)
 	}
 	return nil
+}
+
+// withDefaults returns c with a Patience of 0 read as 1.
+func (c Config) withDefaults() Config {
+	if c.Patience == 0 {
+		c.Patience = 1
+	}
+	if c.EarlyStopping.Patience == 0 {
+		c.EarlyStopping.Patience = 1
+	}
+	return c
 }
 
 // EpochStats is what one epoch did. Callbacks may fill the validation fields.
@@ -226,8 +254,9 @@ type Result struct {
 // the current update (restoring the best weights if asked) and returns the
 // result so far with ctx's error; a diverged loss returns a *DivergedError.
 func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callbacks) (*Result, error) {
+	c = c.withDefaults()
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("training %w", err)
 	}
 	n := obj.Len()
 	if n == 0 {
@@ -335,7 +364,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 				if es.RestoreBest {
 					best = append(best[:0], params...)
 				}
-			} else if wait++; es.Stop && wait >= max(1, es.Patience) {
+			} else if wait++; es.Stop && wait >= es.Patience {
 				stop = StopEarly
 			}
 		}
@@ -346,7 +375,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 				convWait = 0
 			}
 			convBest = min(convBest, st.Loss)
-			if convWait >= max(1, c.Patience) && stop == "" {
+			if convWait >= c.Patience && stop == "" {
 				stop = StopConverged
 			}
 		}

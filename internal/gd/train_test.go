@@ -172,7 +172,7 @@ func TestSGDOneUpdatePerExample(t *testing.T) {
 	sgd, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: gd.NameRMSprop, LearningRate: 0.01}, len(net.Params()))
 	opt := &countingOpt{Optimizer: sgd}
 	updates := 0
-	res, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.SGD1, Epochs: 3, Seed: 2}, gd.Callbacks{
+	res, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.Stochastic, Epochs: 3, Seed: 2}, gd.Callbacks{
 		OnUpdate: func(u *gd.UpdateStats) {
 			updates++
 			if u.Examples != 1 || u.Step != updates {
@@ -317,7 +317,7 @@ func TestInterruptFinishesTheBatch(t *testing.T) {
 	obj := &scripted{p: []float64{0}}
 	opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: gd.NameSGD, LearningRate: 1}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
-	res, err := gd.Train(ctx, obj, opt, gd.Config{Method: gd.SGD1, Epochs: 100}, gd.Callbacks{
+	res, err := gd.Train(ctx, obj, opt, gd.Config{Method: gd.Stochastic, Epochs: 100}, gd.Callbacks{
 		OnUpdate: func(u *gd.UpdateStats) {
 			if u.Step == 6 {
 				cancel()
@@ -371,7 +371,7 @@ func TestSparsePathMatchesDense(t *testing.T) {
 				o = &countingOpt{Optimizer: o}
 			}
 			if _, err := gd.Train(context.Background(), &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}}, o,
-				gd.Config{Method: gd.SGD1, Epochs: 2, Seed: 3}, gd.Callbacks{}); err != nil {
+				gd.Config{Method: gd.Stochastic, Epochs: 2, Seed: 3}, gd.Callbacks{}); err != nil {
 				t.Fatal(err)
 			}
 			return net.Params()

@@ -1,10 +1,6 @@
 package mlp
 
-import (
-	"fmt"
-	"math"
-	"slices"
-)
+import "math"
 
 // Activation is the function a layer applies to its weighted sums.
 type Activation string
@@ -23,13 +19,6 @@ var (
 	HiddenActivations = []Activation{ReLU, Sigmoid, Tanh, Linear}
 	OutputActivations = []Activation{Sigmoid, Softmax, Linear}
 )
-
-func checkActivation(a Activation, allowed []Activation, where string) error {
-	if !slices.Contains(allowed, a) {
-		return fmt.Errorf("%s activation %q is not one of %v", where, a, allowed)
-	}
-	return nil
-}
 
 // apply computes a = act(z) for a batch laid out row-major with width units.
 func (act Activation) apply(z, a []float64, width int) {

@@ -1,9 +1,10 @@
 package mlp
 
 import (
-	"fmt"
 	"math"
 	"slices"
+
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // Loss scores a network's output against the truth; training minimises its
@@ -38,36 +39,26 @@ var Losses = []Loss{MSE, BinaryCrossEntropy, CategoricalCrossEntropy, Hinge, Squ
 // isMargin reports whether l scores ±1 margins (the SVM's losses).
 func (l Loss) isMargin() bool { return l == Hinge || l == SquaredHinge }
 
-// CheckLoss rejects a loss paired with an output it cannot work with,
-// saying which output to use instead. It needs no data, so configs are
-// checked before any is read; Spec.Validate adds the checks that depend on
-// the number of classes.
+// CheckLoss rejects an unknown loss, or a loss paired with an output it
+// cannot work with, saying which output to use instead, as an
+// *option.Error about "loss" (or "output"). It needs no data;
+// Spec.Validate calls it and adds the checks that depend on the number of
+// classes.
 func CheckLoss(l Loss, out Activation, regression bool) error {
-	if !slices.Contains(Losses, l) {
-		return fmt.Errorf("loss %q is not one of %v", l, Losses)
+	if err := option.OneOf("loss", l, Losses); err != nil {
+		return err
 	}
 	switch {
 	case regression && l != MSE:
-		return fmt.Errorf("loss %s cannot fit a numeric target: use loss mse with output linear", l)
+		return option.Errorf("loss", "%s cannot fit a numeric target: use loss mse with output linear", l)
 	case regression && out == Softmax:
-		return fmt.Errorf("output softmax cannot predict a number: use output linear with loss mse")
+		return option.Errorf("output", "softmax cannot predict a number: use output linear with loss mse")
 	case l == BinaryCrossEntropy && out != Sigmoid:
-		return fmt.Errorf("loss binary_crossentropy needs output sigmoid, not %s", out)
+		return option.Errorf("loss", "binary_crossentropy needs output sigmoid, not %s", out)
 	case l == CategoricalCrossEntropy && out != Softmax:
-		return fmt.Errorf("loss categorical_crossentropy needs output softmax, not %s (for two classes with a sigmoid, use binary_crossentropy)", out)
+		return option.Errorf("loss", "categorical_crossentropy needs output softmax, not %s (for two classes with a sigmoid, use binary_crossentropy)", out)
 	case l.isMargin() && out == Softmax:
-		return fmt.Errorf("loss %s needs output linear (or sigmoid), not softmax: the margin is taken on raw scores", l)
-	}
-	return nil
-}
-
-// checkPair is CheckLoss plus the checks that depend on the output units.
-func checkPair(l Loss, out Activation, units int, regression bool) error {
-	if err := CheckLoss(l, out, regression); err != nil {
-		return err
-	}
-	if l == BinaryCrossEntropy && units != 1 {
-		return fmt.Errorf("loss binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", units)
+		return option.Errorf("loss", "%s needs output linear (or sigmoid), not softmax: the margin is taken on raw scores", l)
 	}
 	return nil
 }

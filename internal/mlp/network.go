@@ -1,12 +1,12 @@
 package mlp
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
@@ -61,37 +61,50 @@ func OutputsFor(classes int, out Activation, regression bool) int {
 }
 
 // Validate reports the first thing in s that cannot be built or trained.
+// An option out of range or a loss that does not fit the output is an
+// *option.Error named as the config's model section names it
+// ("layers[0].dropout", "output", "l2"; "loss" is a key of its own); the
+// shape (Inputs, Outputs) is checked last, as it comes from the data.
 func (s Spec) Validate() error {
 	if s.Inputs < 1 {
 		return fmt.Errorf("the network needs at least one input feature, not %d", s.Inputs)
 	}
 	for i, l := range s.Hidden {
+		layer := fmt.Sprintf("layers[%d]", i)
 		if l.Units < 1 {
-			return fmt.Errorf("hidden layer %d needs at least one unit, not %d", i+1, l.Units)
+			return option.Errorf(layer+".units", "must be at least 1, not %d", l.Units)
 		}
-		if err := checkActivation(l.Activation, HiddenActivations, fmt.Sprintf("hidden layer %d", i+1)); err != nil {
+		if err := option.OneOf(layer+".activation", l.Activation, HiddenActivations); err != nil {
 			return err
 		}
 		if !(l.Dropout >= 0 && l.Dropout < 1) {
-			return fmt.Errorf("hidden layer %d dropout must be at least 0 and below 1, not %v", i+1, l.Dropout)
+			return option.Errorf(layer+".dropout", "must be a fraction of at least 0 and below 1, not %v", l.Dropout)
 		}
 	}
-	if err := checkActivation(s.Output, OutputActivations, "output"); err != nil {
+	if err := option.OneOf("output", s.Output, OutputActivations); err != nil {
 		return err
+	}
+	if err := CheckLoss(s.Loss, s.Output, s.Regression); err != nil {
+		return err
+	}
+	if !(s.L2 >= 0) || math.IsInf(s.L2, 0) {
+		return option.Errorf("l2", "must be at least 0, not %v", s.L2)
+	}
+	if s.Precision != "" {
+		if err := option.OneOf("precision", s.Precision, []string{Float64, Float32}); err != nil {
+			return err
+		}
 	}
 	if s.Outputs < 1 {
 		return fmt.Errorf("the network needs at least one output unit, not %d", s.Outputs)
 	}
 	if s.Output == Softmax && s.Outputs < 2 {
-		return errors.New("output softmax needs at least two classes: use sigmoid for one output")
+		return option.Errorf("output", "softmax needs at least two classes: use sigmoid for one output")
 	}
-	if !(s.L2 >= 0) || math.IsInf(s.L2, 0) {
-		return fmt.Errorf("the L2 penalty must be a number of at least 0, not %v", s.L2)
+	if s.Loss == BinaryCrossEntropy && s.Outputs != 1 {
+		return option.Errorf("loss", "binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", s.Outputs)
 	}
-	if s.Precision != "" && s.Precision != Float64 && s.Precision != Float32 {
-		return fmt.Errorf("precision %q is not one of %s, %s", s.Precision, Float64, Float32)
-	}
-	return checkPair(s.Loss, s.Output, s.Outputs, s.Regression)
+	return nil
 }
 
 // Layer is one dense layer: out = act(in · W + b). Its weights are views

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -37,10 +38,27 @@ const (
 var Scales = []Scale{ScaleNone, ScaleStandard, ScaleMinMax, ScaleMax, ScaleFixed}
 
 // Scaling chooses how FitDense rescales: Scale, and for ScaleFixed the
-// Divisor (above 0).
+// Divisor (above 0; 0, unset, for every other scale).
 type Scaling struct {
 	Scale   Scale
 	Divisor float64
+}
+
+// Validate reports a scaling FitDense cannot apply, as an *option.Error
+// named as the config's vectorizer section names it.
+func (sc Scaling) Validate() error {
+	if err := option.OneOf("scale", sc.Scale, Scales); err != nil {
+		return err
+	}
+	switch d := sc.Divisor; {
+	case !(d >= 0) || math.IsInf(d, 0):
+		return option.Errorf("divisor", "must be a number above 0, not %v", d)
+	case sc.Scale == ScaleFixed && d == 0:
+		return option.Errorf("divisor", "must be set: vectorizer.scale fixed divides every value by it (255 for 8-bit pixels)")
+	case sc.Scale != ScaleFixed && d != 0:
+		return option.Errorf("divisor", "applies to vectorizer.scale fixed, not %s; remove it or set vectorizer.scale: fixed", sc.Scale)
+	}
+	return nil
 }
 
 // DenseOptions is the fitted state of a dense vectorizer, stored with its
@@ -75,6 +93,9 @@ func FitDenseBytes(columns []string, values []uint8, sc Scaling) (*Vectorizer, e
 type number interface{ ~float64 | ~uint8 }
 
 func fitDense[T number](columns []string, values []T, sc Scaling) (*Vectorizer, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("vectorizer %w", err)
+	}
 	d := len(columns)
 	if d == 0 {
 		return nil, errors.New("dense data needs at least one feature column")
@@ -132,12 +153,7 @@ func fitDense[T number](columns []string, values []T, sc Scaling) (*Vectorizer, 
 			do.Factor[j] = inverse(m)
 		}
 	case ScaleFixed:
-		if !(sc.Divisor > 0) || math.IsInf(sc.Divisor, 0) {
-			return nil, fmt.Errorf("vectorizer divisor must be a number above 0, not %v", sc.Divisor)
-		}
 		do.Divisor = sc.Divisor
-	default:
-		return nil, fmt.Errorf("vectorizer scale %q is not one of %v", sc.Scale, Scales)
 	}
 	v := &Vectorizer{
 		Options: Options{Mode: Dense, MaxTokens: d, NGrams: 1, Dense: do},

@@ -1,11 +1,14 @@
 package vectorize
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 func TestDenseScales(t *testing.T) {
@@ -22,7 +25,11 @@ func TestDenseScales(t *testing.T) {
 		{ScaleFixed, []float64{0, 10.0 / 4}}, // divided by the Divisor 4
 	}
 	for _, c := range cases {
-		v, err := FitDense(cols, values, Scaling{Scale: c.scale, Divisor: 4})
+		sc := Scaling{Scale: c.scale}
+		if c.scale == ScaleFixed {
+			sc.Divisor = 4
+		}
+		v, err := FitDense(cols, values, sc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +137,31 @@ func FuzzDenseEncode(f *testing.F) {
 // TestDenseBytes: pixels read as bytes are scaled as the same numbers
 // read as floats, and scale fixed divides (x / 255, the notebook's
 // scaling, which is not always x · (1/255)).
+func TestScalingValidate(t *testing.T) {
+	for _, c := range []struct {
+		sc   Scaling
+		want string
+	}{
+		{Scaling{Scale: ScaleNone}, ""},
+		{Scaling{Scale: ScaleFixed, Divisor: 255}, ""},
+		{Scaling{Scale: "log"}, `scale "log" is not one of [none standard minmax max fixed]`},
+		{Scaling{}, `scale "" is not one of [none standard minmax max fixed]`},
+		{Scaling{Scale: ScaleFixed, Divisor: -1}, "divisor must be a number above 0, not -1"},
+		{Scaling{Scale: ScaleFixed, Divisor: math.Inf(1)}, "divisor must be a number above 0, not +Inf"},
+		{Scaling{Scale: ScaleFixed}, "divisor must be set: vectorizer.scale fixed divides every value by it (255 for 8-bit pixels)"},
+		{Scaling{Scale: ScaleMax, Divisor: 255}, "divisor applies to vectorizer.scale fixed, not max; remove it or set vectorizer.scale: fixed"},
+	} {
+		err := c.sc.Validate()
+		var e *option.Error
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%+v: %v", c.sc, err)
+		case c.want != "" && (err == nil || err.Error() != c.want || !errors.As(err, &e)):
+			t.Errorf("%+v: %v, want the *option.Error %q", c.sc, err, c.want)
+		}
+	}
+}
+
 func TestDenseBytes(t *testing.T) {
 	cols := []string{"pixel0", "pixel1", "pixel2"}
 	px := []uint8{0, 255, 7, 3, 0, 0}
@@ -154,7 +186,7 @@ func TestDenseBytes(t *testing.T) {
 		t.Errorf("fixed 255: values %v, want %v", m.Values, want)
 	}
 	for _, d := range []float64{0, -1, math.Inf(1), math.NaN()} {
-		if _, err := FitDense(cols, fl, Scaling{Scale: ScaleFixed, Divisor: d}); err == nil || !strings.Contains(err.Error(), "divisor must be a number above 0") {
+		if _, err := FitDense(cols, fl, Scaling{Scale: ScaleFixed, Divisor: d}); err == nil || !strings.HasPrefix(err.Error(), "vectorizer divisor must be ") {
 			t.Errorf("divisor %v: %v", d, err)
 		}
 	}

@@ -35,7 +35,7 @@ var ErrNoFeatures = errors.New("no features")
 
 func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
 	if err := opts.Validate(); err != nil {
-		return nil, nil, Coverage{}, err
+		return nil, nil, Coverage{}, fmt.Errorf("vectorizer %w", err)
 	}
 	if opts.Mode == Dense {
 		return nil, nil, Coverage{}, errTextDense

@@ -1,9 +1,10 @@
 package vectorize
 
 import (
-	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // Tokenizer splits text into tokens of letters and digits.
@@ -41,15 +42,16 @@ const (
 // StopWordLists lists the values of Tokenizer.StopWords, for messages.
 var StopWordLists = []string{NoStopWords, EnglishStopWords}
 
-// Validate reports an option the tokenizer cannot apply.
+// Validate reports an option the tokenizer cannot apply, as an
+// *option.Error named as the config's vectorizer section names it.
 func (t Tokenizer) Validate() error {
-	switch t.StopWords {
-	case "", NoStopWords, EnglishStopWords:
-	default:
-		return fmt.Errorf("stop_words %q is not one of %v", t.StopWords, StopWordLists)
+	if t.StopWords != "" {
+		if err := option.OneOf("stop_words", t.StopWords, StopWordLists); err != nil {
+			return err
+		}
 	}
 	if t.MinLength < 0 {
-		return fmt.Errorf("min_token_length must not be negative, not %d", t.MinLength)
+		return option.Errorf("min_token_length", "must not be negative, not %d", t.MinLength)
 	}
 	return nil
 }

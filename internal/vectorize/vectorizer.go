@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -59,22 +60,26 @@ const MaxNGrams = 3
 // give a first layer of 16 units 2 GiB of weights.
 const MaxHashing = 1 << 24
 
-// Validate reports an option that cannot be fitted.
+// Validate reports the first option that cannot be fitted, as an
+// *option.Error named as the config's vectorizer section names it
+// ("max_tokens", "min_df"). A zero field is valid where it means what it
+// says or is not used: no min_df or max_df bound, no stop words, no
+// minimum token length, max_tokens with hashing.
 func (o Options) Validate() error {
-	if !slices.Contains(Modes, o.Mode) {
-		return fmt.Errorf("vectorizer mode %q is not one of %v", o.Mode, Modes)
+	if err := option.OneOf("mode", o.Mode, Modes); err != nil {
+		return err
 	}
 	if o.Hashing == 0 && o.MaxTokens < 1 {
-		return fmt.Errorf("vectorizer max_tokens must be at least 1, not %d", o.MaxTokens)
+		return option.Errorf("max_tokens", "must be at least 1, not %d", o.MaxTokens)
 	}
 	if o.NGrams < 1 || o.NGrams > MaxNGrams {
-		return fmt.Errorf("vectorizer ngrams must be between 1 and %d, not %d", MaxNGrams, o.NGrams)
+		return option.Errorf("ngrams", "must be between 1 and %d, not %d", MaxNGrams, o.NGrams)
 	}
 	if err := o.Tokenizer.Validate(); err != nil {
-		return fmt.Errorf("vectorizer %v", err)
+		return err
 	}
 	if o.SublinearTF && o.Mode != TFIDF {
-		return fmt.Errorf("vectorizer sublinear_tf applies to mode %s, not %s", TFIDF, o.Mode)
+		return option.Errorf("sublinear_tf", "applies to mode %s, not %s", TFIDF, o.Mode)
 	}
 	if err := o.MinDF.check("min_df", false); err != nil {
 		return err
@@ -84,10 +89,13 @@ func (o Options) Validate() error {
 	}
 	if o.Hashing != 0 {
 		if o.Hashing < 2 || o.Hashing > MaxHashing || o.Hashing&(o.Hashing-1) != 0 {
-			return fmt.Errorf("vectorizer hashing must be 0 (off) or a power of two from 2 to %d (2^24), not %d", MaxHashing, o.Hashing)
+			return option.Errorf("hashing", "must be 0 (off) or a power of two from 2 to %d (2^24), not %d", MaxHashing, o.Hashing)
 		}
-		if !o.MinDF.NoMin() || !o.MaxDF.NoMax() {
-			return fmt.Errorf("vectorizer min_df and max_df need a vocabulary; hashing keeps none")
+		if !o.MinDF.NoMin() {
+			return option.Errorf("min_df", "needs a vocabulary, and vectorizer.hashing keeps none; remove one of them")
+		}
+		if !o.MaxDF.NoMax() {
+			return option.Errorf("max_df", "needs a vocabulary, and vectorizer.hashing keeps none; remove one of them")
 		}
 	}
 	return nil
@@ -128,13 +136,15 @@ func (b DFBound) NoMax() bool { return b.Value == 0 || (b.Fraction && b.Value >=
 func (b DFBound) check(name string, isMax bool) error {
 	switch {
 	case math.IsNaN(b.Value) || b.Value < 0:
-		return fmt.Errorf("vectorizer %s must not be negative, not %s", name, b)
+		return option.Errorf(name, "must not be negative, not %s", b)
 	case b.Fraction && b.Value > 1:
-		return fmt.Errorf("vectorizer %s as a fraction must be at most 1.0, not %s; write a document count without a decimal point", name, b)
+		return option.Errorf(name, "must be a fraction from 0.0 to 1.0 or a whole number of documents, not %s", b)
 	case !b.Fraction && b.Value != math.Trunc(b.Value):
-		return fmt.Errorf("vectorizer %s must be a whole number of documents or a fraction, not %s", name, b)
+		return option.Errorf(name, "must be a whole number of documents or a fraction, not %s", b)
 	case isMax && b.Fraction && b.Value == 0:
-		return fmt.Errorf("vectorizer %s of 0.0 would keep no feature", name)
+		// A max_df of 0 documents is the zero DFBound, no bound; the
+		// fraction 0 is the bound of no document.
+		return option.Errorf(name, "of 0 would keep no n-gram; use a fraction above 0 or at least 1 document")
 	}
 	return nil
 }
@@ -198,7 +208,7 @@ const blockSize = 256
 // Restore rebuilds a fitted vectorizer from its stored parts (a model file).
 func Restore(opts Options, vocab []string, docFreq []int32, docs int) (*Vectorizer, error) {
 	if err := opts.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("vectorizer %w", err)
 	}
 	if opts.Hashing > 0 {
 		if len(vocab) != 0 {

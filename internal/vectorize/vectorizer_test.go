@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -229,23 +230,38 @@ func TestOptionsValidate(t *testing.T) {
 		edit func(*Options)
 		want string
 	}{
-		{func(o *Options) { o.Mode = "bag" }, `vectorizer mode "bag" is not one of [multi_hot count tf_idf dense]`},
-		{func(o *Options) { o.MaxTokens = 0 }, "vectorizer max_tokens must be at least 1, not 0"},
-		{func(o *Options) { o.NGrams = 4 }, "vectorizer ngrams must be between 1 and 3, not 4"},
-		{func(o *Options) { o.Tokenizer.StopWords = "x" }, `vectorizer stop_words "x" is not one of [none english]`},
-		{func(o *Options) { o.SublinearTF = true }, "vectorizer sublinear_tf applies to mode tf_idf, not multi_hot"},
-		{func(o *Options) { o.MinDF = Docs(-1) }, "vectorizer min_df must not be negative, not -1"},
-		{func(o *Options) { o.MaxDF = Fraction(1.5) }, "vectorizer max_df as a fraction must be at most 1.0, not 1.5; write a document count without a decimal point"},
-		{func(o *Options) { o.MinDF = Docs(2); o.MinDF.Value = 2.5 }, "vectorizer min_df must be a whole number of documents or a fraction, not 2.5"},
-		{func(o *Options) { o.Hashing = 1000 }, "vectorizer hashing must be 0 (off) or a power of two from 2 to 16777216 (2^24), not 1000"},
-		{func(o *Options) { o.Hashing = 1 << 25 }, "vectorizer hashing must be 0 (off) or a power of two from 2 to 16777216 (2^24), not 33554432"},
-		{func(o *Options) { o.Hashing = 1 << 10; o.MinDF = Docs(2) }, "vectorizer min_df and max_df need a vocabulary; hashing keeps none"},
+		{func(o *Options) { o.Mode = "bag" }, `mode "bag" is not one of [multi_hot count tf_idf dense]`},
+		{func(o *Options) { o.MaxTokens = 0 }, "max_tokens must be at least 1, not 0"},
+		{func(o *Options) { o.NGrams = 4 }, "ngrams must be between 1 and 3, not 4"},
+		{func(o *Options) { o.NGrams = 0 }, "ngrams must be between 1 and 3, not 0"},
+		{func(o *Options) { o.Tokenizer.StopWords = "x" }, `stop_words "x" is not one of [none english]`},
+		{func(o *Options) { o.Tokenizer.MinLength = -1 }, "min_token_length must not be negative, not -1"},
+		{func(o *Options) { o.SublinearTF = true }, "sublinear_tf applies to mode tf_idf, not multi_hot"},
+		{func(o *Options) { o.MinDF = Docs(-1) }, "min_df must not be negative, not -1"},
+		{func(o *Options) { o.MaxDF = Fraction(1.5) }, "max_df must be a fraction from 0.0 to 1.0 or a whole number of documents, not 1.5"},
+		{func(o *Options) { o.MinDF = Docs(2); o.MinDF.Value = 2.5 }, "min_df must be a whole number of documents or a fraction, not 2.5"},
+		{func(o *Options) { o.MaxDF = Fraction(0) }, "max_df of 0 would keep no n-gram; use a fraction above 0 or at least 1 document"},
+		{func(o *Options) { o.Hashing = 1000 }, "hashing must be 0 (off) or a power of two from 2 to 16777216 (2^24), not 1000"},
+		{func(o *Options) { o.Hashing = 1 << 25 }, "hashing must be 0 (off) or a power of two from 2 to 16777216 (2^24), not 33554432"},
+		{func(o *Options) { o.Hashing = 1 << 10; o.MinDF = Docs(2) }, "min_df needs a vocabulary, and vectorizer.hashing keeps none; remove one of them"},
+		{func(o *Options) { o.Hashing = 1 << 10; o.MaxDF = Fraction(0.5) }, "max_df needs a vocabulary, and vectorizer.hashing keeps none; remove one of them"},
 	} {
 		o := opts(MultiHot, 10, 1)
 		c.edit(&o)
-		if err := o.Validate(); err == nil || err.Error() != c.want {
-			t.Errorf("error %v, want %q", err, c.want)
+		err := o.Validate()
+		var e *option.Error
+		if err == nil || err.Error() != c.want || !errors.As(err, &e) || !strings.HasPrefix(c.want, e.Name+" ") {
+			t.Errorf("error %v, want the *option.Error %q", err, c.want)
 		}
+	}
+	// Fit says which component refused the option.
+	if _, err := Fit([]string{"a"}, opts(MultiHot, 0, 1)); err == nil || err.Error() != "vectorizer max_tokens must be at least 1, not 0" {
+		t.Errorf("Fit with max_tokens 0: %v", err)
+	}
+	// Zero values that mean what they say: no bounds, no stop words, no
+	// minimum length.
+	if err := opts(MultiHot, 10, 1).Validate(); err != nil {
+		t.Error(err)
 	}
 	// Trivial bounds are fine with hashing; max_tokens is not used.
 	o := opts(MultiHot, 0, 1)

@@ -1,0 +1,265 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Layer is one hidden layer of model.layers.
+type Layer struct {
+	Units      int    `yaml:"units" json:"units"`
+	Activation string `yaml:"activation" json:"activation"`
+	// Dropout is the fraction of the layer's outputs dropped in training.
+	Dropout float64 `yaml:"dropout" json:"dropout,omitempty"`
+}
+
+// ClassWeight is training.class_weight: none, "balanced", or a weight per
+// label. The labels keep their case (viper would lower-case map keys, so
+// the value is read from the YAML itself).
+type ClassWeight struct {
+	Balanced bool               `json:"balanced,omitempty"`
+	Weights  map[string]float64 `json:"weights,omitempty"`
+}
+
+// IsSet reports whether any class weighting was asked for.
+func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
+
+// Config is a whole training config. Default() gives every field its
+// default; Load overlays a file, the environment and --set on it.
+type Config struct {
+	Data struct {
+		Dataset         string  `json:"dataset"`
+		Train           string  `json:"train"`
+		Test            string  `json:"test"`
+		Validation      string  `json:"validation"`
+		ValidationSplit float64 `json:"validation_split"`
+		TextField       string  `json:"text_field"`
+		LabelField      string  `json:"label_field"`
+		Task            string  `json:"task"`
+		// Features are the numeric columns of vectorizer.mode dense; empty
+		// means every column but the label.
+		Features []string `json:"features,omitempty"`
+	} `json:"data"`
+	Vectorizer struct {
+		Mode      string `json:"mode"`
+		MaxTokens int    `json:"max_tokens"`
+		NGrams    int    `json:"ngrams"`
+		Lowercase bool   `json:"lowercase"`
+		StripHTML bool   `json:"strip_html"`
+		Scale     string `json:"scale,omitempty"`
+		// Divisor is what scale fixed divides by; 0 = not set.
+		Divisor float64 `json:"divisor,omitempty"`
+		// The tokenizer's filters and the vocabulary's bounds.
+		StopWords      string            `json:"stop_words"`
+		MinTokenLength int               `json:"min_token_length"`
+		SublinearTF    bool              `json:"sublinear_tf"`
+		MinDF          vectorize.DFBound `json:"min_df"`
+		MaxDF          vectorize.DFBound `json:"max_df"`
+		Hashing        int               `json:"hashing"`
+	} `json:"vectorizer"`
+	Model struct {
+		Layers []Layer `json:"layers"`
+		Output string  `json:"output"`
+		L2     float64 `json:"l2,omitempty"`
+		// Precision is "float64" or "float32" (mlp.Spec.Precision).
+		Precision string `json:"precision,omitempty"`
+	} `json:"model"`
+	Loss      string `json:"loss"`
+	Optimizer struct {
+		Name               string  `json:"name"`
+		LearningRate       float64 `json:"learning_rate"`
+		Rho                float64 `json:"rho"`
+		Epsilon            float64 `json:"epsilon"`
+		Momentum           float64 `json:"momentum"`
+		Beta1              float64 `json:"beta_1"`
+		Beta2              float64 `json:"beta_2"`
+		InitialAccumulator float64 `json:"initial_accumulator"`
+		Schedule           struct {
+			Name       string  `json:"name"`
+			DecayRate  float64 `json:"decay_rate,omitempty"`
+			DecaySteps int     `json:"decay_steps,omitempty"`
+		} `json:"schedule"`
+	} `json:"optimizer"`
+	Training struct {
+		Method        string  `json:"method"`
+		BatchSize     int     `json:"batch_size"`
+		Epochs        int     `json:"epochs"`
+		Seed          int     `json:"seed"`
+		Shuffle       bool    `json:"shuffle"`
+		Tolerance     float64 `json:"tolerance,omitempty"`
+		Patience      int     `json:"patience"`
+		EarlyStopping struct {
+			Monitor            string  `json:"monitor,omitempty"`
+			Patience           int     `json:"patience"`
+			MinDelta           float64 `json:"min_delta,omitempty"`
+			RestoreBestWeights bool    `json:"restore_best_weights"`
+		} `json:"early_stopping"`
+		ClassWeight ClassWeight `json:"class_weight"`
+	} `json:"training"`
+	Output struct {
+		Model string `json:"model"`
+	} `json:"output"`
+
+	// Path is the YAML file the config was read from ("" for none).
+	Path string `json:"-"`
+	// src records where each key not left at its default was set.
+	src map[string]string
+}
+
+// Default returns the config used when a key is not given: the IMDB
+// notebook's model, trained as the book trains it. The optimizer's
+// defaults are gd's (Keras').
+func Default() *Config {
+	c := &Config{}
+	c.Data.TextField, c.Data.LabelField, c.Data.Task = "text", "label", "classification"
+	c.Vectorizer.Mode, c.Vectorizer.MaxTokens, c.Vectorizer.NGrams = "multi_hot", 10000, 1
+	c.Vectorizer.Lowercase, c.Vectorizer.StripHTML = true, true
+	c.Vectorizer.StopWords, c.Vectorizer.MinTokenLength = "none", 1
+	c.Vectorizer.MinDF, c.Vectorizer.MaxDF = vectorize.Docs(1), vectorize.Fraction(1)
+	c.Model.Layers = []Layer{{Units: 16, Activation: "relu"}, {Units: 16, Activation: "relu"}}
+	c.Model.Output, c.Model.Precision = "sigmoid", "float64"
+	c.Loss = "binary_crossentropy"
+	o := gd.DefaultOptimizer()
+	c.Optimizer.Name, c.Optimizer.LearningRate = o.Name, o.LearningRate
+	c.Optimizer.Rho, c.Optimizer.Epsilon = o.Rho, o.Epsilon
+	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = o.Momentum, o.Beta1, o.Beta2
+	c.Optimizer.InitialAccumulator = o.InitialAccumulator
+	c.Optimizer.Schedule.Name = o.Schedule.Name
+	c.Vectorizer.Scale = "none"
+	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
+	c.Training.Seed, c.Training.Shuffle = 42, true
+	c.Training.Patience = 3
+	c.Training.EarlyStopping.Patience = 3
+	c.Training.EarlyStopping.RestoreBestWeights = true
+	c.Output.Model = "model.dlc"
+	return c
+}
+
+// field is one leaf key of the schema, bound to the Config field it fills.
+type field struct {
+	key string
+	ptr any // *string, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
+	doc string
+}
+
+// fields lists every key a config may hold. Adding a key is adding a line.
+func (c *Config) fields() []field {
+	return []field{
+		{"data.dataset", &c.Data.Dataset, "a fetched dataset (dlc fetch --list); sets train and test"},
+		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label"},
+		{"data.test", &c.Data.Test, "held-out data, same formats"},
+		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
+		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
+		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
+		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
+		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
+		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
+		{"vectorizer.ngrams", &c.Vectorizer.NGrams, "1 = words, 2 = words + word pairs, 3 = + triples"},
+		{"vectorizer.lowercase", &c.Vectorizer.Lowercase, "fold text to lower case"},
+		{"vectorizer.strip_html", &c.Vectorizer.StripHTML, "treat HTML tags such as <br /> as separators"},
+		{"vectorizer.scale", &c.Vectorizer.Scale, "mode dense: none | standard (zero mean, unit variance per column) | minmax (each column to [0,1]) | max (all values divided by the largest magnitude in the training data) | fixed (all values divided by vectorizer.divisor)"},
+		{"vectorizer.divisor", &c.Vectorizer.Divisor, "scale fixed: the number every value is divided by, e.g. 255 for 8-bit pixels (the MNIST notebook's pixels / 255)"},
+		{"vectorizer.stop_words", &c.Vectorizer.StopWords, "none | english (scikit-learn's list and its contractions), dropped before n-grams"},
+		{"vectorizer.min_token_length", &c.Vectorizer.MinTokenLength, "drop tokens of fewer characters"},
+		{"vectorizer.sublinear_tf", &c.Vectorizer.SublinearTF, "tf_idf: weigh a count c as 1 + ln(c)"},
+		{"vectorizer.min_df", &c.Vectorizer.MinDF, "keep n-grams found in at least this many training texts (2), or this fraction of them (0.001)"},
+		{"vectorizer.max_df", &c.Vectorizer.MaxDF, "keep n-grams found in at most this many training texts (5000), or this fraction of them (0.5)"},
+		{"vectorizer.hashing", &c.Vectorizer.Hashing, "0 = a vocabulary; 2^k = hash n-grams into 2^k features (FNV-1a), no vocabulary, max_tokens unused"},
+		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
+		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
+		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
+		{"model.precision", &c.Model.Precision, "float64 | float32: the arithmetic of the first layer, where nearly all the work is (float32: about twice as fast there; the weights and the optimizer stay float64)"},
+		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge | squared_hinge"},
+		{"optimizer.name", &c.Optimizer.Name, "sgd | momentum | nesterov | rmsprop | adam | adagrad"},
+		{"optimizer.learning_rate", &c.Optimizer.LearningRate, "step size (the schedule's initial rate)"},
+		{"optimizer.rho", &c.Optimizer.Rho, "rmsprop: decay of the squared-gradient average"},
+		{"optimizer.epsilon", &c.Optimizer.Epsilon, "rmsprop, adam, adagrad: added to the root in the denominator"},
+		{"optimizer.momentum", &c.Optimizer.Momentum, "momentum, nesterov: decay of the velocity"},
+		{"optimizer.beta_1", &c.Optimizer.Beta1, "adam: decay of the gradient average"},
+		{"optimizer.beta_2", &c.Optimizer.Beta2, "adam: decay of the squared-gradient average"},
+		{"optimizer.initial_accumulator", &c.Optimizer.InitialAccumulator, "adagrad: starting sum of squared gradients"},
+		{"optimizer.schedule.name", &c.Optimizer.Schedule.Name, "learning rate per update t: constant | step (lr·rate^floor(t/steps)) | exponential (lr·rate^(t/steps)) | inverse_time (lr/(1+rate·t/steps))"},
+		{"optimizer.schedule.decay_rate", &c.Optimizer.Schedule.DecayRate, "the schedule's rate"},
+		{"optimizer.schedule.decay_steps", &c.Optimizer.Schedule.DecaySteps, "the schedule's steps (updates)"},
+		{"training.method", &c.Training.Method, "batch | minibatch | sgd (one example per update)"},
+		{"training.batch_size", &c.Training.BatchSize, "examples per update for minibatch"},
+		{"training.epochs", &c.Training.Epochs, "passes over the training data (the cap)"},
+		{"training.seed", &c.Training.Seed, "seeds weights, shuffling and dropout: same seed, same model file"},
+		{"training.shuffle", &c.Training.Shuffle, "reshuffle the training data before every epoch"},
+		{"training.tolerance", &c.Training.Tolerance, "stop at convergence: the epoch's training loss improved by less than this for training.patience epochs (0 = off)"},
+		{"training.patience", &c.Training.Patience, "epochs of too little improvement before training.tolerance stops"},
+		{"training.early_stopping.monitor", &c.Training.EarlyStopping.Monitor, "val_loss | val_accuracy | loss | accuracy: stop when it stops improving (none = off)"},
+		{"training.early_stopping.patience", &c.Training.EarlyStopping.Patience, "epochs without improvement before stopping"},
+		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
+		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
+		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"output.model", &c.Output.Model, "where train writes the model file"},
+	}
+}
+
+// Key documents one config key, for help texts.
+type Key struct {
+	Name, Default, Doc string
+}
+
+// Keys lists the schema with defaults, in file order.
+func Keys() []Key {
+	d := Default()
+	var out []Key
+	for _, f := range d.fields() {
+		out = append(out, Key{Name: f.key, Default: format(f.ptr), Doc: f.doc})
+	}
+	return out
+}
+
+func format(ptr any) string {
+	switch p := ptr.(type) {
+	case *string:
+		return *p
+	case *int:
+		return fmt.Sprint(*p)
+	case *float64:
+		return fmt.Sprint(*p)
+	case *bool:
+		return fmt.Sprint(*p)
+	case *vectorize.DFBound:
+		return p.String()
+	case *[]Layer:
+		parts := make([]string, len(*p))
+		for i, l := range *p {
+			parts[i] = fmt.Sprintf("{units: %d, activation: %s}", l.Units, l.Activation)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case *[]string:
+		return "[" + strings.Join(*p, ", ") + "]"
+	case *ClassWeight:
+		switch {
+		case p.Balanced:
+			return "balanced"
+		case len(p.Weights) > 0:
+			keys := make([]string, 0, len(p.Weights))
+			for k := range p.Weights {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = fmt.Sprintf("%s: %g", k, p.Weights[k])
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		}
+		return "none"
+	}
+	return ""
+}
+
+// EnvName is the environment variable that overrides key.
+func EnvName(key string) string {
+	return "DLC_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
