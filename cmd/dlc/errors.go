@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // Exit codes, documented in every command's --help (exitStatusHelp); mapped
@@ -75,4 +76,14 @@ func exitCode(ctx context.Context, err error) int {
 		return exitInterrupted
 	}
 	return exitError
+}
+
+// flagError is a usage error about a flag from a component's
+// *option.Error, which names the option as the flag is named without its
+// dashes ("threshold" for --threshold).
+func flagError(err error) error {
+	if e, ok := errors.AsType[*option.Error](err); ok {
+		return usageErrorf("--%s %s", e.Name, e.Msg)
+	}
+	return &usageError{err}
 }

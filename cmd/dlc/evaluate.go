@@ -197,7 +197,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		return err
 	}
 	if err := o.Threshold.Check(m.Net, m.Labels); err != nil {
-		return usageErrorf("--%v", err)
+		return flagError(err)
 	}
 	var base *model.Model
 	if o.Baseline != "" && !m.Net.Spec().Regression { // refused for a regression below
@@ -205,7 +205,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 			return err
 		}
 		if err := o.Threshold.Check(base.Net, base.Labels); err != nil {
-			return usageErrorf("the baseline %s: --%v", o.Baseline, err)
+			return usageErrorf("the baseline %s: %v", o.Baseline, flagError(err))
 		}
 	}
 	path, err := evaluationData(g, o, m)

@@ -131,7 +131,7 @@ func (o *predictOptions) check(m *model.Model) error {
 		return usageErrorf("--explain names the tokens of a model's vocabulary; %s hashes n-grams into %d buckets and has none (dlc vectorize --model %s shows a line's buckets)", o.Model, m.Vectorizer.Hashing, o.Model)
 	}
 	if err := o.Threshold.Check(m.Net, m.Labels); err != nil {
-		return usageErrorf("--%v", err)
+		return flagError(err)
 	}
 	return nil
 }

@@ -88,6 +88,10 @@ func (c *Config) modelError(err error) error {
 	return c.optionError("model", "loss", err)
 }
 
+// Validate checks a config made in Go (Load has checked what it returns):
+// what validate checks.
+func (c *Config) Validate() error { return c.validate() }
+
 // validate checks the config: the ranges of the components' options by
 // asking each component to validate the options build.go makes of its
 // section, then what only the config knows — which keys go together and

@@ -24,35 +24,21 @@ type Plan struct {
 	Regression bool
 }
 
-// Build turns a config into a Plan: the one place where config keys become
-// component settings.
+// Build turns a config into a Plan: the components' settings come from
+// the config's own translation of its sections (config/build.go), checked
+// by each component as the config is.
 func Build(cfg *config.Config) (*Plan, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	return &Plan{
 		Config:     cfg,
-		Vectorizer: vectorizerOptions(cfg),
-		Scaling:    vectorize.Scaling{Scale: vectorize.Scale(cfg.Vectorizer.Scale), Divisor: cfg.Vectorizer.Divisor},
+		Vectorizer: cfg.VectorizerOptions(),
+		Scaling:    cfg.Scaling(),
 		Optimizer:  cfg.OptimizerConfig(),
 		Training:   cfg.TrainingConfig(),
 		Regression: cfg.Regression(),
 	}, nil
-}
-
-// vectorizerOptions maps the config's vectorizer section.
-func vectorizerOptions(cfg *config.Config) vectorize.Options {
-	v := cfg.Vectorizer
-	return vectorize.Options{
-		Mode:      vectorize.Mode(v.Mode),
-		MaxTokens: v.MaxTokens,
-		NGrams:    v.NGrams,
-		Tokenizer: vectorize.Tokenizer{
-			Lowercase: v.Lowercase, StripHTML: v.StripHTML,
-			StopWords: v.StopWords, MinLength: v.MinTokenLength,
-		},
-		SublinearTF: v.SublinearTF,
-		MinDF:       v.MinDF,
-		MaxDF:       v.MaxDF,
-		Hashing:     v.Hashing,
-	}
 }
 
 // Fit fits the plan's vectorizer on the training examples and returns
@@ -80,17 +66,7 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 // labels (0 for a regression), its weights drawn from training.seed.
 func (p *Plan) Network(inputs, classes int) (*mlp.Network, error) {
 	cfg := p.Config
-	out := mlp.Activation(cfg.Model.Output)
-	spec := mlp.Spec{
-		Inputs:     inputs,
-		Hidden:     cfg.Hidden(),
-		Output:     out,
-		Loss:       mlp.Loss(cfg.Loss),
-		Outputs:    mlp.OutputsFor(classes, out, p.Regression),
-		Regression: p.Regression,
-		L2:         cfg.Model.L2,
-		Precision:  cfg.Model.Precision,
-	}
+	spec := cfg.Spec(inputs, classes)
 	if err := cfg.CheckModel(spec); err != nil {
 		return nil, err
 	}
@@ -99,11 +75,7 @@ func (p *Plan) Network(inputs, classes int) (*mlp.Network, error) {
 
 // NewOptimizer returns the plan's update rule for n parameters.
 func (p *Plan) NewOptimizer(n int) (gd.Optimizer, error) {
-	opt, err := gd.NewOptimizer(p.Optimizer, n)
-	if err != nil {
-		return nil, p.Config.Errorf("optimizer.name", "%v", err)
-	}
-	return opt, nil
+	return gd.NewOptimizer(p.Optimizer, n)
 }
 
 // encode encodes examples with a fitted vectorizer, and counts the tokens

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/option"
 )
 
 // classScores turns one output row into a score per class. A single output
@@ -42,20 +43,20 @@ type Threshold struct {
 
 // Check reports a threshold that cannot apply to net with labels: models
 // with more than two labels have no single score to cut, and probabilities
-// live in [0, 1]. Its messages start with the word "threshold", which the
-// command line writes as its flag.
+// live in [0, 1]. The error is an *option.Error named "threshold", which
+// the command line calls --threshold.
 func (t Threshold) Check(net *mlp.Network, labels []string) error {
 	if !t.Set {
 		return nil
 	}
 	if len(labels) != 2 {
-		return fmt.Errorf("threshold works on models with two labels; this model has %d (top-k shows the runners-up)", len(labels))
+		return option.Errorf("threshold", "works on models with two labels; this model has %d (top-k shows the runners-up)", len(labels))
 	}
 	if math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
-		return fmt.Errorf("threshold must be a number, not %v", t.Value)
+		return option.Errorf("threshold", "must be a number, not %v", t.Value)
 	}
 	if net.Spec().Output != mlp.Linear && (t.Value < 0 || t.Value > 1) {
-		return fmt.Errorf("threshold is compared with the probability of %q, so it must be between 0 and 1, not %v", labels[1], t.Value)
+		return option.Errorf("threshold", "is compared with the probability of %q, so it must be between 0 and 1, not %v", labels[1], t.Value)
 	}
 	return nil
 }
