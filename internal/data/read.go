@@ -348,8 +348,21 @@ func readTSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 }
 
 // readDir reads a folder with one sub-folder per label, one example per file
-// (the aclImdb layout); files ending in .gz are decompressed. Hidden entries
-// are skipped; examples come in label order, then file-name order.
+// (the aclImdb layout); files ending in .gz are decompressed. Examples come
+// in label order, then file-name order.
+//
+// Nothing is dropped in silence; the rules are:
+//   - hidden entries (names starting with ".") are skipped at both levels;
+//   - files beside the label folders are skipped: they have no label, and
+//     aclImdb/train keeps urls_pos.txt and labeledBow.feat there;
+//   - symbolic links are followed: at the top level to a label folder (the
+//     label is the link's name), inside a label folder to a file;
+//   - everything else is refused by name: a label folder without examples,
+//     a folder (or a link to one) inside a label folder, a named pipe,
+//     device or socket, and a link to nothing.
+//
+// The layout is two levels deep and links are followed only to a label
+// folder or a file, so no link can lead into a loop.
 func readDir(root string) (*Examples, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -357,19 +370,35 @@ func readDir(root string) (*Examples, error) {
 	}
 	d := &Examples{Path: root}
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		label := e.Name()
-		files, err := os.ReadDir(filepath.Join(root, label))
+		dir := filepath.Join(root, e.Name())
+		mode, err := entryMode(dir, e)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read data folder %s: %w", filepath.Join(root, label), pathErr(err))
+			return nil, err
 		}
+		if !mode.IsDir() {
+			continue // a file beside the label folders
+		}
+		label := e.Name()
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read data folder %s: %w", dir, pathErr(err))
+		}
+		n := d.Len()
 		for _, fe := range files {
-			if !fe.Type().IsRegular() || strings.HasPrefix(fe.Name(), ".") {
+			if strings.HasPrefix(fe.Name(), ".") {
 				continue
 			}
-			p := filepath.Join(root, label, fe.Name())
+			p := filepath.Join(dir, fe.Name())
+			mode, err := entryMode(p, fe)
+			if err != nil {
+				return nil, err
+			}
+			if err := exampleFile(p, dir, fe, mode); err != nil {
+				return nil, err
+			}
 			text, err := readWhole(p)
 			if err != nil {
 				return nil, err
@@ -377,11 +406,56 @@ func readDir(root string) (*Examples, error) {
 			d.Texts = append(d.Texts, text)
 			d.Labels = append(d.Labels, label)
 		}
+		if d.Len() == n {
+			return nil, fmt.Errorf("the label folder %s holds no examples; put the examples of %q in it, one file each, or remove it", dir, label)
+		}
 	}
 	if d.Len() == 0 {
-		return nil, fmt.Errorf("data folder %s holds no examples; it needs one sub-folder per label with one file per example", root)
+		return nil, fmt.Errorf("data folder %s holds no examples; it needs one sub-folder per label with one file per example (files beside the label folders are not read)", root)
 	}
 	return d, nil
+}
+
+// entryMode returns the type of the folder entry e at path p, following
+// a symbolic link to what it names; a link to nothing is an error.
+func entryMode(p string, e fs.DirEntry) (fs.FileMode, error) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type(), nil
+	}
+	st, err := os.Stat(p)
+	if err == nil {
+		return st.Mode().Type(), nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		target, _ := os.Readlink(p)
+		return 0, fmt.Errorf("%s is a symbolic link to %s, which does not exist; fix the link or remove it", p, target)
+	}
+	return 0, fmt.Errorf("cannot read %s: %w", p, pathErr(err))
+}
+
+// exampleFile refuses an entry of a label folder that is not a file (mode
+// is what a link names): a folder, a named pipe, a device or a socket.
+func exampleFile(p, dir string, e fs.DirEntry, mode fs.FileMode) error {
+	link := ""
+	if e.Type()&fs.ModeSymlink != 0 {
+		link = "a symbolic link to "
+	}
+	var what string
+	switch {
+	case mode.IsRegular():
+		return nil
+	case mode.IsDir():
+		return fmt.Errorf("%s is %sa folder inside the label folder %s; each example is one file in its label's folder: move the files up into %s or remove it", p, link, dir, dir)
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = "a special file"
+	}
+	return fmt.Errorf("%s is %s%s; each example of a data folder is a regular file: replace it by one or remove it", p, link, what)
 }
 
 func readWhole(p string) (string, error) {

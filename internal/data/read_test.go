@@ -94,7 +94,9 @@ func TestReadErrors(t *testing.T) {
 	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := Read(t.TempDir(), Fields{}); err == nil || !strings.HasSuffix(err.Error(), "holds no examples; it needs one sub-folder per label with one file per example") {
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "README"), []byte("not an example"), 0o644)
+	if _, err := Read(empty, Fields{}); err == nil || err.Error() != "data folder "+empty+" holds no examples; it needs one sub-folder per label with one file per example (files beside the label folders are not read)" {
 		t.Errorf("empty folder: %v", err)
 	}
 }
