@@ -1,8 +1,6 @@
 package data
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -106,7 +104,7 @@ func ReadTable(path string, f TableFields) (*Table, error) {
 }
 
 func parseTable(r io.Reader, path string, comma rune, f TableFields) (*Table, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr := NewCSVReader(r)
 	cr.Comma = comma
 	cr.ReuseRecord = true
 	if comma == '\t' {

@@ -3,7 +3,6 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -49,10 +48,6 @@ func (e *LineError) Error() string {
 
 // Formats lists the file formats Read understands, for error messages.
 const Formats = ".jsonl, .csv, .tsv (each optionally .gz) or a folder with one sub-folder per label"
-
-// maxLine caps one line of a data file, so a file without newlines cannot
-// make dlc allocate without bound.
-const maxLine = 64 << 20
 
 // Read loads texts and their labels, in file order, from a JSONL, CSV or
 // TSV file (optionally gzipped) or from a folder with one sub-folder per
@@ -143,14 +138,15 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 }
 
 // TextReader reads a data file's text: decompressed when its name ends in
-// .gz, and without the UTF-8 byte-order mark that Windows tools (Excel's
+// .gz (up to MaxGzipRatio times the size of the file, when r is one), and
+// without the UTF-8 byte-order mark that Windows tools (Excel's
 // "CSV UTF-8") put first, which would otherwise become part of the first
 // header name or JSON line.
 func TextReader(r io.Reader, path string) (io.Reader, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		z, err := gzip.NewReader(r)
+		z, err := gunzip(r, readerSize(r), path)
 		if err != nil {
-			return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+			return nil, err
 		}
 		r = z
 	}
@@ -164,6 +160,8 @@ func TextReader(r io.Reader, path string) (io.Reader, error) {
 		return r, nil
 	case err == nil, err == io.EOF, err == io.ErrUnexpectedEOF:
 		return io.MultiReader(bytes.NewReader(head[:n]), r), nil
+	case passOn(err) != nil:
+		return nil, err
 	}
 	return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 }
@@ -179,18 +177,25 @@ func pathErr(err error) error {
 // lines calls fn with every line of r (without its end-of-line) and its
 // 1-based number.
 func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
-	sc := bufio.NewScanner(r)
+	in := &stickyReader{r: r}
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
 	n := 0
 	for sc.Scan() {
 		n++
 		if err := fn(bytes.TrimSuffix(sc.Bytes(), []byte("\r")), n); err != nil {
+			if le := passOn(in.err); le != nil {
+				return le // the line was cut short by a limit below
+			}
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return &LineError{Path: path, Line: n + 1, Msg: fmt.Sprintf("line is longer than %d MiB; is this really a %s file?", maxLine>>20, filepath.Ext(strings.TrimSuffix(path, ".gz")))}
+		}
+		if le := passOn(err); le != nil {
+			return le
 		}
 		return &LineError{Path: path, Line: n + 1, Msg: "cannot read: " + err.Error()}
 	}
@@ -269,6 +274,9 @@ func quoteAll(s []string) []string {
 func CSVError(path string, err error, headerFields int) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
+		if le := passOn(err); le != nil {
+			return le
+		}
 		return &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 	}
 	msg := pe.Err.Error()
@@ -279,7 +287,7 @@ func CSVError(path string, err error, headerFields int) error {
 }
 
 func readCSV(r io.Reader, path string, f Fields, emit emitFunc) error {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr := NewCSVReader(r)
 	cr.ReuseRecord = true
 	ti, li, width := -1, -1, 0
 	for {
@@ -470,6 +478,9 @@ func readWhole(p string) (string, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxLine+1))
 	if err != nil {
+		if le := passOn(err); le != nil {
+			return "", le
+		}
 		return "", &LineError{Path: p, Msg: "cannot read: " + err.Error()}
 	}
 	if len(b) > maxLine {
