@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -170,12 +169,18 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	for i, r := range rec {
 		names[i] = strings.TrimSpace(r)
 	}
+	// A map, not a search per column: a header may have 100,000 columns.
+	index := make(map[string]int, len(names))
 	for i, n := range names {
-		if slices.Index(names, n) != i {
+		if _, twice := index[n]; twice {
 			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header names the column %q twice", n)}
 		}
+		index[n] = i
 	}
-	label = slices.Index(names, f.Label)
+	label, ok := index[f.Label]
+	if !ok {
+		label = -1
+	}
 	if label < 0 && !f.Unlabelled {
 		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(names), ", "))}
 	}
@@ -191,8 +196,8 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 		return cols, label, nil
 	}
 	for _, want := range f.Features {
-		i := slices.Index(names, want)
-		if i < 0 {
+		i, ok := index[want]
+		if !ok {
 			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, strings.Join(quoteAll(names), ", "))}
 		}
 		if i == label {
