@@ -91,6 +91,9 @@ func (p *Plan) Network(inputs, classes int) (*mlp.Network, error) {
 		L2:         cfg.Model.L2,
 		Precision:  cfg.Model.Precision,
 	}
+	if err := p.checkMemory(spec); err != nil { // before Validate's overflow check, which names the loss
+		return nil, err
+	}
 	if err := cfg.CheckModel(spec); err != nil {
 		return nil, err
 	}
