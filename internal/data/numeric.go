@@ -144,7 +144,7 @@ func parseTable(r io.Reader, path string, comma rune, f TableFields) (*Table, er
 			s := strings.TrimSpace(rec[c])
 			x, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, &LineError{Path: path, Line: line, Msg: fmt.Sprintf("column %q holds %q, which is not a finite number", t.Columns[i], s)}
+				return nil, &LineError{Path: path, Line: line, Msg: fmt.Sprintf("column %s holds %s, which is not a finite number", Quote(t.Columns[i]), Quote(s))}
 			}
 			t.Values = append(t.Values, x)
 		}
@@ -173,7 +173,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	index := make(map[string]int, len(names))
 	for i, n := range names {
 		if _, twice := index[n]; twice {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header names the column %q twice", n)}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header names the column %s twice", Quote(n))}
 		}
 		index[n] = i
 	}
@@ -182,7 +182,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 		label = -1
 	}
 	if label < 0 && !f.Unlabelled {
-		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(names), ", "))}
+		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(names, maxColumns))}
 	}
 	if len(f.Features) == 0 {
 		for i := range names {
@@ -198,10 +198,10 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	for _, want := range f.Features {
 		i, ok := index[want]
 		if !ok {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, strings.Join(quoteAll(names), ", "))}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, QuoteList(names, maxColumns))}
 		}
 		if i == label {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %q is the label; it cannot be a feature too", want)}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %s is the label; it cannot be a feature too", Quote(want))}
 		}
 		cols = append(cols, i)
 	}

@@ -34,6 +34,11 @@ func TestReadTable(t *testing.T) {
 }
 
 func TestReadTableErrors(t *testing.T) {
+	var names []string
+	for i := range 50000 {
+		names = append(names, fmt.Sprintf("c%d", i))
+	}
+	wide := strings.Join(names, ",")
 	cases := []struct {
 		name, content string
 		f             TableFields
@@ -48,6 +53,8 @@ func TestReadTableErrors(t *testing.T) {
 		{"header.csv", "x,label\n", TableFields{}, `header.csv: holds no examples`},
 		{"emptylabel.csv", "x,label\n1,\n", TableFields{}, `emptylabel.csv:2: column "label" is empty; every example needs a label`},
 		{"twice.csv", "x,x,label\n1,2,3\n", TableFields{}, `twice.csv:1: the header names the column "x" twice`},
+		{"longvalue.csv", "x,label\n" + strings.Repeat("9", 300) + "z,a\n", TableFields{}, `longvalue.csv:2: column "x" holds "` + strings.Repeat("9", 200) + `"... (301 bytes), which is not a finite number`},
+		{"wide.csv", wide + "\n1\n", TableFields{}, `wide.csv:1: the header has no column "label" (it has "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19" and 49980 more); set data.label_field`},
 		{"d.jsonl", "{}", TableFields{}, `d.jsonl: numeric data (vectorizer.mode dense) is a .csv or .tsv with a header row (optionally .gz)`},
 	}
 	for _, c := range cases {

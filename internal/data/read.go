@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Fields names the text and label fields of JSONL and CSV/TSV files.
@@ -214,13 +216,20 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 			return &LineError{Path: path, Line: n, Msg: err.Error()}
 		}
 		text, lab := got[0], got[1]
-		if !text.found || text.isNull {
+		if !text.found {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
 		}
 		if !text.isStr {
-			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, text.value)}
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, cut(text.value))}
 		}
-		return emit(text.value, lab.value, lab.found && !lab.isNull, n)
+		if lab.isNull && !f.Unlabelled {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is null; every example needs a label", f.Label)}
+		}
+		label := lab.value
+		if lab.isNull {
+			label = "" // in input to predict, no label
+		}
+		return emit(text.value, label, lab.found && !lab.isNull, n)
 	})
 }
 
@@ -249,24 +258,19 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 	return nil
 }
 
+// maxColumns is how many of a header's columns a message lists.
+const maxColumns = 20
+
 // header finds the text and label columns of a CSV/TSV header row.
 func header(cols []string, path string, f Fields) (text, label int, err error) {
 	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
 	if text < 0 {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, QuoteList(cols, maxColumns))}
 	}
 	if label < 0 && !f.Unlabelled {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(cols, maxColumns))}
 	}
 	return text, label, nil
-}
-
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = fmt.Sprintf("%q", v)
-	}
-	return out
 }
 
 // CSVError turns an error of encoding/csv into a LineError naming the line;
@@ -415,7 +419,7 @@ func readDir(root string) (*Examples, error) {
 			d.Labels = append(d.Labels, label)
 		}
 		if d.Len() == n {
-			return nil, fmt.Errorf("the label folder %s holds no examples; put the examples of %q in it, one file each, or remove it", dir, label)
+			return nil, fmt.Errorf("the label folder %s holds no examples; put the examples of %s in it, one file each, or remove it", dir, Quote(label))
 		}
 	}
 	if d.Len() == 0 {
@@ -489,13 +493,46 @@ func readWhole(p string) (string, error) {
 	return string(b), nil
 }
 
-// QuoteList quotes the first limit strings of s, joined by commas, and
-// says how many more there are: a message naming a file's labels or
-// columns stays one readable line whatever the file holds.
+// maxQuoted is how much of a string from the input a message quotes.
+const maxQuoted = 200
+
+// Quote quotes s for a message, as %q does, but no more than its first
+// 200 bytes, saying how long it is: a message stays one readable line
+// whatever the input holds (a CSV header of a million columns, a field of
+// 64 MiB).
+func Quote(s string) string {
+	head, more := clip(s)
+	return strconv.Quote(head) + more
+}
+
+// cut is Quote for what a message shows unquoted: a JSON value as written.
+func cut(s string) string {
+	head, more := clip(s)
+	return head + more
+}
+
+// clip returns s whole and "", or, when it is longer than maxQuoted, its
+// first maxQuoted bytes (to a character boundary) and a note of its
+// length.
+func clip(s string) (head, more string) {
+	if len(s) <= maxQuoted {
+		return s, ""
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], fmt.Sprintf("... (%d bytes)", len(s))
+}
+
+// QuoteList quotes the first limit strings of s (each as Quote does),
+// joined by commas, and says how many more there are: a message naming a
+// file's labels or columns stays one readable line whatever the file
+// holds.
 func QuoteList(s []string, limit int) string {
 	q := make([]string, 0, min(len(s), limit))
 	for _, v := range s[:min(len(s), limit)] {
-		q = append(q, fmt.Sprintf("%q", v))
+		q = append(q, Quote(v))
 	}
 	out := strings.Join(q, ", ")
 	if len(s) > limit {

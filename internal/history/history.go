@@ -95,7 +95,7 @@ func Read(path string) (*File, error) {
 			v := math.NaN()
 			if rec[i] != "" {
 				if v, err = strconv.ParseFloat(rec[i], 64); err != nil {
-					return nil, fmt.Errorf("%s:%d: column %q holds %q, not a number", path, line, name, rec[i])
+					return nil, fmt.Errorf("%s:%d: column %s holds %s, not a number", path, line, data.Quote(name), data.Quote(rec[i]))
 				}
 			}
 			h.Columns[name] = append(h.Columns[name], v)
