@@ -133,7 +133,7 @@ func decodeIDX(r0 io.Reader, size int64, path string, ndim int) ([]int, []byte, 
 	// less the header; for a gzipped one, what gunzip lets it decompress to.
 	room, gzipped := int64(-1), false
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		z, err := gunzip(br, size, path)
+		z, err := gunzip(br, size, path, 0)
 		if err != nil {
 			return nil, nil, err
 		}

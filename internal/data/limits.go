@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -25,15 +26,26 @@ const maxLine = 64 << 20
 // times (IMDB's reviews 2.6×, MNIST's pixels as CSV 8.7×), MNIST's IDX
 // files 4.7×, and gzip cannot do better than about 1030×: 100 leaves ten
 // times the room any real dataset needs, and stops a gzip bomb after it
-// has produced 100 times its size, not when the memory is full. Every
-// input may decompress to GzipFloor whatever its ratio (a small file of
-// repeated lines compresses far better than 100×). A caller that trusts
-// its inputs (or a config key) may raise it.
+// has produced 100 times its size, not when the memory is full. In a data
+// file each line counts LineCost bytes more than its length (see there).
+// Every input may decompress to GzipFloor whatever its ratio (a small file
+// of repeated lines compresses far better than 100×). A caller that
+// trusts its inputs (or a config key) may raise it.
 var MaxGzipRatio int64 = 100
 
 // GzipFloor is what any gzipped input may decompress to, whatever
 // MaxGzipRatio says of its size.
 const GzipFloor = 8 << 20
+
+// LineCost is what each line of a gzipped data file counts against
+// MaxGzipRatio beyond its length: the memory the example it becomes takes
+// beyond its text (dlc train holds 10 million examples of 4 bytes in 1.1
+// GB, 110 bytes each). Without it, a gzip bomb of tiny lines within the
+// ratio (5.8 MB of "a,b" lines, 583 MB of them within 100×) makes 146
+// million examples and runs out of memory; real lines are longer than
+// their examples' overhead, so it changes their ratio little (IMDB's
+// 2.6× becomes 2.7×).
+const LineCost = 100
 
 // gzipLimit returns how many bytes a gzip stream of compressed bytes may
 // decompress to.
@@ -57,24 +69,27 @@ func readerSize(r io.Reader) int64 {
 
 // gunzip decompresses the gzip stream r of size bytes (-1 when unknown:
 // then the compressed bytes read so far count), refusing, as an error
-// naming path, to produce more than gzipLimit of it.
-func gunzip(r io.Reader, size int64, path string) (io.Reader, error) {
+// naming path, to produce more than gzipLimit of it, where each line
+// counts perLine bytes more than its length (0 for binary data).
+func gunzip(r io.Reader, size int64, path string, perLine int64) (io.Reader, error) {
 	in := &countingReader{r: r}
 	z, err := gzip.NewReader(in)
 	if err != nil {
 		return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
 	}
-	return &inflater{z: z, in: in, size: size, path: path}, nil
+	return &inflater{z: z, in: in, size: size, perLine: perLine, path: path}, nil
 }
 
 // inflater reads a gzip stream, counting what it produces against the
 // limit its compressed size allows.
 type inflater struct {
-	z    *gzip.Reader
-	in   *countingReader
-	size int64 // of the compressed file, or -1
-	out  int64 // bytes produced so far
-	path string
+	z       *gzip.Reader
+	in      *countingReader
+	size    int64 // of the compressed file, or -1
+	perLine int64
+	out     int64 // bytes produced so far
+	lines   int64 // line ends among them
+	path    string
 }
 
 func (f *inflater) Read(p []byte) (int, error) {
@@ -83,29 +98,40 @@ func (f *inflater) Read(p []byte) (int, error) {
 		compressed = f.in.n
 	}
 	limit := gzipLimit(compressed)
-	if room := limit - f.out; int64(len(p)) > room {
+	cost := f.out + f.perLine*f.lines
+	if room := limit - cost; int64(len(p)) > room {
 		// One byte past the limit tells a stream that ends right at it
 		// from one that goes on.
 		p = p[:max(0, room)+1]
 	}
 	n, err := f.z.Read(p)
 	f.out += int64(n)
-	if f.out > limit && f.size < 0 && f.in.n > compressed {
+	if f.perLine > 0 {
+		f.lines += int64(bytes.Count(p[:n], []byte{'\n'}))
+	}
+	cost = f.out + f.perLine*f.lines
+	if cost > limit && f.size < 0 && f.in.n > compressed {
 		// Reading from a pipe counts the compressed bytes as they come:
 		// the ones this read took may allow more.
-		limit = gzipLimit(f.in.n)
+		compressed = f.in.n
+		limit = gzipLimit(compressed)
 	}
-	if f.out > limit {
-		return n - int(f.out-limit), &LineError{Path: f.path, Msg: gzipBomb(compressed, limit)}
+	if cost > limit {
+		return n, &LineError{Path: f.path, Msg: f.bomb(compressed, limit)}
 	}
 	return n, err
 }
 
-// gzipBomb says that a gzip stream of compressed bytes decompresses to more
-// than limit, and what to do.
-func gzipBomb(compressed, limit int64) string {
-	return fmt.Sprintf("decompresses to more than %s from %s gzipped (dlc allows %d times the gzipped size, at least %s); if the file is genuine, gunzip it and give dlc the uncompressed file",
-		byteSize(limit), byteSize(compressed), MaxGzipRatio, byteSize(GzipFloor))
+// bomb says that the stream, of compressed bytes, decompresses to more
+// than limit allows, and what to do.
+func (f *inflater) bomb(compressed, limit int64) string {
+	so, lines := "", ""
+	if f.perLine > 0 {
+		so = fmt.Sprintf(" in %d lines", f.lines)
+		lines = fmt.Sprintf(", each line counting %d bytes more for the example it makes", f.perLine)
+	}
+	return fmt.Sprintf("decompresses to more than dlc reads of %s gzipped: %s%s so far, where it allows %d times the gzipped size, at least %s%s; if the file is genuine, gunzip it and give dlc the uncompressed file",
+		byteSize(compressed), byteSize(f.out), so, MaxGzipRatio, byteSize(GzipFloor), lines)
 }
 
 // countingReader counts the bytes read through it.

@@ -140,13 +140,14 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 }
 
 // TextReader reads a data file's text: decompressed when its name ends in
-// .gz (up to MaxGzipRatio times the size of the file, when r is one), and
+// .gz (up to MaxGzipRatio times the size of the file, when r is one, each
+// line counting LineCost bytes more), and
 // without the UTF-8 byte-order mark that Windows tools (Excel's
 // "CSV UTF-8") put first, which would otherwise become part of the first
 // header name or JSON line.
 func TextReader(r io.Reader, path string) (io.Reader, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		z, err := gunzip(r, readerSize(r), path)
+		z, err := gunzip(r, readerSize(r), path, LineCost)
 		if err != nil {
 			return nil, err
 		}
