@@ -133,13 +133,13 @@ func decodeIDX(r0 io.Reader, size int64, path string, ndim int) ([]int, []byte, 
 	// less the header; for a gzipped one, what gunzip lets it decompress to.
 	room, gzipped := int64(-1), false
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		z, err := gunzip(br, size, path, 0)
+		z, err := gunzip(br, size, path, idxCost)
 		if err != nil {
 			return nil, nil, err
 		}
 		r, gzipped = z, true
 		if size >= 0 {
-			room = gzipLimit(size) - int64(4+4*ndim)
+			room = gzipLimit(size)/idxCost.perByte - int64(4+4*ndim)
 		}
 	} else if size >= 0 {
 		room = size - int64(4+4*ndim)
@@ -199,8 +199,8 @@ func parseIDX(r io.Reader, path string, ndim int, room int64, gzipped bool, file
 	case room >= 0 && size > room && !gzipped:
 		return nil, nil, bad("is cut short: its header announces %d bytes of data (dimensions %v) but it holds %d", size, dims, max(0, room))
 	case room >= 0 && size > room:
-		return nil, nil, bad("announces %s of data (dimensions %v), more than a gzipped file of %s may hold (dlc allows %d times the gzipped size, at least %s); if the file is genuine, gunzip it and give dlc the uncompressed file",
-			byteSize(size), dims, byteSize(fileSize), MaxGzipRatio, byteSize(GzipFloor))
+		return nil, nil, bad("announces %s of data (dimensions %v), more than dlc reads of %s gzipped (%s%s); if the file is genuine, gunzip it and give dlc the uncompressed file",
+			byteSize(size), dims, byteSize(fileSize), gzipRule(), idxCost.rule())
 	}
 	// A plain file holds what its header announces: read it in one piece.
 	// Otherwise (gzip, or a size unknown) grow the buffer as data arrives,

@@ -47,7 +47,38 @@ const GzipFloor = 8 << 20
 // 2.6× becomes 2.7×).
 const LineCost = 100
 
-// gzipLimit returns how many bytes a gzip stream of compressed bytes may
+// IDXByteCost is what each byte of a gzipped IDX file counts against
+// MaxGzipRatio: a pixel becomes a float64 (8 bytes) for the network. MNIST
+// (4.7×) counts 38 times its size, within 100; 2 images of 16384 × 16384
+// need a file of 43 MB, not 5.
+const IDXByteCost = 8
+
+// gzipCost says what a gzipped input's content counts against
+// MaxGzipRatio: each byte perByte, each line perLine more.
+type gzipCost struct {
+	perByte, perLine int64
+}
+
+var (
+	textCost = gzipCost{perByte: 1, perLine: LineCost}
+	idxCost  = gzipCost{perByte: IDXByteCost}
+)
+
+// of returns the cost of n bytes in lines lines.
+func (c gzipCost) of(n, lines int64) int64 { return c.perByte*n + c.perLine*lines }
+
+// rule says how the cost is counted, for messages.
+func (c gzipCost) rule() string {
+	switch {
+	case c.perLine > 0:
+		return fmt.Sprintf(", each line counting %d bytes more for the example it makes", c.perLine)
+	case c.perByte > 1:
+		return fmt.Sprintf(", each byte counting %d for the number it becomes", c.perByte)
+	}
+	return ""
+}
+
+// gzipLimit returns the cost a gzip stream of compressed bytes may
 // decompress to.
 func gzipLimit(compressed int64) int64 {
 	if compressed > (1<<62)/max(1, MaxGzipRatio) {
@@ -69,27 +100,26 @@ func readerSize(r io.Reader) int64 {
 
 // gunzip decompresses the gzip stream r of size bytes (-1 when unknown:
 // then the compressed bytes read so far count), refusing, as an error
-// naming path, to produce more than gzipLimit of it, where each line
-// counts perLine bytes more than its length (0 for binary data).
-func gunzip(r io.Reader, size int64, path string, perLine int64) (io.Reader, error) {
+// naming path, to produce content that costs more than gzipLimit.
+func gunzip(r io.Reader, size int64, path string, cost gzipCost) (io.Reader, error) {
 	in := &countingReader{r: r}
 	z, err := gzip.NewReader(in)
 	if err != nil {
 		return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
 	}
-	return &inflater{z: z, in: in, size: size, perLine: perLine, path: path}, nil
+	return &inflater{z: z, in: in, size: size, cost: cost, path: path}, nil
 }
 
 // inflater reads a gzip stream, counting what it produces against the
 // limit its compressed size allows.
 type inflater struct {
-	z       *gzip.Reader
-	in      *countingReader
-	size    int64 // of the compressed file, or -1
-	perLine int64
-	out     int64 // bytes produced so far
-	lines   int64 // line ends among them
-	path    string
+	z     *gzip.Reader
+	in    *countingReader
+	size  int64 // of the compressed file, or -1
+	cost  gzipCost
+	out   int64 // bytes produced so far
+	lines int64 // line ends among them
+	path  string
 }
 
 func (f *inflater) Read(p []byte) (int, error) {
@@ -98,18 +128,17 @@ func (f *inflater) Read(p []byte) (int, error) {
 		compressed = f.in.n
 	}
 	limit := gzipLimit(compressed)
-	cost := f.out + f.perLine*f.lines
-	if room := limit - cost; int64(len(p)) > room {
+	if room := (limit - f.cost.of(f.out, f.lines)) / f.cost.perByte; int64(len(p)) > room {
 		// One byte past the limit tells a stream that ends right at it
 		// from one that goes on.
 		p = p[:max(0, room)+1]
 	}
 	n, err := f.z.Read(p)
 	f.out += int64(n)
-	if f.perLine > 0 {
+	if f.cost.perLine > 0 {
 		f.lines += int64(bytes.Count(p[:n], []byte{'\n'}))
 	}
-	cost = f.out + f.perLine*f.lines
+	cost := f.cost.of(f.out, f.lines)
 	if cost > limit && f.size < 0 && f.in.n > compressed {
 		// Reading from a pipe counts the compressed bytes as they come:
 		// the ones this read took may allow more.
@@ -117,21 +146,19 @@ func (f *inflater) Read(p []byte) (int, error) {
 		limit = gzipLimit(compressed)
 	}
 	if cost > limit {
-		return n, &LineError{Path: f.path, Msg: f.bomb(compressed, limit)}
+		lines := ""
+		if f.cost.perLine > 0 {
+			lines = fmt.Sprintf(" in %d lines", f.lines)
+		}
+		return n, &LineError{Path: f.path, Msg: fmt.Sprintf("decompresses to more than dlc reads of %s gzipped: %s%s so far, where it allows %s%s; if the file is genuine, gunzip it and give dlc the uncompressed file",
+			byteSize(compressed), byteSize(f.out), lines, gzipRule(), f.cost.rule())}
 	}
 	return n, err
 }
 
-// bomb says that the stream, of compressed bytes, decompresses to more
-// than limit allows, and what to do.
-func (f *inflater) bomb(compressed, limit int64) string {
-	so, lines := "", ""
-	if f.perLine > 0 {
-		so = fmt.Sprintf(" in %d lines", f.lines)
-		lines = fmt.Sprintf(", each line counting %d bytes more for the example it makes", f.perLine)
-	}
-	return fmt.Sprintf("decompresses to more than dlc reads of %s gzipped: %s%s so far, where it allows %d times the gzipped size, at least %s%s; if the file is genuine, gunzip it and give dlc the uncompressed file",
-		byteSize(compressed), byteSize(f.out), so, MaxGzipRatio, byteSize(GzipFloor), lines)
+// gzipRule says what MaxGzipRatio and GzipFloor allow, for messages.
+func gzipRule() string {
+	return fmt.Sprintf("%d times the gzipped size, at least %s", MaxGzipRatio, byteSize(GzipFloor))
 }
 
 // countingReader counts the bytes read through it.

@@ -43,13 +43,15 @@ func TestReadRefusesGzipBombs(t *testing.T) {
 	// An IDX file of unknown size (a pipe) is held to the limit as it is
 	// read; one on disk is refused by its header (see below).
 	idx := bomb(string(idxBytes(1, []int{n}, nil)), "\x00", n)
-	want := func(path string, gz []byte, lines bool) *regexp.Regexp {
-		in, per := "", ""
-		if lines {
-			in, per = " in [0-9]+ lines", ", each line counting 100 bytes more for the example it makes"
+	want := func(path string, gz []byte, binary bool) *regexp.Regexp {
+		// Of unknown size (the IDX stream), the compressed bytes are those
+		// read so far.
+		size, in, rule := regexp.QuoteMeta(byteSize(int64(len(gz)))), " in [0-9]+ lines", ", each line counting 100 bytes more for the example it makes"
+		if binary {
+			size, in, rule = "[0-9.]+ KiB", "", ", each byte counting 8 for the number it becomes"
 		}
-		return regexp.MustCompile("^" + regexp.QuoteMeta(path+": decompresses to more than dlc reads of "+byteSize(int64(len(gz)))+" gzipped: ") +
-			"[0-9.]+ [KM]iB" + in + regexp.QuoteMeta(" so far, where it allows 100 times the gzipped size, at least 8.0 MiB"+per+"; if the file is genuine, gunzip it and give dlc the uncompressed file") + "$")
+		return regexp.MustCompile("^" + regexp.QuoteMeta(path+": decompresses to more than dlc reads of ") + size + " gzipped: [0-9.]+ [KM]iB" + in +
+			regexp.QuoteMeta(" so far, where it allows 100 times the gzipped size, at least 8.0 MiB"+rule+"; if the file is genuine, gunzip it and give dlc the uncompressed file") + "$")
 	}
 	for _, c := range []struct {
 		name string
@@ -84,8 +86,8 @@ func TestReadRefusesGzipBombs(t *testing.T) {
 		p := writeTemp(t, c.name, c.gz)
 		err := c.read(p)
 		binary := c.name == "labels-idx1-ubyte.gz"
-		if err == nil || !want(p, c.gz, !binary).MatchString(err.Error()) {
-			t.Errorf("%s:\n got %v\nwant %s", c.name, err, want(p, c.gz, !binary))
+		if err == nil || !want(p, c.gz, binary).MatchString(err.Error()) {
+			t.Errorf("%s:\n got %v\nwant %s", c.name, err, want(p, c.gz, binary))
 		}
 	}
 
@@ -113,7 +115,7 @@ func TestReadRefusesGzipBombs(t *testing.T) {
 // limit follows the compressed bytes read so far.
 func TestGunzipFromAPipe(t *testing.T) {
 	gz := bomb("", "a", GzipFloor+1<<20)
-	r, err := gunzip(bytes.NewReader(gz), -1, "stdin", LineCost)
+	r, err := gunzip(bytes.NewReader(gz), -1, "stdin", textCost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func TestGunzipFromAPipe(t *testing.T) {
 	for i := 0; text.Len() < GzipFloor+1<<20; i++ {
 		fmt.Fprintf(&text, "%d %x\n", i, i*i)
 	}
-	r, _ = gunzip(bytes.NewReader(gzipBytes(text.Bytes())), -1, "stdin", LineCost)
+	r, _ = gunzip(bytes.NewReader(gzipBytes(text.Bytes())), -1, "stdin", textCost)
 	if b, err := io.ReadAll(r); err != nil || !bytes.Equal(b, text.Bytes()) {
 		t.Errorf("a genuine stream: %d bytes, %v", len(b), err)
 	}
@@ -141,7 +143,7 @@ func TestIDXHeaderCheckedBeforeAllocating(t *testing.T) {
 	gzp := writeTemp(t, "bomb.gz", gz)
 	for _, c := range []struct{ path, want string }{
 		{plain, "is cut short: its header announces 536870912 bytes of data (dimensions [2 16384 16384]) but it holds 1000"},
-		{gzp, fmt.Sprintf("announces 512.0 MiB of data (dimensions [2 16384 16384]), more than a gzipped file of %s may hold (dlc allows 100 times the gzipped size, at least 8.0 MiB); if the file is genuine, gunzip it and give dlc the uncompressed file", byteSize(int64(len(gz))))},
+		{gzp, fmt.Sprintf("announces 512.0 MiB of data (dimensions [2 16384 16384]), more than dlc reads of %s gzipped (100 times the gzipped size, at least 8.0 MiB, each byte counting 8 for the number it becomes); if the file is genuine, gunzip it and give dlc the uncompressed file", byteSize(int64(len(gz))))},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -223,7 +225,7 @@ func FuzzGunzip(f *testing.F) {
 	f.Add(bomb("", "a", 1<<16), int64(100))
 	f.Fuzz(func(t *testing.T, b []byte, size int64) {
 		size = max(-1, size)
-		r, err := gunzip(bytes.NewReader(b), size, "f", LineCost)
+		r, err := gunzip(bytes.NewReader(b), size, "f", textCost)
 		if err != nil {
 			if _, err2 := gzip.NewReader(bytes.NewReader(b)); err2 == nil {
 				t.Fatalf("gunzip refused a header gzip takes: %v", err)

@@ -147,7 +147,7 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 // header name or JSON line.
 func TextReader(r io.Reader, path string) (io.Reader, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		z, err := gunzip(r, readerSize(r), path, LineCost)
+		z, err := gunzip(r, readerSize(r), path, textCost)
 		if err != nil {
 			return nil, err
 		}
