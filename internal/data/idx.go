@@ -26,6 +26,13 @@ const idxUByte = 0x08
 // allocate without bound.
 const MaxIDXBytes = 1 << 30
 
+// MaxIDXImagePixels caps the pixels of one IDX image (1024 × 1024): each
+// pixel is a feature column with a name, a scale and a row of first-layer
+// weights, which cost 50 bytes or more apiece however few images the file
+// holds (MNIST's are 28 × 28). Two images of 16384 × 16384 made 268
+// million columns and ran out of memory naming them.
+const MaxIDXImagePixels = 1 << 20
+
 // IDXImages is a stack of greyscale images, one byte per pixel (0 = white
 // background in MNIST, 255 = ink), row-major: image i is
 // Pixels[i*Rows*Cols : (i+1)*Rows*Cols].
@@ -196,6 +203,8 @@ func parseIDX(r io.Reader, path string, ndim int, room int64, gzipped bool, file
 	// What the header announces is checked against what the file can hold
 	// before anything is allocated.
 	switch {
+	case ndim == 3 && int64(dims[1])*int64(dims[2]) > MaxIDXImagePixels:
+		return nil, nil, bad("holds images of %d × %d pixels; dlc reads images of at most %d pixels (1024 × 1024), as each pixel is an input of the network: scale them down", dims[1], dims[2], MaxIDXImagePixels)
 	case room >= 0 && size > room && !gzipped:
 		return nil, nil, bad("is cut short: its header announces %d bytes of data (dimensions %v) but it holds %d", size, dims, max(0, room))
 	case room >= 0 && size > room:

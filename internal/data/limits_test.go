@@ -136,14 +136,17 @@ func TestGunzipFromAPipe(t *testing.T) {
 
 // TestIDXHeaderCheckedBeforeAllocating: an IDX file whose header announces
 // more than the file can hold is refused before its data is read: a plain
-// file by its size, a gzipped one by what MaxGzipRatio lets it hold.
+// file by its size, a gzipped one by what MaxGzipRatio lets it hold; and
+// images too large to be a network's input, whatever the file holds.
 func TestIDXHeaderCheckedBeforeAllocating(t *testing.T) {
-	plain := writeTemp(t, "plain", idxBytes(3, []int{2, 16384, 16384}, make([]byte, 1000)))
-	gz := bomb(string(idxBytes(3, []int{2, 16384, 16384}, nil)), "\x00", 1<<20)
+	plain := writeTemp(t, "plain", idxBytes(3, []int{500, 1024, 1024}, make([]byte, 1000)))
+	gz := bomb(string(idxBytes(3, []int{500, 1024, 1024}, nil)), "\x00", 1<<20)
 	gzp := writeTemp(t, "bomb.gz", gz)
+	huge := writeTemp(t, "huge", idxBytes(3, []int{2, 16384, 16384}, make([]byte, 1000)))
 	for _, c := range []struct{ path, want string }{
-		{plain, "is cut short: its header announces 536870912 bytes of data (dimensions [2 16384 16384]) but it holds 1000"},
-		{gzp, fmt.Sprintf("announces 512.0 MiB of data (dimensions [2 16384 16384]), more than dlc reads of %s gzipped (100 times the gzipped size, at least 8.0 MiB, each byte counting 8 for the number it becomes); if the file is genuine, gunzip it and give dlc the uncompressed file", byteSize(int64(len(gz))))},
+		{plain, "is cut short: its header announces 524288000 bytes of data (dimensions [500 1024 1024]) but it holds 1000"},
+		{gzp, fmt.Sprintf("announces 500.0 MiB of data (dimensions [500 1024 1024]), more than dlc reads of %s gzipped (100 times the gzipped size, at least 8.0 MiB, each byte counting 8 for the number it becomes); if the file is genuine, gunzip it and give dlc the uncompressed file", byteSize(int64(len(gz))))},
+		{huge, "holds images of 16384 × 16384 pixels; dlc reads images of at most 1048576 pixels (1024 × 1024), as each pixel is an input of the network: scale them down"},
 	} {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
