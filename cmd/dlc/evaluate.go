@@ -48,7 +48,10 @@ The confusion matrix (rows: true label, columns: predicted) is printed
 whole when it fits in 120 columns, with class numbers for column heads when
 only the names are too wide; larger ones (Reuters' 52 × 52) are summed up
 as the most frequent confusions (--confusion full|top chooses). The JSON
-report always holds the whole K × K matrix, with its labels.
+report always holds the whole K × K matrix, with its labels; for a model
+of more than 1000 labels, the report (per-class scores, labels, matrix)
+covers those in the data or the predictions, and model_labels says how
+many the model has.
 
 Quality gates for CI, each exiting with status 3 when not met (all gates
 are checked and each failure is one line on stderr):
@@ -125,8 +128,13 @@ type evaluation struct {
 	PerClass        map[string]classReport `json:"per_class"`
 	Labels          []string               `json:"labels"`
 	ConfusionMatrix [][]int                `json:"confusion_matrix"`
-	Baseline        *baselineReport        `json:"baseline,omitempty"`
-	Gates           []gateResult           `json:"gates,omitempty"`
+	// ModelLabels is set when the model has more labels than a confusion
+	// matrix is made for (metrics.MaxMatrixClasses): then per_class,
+	// labels and the matrix cover only those present in the data or the
+	// predictions, and the matrix is null when even those are too many.
+	ModelLabels int             `json:"model_labels,omitempty"`
+	Baseline    *baselineReport `json:"baseline,omitempty"`
+	Gates       []gateResult    `json:"gates,omitempty"`
 
 	thresholdRule string // "p(pos) ≥ 0.7", for the text report
 }
@@ -286,8 +294,16 @@ func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evalu
 		N: r.N, Accuracy: r.Accuracy, Loss: s.Loss, MacroF1: r.MacroF1, WeightedF1: r.WeightedF1,
 		PerClass: map[string]classReport{}, Labels: m.Labels, ConfusionMatrix: r.Confusion,
 	}
-	for i, c := range r.Classes {
-		ev.PerClass[m.Labels[i]] = classReport(c)
+	if r.Labels != nil { // too many labels for all of them: those present
+		ev.Labels, ev.ModelLabels = make([]string, len(r.Labels)), len(m.Labels)
+		for i, c := range r.Labels {
+			ev.Labels[i] = m.Labels[c]
+			ev.PerClass[m.Labels[c]] = classReport(r.Classes[c])
+		}
+	} else {
+		for i, c := range r.Classes {
+			ev.PerClass[m.Labels[i]] = classReport(c)
+		}
 	}
 	if t.Set {
 		ev.Threshold, ev.thresholdRule = &t.Value, t.Describe(m.Net, m.Labels)

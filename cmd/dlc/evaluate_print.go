@@ -33,6 +33,9 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 		fmt.Fprintf(tw, "threshold\t%s\n", ev.thresholdRule)
 	}
 	fmt.Fprintln(tw)
+	if ev.ModelLabels > 0 {
+		fmt.Fprintf(tw, "of the model's %d labels, the %d in the data or the predictions:\n", ev.ModelLabels, len(ev.Labels))
+	}
 	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport")
 	for _, l := range ev.Labels {
 		c := ev.PerClass[l]
@@ -117,6 +120,9 @@ func printBaseline(stdio *IO, ev *evaluation, b *baselineReport) error {
 // "top" forces one or the other.
 func printConfusion(w io.Writer, labels []string, m [][]int, mode string) error {
 	switch {
+	case m == nil:
+		_, err := fmt.Fprintf(w, "confusion matrix: none, as %d labels are in the data or the predictions, more than the %d a matrix is made for\n", len(labels), metrics.MaxMatrixClasses)
+		return err
 	case mode == "top":
 		return printTopConfusions(w, labels, m)
 	case mode == "full":

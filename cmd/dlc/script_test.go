@@ -40,6 +40,6 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide},
 	})
 }

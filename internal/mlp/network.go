@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 
@@ -60,6 +61,31 @@ func OutputsFor(classes int, out Activation, regression bool) int {
 	return classes
 }
 
+// Params returns the number of weights and biases of a network of spec s,
+// and false when that number does not fit in an int (or a size is
+// negative): a layer of in inputs and out units has (in+1)·out.
+func (s Spec) Params() (int, bool) {
+	var n uint64
+	in := s.Inputs
+	for i := 0; i <= len(s.Hidden); i++ {
+		out := s.Outputs
+		if i < len(s.Hidden) {
+			out = s.Hidden[i].Units
+		}
+		if in < 0 || out < 0 {
+			return 0, false
+		}
+		hi, layer := bits.Mul64(uint64(in)+1, uint64(out))
+		var carry uint64
+		n, carry = bits.Add64(n, layer, 0)
+		if hi != 0 || carry != 0 || n > math.MaxInt {
+			return 0, false
+		}
+		in = out
+	}
+	return int(n), true
+}
+
 // Validate reports the first thing in s that cannot be built or trained.
 // An option out of range or a loss that does not fit the output is an
 // *option.Error named as the config's model section names it
@@ -103,6 +129,9 @@ func (s Spec) Validate() error {
 	}
 	if s.Loss == BinaryCrossEntropy && s.Outputs != 1 {
 		return option.Errorf("loss", "binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", s.Outputs)
+	}
+	if _, ok := s.Params(); !ok {
+		return fmt.Errorf("the network has more parameters than a count of %d can hold; use fewer units or inputs", math.MaxInt)
 	}
 	return nil
 }
