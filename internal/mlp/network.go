@@ -130,9 +130,6 @@ func (s Spec) Validate() error {
 	if s.Loss == BinaryCrossEntropy && s.Outputs != 1 {
 		return option.Errorf("loss", "binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", s.Outputs)
 	}
-	if _, ok := s.Params(); !ok {
-		return fmt.Errorf("the network has more parameters than a count of %d can hold; use fewer units or inputs", math.MaxInt)
-	}
 	return nil
 }
 
@@ -217,6 +214,12 @@ func FromParams(s Spec, params []float64) (*Network, error) {
 func build(s Spec) (*Network, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	// Checked here rather than in Validate, which a config runs with a
+	// stand-in of one input: the caller that knows the real shape says
+	// more (pipeline's memory check names the inputs and the keys).
+	if _, ok := s.Params(); !ok {
+		return nil, fmt.Errorf("the network has more parameters than a count of %d can hold; use fewer units or inputs", math.MaxInt)
 	}
 	n := &Network{spec: s, loss: s.Loss, output: s.Output, regression: s.Regression}
 	in := s.Inputs

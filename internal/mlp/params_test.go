@@ -30,8 +30,8 @@ func TestSpecParams(t *testing.T) {
 	}
 	big := Spec{Inputs: 3, Hidden: []LayerSpec{{Units: 1 << 62, Activation: ReLU}}, Outputs: 1, Output: Sigmoid, Loss: BinaryCrossEntropy}
 	want := "the network has more parameters than a count of 9223372036854775807 can hold; use fewer units or inputs"
-	if err := big.Validate(); err == nil || err.Error() != want {
-		t.Errorf("Validate: %v", err)
+	if _, err := New(big, nil); err == nil || err.Error() != want {
+		t.Errorf("New: %v", err)
 	}
 	if _, err := FromParams(big, nil); err == nil || err.Error() != want {
 		t.Errorf("FromParams: %v", err)
