@@ -333,6 +333,15 @@ type Workspace struct {
 	dirty bool
 }
 
+// Logits returns the output layer's weighted sums of the last Predict or
+// Evaluate made with ws — the logits of a sigmoid or softmax, the margins
+// of a linear output: the raw scores probabilities are calibrated from —
+// as the first n values (rows × outputs, as the outputs were returned).
+// The slice belongs to ws and holds until its next use.
+func (ws *Workspace) Logits(n int) []float64 {
+	return ws.z[len(ws.z)-1][:n]
+}
+
 func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 	if ws.net == n && ws.rows >= rows {
 		return ws

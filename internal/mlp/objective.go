@@ -23,9 +23,14 @@ type Objective struct {
 	// Dropout draws the dropout masks; required when the network has
 	// dropout, so that the same seed gives the same training.
 	Dropout *rand.Rand
+	// Rows, when set, are the rows of X (and Y) to train on, in order: a
+	// network trained without some examples (to score them afterwards,
+	// as calibration does) needs no copy of the others.
+	Rows []int
 
-	ws    Workspace
-	spans [][2]int
+	ws     Workspace
+	spans  [][2]int
+	mapped []int
 }
 
 // Params returns the network's parameters.
@@ -35,13 +40,25 @@ func (o *Objective) Params() []float64 { return o.Net.Params() }
 func (o *Objective) ParamsChanged(spans [][2]int) { o.Net.ParamsChanged(spans) }
 
 // Len returns the number of training rows.
-func (o *Objective) Len() int { return o.X.Rows }
+func (o *Objective) Len() int {
+	if o.Rows != nil {
+		return len(o.Rows)
+	}
+	return o.X.Rows
+}
 
 // Gradient computes the gradient of the mean loss over rows into grad. grad
 // must be the same slice on every call (its untouched entries are left as
 // the previous call left them, which is zero).
 func (o *Objective) Gradient(rows []int, grad []float64) (float64, int) {
 	o.ws.Dropout = o.Dropout
+	if o.Rows != nil {
+		o.mapped = o.mapped[:0]
+		for _, r := range rows {
+			o.mapped = append(o.mapped, o.Rows[r])
+		}
+		rows = o.mapped
+	}
 	return o.Net.gradient(o.X, o.Y, rows, grad, &o.ws, true)
 }
 

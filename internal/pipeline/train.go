@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
@@ -42,6 +43,17 @@ type Hooks struct {
 	// filled in when there is validation data; returning gd.ErrStop ends
 	// training without an error, any other error aborts it.
 	Epoch func(*gd.EpochStats) error
+	// Calibrating is called before each network trained to calibrate the
+	// model's probabilities; those networks report no steps or epochs.
+	Calibrating func(*CalibrationPart)
+}
+
+// CalibrationPart is one network trained for calibration: Part of Parts,
+// trained on the training rows Trained and scoring the rows Held, which it
+// never saw. The slices are the run's own: read them, do not keep them.
+type CalibrationPart struct {
+	Part, Parts   int
+	Trained, Held []int
 }
 
 // Result is what a training run did, beside the model it returns.
@@ -49,9 +61,13 @@ type Result struct {
 	gd.Result
 	// Interrupted says the context was cancelled during training: the
 	// model holds the weights after the last update (or the best epoch's,
-	// with early stopping restoring them) and the test split was not
-	// scored.
+	// with early stopping restoring them), is not calibrated, and the test
+	// split was not scored. While says when: "training" or "calibrating".
 	Interrupted bool
+	While       string
+	// Uncalibrated says why a model that was to be calibrated is not
+	// ("" when it is, or was not to be).
+	Uncalibrated string
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
@@ -80,6 +96,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		if len(classes) < 2 {
 			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 		}
+	}
+	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
 	if d.Test != nil {
 		// Checked now, not when the test split is scored at the end: a
@@ -131,7 +150,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		OnUpdate: h.Update,
 		OnEpoch: func(st *gd.EpochStats) error {
 			if d.Validation != nil {
-				s := score(net, xVal, yVal, len(classes))
+				s := score(net, nil, xVal, yVal, len(classes))
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
 				if plan.Regression {
 					st.ValAccuracy = math.NaN()
@@ -152,10 +171,28 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		return nil, nil, err
 	}
 	res.Result = *gres
-	res.TrainSeconds = time.Since(trainStart).Seconds()
 	if res.Interrupted && res.Steps == 0 {
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
+	var cal *calibrate.Calibrator
+	if res.Interrupted {
+		res.While = "training"
+	} else if plan.Config.CalibrationOptions().Enabled() {
+		// After the model's own training, so that an interruption here
+		// still leaves a model to write; the model's gradient and
+		// optimizer state are garbage by now.
+		obj, opt = nil, nil
+		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		switch {
+		case errors.Is(err, context.Canceled):
+			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew):
+			res.Uncalibrated = "its held-out examples hold only one label"
+		case err != nil:
+			return nil, nil, err
+		}
+	}
+	res.TrainSeconds = time.Since(trainStart).Seconds()
 	// The gradient, the optimizer's state and the training rows are
 	// garbage now (as large as the weights each: 107 MB apiece for the
 	// IMDB recipe). Collecting them before the test split is scored and the
@@ -164,7 +201,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	obj, opt, x = nil, nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
+	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
@@ -186,8 +223,9 @@ func testRecord(s *Scores) *model.TestRecord {
 	if r := s.Regression; r != nil {
 		return &model.TestRecord{N: r.N, Loss: s.Loss, RMSE: &r.RMSE, MAE: &r.MAE, R2: &r.R2}
 	}
-	acc := s.Report.Accuracy
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc}
+	q := s.Quality
+	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
+	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
