@@ -12,6 +12,10 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
+// MaxEnsemble is the most networks model.ensemble trains: past a few
+// dozen, averaging more gains nothing measurable and costs as much again.
+const MaxEnsemble = 64
+
 // Tasks are the values of data.task.
 var Tasks = []string{"classification", "regression"}
 
@@ -115,8 +119,20 @@ func (c *Config) validate() error {
 		return err
 	}
 
+	if n := len(c.Vectorizer.CharNGrams); n != 0 && n != 2 {
+		return c.Errorf("vectorizer.char_ngrams", "vectorizer.char_ngrams must be [min, max] (two numbers) or [], not %d numbers", n)
+	}
 	if err := c.optionError("vectorizer", "vectorizer.mode", c.VectorizerOptions().Validate()); err != nil {
 		return err
+	}
+	if _, set := c.src["vectorizer.nb_alpha"]; set && c.Vectorizer.Weighting != string(vectorize.NB) {
+		return c.Errorf("vectorizer.nb_alpha", "vectorizer.nb_alpha applies to vectorizer.weighting nb, not %s", c.Vectorizer.Weighting)
+	}
+	if c.Vectorizer.Weighting == string(vectorize.NB) && c.Regression() {
+		return c.Errorf("vectorizer.weighting", "vectorizer.weighting nb weighs features by how they tell labels apart, and a regression has none; remove it")
+	}
+	if k := c.Model.Ensemble; k < 1 || k > MaxEnsemble {
+		return c.Errorf("model.ensemble", "model.ensemble must be a number of networks from 1 to %d, not %d", MaxEnsemble, k)
 	}
 	// The scaling is FitDense's and the columns are a table's: the text
 	// modes would ignore them.

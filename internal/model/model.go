@@ -32,10 +32,13 @@ import (
 // version is refused rather than misread. Version 2 added the calibration
 // of probabilities: a calibrated model is written as version 2, so that a
 // dlc that predates it refuses the file rather than answer with
-// uncalibrated numbers; an uncalibrated one stays version 1.
+// uncalibrated numbers; an uncalibrated one stays version 1. Version 3
+// added ensembles, character n-grams and the naive-Bayes weighting, each of
+// which an older dlc would silently misread (one network of several, words
+// only, unweighted rows).
 const (
 	Format        = "dlc-model"
-	FormatVersion = 2
+	FormatVersion = 3
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
@@ -44,7 +47,11 @@ const maxFile = 8 << 30
 // Version is the format version m is written in: the oldest that holds
 // everything it has.
 func Version(m *Model) int {
-	if m.Calibration != nil {
+	o := m.Vectorizer.Options
+	switch {
+	case len(m.Members) > 1 || o.CharNGrams.On() || o.Weighting == vectorize.NB:
+		return 3
+	case m.Calibration != nil:
 		return 2
 	}
 	return 1
@@ -55,7 +62,10 @@ type Model struct {
 	Config     *config.Config
 	Vectorizer *vectorize.Vectorizer
 	Net        *mlp.Network
-	Labels     []string // class names; index = class
+	// Members are the networks of an ensemble (model.ensemble), whose
+	// outputs the model averages; Members[0] is Net. Nil for one network.
+	Members []*mlp.Network
+	Labels  []string // class names; index = class
 	// Calibration maps the network's raw scores to the probabilities the
 	// model answers with; nil for the network's own outputs.
 	Calibration *calibrate.Calibrator
@@ -64,12 +74,15 @@ type Model struct {
 
 // Record is what training did, kept for inspect and reproducibility.
 type Record struct {
-	DLCVersion    string        `json:"dlc_version"`
-	Seed          int           `json:"seed"`
-	TrainExamples int           `json:"train_examples"`
-	DataSHA256    string        `json:"data_sha256"` // fingerprint of the training texts and labels
-	Epochs        []EpochRecord `json:"epochs"`
-	Test          *TestRecord   `json:"test,omitempty"`
+	DLCVersion    string `json:"dlc_version"`
+	Seed          int    `json:"seed"`
+	TrainExamples int    `json:"train_examples"`
+	DataSHA256    string `json:"data_sha256"` // fingerprint of the training texts and labels
+	// MemberSeeds are the seeds an ensemble's networks were drawn and
+	// trained with, Members[k] from MemberSeeds[k].
+	MemberSeeds []int         `json:"member_seeds,omitempty"`
+	Epochs      []EpochRecord `json:"epochs"`
+	Test        *TestRecord   `json:"test,omitempty"`
 }
 
 // EpochRecord is one epoch's training (and validation) metrics. The
@@ -117,10 +130,15 @@ func Save(path string, m *Model) error {
 
 // Encode returns the bytes of the model file.
 func Encode(m *Model) ([]byte, error) {
-	for _, p := range m.Net.Params() {
-		if math.IsNaN(p) || math.IsInf(p, 0) {
-			return nil, errors.New("the network has NaN or infinite weights; refusing to save a diverged model")
+	for _, net := range m.Networks() {
+		for _, p := range net.Params() {
+			if math.IsNaN(p) || math.IsInf(p, 0) {
+				return nil, errors.New("the network has NaN or infinite weights; refusing to save a diverged model")
+			}
 		}
+	}
+	if len(m.Members) > 1 && m.Members[0] != m.Net {
+		return nil, errors.New("model: an ensemble's first member is not its network")
 	}
 	v := m.Vectorizer
 	for _, t := range v.Vocab {
@@ -164,19 +182,57 @@ func Encode(m *Model) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if len(m.Members) > 1 {
+		if err := put("ensemble", ensembleMeta{Members: len(m.Members)}); err != nil {
+			return nil, err
+		}
+	}
 	vocab := []byte(strings.Join(v.Vocab, "\n"))
 	tensors := []Tensor{
 		{Name: "vectorizer.vocab", DType: "U8", Shape: []int{len(vocab)}, Data: vocab},
 		I32("vectorizer.doc_freq", []int{len(v.DocFreq)}, v.DocFreq),
 	}
-	for i, l := range m.Net.Layers {
-		// Keras' names and (in, out) kernel layout.
-		tensors = append(tensors,
-			F64(fmt.Sprintf("dense_%d.kernel", i), []int{l.In, l.Out}, l.W),
-			F64(fmt.Sprintf("dense_%d.bias", i), []int{l.Out}, l.B))
+	if v.NBRatio != nil {
+		tensors = append(tensors, F64("vectorizer.nb_ratio", []int{len(v.NBRatio)}, v.NBRatio))
+	}
+	for k, net := range m.Networks() {
+		for i, l := range net.Layers {
+			// Keras' names and (in, out) kernel layout; the first
+			// network's tensors keep their names, so a tool that reads
+			// one network reads an ensemble's first member.
+			tensors = append(tensors,
+				F64(memberPrefix(k)+fmt.Sprintf("dense_%d.kernel", i), []int{l.In, l.Out}, l.W),
+				F64(memberPrefix(k)+fmt.Sprintf("dense_%d.bias", i), []int{l.Out}, l.B))
+		}
 	}
 	meta["checksum"] = checksum(meta, tensors)
 	return encodeSafetensors(meta, tensors)
+}
+
+// ensembleMeta is the "ensemble" metadata of a model of several networks.
+type ensembleMeta struct {
+	Members int `json:"members"`
+}
+
+// maxMembers bounds the members a file may announce, before any is read.
+const maxMembers = 1024
+
+// memberPrefix is the prefix of member k's tensor names: none for the
+// first.
+func memberPrefix(k int) string {
+	if k == 0 {
+		return ""
+	}
+	return fmt.Sprintf("member_%d.", k)
+}
+
+// Networks returns the model's networks: its ensemble's members, or its
+// one network.
+func (m *Model) Networks() []*mlp.Network {
+	if len(m.Members) > 1 {
+		return m.Members
+	}
+	return []*mlp.Network{m.Net}
 }
 
 // checksum is the sha256 of the metadata (bar the checksum, keys sorted) and
@@ -288,44 +344,52 @@ func Decode(b []byte) (*Model, error) {
 	if m.Vectorizer, err = vectorize.Restore(vm.Options, vocab, df, vm.Docs); err != nil {
 		return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
 	}
+	if nbT, ok := tensors["vectorizer.nb_ratio"]; ok || m.Vectorizer.Weighting == vectorize.NB {
+		if !ok {
+			return nil, errors.New("lacks its vectorizer's naive-Bayes ratios (tensor vectorizer.nb_ratio)")
+		}
+		r, err := nbT.Float64s()
+		if err != nil {
+			return nil, err
+		}
+		if err := m.Vectorizer.SetNBRatio(r); err != nil {
+			return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
+		}
+	}
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}
 	if !spec.Regression && len(m.Labels) != max(2, spec.Outputs) {
 		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
 	}
-	var params []float64
-	in := spec.Inputs
-	for i := 0; i <= len(spec.Hidden); i++ {
-		out := spec.Outputs
-		if i < len(spec.Hidden) {
-			out = spec.Hidden[i].Units
-		}
-		for _, part := range []string{"kernel", "bias"} {
-			t, ok := tensors[fmt.Sprintf("dense_%d.%s", i, part)]
-			if !ok {
-				return nil, fmt.Errorf("lacks tensor dense_%d.%s", i, part)
-			}
-			want := []int{out}
-			if part == "kernel" {
-				want = []int{in, out}
-			}
-			if fmt.Sprint(t.Shape) != fmt.Sprint(want) {
-				return nil, fmt.Errorf("has tensor dense_%d.%s of shape %v where its network needs %v", i, part, t.Shape, want)
-			}
-			v, err := t.Float64s()
-			if err != nil {
-				return nil, err
-			}
-			params = append(params, v...)
-		}
-		in = out
-	}
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("describes an invalid network: %v", err)
 	}
-	if m.Net, err = mlp.FromParams(spec, params); err != nil {
-		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	members := 1
+	if raw, ok := meta["ensemble"]; ok {
+		var em ensembleMeta
+		if err := json.Unmarshal([]byte(raw), &em); err != nil {
+			return nil, fmt.Errorf("has malformed ensemble metadata: %v", err)
+		}
+		if em.Members < 2 || em.Members > maxMembers {
+			return nil, fmt.Errorf("has an ensemble of %d networks; an ensemble has 2 to %d", em.Members, maxMembers)
+		}
+		members = em.Members
+	}
+	for k := range members {
+		net, err := readNetwork(tensors, memberPrefix(k), spec)
+		if err != nil {
+			return nil, err
+		}
+		if members > 1 {
+			m.Members = append(m.Members, net)
+		}
+		if k == 0 {
+			m.Net = net
+		}
+	}
+	if len(m.Record.MemberSeeds) != 0 && len(m.Record.MemberSeeds) != members {
+		return nil, fmt.Errorf("has %d member seeds for %d networks", len(m.Record.MemberSeeds), members)
 	}
 	if raw, ok := meta["calibration"]; ok {
 		m.Calibration = new(calibrate.Calibrator)
@@ -337,4 +401,42 @@ func Decode(b []byte) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// readNetwork reads the network of spec whose tensors' names start with
+// prefix.
+func readNetwork(tensors map[string]Tensor, prefix string, spec mlp.Spec) (*mlp.Network, error) {
+	var params []float64
+	in := spec.Inputs
+	for i := 0; i <= len(spec.Hidden); i++ {
+		out := spec.Outputs
+		if i < len(spec.Hidden) {
+			out = spec.Hidden[i].Units
+		}
+		for _, part := range []string{"kernel", "bias"} {
+			name := fmt.Sprintf("%sdense_%d.%s", prefix, i, part)
+			t, ok := tensors[name]
+			if !ok {
+				return nil, fmt.Errorf("lacks tensor %s", name)
+			}
+			want := []int{out}
+			if part == "kernel" {
+				want = []int{in, out}
+			}
+			if fmt.Sprint(t.Shape) != fmt.Sprint(want) {
+				return nil, fmt.Errorf("has tensor %s of shape %v where its network needs %v", name, t.Shape, want)
+			}
+			v, err := t.Float64s()
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, v...)
+		}
+		in = out
+	}
+	net, err := mlp.FromParams(spec, params)
+	if err != nil {
+		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	}
+	return net, nil
 }

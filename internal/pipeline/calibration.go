@@ -78,11 +78,7 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
 	var scores calibrate.Scores
 	var uncal []float64
-	var ws mlp.Workspace
-	var out []float64
-	rows := make([]int, 0, evalBatch)
 	held := 0
-	var one [1]float64
 	for k, part := range parts {
 		trained := complement(x.Rows, part)
 		if h.Calibrating != nil {
@@ -100,18 +96,7 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 		if _, err := gd.Train(ctx, obj, opt, plan.Training, gd.Callbacks{}); err != nil {
 			return nil, err
 		}
-		k := net.Spec().Outputs
-		scores.K = k
-		for lo := 0; lo < len(part); lo += evalBatch {
-			rows = append(rows[:0], part[lo:min(len(part), lo+evalBatch)]...)
-			out = net.Predict(x, rows, out, &ws)
-			z := ws.Logits(len(out))
-			for i, r := range rows {
-				scores.Z = append(scores.Z, calibrationScore(net, z[i*k:(i+1)*k], &one)...)
-				scores.Truth = append(scores.Truth, int(y.Class[r]))
-				uncal = uncalibrated(net, out[i*k:(i+1)*k], z[i*k:(i+1)*k], uncal)
-			}
-		}
+		uncal = scoreHeld(net, x, y, part, &scores, uncal)
 		held += len(part)
 	}
 	scores.Labels = len(classes)
@@ -120,6 +105,29 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 		what = fmt.Sprintf("%d training examples, each scored by one of %d networks trained without its fold (cross-fitting)", held, opts.Folds)
 	}
 	return calibrate.Fit(opts.Method, &scores, uncal, what)
+}
+
+// scoreHeld appends net's calibration scores of the rows held (which it
+// was not trained on) and their truths to scores, and returns uncal with
+// its uncalibrated probabilities of them appended.
+func scoreHeld(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, held []int, scores *calibrate.Scores, uncal []float64) []float64 {
+	var ws mlp.Workspace
+	var out []float64
+	var one [1]float64
+	rows := make([]int, 0, evalBatch)
+	k := net.Spec().Outputs
+	scores.K = k
+	for lo := 0; lo < len(held); lo += evalBatch {
+		rows = append(rows[:0], held[lo:min(len(held), lo+evalBatch)]...)
+		out = net.Predict(x, rows, out, &ws)
+		z := ws.Logits(len(out))
+		for i, r := range rows {
+			scores.Z = append(scores.Z, calibrationScore(net, z[i*k:(i+1)*k], &one)...)
+			scores.Truth = append(scores.Truth, int(y.Class[r]))
+			uncal = uncalibrated(net, out[i*k:(i+1)*k], z[i*k:(i+1)*k], uncal)
+		}
+	}
+	return uncal
 }
 
 // uncalibrated appends the probabilities a network gives without

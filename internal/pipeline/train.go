@@ -27,6 +27,9 @@ type Setup struct {
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
+	// Members is the number of networks of an ensemble (model.ensemble);
+	// 0 for one network.
+	Members int
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -46,6 +49,10 @@ type Hooks struct {
 	// Calibrating is called before each network trained to calibrate the
 	// model's probabilities; those networks report no steps or epochs.
 	Calibrating func(*CalibrationPart)
+	// Member is called as each network of an ensemble starts training.
+	// Members train side by side: Step, Update and Epoch report the first
+	// one's, and every hook is called under one lock.
+	Member func(*MemberPart)
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
@@ -126,6 +133,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	if ctx.Err() != nil {
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
+	if cfg.Model.Ensemble > 1 {
+		return trainEnsemble(ctx, plan, d, vec, x, y, classes, perClass, res, h)
+	}
 
 	net, err := plan.Network(vec.Features(), len(classes))
 	if err != nil {
@@ -150,7 +160,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		OnUpdate: h.Update,
 		OnEpoch: func(st *gd.EpochStats) error {
 			if d.Validation != nil {
-				s := score(net, nil, xVal, yVal, len(classes))
+				s := score(newForward([]*mlp.Network{net}, nil), xVal, yVal, len(classes))
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
 				if plan.Regression {
 					st.ValAccuracy = math.NaN()
@@ -200,10 +210,15 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	// otherwise grow to twice the size it had during training.
 	obj, opt, x = nil, nil, nil
 	runtime.GC()
-
 	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
+	return finish(m, plan, d, res)
+}
+
+// finish records the training in m and scores it on the test split.
+func finish(m *model.Model, plan *Plan, d *Data, res *Result) (*model.Model, *Result, error) {
+	var err error
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}

@@ -174,6 +174,7 @@ type counter struct {
 	buf   []byte
 	toks  []int32            // a text's token ids
 	grams [MaxNGrams][]int32 // grams[k][i]: the gram of order k+1 ending at token i
+	chars *charGrammer       // with character n-grams
 
 	// With rows: the node ids of each text, back to back.
 	keep   bool
@@ -183,7 +184,11 @@ type counter struct {
 }
 
 func newCounter(opts Options, keep bool) *counter {
-	return &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+	c := &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+	if opts.CharNGrams.On() {
+		c.chars = newCharGrammer(opts)
+	}
+	return c
 }
 
 // gramCount is what Fit counts of an n-gram; one struct, so that counting
@@ -202,7 +207,12 @@ func (c *counter) presize(texts []string) {
 	for _, t := range texts {
 		size += len(t)
 	}
-	c.stream = make([]int32, 0, size/4*c.n)
+	per := c.n
+	if c.chars != nil {
+		// A character of text makes about one n-gram per length.
+		per = c.n + 4*(c.chars.max-c.chars.min+1)
+	}
+	c.stream = make([]int32, 0, size/4*per)
 	c.ends = make([]int, 0, len(texts))
 	c.tokens = make([]int32, 0, len(texts))
 }
@@ -229,7 +239,7 @@ func (c *counter) count(g, doc int32) {
 // Encoder.lookupGrams, it goes order by order so that the processor
 // overlaps the cache misses of independent lookups.
 func (c *counter) addDoc(text string, doc int32) {
-	if c.n == 1 {
+	if c.n <= 1 {
 		c.addTokens(text, doc)
 		return
 	}
@@ -262,10 +272,26 @@ func (c *counter) addDoc(text string, doc int32) {
 		}
 		prev = cur
 	}
+	c.addChars(text, doc)
 	if c.keep {
 		c.ends = append(c.ends, len(c.stream))
 		c.tokens = append(c.tokens, int32(t))
 	}
+}
+
+// addChars counts a text's character n-grams, each a token of its own
+// (its bracketed form tells it from a word).
+func (c *counter) addChars(text string, doc int32) {
+	if c.chars == nil {
+		return
+	}
+	c.chars.each(text, func(g []byte) {
+		node := c.uni[c.token(g)]
+		c.count(node, doc)
+		if c.keep {
+			c.stream = append(c.stream, node)
+		}
+	})
 }
 
 // token returns the id of a token, adding it (and its unigram node) when
@@ -278,17 +304,22 @@ func (c *counter) token(tok []byte) int32 {
 	return s
 }
 
-// addTokens is addDoc for unigrams, the common case.
+// addTokens is addDoc for unigrams, the common case (and for no words,
+// with character n-grams only).
 func (c *counter) addTokens(text string, doc int32) {
 	tokens := 0
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		tokens++
+		if c.n == 0 {
+			return
+		}
 		g := c.uni[c.token(tok)]
 		c.count(g, doc)
 		if c.keep {
 			c.stream = append(c.stream, g)
 		}
-		tokens++
 	})
+	c.addChars(text, doc)
 	if c.keep {
 		c.ends = append(c.ends, len(c.stream))
 		c.tokens = append(c.tokens, int32(tokens))
@@ -482,7 +513,11 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 			}
 			nodes := p.stream[lo:p.ends[i]]
 			rb.reset()
-			known, knownTokens := features(rb, w, nodes, int(p.tokens[i]))
+			words := int(p.tokens[i]) // the stream's first nodes, unless words are not features
+			if v.NGrams == 0 {
+				words = 0
+			}
+			known, knownTokens := features(rb, w, nodes, words)
 			cov.Known += known
 			cov.KnownTokens += knownTokens
 			cov.Grams += int64(len(nodes))
