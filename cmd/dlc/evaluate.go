@@ -134,6 +134,9 @@ type evaluation struct {
 	Brier         float64                 `json:"brier"`
 	ECE           float64                 `json:"ece"`
 	Probabilities string                  `json:"probabilities"`
+	// Networks is how many networks scored each example: an ensemble's
+	// members (absent for one network).
+	Networks int `json:"networks,omitempty"`
 	Reliability   []calibrate.Bin         `json:"reliability"`
 	Thresholds    []pipeline.ThresholdRow `json:"thresholds,omitempty"`
 	// ROCAUC is that of the second label's score, for two-label models
@@ -321,6 +324,14 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	return nil
 }
 
+// ensembleSize is the number of networks of an ensemble, 0 for one network.
+func ensembleSize(m *model.Model) int {
+	if len(m.Members) > 1 {
+		return len(m.Members)
+	}
+	return 0
+}
+
 // report is evaluate's report of a classifier's evaluation.
 func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evaluation {
 	r := s.Report
@@ -328,6 +339,7 @@ func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evalu
 		N: r.N, Accuracy: r.Accuracy, Loss: s.Loss, MacroF1: r.MacroF1, WeightedF1: r.WeightedF1,
 		LogLoss: s.Quality.LogLoss, Brier: s.Quality.Brier, ECE: s.Quality.ECE,
 		Probabilities: pipeline.ProbabilitiesAre(m), Reliability: s.Bins, Thresholds: pipeline.Thresholds(m, s),
+		Networks: ensembleSize(m),
 		PerClass: map[string]classReport{}, Labels: m.Labels, ConfusionMatrix: r.Confusion,
 	}
 	if r.Labels != nil { // too many labels for all of them: those present
