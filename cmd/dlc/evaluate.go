@@ -130,15 +130,15 @@ type evaluation struct {
 	// score (summed over the labels), the expected calibration error over
 	// 15 equal-width confidence bins and those bins; Probabilities says
 	// what they are (calibrated or not).
-	LogLoss       float64                 `json:"log_loss"`
-	Brier         float64                 `json:"brier"`
-	ECE           float64                 `json:"ece"`
-	Probabilities string                  `json:"probabilities"`
+	LogLoss       float64 `json:"log_loss"`
+	Brier         float64 `json:"brier"`
+	ECE           float64 `json:"ece"`
+	Probabilities string  `json:"probabilities"`
 	// Networks is how many networks scored each example: an ensemble's
 	// members (absent for one network).
-	Networks int `json:"networks,omitempty"`
-	Reliability   []calibrate.Bin         `json:"reliability"`
-	Thresholds    []pipeline.ThresholdRow `json:"thresholds,omitempty"`
+	Networks    int                     `json:"networks,omitempty"`
+	Reliability []calibrate.Bin         `json:"reliability"`
+	Thresholds  []pipeline.ThresholdRow `json:"thresholds,omitempty"`
 	// ROCAUC is that of the second label's score, for two-label models
 	// whose data holds both labels.
 	ROCAUC          *float64               `json:"roc_auc,omitempty"`
