@@ -208,17 +208,13 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
 	}
 	hooks.Member = func(p *pipeline.MemberPart) {
-		if p.Member > 1 && bar != nil {
-			bar.Finish()
-			bar = nil
-		}
 		held := ""
 		if len(p.Held) > 0 {
 			held = fmt.Sprintf(", holding out %d for calibration", len(p.Held))
 		}
 		line := fmt.Sprintf("ensemble: network %d of %d, seed %d, trained on %d examples%s", p.Member, p.Members, p.Seed, len(p.Trained), held)
 		if p.Member == 1 {
-			line += " (its epochs are shown; the others train beside it)"
+			line += " (its epochs are shown below; the others train beside it)"
 		}
 		stdio.Progressf("%s\n", line)
 	}

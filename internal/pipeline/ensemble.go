@@ -66,8 +66,8 @@ func (p *Plan) withSeed(seed int) *Plan {
 	return &q
 }
 
-// MemberPart is one network of an ensemble, told to Hooks.Member as it
-// starts training: Member of Members, with its seed, trained on the rows
+// MemberPart is one network of an ensemble, told to Hooks.Member before
+// the members start training: Member of Members, with its seed, trained on the rows
 // Trained (and scoring the rows Held for calibration; none when
 // uncalibrated). The slices are the run's own: read them, do not keep them.
 type MemberPart struct {
@@ -171,6 +171,20 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 		f()
 	}
 	runs := make([]memberRun, members)
+	for k := range runs {
+		r := &runs[k]
+		r.seed = memberSeed(cfg.Training.Seed, k)
+		if shares != nil {
+			r.held = shares[k%len(shares)]
+		}
+	}
+	if h.Member != nil {
+		// Told in order before any trains: the members then run side by
+		// side, in no order.
+		for k, r := range runs {
+			h.Member(&MemberPart{Member: k + 1, Members: members, Seed: r.seed, Trained: complement(x.Rows, r.held), Held: r.held})
+		}
+	}
 	workers := ensembleWorkers(members, params, plan.trainSlots())
 	sem := make(chan struct{}, workers)
 	trainStart := time.Now()
@@ -180,7 +194,6 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			r := &runs[k]
-			r.seed = memberSeed(cfg.Training.Seed, k)
 			if ctx.Err() != nil {
 				r.err = ctx.Err()
 				return
@@ -196,19 +209,9 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 				r.err = err
 				return
 			}
-			var rows []int
-			if shares != nil {
-				r.held = shares[k%len(shares)]
+			var rows []int // nil: all of them
+			if r.held != nil {
 				rows = complement(x.Rows, r.held)
-			}
-			if h.Member != nil {
-				trained := rows
-				if trained == nil {
-					trained = complement(x.Rows, nil)
-				}
-				locked(func() {
-					h.Member(&MemberPart{Member: k + 1, Members: members, Seed: r.seed, Trained: trained, Held: r.held})
-				})
 			}
 			var cb gd.Callbacks
 			if k == 0 {

@@ -49,9 +49,9 @@ type Hooks struct {
 	// Calibrating is called before each network trained to calibrate the
 	// model's probabilities; those networks report no steps or epochs.
 	Calibrating func(*CalibrationPart)
-	// Member is called as each network of an ensemble starts training.
-	// Members train side by side: Step, Update and Epoch report the first
-	// one's, and every hook is called under one lock.
+	// Member is called for each network of an ensemble, in order, before
+	// they train. Members train side by side: Step, Update and Epoch report
+	// the first one's, and every hook is called under one lock.
 	Member func(*MemberPart)
 }
 
