@@ -87,7 +87,7 @@ def main():
 
 def final(a):
     folds = [int(f) for f in a.folds.split(",")]
-    accs, secs, rss = [], [], []
+    accs, eces, lls, secs, rss = [], [], [], [], []
     tmp = tempfile.mkdtemp(prefix="dlc-cv-")
     for f in folds:
         d = os.path.join(a.dir, "f%d" % f)
@@ -106,13 +106,19 @@ def final(a):
         m = re.search(r"RSS (\d+)", p.stderr)
         rss.append(int(m.group(1)) / 1024 if m else 0)
         accs.append(float(re.search(r"test accuracy ([0-9.]+)", p.stdout).group(1)))
+        # The probabilities' calibration on the fold, from the model's record.
+        q = subprocess.run([a.dlc, "inspect", "--format", "json", os.path.join(tmp, "m.dlc")], capture_output=True, text=True)
+        test = json.loads(q.stdout)["training"].get("test", {})
+        eces.append(test.get("ece", float("nan")))
+        lls.append(test.get("log_loss", float("nan")))
     mean = statistics.mean(accs)
     print("%s  %s" % (a.tag or a.config, " ".join(a.set)))
-    print("  final accuracy mean %.4f over folds %s: %s; run %.1f s, %.0f MiB (medians)"
-          % (mean, a.folds, " ".join("%.4f" % x for x in accs), statistics.median(secs), statistics.median(rss)))
+    print("  final accuracy mean %.4f over folds %s: %s; ECE %.4f, log loss %.4f (means); run %.1f s, %.0f MiB (medians)"
+          % (mean, a.folds, " ".join("%.4f" % x for x in accs), statistics.mean(eces), statistics.mean(lls),
+             statistics.median(secs), statistics.median(rss)))
     if a.log:
         with open(a.log, "a") as lg:
-            lg.write(json.dumps(dict(tag=a.tag, config=a.config, sets=a.set, folds=folds, final=accs, mean=mean,
+            lg.write(json.dumps(dict(tag=a.tag, config=a.config, sets=a.set, folds=folds, final=accs, mean=mean, ece=eces, log_loss=lls,
                                      secs=statistics.median(secs), rss_mib=statistics.median(rss))) + "\n")
 
 
