@@ -29,32 +29,53 @@ import (
 )
 
 // Format and FormatVersion identify dlc model files; a file of a newer
-// version is refused rather than misread. Version 2 added the calibration
-// of probabilities: a calibrated model is written as version 2, so that a
-// dlc that predates it refuses the file rather than answer with
-// uncalibrated numbers; an uncalibrated one stays version 1. Version 3
-// added ensembles, character n-grams and the naive-Bayes weighting, each of
-// which an older dlc would silently misread (one network of several, words
-// only, unweighted rows).
+// version is refused rather than misread. FormatVersion is the newest
+// version this dlc writes and reads: the largest in formatFeatures.
 const (
 	Format        = "dlc-model"
 	FormatVersion = 3
 )
 
+// formatFeature is something a model file may hold that an older dlc
+// would misread rather than refuse, and the format version that brought it.
+type formatFeature struct {
+	name    string
+	version int
+	uses    func(m *Model) bool
+}
+
+// formatFeatures lists, with the version each needs, what a model may hold
+// beyond version 1 (one network, word n-grams, the vectorizer's values, the
+// network's own outputs). A model is written in the largest version among
+// the features it uses (Version), so a file is refused only by a dlc that
+// cannot read it, and each feature keeps its number when another is added:
+// a new one takes FormatVersion+1 and leaves the rest alone.
+//
+// Version 2 added the calibration of probabilities, so that a dlc that
+// predates it refuses the file rather than answer with uncalibrated
+// numbers. Version 3 added ensembles, character n-grams and the
+// naive-Bayes weighting (issue 22), each of which an older dlc would
+// silently misread: one network of several, words only, unweighted rows.
+var formatFeatures = []formatFeature{
+	{"calibration", 2, func(m *Model) bool { return m.Calibration != nil }},
+	{"ensemble", 3, func(m *Model) bool { return len(m.Members) > 1 }},
+	{"character n-grams", 3, func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
+	{"naive-Bayes weighting", 3, func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
+}
+
 // maxFile caps the size of a model file dlc will read into memory.
 const maxFile = 8 << 30
 
 // Version is the format version m is written in: the oldest that holds
-// everything it has.
+// everything it has, the largest version among the features it uses.
 func Version(m *Model) int {
-	o := m.Vectorizer.Options
-	switch {
-	case len(m.Members) > 1 || o.CharNGrams.On() || o.Weighting == vectorize.NB:
-		return 3
-	case m.Calibration != nil:
-		return 2
+	v := 1
+	for _, f := range formatFeatures {
+		if f.version > v && f.uses(m) {
+			v = f.version
+		}
 	}
-	return 1
+	return v
 }
 
 // Model is everything predict needs to turn raw text into a label.

@@ -225,3 +225,42 @@ func TestCalibrationRoundTrip(t *testing.T) {
 		t.Errorf("a negative temperature: %v", err)
 	}
 }
+
+// A model's format version is the largest among the features it uses, so
+// that a dlc refuses exactly the files it would misread; FormatVersion,
+// what this dlc reads, is the newest feature's, and no version number is
+// skipped.
+func TestVersionIsItsNewestFeature(t *testing.T) {
+	newest := 1
+	seen := map[int]bool{1: true}
+	for _, f := range formatFeatures {
+		newest = max(newest, f.version)
+		seen[f.version] = true
+	}
+	if newest != FormatVersion {
+		t.Fatalf("FormatVersion is %d, the newest feature's version %d", FormatVersion, newest)
+	}
+	for v := 1; v <= FormatVersion; v++ {
+		if !seen[v] {
+			t.Errorf("no feature brought format version %d", v)
+		}
+	}
+	cal := &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, Fitted: "x"}
+	for _, c := range []struct {
+		name string
+		edit func(m *Model)
+		want int
+	}{
+		{"plain", func(*Model) {}, 1},
+		{"calibrated", func(m *Model) { m.Calibration = cal }, 2},
+		{"character n-grams", func(m *Model) { m.Vectorizer.CharNGrams = vectorize.CharGrams{2, 4} }, 3},
+		{"naive-Bayes weighting", func(m *Model) { m.Vectorizer.Weighting = vectorize.NB }, 3},
+		{"calibrated ensemble", func(m *Model) { m.Calibration = cal; m.Members = []*mlp.Network{m.Net, m.Net} }, 3},
+	} {
+		m := tinyModel(t)
+		c.edit(m)
+		if got := Version(m); got != c.want {
+			t.Errorf("%s model: format %d, want %d", c.name, got, c.want)
+		}
+	}
+}
