@@ -142,7 +142,7 @@ func TestCharOptionsValidate(t *testing.T) {
 		{charOpts(CharWB, 2, 11, 1), "char_ngrams must be [min, max] with 1 ≤ min ≤ max ≤ 10, not [2, 11]"},
 		{charOpts("bytes", 2, 3, 1), `char_analyzer "bytes" is not one of [char_wb char]`},
 		{Options{Mode: TFIDF, MaxTokens: 10, NGrams: 1, CharAnalyzer: Char}, "char_analyzer applies to character n-grams; set vectorizer.char_ngrams too"},
-		{Options{Mode: TFIDF, MaxTokens: 10, NGrams: 0}, "ngrams must be between 1 and 3, not 0"},
+		{Options{Mode: TFIDF, MaxTokens: 10, NGrams: 0}, "ngrams 0 means no word features, only character n-grams; set vectorizer.char_ngrams, or ngrams from 1 to 3"},
 	} {
 		err := c.o.Validate()
 		if err == nil || err.Error() != c.want {

@@ -96,6 +96,8 @@ func (o Options) Validate() error {
 	switch {
 	case o.NGrams == 0 && o.CharNGrams.On():
 		// character n-grams only
+	case o.NGrams == 0:
+		return option.Errorf("ngrams", "0 means no word features, only character n-grams; set vectorizer.char_ngrams, or ngrams from 1 to %d", MaxNGrams)
 	case o.NGrams < 1 || o.NGrams > MaxNGrams:
 		return option.Errorf("ngrams", "must be between 1 and %d, not %d", MaxNGrams, o.NGrams)
 	}
