@@ -89,20 +89,20 @@ func (d *decoder) request() (*Request, error) {
 	if err := d.expect('{', "the request body must be a JSON object holding "+fields); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	// The decoder refuses a name given twice; these say which inputs were
+	// given, for the checks below.
+	var sawTexts, sawInstances bool
 	for d.dec.PeekKind() == '"' {
 		tok, err := d.dec.ReadToken()
 		if err != nil {
 			return nil, err
 		}
-		name := tok.String()
-		// The decoder refuses a name given twice; seen says which ones
-		// were given for the checks below.
-		seen[name] = true
-		switch name {
+		switch name := tok.String(); name {
 		case "texts":
+			sawTexts = true
 			err = d.texts(req)
 		case "instances":
+			sawInstances = true
 			err = d.instances(req)
 		case "top_k":
 			req.TopK, err = d.count("top_k", 1)
@@ -128,10 +128,10 @@ func (d *decoder) request() (*Request, error) {
 		return nil, err
 	}
 	switch {
-	case seen["texts"] && seen["instances"]:
+	case sawTexts && sawInstances:
 		return nil, badRequest(`the request holds both "texts" and "instances"; send one of them`)
 	case req.Inputs() == 0:
-		if seen["texts"] || seen["instances"] {
+		if sawTexts || sawInstances {
 			return nil, badRequest(`the request holds no inputs; send at least one text or instance`)
 		}
 		return nil, badRequest(`the request holds neither "texts" nor "instances"; send {"texts": ["..."]}`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -253,15 +254,22 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		return
 	}
 	s.metrics.inputs.WithLabelValues(m.Name).Add(float64(req.Inputs()))
-	b := make([]byte, 0, len(j.out)+len(m.Name)+128)
-	b = append(b, `{"model":`...)
-	b = strconv.AppendQuote(b, m.Name) // names are plain ASCII (nameRE)
-	b = append(b, `,"model_sha256":"`...)
-	b = append(b, v.SHA256...)
-	b = append(b, `","predictions":[`...)
-	b = append(b, j.out...)
-	b = append(b, "]}\n"...)
-	writeBody(x, http.StatusOK, "application/json", b)
+	// The answers are written where the worker left them, between the
+	// envelope's two halves: a large request's answers are not copied.
+	head := make([]byte, 0, len(m.Name)+len(v.SHA256)+64)
+	head = append(head, `{"model":`...)
+	head = strconv.AppendQuote(head, m.Name) // names are plain ASCII (nameRE)
+	head = append(head, `,"model_sha256":"`...)
+	head = append(head, v.SHA256...)
+	head = append(head, `","predictions":[`...)
+	const tail = "]}\n"
+	h := x.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(j.out)+len(tail)))
+	x.WriteHeader(http.StatusOK)
+	x.Write(head)
+	x.Write(j.out)
+	io.WriteString(x, tail)
 }
 
 // check refuses what the request asks of the model that it cannot do:

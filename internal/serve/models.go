@@ -94,6 +94,10 @@ func (m *Model) Current() *Version { return m.cur.Load() }
 
 // load reads, decodes and checks the model file.
 func (m *Model) load() (*Version, error) {
+	// A FIFO would block the open until someone writes to it.
+	if st, err := os.Stat(m.Path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("model file %s is not a regular file", m.Path)
+	}
 	f, err := os.Open(m.Path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

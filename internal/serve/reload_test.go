@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -276,5 +277,26 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Open refuses what is not a model file, saying what it is, and never
+// blocks on a FIFO no one writes.
+func TestOpenRefuses(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.dlc")
+	must(t, syscall.Mkfifo(fifo, 0o644))
+	junk := filepath.Join(dir, "junk.dlc")
+	must(t, os.WriteFile(junk, []byte("junk"), 0o644))
+	for path, want := range map[string]string{
+		filepath.Join(dir, "none.dlc"): "does not exist; train one with dlc train",
+		dir:                            "is not a regular file",
+		fifo:                           "is not a regular file",
+		junk:                           "is too short to be a model file",
+	} {
+		_, err := Open("m", path)
+		if err == nil || !strings.HasPrefix(err.Error(), "model file "+path+" ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", path, err, want)
+		}
 	}
 }

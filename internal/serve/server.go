@@ -105,6 +105,7 @@ type Server struct {
 	inflight  atomic.Int64
 	draining  atomic.Bool
 	closeOnce sync.Once
+	reloadMu  sync.Mutex
 	handler   http.Handler
 	log       *slog.Logger
 }
@@ -202,6 +203,10 @@ func (s *Server) Close() {
 // identity differs from the file serving), or every model, swapping in
 // each new version that loads; why says what asked, for the log.
 func (s *Server) Reload(onlyChanged bool, why string) {
+	// One reload at a time (the watcher's and SIGHUP's), so that the
+	// metrics end on the version that serves.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	for _, name := range s.names {
 		m := s.models[name]
 		old, now, res, err := m.reload(onlyChanged)
