@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/dlc-dev/dlc/internal/model"
 )
@@ -56,9 +59,111 @@ func (a *Answer) AppendJSON(dst []byte, m *model.Model, topK int, explain bool) 
 	if m.Net.Spec().Regression {
 		return append(strconv.AppendFloat(append(dst, `{"value":`...), a.Value, 'g', -1, 64), '}'), nil
 	}
+	if b, ok := a.appendPrediction(dst, m.Labels, topK, explain); ok {
+		return b, nil
+	}
 	b, err := json.Marshal(a.Prediction(m.Labels, topK, explain))
 	if err != nil {
 		return dst, err
 	}
 	return append(dst, b...), nil
+}
+
+// appendPrediction appends the bytes json.Marshal makes of a.Prediction,
+// without its reflection, maps and allocations — a large part of answering
+// a short text — or reports that it cannot: labels not in the order
+// json.Marshal sorts a map's keys into, a string it would escape, a number
+// it refuses. TestAppendJSONIsMarshal and FuzzAppendJSON hold the two to
+// the same bytes.
+func (a *Answer) appendPrediction(dst []byte, labels []string, topK int, explain bool) ([]byte, bool) {
+	for i, l := range labels {
+		if !plainJSON(l) || (i > 0 && labels[i-1] >= l) || !finite(a.Scores[i]) {
+			return dst, false
+		}
+	}
+	if explain {
+		for _, e := range a.Effects {
+			if !plainJSON(e.Token) || !finite(e.Effect) {
+				return dst, false
+			}
+		}
+	}
+	best := a.Order[0]
+	dst = append(dst, `{"label":`...)
+	dst = appendString(dst, labels[best])
+	dst = append(dst, `,"probability":`...)
+	dst = appendJSONFloat(dst, a.Scores[best])
+	dst = append(dst, `,"scores":{`...)
+	for i, l := range labels {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(appendString(dst, l), ':')
+		dst = appendJSONFloat(dst, a.Scores[i])
+	}
+	dst = append(dst, '}')
+	if topK > 1 {
+		dst = append(dst, `,"top_k":[`...)
+		for k, c := range a.Order[:topK] {
+			if k > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"label":`...)
+			dst = appendString(dst, labels[c])
+			dst = append(dst, `,"probability":`...)
+			dst = append(appendJSONFloat(dst, a.Scores[c]), '}')
+		}
+		dst = append(dst, ']')
+	}
+	if explain {
+		dst = append(dst, `,"explain":[`...)
+		for k, e := range a.Effects {
+			if k > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"token":`...)
+			dst = appendString(dst, e.Token)
+			dst = append(dst, `,"effect":`...)
+			dst = append(appendJSONFloat(dst, e.Effect), '}')
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}'), true
+}
+
+// plainJSON reports whether json.Marshal writes s as it is between quotes:
+// valid UTF-8 holding no control character, quote, backslash, no <, > or
+// & (which it escapes for HTML) and no U+2028 or U+2029 (for JavaScript).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b < 0x20, b == '"', b == '\\', b == '<', b == '>', b == '&':
+			return false
+		case b == 0xe2 && strings.HasPrefix(s[i:], "\u2028"), b == 0xe2 && strings.HasPrefix(s[i:], "\u2029"):
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+func appendString(dst []byte, s string) []byte {
+	return append(append(append(dst, '"'), s...), '"')
+}
+
+func finite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
+
+// appendJSONFloat formats x as encoding/json does: the shortest digits
+// that give x back, in exponent form below 1e-6 and from 1e21 (as
+// JavaScript does), the exponent without a leading zero.
+func appendJSONFloat(dst []byte, x float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, x, format, -1, 64)
+	if n := len(dst); format == 'e' && n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+		dst[n-2] = dst[n-1] // e-07 → e-7
+		dst = dst[:n-1]
+	}
+	return dst
 }
