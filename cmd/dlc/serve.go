@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -150,7 +152,16 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 	if err := o.check(); err != nil {
 		return err
 	}
-	log := newLogger(stdio.Err, o.LogFormat, o.LogLevel)
+	logOut := io.Writer(stdio.Err)
+	if !stdio.ErrIsTerminal {
+		// One write per log line would be one system call per request;
+		// lines are gathered and written at least every 100 ms (and at
+		// exit). On a terminal they are written at once.
+		bw := newBatchWriter(stdio.Err, 100*time.Millisecond)
+		defer bw.Close()
+		logOut = bw
+	}
+	log := newLogger(logOut, o.LogFormat, o.LogLevel)
 	o.Server.Log = log
 	o.Server.LogRequests = o.LogFormat == "json" || o.LogLevel == "debug"
 	var models []*serve.Model
@@ -219,6 +230,52 @@ func workers(n int) int {
 		return n
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// batchWriter gathers writes in a buffer written out every interval and
+// on Close: many small writes (log lines) become few system calls.
+type batchWriter struct {
+	mu   sync.Mutex
+	w    *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newBatchWriter(w io.Writer, interval time.Duration) *batchWriter {
+	b := &batchWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				b.flush()
+			case <-b.stop:
+				return
+			}
+		}
+	}()
+	return b
+}
+
+func (b *batchWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Write(p)
+}
+
+func (b *batchWriter) flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.w.Flush()
+}
+
+// Close writes what is buffered and stops the timer.
+func (b *batchWriter) Close() {
+	close(b.stop)
+	<-b.done
+	b.flush()
 }
 
 // newLogger returns the logger for --log-format and --log-level.
