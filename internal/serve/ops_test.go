@@ -261,6 +261,41 @@ trickle:
 	}
 }
 
+// A kept-alive connection idle past IdleTimeout is closed; an answer not
+// written within WriteTimeout of the request's headers is cut off.
+func TestIdleAndWriteTimeouts(t *testing.T) {
+	topics := open(t, "topics", writeModel(t, t.TempDir(), "topics", "topics"))
+	s, _ := New([]*Model{topics}, Options{IdleTimeout: 200 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, ln)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := r.ReadByte(); err != io.EOF || time.Since(start) > 3*time.Second {
+		t.Errorf("an idle connection: %v after %s, want closed after IdleTimeout", err, time.Since(start))
+	}
+
+	finish, answer := slowRequest(t, "http://"+ln.Addr().String()+"/v1/models/topics:predict", `{"texts": [`, `"oil"]}`)
+	time.Sleep(500 * time.Millisecond)
+	finish()
+	if a := <-answer; a.status != -1 {
+		t.Errorf("an answer due after WriteTimeout: %d %s, want the connection cut", a.status, a.body)
+	}
+}
+
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
