@@ -20,7 +20,8 @@
 # Installs wrk (Debian's package) when it is missing. Works in $BENCH_DIR
 # (default /tmp/dlc-bench-serve). The server writes its JSON log (one line
 # per request) to a file there, as it would in production. Set WINDOW to a
-# --batch-window (default 0) and DURATION to phase 1 and 2's seconds (20).
+# --batch-window (default 0), DURATION to phase 1 and 2's seconds (20), and
+# ONLY=load to run phases 1 and 2 alone (to compare windows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -77,6 +78,23 @@ stop() {
 }
 trap 'kill -9 $pid 2>/dev/null || true' EXIT
 
+# cpu: the CPU seconds (user + system) process $pid has used so far.
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / t}' "/proc/$pid/stat"; }
+# timed OUT ARGS...: runs wrk ARGS with its output in OUT and its own CPU
+# seconds in OUT.cpu, and the server's CPU seconds meanwhile in OUT.srv.
+timed() {
+  local out=$1 c0
+  shift
+  c0=$(cpu)
+  /usr/bin/time -f "%U %S" -o "$out.cpu" wrk "$@" >"$out"
+  awk -v a="$c0" -v b="$(cpu)" 'BEGIN {printf "%.2f\n", b - a}' >"$out.srv"
+}
+# perreq OUT INPUTS: server and wrk CPU microseconds per input of a run.
+perreq() {
+  local n
+  n=$(awk '/requests in/ {print $1}' "$1")
+  awk -v s="$(cat "$1.srv")" -v n="$n" -v k="$2" -v c="$(awk '{print $1 + $2}' "$1.cpu")" 'BEGIN {printf "CPU per input: server %.1f us, wrk %.1f us", s / n / k * 1e6, c / n / k * 1e6}'
+}
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 # ms: wrk's latency (e.g. 812.00us, 4.21ms, 1.02s) in milliseconds.
@@ -91,18 +109,20 @@ for r in $(seq "$runs"); do
   start
   # A short warm-up, then the measured run.
   wrk -t2 -c64 -d3s -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >/dev/null
-  wrk -t2 -c64 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >"$dir/wrk-single-$r.txt"
-  wrk -t1 -c4 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1000.txt" >"$dir/wrk-block-$r.txt"
+  timed "$dir/wrk-single-$r.txt" -t2 -c64 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt"
+  timed "$dir/wrk-block-$r.txt" -t1 -c4 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1000.txt"
   stop
   f=$dir/wrk-single-$r.txt
   single_rps+=("$(reqs "$f")")
   single_p50+=("$(awk '$1=="50%" {print $2}' "$f" | ms)")
   single_p99+=("$(awk '$1=="99%" {print $2}' "$f" | ms)")
   block_tps+=("$(awk -v r="$(reqs "$dir/wrk-block-$r.txt")" 'BEGIN {print r*1000}')")
-  echo "run $r: single ${single_rps[-1]} req/s, p50 ${single_p50[-1]} ms, p99 ${single_p99[-1]} ms, non-2xx $(non2xx "$f")$(errors "$f"); block ${block_tps[-1]} texts/s, non-2xx $(non2xx "$dir/wrk-block-$r.txt")$(errors "$dir/wrk-block-$r.txt")"
+  echo "run $r: single ${single_rps[-1]} req/s, p50 ${single_p50[-1]} ms, p99 ${single_p99[-1]} ms, non-2xx $(non2xx "$f")$(errors "$f"), $(perreq "$f" 1); block ${block_tps[-1]} texts/s, non-2xx $(non2xx "$dir/wrk-block-$r.txt")$(errors "$dir/wrk-block-$r.txt"), $(perreq "$dir/wrk-block-$r.txt" 1000); load average $(cut -d' ' -f1 /proc/loadavg)"
 done
 echo "single text, 64 connections: $(printf '%s\n' "${single_rps[@]}" | median) req/s (min-max $(printf '%s\n' "${single_rps[@]}" | minmax)), p50 $(printf '%s\n' "${single_p50[@]}" | median) ms, p99 $(printf '%s\n' "${single_p99[@]}" | median) ms (min-max $(printf '%s\n' "${single_p99[@]}" | minmax))"
 echo "1,000 texts per request, 4 connections: $(printf '%s\n' "${block_tps[@]}" | median) texts/s (min-max $(printf '%s\n' "${block_tps[@]}" | minmax))"
+
+[ "${ONLY:-}" = load ] && exit 0
 
 # 3. reload: 20 replacements during a 60 s run.
 start

@@ -235,8 +235,15 @@ func TestServeProcess(t *testing.T) {
 // which alone does not see the new file).
 func TestServeSIGHUP(t *testing.T) {
 	model := topicsModel(t)
-	s := startServe(t, "--model", model, "--watch=false")
+	s := startServe(t, "--model", model, "--watch=false", "--max-body", "1KiB", "--max-inputs", "3")
 	first := s.sha(t, "topics")
+	// The limits given as flags hold.
+	if code, body, _ := s.post("/v1/models/topics:predict", `{"texts": ["a", "b", "c", "d"]}`); code != 413 || !strings.Contains(body, "more than 3 texts") {
+		t.Errorf("4 texts with --max-inputs 3: %d %s", code, body)
+	}
+	if code, body, _ := s.post("/v1/models/topics:predict", `{"texts": ["`+strings.Repeat("oil ", 300)+`"]}`); code != 413 || !strings.Contains(body, "more than the limit of 1024") {
+		t.Errorf("a 1.2 kB body with --max-body 1KiB: %d %s", code, body)
+	}
 	other, err := os.ReadFile(topicsModel(t, "training.seed=3"))
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +268,27 @@ func TestServeSIGHUP(t *testing.T) {
 	}
 	if code := s.stop(t, syscall.SIGINT); code != 0 {
 		t.Errorf("exit %d after SIGINT, want 0", code)
+	}
+}
+
+// --max-body reads sizes with units and writes them back the same way.
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"8MiB": 8 << 20, "512KiB": 512 << 10, "1GiB": 1 << 30, "1MB": 1e6, "2kB": 2000, "1000000": 1e6, "3B": 3} {
+		var b byteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("%s: %d %v, want %d", in, b, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "-1MiB", "MiB", "1.5MiB", "1TB", "99999999999GiB"} {
+		var b byteSize
+		if err := b.Set(bad); err == nil {
+			t.Errorf("%s was accepted as %d bytes", bad, b)
+		}
+	}
+	for n, want := range map[int64]string{4 << 20: "4MiB", 1536: "1536", 3 << 10: "3KiB", 1e6: "1000000"} {
+		if b := byteSize(n); b.String() != want {
+			t.Errorf("%d bytes read %s, want %s", n, b.String(), want)
+		}
 	}
 }
 
