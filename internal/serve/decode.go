@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -66,13 +67,31 @@ const fields = `"texts" or "instances", and optionally "top_k", "explain", "thre
 // *RequestError: 400 naming what is wrong and where, 413 for a request (or,
 // through http.MaxBytesReader, a body) that is too large.
 func Decode(r io.Reader, maxInputs int) (*Request, error) {
-	d := &decoder{dec: jsontext.NewDecoder(r), max: maxInputs}
+	d := decoders.Get().(*decoder)
+	d.dec.Reset(r)
+	d.max = maxInputs
 	req, err := d.request()
 	if err != nil {
-		return nil, d.explain(err)
+		req, err = nil, d.explain(err)
 	}
-	return req, nil
+	// A decoder keeps its buffer for the next request, unless a large body
+	// grew it: that memory goes back to the heap.
+	if d.dec.InputOffset() <= pooledBuffer {
+		d.dec.Reset(noInput)
+		decoders.Put(d)
+	}
+	return req, err
 }
+
+// decoders are reused: a decoder and the buffer it grows cost more to make
+// than a short request costs to read.
+var decoders = sync.Pool{New: func() any { return &decoder{dec: jsontext.NewDecoder(noInput)} }}
+
+// pooledBuffer is the largest body after which a decoder is reused.
+const pooledBuffer = 64 << 10
+
+// noInput is what a pooled decoder holds instead of a request's body.
+var noInput = strings.NewReader("")
 
 type decoder struct {
 	dec *jsontext.Decoder
