@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -350,4 +351,25 @@ func metricSum(t testing.TB, ts *testServer, prefix string, labels ...string) fl
 		}
 	}
 	return sum
+}
+
+// BenchmarkPredictOneText measures a single-text request through the
+// handler, its worker and back, without the network: what a request costs
+// the server beyond reading and writing its bytes.
+func BenchmarkPredictOneText(b *testing.B) {
+	topics := open(b, "topics", writeModel(b, b.TempDir(), "topics", "topics"))
+	s, err := New([]*Model{topics}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	body := `{"texts": ["the company said the oil price of opec crude rose in the quarter, and its net profit and dividend per share with it"]}`
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("POST", "/v1/models/topics:predict", strings.NewReader(body)))
+		if w.Code != 200 {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
 }
