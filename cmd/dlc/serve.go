@@ -69,11 +69,13 @@ already admitted finish on the version they started with, and a file that
 does not load leaves the old version serving, logged and counted in
 dlc_model_reloads_total{result="failed"}.
 
-SIGTERM or SIGINT drains: /readyz turns 503 (and requests are still
-accepted for --drain-delay, so that a load balancer can stop sending),
-then no new connection is accepted, every request already accepted is
-answered, and dlc exits 0 (1 when requests are still unanswered after
---drain-timeout). A second signal stops at once (143 or 130).
+SIGTERM or SIGINT drains: /readyz turns 503 and every answer closes its
+connection; requests are still accepted for --drain-delay (at least
+0.25 s, so that a load balancer can stop sending and requests already sent
+on kept-alive connections are read), then no new connection is accepted,
+every request accepted is answered, and dlc exits 0 (1 when requests are
+still unanswered after --drain-timeout). A second signal stops at once
+(143 or 130).
 
 Logs go to stderr: --log-format json writes one JSON object per line,
 with one line per request; text writes requests only at --log-level
@@ -110,7 +112,7 @@ debug.`,
 	f.DurationVar(&so.ReadTimeout, "read-timeout", 30*time.Second, "time to receive a whole request (408 for a slow body)")
 	f.DurationVar(&so.WriteTimeout, "write-timeout", 30*time.Second, "time from a request's headers to its answer written")
 	f.DurationVar(&so.IdleTimeout, "idle-timeout", 2*time.Minute, "how long a kept-alive connection may wait for its next request")
-	f.DurationVar(&so.DrainDelay, "drain-delay", 0, "after SIGTERM, go on accepting this long while /readyz says 503 (for load balancers)")
+	f.DurationVar(&so.DrainDelay, "drain-delay", 0, "after SIGTERM, go on accepting this long (at least 0.25s) while /readyz says 503 (for load balancers)")
 	f.DurationVar(&so.DrainTimeout, "drain-timeout", 30*time.Second, "how long SIGTERM waits for the accepted requests to be answered")
 	cmd.MarkFlagFilename("model", "dlc")
 	return cmd

@@ -60,6 +60,9 @@ func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x := &exchange{ResponseWriter: w}
 		start := time.Now()
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
 		defer s.finish(x, r, start)
 		path := r.URL.Path
 		switch {

@@ -122,7 +122,7 @@ func TestServeDrains(t *testing.T) {
 	waitFor(t, "the slow requests admitted", func() bool { return s.inflight.Load() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	cancel()
-	time.Sleep(200 * time.Millisecond) // draining, the slow bodies still arriving
+	time.Sleep(closeGrace + 200*time.Millisecond) // draining, the slow bodies still arriving
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Error("a new connection was accepted while draining")
 	}
@@ -143,6 +143,50 @@ func TestServeDrains(t *testing.T) {
 	defer mu.Unlock()
 	if len(codes) != 1 || codes[200] < 10 {
 		t.Errorf("answers by status %v (and %d refused): every request accepted must get 200", codes, refused)
+	}
+}
+
+// A request sent on a kept-alive connection just as the drain begins is
+// read and answered (with Connection: close), not lost with a connection
+// closed as idle.
+func TestDrainAnswersKeptAliveConnections(t *testing.T) {
+	topics := open(t, "topics", writeModel(t, t.TempDir(), "topics", "topics"))
+	s, _ := New([]*Model{topics}, Options{})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	var conns []net.Conn
+	var readers []*bufio.Reader
+	req := "POST /v1/models/topics:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 18\r\n\r\n{\"texts\": [\"oil\"]}"
+	for range 10 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, req)
+		r := bufio.NewReader(c)
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil || resp.StatusCode != 200 || resp.Close {
+			t.Fatalf("before the drain: %v %v", resp, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		conns, readers = append(conns, c), append(readers, r)
+	}
+	cancel()
+	waitFor(t, "draining", s.draining.Load)
+	for i, c := range conns {
+		io.WriteString(c, req)
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil || resp.StatusCode != 200 || !resp.Close {
+			t.Errorf("connection %d, a request sent as the drain began: %v %v, want 200 with Connection: close", i, resp, err)
+			continue
+		}
+		io.Copy(io.Discard, resp.Body)
+	}
+	if err := <-served; err != nil {
+		t.Error(err)
 	}
 }
 

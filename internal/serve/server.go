@@ -61,6 +61,12 @@ type Options struct {
 	LogRequests bool
 }
 
+// closeGrace is how long, once told to stop, the server goes on reading
+// requests already sent on kept-alive connections, answering each with
+// Connection: close, before it closes the listener and its idle
+// connections.
+const closeGrace = 250 * time.Millisecond
+
 // maxHeaderBytes bounds a request's headers: a predict request needs a
 // few hundred bytes of them.
 const maxHeaderBytes = 64 << 10
@@ -147,8 +153,9 @@ func (s *Server) Models() []*Model {
 }
 
 // Serve answers connections accepted on ln until ctx is done, then drains:
-// /readyz turns 503, ln is closed, and every request already accepted is
-// answered before Serve returns nil. It returns an error when ln fails or
+// /readyz turns 503 and answers close their connections; after the drain
+// delay (at least closeGrace) ln is closed, and every request already
+// accepted is answered before Serve returns nil. It returns an error when ln fails or
 // when requests are still unanswered after Options.DrainTimeout (they are
 // then cut off). The workers are stopped when it has drained.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -170,15 +177,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("cannot accept connections on %s: %v", ln.Addr(), err)
 	case <-ctx.Done():
 	}
+	// From now on every answer closes its connection (Connection: close),
+	// so that a client that has sent a request on a kept-alive connection
+	// gets it answered instead of the connection closed under it as idle
+	// (as Envoy drains). The listener stays open for closeGrace (or the
+	// drain delay, when longer) for those requests to be read.
 	s.draining.Store(true)
 	start := time.Now()
 	if s.o.DrainDelay > 0 {
 		s.log.Info("draining: /readyz answers 503; accepting requests for the drain delay", "delay", s.o.DrainDelay.String())
-		select {
-		case <-time.After(s.o.DrainDelay):
-		case err := <-served:
-			return fmt.Errorf("cannot accept connections on %s: %v", ln.Addr(), err)
-		}
+	}
+	select {
+	case <-time.After(max(s.o.DrainDelay, closeGrace)):
+	case err := <-served:
+		return fmt.Errorf("cannot accept connections on %s: %v", ln.Addr(), err)
 	}
 	s.log.Info("draining: accepting no new connections, answering those accepted", "inflight", s.inflight.Load(), "timeout", s.o.DrainTimeout.String())
 	dctx, cancel := context.WithTimeout(context.Background(), s.o.DrainTimeout)
