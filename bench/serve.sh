@@ -100,8 +100,9 @@ minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 # ms: wrk's latency (e.g. 812.00us, 4.21ms, 1.02s) in milliseconds.
 ms() { awk '{v=$1; if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000}'; }
 reqs() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-non2xx() { awk '/Non-2xx/ {print $NF} END {}' "$1" | tail -1; }
-errors() { awk '/Socket errors/ {print}' "$1"; }
+# non2xx: wrk's count of answers that were not 2xx (it prints none for 0).
+non2xx() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
+errors() { awk '/Socket errors/ {sub(/^ */, ", "); printf "%s", $0}' "$1"; }
 
 declare -a single_rps single_p50 single_p99 block_tps
 echo "# dlc serve, IMDB notebook model, --batch-window $window, $(nproc) cores (shared with wrk)"
@@ -154,7 +155,7 @@ for r in $(seq "$runs"); do
   done200=$(grep -c '"msg":"request","method":"POST".*"status":200' "$dir/serve.log" || true)
   other=$(grep '"msg":"request"' "$dir/serve.log" | grep -vc '"status":200' || true)
   got=$(awk '/requests in/ {print $1}' "$f")
-  echo "sigterm run $r: exit $code; the server answered $done200 requests 200 and $other otherwise; wrk read $got answers, non-2xx $(non2xx "$f"); $(errors "$f" | sed 's/^ *//') (after the listener closed); $(grep -o '"msg":"drained","seconds":[0-9.e-]*' "$dir/serve.log")"
+  echo "sigterm run $r: exit $code; the server answered $done200 requests 200 and $other otherwise; wrk read $got answers, non-2xx $(non2xx "$f")$(errors "$f") (connections refused or reset after the listener closed); $(grep -o '"msg":"drained","seconds":[0-9.e-]*' "$dir/serve.log")"
 done
 
 # 5. Every answer equal to dlc predict --format json's.
