@@ -122,10 +122,14 @@ func TestServeDrains(t *testing.T) {
 	waitFor(t, "the slow requests admitted", func() bool { return s.inflight.Load() >= 5 })
 	time.Sleep(50 * time.Millisecond)
 	cancel()
-	time.Sleep(closeGrace + 200*time.Millisecond) // draining, the slow bodies still arriving
-	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
-		t.Error("a new connection was accepted while draining")
-	}
+	// Draining, the slow bodies still arriving: the listener closes.
+	waitFor(t, "the listener closed", func() bool {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	for _, f := range slow {
 		f()
 	}
@@ -176,8 +180,10 @@ func TestDrainAnswersKeptAliveConnections(t *testing.T) {
 	}
 	cancel()
 	waitFor(t, "draining", s.draining.Load)
-	for i, c := range conns {
+	for _, c := range conns {
 		io.WriteString(c, req)
+	}
+	for i := range conns {
 		resp, err := http.ReadResponse(readers[i], nil)
 		if err != nil || resp.StatusCode != 200 || !resp.Close {
 			t.Errorf("connection %d, a request sent as the drain began: %v %v, want 200 with Connection: close", i, resp, err)
