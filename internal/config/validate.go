@@ -19,9 +19,14 @@ func (c *Config) where(key string) string {
 	if w, ok := c.src[key]; ok {
 		return w
 	}
-	if c.Path != "" {
-		return c.Path
+	// A key chosen for another is located where that one was set.
+	if other, ok := c.derived[key]; ok {
+		if w, ok := c.src[other]; ok {
+			return w
+		}
 	}
+	// A default is not the file's doing: blaming the file would send the
+	// user looking for a line that is not there.
 	return "default " + key
 }
 
