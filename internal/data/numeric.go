@@ -86,7 +86,7 @@ func ReadTable(path string, f TableFields) (*Table, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("data file %s does not exist", path)
+			return nil, NotExist(path)
 		}
 		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}

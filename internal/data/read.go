@@ -87,7 +87,7 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("data file %s does not exist", path)
+			return NotExist(path)
 		}
 		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}

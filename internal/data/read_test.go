@@ -91,7 +91,7 @@ func TestReadErrors(t *testing.T) {
 		t.Errorf("not gzip: %v", err)
 	}
 	missing := filepath.Join(dir, "missing.jsonl")
-	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" {
+	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" { // an absolute path, without its folder again
 		t.Errorf("missing file: %v", err)
 	}
 	if _, err := Read(t.TempDir(), Fields{}); err == nil || !strings.HasSuffix(err.Error(), "holds no examples; it needs one sub-folder per label with one file per example") {
