@@ -69,6 +69,9 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if paths.Train == "" {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
+	if err := checkPaths(cfg, paths); err != nil {
+		return nil, err
+	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
 		if err := checkImageConfig(cfg, paths.Train); err != nil {
 			return nil, err
