@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
@@ -238,57 +237,19 @@ func mib(bytes int) string {
 	return fmt.Sprintf("%.2f MiB", float64(bytes)/(1<<20))
 }
 
-// configYAML renders the model's training config as YAML, in the schema's
-// order (its JSON form, which keeps the struct's field order), indented
-// for the report. Keys left empty are left out.
+// configYAML renders the model's training config as YAML (config.YAML),
+// indented for the report.
 func configYAML(m *model.Model) (string, error) {
-	b, err := json.Marshal(m.Config)
+	out, err := m.Config.YAML()
 	if err != nil {
 		return "", err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return "", err
-	}
-	blockStyle(&doc, false)
-	var out strings.Builder
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return "", err
-	}
 	var s strings.Builder
-	for _, line := range strings.SplitAfter(strings.TrimRight(out.String(), "\n"), "\n") {
+	for _, line := range strings.SplitAfter(strings.TrimRight(out, "\n"), "\n") {
 		s.WriteString("  " + line)
 	}
 	s.WriteByte('\n')
 	return s.String(), nil
-}
-
-// blockStyle turns the flow style that JSON parses into YAML's block
-// style, keeping small mappings inside lists (model.layers) on one line,
-// and drops keys whose value is an empty string or an emptied section.
-func blockStyle(n *yaml.Node, inList bool) {
-	if !(inList && n.Kind == yaml.MappingNode) {
-		n.Style &^= yaml.FlowStyle
-	}
-	if n.Kind == yaml.ScalarNode {
-		n.Style &^= yaml.DoubleQuotedStyle
-	}
-	for _, c := range n.Content {
-		blockStyle(c, n.Kind == yaml.SequenceNode)
-	}
-	if n.Kind == yaml.MappingNode {
-		kept := n.Content[:0]
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			val := n.Content[i+1]
-			if val.Kind == yaml.ScalarNode && val.Tag == "!!str" && val.Value == "" || val.Kind == yaml.MappingNode && len(val.Content) == 0 {
-				continue
-			}
-			kept = append(kept, n.Content[i], n.Content[i+1])
-		}
-		n.Content = kept
-	}
 }
 
 // epochTableRows is how many epochs the text table shows before it elides
