@@ -118,6 +118,11 @@ func LoadWith(path string, sets []string, flags []Override) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	// Checked here, not in validate: a model's config, which With
+	// changes, keeps no output file.
+	if c.Output.Model == "" {
+		return nil, c.Errorf("output.model", "output.model must name a file")
+	}
 	return c, nil
 }
 

@@ -161,9 +161,6 @@ func (c *Config) validate() error {
 	if c.Training.ClassWeight.IsSet() && c.Regression() {
 		return c.Errorf("training.class_weight", "training.class_weight weighs classes, and a regression has none; remove it")
 	}
-	if c.Output.Model == "" {
-		return c.Errorf("output.model", "output.model must name a file")
-	}
 	return nil
 }
 

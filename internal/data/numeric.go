@@ -179,7 +179,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	}
 	label = slices.Index(names, f.Label)
 	if label < 0 && !f.Unlabelled {
-		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(names), ", "))}
+		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the label column with --label-field or data.label_field", f.Label, strings.Join(quoteAll(names), ", "))}
 	}
 	if len(f.Features) == 0 {
 		for i := range names {
@@ -195,7 +195,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	for _, want := range f.Features {
 		i := slices.Index(names, want)
 		if i < 0 {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, strings.Join(quoteAll(names), ", "))}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the feature columns with --features or data.features", want, strings.Join(quoteAll(names), ", "))}
 		}
 		if i == label {
 			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %q is the label; it cannot be a feature too", want)}

@@ -39,8 +39,8 @@ func TestReadTableErrors(t *testing.T) {
 	}{
 		{"nan.csv", "x,label\n1,a\nfoo,b\n", TableFields{}, `nan.csv:3: column "x" holds "foo", which is not a finite number`},
 		{"inf.csv", "x,label\nInf,a\n", TableFields{}, `inf.csv:2: column "x" holds "Inf", which is not a finite number`},
-		{"nolabel.csv", "x,y\n1,2\n", TableFields{}, `nolabel.csv:1: the header has no column "label" (it has "x", "y"); set data.label_field`},
-		{"nofeat.csv", "x,label\n1,2\n", TableFields{Features: []string{"z"}}, `nofeat.csv:1: the header has no column "z" (it has "x", "label"); check data.features`},
+		{"nolabel.csv", "x,y\n1,2\n", TableFields{}, `nolabel.csv:1: the header has no column "label" (it has "x", "y"); name the label column with --label-field or data.label_field`},
+		{"nofeat.csv", "x,label\n1,2\n", TableFields{Features: []string{"z"}}, `nofeat.csv:1: the header has no column "z" (it has "x", "label"); name the feature columns with --features or data.features`},
 		{"ragged.csv", "x,label\n1,2\n3\n", TableFields{}, `ragged.csv:3: has a different number of fields than the header (2)`},
 		{"empty.csv", "", TableFields{}, `empty.csv: is empty; a numeric file needs a header row naming its columns`},
 		{"header.csv", "x,label\n", TableFields{}, `header.csv: holds no examples`},

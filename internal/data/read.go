@@ -210,7 +210,7 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 		}
 		text, lab := got[0], got[1]
 		if !text.found || text.isNull {
-			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; name the field that holds the text with --text-field or data.text_field", f.Text)}
 		}
 		if !text.isStr {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, text.value)}
@@ -239,7 +239,7 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 		if ok {
 			return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("has a %q field but earlier lines have none", f.Label)}
 		}
-		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; set data.label_field to the field that holds the label", f.Label)}
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; name the field that holds the label with --label-field or data.label_field", f.Label)}
 	}
 	return nil
 }
@@ -248,10 +248,10 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 func header(cols []string, path string, f Fields) (text, label int, err error) {
 	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
 	if text < 0 {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the text column with --text-field or data.text_field", f.Text, strings.Join(quoteAll(cols), ", "))}
 	}
 	if label < 0 && !f.Unlabelled {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the label column with --label-field or data.label_field", f.Label, strings.Join(quoteAll(cols), ", "))}
 	}
 	return text, label, nil
 }

@@ -60,21 +60,21 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"bad.jsonl", ok + ok + `{"text": "broken", "label": pos}` + "\n", Fields{}, `:3: invalid JSON at byte 29: expected a value`},
 		{"notobj.jsonl", ok + `["text", "label"]` + "\n", Fields{}, `:2: not a JSON object`},
-		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; set data.text_field to the field that holds the text`},
-		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: no field "text"; set data.text_field to the field that holds the text`},
+		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; name the field that holds the text with --text-field or data.text_field`},
+		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: no field "text"; name the field that holds the text with --text-field or data.text_field`},
 		{"numtext.jsonl", `{"text": 42, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 42, not a string`},
 		{"arrtext.jsonl", `{"text": ["a"], "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object or array, not a string or number`},
-		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; set data.label_field to the field that holds the label`},
+		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; name the field that holds the label with --label-field or data.label_field`},
 		{"emptylabel.jsonl", `{"text": "x", "label": ""}` + "\n", Fields{}, `:1: field "label" is empty; every example needs a label`},
 		{"latelabel.jsonl", `{"text": "x"}` + "\n" + ok, Fields{Unlabelled: true}, `:2: has a "label" field but earlier lines have none`},
 		{"empty.jsonl", "\n\n", Fields{}, `: holds no examples`},
 		{"bad.jsonl.gz", ok + "{oops\n", Fields{}, `:2: invalid JSON at byte 2: expected a string`},
-		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
-		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); set data.label_field`},
+		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); name the text column with --text-field or data.text_field`},
+		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); name the label column with --label-field or data.label_field`},
 		{"quote.csv", "text,label\n\"unclosed,pos\n", Fields{}, `:2: extraneous or missing " in quoted-field`},
 		{"fields.csv", "text,label\nx,pos,extra\n", Fields{}, `:2: has a different number of fields than the header (2)`},
 		{"empty.csv", "", Fields{}, `: is empty; a CSV file needs a header row`},
-		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
+		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); name the text column with --text-field or data.text_field`},
 		{"fields.tsv", "text\tlabel\nx\tpos\ny\tneg\textra\n", Fields{}, `:3: has 3 tab-separated fields but the header has 2`},
 		{"empty.tsv", "", Fields{}, `: is empty; a TSV file needs a header row`},
 		{"data.xml", "<x/>", Fields{}, `: unknown data format; use ` + Formats},
@@ -188,7 +188,7 @@ func TestEachStreams(t *testing.T) {
 		seen = append(seen, text+"/"+label)
 		return nil
 	})
-	if want := p + `:3: no field "label"; set data.label_field to the field that holds the label`; err == nil || err.Error() != want {
+	if want := p + `:3: no field "label"; name the field that holds the label with --label-field or data.label_field`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
 	if !slices.Equal(seen, []string{"a/p", "b/n"}) {

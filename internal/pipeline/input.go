@@ -65,6 +65,9 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 	}
 	file, err := os.Open(in.Path)
 	if err != nil {
+		if os.IsNotExist(err) {
+			return data.NotExist(in.Path)
+		}
 		return fmt.Errorf("cannot read %s: %v", in.Path, pathError(err))
 	}
 	defer file.Close()
