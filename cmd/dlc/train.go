@@ -272,7 +272,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}{
 		{o.History, func() error { return history.WriteEpochs(o.History, res.History, regression) }},
 		{o.HistorySteps, func() error { return history.WriteSteps(o.HistorySteps, steps) }},
-		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression)) }},
+		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression, m.Record.RestoredEpoch)) }},
 		{beside, func() error { return writeBeside(beside, m.Config, o) }},
 	} {
 		if w.path == "" || (w.path == o.Plot && len(res.History) == 0) {
@@ -288,7 +288,11 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		if res.Restored {
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
 		}
-		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		// On a terminal the one line on stderr says it all; a script
+		// reading stdout still finds the model there.
+		if !stdio.outIsTerminal() {
+			fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		}
 		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 	}
 	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
@@ -379,22 +383,35 @@ func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
 }
 
 // curves are the Keras notebook's two figures: training and validation
-// loss, and accuracy, per epoch (loss only for a regression).
-func curves(history []gd.EpochStats, regression bool) []plot.Panel {
+// loss, and accuracy, per epoch (loss only for a regression); a line marks
+// the epoch whose weights early stopping restored (0: none).
+func curves(history []gd.EpochStats, regression bool, restored int) []plot.Panel {
 	n := len(history)
 	ep, loss, vloss, acc, vacc := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	validated := false
 	for i, st := range history {
 		ep[i], loss[i], vloss[i], acc[i], vacc[i] = float64(st.Epoch), st.Loss, st.ValLoss, st.Accuracy, st.ValAccuracy
+		validated = validated || !math.IsNaN(st.ValLoss)
 	}
-	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-		{Label: "training loss", X: ep, Y: loss, Points: true},
-		{Label: "validation loss", X: ep, Y: vloss},
-	}}}
+	// A title names only what is drawn: no validation data, no
+	// "validation" in it.
+	title := "Training %s"
+	if validated {
+		title = "Training and validation %s"
+	}
+	var marks []plot.Mark
+	if restored > 0 {
+		marks = []plot.Mark{{X: float64(restored), Label: fmt.Sprintf("restored (epoch %d)", restored)}}
+	}
+	panel := func(what string, train, val []float64) plot.Panel {
+		return plot.Panel{Title: fmt.Sprintf(title, what), XLabel: "epoch", YLabel: what, YMin: plot.Auto, YMax: plot.Auto, Counts: true, Marks: marks, Series: []plot.Series{
+			{Label: "training " + what, X: ep, Y: train, Points: true},
+			{Label: "validation " + what, X: ep, Y: val},
+		}}
+	}
+	panels := []plot.Panel{panel("loss", loss, vloss)}
 	if !regression {
-		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-			{Label: "training accuracy", X: ep, Y: acc, Points: true},
-			{Label: "validation accuracy", X: ep, Y: vacc},
-		}})
+		panels = append(panels, panel("accuracy", acc, vacc))
 	}
 	return panels
 }
