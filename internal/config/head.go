@@ -65,7 +65,7 @@ func (c *Config) derive(key, why string) {
 // chooses: one decoded from a model file or made in Go keeps its output
 // and loss as they are.
 func (c *Config) ForClasses(k int) *Config {
-	if c.src == nil || c.IsSet("loss") || c.IsSet("model.output") || c.Regression() || len(c.derived) > 0 {
+	if !c.loaded || c.IsSet("loss") || c.IsSet("model.output") || c.Regression() || len(c.derived) > 0 {
 		return c
 	}
 	out := *c
@@ -100,7 +100,7 @@ func (c *Config) Chosen() []string {
 // of the model a run continues from, when c set neither: its weights were
 // trained for that output. c itself is not changed.
 func (c *Config) HeadOf(other *Config) *Config {
-	if c.IsSet("loss") || c.IsSet("model.output") {
+	if c.IsSet("loss") || c.IsSet("model.output") || c.Model.Output == other.Model.Output && c.Loss == other.Loss {
 		return c
 	}
 	out := *c

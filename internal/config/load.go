@@ -41,6 +41,7 @@ func Load(path string, sets []string) (*Config, error) { return LoadWith(path, s
 func LoadWith(path string, sets []string, flags []Override) (*Config, error) {
 	c := Default()
 	c.src = map[string]string{}
+	c.loaded = true
 	fields := c.fields()
 	byKey := map[string]field{}
 	v := viper.New()

@@ -182,3 +182,23 @@ func TestModelFileAsConfig(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestDefaultsAreNotTheFiles: a key the file leaves out is located as a
+// default, not at the file, which does not set it.
+func TestDefaultsAreNotTheFiles(t *testing.T) {
+	p := writeConfig(t, "data:\n  train: t.jsonl\n")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Where("training.epochs"); got != "default training.epochs" {
+		t.Errorf("an unset key is located at %q", got)
+	}
+	if got := c.Where("data.train"); got != p+":2" {
+		t.Errorf("a set key is located at %q", got)
+	}
+	_, err = Load(p, []string{"data.label_field="})
+	if err == nil || err.Error() != "--set data.label_field: data.label_field must name a field, not be empty" {
+		t.Errorf("an emptied label field: %v", err)
+	}
+}

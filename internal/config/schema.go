@@ -114,6 +114,10 @@ type Config struct {
 	// derived says, for model.output and loss when the config did not set
 	// them, why they were chosen (head.go).
 	derived map[string]string
+	// loaded says the config was read by Load, whose unset keys may be
+	// chosen from the data; a model's config keeps what it was trained
+	// with.
+	loaded bool
 }
 
 // Default returns the config used when a key is not given: the IMDB

@@ -112,8 +112,11 @@ func (c *Config) validate() error {
 	if d.ValidationSplit > 0 && d.Validation != "" {
 		return c.Errorf("data.validation", "set data.validation or data.validation_split, not both")
 	}
-	if d.TextField == "" || d.LabelField == "" {
-		return c.Errorf("data.text_field", "data.text_field and data.label_field must not be empty")
+	// Each where it was emptied: the other may be a default no file set.
+	for _, f := range []struct{ key, value string }{{"data.text_field", d.TextField}, {"data.label_field", d.LabelField}} {
+		if f.value == "" {
+			return c.Errorf(f.key, "%s must name a field, not be empty", f.key)
+		}
 	}
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
 		return err
