@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -78,7 +79,7 @@ func EachRecord(r io.Reader, name, format string, names []string, fn func(values
 	case FormatJSONL:
 		got := make([]jsonField, len(names))
 		return lines(r, name, func(line []byte, n int) error {
-			if len(strings.TrimSpace(string(line))) == 0 {
+			if len(bytes.TrimSpace(line)) == 0 {
 				return nil
 			}
 			clear(got)
