@@ -27,6 +27,9 @@ func (o *predictOptions) input(m *model.Model, stdin bool, stdio *IO) (pipeline.
 	if cfg.IsSet("data.features") {
 		in.Features = cfg.Data.Features
 	}
+	if cfg.IsSet("data.label_field") {
+		in.LabelField = cfg.Data.LabelField
+	}
 	in.Warn = func(w string) { fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w) }
 	name := o.Input
 	if stdin {

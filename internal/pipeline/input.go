@@ -31,6 +31,9 @@ type Input struct {
 	// Keep are the records' fields each Answer carries (Answer.Keep), to
 	// be written beside it.
 	Keep []string
+	// LabelField is the records' label field, which is left alone; ""
+	// is the model's data.label_field. Warn knows a header by it.
+	LabelField string
 	// Warn, when set, is told when input read as lines looks like records
 	// (its first line a JSON object, or a header naming the model's
 	// fields), with the format that reads it.
@@ -58,7 +61,7 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 		return p.records(in, format, fn, idle)
 	}
 	if in.R != nil {
-		return p.lines(in.R, in.Name, in.Stream || dense, fn, idle, in.Warn)
+		return p.lines(in.R, in.Name, in.Stream || dense, fn, idle, in.sniffer(p, in.Name))
 	}
 	if data.IsIDX(in.Path) {
 		return p.images(in.Path, fn)
@@ -75,14 +78,14 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 	if err != nil {
 		return err
 	}
-	return p.lines(r, in.Path, in.Stream || dense, fn, idle, in.Warn)
+	return p.lines(r, in.Path, in.Stream || dense, fn, idle, in.sniffer(p, in.Path))
 }
 
 // lines answers every line of r: one by one with stream, each answered as
 // it is read and idle called as soon as no more input is already
-// buffered; otherwise in blocks. warn, when set, hears whether the first
-// line looks like the start of records.
-func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer) error, idle func() error, warn func(string)) error {
+// buffered; otherwise in blocks. first, when set, is shown the first line
+// (to warn when it starts records).
+func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer) error, idle func() error, first func([]byte)) error {
 	in := data.NewLineReader(r, name)
 	var texts []string
 	for {
@@ -93,10 +96,8 @@ func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer
 		if err != nil {
 			return err
 		}
-		if in.Line() == 1 && warn != nil {
-			if w := p.sniff(line, name); w != "" {
-				warn(w)
-			}
+		if in.Line() == 1 && first != nil {
+			first(line)
 		}
 		if !stream {
 			if texts = append(texts, string(line)); len(texts) == Block {

@@ -142,11 +142,33 @@ func (p *Predictor) records(in Input, format string, fn func(*Answer) error, idl
 	return flush()
 }
 
+// sniffer returns what lines shows the first line of in to: a check that
+// warns (Input.Warn) when it starts records rather than lines; nil
+// without Warn.
+func (in Input) sniffer(p *Predictor, name string) func([]byte) {
+	if in.Warn == nil {
+		return nil
+	}
+	text, label := in.TextField, in.LabelField
+	if text == "" {
+		text = p.m.Config.Data.TextField
+	}
+	if label == "" {
+		label = p.m.Config.Data.LabelField
+	}
+	return func(line []byte) {
+		if w := p.sniff(line, name, text, label); w != "" {
+			in.Warn(w)
+		}
+	}
+}
+
 // sniff says whether the first line of input read as lines looks like a
-// file of records instead, a CSV or TSV header naming the model's fields
-// or a JSON object, and if so, the warning to give: the header and the
-// label column would otherwise be answered as texts.
-func (p *Predictor) sniff(line []byte, name string) string {
+// file of records instead, a CSV or TSV header naming the text or label
+// field (or a dense model's columns) or a JSON object, and if so, the
+// warning to give: the header and the label column would otherwise be
+// answered as inputs.
+func (p *Predictor) sniff(line []byte, name, text, label string) string {
 	s := strings.TrimSpace(string(line))
 	if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && data.IsJSONObject(line) {
 		return fmt.Sprintf("%s looks like JSONL (its first line is a JSON object), but is read as one text per line; --input-format jsonl reads the text field of each object", name)
@@ -161,7 +183,7 @@ func (p *Predictor) sniff(line []byte, name string) string {
 	if err != nil || len(cols) < 2 {
 		return ""
 	}
-	known := append([]string{p.m.Config.Data.TextField, p.m.Config.Data.LabelField}, p.m.Vectorizer.Columns()...)
+	known := append([]string{text, label}, p.m.Vectorizer.Columns()...)
 	if p.m.Vectorizer.Mode != vectorize.Dense {
 		known = known[:2]
 	}
