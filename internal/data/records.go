@@ -52,19 +52,30 @@ func EachRecordFile(path string, names []string, fn func(values []Value, line in
 	if format == "" {
 		return fmt.Errorf("%s: fields are read from %s files", path, "JSONL, CSV or TSV")
 	}
-	file, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return NotExist(path)
-		}
-		return fmt.Errorf("cannot read %s: %v", path, pathErr(err))
-	}
-	defer file.Close()
-	r, err := TextReader(file, path)
+	r, file, err := OpenText(path)
 	if err != nil {
 		return err
 	}
+	defer file.Close()
 	return EachRecord(r, path, format, names, fn)
+}
+
+// OpenText opens the file at path to be read as text (TextReader:
+// decompressed, without a byte-order mark); a missing file's error names
+// the folder it was looked for in. The caller closes file.
+func OpenText(path string) (r io.Reader, file *os.File, err error) {
+	file, err = os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, NotExist(path)
+		}
+		return nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
+	}
+	if r, err = TextReader(file, path); err != nil {
+		file.Close()
+		return nil, nil, err
+	}
+	return r, file, nil
 }
 
 // EachRecord calls fn with the fields names of every record of r (named

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -66,18 +65,11 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 	if data.IsIDX(in.Path) {
 		return p.images(in.Path, fn)
 	}
-	file, err := os.Open(in.Path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return data.NotExist(in.Path)
-		}
-		return fmt.Errorf("cannot read %s: %v", in.Path, pathError(err))
-	}
-	defer file.Close()
-	r, err := data.TextReader(file, in.Path)
+	r, file, err := data.OpenText(in.Path)
 	if err != nil {
 		return err
 	}
+	defer file.Close()
 	return p.lines(r, in.Path, in.Stream || dense, fn, idle, in.sniffer(p, in.Path))
 }
 

@@ -3,8 +3,8 @@ package pipeline
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,17 +64,12 @@ func (p *Predictor) records(in Input, format string, fn func(*Answer) error, idl
 	}
 	r, name := in.R, in.Name
 	if r == nil {
-		file, err := os.Open(in.Path)
-		if err != nil {
-			if os.IsNotExist(err) {
-				return data.NotExist(in.Path)
-			}
-			return fmt.Errorf("cannot read %s: %v", in.Path, pathError(err))
-		}
-		defer file.Close()
-		if r, err = data.TextReader(file, in.Path); err != nil {
+		var file io.Closer
+		var err error
+		if r, file, err = data.OpenText(in.Path); err != nil {
 			return err
 		}
+		defer file.Close()
 		name = in.Path
 	}
 	var texts []string
