@@ -220,7 +220,7 @@ func (c *Config) fields() []field {
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
-				{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
+		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
 	}
 }
 
