@@ -9,6 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -72,9 +73,18 @@ func complement(n int, held []int) []int {
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
 // The report of what it did goes to h.Calibrating.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks) (*calibrate.Calibrator, error) {
+//
+// For a model continued from another (from), each network starts afresh
+// and trains for the epochs of both runs: starting from from's weights
+// would hand it the held-out examples, which from was trained on, and its
+// scores on them would be those of a network that has seen them.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
+	training := plan.Training
+	if r := initRecord(from); r != nil {
+		training.Epochs += r.Epochs
+	}
 	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
 	var scores calibrate.Scores
 	var uncal []float64
@@ -93,7 +103,7 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 			return nil, err
 		}
 		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, plan.Training, gd.Callbacks{}); err != nil {
+		if _, err := gd.Train(ctx, obj, opt, training, gd.Callbacks{}); err != nil {
 			return nil, err
 		}
 		uncal = scoreHeld(net, x, y, part, &scores, uncal)

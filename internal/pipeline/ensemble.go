@@ -124,7 +124,7 @@ type memberRun struct {
 
 // trainEnsemble is Train from the fitted vectorizer on, for model.ensemble
 // above 1.
-func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vectorizer, x *sparse.Matrix, y mlp.Targets, classes []string, perClass []float64, res *Result, h Hooks) (*model.Model, *Result, error) {
+func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vectorizer, x *sparse.Matrix, y mlp.Targets, classes []string, perClass []float64, res *Result, h Hooks, warnings []string) (*model.Model, *Result, error) {
 	cfg := plan.Config
 	members := cfg.Model.Ensemble
 	spec := cfg.Spec(vec.Features(), len(classes))
@@ -156,9 +156,11 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 			return nil, nil, err
 		}
 		xVal, _ = encode(vec, d.Validation)
+		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: spec, ClassWeights: perClass, Members: members})
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: spec, ClassWeights: perClass, Members: members,
+			Chosen: cfg.Chosen(), Warnings: warnings})
 	}
 
 	// The hooks are the caller's, who need not be safe for concurrent
@@ -277,13 +279,13 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 	runs, x = nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: nets[0], Labels: classes, Calibration: cal, Record: model.Record{
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: nets[0], Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: d.Train.Fingerprint(), MemberSeeds: seeds,
 	}}
 	if len(nets) > 1 {
 		m.Members = nets
 	}
-	return finish(m, plan, d, res)
+	return finish(m, plan, d, res, nil, warnings)
 }
 
 // memberCallbacks are the first member's: its steps and epochs go to the

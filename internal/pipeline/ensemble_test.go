@@ -270,3 +270,71 @@ func TestCharNGramsLearnWithoutSpaces(t *testing.T) {
 		t.Fatalf("test accuracy with word tokens %.3f (want chance), with character n-grams %.3f (want ≥ 0.95)", words, chars)
 	}
 }
+
+// TestTopFeaturesOfWeighedAndEnsembleModels: a one-layer model's weights
+// are its features' pushes only for one network fed the value 1; with the
+// naive-Bayes weighting or an ensemble, Top measures each feature alone,
+// and what it reports is what predicting that feature alone gives.
+func TestTopFeaturesOfWeighedAndEnsembleModels(t *testing.T) {
+	for _, sets := range [][]string{
+		{"model.layers=[]", "vectorizer.weighting=nb"},
+		{"model.layers=[]", "vectorizer.weighting=nb", "vectorizer.mode=tf_idf"},
+		{"model.layers=[]", "model.ensemble=2"},
+	} {
+		m, _ := trainTopicsTest(t, append(sets, "training.epochs=3")...)
+		top, err := Top(m, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(top.Method, "the change in the label's probability") {
+			t.Fatalf("%v: method %q", sets, top.Method)
+		}
+		p := NewPredictor(m, PredictOptions{})
+		a, _ := p.Predict("")
+		empty := slices.Clone(a.Scores)
+		for k, lf := range top.Labels {
+			for _, f := range lf.Features {
+				a, _ := p.Predict(f.Feature)
+				if want := a.Scores[k] - empty[k]; math.Abs(f.Weight-want) > 1e-12 {
+					t.Errorf("%v: %s: %s pushes %v, predicting it alone gives %v", sets, lf.Label, f.Feature, f.Weight, want)
+				}
+			}
+		}
+	}
+}
+
+// TestContinueRefusesEnsembles: --init continues one network; an
+// ensemble's members are trained together from derived seeds, so neither
+// continuing one nor growing one into several is done.
+func TestContinueRefusesEnsembles(t *testing.T) {
+	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
+	load := func(sets ...string) (*config.Config, *Data) {
+		cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), append([]string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=", "training.epochs=1", "calibration.method=none"}, sets...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Read(context.Background(), cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg, d
+	}
+	cfg, d := load("model.ensemble=2")
+	ens, _, err := Train(context.Background(), cfg, d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, d1 := load()
+	_, _, err = Continue(context.Background(), one, d1, ens, Hooks{})
+	if err == nil || err.Error() != "--init continues one network, and the model to continue from is an ensemble of 2; train a new ensemble without --init" {
+		t.Errorf("continuing an ensemble: %v", err)
+	}
+	single, _, err := Train(context.Background(), one, d1, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Continue(context.Background(), cfg, d, single, Hooks{})
+	if err == nil || !strings.HasSuffix(err.Error(), "model.ensemble 2 trains new networks, and --init continues one; set model.ensemble 1 or train without --init") {
+		t.Errorf("continuing into an ensemble: %v", err)
+	}
+}

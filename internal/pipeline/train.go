@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
-	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -30,6 +28,13 @@ type Setup struct {
 	// Members is the number of networks of an ensemble (model.ensemble);
 	// 0 for one network.
 	Members int
+	// Chosen says what was chosen for keys the config left out (the
+	// output and loss that fit the data), one sentence each.
+	Chosen []string
+	// Warnings are what looks wrong with the vectorized data (most tokens
+	// out of the vocabulary, texts without a feature), one sentence each;
+	// the model's record keeps them.
+	Warnings []string
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -78,7 +83,10 @@ type Result struct {
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
-	TestPath                       string
+	TestPath string
+	// Warnings are those found after training, when the test split was
+	// vectorized (Setup has the earlier ones).
+	Warnings                       []string
 	VectorizeSeconds, TrainSeconds float64
 }
 
@@ -92,18 +100,21 @@ type Result struct {
 // *InterruptedError. Record.DLCVersion is left to the program that writes
 // the model file.
 func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Model, *Result, error) {
+	return train(ctx, cfg, d, h, nil)
+}
+
+// train is Train, or with from, Continue.
+func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	classes, err := classesFor(cfg, d, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg = cfg.ForClasses(len(classes))
 	plan, err := Build(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	train := d.Train
-	var classes []string
-	if !plan.Regression {
-		classes = train.Classes()
-		if len(classes) < 2 {
-			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
-		}
-	}
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
@@ -116,10 +127,12 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		}
 	}
 	vecStart := time.Now()
-	vec, x, _, err := plan.Fit(train)
+	vec, x, cov, err := plan.fitFor(train, from)
 	if err != nil {
 		return nil, nil, err
 	}
+	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
+	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
 	y, err := targets(train, classes, plan.Regression)
 	if err != nil {
 		return nil, nil, err
@@ -134,10 +147,10 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
 	if cfg.Model.Ensemble > 1 {
-		return trainEnsemble(ctx, plan, d, vec, x, y, classes, perClass, res, h)
+		return trainEnsemble(ctx, plan, d, vec, x, y, classes, perClass, res, h, warnings)
 	}
 
-	net, err := plan.Network(vec.Features(), len(classes))
+	net, err := plan.networkFor(vec.Features(), len(classes), from)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,9 +164,11 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 			return nil, nil, err
 		}
 		xVal, _ = encode(vec, d.Validation)
+		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass})
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
+			Chosen: cfg.Chosen(), Warnings: warnings})
 	}
 	cb := gd.Callbacks{
 		OnStep:   h.Step,
@@ -192,7 +207,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
@@ -210,25 +225,37 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	// otherwise grow to twice the size it had during training.
 	obj, opt, x = nil, nil, nil
 	runtime.GC()
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+
+	// The config as trained, its paths absolute: the model says which
+	// files it was trained and tested on, wherever it is read.
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
-	return finish(m, plan, d, res)
+	return finish(m, plan, d, res, from, warnings)
 }
 
-// finish records the training in m and scores it on the test split.
-func finish(m *model.Model, plan *Plan, d *Data, res *Result) (*model.Model, *Result, error) {
+// finish records the training in m (with the warnings about its data, and
+// from, the model it continued from, if any) and scores it on the test
+// split.
+func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model, warnings []string) (*model.Model, *Result, error) {
 	var err error
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
+	recordStop(&m.Record, res, from)
 	if d.Test != nil && !res.Interrupted {
-		if res.Test, err = Score(m, d.Test); err != nil {
+		var warning string
+		if res.Test, warning, err = scoreTest(plan.Config, m, d.Test); err != nil {
 			return nil, nil, err
 		}
 		res.TestPath = d.Paths.Test
 		m.Record.Test = testRecord(res.Test)
+		if warning != "" {
+			warnings = append(warnings, warning)
+			res.Warnings = []string{warning}
+		}
 	}
+	m.Record.Warnings = warnings
 	return m, res, nil
 }
 

@@ -190,3 +190,15 @@ func (v *Vectorizer) weigh(idx []int32, vals []float64, dst []float64) []float64
 	}
 	return dst
 }
+
+// Alone is the value feature f takes in a text that holds it once and
+// nothing else: 1 in every mode (a tf-idf row of one entry is normalised
+// to 1), weighed by its naive-Bayes ratio with weighting nb (for tf-idf,
+// normalised again: the ratio's sign).
+func (v *Vectorizer) Alone(f int32) float64 {
+	if v.NBRatio == nil {
+		return 1
+	}
+	var one [1]float64
+	return v.weigh([]int32{f}, []float64{1}, one[:0])[0]
+}
