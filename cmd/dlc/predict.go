@@ -26,6 +26,7 @@ type predictOptions struct {
 	// Keep are the input records' fields written beside each answer.
 	Keep    []string
 	Explain int
+	shardOptions
 }
 
 // defaultExplain is how many tokens a bare --explain shows.
@@ -85,7 +86,19 @@ found by occlusion: each token (or n-gram) of the text is removed in turn
 and the change in the predicted label's probability is its effect, exact
 for this model and this text. A positive effect pushed towards the
 predicted label, a negative one against it. Text and tsv show them as
-"token +0.1234, token -0.0567"; json as "explain": [{"token", "effect"}].`,
+"token +0.1234, token -0.0567"; json as "explain": [{"token", "effect"}].
+
+--shard i/n answers shard i (counted from 0) of n of --input: the file is
+cut into n contiguous byte ranges of equal size, and a line (a record)
+belongs to the shard its first byte falls in, as Hadoop splits its inputs;
+the shards' outputs, concatenated in shard order, are byte for byte one
+run's (tsv's header comes with shard 0). Under mpirun the shard defaults
+to OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE (said on stderr); in a
+Kubernetes Indexed Job, --shards N takes the index from
+JOB_COMPLETION_INDEX. A gzipped file cannot be cut (give each process its
+own file), nor can a CSV field holding a line break (use JSONL); stdin is
+split by the engine that pipes it (parallel --pipe -k, RDD.pipe, Hadoop
+Streaming), not by --shard. IDX images are split by image.`,
 		Example: `  printf 'A wonderful, moving film.\nThe worst movie I have ever seen.\n' | dlc predict --model imdb.dlc
   dlc predict -m reuters.dlc --format json --top-k 3 < news.txt
   dlc predict -m imdb.dlc --input reviews.jsonl --format tsv > predictions.tsv
@@ -93,7 +106,9 @@ predicted label, a negative one against it. Text and tsv show them as
   dlc predict -m spam.dlc --threshold 0.9 < mail.txt
   dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2
   dlc predict -m news.dlc --input new.csv --text-field body --keep id --format tsv
-  cut -d, -f1,3 new.csv | dlc predict -m news.dlc --input-format csv --text-field body --keep id`,
+  cut -d, -f1,3 new.csv | dlc predict -m news.dlc --input-format csv --text-field body --keep id
+  dlc predict -m imdb.dlc --input reviews.jsonl --shard 2/8 > part-2.tsv   # 8 processes, cat part-* = one run
+  mpirun -np 8 sh -c 'dlc predict -m imdb.dlc --input reviews.jsonl > part-$OMPI_COMM_WORLD_RANK'`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 && c.Flags().Changed("explain") {
 				if _, err := strconv.Atoi(args[0]); err == nil {
@@ -121,6 +136,7 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.StringSliceVar(&o.Keep, "keep", nil, "write these fields of each input record beside its answer: --keep id")
 	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
 	f.Lookup("explain").NoOptDefVal = strconv.Itoa(defaultExplain)
+	o.shardOptions.AddFlags(f)
 	cmd.MarkFlagFilename("model", "dlc")
 	cmd.MarkFlagFilename("input")
 	cmd.RegisterFlagCompletionFunc("set", completeSet(pipeline.DataKeys))
@@ -140,6 +156,26 @@ func (o *predictOptions) check(m *model.Model) error {
 		return flagError(err)
 	}
 	return nil
+}
+
+// shard is the share of --input this process answers: --shard, or the
+// environment's (said on stderr, as a launcher sets it unseen).
+func (o *predictOptions) shard(stdin bool, stdio *IO) (data.Shard, error) {
+	sh, from, err := o.shardOptions.resolve()
+	if err != nil || sh.Whole() {
+		return data.Shard{}, err
+	}
+	if stdin {
+		why := "--shard " + sh.String()
+		if from != "" {
+			why = from + " (shard " + sh.String() + ")"
+		}
+		return data.Shard{}, usageErrorf("%s splits a file, and the input is stdin; give --input FILE, or let the engine split stdin (parallel --pipe, Spark's RDD.pipe and Hadoop Streaming each pipe a share to each process)", why)
+	}
+	if from != "" {
+		stdio.Progressf("dlc: answering shard %s of %s (%s)\n", sh, o.Input, from)
+	}
+	return sh, nil
 }
 
 func runPredict(stdio *IO, o *predictOptions) error {
@@ -162,10 +198,13 @@ func runPredict(stdio *IO, o *predictOptions) error {
 	if err != nil {
 		return err
 	}
+	if in.Shard, err = o.shard(stdin, stdio); err != nil {
+		return err
+	}
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{m: m, o: o, w: out}
 	in.Idle = out.Flush
-	if o.Format == "tsv" {
+	if o.Format == "tsv" && in.Shard.Index == 0 { // the shards' answers concatenate to the whole's
 		a.header()
 		if stdin {
 			if err := out.Flush(); err != nil {

@@ -100,19 +100,9 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 		}
 		return nil
 	}
-	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
-	var parse func(io.Reader, string, Fields, emitFunc) error
-	switch {
-	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
-		parse = readJSONL
-	case strings.HasSuffix(kind, ".csv"):
-		parse = readCSV
-	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
-		parse = readTSV
-	case strings.HasSuffix(kind, "-ubyte"):
-		return fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
-	default:
-		return fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+	parse, _, err := parser(path)
+	if err != nil {
+		return err
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -137,6 +127,51 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 		return &LineError{Path: path, Msg: "holds no examples"}
 	}
 	return nil
+}
+
+// parser returns the parser of a data file, by its name, and whether the
+// file starts with a header row.
+func parser(path string) (parse func(io.Reader, string, Fields, emitFunc) error, header bool, err error) {
+	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	switch {
+	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
+		return readJSONL, false, nil
+	case strings.HasSuffix(kind, ".csv"):
+		return readCSV, true, nil
+	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
+		return readTSV, true, nil
+	case strings.HasSuffix(kind, "-ubyte"):
+		return nil, false, fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
+	}
+	return nil, false, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+}
+
+// EachSection is Each over shard s of the file at path: the examples
+// whose lines start in the shard's byte range (OpenSection), every shard
+// reading a CSV or TSV header first. Errors name the lines of the file.
+// A shard may hold no example; the whole file (s.Whole) may not.
+func EachSection(path string, s Shard, f Fields, fn func(text, label string) error) error {
+	if s.Whole() {
+		return Each(path, f, fn)
+	}
+	f = f.withDefaults()
+	parse, header, err := parser(path)
+	if err != nil {
+		return err
+	}
+	r, sec, c, err := OpenSection(path, s, header)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var check labelCheck
+	err = parse(r, path, f, func(text, label string, labelled bool, line int) error {
+		if err := check.add(labelled, label, path, line, f); err != nil {
+			return err
+		}
+		return fn(text, label)
+	})
+	return sec.FixLine(err)
 }
 
 // TextReader reads a data file's text: decompressed when its name ends in
