@@ -100,6 +100,9 @@ type Config struct {
 			RestoreBestWeights bool    `json:"restore_best_weights"`
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
+		// Streaming and ShuffleBuffer: pipeline/stream.go.
+		Streaming     bool `json:"streaming,omitempty"`
+		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
 	} `json:"training"`
 	Calibration struct {
 		Method  string  `json:"method"`
@@ -217,6 +220,8 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
+		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},

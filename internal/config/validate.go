@@ -151,6 +151,9 @@ func (c *Config) validate() error {
 	if err := c.optionError("training", "training.method", c.TrainingConfig().Validate()); err != nil {
 		return err
 	}
+	if err := c.validateStreaming(); err != nil {
+		return err
+	}
 	if c.Training.Seed < 0 {
 		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
 	}
@@ -178,4 +181,25 @@ func (c *Config) validate() error {
 // classes, naming the config keys involved.
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	return c.modelError(spec.Validate())
+}
+
+// validateStreaming refuses what training.streaming cannot do, and a
+// shuffle buffer that cannot hold a row.
+func (c *Config) validateStreaming() error {
+	t := c.Training
+	if t.ShuffleBuffer < 0 {
+		return c.Errorf("training.shuffle_buffer", "training.shuffle_buffer must be at least 1 row (0 = the default, 32768), not %d", t.ShuffleBuffer)
+	}
+	if !t.Streaming {
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == "dense":
+		return c.Errorf("training.streaming", "training.streaming streams texts, and vectorizer.mode dense reads numeric columns or pixels, which train in memory: remove training.streaming")
+	case c.Data.ValidationSplit > 0:
+		return c.Errorf("training.streaming", "training.streaming cannot draw data.validation_split from a stream it reads once per epoch; give data.validation a file instead")
+	case c.Calibration.Folds >= 2:
+		return c.Errorf("training.streaming", "training.streaming calibrates on a held-out share of the stream (calibration.holdout), not on folds; remove calibration.folds")
+	}
+	return nil
 }

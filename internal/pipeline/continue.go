@@ -76,7 +76,17 @@ func classesFor(cfg *config.Config, d *Data, from *model.Model) ([]string, error
 	if from != nil {
 		return from.Labels, nil
 	}
-	classes := d.Train.Classes()
+	var classes []string
+	if d.Train != nil {
+		classes = d.Train.Classes()
+	} else if cfg.Training.Streaming {
+		// Read by Train; a run that trains nothing (--print-config) reads
+		// the labels alone.
+		var err error
+		if classes, err = streamLabels(cfg, d.Paths.Train); err != nil {
+			return nil, err
+		}
+	}
 	if len(classes) < 2 {
 		return nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 	}

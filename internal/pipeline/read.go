@@ -67,7 +67,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if paths.Train == "" {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	if err := checkPaths(cfg, paths); err != nil {
+	if err := checkPaths(cfg, paths); err != nil && !cfg.Training.Streaming {
 		return nil, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
@@ -77,7 +77,14 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	}
 	split := cfg.Data.ValidationSplit > 0
 	reads := []func() (*data.Examples, error){
-		func() (*data.Examples, error) { return readSplit(cfg, paths.Train, paths.TrainLabels) },
+		func() (*data.Examples, error) {
+			if cfg.Training.Streaming {
+				// Streamed by Train (stream.go), never held.
+				_, err := streamFiles(cfg, paths.Train)
+				return nil, err
+			}
+			return readSplit(cfg, paths.Train, paths.TrainLabels)
+		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil

@@ -98,6 +98,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 
 // train is Train, or with from, Continue.
 func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	if cfg.Training.Streaming {
+		return trainStream(ctx, cfg, d, h, from)
+	}
 	classes, err := classesFor(cfg, d, from)
 	if err != nil {
 		return nil, nil, err
