@@ -30,6 +30,9 @@ type Paths struct {
 type Data struct {
 	Paths                   Paths
 	Train, Validation, Test *data.Examples
+	// Streamed says why training.streaming was chosen for a config that
+	// left it out ("" when it was not, or was set).
+	Streamed string
 }
 
 // Resolve turns data.dataset or data.train/test into file paths; a
@@ -75,6 +78,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 			return nil, err
 		}
 	}
+	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
 	reads := []func() (*data.Examples, error){
 		func() (*data.Examples, error) {
@@ -113,7 +117,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if err := ctx.Err(); err != nil {
 		return nil, &InterruptedError{When: "while reading the data"}
 	}
-	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2]}
+	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2], Streamed: streamed}
 	if split {
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
 	}

@@ -60,6 +60,50 @@ import (
 // training.shuffle_buffer is 0.
 const DefaultShuffleBuffer = 32768
 
+// autoStream turns training.streaming on, and says why, for a config that
+// leaves it out and whose training files would take more than half of
+// the machine's memory in memory: their text, its tokens and rows take
+// about memoryPerByte times their size (IMDB's notebook: 236 MiB for 33 MB
+// of training JSONL, its recipe with bigrams 787 MiB), a gzipped file's
+// gzipRatio times more. A config streaming cannot train is left alone.
+func autoStream(cfg *config.Config, train string) string {
+	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.Vectorizer.Mode == string(vectorize.Dense) ||
+		cfg.Data.ValidationSplit > 0 || cfg.Calibration.Folds >= 2 || cfg.Training.Method == string(gd.Batch) {
+		return ""
+	}
+	have := totalMemory()
+	if have == 0 || train == "" {
+		return ""
+	}
+	files, err := streamFiles(cfg, train)
+	if err != nil {
+		return ""
+	}
+	var size float64
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil || st.IsDir() {
+			return ""
+		}
+		n := float64(st.Size())
+		if strings.HasSuffix(strings.ToLower(f), ".gz") {
+			n *= gzipRatio
+		}
+		size += n
+	}
+	if need := size * memoryPerByte; need > float64(have)/2 {
+		cfg.Training.Streaming = true
+		return fmt.Sprintf("chosen: the training data (%s) would take about %s in memory, more than half of this machine's %s", bytesOf(size), bytesOf(need), bytesOf(float64(have)))
+	}
+	return ""
+}
+
+// memoryPerByte and gzipRatio are autoStream's estimates.
+const (
+	memoryPerByte = 24
+	gzipRatio     = 4
+)
+
 // streamFiles are the training files of a streaming run: data.train, or
 // the files its glob pattern matches, in byte order of their names.
 func streamFiles(cfg *config.Config, train string) ([]string, error) {
@@ -426,7 +470,11 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if buffer == 0 {
 		buffer = DefaultShuffleBuffer
 	}
-	chosen := append(cfg.Chosen(), fmt.Sprintf("training.streaming: %s; epochs stream it through a shuffle buffer of %d rows", s.said, buffer))
+	how := fmt.Sprintf("training.streaming: %s; epochs stream it through a shuffle buffer of %d rows", s.said, buffer)
+	if d.Streamed != "" {
+		how = fmt.Sprintf("training.streaming (%s): %s; epochs stream it through a shuffle buffer of %d rows", d.Streamed, s.said, buffer)
+	}
+	chosen := append(cfg.Chosen(), how)
 	if h.Started != nil {
 		h.Started(&Setup{Examples: s.examples, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 			Chosen: chosen, Warnings: warnings})
