@@ -310,131 +310,165 @@ type cachedRow struct {
 	val   []float64
 }
 
-// epochReader reads the rows of one epoch: the blocks in an order, their
-// rows through a shuffle buffer.
+// epochReader reads the rows of one epoch. Shuffled, it holds up to the
+// shuffle buffer's rows as the raw payloads of whole blocks (taken in a
+// shuffled order) and draws each row at random among those not drawn
+// yet; a block whose rows are all drawn makes room for the next one. The
+// buffer is blocks as they are on disk, reused from block to block: its
+// memory is its rows' bytes, whatever the number of epochs or rows.
 type epochReader struct {
 	c     *rowCache
 	rng   *rand.Rand // nil: in order
-	order []int
+	order []int      // blocks, in the order they are read
+	next_ int        // of order
 	skip  func(int) bool
-	size  int
 
-	next_   int // of order
+	held    []heldBlock
+	pending []pendingRow // rows held and not drawn yet
+	row     cachedRow
+	vals    []float64 // row.val's storage
+	err     error
+}
+
+// heldBlock is a block in the buffer.
+type heldBlock struct {
 	payload []byte
-	pos     int // in payload
-	left    int // rows of the block not read
-	at      int // stream position of the next row of the block
-	slots   []cachedRow
-	n       int // slots filled
-	done    bool
+	left    int // rows not drawn yet
+}
+
+// pendingRow is a row in the buffer: its block and its offset there.
+type pendingRow struct {
+	block int32
+	off   int32
 }
 
 // epoch starts an epoch: with shuffle, the blocks in rng's order and rows
-// drawn at random from a buffer of size rows; else in the file's order.
-// skip, when set, leaves out the rows at the stream positions it is true
-// for.
+// drawn at random from a buffer of at least size rows (whole blocks);
+// else in the file's order. skip, when set, leaves out the rows at the
+// stream positions it is true for.
 func (c *rowCache) epoch(rng *rand.Rand, shuffle bool, size int, skip func(int) bool) *epochReader {
-	e := &epochReader{c: c, skip: skip, size: 1}
+	e := &epochReader{c: c, skip: skip}
 	e.order = make([]int, len(c.blocks))
 	for i := range e.order {
 		e.order[i] = i
 	}
+	blocks := 1
 	if shuffle && rng != nil {
 		rng.Shuffle(len(e.order), func(i, j int) { e.order[i], e.order[j] = e.order[j], e.order[i] })
-		e.rng, e.size = rng, max(1, size)
+		e.rng = rng
+		blocks = max(1, (size+cacheBlockRows-1)/cacheBlockRows)
+	}
+	e.held = make([]heldBlock, blocks)
+	for b := range e.held {
+		if err := e.load(b); err != nil {
+			e.err = err
+			break
+		}
 	}
 	return e
+}
+
+// load reads the next block of the order into slot b and adds its rows
+// to the pending ones; a slot with no block left stays empty.
+func (e *epochReader) load(b int) error {
+	h := &e.held[b]
+	h.left = 0
+	for h.left == 0 {
+		if e.next_ == len(e.order) {
+			return nil
+		}
+		blk := e.c.blocks[e.order[e.next_]]
+		e.next_++
+		h.payload = growBytes(h.payload, blk.size)
+		if _, err := e.c.f.ReadAt(h.payload, blk.off); err != nil || crc32.Checksum(h.payload, castagnoli) != blk.crc {
+			os.Remove(e.c.path)
+			return fmt.Errorf("the rows cache %s changed while it was read (block at byte %d); it is removed, train again to rebuild it", e.c.path, blk.off)
+		}
+		width := 4
+		if !e.c.binary {
+			width = 12
+		}
+		off := 0
+		for r := range blk.rows {
+			if len(h.payload)-off < 12 {
+				return e.damaged()
+			}
+			nnz := int(binary.LittleEndian.Uint32(h.payload[off+8:]))
+			if nnz > (len(h.payload)-off-12)/width {
+				return e.damaged()
+			}
+			if e.skip == nil || !e.skip(blk.first+r) {
+				e.pending = append(e.pending, pendingRow{block: int32(b), off: int32(off)})
+				h.left++
+			}
+			off += 12 + width*nnz
+		}
+	}
+	return nil
 }
 
 // next returns the epoch's next row, valid until the following call, or
 // nil at its end.
 func (e *epochReader) next() (*cachedRow, error) {
-	for e.n < e.size && !e.done {
-		if e.n == len(e.slots) {
-			e.slots = append(e.slots, cachedRow{})
-		}
-		ok, err := e.read(&e.slots[e.n])
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			e.done = true
-			break
-		}
-		e.n++
+	if e.err != nil {
+		return nil, e.err
 	}
-	if e.n == 0 {
+	if len(e.pending) == 0 {
 		return nil, nil
 	}
 	j := 0
 	if e.rng != nil {
-		j = e.rng.IntN(e.n)
+		j = e.rng.IntN(len(e.pending))
 	}
-	// The drawn row goes last and out; its slot is the next one filled.
-	e.n--
-	e.slots[j], e.slots[e.n] = e.slots[e.n], e.slots[j]
-	return &e.slots[e.n], nil
+	p := e.pending[j]
+	if e.rng != nil {
+		last := len(e.pending) - 1
+		e.pending[j] = e.pending[last]
+		e.pending = e.pending[:last]
+	} else {
+		e.pending = e.pending[1:]
+	}
+	h := &e.held[p.block]
+	if err := e.decode(h.payload[p.off:]); err != nil {
+		return nil, err
+	}
+	if h.left--; h.left == 0 {
+		if e.rng == nil {
+			e.pending = e.pending[:0:0]
+		}
+		// The row is decoded: its block's bytes may be reused.
+		if err := e.load(int(p.block)); err != nil {
+			return nil, err
+		}
+	}
+	return &e.row, nil
 }
 
-// read decodes the next row of the stream into r; false at the end.
-func (e *epochReader) read(r *cachedRow) (bool, error) {
-	for {
-		for e.left == 0 {
-			if e.next_ == len(e.order) {
-				return false, nil
-			}
-			b := e.c.blocks[e.order[e.next_]]
-			e.next_++
-			e.payload = growBytes(e.payload, b.size)
-			if _, err := e.c.f.ReadAt(e.payload, b.off); err != nil || crc32.Checksum(e.payload, castagnoli) != b.crc {
-				os.Remove(e.c.path)
-				return false, fmt.Errorf("the rows cache %s changed while it was read (block at byte %d); it is removed, train again to rebuild it", e.c.path, b.off)
-			}
-			e.pos, e.left, e.at = 0, b.rows, b.first
+// decode reads the row at the start of p, checked by load.
+func (e *epochReader) decode(p []byte) error {
+	r := &e.row
+	r.label = math.Float64frombits(binary.LittleEndian.Uint64(p))
+	nnz := int(binary.LittleEndian.Uint32(p[8:]))
+	p = p[12:]
+	features := int32(e.c.counts.vec.Features())
+	r.idx = r.idx[:0]
+	for k := range nnz {
+		f := int32(binary.LittleEndian.Uint32(p[4*k:]))
+		if f < 0 || f >= features {
+			return e.damaged()
 		}
-		p := e.payload[e.pos:]
-		if len(p) < 12 {
-			return false, e.damaged()
-		}
-		r.label = math.Float64frombits(binary.LittleEndian.Uint64(p))
-		nnz := int(binary.LittleEndian.Uint32(p[8:]))
-		p = p[12:]
-		width := 4
-		if !e.c.binary {
-			width = 12
-		}
-		if nnz > len(p)/width {
-			return false, e.damaged()
-		}
-		features := int32(e.c.counts.vec.Features())
-		r.idx = r.idx[:0]
-		for k := range nnz {
-			f := int32(binary.LittleEndian.Uint32(p[4*k:]))
-			if f < 0 || f >= features {
-				return false, e.damaged()
-			}
-			r.idx = append(r.idx, f)
-		}
-		p = p[4*nnz:]
-		size := 12 + 4*nnz
-		r.val = r.val[:0]
-		if !e.c.binary {
-			for k := range nnz {
-				r.val = append(r.val, math.Float64frombits(binary.LittleEndian.Uint64(p[8*k:])))
-			}
-			size += 8 * nnz
-		}
-		if e.c.binary {
-			r.val = nil
-		}
-		e.pos += size
-		e.left--
-		at := e.at
-		e.at++
-		if e.skip == nil || !e.skip(at) {
-			return true, nil
-		}
+		r.idx = append(r.idx, f)
 	}
+	r.val = nil
+	if !e.c.binary {
+		p = p[4*nnz:]
+		e.vals = e.vals[:0]
+		for k := range nnz {
+			e.vals = append(e.vals, math.Float64frombits(binary.LittleEndian.Uint64(p[8*k:])))
+		}
+		r.val = e.vals
+	}
+	return nil
 }
 
 // damaged is the error for a block whose checksum held but whose rows do
