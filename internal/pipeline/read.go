@@ -70,7 +70,11 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if paths.Train == "" {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	if err := checkPaths(cfg, paths); err != nil && !cfg.Training.Streaming {
+	checked := paths
+	if cfg.Training.Streaming {
+		checked.Train = "" // a pattern, which streamFiles checks
+	}
+	if err := checkPaths(cfg, checked); err != nil {
 		return nil, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {

@@ -13,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/data"
@@ -68,6 +69,11 @@ type rowCache struct {
 	counts *streamCounts
 	binary bool
 	blocks []cacheBlock
+	// The buffers of the epochs' windows, reused from epoch to epoch
+	// (one epoch is read at a time).
+	arena   []byte
+	pending []int
+	byOff   []int
 }
 
 // cacheBlock is where a block's payload is and which examples it holds.
@@ -310,101 +316,93 @@ type cachedRow struct {
 	val   []float64
 }
 
-// epochReader reads the rows of one epoch. Shuffled, it holds up to the
-// shuffle buffer's rows as the raw payloads of whole blocks (taken in a
-// shuffled order) and draws each row at random among those not drawn
-// yet; a block whose rows are all drawn makes room for the next one. The
-// buffer is blocks as they are on disk, reused from block to block: its
-// memory is its rows' bytes, whatever the number of epochs or rows.
+// epochReader reads the rows of one epoch. Shuffled, it reads the blocks
+// in a shuffled order and keeps a window of the shuffle buffer's rows,
+// from which each row given out is drawn at random and replaced by the
+// next row of the stream (tf.data's shuffle(buffer_size)). The window's
+// rows are kept as they are on disk, back to back in an arena that is
+// compacted when it holds twice their bytes: its memory is about three
+// times the rows' own bytes, however many rows and epochs go through.
 type epochReader struct {
 	c     *rowCache
 	rng   *rand.Rand // nil: in order
+	size  int        // rows in the window
 	order []int      // blocks, in the order they are read
 	next_ int        // of order
 	skip  func(int) bool
 
-	held    []heldBlock
-	pending []pendingRow // rows held and not drawn yet
+	// The block being read.
+	payload []byte
+	pos     int
+	left    int // its rows not read
+	at      int // the stream position of its next row
+
+	arena   []byte
+	pending []int // where the window's rows start in arena
+	live    int   // the window's bytes
 	row     cachedRow
 	vals    []float64 // row.val's storage
+	width   int       // bytes per non-zero
 	err     error
 }
 
-// heldBlock is a block in the buffer.
-type heldBlock struct {
-	payload []byte
-	left    int // rows not drawn yet
-}
-
-// pendingRow is a row in the buffer: its block and its offset there.
-type pendingRow struct {
-	block int32
-	off   int32
-}
-
 // epoch starts an epoch: with shuffle, the blocks in rng's order and rows
-// drawn at random from a buffer of at least size rows (whole blocks);
-// else in the file's order. skip, when set, leaves out the rows at the
-// stream positions it is true for.
+// drawn at random from a window of size rows; else in the file's order.
+// skip, when set, leaves out the rows at the stream positions it is true
+// for.
 func (c *rowCache) epoch(rng *rand.Rand, shuffle bool, size int, skip func(int) bool) *epochReader {
-	e := &epochReader{c: c, skip: skip}
+	e := &epochReader{c: c, skip: skip, size: 1, width: 4, arena: c.arena[:0]}
+	if c.pending != nil {
+		e.pending = c.pending[:0]
+	}
+	if !c.binary {
+		e.width = 12
+	}
 	e.order = make([]int, len(c.blocks))
 	for i := range e.order {
 		e.order[i] = i
 	}
-	blocks := 1
 	if shuffle && rng != nil {
 		rng.Shuffle(len(e.order), func(i, j int) { e.order[i], e.order[j] = e.order[j], e.order[i] })
-		e.rng = rng
-		blocks = max(1, (size+cacheBlockRows-1)/cacheBlockRows)
-	}
-	e.held = make([]heldBlock, blocks)
-	for b := range e.held {
-		if err := e.load(b); err != nil {
-			e.err = err
-			break
-		}
+		e.rng, e.size = rng, max(1, size)
 	}
 	return e
 }
 
-// load reads the next block of the order into slot b and adds its rows
-// to the pending ones; a slot with no block left stays empty.
-func (e *epochReader) load(b int) error {
-	h := &e.held[b]
-	h.left = 0
-	for h.left == 0 {
-		if e.next_ == len(e.order) {
-			return nil
-		}
-		blk := e.c.blocks[e.order[e.next_]]
-		e.next_++
-		h.payload = growBytes(h.payload, blk.size)
-		if _, err := e.c.f.ReadAt(h.payload, blk.off); err != nil || crc32.Checksum(h.payload, castagnoli) != blk.crc {
-			os.Remove(e.c.path)
-			return fmt.Errorf("the rows cache %s changed while it was read (block at byte %d); it is removed, train again to rebuild it", e.c.path, blk.off)
-		}
-		width := 4
-		if !e.c.binary {
-			width = 12
-		}
-		off := 0
-		for r := range blk.rows {
-			if len(h.payload)-off < 12 {
-				return e.damaged()
+// stream returns the next row of the stream as its bytes in the block,
+// checked; nil at the end.
+func (e *epochReader) stream() ([]byte, error) {
+	for {
+		for e.left == 0 {
+			if e.next_ == len(e.order) {
+				return nil, nil
 			}
-			nnz := int(binary.LittleEndian.Uint32(h.payload[off+8:]))
-			if nnz > (len(h.payload)-off-12)/width {
-				return e.damaged()
+			blk := e.c.blocks[e.order[e.next_]]
+			e.next_++
+			e.payload = growBytes(e.payload, blk.size)
+			if _, err := e.c.f.ReadAt(e.payload, blk.off); err != nil || crc32.Checksum(e.payload, castagnoli) != blk.crc {
+				os.Remove(e.c.path)
+				return nil, fmt.Errorf("the rows cache %s changed while it was read (block at byte %d); it is removed, train again to rebuild it", e.c.path, blk.off)
 			}
-			if e.skip == nil || !e.skip(blk.first+r) {
-				e.pending = append(e.pending, pendingRow{block: int32(b), off: int32(off)})
-				h.left++
-			}
-			off += 12 + width*nnz
+			e.pos, e.left, e.at = 0, blk.rows, blk.first
+		}
+		p := e.payload[e.pos:]
+		if len(p) < 12 {
+			return nil, e.damaged()
+		}
+		nnz := int(binary.LittleEndian.Uint32(p[8:]))
+		if nnz > (len(p)-12)/e.width {
+			return nil, e.damaged()
+		}
+		n := 12 + e.width*nnz
+		e.pos += n
+		e.left--
+		at := e.at
+		e.at++
+		if e.skip == nil || !e.skip(at) {
+			return p[:n], nil
 		}
 	}
-	return nil
 }
 
 // next returns the epoch's next row, valid until the following call, or
@@ -413,6 +411,28 @@ func (e *epochReader) next() (*cachedRow, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
+	for len(e.pending) < e.size {
+		r, err := e.stream()
+		if err != nil {
+			e.err = err
+			return nil, err
+		}
+		if r == nil {
+			break
+		}
+		if len(e.arena)+len(r) > cap(e.arena) {
+			e.compact()
+			if need := e.live + len(r); need > cap(e.arena)/2 {
+				// Twice the window's bytes: a compaction then copies at
+				// most one byte per byte appended since the last.
+				e.arena = append(make([]byte, 0, 2*need+1<<16), e.arena...)
+				e.c.arena = e.arena
+			}
+		}
+		e.pending = append(e.pending, len(e.arena))
+		e.arena = append(e.arena, r...)
+		e.live += len(r)
+	}
 	if len(e.pending) == 0 {
 		return nil, nil
 	}
@@ -420,32 +440,47 @@ func (e *epochReader) next() (*cachedRow, error) {
 	if e.rng != nil {
 		j = e.rng.IntN(len(e.pending))
 	}
-	p := e.pending[j]
-	if e.rng != nil {
-		last := len(e.pending) - 1
-		e.pending[j] = e.pending[last]
-		e.pending = e.pending[:last]
-	} else {
-		e.pending = e.pending[1:]
-	}
-	h := &e.held[p.block]
-	if err := e.decode(h.payload[p.off:]); err != nil {
+	off := e.pending[j]
+	n, err := e.decode(e.arena[off:])
+	if err != nil {
 		return nil, err
 	}
-	if h.left--; h.left == 0 {
-		if e.rng == nil {
-			e.pending = e.pending[:0:0]
-		}
-		// The row is decoded: its block's bytes may be reused.
-		if err := e.load(int(p.block)); err != nil {
-			return nil, err
-		}
+	e.live -= n
+	last := len(e.pending) - 1
+	if e.rng != nil {
+		e.pending[j] = e.pending[last]
+	} else {
+		copy(e.pending, e.pending[1:]) // a window of one row in order
 	}
+	e.pending = e.pending[:last]
+	e.c.pending = e.pending
 	return &e.row, nil
 }
 
-// decode reads the row at the start of p, checked by load.
-func (e *epochReader) decode(p []byte) error {
+// compact moves the window's rows to the start of the arena, in place
+// and in the order of their offsets (so a row never moves over one not
+// yet moved); pending keeps its order, and so the draws theirs.
+func (e *epochReader) compact() {
+	byOff := e.c.byOff[:0]
+	for i := range e.pending {
+		byOff = append(byOff, i)
+	}
+	slices.SortFunc(byOff, func(a, b int) int { return e.pending[a] - e.pending[b] })
+	w := 0
+	for _, i := range byOff {
+		off := e.pending[i]
+		n := 12 + e.width*int(binary.LittleEndian.Uint32(e.arena[off+8:]))
+		copy(e.arena[w:], e.arena[off:off+n])
+		e.pending[i] = w
+		w += n
+	}
+	e.arena = e.arena[:w]
+	e.c.byOff = byOff
+}
+
+// decode reads the row at the start of p, checked by stream, and returns
+// its length in bytes.
+func (e *epochReader) decode(p []byte) (int, error) {
 	r := &e.row
 	r.label = math.Float64frombits(binary.LittleEndian.Uint64(p))
 	nnz := int(binary.LittleEndian.Uint32(p[8:]))
@@ -455,7 +490,7 @@ func (e *epochReader) decode(p []byte) error {
 	for k := range nnz {
 		f := int32(binary.LittleEndian.Uint32(p[4*k:]))
 		if f < 0 || f >= features {
-			return e.damaged()
+			return 0, e.damaged()
 		}
 		r.idx = append(r.idx, f)
 	}
@@ -468,7 +503,7 @@ func (e *epochReader) decode(p []byte) error {
 		}
 		r.val = e.vals
 	}
-	return nil
+	return 12 + e.width*nnz, nil
 }
 
 // damaged is the error for a block whose checksum held but whose rows do
