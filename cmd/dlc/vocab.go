@@ -21,8 +21,11 @@ func newVocabCmd(g *globals, stdio *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vocab",
 		Short: "Build a vocabulary from the counts of shards",
-		Args:  exactArgs(0, "a subcommand: merge"),
-		RunE:  func(c *cobra.Command, _ []string) error { return c.Help() },
+		Example: `  dlc vectorize --config imdb.yaml --counts counts-0.tsv --shard 0/2
+  dlc vectorize --config imdb.yaml --counts counts-1.tsv --shard 1/2
+  dlc vocab merge --config imdb.yaml --out features counts-0.tsv counts-1.tsv`,
+		Args: exactArgs(0, "a subcommand: merge"),
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.AddCommand(newVocabMergeCmd(g, stdio))
 	return cmd
