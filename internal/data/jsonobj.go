@@ -9,14 +9,17 @@ import (
 )
 
 // jsonField is a scalar field of a JSON object: its raw text for numbers,
-// booleans and null, its decoded content for strings.
+// booleans and null, its decoded content for strings; or an array of
+// strings (a multi-label example's labels), decoded into list.
 type jsonField struct {
 	found  bool
 	isStr  bool
 	value  string
 	isNull bool
-	// complex marks an object or array value, which no field dlc reads
-	// may be.
+	isList bool
+	list   []string
+	// complex marks an object, or an array of anything but strings, which
+	// no field dlc reads may be.
 	complex bool
 }
 
@@ -64,6 +67,8 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 					if f.value, err = p.str(); err != nil {
 						return err
 					}
+				case c == '[' && p.strings(&f.list):
+					f.isList = true
 				case c == '{' || c == '[':
 					// Refused below, once the whole line is known to be
 					// JSON: a later duplicate key would replace it, as
@@ -101,10 +106,49 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 	}
 	for k, f := range out {
 		if f.complex {
-			return fmt.Errorf("field %q is an object or array, not a string or number", want[k])
+			return fmt.Errorf("field %q is an object or an array of other than strings, not a string, number or list of strings", want[k])
 		}
 	}
 	return nil
+}
+
+// strings decodes an array of strings at p.i into *list (reusing its
+// storage) and reports whether it was one; when it was not (an element of
+// another kind, or malformed JSON), p.i is left where it was, for value
+// to skip it or report the fault.
+func (p *jsonParser) strings(list *[]string) bool {
+	start := p.i
+	out := (*list)[:0]
+	p.i++ // '['
+	p.ws()
+	if p.peek() == ']' {
+		p.i++
+		*list = out
+		return true
+	}
+	for {
+		p.ws()
+		if p.peek() != '"' {
+			break
+		}
+		s, err := p.str()
+		if err != nil {
+			break
+		}
+		out = append(out, s)
+		p.ws()
+		c := p.peek()
+		if c != ',' && c != ']' {
+			break
+		}
+		p.i++
+		if c == ']' {
+			*list = out
+			return true
+		}
+	}
+	p.i = start
+	return false
 }
 
 type jsonParser struct {
