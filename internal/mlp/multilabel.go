@@ -32,8 +32,7 @@ func checkMultiLabel(s Spec) error {
 // increasing order) and 0 (−1 for the margins of the hinges) for the
 // others.
 func (n *Network) multiRowLoss(z, a, dz []float64, labels []int32) float64 {
-	units := len(z)
-	inv := 1 / float64(units)
+	units := float64(len(z))
 	var loss float64
 	next := 0 // index into labels of the next label at or after unit j
 	for j := range z {
@@ -45,11 +44,11 @@ func (n *Network) multiRowLoss(z, a, dz []float64, labels []int32) float64 {
 		switch n.loss {
 		case BinaryCrossEntropy: // sigmoid: fused
 			loss += softplus(z[j]) - t*z[j]
-			dz[j] = (a[j] - t) * inv
+			dz[j] = (a[j] - t) / units
 		case MSE:
 			d := a[j] - t
 			loss += d * d
-			dz[j] = 2 * d * inv
+			dz[j] = 2 * d / units // as rowLoss: the same bits as one-hot mse
 		case Hinge, SquaredHinge:
 			s := 2*t - 1 // ±1
 			m := 1 - s*a[j]
@@ -60,14 +59,14 @@ func (n *Network) multiRowLoss(z, a, dz []float64, labels []int32) float64 {
 					scale, m = 2*m, m*m
 				}
 				loss += m
-				dz[j] = -s * scale * inv
+				dz[j] = -s * scale / units
 			}
 		}
 	}
 	if n.loss != BinaryCrossEntropy {
-		n.output.backprop(dz, z, a, units)
+		n.output.backprop(dz, z, a, len(z))
 	}
-	return loss * inv
+	return loss / units
 }
 
 // multiHit reports whether a multi-label network's output row decides

@@ -32,10 +32,12 @@ import (
 // version is refused rather than misread. Version 2 added the calibration
 // of probabilities: a calibrated model is written as version 2, so that a
 // dlc that predates it refuses the file rather than answer with
-// uncalibrated numbers; an uncalibrated one stays version 1.
+// uncalibrated numbers; an uncalibrated one stays version 1. Version 3
+// added multi-label models (their spec's multilabel, their thresholds),
+// which an older dlc would read as a single-label model of many classes.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 2
+	FormatVersion = 3
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
@@ -44,7 +46,10 @@ const maxFile = 8 << 30
 // Version is the format version m is written in: the oldest that holds
 // everything it has.
 func Version(m *Model) int {
-	if m.Calibration != nil {
+	switch {
+	case m.Net.Spec().MultiLabel:
+		return 3
+	case m.Calibration != nil:
 		return 2
 	}
 	return 1
@@ -59,8 +64,14 @@ type Model struct {
 	// Calibration maps the network's raw scores to the probabilities the
 	// model answers with; nil for the network's own outputs.
 	Calibration *calibrate.Calibrator
-	Record      Record
+	// Thresholds decide which labels a multi-label model gives a text
+	// (nil for the others).
+	Thresholds *calibrate.Thresholds
+	Record     Record
 }
+
+// MultiLabel reports whether m gives each text any number of its labels.
+func (m *Model) MultiLabel() bool { return m.Net.Spec().MultiLabel }
 
 // Record is what training did, kept for inspect and reproducibility.
 type Record struct {
@@ -93,9 +104,14 @@ type TestRecord struct {
 	LogLoss *float64 `json:"log_loss,omitempty"`
 	Brier   *float64 `json:"brier,omitempty"`
 	ECE     *float64 `json:"ece,omitempty"`
-	RMSE    *float64 `json:"rmse,omitempty"`
-	MAE     *float64 `json:"mae,omitempty"`
-	R2      *float64 `json:"r2,omitempty"`
+	// A multi-label model's micro- and macro-F1 and Hamming loss
+	// (Accuracy is then its subset accuracy).
+	MicroF1     *float64 `json:"micro_f1,omitempty"`
+	MacroF1     *float64 `json:"macro_f1,omitempty"`
+	HammingLoss *float64 `json:"hamming_loss,omitempty"`
+	RMSE        *float64 `json:"rmse,omitempty"`
+	MAE         *float64 `json:"mae,omitempty"`
+	R2          *float64 `json:"r2,omitempty"`
 }
 
 // vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and
@@ -161,6 +177,11 @@ func Encode(m *Model) ([]byte, error) {
 	}
 	if m.Calibration != nil {
 		if err := put("calibration", m.Calibration); err != nil {
+			return nil, err
+		}
+	}
+	if m.Thresholds != nil {
+		if err := put("thresholds", m.Thresholds); err != nil {
 			return nil, err
 		}
 	}
@@ -291,7 +312,7 @@ func Decode(b []byte) (*Model, error) {
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}
-	if !spec.Regression && len(m.Labels) != max(2, spec.Outputs) {
+	if want := max(2, spec.Outputs); spec.MultiLabel && len(m.Labels) != spec.Outputs || !spec.MultiLabel && !spec.Regression && len(m.Labels) != want {
 		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
 	}
 	var params []float64
@@ -334,6 +355,24 @@ func Decode(b []byte) (*Model, error) {
 		}
 		if err := m.Calibration.Check(len(m.Labels), spec.Outputs); err != nil {
 			return nil, fmt.Errorf("has a calibration that %v", err)
+		}
+		if m.Calibration.MultiLabel != spec.MultiLabel {
+			return nil, errors.New("has a calibration made for another kind of model (multi-label or not)")
+		}
+	}
+	raw, ok := meta["thresholds"]
+	switch {
+	case ok != spec.MultiLabel && spec.MultiLabel:
+		return nil, errors.New("is a multi-label model without its thresholds")
+	case ok != spec.MultiLabel:
+		return nil, errors.New("has thresholds, which only a multi-label model has")
+	case ok:
+		m.Thresholds = new(calibrate.Thresholds)
+		if err := json.Unmarshal([]byte(raw), m.Thresholds); err != nil {
+			return nil, fmt.Errorf("has malformed thresholds metadata: %v", err)
+		}
+		if err := m.Thresholds.Check(len(m.Labels)); err != nil {
+			return nil, fmt.Errorf("has thresholds that %v", err)
 		}
 	}
 	return m, nil

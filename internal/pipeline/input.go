@@ -53,7 +53,7 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 		// Streamed in blocks: a file of millions of texts needs no more
 		// memory than one block.
 		texts := make([]string, 0, Block)
-		err := data.Each(in.Path, f, func(text, _ string) error {
+		err := data.EachLabels(in.Path, f, func(text string, _ []string) error {
 			if texts = append(texts, text); len(texts) < Block {
 				return nil
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -153,7 +154,7 @@ func readSplit(cfg *config.Config, path, labels string) (*data.Examples, error) 
 
 // fields are the JSONL/CSV fields the config names.
 func fields(cfg *config.Config) data.Fields {
-	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField}
+	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField, Multi: cfg.MultiLabel(), Separator: cfg.Data.LabelSeparator}
 }
 
 // checkImageConfig refuses a config that cannot read images, naming the key.
@@ -203,11 +204,17 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 		perm := rng.Perm(e.Len())
 		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
 	} else {
+		// A multi-label example is drawn with the examples of its rarest
+		// label (see rarestLabels).
+		keys := e.Labels
+		if e.LabelSets != nil {
+			keys = rarestLabelNames(e)
+		}
 		byLabel := map[string][]int{}
-		for i, l := range e.Labels {
+		for i, l := range keys {
 			byLabel[l] = append(byLabel[l], i)
 		}
-		for _, l := range e.Classes() { // sorted: the draw is reproducible
+		for _, l := range slices.Sorted(maps.Keys(byLabel)) { // sorted: the draw is reproducible
 			idx := byLabel[l]
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)

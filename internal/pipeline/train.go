@@ -24,6 +24,8 @@ type Setup struct {
 	Classes  []string // the labels, sorted; nil for a regression
 	Features int      // the vectorizer's
 	Spec     mlp.Spec
+	// MultiLabel says a text may have any number of the Classes.
+	MultiLabel bool
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
@@ -91,9 +93,13 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	}
 	train := d.Train
 	var classes []string
+	multi := cfg.MultiLabel()
 	if !plan.Regression {
 		classes = train.Classes()
-		if len(classes) < 2 {
+		switch {
+		case multi && len(classes) == 0:
+			return nil, nil, fmt.Errorf("%s gives no text a label; a multi-label classifier learns the labels its training texts have", d.Paths.Train)
+		case !multi && len(classes) < 2:
 			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 		}
 	}
@@ -143,7 +149,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		xVal, _ = encode(vec, d.Validation)
 	}
 	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass})
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass, MultiLabel: multi})
 	}
 	cb := gd.Callbacks{
 		OnStep:   h.Step,
@@ -175,6 +181,10 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
 	var cal *calibrate.Calibrator
+	var th *calibrate.Thresholds // a multi-label model's
+	if multi {
+		th = naturalThresholds(net, false, y.Multi)
+	}
 	if res.Interrupted {
 		res.While = "training"
 	} else if plan.Config.CalibrationOptions().Enabled() {
@@ -182,10 +192,19 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		if multi {
+			var tuned *calibrate.Thresholds
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h); err == nil {
+				th = tuned
+			}
+		} else {
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		}
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew) && multi:
+			res.Uncalibrated = "its held-out examples have no label, or every label; its labels are cut where its network decides"
 		case errors.Is(err, calibrate.ErrTooFew):
 			res.Uncalibrated = "its held-out examples hold only one label"
 		case err != nil:
@@ -201,7 +220,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	obj, opt, x = nil, nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
@@ -225,7 +244,12 @@ func testRecord(s *Scores) *model.TestRecord {
 	}
 	q := s.Quality
 	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	t := &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	if r := s.Multi; r != nil {
+		micro, macro, hamming := r.MicroF1, r.MacroF1, r.HammingLoss
+		t.MicroF1, t.MacroF1, t.HammingLoss = &micro, &macro, &hamming
+	}
+	return t
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
