@@ -23,9 +23,10 @@ type evaluateOptions struct {
 	Format    string
 	Confusion string
 
-	MinAccuracy, MinMacroF1       float64
-	minAccuracySet, minMacroF1Set bool
-	Threshold                     pipeline.Threshold
+	MinAccuracy, MinMacroF1, MinMicroF1          float64
+	minAccuracySet, minMacroF1Set, minMicroF1Set bool
+	confusionSet                                 bool
+	Threshold                                    pipeline.Threshold
 
 	Plot string
 
@@ -84,7 +85,8 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 		Args: exactArgs(0, "no arguments (the model is --model FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			f := c.Flags()
-			o.minAccuracySet, o.minMacroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1")
+			o.minAccuracySet, o.minMacroF1Set, o.minMicroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1"), f.Changed("min-micro-f1")
+			o.confusionSet = f.Changed("confusion")
 			o.Threshold.Set, o.alphaSet = f.Changed("threshold"), f.Changed("alpha")
 			return runEvaluate(g, stdio, o)
 		},
@@ -97,7 +99,8 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 	f.Var(newEnum(&o.Confusion, "auto", "auto", "full", "top"), "confusion", "how the text report shows the confusion matrix")
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.MinMicroF1, "min-micro-f1", 0, "exit with status 3 when micro-F1 is below this (for one label per text, the accuracy)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVar(&o.Plot, "plot", "", "draw the reliability diagram (accuracy against confidence, per bin) into this .png, .svg or .pdf file")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
@@ -212,7 +215,7 @@ func (o *evaluateOptions) check() error {
 	for _, g := range []struct {
 		name string
 		v    float64
-	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}} {
+	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}, {"--min-micro-f1", o.MinMicroF1}} {
 		if g.v < 0 || g.v > 1 || math.IsNaN(g.v) {
 			return usageErrorf("%s must be between 0 and 1, not %v", g.name, g.v)
 		}
@@ -239,6 +242,9 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		if err := o.Threshold.Check(base); err != nil {
 			return usageErrorf("the baseline %s: %v", o.Baseline, flagError(err))
 		}
+		if err := sameKind(o, m, base); err != nil {
+			return err
+		}
 	}
 	path, err := evaluationData(g, o, m)
 	if err != nil {
@@ -247,6 +253,9 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	e, err := pipeline.ReadFor(m, path)
 	if err != nil {
 		return err
+	}
+	if m.MultiLabel() {
+		return evaluateMultiLabel(stdio, o, m, base, path, e)
 	}
 	if m.Net.Spec().Regression {
 		s, err := pipeline.Score(m, e)
@@ -288,6 +297,10 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if o.minMacroF1Set {
 		gate("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
 			fmt.Sprintf("macro-F1 %.4f is below --min-macro-f1 %g", ev.MacroF1, o.MinMacroF1))
+	}
+	if o.minMicroF1Set { // with one label given per text, micro-F1 is the accuracy
+		gate("min_micro_f1", ev.Accuracy, o.MinMicroF1, ev.Accuracy >= o.MinMicroF1,
+			fmt.Sprintf("micro-F1 (the accuracy, for one label per text) %.4f is below --min-micro-f1 %g", ev.Accuracy, o.MinMicroF1))
 	}
 	if o.FailIfWorse {
 		b := ev.Baseline

@@ -59,24 +59,30 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 			return err
 		}
 	}
-	if len(ev.Gates) > 0 {
-		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "gate\tvalue\tlimit\tresult")
-		for _, g := range ev.Gates {
-			verdict := stdio.paint(styleGood, "passed")
-			if !g.Passed {
-				verdict = stdio.paint(styleBad, "FAILED")
-			}
-			name, value, limit := "--"+strings.ReplaceAll(g.Gate, "_", "-"), fmt.Sprintf("%.4f", g.Value), fmt.Sprintf("%g", g.Limit)
-			if g.Gate == "fail_if_worse" {
-				value, limit = fmt.Sprintf("p = %.3g", g.Value), fmt.Sprintf("alpha %g", g.Limit)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, value, limit, verdict)
-		}
-		return tw.Flush()
+	return printGates(stdio, ev.Gates)
+}
+
+// printGates prints the quality gates' table, after a blank line (nothing
+// without gates).
+func printGates(stdio *IO, gates []gateResult) error {
+	if len(gates) == 0 {
+		return nil
 	}
-	return nil
+	fmt.Fprintln(stdio.Out)
+	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "gate\tvalue\tlimit\tresult")
+	for _, g := range gates {
+		verdict := stdio.paint(styleGood, "passed")
+		if !g.Passed {
+			verdict = stdio.paint(styleBad, "FAILED")
+		}
+		name, value, limit := "--"+strings.ReplaceAll(g.Gate, "_", "-"), fmt.Sprintf("%.4f", g.Value), fmt.Sprintf("%g", g.Limit)
+		if g.Gate == "fail_if_worse" {
+			value, limit = fmt.Sprintf("p = %.3g", g.Value), fmt.Sprintf("alpha %g", g.Limit)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, value, limit, verdict)
+	}
+	return tw.Flush()
 }
 
 func printBaseline(stdio *IO, ev *evaluation, b *baselineReport) error {

@@ -21,6 +21,7 @@ type predictOptions struct {
 	Format    string
 	TopK      int
 	Threshold pipeline.Threshold
+	topKSet   bool
 	Input     string
 	TextField string
 	Explain   int
@@ -90,7 +91,7 @@ predicted label, a negative one against it. Text and tsv show them as
 			return exactArgs(0, "no arguments (text comes on stdin, or from --input FILE)")(c, args)
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.Threshold.Set = c.Flags().Changed("threshold")
+			o.Threshold.Set, o.topKSet = c.Flags().Changed("threshold"), c.Flags().Changed("top-k")
 			if c.Flags().Changed("explain") && o.Explain < 1 {
 				return usageErrorf("--explain must show at least one token, not %d", o.Explain)
 			}
@@ -101,7 +102,7 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
 	f.VarP(newEnum(&o.Format, "text", "text", "json", "tsv"), "format", "f", "output format")
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
 	f.StringVar(&o.TextField, "text-field", "", "the JSONL field or CSV/TSV column holding the text (default: the model's data.text_field)")
 	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
@@ -235,6 +236,10 @@ func (a *answerer) write(p *pipeline.Answer) error {
 		a.w.Write(a.num)
 		return a.w.WriteByte('\n')
 	}
+	if a.m.MultiLabel() {
+		a.writeMulti(p)
+		return a.w.WriteByte('\n')
+	}
 	labels := a.m.Labels
 	switch o.Format {
 	case "json":
@@ -301,6 +306,10 @@ func (a *answerer) write(p *pipeline.Answer) error {
 func (a *answerer) header() {
 	if a.m.Net.Spec().Regression {
 		a.w.WriteString("value\n")
+		return
+	}
+	if a.m.MultiLabel() {
+		a.headerMulti()
 		return
 	}
 	cols := []string{"label", "probability"}

@@ -114,8 +114,8 @@ func TestConvertReutersRefusesOtherArchives(t *testing.T) {
 }
 
 // FuzzReutersSGML: no SGML makes the parser panic or loop, and every story
-// it keeps is what the converter promises: a TRAIN or TEST split, one
-// topic, a non-empty text of valid UTF-8 (the files are Latin-1).
+// it keeps is what the converters promise: a TRAIN or TEST split, topics
+// (not empty), a non-empty text of valid UTF-8 (the files are Latin-1).
 func FuzzReutersSGML(f *testing.F) {
 	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="1"><TOPICS><D>earn</D></TOPICS><TEXT><TITLE>A &amp; B</TITLE><BODY>Profit up &#3; 10 pct.</BODY></TEXT></REUTERS>`))
 	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TEST" NEWID="2"><TOPICS><D>acq</D></TOPICS><TEXT TYPE="UNPROC">raw text</TEXT></REUTERS>`))
@@ -126,8 +126,10 @@ func FuzzReutersSGML(f *testing.F) {
 			switch {
 			case d.split != "TRAIN" && d.split != "TEST":
 				t.Fatalf("split %q", d.split)
-			case d.topic == "" || !utf8.ValidString(d.topic):
-				t.Fatalf("topic %q", d.topic)
+			case len(d.topics) == 0:
+				t.Fatal("a story without a topic")
+			case slices.ContainsFunc(d.topics, func(s string) bool { return s == "" || !utf8.ValidString(s) }):
+				t.Fatalf("topics %q", d.topics)
 			case strings.TrimSpace(d.text) == "" || !utf8.ValidString(d.text):
 				t.Fatalf("text %q", d.text)
 			}

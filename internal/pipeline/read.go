@@ -46,6 +46,9 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 	if err != nil {
 		return p, cfg.Errorf("data.dataset", "%v", err)
 	}
+	if err := CheckDataset(cfg); err != nil {
+		return p, err
+	}
 	if !src.Fetched(dataDir) {
 		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
 	}
@@ -56,6 +59,21 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 		p.Test, p.TestLabels = test.Path, test.Labels
 	}
 	return p, nil
+}
+
+// CheckDataset refuses a config that cannot read its data.dataset as the
+// dataset's files are (before anything is fetched): a multi-label dataset
+// needs data.task multilabel. A config naming no dataset, or an unknown
+// one, passes (Resolve says what is wrong with the name).
+func CheckDataset(cfg *config.Config) error {
+	src, err := data.Lookup(cfg.Data.Dataset)
+	if cfg.Data.Dataset == "" || err != nil {
+		return nil
+	}
+	if src.MultiLabel && !cfg.MultiLabel() {
+		return cfg.Errorf("data.dataset", "dataset %s gives each text a list of labels; set data.task: multilabel and data.label_field: labels", src.Name)
+	}
+	return nil
 }
 
 // Read resolves a config's data and reads it: the training, validation and
