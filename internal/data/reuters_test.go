@@ -136,3 +136,43 @@ func FuzzReutersSGML(f *testing.F) {
 		}
 	})
 }
+
+// The ModApte multi-label split: every story of TOPICS="YES" in TRAIN or
+// TEST keeps those of its topics found in both splits, and is dropped when
+// none is left; one story stays one example whatever its number of topics.
+func TestConvertReutersModApte(t *testing.T) {
+	train := `TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="%d"`
+	test := `TOPICS="YES" LEWISSPLIT="TEST" NEWID="%d"`
+	archive := reutersArchive(t,
+		sgmDoc(fmt.Sprintf(train, 1), "grain wheat", "<TEXT><TITLE>WHEAT</TITLE><BODY>harvest</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(train, 2), "earn", "<TEXT><TITLE>PROFIT</TITLE><BODY>up</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(train, 3), "wool earn", "<TEXT><TITLE>WOOL AND PROFIT</TITLE><BODY>x</BODY></TEXT>"), // wool: train only
+		sgmDoc(fmt.Sprintf(train, 4), "wool", "<TEXT><TITLE>WOOL</TITLE><BODY>sheep</BODY></TEXT>"),             // none left
+		sgmDoc(fmt.Sprintf(train, 5), "", "<TEXT><TITLE>NONE</TITLE><BODY>x</BODY></TEXT>"),
+		sgmDoc(`TOPICS="NO" LEWISSPLIT="TRAIN" NEWID="6"`, "earn", "<TEXT><TITLE>NO</TITLE><BODY>x</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(test, 7), "wheat grain earn", "<TEXT><TITLE>ALL</TITLE><BODY>three</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(test, 8), "cocoa", "<TEXT><TITLE>COCOA</TITLE><BODY>test only</BODY></TEXT>"),
+	)
+	dir := t.TempDir()
+	c, err := convertReutersModApte(archive, dir, Limits{MaxBytes: 1 << 20, MaxFiles: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train != 3 || c.Test != 1 || !slices.Equal(c.Labels, []string{"earn", "grain", "wheat"}) {
+		t.Errorf("counts %+v, want 3 train, 1 test, labels earn, grain, wheat", c)
+	}
+	tr, err := Read(filepath.Join(dir, "train.jsonl"), Fields{Label: "labels", Multi: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := Read(filepath.Join(dir, "test.jsonl"), Fields{Label: "labels", Multi: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tr.Texts, []string{"WHEAT harvest", "PROFIT up", "WOOL AND PROFIT x"}) || fmt.Sprint(tr.LabelSets) != "[[grain wheat] [earn] [earn]]" {
+		t.Errorf("train %q %q", tr.Texts, tr.LabelSets)
+	}
+	if !slices.Equal(te.Texts, []string{"ALL three"}) || fmt.Sprint(te.LabelSets) != "[[wheat grain earn]]" {
+		t.Errorf("test %q %q", te.Texts, te.LabelSets)
+	}
+}
