@@ -28,13 +28,8 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
-// Format and FormatVersion identify dlc model files; a file of a newer
-// version is refused rather than misread. Version 2 added the calibration
-// of probabilities: a calibrated model is written as version 2, so that a
-// dlc that predates it refuses the file rather than answer with
-// uncalibrated numbers; an uncalibrated one stays version 1. Version 3
-// added multi-label models (their spec's multilabel, their thresholds),
-// which an older dlc would read as a single-label model of many classes.
+// Format and FormatVersion identify dlc model files: a file of a newer
+// version is refused rather than misread.
 const (
 	Format        = "dlc-model"
 	FormatVersion = 3
@@ -43,16 +38,47 @@ const (
 // maxFile caps the size of a model file dlc will read into memory.
 const maxFile = 8 << 30
 
+// A feature is something a format version added to the file, which a dlc
+// that predates it would misread (answer uncalibrated numbers, read a
+// multi-label model as one of many exclusive classes).
+type feature struct {
+	version int
+	name    string
+	uses    func(*Model) bool
+}
+
+// features lists what each version after the first added. A model is
+// written in the oldest version that holds every feature it uses (Version),
+// so an older dlc refuses exactly the files it would misread and reads the
+// others; a file that declares a version older than a feature it holds was
+// written by a dlc that numbers the versions otherwise, and is refused.
+// A new feature is a new row, with FormatVersion its version.
+var features = []feature{
+	{2, "calibrated probabilities", func(m *Model) bool { return m.Calibration != nil }},
+	{3, "multi-label outputs and thresholds", func(m *Model) bool { return m.MultiLabel() || m.Thresholds != nil }},
+}
+
 // Version is the format version m is written in: the oldest that holds
-// everything it has.
+// every feature it uses (1 for none).
 func Version(m *Model) int {
-	switch {
-	case m.Net.Spec().MultiLabel:
-		return 3
-	case m.Calibration != nil:
-		return 2
+	v := 1
+	for _, f := range features {
+		if f.version > v && f.uses(m) {
+			v = f.version
+		}
 	}
-	return 1
+	return v
+}
+
+// checkVersion refuses a decoded model whose declared version is older
+// than a feature it holds.
+func checkVersion(m *Model, declared int) error {
+	for _, f := range features {
+		if f.version > declared && f.uses(m) {
+			return fmt.Errorf("declares format version %d but holds %s, which version %d added; it was written by a dlc whose format versions differ from this one's (format %d)", declared, f.name, f.version, FormatVersion)
+		}
+	}
+	return nil
 }
 
 // Model is everything predict needs to turn raw text into a label.
@@ -264,7 +290,8 @@ func Decode(b []byte) (*Model, error) {
 	if meta["format"] != Format {
 		return nil, errors.New("is not a dlc model file (a safetensors file without dlc's metadata)")
 	}
-	if v, err := strconv.Atoi(meta["format_version"]); err != nil || v < 1 || v > FormatVersion {
+	declared, err := strconv.Atoi(meta["format_version"])
+	if err != nil || declared < 1 || declared > FormatVersion {
 		return nil, fmt.Errorf("has format version %q, which this dlc (format %d) cannot read; use a newer dlc", meta["format_version"], FormatVersion)
 	}
 	all := make([]Tensor, 0, len(tensors))
@@ -374,6 +401,9 @@ func Decode(b []byte) (*Model, error) {
 		if err := m.Thresholds.Check(len(m.Labels)); err != nil {
 			return nil, fmt.Errorf("has thresholds that %v", err)
 		}
+	}
+	if err := checkVersion(m, declared); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
