@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -112,22 +111,6 @@ predicted label, a negative one against it. Text and tsv show them as
 	return cmd
 }
 
-type prediction struct {
-	Label       string             `json:"label"`
-	Probability float64            `json:"probability"`
-	Scores      map[string]float64 `json:"scores"`
-	// RawScores are the network's own scores, for a calibrated model.
-	RawScores map[string]float64 `json:"raw_scores,omitempty"`
-	TopK      []labelScore       `json:"top_k,omitempty"`
-	// Explain is there (possibly empty) when --explain asks for it.
-	Explain *[]pipeline.TokenEffect `json:"explain,omitempty"`
-}
-
-type labelScore struct {
-	Label       string  `json:"label"`
-	Probability float64 `json:"probability"`
-}
-
 func (o *predictOptions) check(m *model.Model) error {
 	switch {
 	case o.TopK < 1 || o.TopK > len(m.Labels):
@@ -227,12 +210,17 @@ func (a *answerer) label(c int) string {
 // write writes one answer.
 func (a *answerer) write(p *pipeline.Answer) error {
 	o := a.o
-	if a.m.Net.Spec().Regression {
-		if o.Format == "json" {
-			a.num = append(strconv.AppendFloat(append(a.num[:0], `{"value":`...), p.Value, 'g', -1, 64), '}')
-		} else {
-			a.num = strconv.AppendFloat(a.num[:0], p.Value, 'g', 8, 64)
+	if o.Format == "json" {
+		b, err := p.AppendJSON(a.num[:0], a.m, o.TopK, o.Explain > 0)
+		if err != nil {
+			return err
 		}
+		a.num = b
+		a.w.Write(b)
+		return a.w.WriteByte('\n')
+	}
+	if a.m.Net.Spec().Regression {
+		a.num = strconv.AppendFloat(a.num[:0], p.Value, 'g', 8, 64)
 		a.w.Write(a.num)
 		return a.w.WriteByte('\n')
 	}
@@ -242,32 +230,6 @@ func (a *answerer) write(p *pipeline.Answer) error {
 	}
 	labels := a.m.Labels
 	switch o.Format {
-	case "json":
-		// Full precision: rounded, 52 probabilities no longer sum to 1.
-		pr := prediction{Label: labels[p.Order[0]], Probability: p.Scores[p.Order[0]], Scores: make(map[string]float64, len(labels))}
-		if o.Explain > 0 {
-			effects := append([]pipeline.TokenEffect{}, p.Effects...)
-			pr.Explain = &effects
-		}
-		for i, l := range labels {
-			pr.Scores[l] = p.Scores[i]
-		}
-		if p.Raw != nil {
-			pr.RawScores = make(map[string]float64, len(labels))
-			for i, l := range labels {
-				pr.RawScores[l] = p.Raw[i]
-			}
-		}
-		if o.TopK > 1 {
-			for _, c := range p.Order[:o.TopK] {
-				pr.TopK = append(pr.TopK, labelScore{labels[c], p.Scores[c]})
-			}
-		}
-		b, err := json.Marshal(pr)
-		if err != nil {
-			return err
-		}
-		a.w.Write(b)
 	case "tsv":
 		for k, c := range p.Order[:o.TopK] {
 			if k > 0 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -14,20 +13,11 @@ import (
 //	text  label<TAB>p<TAB>label<TAB>p ...: the labels given, most probable
 //	      first (an empty line: none); with --top-k K, the K most probable,
 //	      whatever the thresholds
-//	json  {"labels": [...], "scores": {label: p, ...}} (+ "raw_scores",
-//	      "top_k", "explain")
+//	json  pipeline.MultiPrediction: {"labels": [...], "scores": {label:
+//	      p, ...}} (+ "raw_scores", "top_k", "explain"), as dlc serve answers
 //	tsv   labels (joined by data.label_separator, else ","), then with
 //	      --top-k K label_1, probability_1 ... label_K, probability_K,
 //	      then score_LABEL per label
-
-// multiPrediction is one answer of a multi-label model in JSON.
-type multiPrediction struct {
-	Labels    []string                `json:"labels"`
-	Scores    map[string]float64      `json:"scores"`
-	RawScores map[string]float64      `json:"raw_scores,omitempty"`
-	TopK      []labelScore            `json:"top_k,omitempty"`
-	Explain   *[]pipeline.TokenEffect `json:"explain,omitempty"`
-}
 
 // shown returns the labels an answer prints in text and tsv: the K most
 // probable with --top-k K, else those given.
@@ -52,34 +42,6 @@ func (a *answerer) separator() string {
 func (a *answerer) writeMulti(p *pipeline.Answer) error {
 	o, labels := a.o, a.m.Labels
 	switch o.Format {
-	case "json":
-		pr := multiPrediction{Labels: make([]string, len(p.Labels)), Scores: make(map[string]float64, len(labels))}
-		for i, c := range p.Labels {
-			pr.Labels[i] = labels[c]
-		}
-		for i, l := range labels {
-			pr.Scores[l] = p.Scores[i]
-		}
-		if p.Raw != nil {
-			pr.RawScores = make(map[string]float64, len(labels))
-			for i, l := range labels {
-				pr.RawScores[l] = p.Raw[i]
-			}
-		}
-		if o.topKSet {
-			for _, c := range p.Order[:o.TopK] {
-				pr.TopK = append(pr.TopK, labelScore{labels[c], p.Scores[c]})
-			}
-		}
-		if o.Explain > 0 {
-			effects := append([]pipeline.TokenEffect{}, p.Effects...)
-			pr.Explain = &effects
-		}
-		b, err := json.Marshal(pr)
-		if err != nil {
-			return err
-		}
-		a.w.Write(b)
 	case "tsv":
 		for i, c := range p.Labels {
 			if i > 0 {

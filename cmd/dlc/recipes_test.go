@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -61,7 +62,7 @@ func TestRecipes(t *testing.T) {
 			answers := mustRun(t, "", "predict", "--model", model, "--format", "json", "--input", filepath.Join(dataDir, map[string]string{
 				"imdb-ngrams.yaml": "imdb", "reuters.yaml": "reuters", "reuters8.yaml": "reuters8"}[r.config], "test.jsonl"))
 			for i, line := range strings.Split(strings.TrimSpace(answers), "\n") {
-				var p prediction
+				var p pipeline.Prediction
 				if err := json.Unmarshal([]byte(line), &p); err != nil {
 					t.Fatal(err)
 				}

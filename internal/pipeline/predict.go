@@ -60,6 +60,7 @@ type Predictor struct {
 	answer Answer
 	occ    occluder
 	// Buffers of the block path.
+	block     *sparse.Matrix
 	batchRows []int
 	batchOut  []float64
 	batchWS   mlp.Workspace
@@ -182,8 +183,25 @@ const Block = 8192
 // PredictTexts answers texts as one block, calling fn with each answer in
 // order; the answers are those Predict gives one by one.
 func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
-	return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
+	if len(texts) > smallBlock {
+		return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
+	}
+	// A few texts (a server's requests gathered in a moment) are encoded
+	// here, with the predictor's own encoder into a reused matrix: starting
+	// goroutines and encoders for them would cost more than the encoding.
+	if p.block == nil {
+		p.block = sparse.New(p.m.Vectorizer.Features(), p.m.Vectorizer.Mode == vectorize.MultiHot)
+	}
+	p.block.Reset()
+	for _, text := range texts {
+		p.block.AppendRow(p.enc.Encode(text))
+	}
+	return p.PredictRows(p.block, fn)
 }
+
+// smallBlock is the most texts PredictTexts encodes on the calling
+// goroutine; larger blocks are encoded on every core.
+const smallBlock = 64
 
 // PredictRows answers every row of x, inputs the model's vectorizer has
 // encoded, in batches, calling fn with each answer in order.
