@@ -19,8 +19,9 @@ type jsonField struct {
 	isList bool
 	list   []string
 	// complex marks an object, or an array of anything but strings, which
-	// no field dlc reads may be.
+	// no field dlc reads may be; array says which.
 	complex bool
+	array   bool
 }
 
 // maxJSONDepth bounds nesting, so a hostile line cannot exhaust the stack.
@@ -73,7 +74,7 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 					// Refused below, once the whole line is known to be
 					// JSON: a later duplicate key would replace it, as
 					// encoding/json's last-one-wins does.
-					f.complex = true
+					f.complex, f.array = true, c == '['
 					if err := p.value(0); err != nil {
 						return err
 					}
@@ -106,7 +107,10 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 	}
 	for k, f := range out {
 		if f.complex {
-			return fmt.Errorf("field %q is an object or an array of other than strings, not a string, number or list of strings", want[k])
+			if f.array {
+				return fmt.Errorf("field %q is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as [\"grain\", \"wheat\"]", want[k])
+			}
+			return fmt.Errorf("field %q is an object, not a string, a number or a list of strings", want[k])
 		}
 	}
 	return nil

@@ -27,9 +27,9 @@ func TestParseObject(t *testing.T) {
 		{line: `{"label": [], "text": "t"}`, text: jsonField{found: true, isStr: true, value: "t"}, label: jsonField{found: true, isList: true}},
 		{line: `{"label": [ "grain" , "wh\u0065at"], "text": "t"}`, text: jsonField{found: true, isStr: true, value: "t"}, label: jsonField{found: true, isList: true, list: []string{"grain", "wheat"}}},
 		{line: `{"label": ["a"], "label": "b"}`, label: jsonField{found: true, isStr: true, value: "b"}},
-		{line: `{"text": ["a", 1]}`, err: `field "text" is an object or an array of other than strings, not a string, number or list of strings`},
-		{line: `{"text": ["a", null]}`, err: `field "text" is an object or an array of other than strings, not a string, number or list of strings`},
-		{line: `{"text": {"a": "b"}}`, err: `field "text" is an object or an array of other than strings, not a string, number or list of strings`},
+		{line: `{"text": ["a", 1]}`, err: `field "text" is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as ["grain", "wheat"]`},
+		{line: `{"text": ["a", null]}`, err: `field "text" is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as ["grain", "wheat"]`},
+		{line: `{"text": {"a": "b"}}`, err: `field "text" is an object, not a string, a number or a list of strings`},
 		{line: `{"text": ["a",]}`, err: "invalid JSON at byte 15: expected a value"},
 		{line: `{"text": ["a" "b"]}`, err: "invalid JSON at byte 15: expected ',' or a closing bracket"},
 		{line: `{"text": ["a\x"]}`, err: "invalid JSON at byte 14: invalid escape in string"},
@@ -106,7 +106,7 @@ func FuzzParseObject(f *testing.F) {
 			if strings.Contains(err.Error(), "nested too deeply") {
 				return
 			}
-			if strings.Contains(err.Error(), "is an object or an array of other than strings") {
+			if strings.Contains(err.Error(), "is an object, not") || strings.Contains(err.Error(), "is a list holding other than strings") {
 				for k, raw := range obj {
 					if (k == "text" || k == "label") && len(raw) > 0 && (raw[0] == '{' || raw[0] == '[' && !stringList(raw)) {
 						return

@@ -74,7 +74,7 @@ func TestReadErrors(t *testing.T) {
 		{"long.tsv", "text\t" + strings.Repeat("é", 300) + "\nx\ty\n", Fields{}, `:1: the header has no column "label" (it has "text", "` + strings.Repeat("é", 100) + `"... (600 bytes)); set data.label_field`},
 		{"numtext.jsonl", `{"text": 42, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 42, not a string`},
 		{"arrtext.jsonl", `{"text": ["a"], "label": "pos"}` + "\n", Fields{}, `:1: field "text" is a list, not a string`},
-		{"objtext.jsonl", `{"text": {"a": 1}, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object or an array of other than strings, not a string, number or list of strings`},
+		{"objtext.jsonl", `{"text": {"a": 1}, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object, not a string, a number or a list of strings`},
 		{"listlabel.jsonl", `{"text": "a", "label": ["x", "y"]}` + "\n", Fields{}, `:1: field "label" is a list; a text has one label unless data.task is multilabel: set data.task: multilabel, or give one label as a string`},
 		{"emptyitem.jsonl", `{"text": "a", "label": ["x", ""]}` + "\n", Fields{Multi: true}, `:1: field "label" lists an empty label (item 2); every label needs a name`},
 		{"twice.jsonl", `{"text": "a", "label": ["x", "y", "x"]}` + "\n", Fields{Multi: true}, `:1: field "label" lists the label "x" twice; list each label of a text once`},
