@@ -59,10 +59,17 @@ of more than 1000 labels, the report (per-class scores, labels, matrix)
 covers those in the data or the predictions, and model_labels says how
 many the model has.
 
+A multi-label model (data.task multilabel) is scored on each text's set of
+labels: micro- and macro-averaged precision, recall and F1, samples-F1,
+per-label precision, recall, F1 and support, subset accuracy (every label
+of a text right) and Hamming loss (the share of text-label decisions that
+are wrong); it has no confusion matrix.
+
 Quality gates for CI, each exiting with status 3 when not met (all gates
 are checked and each failure is one line on stderr):
-  --min-accuracy X   accuracy below X
+  --min-accuracy X   accuracy (a multi-label model's subset accuracy) below X
   --min-macro-f1 X   macro-F1 below X
+  --min-micro-f1 X   micro-F1 (a single-label model's accuracy) below X
   --fail-if-worse    with --baseline: the model is significantly worse
 
 --baseline OTHER.dlc scores a second model on the same examples and tests
@@ -74,7 +81,10 @@ difference". With --fail-if-worse, "worse" exits with status 3, so CI fails
 on a real regression and not on noise. On IMDB, the notebook's 4-epoch model
 gets 213 test reviews right that the 3-epoch one gets wrong, and 309 the
 other way round: accuracy 0.8840 against 0.8879, p = 3e-5, significantly
-worse. Had the split been 250 against 262, p would be 0.63: noise.
+worse. Had the split been 250 against 262, p would be 0.63: noise. Two
+multi-label models are compared by their micro-F1 instead, with a paired
+approximate randomization test (each of 9999 rounds swaps the two models'
+answers to every text, its labels together, with probability one half).
 
 --threshold X applies to both models.`,
 		Example: `  dlc evaluate --model imdb.dlc

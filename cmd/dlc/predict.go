@@ -69,6 +69,19 @@ which for a linear output (hinge, mse) are scores, not probabilities.
 trading precision for recall; the default is the model's own cut (0.5, or
 0 for a hinge score).
 
+A multi-label model (data.task multilabel) gives a text every label whose
+probability reaches that label's threshold (tuned on held-out training
+examples; --threshold X puts one cut X on every label), most probable
+first, and never fewer or more labels than its training texts had:
+  text  label<TAB>p<TAB>label<TAB>p ...; an empty line for no label; with
+        --top-k K the K most probable labels, whatever the thresholds
+  json  {"labels": [...], "scores": {label: p, ...}, "raw_scores": {...}}
+        (--top-k K adds "top_k"), as dlc serve answers
+  tsv   a header row, then the labels joined by data.label_separator (else
+        ","), label_1, probability_1 ... (--top-k), and score_LABEL columns
+Its probabilities are each label's own and need not sum to 1; --explain
+names the tokens behind the first label given (or the most probable).
+
 --explain[=N] adds the N (default 5) tokens that pushed the decision most,
 found by occlusion: each token (or n-gram) of the text is removed in turn
 and the change in the predicted label's probability is its effect, exact
