@@ -120,33 +120,26 @@ func evaluateMultiLabel(stdio *IO, o *evaluateOptions, m, base *model.Model, pat
 		b.Randomization.Method, b.Randomization.Rounds, b.Randomization.PValue = randomizationMethod, c.Randomization.Rounds, c.Randomization.P
 		ev.Baseline = b
 	}
-	var failed []string
-	gate := func(name string, value, limit float64, passed bool, msg string) {
-		r := gateResult{Gate: name, Value: value, Limit: limit, Passed: passed}
-		if !passed {
-			r.Message = msg
-			failed = append(failed, msg)
-		}
-		ev.Gates = append(ev.Gates, r)
-	}
+	var gs gates
 	if o.minAccuracySet {
-		gate("min_accuracy", ev.SubsetAccuracy, o.MinAccuracy, ev.SubsetAccuracy >= o.MinAccuracy,
+		gs.check("min_accuracy", ev.SubsetAccuracy, o.MinAccuracy, ev.SubsetAccuracy >= o.MinAccuracy,
 			fmt.Sprintf("subset accuracy %.4f is below --min-accuracy %g", ev.SubsetAccuracy, o.MinAccuracy))
 	}
 	if o.minMicroF1Set {
-		gate("min_micro_f1", ev.MicroF1, o.MinMicroF1, ev.MicroF1 >= o.MinMicroF1,
+		gs.check("min_micro_f1", ev.MicroF1, o.MinMicroF1, ev.MicroF1 >= o.MinMicroF1,
 			fmt.Sprintf("micro-F1 %.4f is below --min-micro-f1 %g", ev.MicroF1, o.MinMicroF1))
 	}
 	if o.minMacroF1Set {
-		gate("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
+		gs.check("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
 			fmt.Sprintf("macro-F1 %.4f is below --min-macro-f1 %g", ev.MacroF1, o.MinMacroF1))
 	}
 	if o.FailIfWorse {
 		b := ev.Baseline
-		gate("fail_if_worse", b.Randomization.PValue, o.Alpha, b.Verdict != pipeline.Worse,
+		gs.check("fail_if_worse", b.Randomization.PValue, o.Alpha, b.Verdict != pipeline.Worse,
 			fmt.Sprintf("the model is significantly worse than the baseline %s: micro-F1 %.4f vs %.4f, randomization p = %.3g < --alpha %g",
 				o.Baseline, ev.MicroF1, b.MicroF1, b.Randomization.PValue, o.Alpha))
 	}
+	ev.Gates = gs.results
 	if o.Plot != "" {
 		bins := make([]plot.Bin, len(ev.Reliability))
 		for i, b := range ev.Reliability {
@@ -167,10 +160,7 @@ func evaluateMultiLabel(stdio *IO, o *evaluateOptions, m, base *model.Model, pat
 	} else if err := printMultiEvaluation(stdio, ev); err != nil {
 		return err
 	}
-	if len(failed) > 0 {
-		return &gateError{failed}
-	}
-	return nil
+	return gs.err()
 }
 
 func printMultiEvaluation(stdio *IO, ev *multiEvaluation) error {
@@ -227,5 +217,9 @@ func printMultiEvaluation(stdio *IO, ev *multiEvaluation) error {
 			fmt.Fprintf(w, "verdict: no significant difference from the baseline (p ≥ %g)\n", b.Alpha)
 		}
 	}
+	if len(ev.Gates) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
 	return printGates(stdio, ev.Gates)
 }

@@ -120,7 +120,7 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"loss=squared_hinge", "model.output=softmax"}, "--set loss: loss squared_hinge needs output linear (or sigmoid), not softmax"},
-		{[]string{"data.task=regression"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
+		{[]string{"data.task=regression", "loss=binary_crossentropy"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
 		{[]string{"data.task=ranking"}, `data.task "ranking" is not one of [classification regression multilabel]`},
 		{[]string{"data.task=multilabel", "model.output=softmax", "loss=categorical_crossentropy"}, "--set model.output: model.output softmax makes the labels share one unit of probability, so a text could not have several: use output sigmoid (with binary_crossentropy) or linear (with hinge)"},
 		{[]string{"data.task=multilabel", "model.output=linear", "loss=categorical_crossentropy"}, "--set loss: loss categorical_crossentropy picks one label per text: for several, use binary_crossentropy with output sigmoid (a probability per label) or hinge with output linear (a margin per label)"},

@@ -9,6 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -74,13 +75,14 @@ func complement(n int, held []int) []int {
 
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
-// The report of what it did goes to h.Calibrating.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks) (*calibrate.Calibrator, error) {
+// The report of what it did goes to h.Calibrating; a continued model's
+// networks are trained as eachHeldOut says.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	var scores calibrate.Scores
 	var uncal []float64
 	var one [1]float64
-	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, func(net *mlp.Network, r int, out, z []float64) {
+	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
 		scores.K = len(z)
 		scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
 		scores.Truth = append(scores.Truth, int(y.Class[r]))
@@ -106,9 +108,18 @@ func heldOutWhat(held, rows int, opts calibrate.Options) string {
 // the model's without the part, and calls score with every row of the part
 // and that network's outputs and output-layer sums of it. It returns how
 // many rows were held out.
-func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, score func(net *mlp.Network, row int, out, z []float64)) (int, error) {
+//
+// For a model continued from another (from), each network starts afresh
+// and trains for the epochs of both runs: starting from from's weights
+// would hand it the held-out examples, which from was trained on, and its
+// scores on them would be those of a network that has seen them.
+func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64)) (int, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
+	training := plan.Training
+	if r := initRecord(from); r != nil {
+		training.Epochs += r.Epochs
+	}
 	parts := heldOut(strata, nStrata, opts.Folds, opts.Holdout, seed)
 	var ws mlp.Workspace
 	var out []float64
@@ -132,7 +143,7 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 			return 0, err
 		}
 		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, plan.Training, gd.Callbacks{}); err != nil {
+		if _, err := gd.Train(ctx, obj, opt, training, gd.Callbacks{}); err != nil {
 			return 0, err
 		}
 		outputs := net.Spec().Outputs

@@ -173,12 +173,12 @@ func naturalThresholds(net *mlp.Network, calibrated bool, y *sparse.Matrix) *cal
 // fitMultiLabel fits a multi-label model's calibration (one temperature)
 // and tunes its thresholds, both on training examples scored by networks
 // trained without them.
-func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.Matrix, y mlp.Targets, h Hooks) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
+func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.Matrix, y mlp.Targets, h Hooks, from *model.Model) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
 	opts := plan.Config.CalibrationOptions()
 	k := y.Multi.Cols
 	scores := calibrate.MultiScores{Labels: k}
 	var uncal []float64
-	held, err := eachHeldOut(ctx, plan, x, y, rarestLabels(y.Multi), k+1, h, func(n *mlp.Network, r int, out, z []float64) {
+	held, err := eachHeldOut(ctx, plan, x, y, rarestLabels(y.Multi), k+1, h, from, func(n *mlp.Network, r int, out, z []float64) {
 		scores.Z = multiScore(n, z, scores.Z)
 		idx, _ := y.Multi.Row(r)
 		scores.Truth = append(scores.Truth, idx)

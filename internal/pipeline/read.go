@@ -2,9 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -87,6 +85,9 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	}
 	if paths.Train == "" {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if err := checkPaths(cfg, paths); err != nil {
+		return nil, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
 		if err := checkImageConfig(cfg, paths.Train); err != nil {
@@ -251,14 +252,4 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 	}
 	slices.Sort(valIdx)
 	return e.Subset(trainIdx, e.Path), e.Subset(valIdx, e.Path+" (validation split)")
-}
-
-// pathError drops the operation and path from an *fs.PathError, for
-// messages that name the file themselves.
-func pathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

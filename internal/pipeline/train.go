@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
-	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -29,6 +27,13 @@ type Setup struct {
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
+	// Chosen says what was chosen for keys the config left out (the
+	// output and loss that fit the data), one sentence each.
+	Chosen []string
+	// Warnings are what looks wrong with the vectorized data (most tokens
+	// out of the vocabulary, texts without a feature), one sentence each;
+	// the model's record keeps them.
+	Warnings []string
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -73,7 +78,10 @@ type Result struct {
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
-	TestPath                       string
+	TestPath string
+	// Warnings are those found after training, when the test split was
+	// vectorized (Setup has the earlier ones).
+	Warnings                       []string
 	VectorizeSeconds, TrainSeconds float64
 }
 
@@ -87,22 +95,22 @@ type Result struct {
 // *InterruptedError. Record.DLCVersion is left to the program that writes
 // the model file.
 func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Model, *Result, error) {
+	return train(ctx, cfg, d, h, nil)
+}
+
+// train is Train, or with from, Continue.
+func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	classes, err := classesFor(cfg, d, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg = cfg.ForClasses(len(classes))
 	plan, err := Build(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	train := d.Train
-	var classes []string
 	multi := cfg.MultiLabel()
-	if !plan.Regression {
-		classes = train.Classes()
-		switch {
-		case multi && len(classes) == 0:
-			return nil, nil, fmt.Errorf("%s gives no text a label; a multi-label classifier learns the labels its training texts have", d.Paths.Train)
-		case !multi && len(classes) < 2:
-			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
-		}
-	}
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
@@ -115,10 +123,12 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		}
 	}
 	vecStart := time.Now()
-	vec, x, _, err := plan.Fit(train)
+	vec, x, cov, err := plan.fitFor(train, from)
 	if err != nil {
 		return nil, nil, err
 	}
+	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
+	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
 	y, err := targets(train, classes, plan.Regression)
 	if err != nil {
 		return nil, nil, err
@@ -133,7 +143,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
 
-	net, err := plan.Network(vec.Features(), len(classes))
+	net, err := plan.networkFor(vec.Features(), len(classes), from)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,9 +157,11 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 			return nil, nil, err
 		}
 		xVal, _ = encode(vec, d.Validation)
+		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass, MultiLabel: multi})
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
+			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
 	}
 	cb := gd.Callbacks{
 		OnStep:   h.Step,
@@ -194,11 +206,11 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		obj, opt = nil, nil
 		if multi {
 			var tuned *calibrate.Thresholds
-			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h); err == nil {
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
 				th = tuned
 			}
 		} else {
-			cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
 		}
 		switch {
 		case errors.Is(err, context.Canceled):
@@ -220,19 +232,28 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	obj, opt, x = nil, nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
+	// The config as trained, its paths absolute: the model says which
+	// files it was trained and tested on, wherever it is read.
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
+	recordStop(&m.Record, res, from)
 	if d.Test != nil && !res.Interrupted {
-		if res.Test, err = Score(m, d.Test); err != nil {
+		var warning string
+		if res.Test, warning, err = scoreTest(cfg, m, d.Test); err != nil {
 			return nil, nil, err
 		}
 		res.TestPath = d.Paths.Test
 		m.Record.Test = testRecord(res.Test)
+		if warning != "" {
+			warnings = append(warnings, warning)
+			res.Warnings = []string{warning}
+		}
 	}
+	m.Record.Warnings = warnings
 	return m, res, nil
 }
 
