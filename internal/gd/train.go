@@ -271,7 +271,17 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	grad := make([]float64, len(params))
 	sobj, okObj := obj.(SparseObjective)
 	sopt, okOpt := opt.(SparseOptimizer)
-	useSpans := okObj && okOpt
+	lobj, okLazyObj := obj.(LazyObjective)
+	lopt, okLazy := opt.(LazyOptimizer)
+	// A lazy rule needs to know the objective's rows; given none, it
+	// updates densely.
+	useSpans := okObj && okOpt && (!okLazy || okLazyObj)
+	lazy := useSpans && okLazy
+	drifts := false
+	if lazy {
+		lopt.StartRows(lobj.RowWidth())
+		drifts = lopt.Drifts()
+	}
 	bs := c.BatchRows(n)
 	res := &Result{Stopped: StopEpochs}
 	es := c.EarlyStopping
@@ -281,6 +291,16 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	var up UpdateStats
 
 	watcher, _ := obj.(ParamsWatcher)
+	// flush brings the rows a lazy rule has left behind up to date, before
+	// anyone else reads the parameters.
+	flush := func() {
+		if lazy {
+			lopt.Flush(params)
+			if drifts && watcher != nil {
+				watcher.ParamsChanged(nil)
+			}
+		}
+	}
 	restore := func() {
 		if es.RestoreBest && best != nil {
 			copy(params, best)
@@ -301,10 +321,20 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		for lo := 0; lo < n; lo += bs {
 			if err := ctx.Err(); err != nil {
 				res.Stopped = StopInterrupted
+				flush()
 				restore()
 				return res, err
 			}
 			rows := order[lo:min(n, lo+bs)]
+			if drifts {
+				// The rows this gradient reads move even while no batch
+				// touches them: bring them to this step first.
+				spans := lobj.Touches(rows)
+				lopt.CatchUp(params, spans)
+				if watcher != nil {
+					watcher.ParamsChanged(spans)
+				}
+			}
 			st.LearningRate = opt.LearningRate()
 			l, k := obj.Gradient(rows, grad)
 			st.Steps++
@@ -334,6 +364,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 				cb.OnStep(min(n, lo+bs), n)
 			}
 		}
+		flush()
 		st.Loss = lossSum / float64(n)
 		st.Accuracy = float64(correct) / float64(n)
 		st.Seconds = time.Since(start).Seconds()

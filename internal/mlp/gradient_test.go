@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -302,7 +303,8 @@ func TestRejectedPairs(t *testing.T) {
 
 // TestSparseGradientMatchesDense runs a sequence of batches through the
 // sparse bookkeeping of Objective and checks every gradient, and the
-// support it reports, against a dense recomputation.
+// support it reports, against a dense recomputation; Touches, asked
+// before each gradient, names the same ranges as the support after it.
 func TestSparseGradientMatchesDense(t *testing.T) {
 	for _, l2 := range []float64{0, 0.1} {
 		spec := Spec{Inputs: 40, Outputs: 1, Output: Sigmoid, Loss: BinaryCrossEntropy, L2: l2,
@@ -335,6 +337,7 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 			for i := range n.Params() {
 				n.Params()[i] += 0.01 * rng.NormFloat64()
 			}
+			touches := slices.Clone(obj.Touches(rows))
 			obj.Gradient(rows, grad)
 			n.Gradient(x, y, rows, want, &ws)
 			inSupport := make([]bool, len(grad))
@@ -342,6 +345,9 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 				for i := s[0]; i < s[1]; i++ {
 					inSupport[i] = true
 				}
+			}
+			if got := obj.Support(); !slices.Equal(touches, got) {
+				t.Fatalf("l2=%v step %d: Touches said %v before the gradient, Support %v after it", l2, step, touches, got)
 			}
 			for i := range grad {
 				if grad[i] != want[i] {
