@@ -25,6 +25,16 @@ type ClassWeight struct {
 	Weights  map[string]float64 `json:"weights,omitempty"`
 }
 
+// DefaultOn is a switch that is on unless a config turns it off. It is
+// left out of a model file's config when on, so that a model trained
+// before the switch existed and one trained after it with the switch left
+// alone are stored alike.
+type DefaultOn bool
+
+// IsZero reports whether the switch is at its default, on (for JSON's
+// omitzero).
+func (d DefaultOn) IsZero() bool { return bool(d) }
+
 // IsSet reports whether any class weighting was asked for.
 func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
 
@@ -70,14 +80,15 @@ type Config struct {
 	} `json:"model"`
 	Loss      string `json:"loss"`
 	Optimizer struct {
-		Name               string  `json:"name"`
-		LearningRate       float64 `json:"learning_rate"`
-		Rho                float64 `json:"rho"`
-		Epsilon            float64 `json:"epsilon"`
-		Momentum           float64 `json:"momentum"`
-		Beta1              float64 `json:"beta_1"`
-		Beta2              float64 `json:"beta_2"`
-		InitialAccumulator float64 `json:"initial_accumulator"`
+		Name               string    `json:"name"`
+		LearningRate       float64   `json:"learning_rate"`
+		Rho                float64   `json:"rho"`
+		Epsilon            float64   `json:"epsilon"`
+		Momentum           float64   `json:"momentum"`
+		Beta1              float64   `json:"beta_1"`
+		Beta2              float64   `json:"beta_2"`
+		InitialAccumulator float64   `json:"initial_accumulator"`
+		Lazy               DefaultOn `json:"lazy,omitzero"`
 		Schedule           struct {
 			Name       string  `json:"name"`
 			DecayRate  float64 `json:"decay_rate,omitempty"`
@@ -128,6 +139,7 @@ func Default() *Config {
 	c.Optimizer.Rho, c.Optimizer.Epsilon = o.Rho, o.Epsilon
 	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = o.Momentum, o.Beta1, o.Beta2
 	c.Optimizer.InitialAccumulator = o.InitialAccumulator
+	c.Optimizer.Lazy = DefaultOn(!o.Dense)
 	c.Optimizer.Schedule.Name = o.Schedule.Name
 	c.Vectorizer.Scale = "none"
 	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
@@ -184,6 +196,7 @@ func (c *Config) fields() []field {
 		{"optimizer.beta_1", &c.Optimizer.Beta1, "adam: decay of the gradient average"},
 		{"optimizer.beta_2", &c.Optimizer.Beta2, "adam: decay of the squared-gradient average"},
 		{"optimizer.initial_accumulator", &c.Optimizer.InitialAccumulator, "adagrad: starting sum of squared gradients"},
+		{"optimizer.lazy", (*bool)(&c.Optimizer.Lazy), "on sparse text, update only the first-layer rows of a batch's words, catching a skipped row up when it returns (the same as every row every step within rounding; adam approximates); false = every weight every step"},
 		{"optimizer.schedule.name", &c.Optimizer.Schedule.Name, "learning rate per update t: constant | step (lr·rate^floor(t/steps)) | exponential (lr·rate^(t/steps)) | inverse_time (lr/(1+rate·t/steps))"},
 		{"optimizer.schedule.decay_rate", &c.Optimizer.Schedule.DecayRate, "the schedule's rate"},
 		{"optimizer.schedule.decay_steps", &c.Optimizer.Schedule.DecaySteps, "the schedule's steps (updates)"},
