@@ -83,21 +83,16 @@ func (c *rowClock) start(n, width int, now int) {
 // flushBlock is about how many parameters one span of a Flush holds.
 const flushBlock = 1 << 12
 
-// rows calls fn for each row of [lo, hi) that is behind step now, with
-// the row's range and the steps it missed, and sets every row's count of
-// the range to to (now after a catch-up, now+1 when the step's update
-// follows). lo must start a row.
-func (c *rowClock) rows(lo, hi int, to int64, fn func(lo, hi int, k int64)) {
+// rows returns the rows [r0, r1) that make up the parameters [lo, hi),
+// which must start a row. A rule then catches up each row r that is
+// behind (c.now > c.done[r]) and sets c.done[r]: to c.now after a
+// catch-up, to c.now+1 when the step's update follows.
+func (c *rowClock) rows(lo, hi int) (r0, r1 int) {
 	w := c.width
 	if lo%w != 0 {
 		panic("gd: a span of a lazy update does not start a row")
 	}
-	for r := lo / w; r*w < hi; r++ {
-		if k := c.now - c.done[r]; k > 0 {
-			fn(r*w, min(hi, (r+1)*w), k)
-		}
-		c.done[r] = to
-	}
+	return lo / w, (hi + w - 1) / w
 }
 
 // powers is the table of a decay's powers dᵏ, and of the sums d + … + dᵏ,

@@ -29,7 +29,6 @@ type Momentum struct {
 	clock            rowClock
 	mu               powers
 	dense, lazy, fix func(c *chunks, lo, hi int) // method values, made once
-	driftRows        func(lo, hi int, k int64)
 }
 
 // Name implements Optimizer.
@@ -43,7 +42,6 @@ func (o *Momentum) Name() string {
 func (o *Momentum) init() {
 	if o.dense == nil { // once: a method value allocates
 		o.dense, o.lazy, o.fix = o.chunk, o.lazyChunk, o.catchUpChunk
-		o.driftRows = o.drift
 	}
 }
 
@@ -61,14 +59,18 @@ func (o *Momentum) chunk(c *chunks, lo, hi int) {
 	lr, mu := c.lr, o.Momentum
 	p, g, vel := c.params[lo:hi], c.grad[lo:hi], o.velocity[lo:hi]
 	p, vel = p[:len(g)], vel[:len(g)]
+	if o.Nesterov {
+		for i, gi := range g {
+			v := mu*vel[i] - lr*gi
+			vel[i] = v
+			p[i] += mu*v - lr*gi
+		}
+		return
+	}
 	for i, gi := range g {
 		v := mu*vel[i] - lr*gi
 		vel[i] = v
-		if o.Nesterov {
-			p[i] += mu*v - lr*gi
-		} else {
-			p[i] += v
-		}
+		p[i] += v
 	}
 }
 
@@ -99,32 +101,45 @@ func (o *Momentum) UpdateSpans(params, grad []float64, spans [][2]int) {
 	o.runSpans(params, grad, spans, o.next(), 3)
 }
 
+// lazyChunk updates the rows of [lo, hi), each first caught up (when
+// CatchUp has not done it already).
 func (o *Momentum) lazyChunk(c *chunks, lo, hi int) {
-	o.clock.rows(lo, hi, o.clock.now+1, o.driftRows)
+	o.catchUp(c.params, lo, hi, o.clock.now+1)
 	o.chunk(c, lo, hi)
 }
 
-func (o *Momentum) catchUpChunk(_ *chunks, lo, hi int) {
-	o.clock.rows(lo, hi, o.clock.now, o.driftRows)
+func (o *Momentum) catchUpChunk(c *chunks, lo, hi int) {
+	o.catchUp(c.params, lo, hi, o.clock.now)
 }
 
-// drift applies k steps of zero gradient to [lo, hi). For k = 1 it
-// computes what the dense rule does, in the same order (μ·1 = μ).
-func (o *Momentum) drift(lo, hi int, k int64) {
-	pow, sum := o.mu.at(k)
-	p, vel := o.params[lo:hi], o.velocity[lo:hi]
-	p = p[:len(vel)]
-	if o.Nesterov {
-		mu := o.Momentum
-		for i, v := range vel {
-			p[i] += mu * (sum * v)
-			vel[i] = pow * v
+// catchUp applies to each row of [lo, hi) the k steps of zero gradient it
+// missed, v ← μᵏ v and θ ← θ + (μ + … + μᵏ) v (Nesterov: μ times that),
+// and sets its count to to. For k = 1 it computes what the dense rule
+// does, in the same order (μ·1 = μ).
+func (o *Momentum) catchUp(params []float64, lo, hi int, to int64) {
+	cl := &o.clock
+	w, now, mu := cl.width, cl.now, o.Momentum
+	r0, r1 := cl.rows(lo, hi)
+	for r := r0; r < r1; r++ {
+		if k := now - cl.done[r]; k > 0 {
+			pow, sum := o.mu.at(k)
+			end := min(hi, (r+1)*w)
+			vel := o.velocity[r*w : end]
+			p := params[r*w : end]
+			p = p[:len(vel)]
+			if o.Nesterov {
+				for i, v := range vel {
+					p[i] += mu * (sum * v)
+					vel[i] = pow * v
+				}
+			} else {
+				for i, v := range vel {
+					p[i] += sum * v
+					vel[i] = pow * v
+				}
+			}
 		}
-		return
-	}
-	for i, v := range vel {
-		p[i] += sum * v
-		vel[i] = pow * v
+		cl.done[r] = to
 	}
 }
 

@@ -517,16 +517,18 @@ func TestLazyTrainingMatchesDense(t *testing.T) {
 		b, rb := train(false)
 		worst := 0.0
 		for i := range a {
-			worst = max(worst, math.Abs(a[i]-b[i]))
+			if d := math.Abs(a[i] - b[i]); !(d <= worst) {
+				worst = d // NaN too
+			}
 		}
-		if worst > 1e-12 {
+		if !(worst <= 1e-12) {
 			t.Errorf("%s: lazy and dense training differ by up to %.3g in a weight", name, worst)
 		}
 		if (name == gd.NameAdagrad || name == gd.NameSGD) && !slices.Equal(a, b) {
 			t.Errorf("%s: lazy and dense weights are not bit for bit equal", name)
 		}
 		for e := range ra.History {
-			if d := math.Abs(ra.History[e].Loss - rb.History[e].Loss); d > 1e-12 {
+			if d := math.Abs(ra.History[e].Loss - rb.History[e].Loss); !(d <= 1e-12) {
 				t.Errorf("%s epoch %d: loss %v lazily, %v densely", name, e+1, rb.History[e].Loss, ra.History[e].Loss)
 			}
 		}
@@ -592,7 +594,7 @@ func TestLazyFloat32CopyFollows(t *testing.T) {
 	}
 	a, b := train(true), train(false)
 	for i := range a {
-		if d := math.Abs(a[i] - b[i]); d > 1e-6 {
+		if d := math.Abs(a[i] - b[i]); !(d <= 1e-6) {
 			t.Fatalf("weight %d: %v lazily, %v densely: the forward pass read stale float32 weights", i, b[i], a[i])
 		}
 	}
