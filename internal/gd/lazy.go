@@ -6,13 +6,16 @@ import "math"
 // state even where the gradient is zero: RMSprop's average decays,
 // momentum's velocity keeps moving its weight, Adam's moments decay. On a
 // sparse objective (a batch of texts touches the first-layer rows of its
-// words only) it updates only the rows a step touches and keeps, per row,
-// the number of steps that row has taken; a row that comes back after k
-// steps away first takes the k zero-gradient steps it missed, in one go:
+// words only) it updates only what a step touches, and makes up for the
+// rest:
 //
-//   - RMSprop: s ← ρᵏ s; the weight does not move. Exact (within rounding).
-//   - momentum: v ← μᵏ v, θ ← θ + (μ + … + μᵏ) v; Nesterov adds μ more.
-//     Exact (within rounding), the velocity's geometric series.
+//   - RMSprop: every entry's average decays alike, so the decay is kept
+//     in one number (RMSprop). Exact within rounding.
+//   - momentum: each row keeps the number of steps it has taken; a row
+//     that comes back after k steps away first takes the k zero-gradient
+//     steps it missed, in one go: v ← μᵏ v, θ ← θ + (μ + … + μᵏ) v
+//     (Nesterov: μ times that), the velocity's geometric series. Exact
+//     within rounding.
 //   - Adam: nothing; see Adam.UpdateSpans for what that approximates.
 //
 // A step then costs what its batch touches, not the whole first layer.
@@ -49,7 +52,7 @@ type LazyObjective interface {
 	Touches(rows []int) [][2]int
 }
 
-// rowClock is a lazy rule's per-row step counters: done[r] is how many
+// rowClock is a lazy rule's per-row step counters (momentum's): done[r] is how many
 // updates row r (parameters r·width up to (r+1)·width) has taken. The
 // rows a step does not touch fall behind; catching one up is applying the
 // steps it missed, k = now − done[r], at once.
