@@ -63,6 +63,6 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, _ := encode(m.Vectorizer, e)
+	x, _ := Encode(m.Vectorizer, e)
 	return score(m.Net, x, y, len(m.Labels)), nil
 }

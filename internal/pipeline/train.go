@@ -14,6 +14,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // Setup is what a training run is about to do, told to Hooks.Started once
@@ -94,65 +95,39 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	if err != nil {
 		return nil, nil, err
 	}
-	y, err := targets(train, classes, plan.Regression)
+	y, perClass, err := trainingTargets(cfg, train, classes)
 	if err != nil {
 		return nil, nil, err
 	}
-	weights, perClass, err := classWeights(cfg, y, classes)
-	if err != nil {
-		return nil, nil, err
-	}
-	y.Weight = weights
 	res := &Result{VectorizeSeconds: time.Since(vecStart).Seconds()}
 	if ctx.Err() != nil {
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
 
-	net, err := plan.Network(vec.Features(), len(classes))
-	if err != nil {
-		return nil, nil, err
-	}
-	opt, err := plan.NewOptimizer(len(net.Params()))
-	if err != nil {
-		return nil, nil, err
-	}
-	xVal, yVal := x, mlp.Targets{}
+	var val *Rows
 	if d.Validation != nil {
-		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
+		yVal, err := targets(d.Validation, classes, plan.Regression)
+		if err != nil {
 			return nil, nil, err
 		}
-		xVal, _ = encode(vec, d.Validation)
+		xVal, _ := Encode(vec, d.Validation)
+		val = &Rows{X: xVal, Y: yVal}
 	}
-	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass})
+	started := h.Started
+	h.Started = func(s *Setup) {
+		s.ClassWeights = perClass
+		if started != nil {
+			started(s)
+		}
 	}
-	cb := gd.Callbacks{
-		OnStep:   h.Step,
-		OnUpdate: h.Update,
-		OnEpoch: func(st *gd.EpochStats) error {
-			if d.Validation != nil {
-				s := score(net, xVal, yVal, len(classes))
-				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-				if plan.Regression {
-					st.ValAccuracy = math.NaN()
-				}
-			}
-			if h.Epoch != nil {
-				return h.Epoch(st)
-			}
-			return nil
-		},
-	}
-	trainStart := time.Now()
 	trainRows := x.Rows
-	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))}
-	gres, err := gd.Train(ctx, obj, opt, plan.Training, cb)
+	net, gres, err := plan.TrainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h)
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
 	}
-	res.Result = *gres
-	res.TrainSeconds = time.Since(trainStart).Seconds()
+	res.Result = gres.Result
+	res.TrainSeconds = gres.Seconds
 	if res.Interrupted && res.Steps == 0 {
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
@@ -161,7 +136,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	// IMDB recipe). Collecting them before the test split is scored and the
 	// model encoded lets those reuse the memory, where the heap would
 	// otherwise grow to twice the size it had during training.
-	obj, opt, x = nil, nil, nil
+	x = nil
 	runtime.GC()
 
 	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
@@ -205,4 +180,87 @@ func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
 		r.ValAccuracy = &va
 	}
 	return r
+}
+
+// trainingTargets returns the truths of the training examples, weighted
+// by training.class_weight, and each class's weight (nil without one).
+func trainingTargets(cfg *config.Config, train *data.Examples, classes []string) (mlp.Targets, []float64, error) {
+	y, err := targets(train, classes, cfg.Regression())
+	if err != nil {
+		return y, nil, err
+	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return y, nil, err
+	}
+	y.Weight = weights
+	return y, perClass, nil
+}
+
+// Targets returns the truths of labelled examples for a model of the
+// given classes (nil for a regression), each weighted by
+// training.class_weight: what Train trains against.
+func Targets(cfg *config.Config, e *data.Examples, classes []string) (mlp.Targets, error) {
+	y, _, err := trainingTargets(cfg, e, classes)
+	return y, err
+}
+
+// Rows are examples vectorized, with their truths.
+type Rows struct {
+	X *sparse.Matrix
+	Y mlp.Targets
+}
+
+// RowsResult is what TrainRows did.
+type RowsResult struct {
+	gd.Result
+	Seconds float64 // training, scoring the validation rows included
+}
+
+// TrainRows trains the plan's network on examples already vectorized
+// (into features columns; classes are the labels, nil for a regression),
+// scoring val after every epoch when it is not nil: Train once the
+// vectorizer is fitted, for callers that vectorize once and train many
+// times (dlc tune). The weights are drawn, and the batches shuffled and
+// the units dropped, from training.seed, as Train does.
+//
+// When ctx is cancelled, training stops after the current batch and the
+// network is returned as it stands, with the result so far and ctx's
+// error.
+func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks) (*mlp.Network, *RowsResult, error) {
+	net, err := p.Network(features, len(classes))
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := p.NewOptimizer(len(net.Params()))
+	if err != nil {
+		return nil, nil, err
+	}
+	if h.Started != nil {
+		h.Started(&Setup{Examples: train.X.Rows, Classes: classes, Features: features, Spec: net.Spec()})
+	}
+	cb := gd.Callbacks{
+		OnStep:   h.Step,
+		OnUpdate: h.Update,
+		OnEpoch: func(st *gd.EpochStats) error {
+			if val != nil {
+				s := score(net, val.X, val.Y, len(classes))
+				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if p.Regression {
+					st.ValAccuracy = math.NaN()
+				}
+			}
+			if h.Epoch != nil {
+				return h.Epoch(st)
+			}
+			return nil
+		},
+	}
+	start := time.Now()
+	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
+	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
+	if gres == nil {
+		return nil, nil, err
+	}
+	return net, &RowsResult{Result: *gres, Seconds: time.Since(start).Seconds()}, err
 }
