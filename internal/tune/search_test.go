@@ -214,6 +214,9 @@ func TestSpaceKeepsWhatTheBaseSets(t *testing.T) {
 		if cfg.Model.Output != "sigmoid" {
 			t.Fatalf("output %s with binary_crossentropy", cfg.Model.Output)
 		}
+		if len(cfg.Model.Layers) > 0 && cfg.Model.Layers[0].Units*cfg.Vectorizer.MaxTokens > MaxWeights {
+			t.Fatalf("a first layer of %d × %d weights", cfg.Vectorizer.MaxTokens, cfg.Model.Layers[0].Units)
+		}
 		r := Rates["adam"]
 		if lr := cfg.Optimizer.LearningRate; lr < r[0]*0.95 || lr > r[1]*1.05 {
 			t.Fatalf("adam's rate %v is outside %v", lr, r)

@@ -43,7 +43,8 @@ func (p Params) String() string {
 //     2 (words and pairs); vectorizer.max_tokens: 10k, 30k, 100k, 1M;
 //     vectorizer.min_df: 1, 2, 3; vectorizer.sublinear_tf (tf_idf).
 //   - model.layers: none, or one relu layer of 32 to 512 units with
-//     dropout 0, 0.2, 0.3 or 0.5.
+//     dropout 0, 0.2, 0.3 or 0.5, its kernel at most MaxWeights weights
+//     (max_tokens × units).
 //   - loss and model.output: the hinge loss on a linear output, or
 //     cross-entropy (softmax, or a sigmoid for two labels).
 //   - optimizer.name: adagrad, adam, rmsprop, momentum, sgd, and
@@ -69,6 +70,12 @@ var Rates = map[string][2]float64{
 	gd.NameMomentum: {0.003, 0.3},
 	gd.NameSGD:      {0.03, 3},
 }
+
+// MaxWeights bounds the first layer the space draws: max_tokens × units
+// (1M words and pairs into 32 units, 100k words into 256). Each weight
+// costs 8 bytes three or four times over (the weight, its gradient, the
+// rule's state), and two trials train side by side.
+const MaxWeights = 32 << 20
 
 // Optimizers are the rules the space draws from.
 var Optimizers = []string{gd.NameAdagrad, gd.NameAdam, gd.NameRMSprop, gd.NameMomentum, gd.NameSGD}
@@ -240,6 +247,16 @@ func (s *Space) sample(rng *rand.Rand) Params {
 		hinge:     rng.IntN(2) == 1,
 		optimizer: Optimizers[rng.IntN(len(Optimizers))],
 		batch:     pick(16, 32, 64, 128),
+	}
+	maxTokens := c.maxTokens
+	if !s.Free("vectorizer.max_tokens") {
+		maxTokens = s.base.Vectorizer.MaxTokens
+	}
+	for c.units > 0 && c.units*maxTokens > MaxWeights {
+		c.units /= 2 // 512 → 256 → … → 32 → 16 → 0
+		if c.units < 32 {
+			c.units = 0
+		}
 	}
 	r := Rates[c.optimizer]
 	c.rate = round2(r[0] * math.Pow(r[1]/r[0], rng.Float64()))
