@@ -76,8 +76,7 @@ at once and writes the best config found so far; the exit status is then
   dlc tune -c data-only.yaml --format json > search.jsonl`,
 		Args: exactArgs(0, "no arguments (the config is --config FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			budgetSet := c.Flags().Changed("budget")
-			return runTune(c.Context(), g, stdio, o, budgetSet)
+			return runTune(c.Context(), g, stdio, o, c.Flags().Changed("budget"), c.Flags().Changed("trials"))
 		},
 	}
 	f := cmd.Flags()
@@ -94,13 +93,14 @@ at once and writes the best config found so far; the exit status is then
 	return cmd
 }
 
-func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetSet bool) error {
+func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetSet, trialsSet bool) error {
 	switch {
 	case o.Config == "":
 		return usageErrorf("dlc tune needs --config FILE; see dlc tune --help")
-	case budgetSet && o.Trials != 0:
+	case budgetSet && trialsSet:
 		return usageErrorf("give --budget or --trials, not both")
-	case o.Trials < 0:
+	// --trials 0 would otherwise fall back on the 5-minute budget.
+	case trialsSet && o.Trials < 1:
 		return usageErrorf("--trials must be at least 1, not %d", o.Trials)
 	case o.Trials == 0 && o.Budget <= 0:
 		return usageErrorf("--budget must be above 0, not %v", o.Budget)

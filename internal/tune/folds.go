@@ -57,3 +57,19 @@ func Folds(labels []string, k int, seed uint64) []Fold {
 	}
 	return folds
 }
+
+// heldOut counts the examples Folds can hold out: those whose label has
+// more than one.
+func heldOut(labels []string) int {
+	count := map[string]int{}
+	for _, l := range labels {
+		count[l]++
+	}
+	n := 0
+	for _, c := range count {
+		if c > 1 {
+			n += c
+		}
+	}
+	return n
+}

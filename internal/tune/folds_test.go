@@ -55,6 +55,9 @@ func TestFolds(t *testing.T) {
 			t.Errorf("example %d (%s) is held out by %d folds, want %d", i, labels[i], n, want)
 		}
 	}
+	if n := heldOut(labels); n != 103 {
+		t.Errorf("heldOut = %d, want 103 (all but the lonely example)", n)
+	}
 	again := Folds(labels, k, 1)
 	other := Folds(labels, k, 2)
 	if !slices.Equal(again[0].Validation, folds[0].Validation) {

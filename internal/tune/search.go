@@ -219,6 +219,11 @@ func Search(ctx context.Context, o Options) (*Result, error) {
 	if len(classes) < 2 {
 		return nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two", d.Paths.Train, data.QuoteList(classes, 1))
 	}
+	// A fold with no validation examples would score as nothing (or as
+	// NaN) and skew the mean: every fold must hold out at least one.
+	if n := heldOut(d.Train.Labels); k > n {
+		return nil, fmt.Errorf("%d-fold cross-validation holds out at least one example per fold, and %s has only %d that can be held out (a label's only example never is): use fewer folds", k, d.Paths.Train, n)
+	}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
