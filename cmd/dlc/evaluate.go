@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/pipeline"
+	"github.com/dlc-dev/dlc/internal/plot"
 )
 
 type evaluateOptions struct {
@@ -23,6 +26,8 @@ type evaluateOptions struct {
 	MinAccuracy, MinMacroF1       float64
 	minAccuracySet, minMacroF1Set bool
 	Threshold                     pipeline.Threshold
+
+	Plot string
 
 	Baseline    string
 	FailIfWorse bool
@@ -48,7 +53,10 @@ The confusion matrix (rows: true label, columns: predicted) is printed
 whole when it fits in 120 columns, with class numbers for column heads when
 only the names are too wide; larger ones (Reuters' 52 × 52) are summed up
 as the most frequent confusions (--confusion full|top chooses). The JSON
-report always holds the whole K × K matrix, with its labels.
+report always holds the whole K × K matrix, with its labels; for a model
+of more than 1000 labels, the report (per-class scores, labels, matrix)
+covers those in the data or the predictions, and model_labels says how
+many the model has.
 
 Quality gates for CI, each exiting with status 3 when not met (all gates
 are checked and each failure is one line on stderr):
@@ -90,6 +98,7 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
 	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.StringVar(&o.Plot, "plot", "", "draw the reliability diagram (accuracy against confidence, per bin) into this .png, .svg or .pdf file")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "with --baseline: significance level of McNemar's test")
@@ -117,6 +126,16 @@ type evaluation struct {
 	Loss       float64 `json:"loss"`
 	MacroF1    float64 `json:"macro_f1"`
 	WeightedF1 float64 `json:"weighted_f1"`
+	// The probabilities the model answers with, scored: log loss, Brier
+	// score (summed over the labels), the expected calibration error over
+	// 15 equal-width confidence bins and those bins; Probabilities says
+	// what they are (calibrated or not).
+	LogLoss       float64                 `json:"log_loss"`
+	Brier         float64                 `json:"brier"`
+	ECE           float64                 `json:"ece"`
+	Probabilities string                  `json:"probabilities"`
+	Reliability   []calibrate.Bin         `json:"reliability"`
+	Thresholds    []pipeline.ThresholdRow `json:"thresholds,omitempty"`
 	// ROCAUC is that of the second label's score, for two-label models
 	// whose data holds both labels.
 	ROCAUC          *float64               `json:"roc_auc,omitempty"`
@@ -125,8 +144,13 @@ type evaluation struct {
 	PerClass        map[string]classReport `json:"per_class"`
 	Labels          []string               `json:"labels"`
 	ConfusionMatrix [][]int                `json:"confusion_matrix"`
-	Baseline        *baselineReport        `json:"baseline,omitempty"`
-	Gates           []gateResult           `json:"gates,omitempty"`
+	// ModelLabels is set when the model has more labels than a confusion
+	// matrix is made for (metrics.MaxMatrixClasses): then per_class,
+	// labels and the matrix cover only those present in the data or the
+	// predictions, and the matrix is null when even those are too many.
+	ModelLabels int             `json:"model_labels,omitempty"`
+	Baseline    *baselineReport `json:"baseline,omitempty"`
+	Gates       []gateResult    `json:"gates,omitempty"`
 
 	thresholdRule string // "p(pos) ≥ 0.7", for the text report
 }
@@ -177,6 +201,14 @@ func (o *evaluateOptions) check() error {
 	case !(o.Alpha > 0 && o.Alpha < 1):
 		return usageErrorf("--alpha must be between 0 and 1 (exclusive), not %v", o.Alpha)
 	}
+	if o.Plot != "" {
+		if err := plot.CheckFormat(o.Plot); err != nil {
+			return usageErrorf("--plot: %v", err)
+		}
+		if err := checkOutput(o.Plot, "--plot"); err != nil {
+			return err
+		}
+	}
 	for _, g := range []struct {
 		name string
 		v    float64
@@ -196,7 +228,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.Threshold.Check(m.Net, m.Labels); err != nil {
+	if err := o.Threshold.Check(m); err != nil {
 		return flagError(err)
 	}
 	var base *model.Model
@@ -204,7 +236,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		if base, err = model.Load(o.Baseline); err != nil {
 			return err
 		}
-		if err := o.Threshold.Check(base.Net, base.Labels); err != nil {
+		if err := o.Threshold.Check(base); err != nil {
 			return usageErrorf("the baseline %s: %v", o.Baseline, flagError(err))
 		}
 	}
@@ -263,6 +295,16 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 			fmt.Sprintf("the model is significantly worse than the baseline %s: accuracy %.4f vs %.4f, McNemar p = %.3g < --alpha %g",
 				o.Baseline, ev.Accuracy, b.Accuracy, b.McNemar.PValue, o.Alpha))
 	}
+	if o.Plot != "" {
+		bins := make([]plot.Bin, len(ev.Reliability))
+		for i, b := range ev.Reliability {
+			bins[i] = plot.Bin{Lo: b.Lo, Hi: b.Hi, Count: b.Count, Confidence: b.Confidence, Accuracy: b.Accuracy}
+		}
+		title := fmt.Sprintf("%s: ECE %.4f on %d examples", filepath.Base(o.Model), ev.ECE, ev.N)
+		if err := plot.WriteReliability(o.Plot, title, bins); err != nil {
+			return err
+		}
+	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
@@ -284,13 +326,23 @@ func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evalu
 	r := s.Report
 	ev := &evaluation{
 		N: r.N, Accuracy: r.Accuracy, Loss: s.Loss, MacroF1: r.MacroF1, WeightedF1: r.WeightedF1,
+		LogLoss: s.Quality.LogLoss, Brier: s.Quality.Brier, ECE: s.Quality.ECE,
+		Probabilities: pipeline.ProbabilitiesAre(m), Reliability: s.Bins, Thresholds: pipeline.Thresholds(m, s),
 		PerClass: map[string]classReport{}, Labels: m.Labels, ConfusionMatrix: r.Confusion,
 	}
-	for i, c := range r.Classes {
-		ev.PerClass[m.Labels[i]] = classReport(c)
+	if r.Labels != nil { // too many labels for all of them: those present
+		ev.Labels, ev.ModelLabels = make([]string, len(r.Labels)), len(m.Labels)
+		for i, c := range r.Labels {
+			ev.Labels[i] = m.Labels[c]
+			ev.PerClass[m.Labels[c]] = classReport(r.Classes[c])
+		}
+	} else {
+		for i, c := range r.Classes {
+			ev.PerClass[m.Labels[i]] = classReport(c)
+		}
 	}
 	if t.Set {
-		ev.Threshold, ev.thresholdRule = &t.Value, t.Describe(m.Net, m.Labels)
+		ev.Threshold, ev.thresholdRule = &t.Value, t.Describe(m)
 	}
 	if s.HasROCAUC {
 		auc := s.ROCAUC

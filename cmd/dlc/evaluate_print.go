@@ -26,6 +26,7 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s\ndata\t%s\nexamples\t%d\naccuracy\t%.4f\nloss\t%.4f\nmacro_f1\t%.4f\nweighted_f1\t%.4f\n",
 		ev.Model, ev.Data, ev.N, ev.Accuracy, ev.Loss, ev.MacroF1, ev.WeightedF1)
+	fmt.Fprintf(tw, "log_loss\t%.4f\nbrier\t%.4f\nece\t%.4f\t(15 bins)\nprobabilities\t%s\n", ev.LogLoss, ev.Brier, ev.ECE, ev.Probabilities)
 	if ev.ROCAUC != nil {
 		fmt.Fprintf(tw, "roc_auc\t%.4f\t(of p(%s))\n", *ev.ROCAUC, data.EscapeField(ev.PositiveLabel))
 	}
@@ -33,6 +34,9 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 		fmt.Fprintf(tw, "threshold\t%s\n", ev.thresholdRule)
 	}
 	fmt.Fprintln(tw)
+	if ev.ModelLabels > 0 {
+		fmt.Fprintf(tw, "of the model's %d labels, the %d in the data or the predictions:\n", ev.ModelLabels, len(ev.Labels))
+	}
 	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport")
 	for _, l := range ev.Labels {
 		c := ev.PerClass[l]
@@ -117,6 +121,9 @@ func printBaseline(stdio *IO, ev *evaluation, b *baselineReport) error {
 // "top" forces one or the other.
 func printConfusion(w io.Writer, labels []string, m [][]int, mode string) error {
 	switch {
+	case m == nil:
+		_, err := fmt.Fprintf(w, "confusion matrix: none, as %d labels are in the data or the predictions, more than the %d a matrix is made for\n", len(labels), metrics.MaxMatrixClasses)
+		return err
 	case mode == "top":
 		return printTopConfusions(w, labels, m)
 	case mode == "full":

@@ -85,7 +85,7 @@ func TestIMDBEvaluatePredict(t *testing.T) {
 	}
 
 	// --explain on a real review: the sentiment words lead.
-	var p prediction
+	var p pipeline.Prediction
 	out = mustRun(t, "An absolutely wonderful film, though the ending was a bit boring.\n", "predict", "--model", four, "--format", "json", "--explain=2")
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,11 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
 type inspectOptions struct {
@@ -87,10 +89,13 @@ type inspection struct {
 		StripHTML bool   `json:"strip_html"`
 		TrainDocs int    `json:"train_docs"`
 	} `json:"vectorizer"`
-	Vocab    []vocabEntry `json:"vocab,omitempty"`
-	Labels   []string     `json:"labels"`
-	Training model.Record `json:"training"`
-	Config   any          `json:"config"`
+	Vocab  []vocabEntry `json:"vocab,omitempty"`
+	Labels []string     `json:"labels"`
+	// Calibration maps the network's scores to the probabilities the
+	// model answers with (absent: its outputs as they are).
+	Calibration *calibrate.Calibrator `json:"calibration,omitempty"`
+	Training    model.Record          `json:"training"`
+	Config      any                   `json:"config"`
 }
 
 func runInspect(stdio *IO, o *inspectOptions) error {
@@ -103,8 +108,8 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 	}
 	spec := m.Net.Spec()
 	in := inspection{
-		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.FormatVersion,
-		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Training: m.Record, Config: m.Config,
+		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.Version(m),
+		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Calibration: m.Calibration, Training: m.Record, Config: m.Config,
 	}
 	if spec.Regression {
 		in.Task = "regression"
@@ -195,6 +200,14 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	fmt.Fprintf(tw, "optimizer\t%s, learning rate %g, %s, batch size %d, %d epochs\n",
 		c.Optimizer.Name, c.Optimizer.LearningRate, c.Training.Method, c.Training.BatchSize, c.Training.Epochs)
 	fmt.Fprintf(tw, "seed\t%d\n", r.Seed)
+	if !m.Net.Spec().Regression {
+		fmt.Fprintf(tw, "probabilities\t%s\n", pipeline.ProbabilitiesAre(m))
+		if cal := m.Calibration; cal != nil {
+			fmt.Fprintf(tw, "\tfitted on %s\n", cal.Fitted)
+			fmt.Fprintf(tw, "\tthere: ECE %.4f → %.4f, log loss %.4f → %.4f, Brier %.4f → %.4f\n",
+				cal.Before.ECE, cal.After.ECE, cal.Before.LogLoss, cal.After.LogLoss, cal.Before.Brier, cal.After.Brier)
+		}
+	}
 	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -209,7 +222,11 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 		if t.RMSE != nil && t.MAE != nil && t.R2 != nil {
 			fmt.Fprintf(w, "\ntest: rmse %.6g, mae %.6g, r2 %.4f, loss %.6g on %s examples\n", *t.RMSE, *t.MAE, *t.R2, t.Loss, thousands(t.N))
 		} else if t.Accuracy != nil {
-			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f on %s examples\n", *t.Accuracy, t.Loss, thousands(t.N))
+			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f", *t.Accuracy, t.Loss)
+			if t.ECE != nil && t.LogLoss != nil {
+				fmt.Fprintf(w, ", log loss %.4f, ECE %.4f", *t.LogLoss, *t.ECE)
+			}
+			fmt.Fprintf(w, " on %s examples\n", thousands(t.N))
 		}
 	}
 	if len(in.Vocab) > 0 {

@@ -85,7 +85,7 @@ func TestPredictJSONScores(t *testing.T) {
 		t.Fatalf("%d answers for 3 lines:\n%s", len(lines), out)
 	}
 	for _, l := range lines {
-		var p prediction
+		var p pipeline.Prediction
 		if err := json.Unmarshal([]byte(l), &p); err != nil {
 			t.Fatalf("%q: %v", l, err)
 		}
@@ -122,7 +122,7 @@ func TestExplainIsOcclusion(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			path := topicsModel(t, "vectorizer.mode="+mode)
 			out := mustRun(t, text+"\n", "predict", "--model", path, "--format", "json", "--explain=6")
-			var p prediction
+			var p pipeline.Prediction
 			if err := json.Unmarshal([]byte(out), &p); err != nil {
 				t.Fatal(err)
 			}

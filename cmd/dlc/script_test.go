@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"path/filepath"
 	"testing"
 
@@ -27,6 +28,10 @@ func (r removingRealData) Run() int {
 	return code
 }
 
+// update rewrites the files that cmp compares with in the scripts: after
+// a deliberate change of output, run with -update and read the diff.
+var update = flag.Bool("update", false, "rewrite the scripts' expected files from the actual output")
+
 // TestScripts runs the end-to-end scripts in testdata/script: each file is
 // one behaviour of the command line, readable as documentation.
 func TestScripts(t *testing.T) {
@@ -40,6 +45,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx},
+		UpdateScripts:       *update,
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide},
 	})
 }

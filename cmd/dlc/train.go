@@ -196,6 +196,17 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			bar.Set(done)
 		}
 	}
+	hooks.Calibrating = func(p *pipeline.CalibrationPart) {
+		if bar != nil {
+			bar.Finish()
+			bar = nil
+		}
+		if p.Parts == 1 {
+			stdio.Progressf("calibration: a network trained on %d of the %d training examples scores the other %d\n", len(p.Trained), len(p.Trained)+len(p.Held), len(p.Held))
+			return
+		}
+		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
+	}
 	m, res, err := pipeline.Train(ctx, cfg, d, hooks)
 	if bar != nil {
 		bar.Exit()
@@ -225,6 +236,17 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			return fmt.Errorf("wrote %s, but %w", strings.Join(written, " and "), err)
 		}
 		written = append(written, w.path)
+	}
+	if c := m.Calibration; c != nil {
+		stdio.Progressf("calibration: %s, fitted on %s; their ECE %.4f → %.4f, log loss %.4f → %.4f\n",
+			c, c.Fitted, c.Before.ECE, c.After.ECE, c.Before.LogLoss, c.After.LogLoss)
+	}
+	if res.Uncalibrated != "" {
+		fmt.Fprintf(stdio.Err, "dlc: warning: the model is not calibrated: %s\n", res.Uncalibrated)
+	}
+	if res.Interrupted && res.While == "calibrating" {
+		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		return interrupted("interrupted while calibrating; wrote the model uncalibrated to %s", cfg.Output.Model)
 	}
 	if res.Interrupted {
 		what := "the weights as they were after the last update"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -104,4 +105,14 @@ func (c *Config) TrainingConfig() gd.Config {
 		g.EarlyStopping.RestoreBest = es.RestoreBestWeights
 	}
 	return g
+}
+
+// CalibrationOptions is the calibration section; a regression has no
+// probabilities to calibrate, and its auto method means none.
+func (c *Config) CalibrationOptions() calibrate.Options {
+	o := calibrate.Options{Method: c.Calibration.Method, Holdout: c.Calibration.Holdout, Folds: c.Calibration.Folds}
+	if c.Regression() && o.Method == calibrate.Auto {
+		o.Method = calibrate.None
+	}
+	return o
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
@@ -111,6 +112,11 @@ type Config struct {
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
 	} `json:"training"`
+	Calibration struct {
+		Method  string  `json:"method"`
+		Holdout float64 `json:"holdout"`
+		Folds   int     `json:"folds,omitempty"`
+	} `json:"calibration"`
 	Output struct {
 		Model string `json:"model"`
 	} `json:"output"`
@@ -147,6 +153,8 @@ func Default() *Config {
 	c.Training.Patience = 3
 	c.Training.EarlyStopping.Patience = 3
 	c.Training.EarlyStopping.RestoreBestWeights = true
+	cal := calibrate.DefaultOptions()
+	c.Calibration.Method, c.Calibration.Holdout, c.Calibration.Folds = cal.Method, cal.Holdout, cal.Folds
 	c.Output.Model = "model.dlc"
 	return c
 }
@@ -212,6 +220,9 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
+		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
+		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
 		{"output.model", &c.Output.Model, "where train writes the model file"},
 	}
 }

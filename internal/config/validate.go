@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -155,6 +156,12 @@ func (c *Config) validate() error {
 	}
 	if c.Training.ClassWeight.IsSet() && c.Regression() {
 		return c.Errorf("training.class_weight", "training.class_weight weighs classes, and a regression has none; remove it")
+	}
+	if err := c.optionError("calibration", "calibration.method", c.CalibrationOptions().Validate()); err != nil {
+		return err
+	}
+	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
+		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
 	}
 	if c.Output.Model == "" {
 		return c.Errorf("output.model", "output.model must name a file")

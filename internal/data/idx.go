@@ -3,7 +3,6 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -26,6 +25,13 @@ const idxUByte = 0x08
 // 47 MB; the cap keeps a corrupt or hostile header from making dlc
 // allocate without bound.
 const MaxIDXBytes = 1 << 30
+
+// MaxIDXImagePixels caps the pixels of one IDX image (1024 × 1024): each
+// pixel is a feature column with a name, a scale and a row of first-layer
+// weights, which cost 50 bytes or more apiece however few images the file
+// holds (MNIST's are 28 × 28). Two images of 16384 × 16384 made 268
+// million columns and ran out of memory naming them.
+const MaxIDXImagePixels = 1 << 20
 
 // IDXImages is a stack of greyscale images, one byte per pixel (0 = white
 // background in MNIST, 255 = ink), row-major: image i is
@@ -122,30 +128,43 @@ func readIDX(path string, ndim int) ([]int, []byte, error) {
 		return nil, nil, fmt.Errorf("cannot read IDX file %s: %w", path, pathErr(err))
 	}
 	defer f.Close()
-	return decodeIDX(f, path, ndim)
+	return decodeIDX(f, readerSize(f), path, ndim)
 }
 
-// decodeIDX reads an IDX file, gzipped or not, from r.
-func decodeIDX(r0 io.Reader, path string, ndim int) ([]int, []byte, error) {
+// decodeIDX reads an IDX file of size bytes (-1 when unknown), gzipped or
+// not, from r.
+func decodeIDX(r0 io.Reader, size int64, path string, ndim int) ([]int, []byte, error) {
 	br := bufio.NewReaderSize(r0, 1<<16)
 	var r io.Reader = br
+	// room is how much data the file can hold: for a plain file, its size
+	// less the header; for a gzipped one, what gunzip lets it decompress to.
+	room, gzipped := int64(-1), false
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		z, err := gzip.NewReader(br)
+		z, err := gunzip(br, size, path, idxCost)
 		if err != nil {
-			return nil, nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+			return nil, nil, err
 		}
-		defer z.Close()
-		r = z
+		r, gzipped = z, true
+		if size >= 0 {
+			room = gzipLimit(size)/idxCost.perByte - int64(4+4*ndim)
+		}
+	} else if size >= 0 {
+		room = size - int64(4+4*ndim)
 	}
-	return parseIDX(r, path, ndim)
+	return parseIDX(r, path, ndim, room, gzipped, size)
 }
 
-func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
+// parseIDX reads IDX content from r; room is how much data the file can
+// hold (-1: unknown), gzipped and fileSize (-1: unknown) say what it is.
+func parseIDX(r io.Reader, path string, ndim int, room int64, gzipped bool, fileSize int64) ([]int, []byte, error) {
 	bad := func(format string, args ...any) error {
 		return &LineError{Path: path, Msg: fmt.Sprintf(format, args...)}
 	}
 	var head [4]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
+		if le := passOn(err); le != nil {
+			return nil, nil, le
+		}
 		return nil, nil, bad("is not an IDX file: it is shorter than the 4-byte magic number")
 	}
 	if head[0] != 0 || head[1] != 0 {
@@ -166,6 +185,9 @@ func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
 	for i := range dims {
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
+			if le := passOn(err); le != nil {
+				return nil, nil, le
+			}
 			return nil, nil, bad("is cut short in its header (dimension %d of %d)", i+1, ndim)
 		}
 		d := binary.BigEndian.Uint32(b[:])
@@ -178,17 +200,36 @@ func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
 			return nil, nil, bad("announces more than %s of data (dimensions %v...); that is not a dataset dlc can hold", byteSize(MaxIDXBytes), dims[:i+1])
 		}
 	}
-	// Allocate what the header announces up to 64 MiB (MNIST's training
-	// images, 47 MB, in one piece), and beyond that grow as data arrives:
-	// a short file with a huge header costs at most 64 MiB more than it
-	// holds, not what it claims.
-	data := make([]byte, min(size, 64<<20))
+	// What the header announces is checked against what the file can hold
+	// before anything is allocated.
+	switch {
+	case ndim == 3 && int64(dims[1])*int64(dims[2]) > MaxIDXImagePixels:
+		return nil, nil, bad("holds images of %d × %d pixels; dlc reads images of at most %d pixels (1024 × 1024), as each pixel is an input of the network: scale them down", dims[1], dims[2], MaxIDXImagePixels)
+	case room >= 0 && size > room && !gzipped:
+		return nil, nil, bad("is cut short: its header announces %d bytes of data (dimensions %v) but it holds %d", size, dims, max(0, room))
+	case room >= 0 && size > room:
+		return nil, nil, bad("announces %s of data (dimensions %v), more than dlc reads of %s gzipped (%s%s); if the file is genuine, gunzip it and give dlc the uncompressed file",
+			byteSize(size), dims, byteSize(fileSize), gzipRule(), idxCost.rule())
+	}
+	// A plain file holds what its header announces: read it in one piece.
+	// Otherwise (gzip, or a size unknown) grow the buffer as data arrives,
+	// from at most 8 times the compressed size (MNIST's images decompress
+	// 4.7 times: one piece too), so that a file whose header claims more
+	// than it holds costs what it holds.
+	first := size
+	if gzipped || room < 0 {
+		first = min(size, max(1<<20, 8*fileSize))
+	}
+	data := make([]byte, first)
 	got := 0
 	for {
 		k, err := io.ReadFull(r, data[got:])
 		got += k
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return nil, nil, bad("is cut short: its header announces %d bytes of data (dimensions %v) but it holds %d", size, dims, got)
+		}
+		if le := passOn(err); le != nil {
+			return nil, nil, le
 		}
 		if err != nil {
 			return nil, nil, bad("cannot be read: %v", err)
@@ -204,6 +245,8 @@ func parseIDX(r io.Reader, path string, ndim int) ([]int, []byte, error) {
 	switch k, err := io.ReadFull(r, extra[:]); {
 	case k > 0:
 		return nil, nil, bad("has data after the %d bytes its header announces (dimensions %v); is it the right file?", size, dims)
+	case passOn(err) != nil:
+		return nil, nil, err
 	case err != io.EOF:
 		return nil, nil, bad("cannot be read: %v", err)
 	}

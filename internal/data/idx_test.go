@@ -146,7 +146,7 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add([]byte{0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, ndim := range []int{1, 3} {
-			dims, data, err := decodeIDX(bytes.NewReader(b), "f", ndim)
+			dims, data, err := decodeIDX(bytes.NewReader(b), -1, "f", ndim)
 			if err != nil {
 				continue
 			}

@@ -35,6 +35,9 @@ func (l *LineReader) Next() ([]byte, error) {
 	if err == io.EOF {
 		return nil, io.EOF
 	}
+	if le := passOn(err); le != nil {
+		return nil, le // a limit of the reader under l: too much gzip
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s at line %d: %w", l.name, l.n, err)
 	}

@@ -1,15 +1,12 @@
 package data
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -106,7 +103,7 @@ func ReadTable(path string, f TableFields) (*Table, error) {
 }
 
 func parseTable(r io.Reader, path string, comma rune, f TableFields) (*Table, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr := NewCSVReader(r)
 	cr.Comma = comma
 	cr.ReuseRecord = true
 	if comma == '\t' {
@@ -147,7 +144,7 @@ func parseTable(r io.Reader, path string, comma rune, f TableFields) (*Table, er
 			s := strings.TrimSpace(rec[c])
 			x, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, &LineError{Path: path, Line: line, Msg: fmt.Sprintf("column %q holds %q, which is not a finite number", t.Columns[i], s)}
+				return nil, &LineError{Path: path, Line: line, Msg: fmt.Sprintf("column %s holds %s, which is not a finite number", Quote(t.Columns[i]), Quote(s))}
 			}
 			t.Values = append(t.Values, x)
 		}
@@ -172,14 +169,20 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	for i, r := range rec {
 		names[i] = strings.TrimSpace(r)
 	}
+	// A map, not a search per column: a header may have 100,000 columns.
+	index := make(map[string]int, len(names))
 	for i, n := range names {
-		if slices.Index(names, n) != i {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header names the column %q twice", n)}
+		if _, twice := index[n]; twice {
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header names the column %s twice", Quote(n))}
 		}
+		index[n] = i
 	}
-	label = slices.Index(names, f.Label)
+	label, ok := index[f.Label]
+	if !ok {
+		label = -1
+	}
 	if label < 0 && !f.Unlabelled {
-		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(names), ", "))}
+		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(names, maxColumns))}
 	}
 	if len(f.Features) == 0 {
 		for i := range names {
@@ -193,12 +196,12 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 		return cols, label, nil
 	}
 	for _, want := range f.Features {
-		i := slices.Index(names, want)
-		if i < 0 {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, strings.Join(quoteAll(names), ", "))}
+		i, ok := index[want]
+		if !ok {
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, QuoteList(names, maxColumns))}
 		}
 		if i == label {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %q is the label; it cannot be a feature too", want)}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %s is the label; it cannot be a feature too", Quote(want))}
 		}
 		cols = append(cols, i)
 	}

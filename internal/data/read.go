@@ -3,7 +3,6 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Fields names the text and label fields of JSONL and CSV/TSV files.
@@ -49,10 +50,6 @@ func (e *LineError) Error() string {
 
 // Formats lists the file formats Read understands, for error messages.
 const Formats = ".jsonl, .csv, .tsv (each optionally .gz) or a folder with one sub-folder per label"
-
-// maxLine caps one line of a data file, so a file without newlines cannot
-// make dlc allocate without bound.
-const maxLine = 64 << 20
 
 // Read loads texts and their labels, in file order, from a JSONL, CSV or
 // TSV file (optionally gzipped) or from a folder with one sub-folder per
@@ -143,14 +140,16 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 }
 
 // TextReader reads a data file's text: decompressed when its name ends in
-// .gz, and without the UTF-8 byte-order mark that Windows tools (Excel's
+// .gz (up to MaxGzipRatio times the size of the file, when r is one, each
+// line counting LineCost bytes more), and
+// without the UTF-8 byte-order mark that Windows tools (Excel's
 // "CSV UTF-8") put first, which would otherwise become part of the first
 // header name or JSON line.
 func TextReader(r io.Reader, path string) (io.Reader, error) {
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
-		z, err := gzip.NewReader(r)
+		z, err := gunzip(r, readerSize(r), path, textCost)
 		if err != nil {
-			return nil, &LineError{Path: path, Msg: "is not a valid gzip file: " + err.Error()}
+			return nil, err
 		}
 		r = z
 	}
@@ -164,6 +163,8 @@ func TextReader(r io.Reader, path string) (io.Reader, error) {
 		return r, nil
 	case err == nil, err == io.EOF, err == io.ErrUnexpectedEOF:
 		return io.MultiReader(bytes.NewReader(head[:n]), r), nil
+	case passOn(err) != nil:
+		return nil, err
 	}
 	return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 }
@@ -179,18 +180,25 @@ func pathErr(err error) error {
 // lines calls fn with every line of r (without its end-of-line) and its
 // 1-based number.
 func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
-	sc := bufio.NewScanner(r)
+	in := &stickyReader{r: r}
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
 	n := 0
 	for sc.Scan() {
 		n++
 		if err := fn(bytes.TrimSuffix(sc.Bytes(), []byte("\r")), n); err != nil {
+			if le := passOn(in.err); le != nil {
+				return le // the line was cut short by a limit below
+			}
 			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return &LineError{Path: path, Line: n + 1, Msg: fmt.Sprintf("line is longer than %d MiB; is this really a %s file?", maxLine>>20, filepath.Ext(strings.TrimSuffix(path, ".gz")))}
+		}
+		if le := passOn(err); le != nil {
+			return le
 		}
 		return &LineError{Path: path, Line: n + 1, Msg: "cannot read: " + err.Error()}
 	}
@@ -209,13 +217,20 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 			return &LineError{Path: path, Line: n, Msg: err.Error()}
 		}
 		text, lab := got[0], got[1]
-		if !text.found || text.isNull {
+		if !text.found {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
 		}
 		if !text.isStr {
-			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, text.value)}
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, cut(text.value))}
 		}
-		return emit(text.value, lab.value, lab.found && !lab.isNull, n)
+		if lab.isNull && !f.Unlabelled {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is null; every example needs a label", f.Label)}
+		}
+		label := lab.value
+		if lab.isNull {
+			label = "" // in input to predict, no label
+		}
+		return emit(text.value, label, lab.found && !lab.isNull, n)
 	})
 }
 
@@ -244,24 +259,19 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 	return nil
 }
 
+// maxColumns is how many of a header's columns a message lists.
+const maxColumns = 20
+
 // header finds the text and label columns of a CSV/TSV header row.
 func header(cols []string, path string, f Fields) (text, label int, err error) {
 	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
 	if text < 0 {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, QuoteList(cols, maxColumns))}
 	}
 	if label < 0 && !f.Unlabelled {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, strings.Join(quoteAll(cols), ", "))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(cols, maxColumns))}
 	}
 	return text, label, nil
-}
-
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = fmt.Sprintf("%q", v)
-	}
-	return out
 }
 
 // CSVError turns an error of encoding/csv into a LineError naming the line;
@@ -269,6 +279,9 @@ func quoteAll(s []string) []string {
 func CSVError(path string, err error, headerFields int) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
+		if le := passOn(err); le != nil {
+			return le
+		}
 		return &LineError{Path: path, Msg: "cannot read: " + err.Error()}
 	}
 	msg := pe.Err.Error()
@@ -279,7 +292,7 @@ func CSVError(path string, err error, headerFields int) error {
 }
 
 func readCSV(r io.Reader, path string, f Fields, emit emitFunc) error {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	cr := NewCSVReader(r)
 	cr.ReuseRecord = true
 	ti, li, width := -1, -1, 0
 	for {
@@ -348,8 +361,21 @@ func readTSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 }
 
 // readDir reads a folder with one sub-folder per label, one example per file
-// (the aclImdb layout); files ending in .gz are decompressed. Hidden entries
-// are skipped; examples come in label order, then file-name order.
+// (the aclImdb layout); files ending in .gz are decompressed. Examples come
+// in label order, then file-name order.
+//
+// Nothing is dropped in silence; the rules are:
+//   - hidden entries (names starting with ".") are skipped at both levels;
+//   - files beside the label folders are skipped: they have no label, and
+//     aclImdb/train keeps urls_pos.txt and labeledBow.feat there;
+//   - symbolic links are followed: at the top level to a label folder (the
+//     label is the link's name), inside a label folder to a file;
+//   - everything else is refused by name: a label folder without examples,
+//     a folder (or a link to one) inside a label folder, a named pipe,
+//     device or socket, and a link to nothing.
+//
+// The layout is two levels deep and links are followed only to a label
+// folder or a file, so no link can lead into a loop.
 func readDir(root string) (*Examples, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -357,19 +383,35 @@ func readDir(root string) (*Examples, error) {
 	}
 	d := &Examples{Path: root}
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		label := e.Name()
-		files, err := os.ReadDir(filepath.Join(root, label))
+		dir := filepath.Join(root, e.Name())
+		mode, err := entryMode(dir, e)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read data folder %s: %w", filepath.Join(root, label), pathErr(err))
+			return nil, err
 		}
+		if !mode.IsDir() {
+			continue // a file beside the label folders
+		}
+		label := e.Name()
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read data folder %s: %w", dir, pathErr(err))
+		}
+		n := d.Len()
 		for _, fe := range files {
-			if !fe.Type().IsRegular() || strings.HasPrefix(fe.Name(), ".") {
+			if strings.HasPrefix(fe.Name(), ".") {
 				continue
 			}
-			p := filepath.Join(root, label, fe.Name())
+			p := filepath.Join(dir, fe.Name())
+			mode, err := entryMode(p, fe)
+			if err != nil {
+				return nil, err
+			}
+			if err := exampleFile(p, dir, fe, mode); err != nil {
+				return nil, err
+			}
 			text, err := readWhole(p)
 			if err != nil {
 				return nil, err
@@ -377,11 +419,56 @@ func readDir(root string) (*Examples, error) {
 			d.Texts = append(d.Texts, text)
 			d.Labels = append(d.Labels, label)
 		}
+		if d.Len() == n {
+			return nil, fmt.Errorf("the label folder %s holds no examples; put the examples of %s in it, one file each, or remove it", dir, Quote(label))
+		}
 	}
 	if d.Len() == 0 {
-		return nil, fmt.Errorf("data folder %s holds no examples; it needs one sub-folder per label with one file per example", root)
+		return nil, fmt.Errorf("data folder %s holds no examples; it needs one sub-folder per label with one file per example (files beside the label folders are not read)", root)
 	}
 	return d, nil
+}
+
+// entryMode returns the type of the folder entry e at path p, following
+// a symbolic link to what it names; a link to nothing is an error.
+func entryMode(p string, e fs.DirEntry) (fs.FileMode, error) {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type(), nil
+	}
+	st, err := os.Stat(p)
+	if err == nil {
+		return st.Mode().Type(), nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		target, _ := os.Readlink(p)
+		return 0, fmt.Errorf("%s is a symbolic link to %s, which does not exist; fix the link or remove it", p, target)
+	}
+	return 0, fmt.Errorf("cannot read %s: %w", p, pathErr(err))
+}
+
+// exampleFile refuses an entry of a label folder that is not a file (mode
+// is what a link names): a folder, a named pipe, a device or a socket.
+func exampleFile(p, dir string, e fs.DirEntry, mode fs.FileMode) error {
+	link := ""
+	if e.Type()&fs.ModeSymlink != 0 {
+		link = "a symbolic link to "
+	}
+	var what string
+	switch {
+	case mode.IsRegular():
+		return nil
+	case mode.IsDir():
+		return fmt.Errorf("%s is %sa folder inside the label folder %s; each example is one file in its label's folder: move the files up into %s or remove it", p, link, dir, dir)
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = "a special file"
+	}
+	return fmt.Errorf("%s is %s%s; each example of a data folder is a regular file: replace it by one or remove it", p, link, what)
 }
 
 func readWhole(p string) (string, error) {
@@ -396,6 +483,9 @@ func readWhole(p string) (string, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r, maxLine+1))
 	if err != nil {
+		if le := passOn(err); le != nil {
+			return "", le
+		}
 		return "", &LineError{Path: p, Msg: "cannot read: " + err.Error()}
 	}
 	if len(b) > maxLine {
@@ -404,13 +494,46 @@ func readWhole(p string) (string, error) {
 	return string(b), nil
 }
 
-// QuoteList quotes the first limit strings of s, joined by commas, and
-// says how many more there are: a message naming a file's labels or
-// columns stays one readable line whatever the file holds.
+// maxQuoted is how much of a string from the input a message quotes.
+const maxQuoted = 200
+
+// Quote quotes s for a message, as %q does, but no more than its first
+// 200 bytes, saying how long it is: a message stays one readable line
+// whatever the input holds (a CSV header of a million columns, a field of
+// 64 MiB).
+func Quote(s string) string {
+	head, more := clip(s)
+	return strconv.Quote(head) + more
+}
+
+// cut is Quote for what a message shows unquoted: a JSON value as written.
+func cut(s string) string {
+	head, more := clip(s)
+	return head + more
+}
+
+// clip returns s whole and "", or, when it is longer than maxQuoted, its
+// first maxQuoted bytes (to a character boundary) and a note of its
+// length.
+func clip(s string) (head, more string) {
+	if len(s) <= maxQuoted {
+		return s, ""
+	}
+	n := maxQuoted
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], fmt.Sprintf("... (%d bytes)", len(s))
+}
+
+// QuoteList quotes the first limit strings of s (each as Quote does),
+// joined by commas, and says how many more there are: a message naming a
+// file's labels or columns stays one readable line whatever the file
+// holds.
 func QuoteList(s []string, limit int) string {
 	q := make([]string, 0, min(len(s), limit))
 	for _, v := range s[:min(len(s), limit)] {
-		q = append(q, fmt.Sprintf("%q", v))
+		q = append(q, Quote(v))
 	}
 	out := strings.Join(q, ", ")
 	if len(s) > limit {

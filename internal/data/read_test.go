@@ -46,6 +46,11 @@ func TestReadFormats(t *testing.T) {
 	if err != nil || ds.Labels != nil {
 		t.Errorf("unlabelled: %q, %v", ds.Labels, err)
 	}
+	// A null label in input to predict is no label.
+	ds, err = Read(writeData(t, "d.jsonl", `{"text": "x", "label": null}`+"\n"), Fields{Unlabelled: true})
+	if err != nil || ds.Labels != nil || ds.Texts[0] != "x" {
+		t.Errorf("null label, unlabelled: %q, %v", ds.Labels, err)
+	}
 }
 
 // TestReadErrors: bad data is one sentence that names the file and line
@@ -61,7 +66,12 @@ func TestReadErrors(t *testing.T) {
 		{"bad.jsonl", ok + ok + `{"text": "broken", "label": pos}` + "\n", Fields{}, `:3: invalid JSON at byte 29: expected a value`},
 		{"notobj.jsonl", ok + `["text", "label"]` + "\n", Fields{}, `:2: not a JSON object`},
 		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; set data.text_field to the field that holds the text`},
-		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: no field "text"; set data.text_field to the field that holds the text`},
+		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is null, not a string`},
+		{"nulllabel.jsonl", ok + `{"text": "x", "label": null}` + "\n", Fields{}, `:2: field "label" is null; every example needs a label`},
+		{"nulllabel2.jsonl", `{"text": "x", "label": null}` + "\n", Fields{}, `:1: field "label" is null; every example needs a label`},
+		{"longtext.jsonl", `{"text": 1` + strings.Repeat("0", 1000) + `, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 1` + strings.Repeat("0", 199) + `... (1001 bytes), not a string`},
+		{"wide.csv", "label," + strings.Repeat("c,", 100000) + "d\nx\n", Fields{}, `:1: the header has no column "text" (it has "label", ` + strings.Repeat(`"c", `, 18) + `"c" and 99982 more); set data.text_field`},
+		{"long.tsv", "text\t" + strings.Repeat("é", 300) + "\nx\ty\n", Fields{}, `:1: the header has no column "label" (it has "text", "` + strings.Repeat("é", 100) + `"... (600 bytes)); set data.label_field`},
 		{"numtext.jsonl", `{"text": 42, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 42, not a string`},
 		{"arrtext.jsonl", `{"text": ["a"], "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object or array, not a string or number`},
 		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; set data.label_field to the field that holds the label`},
@@ -94,7 +104,9 @@ func TestReadErrors(t *testing.T) {
 	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" {
 		t.Errorf("missing file: %v", err)
 	}
-	if _, err := Read(t.TempDir(), Fields{}); err == nil || !strings.HasSuffix(err.Error(), "holds no examples; it needs one sub-folder per label with one file per example") {
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "README"), []byte("not an example"), 0o644)
+	if _, err := Read(empty, Fields{}); err == nil || err.Error() != "data folder "+empty+" holds no examples; it needs one sub-folder per label with one file per example (files beside the label folders are not read)" {
 		t.Errorf("empty folder: %v", err)
 	}
 }
@@ -134,6 +146,31 @@ func TestReadCapsLineLength(t *testing.T) {
 	_, err := Read(p, Fields{})
 	if want := p + ":2: line is longer than 64 MiB; is this really a .jsonl file?"; err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
+// TestQuote: what a message quotes of the input is at most 200 bytes (cut
+// at a character boundary) and says how long the whole is; a list names
+// at most limit items.
+func TestQuote(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"label", `"label"`},
+		{"tab\there", `"tab\there"`},
+		{strings.Repeat("a", 200), `"` + strings.Repeat("a", 200) + `"`},
+		{strings.Repeat("a", 201), `"` + strings.Repeat("a", 200) + `"... (201 bytes)`},
+		{"a" + strings.Repeat("€", 100), `"a` + strings.Repeat("€", 66) + `"... (301 bytes)`},
+	} {
+		if got := Quote(c.in); got != c.want {
+			t.Errorf("Quote(%.20q...) = %s, want %s", c.in, got, c.want)
+		}
+	}
+	million := make([]string, 1_000_000)
+	for i := range million {
+		million[i] = strings.Repeat("x", 1000)
+	}
+	got := QuoteList(million, 3)
+	if want := strings.Repeat(`"`+strings.Repeat("x", 200)+`"... (1000 bytes), `, 2) + `"` + strings.Repeat("x", 200) + `"... (1000 bytes) and 999997 more`; got != want {
+		t.Errorf("QuoteList of a million long names: %d bytes: %.300s", len(got), got)
 	}
 }
 

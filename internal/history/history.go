@@ -76,7 +76,7 @@ func Read(path string) (*File, error) {
 		return nil, fmt.Errorf("cannot read history file %s: %v", path, err)
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
+	cr := data.NewCSVReader(f) // no record above 64 MiB
 	header, err := cr.Read()
 	if err != nil || len(header) == 0 || (header[0] != "epoch" && header[0] != "step") {
 		return nil, fmt.Errorf("%s:1: is not a dlc history file (its header must start with epoch or step, as dlc train --history or --history-steps writes)", path)
@@ -95,7 +95,7 @@ func Read(path string) (*File, error) {
 			v := math.NaN()
 			if rec[i] != "" {
 				if v, err = strconv.ParseFloat(rec[i], 64); err != nil {
-					return nil, fmt.Errorf("%s:%d: column %q holds %q, not a number", path, line, name, rec[i])
+					return nil, fmt.Errorf("%s:%d: column %s holds %s, not a number", path, line, data.Quote(name), data.Quote(rec[i]))
 				}
 			}
 			h.Columns[name] = append(h.Columns[name], v)

@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 
@@ -58,6 +59,31 @@ func OutputsFor(classes int, out Activation, regression bool) int {
 		return 1
 	}
 	return classes
+}
+
+// Params returns the number of weights and biases of a network of spec s,
+// and false when that number does not fit in an int (or a size is
+// negative): a layer of in inputs and out units has (in+1)·out.
+func (s Spec) Params() (int, bool) {
+	var n uint64
+	in := s.Inputs
+	for i := 0; i <= len(s.Hidden); i++ {
+		out := s.Outputs
+		if i < len(s.Hidden) {
+			out = s.Hidden[i].Units
+		}
+		if in < 0 || out < 0 {
+			return 0, false
+		}
+		hi, layer := bits.Mul64(uint64(in)+1, uint64(out))
+		var carry uint64
+		n, carry = bits.Add64(n, layer, 0)
+		if hi != 0 || carry != 0 || n > math.MaxInt {
+			return 0, false
+		}
+		in = out
+	}
+	return int(n), true
 }
 
 // Validate reports the first thing in s that cannot be built or trained.
@@ -189,6 +215,12 @@ func build(s Spec) (*Network, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	// Checked here rather than in Validate, which a config runs with a
+	// stand-in of one input: the caller that knows the real shape says
+	// more (pipeline's memory check names the inputs and the keys).
+	if _, ok := s.Params(); !ok {
+		return nil, fmt.Errorf("the network has more parameters than a count of %d can hold; use fewer units or inputs", math.MaxInt)
+	}
 	n := &Network{spec: s, loss: s.Loss, output: s.Output, regression: s.Regression}
 	in := s.Inputs
 	off := 0
@@ -299,6 +331,15 @@ type Workspace struct {
 	// cols.feats, unless dirty says the whole gradient may be non-zero (a
 	// new network, an L2 penalty, a gradient that was not sparse).
 	dirty bool
+}
+
+// Logits returns the output layer's weighted sums of the last Predict or
+// Evaluate made with ws — the logits of a sigmoid or softmax, the margins
+// of a linear output: the raw scores probabilities are calibrated from —
+// as the first n values (rows × outputs, as the outputs were returned).
+// The slice belongs to ws and holds until its next use.
+func (ws *Workspace) Logits(n int) []float64 {
+	return ws.z[len(ws.z)-1][:n]
 }
 
 func (ws *Workspace) ensure(n *Network, rows int) *Workspace {

@@ -25,13 +25,19 @@ type Objective struct {
 	// Dropout draws the dropout masks; required when the network has
 	// dropout, so that the same seed gives the same training.
 	Dropout *rand.Rand
+	// Rows, when set, are the rows of X (and Y) to train on, in order: a
+	// network trained without some examples (to score them afterwards,
+	// as calibration does) needs no copy of the others.
+	Rows []int
 
-	ws    Workspace
-	spans [][2]int
+	ws     Workspace
+	spans  [][2]int
+	mapped []int
 
 	// Touches' own: the batch it is asked about, by feature, and its spans.
 	touch   batchColumns
 	touched [][2]int
+	tmapped []int
 }
 
 // Params returns the network's parameters.
@@ -41,14 +47,33 @@ func (o *Objective) Params() []float64 { return o.Net.Params() }
 func (o *Objective) ParamsChanged(spans [][2]int) { o.Net.ParamsChanged(spans) }
 
 // Len returns the number of training rows.
-func (o *Objective) Len() int { return o.X.Rows }
+func (o *Objective) Len() int {
+	if o.Rows != nil {
+		return len(o.Rows)
+	}
+	return o.X.Rows
+}
 
 // Gradient computes the gradient of the mean loss over rows into grad. grad
 // must be the same slice on every call (its untouched entries are left as
 // the previous call left them, which is zero).
 func (o *Objective) Gradient(rows []int, grad []float64) (float64, int) {
 	o.ws.Dropout = o.Dropout
+	o.mapped, rows = o.rowsOf(rows, o.mapped)
 	return o.Net.gradient(o.X, o.Y, rows, grad, &o.ws, true)
+}
+
+// rowsOf returns the rows of X that the batch rows (indices into Rows, when
+// set) stand for, using buf; the buffer comes back for reuse.
+func (o *Objective) rowsOf(rows, buf []int) (newBuf, mapped []int) {
+	if o.Rows == nil {
+		return buf, rows
+	}
+	buf = buf[:0]
+	for _, r := range rows {
+		buf = append(buf, o.Rows[r])
+	}
+	return buf, buf
 }
 
 // Support returns the index ranges [lo, hi) of the parameters that the last
@@ -84,6 +109,7 @@ func (o *Objective) Touches(rows []int) [][2]int {
 		return append(o.touched, [2]int{0, len(n.params)})
 	}
 	first := n.Layers[0]
+	o.tmapped, rows = o.rowsOf(rows, o.tmapped)
 	o.touch.collect(o.X, rows, first.In)
 	for _, f := range o.touch.feats {
 		lo := int(f) * first.Out

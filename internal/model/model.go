@@ -22,20 +22,33 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // Format and FormatVersion identify dlc model files; a file of a newer
-// version is refused rather than misread.
+// version is refused rather than misread. Version 2 added the calibration
+// of probabilities: a calibrated model is written as version 2, so that a
+// dlc that predates it refuses the file rather than answer with
+// uncalibrated numbers; an uncalibrated one stays version 1.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
 const maxFile = 8 << 30
+
+// Version is the format version m is written in: the oldest that holds
+// everything it has.
+func Version(m *Model) int {
+	if m.Calibration != nil {
+		return 2
+	}
+	return 1
+}
 
 // Model is everything predict needs to turn raw text into a label.
 type Model struct {
@@ -43,7 +56,10 @@ type Model struct {
 	Vectorizer *vectorize.Vectorizer
 	Net        *mlp.Network
 	Labels     []string // class names; index = class
-	Record     Record
+	// Calibration maps the network's raw scores to the probabilities the
+	// model answers with; nil for the network's own outputs.
+	Calibration *calibrate.Calibrator
+	Record      Record
 }
 
 // Record is what training did, kept for inspect and reproducibility.
@@ -72,9 +88,14 @@ type TestRecord struct {
 	N        int      `json:"n"`
 	Loss     float64  `json:"loss"`
 	Accuracy *float64 `json:"accuracy,omitempty"`
-	RMSE     *float64 `json:"rmse,omitempty"`
-	MAE      *float64 `json:"mae,omitempty"`
-	R2       *float64 `json:"r2,omitempty"`
+	// The probabilities' log loss, Brier score and expected calibration
+	// error (classifiers written since calibration exists).
+	LogLoss *float64 `json:"log_loss,omitempty"`
+	Brier   *float64 `json:"brier,omitempty"`
+	ECE     *float64 `json:"ece,omitempty"`
+	RMSE    *float64 `json:"rmse,omitempty"`
+	MAE     *float64 `json:"mae,omitempty"`
+	R2      *float64 `json:"r2,omitempty"`
 }
 
 // vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and
@@ -109,7 +130,7 @@ func Encode(m *Model) ([]byte, error) {
 	}
 	meta := map[string]string{
 		"format":         Format,
-		"format_version": strconv.Itoa(FormatVersion),
+		"format_version": strconv.Itoa(Version(m)),
 		"dlc_version":    m.Record.DLCVersion,
 	}
 	put := func(key string, v any) error {
@@ -135,6 +156,11 @@ func Encode(m *Model) ([]byte, error) {
 		{"vectorizer", vectorizerMeta{v.Options, v.Docs}},
 	} {
 		if err := put(kv.key, kv.v); err != nil {
+			return nil, err
+		}
+	}
+	if m.Calibration != nil {
+		if err := put("calibration", m.Calibration); err != nil {
 			return nil, err
 		}
 	}
@@ -238,6 +264,14 @@ func Decode(b []byte) (*Model, error) {
 			return nil, fmt.Errorf("has malformed %s metadata: %v", kv.key, err)
 		}
 	}
+	var stored struct {
+		Calibration json.RawMessage `json:"calibration"`
+	}
+	if json.Unmarshal([]byte(meta["config"]), &stored) == nil && stored.Calibration == nil {
+		// Written before calibration existed: its config did not ask
+		// for one, whatever today's default.
+		m.Config.Calibration.Method = calibrate.None
+	}
 	vocabT, ok1 := tensors["vectorizer.vocab"]
 	dfT, ok2 := tensors["vectorizer.doc_freq"]
 	if !ok1 || !ok2 {
@@ -292,6 +326,15 @@ func Decode(b []byte) (*Model, error) {
 	}
 	if m.Net, err = mlp.FromParams(spec, params); err != nil {
 		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	}
+	if raw, ok := meta["calibration"]; ok {
+		m.Calibration = new(calibrate.Calibrator)
+		if err := json.Unmarshal([]byte(raw), m.Calibration); err != nil {
+			return nil, fmt.Errorf("has malformed calibration metadata: %v", err)
+		}
+		if err := m.Calibration.Check(len(m.Labels), spec.Outputs); err != nil {
+			return nil, fmt.Errorf("has a calibration that %v", err)
+		}
 	}
 	return m, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -196,4 +197,31 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("decoded without a network")
 		}
 	})
+}
+
+// A calibrated model keeps its calibration, is written as format 2 (a dlc
+// that predates calibration refuses it rather than answer uncalibrated),
+// and a calibration that does not fit the model is refused by name.
+func TestCalibrationRoundTrip(t *testing.T) {
+	m := tinyModel(t)
+	if Version(m) != 1 {
+		t.Fatalf("an uncalibrated model is format %d", Version(m))
+	}
+	m.Calibration = &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: len(m.Labels), Fitted: "x"}
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := got.Calibration; c == nil || c.Method != calibrate.Temperature || c.Temperature != 1.5 || c.Labels != 3 || Version(got) != 2 {
+		t.Errorf("decoded calibration %+v, format %d", got.Calibration, Version(got))
+	}
+	m.Calibration.Temperature = -1
+	b, _ = Encode(m)
+	if _, err := Decode(b); err == nil || err.Error() != "has a calibration that has temperature -1" {
+		t.Errorf("a negative temperature: %v", err)
+	}
 }

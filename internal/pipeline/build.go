@@ -67,6 +67,9 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 func (p *Plan) Network(inputs, classes int) (*mlp.Network, error) {
 	cfg := p.Config
 	spec := cfg.Spec(inputs, classes)
+	if err := p.checkMemory(spec); err != nil { // before Validate's overflow check, which names the loss
+		return nil, err
+	}
 	if err := cfg.CheckModel(spec); err != nil {
 		return nil, err
 	}

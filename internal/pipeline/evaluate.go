@@ -3,6 +3,7 @@ package pipeline
 import (
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/metrics"
+	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 )
 
@@ -24,21 +25,31 @@ func Evaluate(m *model.Model, e *data.Examples, t Threshold) (*Evaluation, error
 	if err != nil {
 		return nil, err
 	}
-	k := m.Net.Spec().Outputs
+	k, labels := m.Net.Spec().Outputs, len(m.Labels)
 	truth := s.Truth
+	// The scores answers are given with: the calibrated probabilities, or
+	// the network's own class scores (what predict prints).
+	var buf []float64
+	answer := func(i int) []float64 {
+		if m.Calibration != nil {
+			return s.Probs[i*labels : (i+1)*labels]
+		}
+		buf = classScores(m.Net, s.Outputs[i*k:(i+1)*k], buf[:0])
+		return buf
+	}
 	if t.Set {
 		for i := range s.Predicted {
-			s.Predicted[i] = t.Decide(m.Net, s.Outputs[i*k:(i+1)*k])
+			s.Predicted[i] = t.decide(m, s.Outputs[i*k:(i+1)*k], answer(i))
 		}
-		s.Report = metrics.Classification(truth, s.Predicted, len(m.Labels))
+		s.Report = metrics.Classification(truth, s.Predicted, labels)
 	}
 	ev := &Evaluation{Scores: s, Correct: make([]bool, len(truth))}
-	if len(m.Labels) == 2 {
+	if labels == 2 {
 		pos := make([]bool, len(truth))
 		scores := make([]float64, len(truth))
 		for i := range truth {
 			pos[i] = truth[i] == 1
-			scores[i] = positiveScore(s.Outputs[i*k : (i+1)*k])
+			scores[i] = answer(i)[1]
 		}
 		ev.ROCAUC, ev.HasROCAUC = metrics.ROCAUC(pos, scores)
 	}
@@ -88,4 +99,68 @@ func Compare(correct, baseCorrect []bool, alpha float64) Comparison {
 		}
 	}
 	return c
+}
+
+// ThresholdRow is one cut of a two-label model's probability of its second
+// label: what predicting it from that probability on would give.
+type ThresholdRow struct {
+	Threshold float64 `json:"threshold"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	// Predicted is how many examples it would predict as the second label.
+	Predicted int `json:"predicted"`
+}
+
+// Thresholds tabulates precision, recall and F1 of a two-label model's
+// second label when it is predicted from probability t on, for t = 0.05,
+// 0.10, ..., 0.95: the table to pick a --threshold from. It is nil for
+// models that do not answer with probabilities, and for more labels.
+func Thresholds(m *model.Model, ev *Evaluation) []ThresholdRow {
+	if len(m.Labels) != 2 || !probabilities(m) {
+		return nil
+	}
+	n := len(ev.Truth)
+	var positives int
+	for _, t := range ev.Truth {
+		if t == 1 {
+			positives++
+		}
+	}
+	var rows []ThresholdRow
+	for step := 1; step < 20; step++ {
+		t := float64(step) / 20
+		r := ThresholdRow{Threshold: t}
+		var tp int
+		for i := range n {
+			if ev.Probs[2*i+1] >= t {
+				r.Predicted++
+				if ev.Truth[i] == 1 {
+					tp++
+				}
+			}
+		}
+		if r.Predicted > 0 {
+			r.Precision = float64(tp) / float64(r.Predicted)
+		}
+		if positives > 0 {
+			r.Recall = float64(tp) / float64(positives)
+		}
+		if r.Precision+r.Recall > 0 {
+			r.F1 = 2 * r.Precision * r.Recall / (r.Precision + r.Recall)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// ProbabilitiesAre says what a model's probabilities are, for reports.
+func ProbabilitiesAre(m *model.Model) string {
+	switch {
+	case m.Calibration != nil:
+		return "calibrated: " + m.Calibration.String()
+	case m.Net.Spec().Output == mlp.Linear:
+		return "not calibrated: the softmax of the network's scores"
+	}
+	return "not calibrated: the network's " + string(m.Net.Spec().Output) + " outputs"
 }

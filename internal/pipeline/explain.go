@@ -77,8 +77,9 @@ func (o *occluder) explain(p *Predictor, idx []int32, vals []float64, class, n i
 			o.rows = append(o.rows, j-lo)
 		}
 		o.out = net.Predict(o.x, o.rows, o.out, &o.ws)
+		z := o.ws.Logits(len(o.out))
 		for r := range o.rows {
-			o.scores = classScores(net, o.out[r*k:(r+1)*k], o.scores)
+			o.scores = answerScores(p.m, o.out[r*k:(r+1)*k], z[r*k:(r+1)*k], o.scores)
 			o.cand = append(o.cand, TokenEffect{Token: vocab[idx[lo+r]], Effect: base - o.scores[class]})
 		}
 	}

@@ -22,9 +22,13 @@ type PredictOptions struct {
 // Answer is a model's answer to one input. Its slices belong to the
 // Predictor and hold until its next answer.
 type Answer struct {
-	// Scores holds a score per label: probabilities for sigmoid and softmax
-	// outputs, margins for linear ones.
+	// Scores holds a score per label: the calibrated probabilities of a
+	// calibrated model, else the network's own outputs (probabilities for
+	// sigmoid and softmax outputs, margins for linear ones).
 	Scores []float64
+	// Raw holds the network's own score per label, for a calibrated model
+	// (nil otherwise): what Scores were before calibration.
+	Raw []float64
 	// Order lists the labels from the decision down: Order[0] is the
 	// predicted label, then the others by score.
 	Order []int
@@ -51,6 +55,7 @@ type Predictor struct {
 	answer Answer
 	occ    occluder
 	// Buffers of the block path.
+	block     *sparse.Matrix
 	batchRows []int
 	batchOut  []float64
 	batchWS   mlp.Workspace
@@ -78,23 +83,26 @@ func (p *Predictor) Predict(text string) (*Answer, error) {
 	}
 	p.x.Rows, p.x.Indptr, p.x.Indices, p.x.Values = 1, append(p.x.Indptr[:0], 0, len(idx)), idx, vals
 	p.out = p.net.Predict(p.x, p.rows, p.out, &p.ws)
-	p.decide(p.out, idx, vals)
+	p.decide(p.out, p.ws.Logits(len(p.out)), idx, vals)
 	return &p.answer, nil
 }
 
-// decide fills the answer from the network's output row out for the input
-// row (idx, vals).
-func (p *Predictor) decide(out []float64, idx []int32, vals []float64) {
+// decide fills the answer from the network's output row out and its
+// output layer's sums z for the input row (idx, vals).
+func (p *Predictor) decide(out, z []float64, idx []int32, vals []float64) {
 	a := &p.answer
 	if p.net.Spec().Regression {
 		a.Value = out[0]
 		return
 	}
-	a.Scores = classScores(p.net, out, a.Scores)
-	// The decision comes first (the net's own, or the threshold's), then
+	a.Scores = answerScores(p.m, out, z, a.Scores)
+	if p.m.Calibration != nil {
+		a.Raw = classScores(p.net, out, a.Raw[:0])
+	}
+	// The decision comes first (the model's own, or the threshold's), then
 	// the rest by score: sorting alone could disagree with the decision on
 	// a tie at 0.5.
-	first := p.o.Threshold.Decide(p.net, out)
+	first := p.o.Threshold.decide(p.m, out, a.Scores)
 	for i := range a.Order {
 		a.Order[i] = i
 	}
@@ -126,8 +134,25 @@ const Block = 8192
 // PredictTexts answers texts as one block, calling fn with each answer in
 // order; the answers are those Predict gives one by one.
 func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
-	return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
+	if len(texts) > smallBlock {
+		return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
+	}
+	// A few texts (a server's requests gathered in a moment) are encoded
+	// here, with the predictor's own encoder into a reused matrix: starting
+	// goroutines and encoders for them would cost more than the encoding.
+	if p.block == nil {
+		p.block = sparse.New(p.m.Vectorizer.Features(), p.m.Vectorizer.Mode == vectorize.MultiHot)
+	}
+	p.block.Reset()
+	for _, text := range texts {
+		p.block.AppendRow(p.enc.Encode(text))
+	}
+	return p.PredictRows(p.block, fn)
 }
+
+// smallBlock is the most texts PredictTexts encodes on the calling
+// goroutine; larger blocks are encoded on every core.
+const smallBlock = 64
 
 // PredictRows answers every row of x, inputs the model's vectorizer has
 // encoded, in batches, calling fn with each answer in order.
@@ -139,9 +164,10 @@ func (p *Predictor) PredictRows(x *sparse.Matrix, fn func(*Answer) error) error 
 			p.batchRows = append(p.batchRows, r)
 		}
 		p.batchOut = p.net.Predict(x, p.batchRows, p.batchOut, &p.batchWS)
+		z := p.batchWS.Logits(len(p.batchOut))
 		for i, r := range p.batchRows {
 			idx, vals := x.Row(r)
-			p.decide(p.batchOut[i*k:(i+1)*k], idx, vals)
+			p.decide(p.batchOut[i*k:(i+1)*k], z[i*k:(i+1)*k], idx, vals)
 			if err := fn(&p.answer); err != nil {
 				return err
 			}

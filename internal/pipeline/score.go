@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/mlp"
@@ -15,20 +16,33 @@ const evalBatch = 1024
 type Scores struct {
 	Report     metrics.Report            // classification
 	Regression *metrics.RegressionReport // regression models only
-	Loss       float64                   // mean
+	Loss       float64                   // mean, of the network's own loss
 	Predicted  []int                     // class per example (classification)
 	Truth      []int                     // true class per example (classification)
-	Outputs    []float64                 // rows × outputs
+	Outputs    []float64                 // rows × outputs: the network's
+	// Probs are the probabilities the model answers with (rows × labels,
+	// classification): calibrated when the model is, else the network's
+	// sigmoid or softmax outputs, or for linear outputs the plain softmax
+	// of its scores. Quality and Bins measure them.
+	Probs   []float64
+	Quality calibrate.Quality
+	Bins    []calibrate.Bin
 }
 
-// score runs net over every row of x and compares with y.
-func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
+// score runs net over every row of x and compares with y; a calibrator
+// turns the network's scores into the probabilities that decide.
+func score(net *mlp.Network, cal *calibrate.Calibrator, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
 	var ws mlp.Workspace
 	k := net.Spec().Outputs
 	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
+	regression := net.Spec().Regression
+	if !regression {
+		s.Probs = make([]float64, 0, x.Rows*classes)
+	}
 	rows := make([]int, 0, evalBatch)
 	var out []float64
 	var lossSum float64
+	var one [1]float64
 	for lo := 0; lo < x.Rows; lo += evalBatch {
 		rows = rows[:0]
 		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
@@ -37,13 +51,25 @@ func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) *Scor
 		var l float64
 		out, l = net.Evaluate(x, y, rows, out, &ws)
 		lossSum += l
-		for i, r := range rows {
-			s.Predicted[r] = net.Decide(out[i*k : (i+1)*k])
-		}
 		s.Outputs = append(s.Outputs, out...)
+		if regression {
+			continue
+		}
+		z := ws.Logits(len(out))
+		for i, r := range rows {
+			o, zi := out[i*k:(i+1)*k], z[i*k:(i+1)*k]
+			if cal == nil {
+				s.Predicted[r] = net.Decide(o)
+				s.Probs = uncalibrated(net, o, zi, s.Probs)
+				continue
+			}
+			start := len(s.Probs)
+			s.Probs = cal.Apply(calibrationScore(net, zi, &one), s.Probs)
+			s.Predicted[r] = argmax(s.Probs[start:])
+		}
 	}
 	s.Loss = lossSum / float64(max(1, x.Rows))
-	if net.Spec().Regression {
+	if regression {
 		r := metrics.Regression(y.Value, s.Outputs)
 		s.Regression, s.Predicted = &r, nil
 		s.Report.N = r.N
@@ -54,7 +80,20 @@ func score(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, classes int) *Scor
 		s.Truth[i] = int(c)
 	}
 	s.Report = metrics.Classification(s.Truth, s.Predicted, classes)
+	s.Quality = calibrate.Measure(s.Probs, classes, s.Truth)
+	s.Bins = calibrate.Reliability(s.Probs, classes, s.Truth)
 	return s
+}
+
+// argmax is the index of the largest value, the first on a tie.
+func argmax(p []float64) int {
+	best := 0
+	for k, v := range p {
+		if v > p[best] {
+			best = k
+		}
+	}
+	return best
 }
 
 // Score vectorizes labelled examples with the model and scores them.
@@ -64,5 +103,5 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 		return nil, err
 	}
 	x, _ := Encode(m.Vectorizer, e)
-	return score(m.Net, x, y, len(m.Labels)), nil
+	return score(m.Net, m.Calibration, x, y, len(m.Labels)), nil
 }

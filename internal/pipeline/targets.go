@@ -23,7 +23,7 @@ func targets(e *data.Examples, classes []string, regression bool) (mlp.Targets, 
 		for i, l := range e.Labels {
 			v, err := strconv.ParseFloat(strings.TrimSpace(l), 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return y, fmt.Errorf("%s has label %q, which is not a finite number (data.task is regression)", e.Where(i), l)
+				return y, fmt.Errorf("%s has label %s, which is not a finite number (data.task is regression)", e.Where(i), data.Quote(l))
 			}
 			y.Value[i] = v
 		}
@@ -37,7 +37,7 @@ func targets(e *data.Examples, classes []string, regression bool) (mlp.Targets, 
 	for i, l := range e.Labels {
 		c, ok := index[l]
 		if !ok {
-			return y, fmt.Errorf("%s has label %q, which the model does not know (it knows %s)", e.Where(i), l, data.QuoteList(classes, 10))
+			return y, fmt.Errorf("%s has label %s, which the model does not know (it knows %s)", e.Where(i), data.Quote(l), data.QuoteList(classes, 10))
 		}
 		y.Class[i] = c
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
@@ -43,6 +44,17 @@ type Hooks struct {
 	// filled in when there is validation data; returning gd.ErrStop ends
 	// training without an error, any other error aborts it.
 	Epoch func(*gd.EpochStats) error
+	// Calibrating is called before each network trained to calibrate the
+	// model's probabilities; those networks report no steps or epochs.
+	Calibrating func(*CalibrationPart)
+}
+
+// CalibrationPart is one network trained for calibration: Part of Parts,
+// trained on the training rows Trained and scoring the rows Held, which it
+// never saw. The slices are the run's own: read them, do not keep them.
+type CalibrationPart struct {
+	Part, Parts   int
+	Trained, Held []int
 }
 
 // Result is what a training run did, beside the model it returns.
@@ -50,9 +62,13 @@ type Result struct {
 	gd.Result
 	// Interrupted says the context was cancelled during training: the
 	// model holds the weights after the last update (or the best epoch's,
-	// with early stopping restoring them) and the test split was not
-	// scored.
+	// with early stopping restoring them), is not calibrated, and the test
+	// split was not scored. While says when: "training" or "calibrating".
 	Interrupted bool
+	While       string
+	// Uncalibrated says why a model that was to be calibrated is not
+	// ("" when it is, or was not to be).
+	Uncalibrated string
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
@@ -81,6 +97,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		if len(classes) < 2 {
 			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 		}
+	}
+	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
 	if d.Test != nil {
 		// Checked now, not when the test split is scored at the end: a
@@ -120,6 +139,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 			started(s)
 		}
 	}
+	trainStart := time.Now()
 	trainRows := x.Rows
 	net, gres, err := plan.TrainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h)
 	res.Interrupted = errors.Is(err, context.Canceled)
@@ -127,10 +147,27 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		return nil, nil, err
 	}
 	res.Result = gres.Result
-	res.TrainSeconds = gres.Seconds
 	if res.Interrupted && res.Steps == 0 {
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
+	var cal *calibrate.Calibrator
+	if res.Interrupted {
+		res.While = "training"
+	} else if plan.Config.CalibrationOptions().Enabled() {
+		// After the model's own training, so that an interruption here
+		// still leaves a model to write; the model's gradient and
+		// optimizer state are garbage by now.
+		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		switch {
+		case errors.Is(err, context.Canceled):
+			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew):
+			res.Uncalibrated = "its held-out examples hold only one label"
+		case err != nil:
+			return nil, nil, err
+		}
+	}
+	res.TrainSeconds = time.Since(trainStart).Seconds()
 	// The gradient, the optimizer's state and the training rows are
 	// garbage now (as large as the weights each: 107 MB apiece for the
 	// IMDB recipe). Collecting them before the test split is scored and the
@@ -139,7 +176,7 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	x = nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Record: model.Record{
+	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
@@ -161,8 +198,9 @@ func testRecord(s *Scores) *model.TestRecord {
 	if r := s.Regression; r != nil {
 		return &model.TestRecord{N: r.N, Loss: s.Loss, RMSE: &r.RMSE, MAE: &r.MAE, R2: &r.R2}
 	}
-	acc := s.Report.Accuracy
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc}
+	q := s.Quality
+	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
+	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
@@ -244,7 +282,7 @@ func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, tr
 		OnUpdate: h.Update,
 		OnEpoch: func(st *gd.EpochStats) error {
 			if val != nil {
-				s := score(net, val.X, val.Y, len(classes))
+				s := score(net, nil, val.X, val.Y, len(classes))
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
 				if p.Regression {
 					st.ValAccuracy = math.NaN()

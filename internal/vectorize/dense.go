@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
@@ -106,7 +107,7 @@ func fitDense[T number](columns []string, values []T, sc Scaling) (*Vectorizer, 
 	seen := map[string]bool{}
 	for _, c := range columns {
 		if seen[c] || strings.ContainsRune(c, '\n') || c == "" {
-			return nil, fmt.Errorf("feature column %q is empty, repeated or holds a newline; columns need distinct names", c)
+			return nil, fmt.Errorf("feature column %s is empty, repeated or holds a newline; columns need distinct names", data.Quote(c))
 		}
 		seen[c] = true
 	}
@@ -296,7 +297,7 @@ func (e *denseEncoder) encode(line string) ([]int32, []float64) {
 	for j, f := range fields {
 		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			e.err = fmt.Errorf("value %d (%s) is %q, not a finite number", j+1, e.v.Vocab[j], strings.TrimSpace(f))
+			e.err = fmt.Errorf("value %d (%s) is %s, not a finite number", j+1, e.v.Vocab[j], data.Quote(strings.TrimSpace(f)))
 			return nil, nil
 		}
 		e.x = append(e.x, x)

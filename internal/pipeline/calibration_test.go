@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/testenv"
+)
+
+// trainTopicsHooked trains the four-topic fixture with hooks.
+func trainTopicsHooked(t *testing.T, h Hooks, extra ...string) (*Result, *Data) {
+	t.Helper()
+	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
+	sets := append([]string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=" + filepath.Join(dir, "test.jsonl")}, extra...)
+	cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, res, err := Train(context.Background(), cfg, d, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Calibration == nil {
+		t.Fatalf("the model is not calibrated (%s)", res.Uncalibrated)
+	}
+	return res, d
+}
+
+// Calibration is fitted only on scores of examples the scoring network was
+// not trained on: every network trained for it holds its part out, the
+// parts are training examples (never the test split), and together they
+// are what the calibrator says it was fitted on.
+func TestCalibrationHoldsItsExamplesOut(t *testing.T) {
+	for _, folds := range []string{"0", "3"} {
+		t.Run("folds="+folds, func(t *testing.T) {
+			var parts []CalibrationPart
+			h := Hooks{Calibrating: func(p *CalibrationPart) {
+				parts = append(parts, CalibrationPart{p.Part, p.Parts, slices.Clone(p.Trained), slices.Clone(p.Held)})
+			}}
+			res, d := trainTopicsHooked(t, h, "calibration.folds="+folds)
+			if want := map[string]int{"0": 1, "3": 3}[folds]; len(parts) != want {
+				t.Fatalf("%d networks trained for calibration, want %d", len(parts), want)
+			}
+			held := 0
+			for _, p := range parts {
+				for _, r := range p.Held {
+					if _, trained := slices.BinarySearch(p.Trained, r); trained {
+						t.Fatalf("network %d trained on row %d, which it scores for calibration", p.Part, r)
+					}
+					if r < 0 || r >= d.Train.Len() {
+						t.Fatalf("row %d is not a training example", r)
+					}
+				}
+				if len(p.Trained)+len(p.Held) != d.Train.Len() {
+					t.Errorf("network %d: %d trained + %d held out of %d training examples", p.Part, len(p.Trained), len(p.Held), d.Train.Len())
+				}
+				held += len(p.Held)
+			}
+			if folds == "3" && held != d.Train.Len() {
+				t.Errorf("cross-fitting scored %d of %d training examples", held, d.Train.Len())
+			}
+			_ = res
+		})
+	}
+}
+
+// The test split never touches the calibration: with or without it, the
+// same calibrator.
+func TestCalibrationIgnoresTheTestSplit(t *testing.T) {
+	with := trainTopics(t, "data.test="+filepath.Join(testenv.Root(t), "testdata", "topics", "test.jsonl"))
+	without := trainTopics(t)
+	if a, b := with.Calibration, without.Calibration; a == nil || b == nil || a.Temperature != b.Temperature || a.Before != b.Before {
+		t.Errorf("calibration with a test split %+v, without %+v", a, b)
+	}
+}
+
+// A calibrated model's probabilities sum to 1 and keep the network's
+// ranking of the labels (temperature scaling on many labels).
+func TestCalibratedAnswers(t *testing.T) {
+	m := trainTopics(t)
+	if m.Calibration.Method != "temperature" {
+		t.Fatalf("method %s, want temperature for 4 labels", m.Calibration.Method)
+	}
+	p := NewPredictor(m, PredictOptions{})
+	for _, text := range []string{"oil barrel opec", "merger shares company", "wheat tonnes", "dividend profit", ""} {
+		a, err := p.Predict(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		for _, v := range a.Scores {
+			sum += v
+		}
+		if math.Abs(sum-1) > 1e-9 || argmax(a.Scores) != argmax(a.Raw) || a.Order[0] != argmax(a.Scores) {
+			t.Errorf("%q: scores %v (sum %v), raw %v, order %v", text, a.Scores, sum, a.Raw, a.Order)
+		}
+	}
+}
+
+// Temperature scaling keeps every decision of the network, whatever the
+// loss and output: calibrated and uncalibrated models of the same training
+// answer every text of the test split alike.
+func TestCalibrationKeepsDecisions(t *testing.T) {
+	dir := filepath.Join(testenv.Root(t), "testdata", "tiny")
+	for _, pair := range [][2]string{
+		{"mse", "linear"}, {"mse", "sigmoid"}, {"mse", "softmax"}, {"hinge", "linear"}, {"hinge", "sigmoid"},
+		{"squared_hinge", "linear"}, {"binary_crossentropy", "sigmoid"}, {"categorical_crossentropy", "softmax"},
+	} {
+		t.Run(pair[0]+"/"+pair[1], func(t *testing.T) {
+			train := func(method string) (*Scores, error) {
+				cfg, err := config.Load(filepath.Join(dir, "tiny.yaml"), []string{
+					"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=" + filepath.Join(dir, "test.jsonl"),
+					"loss=" + pair[0], "model.output=" + pair[1], "calibration.method=" + method})
+				if err != nil {
+					return nil, err
+				}
+				d, err := Read(context.Background(), cfg, "")
+				if err != nil {
+					return nil, err
+				}
+				_, res, err := Train(context.Background(), cfg, d, Hooks{})
+				if err != nil {
+					return nil, err
+				}
+				return res.Test, nil
+			}
+			cal, err := train("temperature")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := train("none")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cal.Predicted, raw.Predicted) {
+				t.Errorf("calibration changed decisions: accuracy %.4f, without %.4f", cal.Report.Accuracy, raw.Report.Accuracy)
+			}
+		})
+	}
+}

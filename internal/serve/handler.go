@@ -1,0 +1,372 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/pipeline"
+)
+
+// exchange is one request being answered: what the middleware around
+// every handler records (status, sizes, model, inputs) and logs.
+type exchange struct {
+	http.ResponseWriter
+	status  int
+	written int64
+	handler string
+	model   string // a served model's name, or ""
+	inputs  int
+	msg     string // the error message sent
+}
+
+func (x *exchange) WriteHeader(code int) {
+	if x.status == 0 {
+		x.status = code
+	}
+	x.ResponseWriter.WriteHeader(code)
+}
+
+func (x *exchange) Write(b []byte) (int, error) {
+	if x.status == 0 {
+		x.status = http.StatusOK
+	}
+	n, err := x.ResponseWriter.Write(b)
+	x.written += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (x *exchange) Unwrap() http.ResponseWriter { return x.ResponseWriter }
+
+// statusClientClosed is what the metrics and logs record for a request
+// whose client left before its answer (nginx's 499): nothing was sent.
+const statusClientClosed = 499
+
+// routes returns the server's handler: every route, inside the middleware
+// that recovers, counts and logs.
+func (s *Server) routes() http.Handler {
+	metricsHandler := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := &exchange{ResponseWriter: w}
+		start := time.Now()
+		if s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		defer s.finish(x, r, start)
+		path := r.URL.Path
+		switch {
+		case path == "/healthz":
+			x.handler = "healthz"
+			if allow(x, r, http.MethodGet) {
+				// Alive: the process answers. Whether it should get
+				// traffic is /readyz's question.
+				writeText(x, http.StatusOK, "ok\n")
+			}
+		case path == "/readyz":
+			x.handler = "readyz"
+			if allow(x, r, http.MethodGet) {
+				if s.draining.Load() {
+					writeText(x, http.StatusServiceUnavailable, "draining\n")
+				} else {
+					writeText(x, http.StatusOK, "ready\n")
+				}
+			}
+		case path == "/metrics":
+			x.handler = "metrics"
+			if allow(x, r, http.MethodGet) {
+				metricsHandler.ServeHTTP(x, r)
+			}
+		case path == "/v1/models" || path == "/v1/models/":
+			x.handler = "models"
+			if allow(x, r, http.MethodGet) {
+				s.list(x)
+			}
+		case strings.HasPrefix(path, "/v1/models/"):
+			name, verb, hasVerb := strings.Cut(strings.TrimPrefix(path, "/v1/models/"), ":")
+			m := s.models[name]
+			switch {
+			case !hasVerb:
+				x.handler = "model"
+				if m == nil {
+					s.unknownModel(x, name)
+				} else if allow(x, r, http.MethodGet) {
+					writeJSON(x, http.StatusOK, info(m.Current()))
+				}
+			case verb == "predict":
+				x.handler = "predict"
+				if m == nil {
+					s.unknownModel(x, name)
+				} else if allow(x, r, http.MethodPost) {
+					x.model = name
+					s.predict(x, r, m)
+				}
+			default:
+				x.handler = "other"
+				x.fail(http.StatusNotFound, fmt.Sprintf("%s is not an API path: a model answers POST /v1/models/NAME:predict", path))
+			}
+		default:
+			x.handler = "other"
+			x.fail(http.StatusNotFound, fmt.Sprintf("%s is not an API path: try GET /v1/models, POST /v1/models/NAME:predict, /healthz, /readyz or /metrics", path))
+		}
+	})
+}
+
+// finish recovers a handler's panic, and counts and logs the request.
+func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
+	if p := recover(); p != nil {
+		if p == http.ErrAbortHandler {
+			// net/http's way to abort a response: not a failure of ours.
+			panic(p)
+		}
+		s.metrics.panics.Inc()
+		s.log.Error("panic while answering; the request gets 500", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		if x.status == 0 {
+			x.fail(http.StatusInternalServerError, "the server failed while answering this request; it has been logged")
+		} else {
+			x.status = http.StatusInternalServerError
+		}
+	}
+	if x.status == 0 {
+		x.status = statusClientClosed
+	}
+	took := time.Since(start)
+	code := strconv.Itoa(x.status)
+	s.metrics.requests.WithLabelValues(x.handler, x.model, code).Inc()
+	s.metrics.latency.WithLabelValues(x.handler).Observe(took.Seconds())
+	if s.o.LogRequests {
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", x.status),
+			slog.Float64("ms", float64(took.Microseconds())/1000), slog.Int64("bytes_in", r.ContentLength),
+			slog.Int64("bytes_out", x.written), slog.String("remote", r.RemoteAddr),
+		}
+		if x.model != "" {
+			attrs = append(attrs, slog.String("model", x.model), slog.Int("inputs", x.inputs))
+		}
+		if x.msg != "" {
+			attrs = append(attrs, slog.String("error", x.msg))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	}
+}
+
+// allow answers 405 (with Allow) unless the request's method is method.
+func allow(x *exchange, r *http.Request, method string) bool {
+	if r.Method == method || (method == http.MethodGet && r.Method == http.MethodHead) {
+		return true
+	}
+	x.Header().Set("Allow", method)
+	x.fail(http.StatusMethodNotAllowed, fmt.Sprintf("%s takes %s, not %s", r.URL.Path, method, r.Method))
+	return false
+}
+
+func (s *Server) unknownModel(x *exchange, name string) {
+	x.fail(http.StatusNotFound, fmt.Sprintf("no model is named %q here; the models are %s (GET /v1/models)", name, strings.Join(s.names, ", ")))
+}
+
+// fail answers {"error": msg} with status.
+func (x *exchange) fail(status int, msg string) {
+	x.msg = msg
+	if status == http.StatusServiceUnavailable {
+		x.Header().Set("Retry-After", "1")
+	}
+	writeJSON(x, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// The server's own values always encode; if one does not, that
+		// is a bug to recover from and log.
+		panic(err)
+	}
+	writeBody(w, status, "application/json", append(b, '\n'))
+}
+
+func writeText(w http.ResponseWriter, status int, s string) {
+	writeBody(w, status, "text/plain; charset=utf-8", []byte(s))
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// predict answers POST /v1/models/NAME:predict.
+func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
+	// Admission first, so that at most MaxInflight bodies are read and
+	// held at once: that bounds the server's memory.
+	if n := s.inflight.Add(1); n > int64(s.o.MaxInflight) {
+		s.inflight.Add(-1)
+		x.fail(http.StatusServiceUnavailable, fmt.Sprintf("the server is answering %d requests, its limit; retry in a moment", s.o.MaxInflight))
+		return
+	}
+	s.metrics.inflight.Inc()
+	defer func() {
+		s.inflight.Add(-1)
+		s.metrics.inflight.Dec()
+	}()
+	if r.ContentLength > s.o.MaxBodyBytes {
+		x.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is %d bytes, more than the limit of %d; send fewer inputs per request", r.ContentLength, s.o.MaxBodyBytes))
+		return
+	}
+	// The version serving now answers this request, whatever reloads
+	// happen while it waits.
+	v := m.Current()
+	req, err := Decode(http.MaxBytesReader(x, r.Body, s.o.MaxBodyBytes), s.o.MaxInputs)
+	if err != nil {
+		re := err.(*RequestError)
+		x.fail(re.Status, re.Msg)
+		return
+	}
+	x.inputs = req.Inputs()
+	if err := check(req, v); err != nil {
+		x.fail(http.StatusBadRequest, err.Error())
+		return
+	}
+	j := &job{ctx: r.Context(), version: v, req: req, done: make(chan struct{})}
+	j.out = make([]byte, 0, 96*req.Inputs())
+	s.batch.jobs <- j
+	select {
+	case <-j.done:
+	case <-r.Context().Done():
+		return // the client left; nothing can be sent
+	}
+	if j.err != nil {
+		var re *RequestError
+		if !errors.As(j.err, &re) {
+			if r.Context().Err() != nil {
+				return
+			}
+			re = &RequestError{http.StatusInternalServerError, "the server failed while answering this request: " + j.err.Error()}
+		}
+		x.fail(re.Status, re.Msg)
+		return
+	}
+	s.metrics.inputs.WithLabelValues(m.Name).Add(float64(req.Inputs()))
+	// The answers are written where the worker left them, between the
+	// envelope's two halves: a large request's answers are not copied.
+	head := make([]byte, 0, len(m.Name)+len(v.SHA256)+64)
+	head = append(head, `{"model":`...)
+	head = strconv.AppendQuote(head, m.Name) // names are plain ASCII (nameRE)
+	head = append(head, `,"model_sha256":"`...)
+	head = append(head, v.SHA256...)
+	head = append(head, `","predictions":[`...)
+	const tail = "]}\n"
+	h := x.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(head)+len(j.out)+len(tail)))
+	x.WriteHeader(http.StatusOK)
+	x.Write(head)
+	x.Write(j.out)
+	io.WriteString(x, tail)
+}
+
+// check refuses what the request asks of the model that it cannot do:
+// each message names the field, as predict's name the flag.
+func check(req *Request, v *Version) error {
+	m := v.Model
+	name := v.owner.Name
+	if req.Texts == nil {
+		if !v.Dense() {
+			return fmt.Errorf(`model %s reads texts, not instances of numbers; send {"texts": ["..."]}`, name)
+		}
+		if want := m.Vectorizer.Features(); req.Width != want {
+			return fmt.Errorf("model %s reads instances of %d numbers, not %d", name, want, req.Width)
+		}
+	}
+	if m.Net.Spec().Regression {
+		switch {
+		case req.TopK != 1:
+			return fmt.Errorf("top_k ranks labels; model %s is a regression model, which predicts one number", name)
+		case req.HasThreshold:
+			return fmt.Errorf("threshold cuts between two labels; model %s is a regression model, which predicts one number", name)
+		case req.Explain > 0:
+			return fmt.Errorf("explain names the tokens that pushed a label; model %s is a regression model", name)
+		}
+		return nil
+	}
+	if req.TopK > len(m.Labels) {
+		return fmt.Errorf("top_k must be between 1 and model %s's %d labels, not %d", name, len(m.Labels), req.TopK)
+	}
+	if req.Explain > 0 && m.Vectorizer.Hashing > 0 {
+		return fmt.Errorf("explain names the tokens of a model's vocabulary; model %s hashes n-grams into %d buckets and has none", name, m.Vectorizer.Hashing)
+	}
+	if req.HasThreshold {
+		if err := (pipeline.Threshold{Set: true, Value: req.Threshold}).Check(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// modelInfo is what GET /v1/models says of a model.
+type modelInfo struct {
+	Name       string    `json:"name"`
+	Path       string    `json:"path"`
+	SHA256     string    `json:"sha256"`
+	LoadedAt   time.Time `json:"loaded_at"`
+	Task       string    `json:"task"`  // classification | regression
+	Input      string    `json:"input"` // texts | instances
+	Features   int       `json:"features"`
+	Labels     []string  `json:"labels,omitempty"`
+	DLCVersion string    `json:"dlc_version"`
+	Config     struct {
+		Vectorizer any      `json:"vectorizer"`
+		Model      any      `json:"model"`
+		Loss       string   `json:"loss"`
+		Spec       mlp.Spec `json:"network"`
+	} `json:"config"`
+	Training struct {
+		Examples     int      `json:"examples"`
+		Epochs       int      `json:"epochs"`
+		TestAccuracy *float64 `json:"test_accuracy,omitempty"`
+		TestRMSE     *float64 `json:"test_rmse,omitempty"`
+	} `json:"training"`
+}
+
+func info(v *Version) modelInfo {
+	m := v.Model
+	i := modelInfo{Name: v.owner.Name, Path: v.owner.Path, SHA256: v.SHA256, LoadedAt: v.LoadedAt,
+		Task: "classification", Input: "texts", Features: m.Vectorizer.Features(), Labels: m.Labels, DLCVersion: m.Record.DLCVersion}
+	if m.Net.Spec().Regression {
+		i.Task = "regression"
+	}
+	if v.Dense() {
+		i.Input = "instances"
+	}
+	i.Config.Vectorizer = m.Config.Vectorizer
+	i.Config.Model = m.Config.Model
+	i.Config.Loss = m.Config.Loss
+	i.Config.Spec = m.Net.Spec()
+	i.Training.Examples = m.Record.TrainExamples
+	i.Training.Epochs = len(m.Record.Epochs)
+	if t := m.Record.Test; t != nil {
+		i.Training.TestAccuracy, i.Training.TestRMSE = t.Accuracy, t.RMSE
+	}
+	return i
+}
+
+// list answers GET /v1/models.
+func (s *Server) list(x *exchange) {
+	out := struct {
+		Models []modelInfo `json:"models"`
+	}{}
+	for _, n := range s.names {
+		out.Models = append(out.Models, info(s.models[n].Current()))
+	}
+	writeJSON(x, http.StatusOK, out)
+}
