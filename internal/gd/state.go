@@ -287,4 +287,3 @@ func (o *Momentum) loadState(s *OptimizerState) error {
 	o.mu.grow(o.clock.now)
 	return nil
 }
-

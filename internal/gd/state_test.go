@@ -238,9 +238,9 @@ func TestResumeRefusesAForeignState(t *testing.T) {
 	c.run(t, nil, rec, context.Background())
 	s := rec.states[len(rec.states)-3] // in the last epoch
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(*gd.State)
-		want  string
+		want   string
 	}{
 		{"params", func(s *gd.State) { s.Params = s.Params[1:] }, "parameters"},
 		{"order", func(s *gd.State) { s.Order[0] = s.Order[1] }, "not a permutation"},
