@@ -25,7 +25,7 @@ func sample() *Checkpoint {
 		ConfigPath: "/x/c.yaml", Sets: []string{"training.epochs=3"}, Config: map[string]string{"training.epochs": "3"},
 		Data:     []DataFile{{Key: "data.train", Path: "t.jsonl", SHA256: "ab", Examples: 4}},
 		Features: 4, Vectorizer: "cd", Dropout: []byte{9, 9},
-		State:    st, Main: &gd.Result{Steps: 8, Stopped: gd.StopEarly, BestEpoch: 2, Best: 0.3, Restored: true, History: st.History},
+		State: st, Main: &gd.Result{Steps: 8, Stopped: gd.StopEarly, BestEpoch: 2, Best: 0.3, Restored: true, History: st.History},
 		MainParams:  []float64{5, 6, 7, 8},
 		Calibration: &Calibration{Part: 2, Parts: 5, Z: []float64{0.5, -0.5}, Truth: []int{1, 0}, Uncal: []float64{0.6, 0.4}},
 		Updates:     []gd.UpdateStats{{Step: 1, Epoch: 1, Examples: 2, Loss: 0.5, LearningRate: 0.01}},
