@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -72,7 +73,10 @@ func complement(n int, held []int) []int {
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
 // The report of what it did goes to h.Calibrating.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks) (*calibrate.Calibrator, error) {
+//
+// With sv it saves checkpoints of its progress; from a checkpoint of the
+// calibrating stage it goes on where that one stood.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
 	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
@@ -83,7 +87,30 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 	rows := make([]int, 0, evalBatch)
 	held := 0
 	var one [1]float64
-	for k, part := range parts {
+	first := 0
+	if resume != nil && resume.Stage == checkpoint.Calibrating {
+		var err error
+		if first, held, err = resumeCalibration(resume.Calibration, parts, &scores, len(classes)); err != nil {
+			return nil, err
+		}
+		uncal = slices.Clone(resume.Calibration.Uncal)
+	} else {
+		resume = nil
+	}
+	for k := first; k < len(parts); k++ {
+		part := parts[k]
+		var st *gd.State
+		if resume != nil && k == first {
+			st = resume.State
+		}
+		if sv != nil {
+			sv.cal = &checkpoint.Calibration{Part: k + 1, Parts: len(parts), Z: scores.Z, Truth: scores.Truth, Uncal: uncal}
+			if st == nil {
+				if err := sv.boundary(); err != nil {
+					return nil, err
+				}
+			}
+		}
 		trained := complement(x.Rows, part)
 		if h.Calibrating != nil {
 			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
@@ -96,8 +123,19 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 		if err != nil {
 			return nil, err
 		}
-		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, plan.Training, gd.Callbacks{}); err != nil {
+		src := rand.NewPCG(seed, 0xd20b0a7)
+		var cb gd.Callbacks
+		if st != nil {
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
+			}
+			cb.Resume = st
+		}
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(src)}
+		if _, err := gd.Train(ctx, obj, opt, plan.Training, cb); err != nil {
 			return nil, err
 		}
 		k := net.Spec().Outputs
@@ -134,4 +172,28 @@ func uncalibrated(net *mlp.Network, out, z []float64, dst []float64) []float64 {
 	c := calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1, Labels: max(2, len(z))}
 	var buf [1]float64
 	return c.Apply(calibrationScore(net, z, &buf), dst)
+}
+
+// resumeCalibration takes the scores of the parts a checkpoint's
+// calibration had done into scores, checking that they are what those
+// parts give, and returns the part to go on with and the examples held
+// out so far.
+func resumeCalibration(c *checkpoint.Calibration, parts [][]int, scores *calibrate.Scores, labels int) (first, held int, err error) {
+	if c.Parts != len(parts) || c.Part < 1 || c.Part > len(parts) {
+		return 0, 0, fmt.Errorf("the checkpoint's calibration is at network %d of %d, and the config makes %d", c.Part, c.Parts, len(parts))
+	}
+	first = c.Part - 1
+	for _, p := range parts[:first] {
+		held += len(p)
+	}
+	if len(c.Truth) != held || (held > 0 && len(c.Z)%held != 0) || (held == 0 && len(c.Z) != 0) {
+		return 0, 0, fmt.Errorf("the checkpoint's calibration holds %d truths and %d scores for %d held-out examples", len(c.Truth), len(c.Z), held)
+	}
+	for _, t := range c.Truth {
+		if t < 0 || t >= max(labels, 1) {
+			return 0, 0, fmt.Errorf("the checkpoint's calibration holds the label %d of %d", t, labels)
+		}
+	}
+	scores.Z, scores.Truth = slices.Clone(c.Z), slices.Clone(c.Truth)
+	return first, held, nil
 }

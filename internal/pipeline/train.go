@@ -7,9 +7,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
@@ -47,6 +49,10 @@ type Hooks struct {
 	// Calibrating is called before each network trained to calibrate the
 	// model's probabilities; those networks report no steps or epochs.
 	Calibrating func(*CalibrationPart)
+	// Checkpoint says what a run saving checkpoints (the config's
+	// checkpoint.dir) records of where it came from, and the checkpoint
+	// to resume from; nil is none of that.
+	Checkpoint *Checkpointing
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
@@ -101,6 +107,16 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
+	ck := h.Checkpoint
+	if ck == nil {
+		ck = &Checkpointing{ConfigPath: cfg.Path}
+	}
+	resume := ck.Resume
+	if resume != nil {
+		if err := checkResume(resume, cfg, d); err != nil {
+			return nil, nil, err
+		}
+	}
 	if d.Test != nil {
 		// Checked now, not when the test split is scored at the end: a
 		// test label the model cannot know fails in a second rather than
@@ -132,6 +148,38 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		xVal, _ := Encode(vec, d.Validation)
 		val = &Rows{X: xVal, Y: yVal}
 	}
+	var sv *saver
+	var vecPrint string
+	if cfg.Checkpoint.Dir != "" || resume != nil {
+		vecPrint = vectorizerFingerprint(vec)
+	}
+	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
+		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
+	}
+	if cfg.Checkpoint.Dir != "" {
+		if sv, err = newSaver(cfg, ck, d, vec.Features(), vecPrint); err != nil {
+			return nil, nil, err
+		}
+	}
+	if h.Update != nil && (sv != nil || resume != nil) {
+		// The per-update history goes into the checkpoints, and comes
+		// back from one before the run goes on.
+		var updates []gd.UpdateStats
+		if resume != nil {
+			updates = slices.Clone(resume.Updates)
+		}
+		report := h.Update
+		for i := range updates {
+			report(&updates[i])
+		}
+		h.Update = func(u *gd.UpdateStats) {
+			updates = append(updates, *u)
+			report(u)
+		}
+		if sv != nil {
+			sv.history = &updates
+		}
+	}
 	started := h.Started
 	h.Started = func(s *Setup) {
 		s.ClassWeights = perClass
@@ -141,7 +189,32 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	}
 	trainStart := time.Now()
 	trainRows := x.Rows
-	net, gres, err := plan.TrainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h)
+	var net *mlp.Network
+	var gres *RowsResult
+	if resume != nil && resume.Stage == checkpoint.Calibrating {
+		// The model's network was trained: its weights and record are
+		// in the checkpoint.
+		if net, err = plan.Network(vec.Features(), len(classes)); err != nil {
+			return nil, nil, err
+		}
+		if len(resume.MainParams) != len(net.Params()) {
+			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		}
+		copy(net.Params(), resume.MainParams)
+		net.ParamsChanged(nil)
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec()})
+		gres = &RowsResult{Result: *resume.Main}
+	} else {
+		var st *gd.State
+		var dropout []byte
+		if resume != nil {
+			if resume.State == nil {
+				return nil, nil, errors.New("the checkpoint is in the training stage without its state")
+			}
+			st, dropout = resume.State, resume.Dropout
+		}
+		net, gres, err = plan.trainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h, sv, st, dropout)
+	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
@@ -157,7 +230,11 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		// After the model's own training, so that an interruption here
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		if sv != nil {
+			main := gres.Result
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+		}
+		cal, err = fitCalibration(ctx, plan, x, y, classes, h, sv, resume)
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
@@ -266,6 +343,13 @@ type RowsResult struct {
 // network is returned as it stands, with the result so far and ctx's
 // error.
 func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks) (*mlp.Network, *RowsResult, error) {
+	return p.trainRows(ctx, features, classes, train, val, h, nil, nil, nil)
+}
+
+// trainRows is TrainRows saving checkpoints with sv (when not nil) and
+// going on from the gradient descent state st with the dropout source
+// state dropout (when st is not nil).
+func (p *Plan) trainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks, sv *saver, st *gd.State, dropout []byte) (*mlp.Network, *RowsResult, error) {
 	net, err := p.Network(features, len(classes))
 	if err != nil {
 		return nil, nil, err
@@ -295,7 +379,17 @@ func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, tr
 		},
 	}
 	start := time.Now()
-	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
+	src := rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7)
+	if st != nil {
+		if err := src.UnmarshalBinary(dropout); err != nil {
+			return nil, nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
+		}
+		cb.Resume = st
+	}
+	if sv != nil {
+		sv.dropout, cb.Checkpoint = src, sv
+	}
+	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(src)}
 	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
 	if gres == nil {
 		return nil, nil, err
