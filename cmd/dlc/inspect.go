@@ -27,8 +27,8 @@ type inspectOptions struct {
 func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
-		Use:   "inspect MODEL",
-		Short: "Show a model's architecture, vocabulary, labels and training record",
+		Use:   "inspect MODEL | CHECKPOINT-DIR",
+		Short: "Show a model's architecture, vocabulary, labels and training record, or where a checkpoint stands",
 		Long: `inspect prints what is inside a model file without running it: a
 Keras-style summary of the layers (output shapes and parameter counts),
 the vectorizer and its vocabulary size, the labels, how it was trained
@@ -38,11 +38,19 @@ that wrote it, and the whole training config as YAML — enough to train
 the same model again.
 
 --vocab N lists the first N features of the vocabulary (the most frequent
-tokens), with the number of training texts that held each.`,
+tokens), with the number of training texts that held each.
+
+Given a checkpoint folder (dlc train --checkpoint DIR) or a .dlcc file,
+inspect shows the newest whole checkpoint: where training stands (stage,
+epoch, position in the epoch, updates, the best epoch so far), the epochs
+done, the config and --set values and the data it was started from (each
+file's fingerprint), and whether each checkpoint file in the folder is
+whole.`,
 		Example: `  dlc inspect imdb.dlc
   dlc inspect imdb.dlc --vocab 20
-  dlc inspect imdb.dlc --format json | jq .params`,
-		Args: exactArgs(1, "one MODEL file"),
+  dlc inspect imdb.dlc --format json | jq .params
+  dlc inspect ckpt/`,
+		Args: exactArgs(1, "one MODEL file or checkpoint folder"),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"dlc"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -101,6 +109,9 @@ type inspection struct {
 func runInspect(stdio *IO, o *inspectOptions) error {
 	if o.Vocab < 0 {
 		return usageErrorf("--vocab must be a number of tokens, not %d", o.Vocab)
+	}
+	if isCheckpoint(o.Model) {
+		return runInspectCheckpoint(stdio, o)
 	}
 	m, err := model.Load(o.Model)
 	if err != nil {

@@ -257,6 +257,9 @@ func unpack(m *meta, a *arrays) (*Checkpoint, error) {
 			return nil, err
 		}
 	}
+	if c.Stage == Training && c.State == nil {
+		return nil, errors.New("is in the training stage without its state")
+	}
 	if c.Stage == Calibrating && (c.Main == nil || c.Calibration == nil) {
 		return nil, errors.New("is in the calibrating stage without the model's network or the calibration's progress")
 	}
