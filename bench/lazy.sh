@@ -11,7 +11,7 @@
 # on IMDB) and the two accuracies are printed side by side.
 #
 #   go build -o bin/dlc ./cmd/dlc
-#   DLC_DATA=... bash bench/lazy.sh [RUNS] [--dense]      # default 3 rounds
+#   DLC_DATA=... [RULES="adagrad momentum"] bash bench/lazy.sh [RUNS] [--dense]      # default 3 rounds
 #
 # DLC_DATA must hold the fetched imdb and reuters datasets; needs GNU
 # /usr/bin/time. The learning rates are the recipes' for Adagrad and Keras'
@@ -32,7 +32,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ -x "$dlc" ] || { echo "bench/lazy.sh: $dlc is missing; go build -o bin/dlc ./cmd/dlc" >&2; exit 1; }
 
-rules=(adagrad rmsprop momentum adam)
+# RULES="adagrad momentum" times only those (Adagrad, the yardstick, must
+# be among them).
+read -ra rules <<<"${RULES:-adagrad rmsprop momentum adam}"
+[[ " ${rules[*]} " == *" adagrad "* ]] || { echo "bench/lazy.sh: RULES must include adagrad, the yardstick" >&2; exit 1; }
 declare -A rate=([adagrad]=0.03 [rmsprop]=0.001 [momentum]=0.03 [adam]=0.001)
 
 # train NAME RECIPE RULE [SET...]: one whole run; appends "wall_s rss_mib"
