@@ -75,6 +75,9 @@ the --sha256 that accepts the file.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return data.Names(), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Names = args
 			return runFetch(c.Context(), g, stdio, o)

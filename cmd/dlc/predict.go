@@ -16,13 +16,16 @@ import (
 )
 
 type predictOptions struct {
-	Model     string
-	Format    string
-	TopK      int
-	Threshold pipeline.Threshold
-	Input     string
-	TextField string
-	Explain   int
+	Model       string
+	Format      string
+	TopK        int
+	Threshold   pipeline.Threshold
+	Input       string
+	InputFormat string
+	dataOptions
+	// Keep are the input records' fields written beside each answer.
+	Keep    []string
+	Explain int
 }
 
 // defaultExplain is how many tokens a bare --explain shows.
@@ -41,12 +44,21 @@ one answer, empty lines too, in input order.
 --input FILE reads the texts from a file instead: .jsonl (the text field of
 each object, so texts may hold newlines), .csv or .tsv with a header row
 (the text column), each optionally .gz; any other file has one text per
-line. The field is the model's data.text_field unless --text-field.
+line. --input-format jsonl|csv|tsv|lines reads stdin (or a file of another
+name) so; stdin that looks like CSV, TSV or JSONL read as lines is warned
+about. The field is the model's data.text_field unless --text-field (or
+--set data.text_field).
 
 A model of numeric columns (vectorizer.mode dense) reads a line of
 comma-separated numbers instead of a text: for the MNIST model, the 784
-pixel values (0-255) of a digit, row by row. --input FILE.idx[.gz] (or
-MNIST's t10k-images-idx3-ubyte.gz) answers every image of an IDX file.
+pixel values (0-255) of a digit, row by row. From a CSV or TSV file (or
+--input-format csv) it reads its feature columns by name, whatever else
+the file holds (a label, an id); --features names the file's columns that
+hold them, in the model's order. --input FILE.idx[.gz] (or MNIST's
+t10k-images-idx3-ubyte.gz) answers every image of an IDX file.
+
+--keep id,... carries fields of each input record (JSONL, CSV, TSV) to its
+answer: first in text and tsv (tsv's header names them), as keys in json.
 
 Formats:
   text  label<TAB>probability; with --top-k K, K label<TAB>p pairs
@@ -79,7 +91,9 @@ predicted label, a negative one against it. Text and tsv show them as
   dlc predict -m imdb.dlc --input reviews.jsonl --format tsv > predictions.tsv
   echo "Not bad at all, a fine cast." | dlc predict -m imdb.dlc --explain
   dlc predict -m spam.dlc --threshold 0.9 < mail.txt
-  dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2`,
+  dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2
+  dlc predict -m news.dlc --input new.csv --text-field body --keep id --format tsv
+  cut -d, -f1,3 new.csv | dlc predict -m news.dlc --input-format csv --text-field body --keep id`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 && c.Flags().Changed("explain") {
 				if _, err := strconv.Atoi(args[0]); err == nil {
@@ -102,11 +116,14 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
 	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
 	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
-	f.StringVar(&o.TextField, "text-field", "", "the JSONL field or CSV/TSV column holding the text (default: the model's data.text_field)")
+	f.VarP(newEnum(&o.InputFormat, "", "lines", "jsonl", "csv", "tsv"), "input-format", "", "read the input as this format (default: by --input's name; stdin: lines)")
+	o.dataOptions.AddFlags(f, "name the input's fields as config keys: --set data.text_field=body (repeatable; data.text_field, data.label_field, data.features)")
+	f.StringSliceVar(&o.Keep, "keep", nil, "write these fields of each input record beside its answer: --keep id")
 	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
 	f.Lookup("explain").NoOptDefVal = strconv.Itoa(defaultExplain)
 	cmd.MarkFlagFilename("model", "dlc")
 	cmd.MarkFlagFilename("input")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(pipeline.DataKeys))
 	return cmd
 }
 
@@ -141,24 +158,13 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		return err
 	}
 	stdin := o.Input == "" || o.Input == "-"
-	if o.TextField != "" && (stdin || !data.IsRecords(o.Input)) {
-		switch {
-		case stdin:
-			return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; stdin is read as one text per line")
-		case data.IsIDX(o.Input):
-			return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s holds IDX images", o.Input)
-		}
-		return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s is read as one text per line", o.Input)
+	in, err := o.input(m, stdin, stdio)
+	if err != nil {
+		return err
 	}
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{m: m, o: o, w: out}
-	in := pipeline.Input{Path: o.Input, TextField: o.TextField, Idle: out.Flush}
-	if stdin {
-		// A pipe or a terminal may be a person or a program waiting for
-		// each answer: stream. A regular file (dlc predict < file) is a
-		// batch: read and score it in blocks.
-		in.R, in.Name, in.Path, in.Stream = stdio.In, "stdin", "", !isRegularFile(stdio.In)
-	}
+	in.Idle = out.Flush
 	if o.Format == "tsv" {
 		a.header()
 		if stdin {
@@ -215,9 +221,16 @@ func (a *answerer) write(p *pipeline.Answer) error {
 			return err
 		}
 		a.num = b
+		if kept := a.keptJSON(p.Keep); kept != "" {
+			// The kept fields lead the answer's object.
+			a.w.WriteByte('{')
+			a.w.WriteString(kept)
+			b = b[1:]
+		}
 		a.w.Write(b)
 		return a.w.WriteByte('\n')
 	}
+	a.keptText(p.Keep)
 	if a.m.Net.Spec().Regression {
 		a.num = strconv.AppendFloat(a.num[:0], p.Value, 'g', 8, 64)
 		a.w.Write(a.num)
@@ -261,6 +274,10 @@ func (a *answerer) write(p *pipeline.Answer) error {
 
 // header writes the tsv header row.
 func (a *answerer) header() {
+	for _, k := range a.o.Keep {
+		a.w.WriteString(data.EscapeField(k))
+		a.w.WriteByte('\t')
+	}
 	if a.m.Net.Spec().Regression {
 		a.w.WriteString("value\n")
 		return

@@ -24,26 +24,56 @@ import (
 )
 
 type trainOptions struct {
-	Config       string
-	Sets         []string
+	Config string
+	dataOptions
+	// TrainData, TestData and ValidationData name the data without a
+	// config (or over its own): data.train, data.test, data.validation.
+	TrainData, TestData, ValidationData string
+	// Init is the model whose weights training continues from.
+	Init         string
+	PrintConfig  bool
 	Out          string
 	History      string
 	HistorySteps string
 	Plot         string
 	Offline      bool
-	Checkpoint   string
-	Resume       string
+	// Checkpoint is checkpoint.dir; Resume the folder to resume from,
+	// and resumedConfig the config file of the run it resumes ("" for a
+	// run without one, which writes its config beside the model).
+	Checkpoint    string
+	Resume        string
+	resumedConfig string
 }
 
 func newTrainCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
-		Use:   "train --config FILE",
+		Use:   "train (--config FILE | --train FILE [--test FILE] | --init MODEL)",
 		Short: "Train a model from a YAML config",
 		Long: `train reads the config, reads and vectorizes the training data, trains the
 network by gradient descent and writes one model file (config, vocabulary,
 labels, weights, training record). When the config names test data, the
-model is scored on it at the end.
+model is scored on it at the end. A relative path in a config file is
+relative to the file's folder, so a config trains the same from any
+directory; a path given on the command line is relative to the current one.
+
+Without a config, --train FILE [--test FILE] (with --text-field and
+--label-field naming the columns, and any --set) trains with the defaults
+and writes the whole config it used beside the model (model.yaml beside
+model.dlc): dlc train --config model.yaml trains the same model again.
+--print-config prints the config a run would use, the choices made from the
+data included, and trains nothing: a start for a config file of your own.
+
+When the config leaves model.output and loss out, the data choose them:
+two labels get sigmoid and binary_crossentropy, more get softmax and
+categorical_crossentropy, a regression linear and mse (one of the two given
+brings the other it needs); the choice is printed.
+
+--init MODEL continues training MODEL's weights for training.epochs more
+epochs, on the config's data (--config) or on the data MODEL was trained on;
+its vectorizer (vocabulary and all) and labels are kept, so the config must
+ask for the same vectorizer and network, which is checked. The optimizer
+starts afresh (a model file keeps weights, not the optimizer's state).
 
 Values come from, in order of precedence: --set key=value, DLC_* environment
 variables (DLC_TRAINING_EPOCHS=3 for training.epochs), the YAML file, the
@@ -70,24 +100,33 @@ SIGTERM stops it; the newest 3 are kept (checkpoint.keep). Each is written
 atomically with a checksum. --resume DIR goes on from the newest whole
 checkpoint in DIR (a torn one is passed over, said in one line) and ends
 with exactly the model file the run that was never stopped writes; it
-reloads the config the run was started from (or --config FILE) and keeps
-saving checkpoints into DIR. A resume that changes a config key or a data
-file is refused, naming them; only these keys may change: ` + strings.Join(config.Resumable, ", ") + `.
+trains with the config recorded in the checkpoint (with --set and --out
+over it), or with --config FILE, and keeps saving checkpoints into DIR. A
+resume that changes a config key or a data file is refused, naming them;
+only these keys may change: ` + strings.Join(config.Resumable, ", ") + `.
 dlc inspect DIR shows where a checkpoint stands.`,
 		Example: `  dlc train --config configs/imdb.yaml
+  dlc train --train news.csv --test news-test.csv --text-field body --label-field category --out news.dlc
+  dlc train --train news.csv --text-field body --label-field category --print-config > news.yaml
+  dlc train --init news.dlc --set training.epochs=5 --out news-more.dlc
   dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc --plot curves.png
   dlc train -c configs/imdb.yaml --set training.method=sgd --set optimizer.name=sgd --set optimizer.learning_rate=0.01 --history-steps sgd.csv
   DLC_OPTIMIZER_LEARNING_RATE=0.01 dlc train -c configs/imdb.yaml --history hist.csv
   dlc train -c configs/imdb-ngrams.yaml --checkpoint ckpt/ --set checkpoint.every_updates=100
   dlc train --resume ckpt/`,
-		Args: exactArgs(0, "no arguments (the config is --config FILE, or --resume DIR)"),
+		Args: exactArgs(0, "no arguments (the config is --config FILE, the data --train FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runTrain(c.Context(), g, stdio, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Config, "config", "c", "", "the YAML config (required)")
-	f.StringArrayVar(&o.Sets, "set", nil, "override a config key: --set training.epochs=3 (repeatable)")
+	f.StringVarP(&o.Config, "config", "c", "", "the YAML config")
+	o.dataOptions.AddFlags(f, "override a config key: --set training.epochs=3 (repeatable)")
+	f.StringVar(&o.TrainData, "train", "", "the training data (data.train); without --config, train with the defaults")
+	f.StringVar(&o.TestData, "test", "", "the test data (data.test)")
+	f.StringVar(&o.ValidationData, "validation", "", "the validation data (data.validation)")
+	f.StringVar(&o.Init, "init", "", "continue training the weights of this model file")
+	f.BoolVar(&o.PrintConfig, "print-config", false, "print the config this run would use (choices made from the data included) and train nothing")
 	f.StringVarP(&o.Out, "out", "o", "", "where to write the model (default: output.model of the config)")
 	f.StringVar(&o.History, "history", "", "write per-epoch loss and accuracy to this CSV file")
 	f.BoolVar(&o.Offline, "offline", false, "never download: fail when data.dataset is not fetched yet")
@@ -95,6 +134,9 @@ dlc inspect DIR shows where a checkpoint stands.`,
 	f.StringVar(&o.Plot, "plot", "", "draw loss and accuracy per epoch into this .png, .svg or .pdf file")
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "save checkpoints into this folder (checkpoint.dir), to --resume from")
 	f.StringVar(&o.Resume, "resume", "", "go on from the newest checkpoint in this folder, to the same model")
+	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.MarkFlagFilename("init", "dlc")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(nil))
 	return cmd
 }
 
@@ -126,53 +168,51 @@ func interrupted(format string, args ...any) error {
 
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
 	var resume *checkpoint.Checkpoint
-	sets := o.Sets
-	configPath := o.Config
 	if o.Resume != "" {
+		if o.Init != "" {
+			return usageErrorf("--resume goes on from a checkpoint and --init from a model: give one of them")
+		}
 		c, err := newestCheckpoint(stdio, o.Resume)
 		if err != nil {
 			return err
 		}
-		resume = c
-		if configPath == "" {
-			// The run's own config, with its --set values; the new
-			// ones come after, so they win.
-			configPath = c.ConfigPath
-			sets = lastPerKey(append(slices.Clone(c.Sets), sets...))
-		}
+		resume, o.resumedConfig = c, c.ConfigPath
 	}
-	if configPath == "" {
-		return usageErrorf("dlc train needs --config FILE (or --resume DIR); see dlc train --help")
+	if o.Config == "" && o.TrainData == "" && o.Init == "" && resume == nil {
+		return usageErrorf("dlc train needs --config FILE, or --train FILE to train without one, or --init MODEL, or --resume DIR; see dlc train --help")
 	}
 	if o.Plot != "" {
 		if err := plot.CheckFormat(o.Plot); err != nil {
 			return usageErrorf("--plot: %v", err)
 		}
 	}
-	if o.Checkpoint != "" {
-		sets = append(sets[:len(sets):len(sets)], "checkpoint.dir="+o.Checkpoint)
-	}
-	if o.Out != "" {
-		sets = append(sets[:len(sets):len(sets)], "output.model="+o.Out)
-	}
-	cfg, err := config.Load(configPath, sets)
+	cfg, from, err := o.load(resume)
 	if err != nil {
 		return err
 	}
 	if resume != nil && cfg.Checkpoint.Dir == "" {
 		// A resumed run goes on saving where it was saved.
 		cfg.Checkpoint.Dir = o.Resume
-		sets = append(sets[:len(sets):len(sets)], "checkpoint.dir="+o.Resume)
+	}
+	if o.PrintConfig {
+		return printConfig(ctx, g, stdio, o, cfg, from)
 	}
 	modelFlag := "output.model (" + cfg.Where("output.model") + ")"
 	if o.Out != "" {
 		modelFlag = "--out"
 	}
 	outputs := []namedPath{{cfg.Output.Model, modelFlag}, {o.History, "--history"}, {o.HistorySteps, "--history-steps"}, {o.Plot, "--plot"}}
+	beside := o.besideConfig(cfg)
+	if beside != "" {
+		outputs = append(outputs, namedPath{beside, "the config written beside the model"})
+	}
 	for _, out := range outputs {
 		if err := checkOutput(out.path, out.name); err != nil {
 			return err
 		}
+	}
+	if err := checkBeside(beside); err != nil {
+		return err
 	}
 	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
@@ -181,7 +221,8 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs(outputs, inputsOf(configPath, paths)); err != nil {
+	inputs := append(inputsOf(o.Config, paths), namedPath{o.Init, "the model to continue from (--init)"})
+	if err := checkOutputs(outputs, inputs); err != nil {
 		return err
 	}
 
@@ -196,13 +237,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 
 	var bar *progressbar.ProgressBar
 	var steps []gd.UpdateStats
-	absConfig, err := filepath.Abs(configPath)
-	if err != nil {
-		return err
-	}
 	lastCheckpoint := ""
-	ck := &pipeline.Checkpointing{ConfigPath: absConfig, Sets: sets, DLCVersion: version, Resume: resume,
+	ck := &pipeline.Checkpointing{ConfigPath: absPath(o.Config), Sets: o.Sets, DLCVersion: version, Resume: resume,
 		Saved: func(path string, _ *checkpoint.Checkpoint) { lastCheckpoint = path }}
+	if resume != nil && o.Config == "" && o.TrainData == "" {
+		ck.ConfigPath, ck.Sets = resume.ConfigPath, append(slices.Clone(resume.Sets), o.Sets...)
+	}
 	release := func() {}
 	defer func() { release() }()
 	hooks := pipeline.Hooks{
@@ -213,6 +253,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			task := fmt.Sprintf("%d classes", len(s.Classes))
 			if regression {
 				task = "regression"
+			}
+			for _, c := range s.Chosen {
+				stdio.Progressf("%s\n", c)
+			}
+			for _, w := range s.Warnings {
+				fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
 			}
 			stdio.Progressf("%d training examples, %s, %d features; %s\n", s.Examples, task, s.Features, describe(s.Spec))
 			if s.ClassWeights != nil {
@@ -262,7 +308,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		}
 		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
 	}
-	m, res, err := pipeline.Train(ctx, cfg, d, hooks)
+	m, res, err := trainOrContinue(ctx, cfg, d, from, hooks)
 	if bar != nil {
 		bar.Exit()
 	}
@@ -270,6 +316,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		return interruptedOr(err)
 	}
 	m.Record.DLCVersion = version
+	if from != nil {
+		m.Record.Init.From = o.Init
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
+	}
 	// The model first: whatever fails after it, the training is not lost,
 	// and the error says what was written.
 	if err := model.Save(cfg.Output.Model, m); err != nil {
@@ -282,7 +334,8 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}{
 		{o.History, func() error { return history.WriteEpochs(o.History, res.History, regression) }},
 		{o.HistorySteps, func() error { return history.WriteSteps(o.HistorySteps, steps) }},
-		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression)) }},
+		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression, m.Record.RestoredEpoch)) }},
+		{beside, func() error { return writeBeside(beside, m.Config, o) }},
 	} {
 		if w.path == "" || (w.path == o.Plot && len(res.History) == 0) {
 			continue
@@ -308,7 +361,11 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		if res.Restored {
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
 		}
-		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		// On a terminal the one line on stderr says it all; a script
+		// reading stdout still finds the model there.
+		if !stdio.outIsTerminal() {
+			fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		}
 		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s%s", len(res.History)+1, res.Steps, what, cfg.Output.Model, savedTo(lastCheckpoint))
 	}
 	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
@@ -321,23 +378,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		}
 	}
 	fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
-	return nil
-}
-
-// lastPerKey keeps the last of the --set values of each key, in order.
-func lastPerKey(sets []string) []string {
-	var out []string
-	for i, s := range sets {
-		key, _, _ := strings.Cut(s, "=")
-		later := slices.ContainsFunc(sets[i+1:], func(t string) bool {
-			k, _, _ := strings.Cut(t, "=")
-			return strings.TrimSpace(k) == strings.TrimSpace(key)
-		})
-		if !later {
-			out = append(out, s)
-		}
+	if beside != "" {
+		fmt.Fprintf(stdio.Out, "config written to %s (dlc train --config %s trains the same model again)\n", beside, beside)
 	}
-	return out
+	return nil
 }
 
 // savedTo says where the checkpoint to resume from was written, if one was.
@@ -386,6 +430,17 @@ func whereCheckpoint(c *checkpoint.Checkpoint) string {
 		return fmt.Sprintf("the start of epoch %d, after %d updates", st.Epoch, st.Steps)
 	}
 	return fmt.Sprintf("epoch %d, example %d of %d, after %d updates", st.Epoch, st.Pos, n, st.Steps)
+}
+
+// absPath is path made absolute ("" stays "").
+func absPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // interruptedOr reports an interruption before training had a model as
@@ -460,22 +515,35 @@ func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
 }
 
 // curves are the Keras notebook's two figures: training and validation
-// loss, and accuracy, per epoch (loss only for a regression).
-func curves(history []gd.EpochStats, regression bool) []plot.Panel {
+// loss, and accuracy, per epoch (loss only for a regression); a line marks
+// the epoch whose weights early stopping restored (0: none).
+func curves(history []gd.EpochStats, regression bool, restored int) []plot.Panel {
 	n := len(history)
 	ep, loss, vloss, acc, vacc := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	validated := false
 	for i, st := range history {
 		ep[i], loss[i], vloss[i], acc[i], vacc[i] = float64(st.Epoch), st.Loss, st.ValLoss, st.Accuracy, st.ValAccuracy
+		validated = validated || !math.IsNaN(st.ValLoss)
 	}
-	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-		{Label: "training loss", X: ep, Y: loss, Points: true},
-		{Label: "validation loss", X: ep, Y: vloss},
-	}}}
+	// A title names only what is drawn: no validation data, no
+	// "validation" in it.
+	title := "Training %s"
+	if validated {
+		title = "Training and validation %s"
+	}
+	var marks []plot.Mark
+	if restored > 0 {
+		marks = []plot.Mark{{X: float64(restored), Label: fmt.Sprintf("restored (epoch %d)", restored)}}
+	}
+	panel := func(what string, train, val []float64) plot.Panel {
+		return plot.Panel{Title: fmt.Sprintf(title, what), XLabel: "epoch", YLabel: what, YMin: plot.Auto, YMax: plot.Auto, Counts: true, Marks: marks, Series: []plot.Series{
+			{Label: "training " + what, X: ep, Y: train, Points: true},
+			{Label: "validation " + what, X: ep, Y: val},
+		}}
+	}
+	panels := []plot.Panel{panel("loss", loss, vloss)}
 	if !regression {
-		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-			{Label: "training accuracy", X: ep, Y: acc, Points: true},
-			{Label: "validation accuracy", X: ep, Y: vacc},
-		}})
+		panels = append(panels, panel("accuracy", acc, vacc))
 	}
 	return panels
 }

@@ -22,7 +22,7 @@ import (
 
 type vectorizeOptions struct {
 	Config string
-	Sets   []string
+	dataOptions
 	Out    string
 	Model  string
 	Format string
@@ -71,10 +71,12 @@ tab, CR, LF and backslash are written \t, \r, \n and \\.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Config, "config", "c", "", "fit the vectorizer of this YAML config")
-	f.StringArrayVar(&o.Sets, "set", nil, "override a config key: --set vectorizer.ngrams=2 (repeatable)")
+	o.dataOptions.AddFlags(f, "override a config key: --set vectorizer.ngrams=2 (repeatable)")
 	f.StringVarP(&o.Out, "out", "o", "", "write the vocabulary, labels and svmlight features into this folder")
 	f.StringVarP(&o.Model, "model", "m", "", "show what this model sees of each line of stdin")
 	f.VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
+	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(nil))
 	return cmd
 }
 
@@ -96,7 +98,7 @@ func runVectorizeConfig(ctx context.Context, g *globals, stdio *IO, o *vectorize
 	if o.Config == "" {
 		return usageErrorf("dlc vectorize needs --config FILE or --model FILE; see dlc vectorize --help")
 	}
-	cfg, err := config.Load(o.Config, o.Sets)
+	cfg, err := config.LoadWith(o.Config, o.Sets, o.dataOptions.overrides())
 	if err != nil {
 		return err
 	}
@@ -113,6 +115,9 @@ func runVectorizeConfig(ctx context.Context, g *globals, stdio *IO, o *vectorize
 		return err
 	}
 	vecSecs := time.Since(vecStart).Seconds()
+	for _, w := range f.Warnings {
+		fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
+	}
 
 	vec := f.Vectorizer
 	sum := vectorizeSummary{
@@ -187,8 +192,8 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 	switch {
 	case o.Config != "":
 		return usageErrorf("give --config or --model, not both")
-	case o.Out != "" || len(o.Sets) > 0:
-		return usageErrorf("--out and --set go with --config, not --model")
+	case o.Out != "" || o.dataOptions.given():
+		return usageErrorf("--out, --set and the data flags (--text-field, --label-field, --features) go with --config, not --model")
 	}
 	m, err := model.Load(o.Model)
 	if err != nil {

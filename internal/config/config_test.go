@@ -121,7 +121,7 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"loss=squared_hinge", "model.output=softmax"}, "--set loss: loss squared_hinge needs output linear (or sigmoid), not softmax"},
-		{[]string{"data.task=regression"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
+		{[]string{"data.task=regression", "loss=binary_crossentropy"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
 		{[]string{"data.task=ranking"}, `data.task "ranking" is not one of [classification regression]`},
 		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
 		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},

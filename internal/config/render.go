@@ -11,10 +11,10 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
-// YAML writes the keys of c that keep accepts as a YAML config, in the
+// KeysYAML writes the keys of c that keep accepts as a YAML config, in the
 // schema's order, sections nested, each value in flow style: what Load
 // reads back to the same values (dlc tune writes its winner with it).
-func (c *Config) YAML(keep func(key string) bool) string {
+func (c *Config) KeysYAML(keep func(key string) bool) string {
 	var b strings.Builder
 	var open []string // the sections of the last key written
 	for _, f := range c.fields() {

@@ -21,9 +21,14 @@ func (c *Config) where(key string) string {
 	if w, ok := c.src[key]; ok {
 		return w
 	}
-	if c.Path != "" {
-		return c.Path
+	// A key chosen for another is located where that one was set.
+	if other, ok := c.derived[key]; ok {
+		if w, ok := c.src[other]; ok {
+			return w
+		}
 	}
+	// A default is not the file's doing: blaming the file would send the
+	// user looking for a line that is not there.
 	return "default " + key
 }
 
@@ -109,8 +114,11 @@ func (c *Config) validate() error {
 	if d.ValidationSplit > 0 && d.Validation != "" {
 		return c.Errorf("data.validation", "set data.validation or data.validation_split, not both")
 	}
-	if d.TextField == "" || d.LabelField == "" {
-		return c.Errorf("data.text_field", "data.text_field and data.label_field must not be empty")
+	// Each where it was emptied: the other may be a default no file set.
+	for _, f := range []struct{ key, value string }{{"data.text_field", d.TextField}, {"data.label_field", d.LabelField}} {
+		if f.value == "" {
+			return c.Errorf(f.key, "%s must name a field, not be empty", f.key)
+		}
 	}
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
 		return err
@@ -163,9 +171,6 @@ func (c *Config) validate() error {
 	}
 	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
 		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
-	}
-	if c.Output.Model == "" {
-		return c.Errorf("output.model", "output.model must name a file")
 	}
 	cp := c.Checkpoint
 	if cp.EveryUpdates < 0 {

@@ -3,12 +3,25 @@ package config
 import "slices"
 
 // Values returns every key's value as the config would write it (flow
-// style YAML): what a checkpoint records of the config it was started
-// from, to compare a resumed run's with.
+// style YAML), its paths absolute: what a checkpoint records of the
+// config it was started from, to compare a resumed run's with and to
+// load it again (Sets).
 func (c *Config) Values() map[string]string {
 	out := map[string]string{}
-	for _, f := range c.fields() {
+	for _, f := range c.Absolute().fields() {
 		out[f.key] = flow(f.ptr)
+	}
+	return out
+}
+
+// Sets turns Values back into --set arguments, in the schema's order:
+// LoadWith("", Sets(v), nil) is the config v was taken from.
+func Sets(values map[string]string) []string {
+	var out []string
+	for _, f := range Default().fields() {
+		if v, ok := values[f.key]; ok {
+			out = append(out, f.key+"="+v)
+		}
 	}
 	return out
 }
@@ -35,17 +48,17 @@ var Resumable = []string{
 // when c sets it away from its default.
 func (c *Config) Changed(was map[string]string) []string {
 	def := Default().Values()
+	now := c.Values()
 	var out []string
 	for _, f := range c.fields() {
 		if slices.Contains(Resumable, f.key) {
 			continue
 		}
-		now := flow(f.ptr)
 		old, ok := was[f.key]
 		if !ok {
 			old = def[f.key]
 		}
-		if now != old {
+		if now[f.key] != old {
 			out = append(out, f.key)
 		}
 	}

@@ -344,3 +344,6 @@ func (p *jsonParser) hex4() (rune, bool) {
 	p.i += 4
 	return rune(v), true
 }
+
+// IsJSONObject reports whether line is one JSON object.
+func IsJSONObject(line []byte) bool { return parseObject(line, nil, nil) == nil }

@@ -84,7 +84,7 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("data file %s does not exist", path)
+			return NotExist(path)
 		}
 		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
@@ -218,7 +218,7 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 		}
 		text, lab := got[0], got[1]
 		if !text.found {
-			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; name the field that holds the text with --text-field or data.text_field", f.Text)}
 		}
 		if !text.isStr {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, cut(text.value))}
@@ -254,7 +254,7 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 		if ok {
 			return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("has a %q field but earlier lines have none", f.Label)}
 		}
-		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; set data.label_field to the field that holds the label", f.Label)}
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; name the field that holds the label with --label-field or data.label_field", f.Label)}
 	}
 	return nil
 }
@@ -266,10 +266,10 @@ const maxColumns = 20
 func header(cols []string, path string, f Fields) (text, label int, err error) {
 	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
 	if text < 0 {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, QuoteList(cols, maxColumns))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the text column with --text-field or data.text_field", f.Text, QuoteList(cols, maxColumns))}
 	}
 	if label < 0 && !f.Unlabelled {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(cols, maxColumns))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the label column with --label-field or data.label_field", f.Label, QuoteList(cols, maxColumns))}
 	}
 	return text, label, nil
 }

@@ -65,26 +65,26 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"bad.jsonl", ok + ok + `{"text": "broken", "label": pos}` + "\n", Fields{}, `:3: invalid JSON at byte 29: expected a value`},
 		{"notobj.jsonl", ok + `["text", "label"]` + "\n", Fields{}, `:2: not a JSON object`},
-		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; set data.text_field to the field that holds the text`},
+		{"notext.jsonl", ok + `{"review": "x", "label": "pos"}` + "\n", Fields{}, `:2: no field "text"; name the field that holds the text with --text-field or data.text_field`},
 		{"nulltext.jsonl", `{"text": null, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is null, not a string`},
 		{"nulllabel.jsonl", ok + `{"text": "x", "label": null}` + "\n", Fields{}, `:2: field "label" is null; every example needs a label`},
 		{"nulllabel2.jsonl", `{"text": "x", "label": null}` + "\n", Fields{}, `:1: field "label" is null; every example needs a label`},
 		{"longtext.jsonl", `{"text": 1` + strings.Repeat("0", 1000) + `, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 1` + strings.Repeat("0", 199) + `... (1001 bytes), not a string`},
-		{"wide.csv", "label," + strings.Repeat("c,", 100000) + "d\nx\n", Fields{}, `:1: the header has no column "text" (it has "label", ` + strings.Repeat(`"c", `, 18) + `"c" and 99982 more); set data.text_field`},
-		{"long.tsv", "text\t" + strings.Repeat("é", 300) + "\nx\ty\n", Fields{}, `:1: the header has no column "label" (it has "text", "` + strings.Repeat("é", 100) + `"... (600 bytes)); set data.label_field`},
+		{"wide.csv", "label," + strings.Repeat("c,", 100000) + "d\nx\n", Fields{}, `:1: the header has no column "text" (it has "label", ` + strings.Repeat(`"c", `, 18) + `"c" and 99982 more); name the text column with --text-field or data.text_field`},
+		{"long.tsv", "text\t" + strings.Repeat("é", 300) + "\nx\ty\n", Fields{}, `:1: the header has no column "label" (it has "text", "` + strings.Repeat("é", 100) + `"... (600 bytes)); name the label column with --label-field or data.label_field`},
 		{"numtext.jsonl", `{"text": 42, "label": "pos"}` + "\n", Fields{}, `:1: field "text" is 42, not a string`},
 		{"arrtext.jsonl", `{"text": ["a"], "label": "pos"}` + "\n", Fields{}, `:1: field "text" is an object or array, not a string or number`},
-		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; set data.label_field to the field that holds the label`},
+		{"nolabel.jsonl", ok + `{"text": "x"}` + "\n", Fields{}, `:2: no field "label"; name the field that holds the label with --label-field or data.label_field`},
 		{"emptylabel.jsonl", `{"text": "x", "label": ""}` + "\n", Fields{}, `:1: field "label" is empty; every example needs a label`},
 		{"latelabel.jsonl", `{"text": "x"}` + "\n" + ok, Fields{Unlabelled: true}, `:2: has a "label" field but earlier lines have none`},
 		{"empty.jsonl", "\n\n", Fields{}, `: holds no examples`},
 		{"bad.jsonl.gz", ok + "{oops\n", Fields{}, `:2: invalid JSON at byte 2: expected a string`},
-		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
-		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); set data.label_field`},
+		{"nocol.csv", "review,label\nx,pos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); name the text column with --text-field or data.text_field`},
+		{"nolabelcol.csv", "text,sentiment\nx,pos\n", Fields{}, `:1: the header has no column "label" (it has "text", "sentiment"); name the label column with --label-field or data.label_field`},
 		{"quote.csv", "text,label\n\"unclosed,pos\n", Fields{}, `:2: extraneous or missing " in quoted-field`},
 		{"fields.csv", "text,label\nx,pos,extra\n", Fields{}, `:2: has a different number of fields than the header (2)`},
 		{"empty.csv", "", Fields{}, `: is empty; a CSV file needs a header row`},
-		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); set data.text_field`},
+		{"nocol.tsv", "review\tlabel\nx\tpos\n", Fields{}, `:1: the header has no column "text" (it has "review", "label"); name the text column with --text-field or data.text_field`},
 		{"fields.tsv", "text\tlabel\nx\tpos\ny\tneg\textra\n", Fields{}, `:3: has 3 tab-separated fields but the header has 2`},
 		{"empty.tsv", "", Fields{}, `: is empty; a TSV file needs a header row`},
 		{"data.xml", "<x/>", Fields{}, `: unknown data format; use ` + Formats},
@@ -101,7 +101,7 @@ func TestReadErrors(t *testing.T) {
 		t.Errorf("not gzip: %v", err)
 	}
 	missing := filepath.Join(dir, "missing.jsonl")
-	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" {
+	if _, err := Read(missing, Fields{}); err == nil || err.Error() != "data file "+missing+" does not exist" { // an absolute path, without its folder again
 		t.Errorf("missing file: %v", err)
 	}
 	empty := t.TempDir()
@@ -225,7 +225,7 @@ func TestEachStreams(t *testing.T) {
 		seen = append(seen, text+"/"+label)
 		return nil
 	})
-	if want := p + `:3: no field "label"; set data.label_field to the field that holds the label`; err == nil || err.Error() != want {
+	if want := p + `:3: no field "label"; name the field that holds the label with --label-field or data.label_field`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
 	if !slices.Equal(seen, []string{"a/p", "b/n"}) {

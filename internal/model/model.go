@@ -17,6 +17,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,41 @@ type Record struct {
 	TrainExamples int           `json:"train_examples"`
 	DataSHA256    string        `json:"data_sha256"` // fingerprint of the training texts and labels
 	Epochs        []EpochRecord `json:"epochs"`
-	Test          *TestRecord   `json:"test,omitempty"`
+	// Stopped says why training ended before training.epochs (StopConverged,
+	// StopEarly, StopInterrupted); empty when it ran them all. A file of an
+	// older dlc, which did not record it, has it empty too: fewer epochs
+	// than the config's then mean the reason is unknown.
+	Stopped string `json:"stopped,omitempty"`
+	// RestoredEpoch is the epoch whose weights the model holds when early
+	// stopping put the best epoch's back (0: the last update's weights).
+	RestoredEpoch int `json:"restored_epoch,omitempty"`
+	// InterruptedSteps is the updates made before an interruption
+	// (Stopped is StopInterrupted), the last epoch's partial ones included.
+	InterruptedSteps int `json:"interrupted_steps,omitempty"`
+	// Init is the model this one continued from (train --init), nil for a
+	// model trained from new weights.
+	Init *InitRecord `json:"init,omitempty"`
+	// Warnings are what looked wrong with the data when it was vectorized
+	// (most tokens out of the vocabulary, texts without a feature).
+	Warnings []string    `json:"warnings,omitempty"`
+	Test     *TestRecord `json:"test,omitempty"`
+}
+
+// Why training stopped short of training.epochs, as Record.Stopped says it.
+const (
+	StopConverged   = "converged"      // training.tolerance
+	StopEarly       = "early_stopping" // training.early_stopping
+	StopInterrupted = "interrupted"    // a signal (Ctrl-C)
+)
+
+// InitRecord is the model a run continued from.
+type InitRecord struct {
+	// From is the model file as the command line named it.
+	From string `json:"from"`
+	// Epochs is how many epochs its weights had been trained for, counting
+	// those of the models it continued from in turn.
+	Epochs     int    `json:"epochs"`
+	DataSHA256 string `json:"data_sha256"`
 }
 
 // EpochRecord is one epoch's training (and validation) metrics. The
@@ -207,7 +242,13 @@ func Load(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("model file %s does not exist; train one with dlc train", path)
+			where := ""
+			if !filepath.IsAbs(path) {
+				if wd, err := os.Getwd(); err == nil {
+					where = " in " + wd
+				}
+			}
+			return nil, fmt.Errorf("model file %s does not exist%s; train one with dlc train", path, where)
 		}
 		return nil, fmt.Errorf("cannot read model file %s: %v", path, err)
 	}

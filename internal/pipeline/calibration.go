@@ -10,6 +10,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -74,11 +75,20 @@ func complement(n int, held []int) []int {
 // part with it, and fits the calibration of method to all those scores.
 // The report of what it did goes to h.Calibrating.
 //
+// For a model continued from another (from), each network starts afresh
+// and trains for the epochs of both runs: starting from from's weights
+// would hand it the held-out examples, which from was trained on, and its
+// scores on them would be those of a network that has seen them.
+//
 // With sv it saves checkpoints of its progress; from a checkpoint of the
 // calibrating stage it goes on where that one stood.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
+	training := plan.Training
+	if r := initRecord(from); r != nil {
+		training.Epochs += r.Epochs
+	}
 	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
 	var scores calibrate.Scores
 	var uncal []float64
@@ -135,7 +145,7 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 			sv.dropout, cb.Checkpoint = src, sv
 		}
 		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(src)}
-		if _, err := gd.Train(ctx, obj, opt, plan.Training, cb); err != nil {
+		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
 			return nil, err
 		}
 		k := net.Spec().Outputs

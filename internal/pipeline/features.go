@@ -24,6 +24,10 @@ type Features struct {
 	Vectorizer *vectorize.Vectorizer
 	Classes    []string // nil for a regression
 	Splits     []*Split // train, then validation and test when there are
+	// Warnings say what looks wrong with the fit (most training tokens
+	// out of the vocabulary, a split whose texts have no feature), one
+	// sentence each.
+	Warnings []string
 }
 
 // Split is one named part of the data and its rows.
@@ -61,6 +65,14 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 			sx, scov := Encode(vec, s.e)
 			f.Splits = append(f.Splits, &Split{Name: s.name, Examples: s.e, X: sx, Coverage: scov})
 		}
+	}
+	f.Warnings = appendWarning(nil, vocabularyWarning(cfg, d.Train, cov))
+	for _, s := range f.Splits {
+		name := s.Name
+		if name == "train" {
+			name = "training"
+		}
+		f.Warnings = appendWarning(f.Warnings, emptyRowsWarning(cfg, name, s.Examples, s.X))
 	}
 	for _, s := range f.Splits {
 		t, err := targets(s.Examples, f.Classes, plan.Regression)

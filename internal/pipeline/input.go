@@ -3,7 +3,6 @@ package pipeline
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -18,9 +17,26 @@ type Input struct {
 	R    io.Reader
 	Name string
 	Path string
+	// Format is how the input is read: FormatLines, or the record
+	// formats data.FormatJSONL, FormatCSV, FormatTSV; "" reads R as lines
+	// and Path as its name says.
+	Format string
 	// TextField is the records' field holding the text; "" is the model's
 	// data.text_field.
 	TextField string
+	// Features are the records' columns holding a dense model's features,
+	// in the model's order; empty: the columns named as the model's.
+	Features []string
+	// Keep are the records' fields each Answer carries (Answer.Keep), to
+	// be written beside it.
+	Keep []string
+	// LabelField is the records' label field, which is left alone; ""
+	// is the model's data.label_field. Warn knows a header by it.
+	LabelField string
+	// Warn, when set, is told when input read as lines looks like records
+	// (its first line a JSON object, or a header naming the model's
+	// fields), with the format that reads it.
+	Warn func(string)
 	// Stream answers each line as soon as it is read (a person or a
 	// program may be waiting for it) and calls Idle whenever no further
 	// input has arrived yet; otherwise lines are answered in blocks.
@@ -38,50 +54,30 @@ func (p *Predictor) Run(in Input, fn func(*Answer) error) error {
 		idle = func() error { return nil }
 	}
 	dense := p.m.Vectorizer.Mode == vectorize.Dense
-	if in.R != nil {
-		return p.lines(in.R, in.Name, in.Stream || dense, fn, idle)
-	}
-	switch {
-	case data.IsIDX(in.Path):
-		return p.images(in.Path, fn)
-	case data.IsRecords(in.Path):
-		f := fields(p.m.Config)
-		f.Unlabelled = true
-		if in.TextField != "" {
-			f.Text = in.TextField
-		}
+	if format := in.format(); format != "" {
 		// Streamed in blocks: a file of millions of texts needs no more
 		// memory than one block.
-		texts := make([]string, 0, Block)
-		err := data.Each(in.Path, f, func(text, _ string) error {
-			if texts = append(texts, text); len(texts) < Block {
-				return nil
-			}
-			err := p.PredictTexts(texts, fn)
-			texts = texts[:0]
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		return p.PredictTexts(texts, fn)
+		return p.records(in, format, fn, idle)
 	}
-	file, err := os.Open(in.Path)
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %v", in.Path, pathError(err))
+	if in.R != nil {
+		return p.lines(in.R, in.Name, in.Stream || dense, fn, idle, in.sniffer(p, in.Name))
 	}
-	defer file.Close()
-	r, err := data.TextReader(file, in.Path)
+	if data.IsIDX(in.Path) {
+		return p.images(in.Path, fn)
+	}
+	r, file, err := data.OpenText(in.Path)
 	if err != nil {
 		return err
 	}
-	return p.lines(r, in.Path, in.Stream || dense, fn, idle)
+	defer file.Close()
+	return p.lines(r, in.Path, in.Stream || dense, fn, idle, in.sniffer(p, in.Path))
 }
 
 // lines answers every line of r: one by one with stream, each answered as
 // it is read and idle called as soon as no more input is already
-// buffered; otherwise in blocks.
-func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer) error, idle func() error) error {
+// buffered; otherwise in blocks. first, when set, is shown the first line
+// (to warn when it starts records).
+func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer) error, idle func() error, first func([]byte)) error {
 	in := data.NewLineReader(r, name)
 	var texts []string
 	for {
@@ -91,6 +87,9 @@ func (p *Predictor) lines(r io.Reader, name string, stream bool, fn func(*Answer
 		}
 		if err != nil {
 			return err
+		}
+		if in.Line() == 1 && first != nil {
+			first(line)
 		}
 		if !stream {
 			if texts = append(texts, string(line)); len(texts) == Block {

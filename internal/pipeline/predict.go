@@ -3,6 +3,7 @@ package pipeline
 import (
 	"slices"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -37,6 +38,8 @@ type Answer struct {
 	Effects []TokenEffect
 	// Value is a regression model's prediction (it has no labels).
 	Value float64
+	// Keep holds the fields Input.Keep names of the input record.
+	Keep []data.Value
 }
 
 // A Predictor answers inputs with a model, one at a time or in blocks,

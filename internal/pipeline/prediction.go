@@ -65,6 +65,11 @@ func (a *Answer) Prediction(labels []string, topK int, explain bool) Prediction 
 // It fails only on a score that JSON cannot hold (an infinite margin).
 func (a *Answer) AppendJSON(dst []byte, m *model.Model, topK int, explain bool) ([]byte, error) {
 	if m.Net.Spec().Regression {
+		// JSON has no infinity or NaN: a network that overflowed answers
+		// null, which every reader parses, rather than +Inf, which none does.
+		if !finite(a.Value) {
+			return append(dst, `{"value":null}`...), nil
+		}
 		return append(strconv.AppendFloat(append(dst, `{"value":`...), a.Value, 'g', -1, 64), '}'), nil
 	}
 	if b, ok := a.appendPrediction(dst, m.Labels, topK, explain); ok {

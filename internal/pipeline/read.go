@@ -2,9 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -65,6 +63,17 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
 		return nil, err
+	}
+	if paths.Train == "" {
+		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if err := checkPaths(cfg, paths); err != nil {
+		return nil, err
+	}
+	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return nil, err
+		}
 	}
 	split := cfg.Data.ValidationSplit > 0
 	reads := []func() (*data.Examples, error){
@@ -256,14 +265,4 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 	}
 	slices.Sort(valIdx)
 	return e.Subset(trainIdx, e.Path), e.Subset(valIdx, e.Path+" (validation split)")
-}
-
-// pathError drops the operation and path from an *fs.PathError, for
-// messages that name the file themselves.
-func pathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

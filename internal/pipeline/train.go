@@ -30,6 +30,13 @@ type Setup struct {
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
+	// Chosen says what was chosen for keys the config left out (the
+	// output and loss that fit the data), one sentence each.
+	Chosen []string
+	// Warnings are what looks wrong with the vectorized data (most tokens
+	// out of the vocabulary, texts without a feature), one sentence each;
+	// the model's record keeps them.
+	Warnings []string
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -78,7 +85,10 @@ type Result struct {
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
-	TestPath                       string
+	TestPath string
+	// Warnings are those found after training, when the test split was
+	// vectorized (Setup has the earlier ones).
+	Warnings                       []string
 	VectorizeSeconds, TrainSeconds float64
 }
 
@@ -92,18 +102,21 @@ type Result struct {
 // *InterruptedError. Record.DLCVersion is left to the program that writes
 // the model file.
 func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Model, *Result, error) {
+	return train(ctx, cfg, d, h, nil)
+}
+
+// train is Train, or with from, Continue.
+func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	classes, err := classesFor(cfg, d, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg = cfg.ForClasses(len(classes))
 	plan, err := Build(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	train := d.Train
-	var classes []string
-	if !plan.Regression {
-		classes = train.Classes()
-		if len(classes) < 2 {
-			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
-		}
-	}
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
@@ -113,6 +126,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	}
 	resume := ck.Resume
 	if resume != nil {
+		if from != nil {
+			return nil, nil, errors.New("a run continued from a model (--init) cannot resume a checkpoint")
+		}
 		if err := checkResume(resume, cfg, d); err != nil {
 			return nil, nil, err
 		}
@@ -126,27 +142,41 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		}
 	}
 	vecStart := time.Now()
-	vec, x, _, err := plan.Fit(train)
+	vec, x, cov, err := plan.fitFor(train, from)
 	if err != nil {
 		return nil, nil, err
 	}
-	y, perClass, err := trainingTargets(cfg, train, classes)
+	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
+	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
+	y, err := targets(train, classes, plan.Regression)
 	if err != nil {
 		return nil, nil, err
 	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return nil, nil, err
+	}
+	y.Weight = weights
 	res := &Result{VectorizeSeconds: time.Since(vecStart).Seconds()}
 	if ctx.Err() != nil {
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
 
-	var val *Rows
+	net, err := plan.networkFor(vec.Features(), len(classes), from)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := plan.NewOptimizer(len(net.Params()))
+	if err != nil {
+		return nil, nil, err
+	}
+	xVal, yVal := x, mlp.Targets{}
 	if d.Validation != nil {
-		yVal, err := targets(d.Validation, classes, plan.Regression)
-		if err != nil {
+		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
 			return nil, nil, err
 		}
-		xVal, _ := Encode(vec, d.Validation)
-		val = &Rows{X: xVal, Y: yVal}
+		xVal, _ = Encode(vec, d.Validation)
+		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	var sv *saver
 	var vecPrint string
@@ -180,46 +210,58 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 			sv.history = &updates
 		}
 	}
-	started := h.Started
-	h.Started = func(s *Setup) {
-		s.ClassWeights = perClass
-		if started != nil {
-			started(s)
-		}
+	if h.Started != nil {
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
+			Chosen: cfg.Chosen(), Warnings: warnings})
+	}
+	cb := gd.Callbacks{
+		OnStep:   h.Step,
+		OnUpdate: h.Update,
+		OnEpoch: func(st *gd.EpochStats) error {
+			if d.Validation != nil {
+				s := score(net, nil, xVal, yVal, len(classes))
+				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if plan.Regression {
+					st.ValAccuracy = math.NaN()
+				}
+			}
+			if h.Epoch != nil {
+				return h.Epoch(st)
+			}
+			return nil
+		},
 	}
 	trainStart := time.Now()
 	trainRows := x.Rows
-	var net *mlp.Network
-	var gres *RowsResult
+	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(src)}
+	var gres *gd.Result
 	if resume != nil && resume.Stage == checkpoint.Calibrating {
 		// The model's network was trained: its weights and record are
 		// in the checkpoint.
-		if net, err = plan.Network(vec.Features(), len(classes)); err != nil {
-			return nil, nil, err
-		}
 		if len(resume.MainParams) != len(net.Params()) {
 			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
 		}
 		copy(net.Params(), resume.MainParams)
 		net.ParamsChanged(nil)
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec()})
-		gres = &RowsResult{Result: *resume.Main}
+		gres = resume.Main
 	} else {
-		var st *gd.State
-		var dropout []byte
 		if resume != nil {
-			if resume.State == nil {
-				return nil, nil, errors.New("the checkpoint is in the training stage without its state")
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return nil, nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
 			}
-			st, dropout = resume.State, resume.Dropout
+			cb.Resume = resume.State
 		}
-		net, gres, err = plan.trainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h, sv, st, dropout)
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		gres, err = gd.Train(ctx, obj, opt, plan.Training, cb)
 	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
 	}
-	res.Result = gres.Result
+	res.Result = *gres
 	if res.Interrupted && res.Steps == 0 {
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
@@ -230,11 +272,12 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		// After the model's own training, so that an interruption here
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
+		obj, opt = nil, nil
 		if sv != nil {
-			main := gres.Result
+			main := *gres
 			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
 		}
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h, sv, resume)
+		cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume)
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
@@ -250,22 +293,31 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	// IMDB recipe). Collecting them before the test split is scored and the
 	// model encoded lets those reuse the memory, where the heap would
 	// otherwise grow to twice the size it had during training.
-	x = nil
+	obj, opt, x = nil, nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+	// The config as trained, its paths absolute: the model says which
+	// files it was trained and tested on, wherever it is read.
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
+	recordStop(&m.Record, res, from)
 	if d.Test != nil && !res.Interrupted {
-		if res.Test, err = Score(m, d.Test); err != nil {
+		var warning string
+		if res.Test, warning, err = scoreTest(cfg, m, d.Test); err != nil {
 			return nil, nil, err
 		}
 		res.TestPath = d.Paths.Test
 		m.Record.Test = testRecord(res.Test)
+		if warning != "" {
+			warnings = append(warnings, warning)
+			res.Warnings = []string{warning}
+		}
 	}
+	m.Record.Warnings = warnings
 	return m, res, nil
 }
 
@@ -343,13 +395,6 @@ type RowsResult struct {
 // network is returned as it stands, with the result so far and ctx's
 // error.
 func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks) (*mlp.Network, *RowsResult, error) {
-	return p.trainRows(ctx, features, classes, train, val, h, nil, nil, nil)
-}
-
-// trainRows is TrainRows saving checkpoints with sv (when not nil) and
-// going on from the gradient descent state st with the dropout source
-// state dropout (when st is not nil).
-func (p *Plan) trainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks, sv *saver, st *gd.State, dropout []byte) (*mlp.Network, *RowsResult, error) {
 	net, err := p.Network(features, len(classes))
 	if err != nil {
 		return nil, nil, err
@@ -379,17 +424,7 @@ func (p *Plan) trainRows(ctx context.Context, features int, classes []string, tr
 		},
 	}
 	start := time.Now()
-	src := rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7)
-	if st != nil {
-		if err := src.UnmarshalBinary(dropout); err != nil {
-			return nil, nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
-		}
-		cb.Resume = st
-	}
-	if sv != nil {
-		sv.dropout, cb.Checkpoint = src, sv
-	}
-	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(src)}
+	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
 	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
 	if gres == nil {
 		return nil, nil, err

@@ -117,7 +117,7 @@ func (r *Result) WinnerYAML() (string, error) {
 		}
 		b.WriteString(comment(par))
 	}
-	b.WriteString(cfg.YAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
+	b.WriteString(cfg.KeysYAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
 	return b.String(), nil
 }
 
