@@ -53,13 +53,17 @@ func Decode(r io.Reader, size int64) (*Checkpoint, error) {
 
 // Write writes c into dir as checkpoint number c.Seq, atomically (a
 // reader, or a run resumed after a crash, sees the whole file or none of
-// it), creating dir when it does not exist, and returns the file's path.
-func Write(dir string, c *Checkpoint) (string, error) {
+// it), creating dir when it does not exist, and returns the file's path
+// and a function that waits for the file to reach the disk (see
+// atomicfile.WriteUnsynced: a checkpoint of the IMDB recipe is 224 MB, and
+// training need not wait for the disk; until sync returns, a crash of the
+// machine may leave the file torn, which Newest detects and passes over).
+func Write(dir string, c *Checkpoint) (path string, sync func() error, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("cannot create the checkpoint folder: %w", err)
+		return "", nil, fmt.Errorf("cannot create the checkpoint folder: %w", err)
 	}
-	path := filepath.Join(dir, Name(c.Seq))
-	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	path = filepath.Join(dir, Name(c.Seq))
+	sync, err = atomicfile.WriteUnsynced(path, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		if err := Encode(bw, c); err != nil {
 			return err
@@ -67,9 +71,9 @@ func Write(dir string, c *Checkpoint) (string, error) {
 		return bw.Flush()
 	})
 	if err != nil {
-		return "", fmt.Errorf("cannot write checkpoint %s: %w", path, err)
+		return "", nil, fmt.Errorf("cannot write checkpoint %s: %w", path, err)
 	}
-	return path, nil
+	return path, sync, nil
 }
 
 // Read reads and verifies the checkpoint file at path.

@@ -2,7 +2,7 @@ package checkpoint
 
 import (
 	"bufio"
-	"crypto/sha256"
+	"hash/crc32"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -92,8 +92,43 @@ func newArrays() *arrays {
 	return &arrays{f64: map[string][]float64{}, i64: map[string][]int64{}, u8: map[string][]byte{}}
 }
 
-// chunk is the bytes converted at a time.
+// chunk is the bytes converted at a time on a big-endian machine.
 const chunk = 1 << 16
+
+// castagnoli is CRC-32C's table; sumSize the trailer's bytes.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const sumSize = 4
+
+// writeWords writes n words, word(i) each, little-endian, through buf.
+func writeWords(w io.Writer, buf []byte, n int, word func(int) uint64) []byte {
+	if buf == nil {
+		buf = make([]byte, chunk)
+	}
+	for lo := 0; lo < n; lo += chunk / 8 {
+		k := min(n-lo, chunk/8)
+		putWords(buf, k, func(i int) uint64 { return word(lo + i) })
+		w.Write(buf[:8*k])
+	}
+	return buf
+}
+
+// readWords reads n little-endian words through buf, handing each to set.
+func readWords(r io.Reader, buf []byte, n int, set func(i int, w uint64)) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, chunk)
+	}
+	for lo := 0; lo < n; lo += chunk / 8 {
+		k := min(n-lo, chunk/8)
+		if _, err := io.ReadFull(r, buf[:8*k]); err != nil {
+			return buf, err
+		}
+		for i := range k {
+			set(lo+i, binary.LittleEndian.Uint64(buf[8*i:]))
+		}
+	}
+	return buf, nil
+}
 
 func (a *arrays) has(name string) bool {
 	_, f := a.f64[name]
@@ -135,34 +170,30 @@ func encode(w io.Writer, meta any, a *arrays) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.New()
+	sum := crc32.New(castagnoli)
 	bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<16)
 	bw.WriteString(magic)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
 	bw.Write(n[:])
 	bw.Write(h)
-	buf := make([]byte, chunk)
+	var buf []byte
 	for _, ar := range a.list {
 		switch ar.DType {
 		case "f64":
-			for v := a.f64[ar.Name]; len(v) > 0; {
-				k := min(len(v), chunk/8)
-				for i, x := range v[:k] {
-					binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
-				}
-				bw.Write(buf[:8*k])
-				v = v[k:]
+			v := a.f64[ar.Name]
+			if littleEndian {
+				bw.Write(f64Bytes(v))
+				continue
 			}
+			buf = writeWords(bw, buf, len(v), f64Word(v))
 		case "i64":
-			for v := a.i64[ar.Name]; len(v) > 0; {
-				k := min(len(v), chunk/8)
-				for i, x := range v[:k] {
-					binary.LittleEndian.PutUint64(buf[8*i:], uint64(x))
-				}
-				bw.Write(buf[:8*k])
-				v = v[k:]
+			v := a.i64[ar.Name]
+			if littleEndian {
+				bw.Write(i64Bytes(v))
+				continue
 			}
+			buf = writeWords(bw, buf, len(v), i64Word(v))
 		case "u8":
 			bw.Write(a.u8[ar.Name])
 		}
@@ -170,7 +201,9 @@ func encode(w io.Writer, meta any, a *arrays) error {
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	_, err = w.Write(sum.Sum(nil))
+	var trailer [4]byte
+	binary.LittleEndian.PutUint32(trailer[:], sum.Sum32())
+	_, err = w.Write(trailer[:])
 	return err
 }
 
@@ -183,11 +216,11 @@ var errCorrupt = errors.New("is torn or corrupt")
 // arrays. Every size is checked against size before it is allocated, and
 // the checksum is checked before decode returns anything.
 func decode(r io.Reader, size int64, meta any) (*arrays, error) {
-	if size < int64(len(magic))+8+sha256.Size {
+	if size < int64(len(magic))+8+sumSize {
 		return nil, fmt.Errorf("%w: %d bytes is shorter than any checkpoint", errCorrupt, size)
 	}
-	sum := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-sha256.Size), sum), 1<<16)
+	sum := crc32.New(castagnoli)
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-sumSize), sum), 1<<16)
 	var head [16]byte
 	if _, err := io.ReadFull(br, head[:]); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
@@ -196,7 +229,7 @@ func decode(r io.Reader, size int64, meta any) (*arrays, error) {
 		return nil, errors.New("is not a dlc checkpoint")
 	}
 	hl := binary.LittleEndian.Uint64(head[8:])
-	body := uint64(size) - 16 - sha256.Size
+	body := uint64(size) - 16 - sumSize
 	if hl > maxHeader || hl > body {
 		return nil, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, body)
 	}
@@ -226,49 +259,43 @@ func decode(r io.Reader, size int64, meta any) (*arrays, error) {
 		return nil, fmt.Errorf("%w: %d bytes beyond its arrays", errCorrupt, left)
 	}
 	a := newArrays()
-	buf := make([]byte, chunk)
+	var buf []byte
 	for _, ar := range h.Arrays {
 		if a.has(ar.Name) {
 			return nil, fmt.Errorf("%w: array %q twice", errCorrupt, ar.Name)
 		}
+		var err error
 		switch ar.DType {
 		case "f64":
 			v := make([]float64, ar.Len)
-			for lo := 0; lo < len(v); lo += chunk / 8 {
-				w := v[lo:min(len(v), lo+chunk/8)]
-				if _, err := io.ReadFull(br, buf[:8*len(w)]); err != nil {
-					return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-				}
-				for i := range w {
-					w[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
-				}
+			if littleEndian {
+				_, err = io.ReadFull(br, f64Bytes(v))
+			} else {
+				buf, err = readWords(br, buf, len(v), func(i int, w uint64) { v[i] = math.Float64frombits(w) })
 			}
 			a.putF64(ar.Name, v)
 		case "i64":
 			v := make([]int64, ar.Len)
-			for lo := 0; lo < len(v); lo += chunk / 8 {
-				w := v[lo:min(len(v), lo+chunk/8)]
-				if _, err := io.ReadFull(br, buf[:8*len(w)]); err != nil {
-					return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-				}
-				for i := range w {
-					w[i] = int64(binary.LittleEndian.Uint64(buf[8*i:]))
-				}
+			if littleEndian {
+				_, err = io.ReadFull(br, i64Bytes(v))
+			} else {
+				buf, err = readWords(br, buf, len(v), func(i int, w uint64) { v[i] = int64(w) })
 			}
 			a.putI64(ar.Name, v)
 		case "u8":
 			v := make([]byte, ar.Len)
-			if _, err := io.ReadFull(br, v); err != nil {
-				return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-			}
+			_, err = io.ReadFull(br, v)
 			a.putU8(ar.Name, v)
 		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		}
 	}
-	var want [sha256.Size]byte
+	var want [sumSize]byte
 	if _, err := io.ReadFull(r, want[:]); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	if got := sum.Sum(nil); string(got) != string(want[:]) {
+	if sum.Sum32() != binary.LittleEndian.Uint32(want[:]) {
 		return nil, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
 	}
 	if err := json.Unmarshal(h.Meta, meta); err != nil {

@@ -138,6 +138,20 @@ type saver struct {
 	main       *gd.Result
 	mainParams []float64
 	cal        *checkpoint.Calibration
+	// pending is the last checkpoint's wait for the disk, and the pruning
+	// after it: the older checkpoints go only once the new one is there.
+	pending chan error
+}
+
+// wait waits for the last checkpoint to reach the disk (and the older ones
+// beyond checkpoint.keep to be removed), and returns what failed.
+func (s *saver) wait() error {
+	if s == nil || s.pending == nil {
+		return nil
+	}
+	err := <-s.pending
+	s.pending = nil
+	return err
 }
 
 func newSaver(cfg *config.Config, ck *Checkpointing, d *Data, features int, vec string) (*saver, error) {
@@ -186,13 +200,21 @@ func (s *saver) Save(st *gd.State) error {
 		}
 	}
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
-	path, err := checkpoint.Write(s.dir, &c)
+	if err := s.wait(); err != nil {
+		return err
+	}
+	path, sync, err := checkpoint.Write(s.dir, &c)
 	if err != nil {
 		return err
 	}
-	if err := checkpoint.Prune(s.dir, s.keep); err != nil {
-		return err
-	}
+	s.pending = make(chan error, 1)
+	go func(done chan<- error) {
+		err := sync()
+		if err == nil {
+			err = checkpoint.Prune(s.dir, s.keep)
+		}
+		done <- err
+	}(s.pending)
 	s.seq++
 	s.last, s.updates = time.Now(), 0
 	if s.saved != nil {

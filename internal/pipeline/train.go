@@ -191,6 +191,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
+	// Whatever happens, the last checkpoint is on the disk before Train
+	// returns (a run interrupted exits right after).
+	defer sv.wait()
 	if h.Update != nil && (sv != nil || resume != nil) {
 		// The per-update history goes into the checkpoints, and comes
 		// back from one before the run goes on.
@@ -286,6 +289,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		case err != nil:
 			return nil, nil, err
 		}
+	}
+	if err := sv.wait(); err != nil {
+		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
 	// The gradient, the optimizer's state and the training rows are
