@@ -38,5 +38,7 @@ func putWords(buf []byte, n int, word func(i int) uint64) {
 	}
 }
 
-func f64Word(v []float64) func(int) uint64 { return func(i int) uint64 { return math.Float64bits(v[i]) } }
-func i64Word(v []int64) func(int) uint64   { return func(i int) uint64 { return uint64(v[i]) } }
+func f64Word(v []float64) func(int) uint64 {
+	return func(i int) uint64 { return math.Float64bits(v[i]) }
+}
+func i64Word(v []int64) func(int) uint64 { return func(i int) uint64 { return uint64(v[i]) } }

@@ -2,11 +2,11 @@ package checkpoint
 
 import (
 	"bufio"
-	"hash/crc32"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"strconv"
