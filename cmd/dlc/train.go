@@ -94,9 +94,9 @@ stands (with the best weights when training.early_stopping monitors a
 metric); the exit status is then 130. A second Ctrl-C stops at once.
 
 --checkpoint DIR (checkpoint.dir) saves where training stands into DIR:
-after every epoch and every 5 minutes by default (checkpoint.every_epoch,
-checkpoint.every_seconds, checkpoint.every_updates), and when Ctrl-C or
-SIGTERM stops it; the newest 3 are kept (checkpoint.keep). Each is written
+every 5 minutes by default (checkpoint.every_seconds; or every N updates,
+checkpoint.every_updates, or after every epoch, checkpoint.every_epoch),
+and when Ctrl-C or SIGTERM stops it; the newest 3 are kept (checkpoint.keep). Each is written
 atomically with a checksum. --resume DIR goes on from the newest whole
 checkpoint in DIR (a torn one is passed over, said in one line) and ends
 with exactly the model file the run that was never stopped writes; it

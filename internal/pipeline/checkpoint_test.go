@@ -54,7 +54,7 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 	}{
 		{"rmsprop dropout holdout", []string{"model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=5"}},
 		{"momentum folds early stopping", []string{"optimizer.name=momentum", "calibration.folds=3", "data.validation_split=0.2",
-			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7"}},
+			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
 		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -125,10 +125,12 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		ck = &Checkpointing{ConfigPath: cfg.Path}
 	}
 	resume := ck.Resume
+	if from != nil && (resume != nil || cfg.Checkpoint.Dir != "") {
+		// Its vectorizer and its calibration's epochs come from the model
+		// it continues, which a checkpoint does not hold.
+		return nil, nil, cfg.Errorf("checkpoint.dir", "a run continued from a model (--init) saves no checkpoints and resumes none; train it without --checkpoint and --resume")
+	}
 	if resume != nil {
-		if from != nil {
-			return nil, nil, errors.New("a run continued from a model (--init) cannot resume a checkpoint")
-		}
 		if err := checkResume(resume, cfg, d); err != nil {
 			return nil, nil, err
 		}
