@@ -19,14 +19,6 @@ var (
 // θ ← θ + (μ + … + μᵏ) v (Nesterov: μ (μ + … + μᵏ) v). The lazy path
 // applies it to a row when the row is next touched (CatchUp, before the
 // gradient reads it), which is the dense rule within rounding.
-//
-// The lazy path also leaves a step's own move to the next catch-up: a step
-// is a zero-gradient step plus −η g on v and on θ, so folding the
-// gradient into the velocity as v ← v − (η/μ) g (Nesterov: also
-// θ ← θ − η g) and counting the row one step behind makes its next
-// zero-gradient step the real one. The step then writes only the entries
-// whose gradient is non-zero — with relu and dropout, few of a touched
-// row's — where the dense form writes the whole row a second time.
 type Momentum struct {
 	rate
 	chunks
@@ -110,31 +102,10 @@ func (o *Momentum) UpdateSpans(params, grad []float64, spans [][2]int) {
 }
 
 // lazyChunk updates the rows of [lo, hi), each first caught up (when
-// CatchUp has not done it already). With μ > 0 the step's zero-gradient
-// part is left to the row's next catch-up (see Momentum): only the
-// entries with a gradient are written, and the rows stay counted at the
-// step before this one.
+// CatchUp has not done it already).
 func (o *Momentum) lazyChunk(c *chunks, lo, hi int) {
-	mu := o.Momentum
-	if mu == 0 {
-		o.catchUp(c.params, lo, hi, o.clock.now+1)
-		o.chunk(c, lo, hi)
-		return
-	}
-	o.catchUp(c.params, lo, hi, o.clock.now)
-	lr := c.lr
-	k := lr / mu
-	p, g, vel := c.params[lo:hi], c.grad[lo:hi], o.velocity[lo:hi]
-	p, vel = p[:len(g)], vel[:len(g)]
-	for i, gi := range g {
-		if gi == 0 {
-			continue
-		}
-		vel[i] -= k * gi
-		if o.Nesterov {
-			p[i] -= lr * gi
-		}
-	}
+	o.catchUp(c.params, lo, hi, o.clock.now+1)
+	o.chunk(c, lo, hi)
 }
 
 func (o *Momentum) catchUpChunk(c *chunks, lo, hi int) {
@@ -143,7 +114,8 @@ func (o *Momentum) catchUpChunk(c *chunks, lo, hi int) {
 
 // catchUp applies to each row of [lo, hi) the k steps of zero gradient it
 // missed, v ← μᵏ v and θ ← θ + (μ + … + μᵏ) v (Nesterov: μ times that),
-// and sets its count to to.
+// and sets its count to to. For k = 1 it computes what the dense rule
+// does, in the same order (μ·1 = μ).
 func (o *Momentum) catchUp(params []float64, lo, hi int, to int64) {
 	cl := &o.clock
 	w, now, mu := cl.width, cl.now, o.Momentum
