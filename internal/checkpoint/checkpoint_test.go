@@ -106,6 +106,14 @@ func TestNewestFallsBack(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	stale := filepath.Join(dir, "."+Name(5)+".tmp-123")
+	os.WriteFile(stale, []byte("cut off"), 0o644)
+	if err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Fatal("RemoveStale left a cut-off temporary file")
+	}
 	if err := Prune(dir, 3); err != nil {
 		t.Fatal(err)
 	}

@@ -174,6 +174,28 @@ func NextSeq(dir string) (int, error) {
 	return list[len(list)-1].Seq + 1, nil
 }
 
+// RemoveStale removes the temporary files of checkpoints whose writing
+// was cut off (a SIGKILL mid-write leaves ".ckpt-N.dlcc.tmp-*" behind):
+// for a run about to write into dir, which is the only writer there.
+func RemoveStale(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read the checkpoint folder: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if base, _, ok := strings.Cut(name, ".tmp-"); ok && e.Type().IsRegular() && strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, suffix) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, name), err)
+			}
+		}
+	}
+	return nil
+}
+
 // Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1).
 func Prune(dir string, keep int) error {
 	list, err := List(dir)

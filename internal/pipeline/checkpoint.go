@@ -156,6 +156,9 @@ func (s *saver) wait() error {
 
 func newSaver(cfg *config.Config, ck *Checkpointing, d *Data, features int, vec string) (*saver, error) {
 	cp := cfg.Checkpoint
+	if err := checkpoint.RemoveStale(cp.Dir); err != nil {
+		return nil, err
+	}
 	seq, err := checkpoint.NextSeq(cp.Dir)
 	if err != nil {
 		return nil, err
