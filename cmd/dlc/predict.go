@@ -20,6 +20,7 @@ type predictOptions struct {
 	Format      string
 	TopK        int
 	Threshold   pipeline.Threshold
+	topKSet     bool
 	Input       string
 	InputFormat string
 	dataOptions
@@ -80,6 +81,19 @@ which for a linear output (hinge, mse) are scores, not probabilities.
 trading precision for recall; the default is the model's own cut (0.5, or
 0 for a hinge score).
 
+A multi-label model (data.task multilabel) gives a text every label whose
+probability reaches that label's threshold (tuned on held-out training
+examples; --threshold X puts one cut X on every label), most probable
+first, and never fewer or more labels than its training texts had:
+  text  label<TAB>p<TAB>label<TAB>p ...; an empty line for no label; with
+        --top-k K the K most probable labels, whatever the thresholds
+  json  {"labels": [...], "scores": {label: p, ...}, "raw_scores": {...}}
+        (--top-k K adds "top_k"), as dlc serve answers
+  tsv   a header row, then the labels joined by data.label_separator (else
+        ","), label_1, probability_1 ... (--top-k), and score_LABEL columns
+Its probabilities are each label's own and need not sum to 1; --explain
+names the tokens behind the first label given (or the most probable).
+
 --explain[=N] adds the N (default 5) tokens that pushed the decision most,
 found by occlusion: each token (or n-gram) of the text is removed in turn
 and the change in the predicted label's probability is its effect, exact
@@ -103,7 +117,7 @@ predicted label, a negative one against it. Text and tsv show them as
 			return exactArgs(0, "no arguments (text comes on stdin, or from --input FILE)")(c, args)
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.Threshold.Set = c.Flags().Changed("threshold")
+			o.Threshold.Set, o.topKSet = c.Flags().Changed("threshold"), c.Flags().Changed("top-k")
 			if c.Flags().Changed("explain") && o.Explain < 1 {
 				return usageErrorf("--explain must show at least one token, not %d", o.Explain)
 			}
@@ -114,7 +128,7 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
 	f.VarP(newEnum(&o.Format, "text", "text", "json", "tsv"), "format", "f", "output format")
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
 	f.VarP(newEnum(&o.InputFormat, "", "lines", "jsonl", "csv", "tsv"), "input-format", "", "read the input as this format (default: by --input's name; stdin: lines)")
 	o.dataOptions.AddFlags(f, "name the input's fields as config keys: --set data.text_field=body (repeatable; data.text_field, data.label_field, data.features)")
@@ -236,6 +250,10 @@ func (a *answerer) write(p *pipeline.Answer) error {
 		a.w.Write(a.num)
 		return a.w.WriteByte('\n')
 	}
+	if a.m.MultiLabel() {
+		a.writeMulti(p)
+		return a.w.WriteByte('\n')
+	}
 	labels := a.m.Labels
 	switch o.Format {
 	case "tsv":
@@ -280,6 +298,10 @@ func (a *answerer) header() {
 	}
 	if a.m.Net.Spec().Regression {
 		a.w.WriteString("value\n")
+		return
+	}
+	if a.m.MultiLabel() {
+		a.headerMulti()
 		return
 	}
 	cols := []string{"label", "probability"}

@@ -21,6 +21,11 @@ func (c *Config) KeysYAML(keep func(key string) bool) string {
 		if !keep(f.key) {
 			continue
 		}
+		if p, ok := f.ptr.(*string); ok && *p == "" && *Default().fieldPtr(f.key).(*string) == "" {
+			// Left empty and empty by default: left out, as YAML() does
+			// (data.label_separator refuses an empty value).
+			continue
+		}
 		parts := strings.Split(f.key, ".")
 		sections, leaf := parts[:len(parts)-1], parts[len(parts)-1]
 		same := 0

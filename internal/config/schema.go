@@ -51,6 +51,9 @@ type Config struct {
 		TextField       string  `json:"text_field"`
 		LabelField      string  `json:"label_field"`
 		Task            string  `json:"task"`
+		// LabelSeparator cuts a CSV/TSV label field into the labels of a
+		// multi-label example ("" = not set).
+		LabelSeparator string `json:"label_separator,omitempty"`
 		// Features are the numeric columns of vectorizer.mode dense; empty
 		// means every column but the label.
 		Features []string `json:"features,omitempty"`
@@ -201,7 +204,8 @@ func (c *Config) fields() []field {
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
-		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number) | multilabel (a list of labels per text, any number of them)"},
+		{"data.label_separator", &c.Data.LabelSeparator, "multilabel: what separates the labels of a text in a CSV/TSV label column (and a JSONL string), such as \"|\"; a JSONL list needs none"},
 		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
 		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
 		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},

@@ -14,7 +14,7 @@ import (
 )
 
 // Tasks are the values of data.task.
-var Tasks = []string{"classification", "regression"}
+var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
@@ -123,6 +123,9 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
 		return err
 	}
+	if err := c.validateMultiLabel(); err != nil {
+		return err
+	}
 
 	if err := c.optionError("vectorizer", "vectorizer.mode", c.VectorizerOptions().Validate()); err != nil {
 		return err
@@ -189,4 +192,30 @@ func (c *Config) validate() error {
 // classes, naming the config keys involved.
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	return c.modelError(spec.Validate())
+}
+
+// validateMultiLabel checks what goes with data.task multilabel: texts
+// (the numeric columns and pixels of mode dense have one label each), no
+// class weights (they weigh the one class of an example) and a calibration
+// that keeps each label on its own (see pipeline's multilabel.go).
+func (c *Config) validateMultiLabel() error {
+	if _, set := c.src["data.label_separator"]; set && c.Data.LabelSeparator == "" {
+		// YAML reads a bare | or > as the start of a block of text.
+		return c.Errorf("data.label_separator", "data.label_separator is empty; give the characters between two labels in quotes, such as \"|\"")
+	}
+	if !c.MultiLabel() {
+		if c.Data.LabelSeparator != "" {
+			return c.Errorf("data.label_separator", "data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it")
+		}
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == string(vectorize.Dense):
+		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
+	case c.Training.ClassWeight.IsSet():
+		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
+	}
+	return nil
 }

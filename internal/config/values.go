@@ -14,12 +14,15 @@ func (c *Config) Values() map[string]string {
 	return out
 }
 
-// Sets turns Values back into --set arguments, in the schema's order:
+// Sets turns Values back into --set arguments, in the schema's order,
+// leaving out the keys at their default value but the paths (a key such
+// as data.label_separator refuses the empty value it defaults to):
 // LoadWith("", Sets(v), nil) is the config v was taken from.
 func Sets(values map[string]string) []string {
+	def := Default().Values()
 	var out []string
 	for _, f := range Default().fields() {
-		if v, ok := values[f.key]; ok {
+		if v, ok := values[f.key]; ok && (v != def[f.key] || slices.Contains(PathKeys, f.key)) {
 			out = append(out, f.key+"="+v)
 		}
 	}
@@ -63,4 +66,14 @@ func (c *Config) Changed(was map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// fieldPtr returns the field of key.
+func (c *Config) fieldPtr(key string) any {
+	for _, f := range c.fields() {
+		if f.key == key {
+			return f.ptr
+		}
+	}
+	return nil
 }

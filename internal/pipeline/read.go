@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -43,6 +44,9 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 	if err != nil {
 		return p, cfg.Errorf("data.dataset", "%v", err)
 	}
+	if err := CheckDataset(cfg); err != nil {
+		return p, err
+	}
 	if !src.Fetched(dataDir) {
 		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
 	}
@@ -53,6 +57,21 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 		p.Test, p.TestLabels = test.Path, test.Labels
 	}
 	return p, nil
+}
+
+// CheckDataset refuses a config that cannot read its data.dataset as the
+// dataset's files are (before anything is fetched): a multi-label dataset
+// needs data.task multilabel. A config naming no dataset, or an unknown
+// one, passes (Resolve says what is wrong with the name).
+func CheckDataset(cfg *config.Config) error {
+	src, err := data.Lookup(cfg.Data.Dataset)
+	if cfg.Data.Dataset == "" || err != nil {
+		return nil
+	}
+	if src.MultiLabel && !cfg.MultiLabel() {
+		return cfg.Errorf("data.dataset", "dataset %s gives each text a list of labels; set data.task: multilabel and data.label_field: labels", src.Name)
+	}
+	return nil
 }
 
 // Read resolves a config's data and reads it: the training, validation and
@@ -192,7 +211,7 @@ func readSplit(cfg *config.Config, path, labels string) (*data.Examples, error) 
 
 // fields are the JSONL/CSV fields the config names.
 func fields(cfg *config.Config) data.Fields {
-	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField}
+	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField, Multi: cfg.MultiLabel(), Separator: cfg.Data.LabelSeparator}
 }
 
 // checkImageConfig refuses a config that cannot read images, naming the key.
@@ -242,11 +261,17 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 		perm := rng.Perm(e.Len())
 		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
 	} else {
+		// A multi-label example is drawn with the examples of its rarest
+		// label (see rarestLabels).
+		keys := e.Labels
+		if e.LabelSets != nil {
+			keys = rarestLabelNames(e)
+		}
 		byLabel := map[string][]int{}
-		for i, l := range e.Labels {
+		for i, l := range keys {
 			byLabel[l] = append(byLabel[l], i)
 		}
-		for _, l := range e.Classes() { // sorted: the draw is reproducible
+		for _, l := range slices.Sorted(maps.Keys(byLabel)) { // sorted: the draw is reproducible
 			idx := byLabel[l]
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)
