@@ -81,9 +81,10 @@ func (p *Plan) NewOptimizer(n int) (gd.Optimizer, error) {
 	return gd.NewOptimizer(p.Optimizer, n)
 }
 
-// encode encodes examples with a fitted vectorizer, and counts the tokens
-// the vocabulary covers (zero for numeric tables and pixels).
-func encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
+// Encode encodes examples with a fitted vectorizer (Plan.Fit's), and
+// counts the tokens its vocabulary covers (zero for numeric tables and
+// pixels).
+func Encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
 	if e.Images != nil {
 		return v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}
 	}
