@@ -76,19 +76,28 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 		}
 	}
 	split := cfg.Data.ValidationSplit > 0
+	// Texts are counted as they are read, but those a validation split is
+	// drawn from, which are kept to be drawn from.
+	stream := streamable(cfg)
+	read := func(path, labels string, streamed bool) (*data.Examples, error) {
+		if streamed && labels == "" && !data.IsIDX(path) {
+			return readCounted(cfg, path, cfg.VectorizerOptions())
+		}
+		return readSplit(cfg, path, labels)
+	}
 	reads := []func() (*data.Examples, error){
-		func() (*data.Examples, error) { return readSplit(cfg, paths.Train, paths.TrainLabels) },
+		func() (*data.Examples, error) { return read(paths.Train, paths.TrainLabels, stream && !split) },
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
 			}
-			return readExamples(cfg, paths.Validation)
+			return read(paths.Validation, "", stream)
 		},
 		func() (*data.Examples, error) {
 			if paths.Test == "" {
 				return nil, nil
 			}
-			return readSplit(cfg, paths.Test, paths.TestLabels)
+			return read(paths.Test, paths.TestLabels, stream)
 		},
 	}
 	sets := make([]*data.Examples, len(reads))
