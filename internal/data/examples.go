@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io"
 	"math"
 	"slices"
 )
@@ -134,14 +133,18 @@ func (e *Examples) Fingerprint() string {
 // textFingerprint hashes texts and labels as Fingerprint does: each text
 // and label as its length (8 bytes, little-endian), then its bytes.
 type textFingerprint struct {
-	h hash.Hash
-	n [8]byte
+	h   hash.Hash
+	buf []byte
 }
 
+// add hashes a text and its label. They are copied into one reused buffer
+// first: io.WriteString to a sha256 hash allocates a copy of each text.
 func (f *textFingerprint) add(text, label string) {
+	b := f.buf[:0]
 	for _, s := range [2]string{text, label} {
-		binary.LittleEndian.PutUint64(f.n[:], uint64(len(s)))
-		f.h.Write(f.n[:])
-		io.WriteString(f.h, s)
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
+	f.h.Write(b)
+	f.buf = b
 }

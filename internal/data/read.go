@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -244,12 +244,13 @@ func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
 func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 	want := []string{f.Text, f.Label}
 	got := make([]jsonField, 2)
+	var scratch []byte
 	return lines(r, path, func(line []byte, n int) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
 		}
 		got[0], got[1] = jsonField{}, jsonField{}
-		if err := parseObject(line, want, got); err != nil {
+		if err := parseObjectWith(line, want, got, &scratch); err != nil {
 			return &LineError{Path: path, Line: n, Msg: err.Error()}
 		}
 		text, lab := got[0], got[1]

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
@@ -56,10 +57,15 @@ type encodedText struct {
 // readEncoded reads the text split at path into v's rows, which its
 // Examples hold in Streamed.Value.
 func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Examples, error) {
-	enc := &encodedText{v: v, x: sparse.New(v.Features(), v.Mode == vectorize.MultiHot)}
+	enc := &encodedText{v: v}
+	// The batches' rows are joined once at the end: a matrix grown batch
+	// by batch would be copied each time it doubled.
+	var pieces []*sparse.Matrix
+	rows, nnz := 0, 0
 	e, err := readStreamed(path, f, func(texts []string) {
 		x, cov := v.TransformCoverage(texts)
-		enc.x.Append(x)
+		pieces = append(pieces, x)
+		rows, nnz = rows+x.Rows, nnz+x.NNZ()
 		enc.cov.Tokens += cov.Tokens
 		enc.cov.KnownTokens += cov.KnownTokens
 		enc.cov.Grams += cov.Grams
@@ -67,6 +73,16 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	})
 	if err != nil {
 		return nil, err
+	}
+	enc.x = sparse.New(v.Features(), v.Mode == vectorize.MultiHot)
+	enc.x.Indptr = slices.Grow(enc.x.Indptr, rows)
+	enc.x.Indices = make([]int32, 0, nnz)
+	if enc.x.Values != nil {
+		enc.x.Values = make([]float64, 0, nnz)
+	}
+	for i, p := range pieces {
+		enc.x.Append(p)
+		pieces[i] = nil
 	}
 	e.Streamed.Value = enc
 	return e, nil
