@@ -189,8 +189,8 @@ type counter struct {
 	// i, its tokens' nodes first) as unsigned varints, held back to back
 	// in chunks of chunkLen bytes or more, and how many tokens it had.
 	// Ids are given in the order n-grams are first seen, so the frequent
-	// words have small ones: the IMDB reviews' ids take 1.6 bytes on
-	// average where int32s took 4.
+	// words have small ones: the IMDB reviews' ids take 1.7 bytes on
+	// average (9.9 MB for 5.8 million tokens) where int32s took 4.
 	keep   bool
 	chunk  []byte // the chunk being filled
 	start  int    // where the current text begins in chunk
