@@ -108,7 +108,9 @@ type inspection struct {
 	// Calibration maps the network's scores to the probabilities the
 	// model answers with (absent: its outputs as they are).
 	Calibration *calibrate.Calibrator `json:"calibration,omitempty"`
-	Training    model.Record          `json:"training"`
+	// Thresholds decide a multi-label model's labels.
+	Thresholds *calibrate.Thresholds `json:"thresholds,omitempty"`
+	Training   model.Record          `json:"training"`
 	// EpochsRun and Stop say how training ended, in numbers and words.
 	EpochsRun   int                   `json:"epochs_run"`
 	Stop        string                `json:"stop"`
@@ -132,8 +134,11 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.Version(m),
 		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Calibration: m.Calibration, Training: m.Record, Config: m.Config,
 	}
-	if spec.Regression {
+	switch {
+	case spec.Regression:
 		in.Task = "regression"
+	case spec.MultiLabel:
+		in.Task, in.Thresholds = "multilabel", m.Thresholds
 	}
 	in.Precision = mlp.Float64
 	if spec.Precision == mlp.Float32 {
@@ -239,6 +244,14 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 				cal.Before.ECE, cal.After.ECE, cal.Before.LogLoss, cal.After.LogLoss, cal.Before.Brier, cal.After.Brier)
 		}
 	}
+	if th := in.Thresholds; th != nil {
+		fmt.Fprintf(tw, "answers\t%s\n", labelRange(th))
+		fmt.Fprintf(tw, "thresholds\t%s\n", describeThresholds(th))
+		if th.Values != nil {
+			fmt.Fprintf(tw, "\ttuned on %s\n", th.Fitted)
+			fmt.Fprintf(tw, "\tthere: micro-F1 %.4f → %.4f, macro-F1 %.4f → %.4f\n", th.Before.MicroF1, th.After.MicroF1, th.Before.MacroF1, th.After.MacroF1)
+		}
+	}
 	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
 	for _, w := range r.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
@@ -255,6 +268,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	if t := r.Test; t != nil {
 		if t.RMSE != nil && t.MAE != nil && t.R2 != nil {
 			fmt.Fprintf(w, "\ntest: rmse %.6g, mae %.6g, r2 %.4f, loss %.6g on %s examples\n", *t.RMSE, *t.MAE, *t.R2, t.Loss, thousands(t.N))
+		} else if t.MicroF1 != nil && t.MacroF1 != nil && t.Accuracy != nil && t.HammingLoss != nil {
+			fmt.Fprintf(w, "\ntest: micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f, loss %.4f on %s examples\n",
+				*t.MicroF1, *t.MacroF1, *t.Accuracy, *t.HammingLoss, t.Loss, thousands(t.N))
 		} else if t.Accuracy != nil {
 			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f", *t.Accuracy, t.Loss)
 			if t.ECE != nil && t.LogLoss != nil {

@@ -204,8 +204,11 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			// and the model is written: the stop waits for it.
 			release = shutdown.hold()
 			task := fmt.Sprintf("%d classes", len(s.Classes))
-			if regression {
+			switch {
+			case regression:
 				task = "regression"
+			case s.MultiLabel:
+				task = fmt.Sprintf("%d labels, any number per text", len(s.Classes))
 			}
 			for _, c := range s.Chosen {
 				stdio.Progressf("%s\n", c)
@@ -298,6 +301,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		stdio.Progressf("calibration: %s, fitted on %s; their ECE %.4f → %.4f, log loss %.4f → %.4f\n",
 			c, c.Fitted, c.Before.ECE, c.After.ECE, c.Before.LogLoss, c.After.LogLoss)
 	}
+	if th := m.Thresholds; th != nil && th.Values != nil {
+		stdio.Progressf("thresholds: %d of %d labels tuned on their own, the others at %.4g; held-out micro-F1 %.4f → %.4f, macro-F1 %.4f → %.4f\n",
+			th.Tuned, len(th.Values), th.Global, th.Before.MicroF1, th.After.MicroF1, th.Before.MacroF1, th.After.MacroF1)
+	}
 	if res.Uncalibrated != "" {
 		fmt.Fprintf(stdio.Err, "dlc: warning: the model is not calibrated: %s\n", res.Uncalibrated)
 	}
@@ -322,6 +329,9 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if test := res.Test; test != nil {
 		if r := test.Regression; r != nil {
 			fmt.Fprintf(stdio.Out, "test rmse %.6g, mae %.6g, r2 %.4f on %d examples of %s\n", r.RMSE, r.MAE, r.R2, r.N, res.TestPath)
+		} else if r := test.Multi; r != nil {
+			fmt.Fprintf(stdio.Out, "test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f, loss %.4f on %d examples of %s\n",
+				r.MicroF1, r.MacroF1, r.SubsetAccuracy, r.HammingLoss, test.Loss, r.N, res.TestPath)
 		} else {
 			fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, res.TestPath)
 		}

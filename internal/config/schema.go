@@ -41,6 +41,9 @@ type Config struct {
 		TextField       string  `json:"text_field"`
 		LabelField      string  `json:"label_field"`
 		Task            string  `json:"task"`
+		// LabelSeparator cuts a CSV/TSV label field into the labels of a
+		// multi-label example ("" = not set).
+		LabelSeparator string `json:"label_separator,omitempty"`
 		// Features are the numeric columns of vectorizer.mode dense; empty
 		// means every column but the label.
 		Features []string `json:"features,omitempty"`
@@ -100,6 +103,9 @@ type Config struct {
 			RestoreBestWeights bool    `json:"restore_best_weights"`
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
+		// Streaming and ShuffleBuffer: pipeline/stream.go.
+		Streaming     bool `json:"streaming,omitempty"`
+		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
 	} `json:"training"`
 	Calibration struct {
 		Method  string  `json:"method"`
@@ -174,7 +180,8 @@ func (c *Config) fields() []field {
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
-		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number) | multilabel (a list of labels per text, any number of them)"},
+		{"data.label_separator", &c.Data.LabelSeparator, "multilabel: what separates the labels of a text in a CSV/TSV label column (and a JSONL string), such as \"|\"; a JSONL list needs none"},
 		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
 		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
 		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
@@ -217,6 +224,8 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
+		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},

@@ -13,7 +13,7 @@ import (
 )
 
 // Tasks are the values of data.task.
-var Tasks = []string{"classification", "regression"}
+var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
@@ -122,6 +122,9 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
 		return err
 	}
+	if err := c.validateMultiLabel(); err != nil {
+		return err
+	}
 
 	if err := c.optionError("vectorizer", "vectorizer.mode", c.VectorizerOptions().Validate()); err != nil {
 		return err
@@ -151,6 +154,9 @@ func (c *Config) validate() error {
 	if err := c.optionError("training", "training.method", c.TrainingConfig().Validate()); err != nil {
 		return err
 	}
+	if err := c.validateStreaming(); err != nil {
+		return err
+	}
 	if c.Training.Seed < 0 {
 		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
 	}
@@ -178,4 +184,53 @@ func (c *Config) validate() error {
 // classes, naming the config keys involved.
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	return c.modelError(spec.Validate())
+}
+
+// validateStreaming refuses what training.streaming cannot do, and a
+// shuffle buffer that cannot hold a row.
+func (c *Config) validateStreaming() error {
+	t := c.Training
+	if t.ShuffleBuffer < 0 {
+		return c.Errorf("training.shuffle_buffer", "training.shuffle_buffer must be at least 1 row (0 = the default, 32768), not %d", t.ShuffleBuffer)
+	}
+	if !t.Streaming {
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == "dense":
+		return c.Errorf("training.streaming", "training.streaming streams texts, and vectorizer.mode dense reads numeric columns or pixels, which train in memory: remove training.streaming")
+	case c.Data.ValidationSplit > 0:
+		return c.Errorf("training.streaming", "training.streaming cannot draw data.validation_split from a stream it reads once per epoch; give data.validation a file instead")
+	case c.Calibration.Folds >= 2:
+		return c.Errorf("training.streaming", "training.streaming calibrates on a held-out share of the stream (calibration.holdout), not on folds; remove calibration.folds")
+	case c.MultiLabel():
+		return c.Errorf("training.streaming", "training.streaming trains one label per text, and data.task multilabel gives a text several: train it in memory")
+	}
+	return nil
+}
+
+// validateMultiLabel checks what goes with data.task multilabel: texts
+// (the numeric columns and pixels of mode dense have one label each), no
+// class weights (they weigh the one class of an example) and a calibration
+// that keeps each label on its own (see pipeline's multilabel.go).
+func (c *Config) validateMultiLabel() error {
+	if _, set := c.src["data.label_separator"]; set && c.Data.LabelSeparator == "" {
+		// YAML reads a bare | or > as the start of a block of text.
+		return c.Errorf("data.label_separator", "data.label_separator is empty; give the characters between two labels in quotes, such as \"|\"")
+	}
+	if !c.MultiLabel() {
+		if c.Data.LabelSeparator != "" {
+			return c.Errorf("data.label_separator", "data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it")
+		}
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == string(vectorize.Dense):
+		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
+	case c.Training.ClassWeight.IsSet():
+		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"math"
 	"slices"
 )
@@ -14,13 +15,17 @@ import (
 // text modes, a numeric table or a stack of images for the dense mode.
 // Exactly one of Texts, Streamed, Table and Images holds the inputs.
 // Labels is nil when the source has none (text to predict).
+//
+// Multi-label examples (read with Fields.Multi) have LabelSets instead of
+// Labels: each example's labels, in file order, possibly none.
 type Examples struct {
-	Path     string
-	Texts    []string
-	Streamed *Streamed
-	Table    *Table
-	Images   *IDXImages
-	Labels   []string
+	Path      string
+	Texts     []string
+	Streamed  *Streamed
+	Table     *Table
+	Images    *IDXImages
+	Labels    []string
+	LabelSets [][]string
 }
 
 // Streamed stands for texts that were handed on as they were read
@@ -61,9 +66,13 @@ func (e *Examples) Where(i int) string {
 	return fmt.Sprintf("%s: example %d", e.Path, i+1)
 }
 
-// Classes returns the sorted distinct labels.
+// Classes returns the sorted distinct labels (of every example's set, for
+// multi-label examples).
 func (e *Examples) Classes() []string {
 	names := slices.Clone(e.Labels)
+	for _, set := range e.LabelSets {
+		names = append(names, set...)
+	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }
@@ -74,7 +83,12 @@ func (e *Examples) Subset(idx []int, path string) *Examples {
 	if e.Streamed != nil {
 		panic("data: Subset of streamed texts")
 	}
-	out := &Examples{Path: path, Labels: make([]string, len(idx))}
+	out := &Examples{Path: path}
+	if e.LabelSets != nil {
+		out.LabelSets = make([][]string, len(idx))
+	} else {
+		out.Labels = make([]string, len(idx))
+	}
 	switch {
 	case e.Table != nil:
 		out.Table = e.Table.Subset(idx, path)
@@ -87,7 +101,11 @@ func (e *Examples) Subset(idx []int, path string) *Examples {
 		if out.Texts != nil {
 			out.Texts[i] = e.Texts[j]
 		}
-		out.Labels[i] = e.Labels[j]
+		if out.LabelSets != nil {
+			out.LabelSets[i] = e.LabelSets[j]
+		} else {
+			out.Labels[i] = e.Labels[j]
+		}
 	}
 	return out
 }
@@ -119,6 +137,24 @@ func (e *Examples) Fingerprint() string {
 				h.Write(b[:])
 			}
 			fmt.Fprintf(h, "%d:%s", len(e.Labels[i]), e.Labels[i])
+		}
+	case e.LabelSets != nil:
+		// A tag no single-label fingerprint starts with, then each text as
+		// its length and bytes, its number of labels, and each label so.
+		io.WriteString(h, "multilabel\n")
+		var n [8]byte
+		put := func(v int) {
+			binary.LittleEndian.PutUint64(n[:], uint64(v))
+			h.Write(n[:])
+		}
+		for i, t := range e.Texts {
+			put(len(t))
+			io.WriteString(h, t)
+			put(len(e.LabelSets[i]))
+			for _, l := range e.LabelSets[i] {
+				put(len(l))
+				io.WriteString(h, l)
+			}
 		}
 	default:
 		var tf textFingerprint

@@ -60,7 +60,7 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
 	if e.Streamed != nil {
-		return fitStreamed(e, p.Vectorizer)
+		return fitTokenized(e, p.Vectorizer)
 	}
 	return vectorize.FitTransform(e.Texts, p.Vectorizer)
 }
@@ -94,7 +94,7 @@ func encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectoriz
 		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
 	}
 	if e.Streamed != nil {
-		return encodeStreamed(v, e)
+		return encodeTokenized(v, e)
 	}
 	return v.TransformCoverage(e.Texts)
 }

@@ -76,8 +76,21 @@ func classesFor(cfg *config.Config, d *Data, from *model.Model) ([]string, error
 	if from != nil {
 		return from.Labels, nil
 	}
-	classes := d.Train.Classes()
-	if len(classes) < 2 {
+	var classes []string
+	if d.Train != nil {
+		classes = d.Train.Classes()
+	} else if cfg.Training.Streaming {
+		// Read by Train; a run that trains nothing (--print-config) reads
+		// the labels alone.
+		var err error
+		if classes, err = streamLabels(cfg, d.Paths.Train); err != nil {
+			return nil, err
+		}
+	}
+	switch multi := cfg.MultiLabel(); {
+	case multi && len(classes) == 0:
+		return nil, fmt.Errorf("%s gives no text a label; a multi-label classifier learns the labels its training texts have", d.Paths.Train)
+	case !multi && len(classes) < 2:
 		return nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 	}
 	return classes, nil
@@ -120,6 +133,9 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 		return nil, "", err
 	}
 	x, _ := encode(m.Vectorizer, e)
+	if m.MultiLabel() {
+		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), emptyRowsWarning(cfg, "test", e, x), nil
+	}
 	return score(m.Net, m.Calibration, x, y, len(m.Labels)), emptyRowsWarning(cfg, "test", e, x), nil
 }
 

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -30,6 +31,9 @@ type Paths struct {
 type Data struct {
 	Paths                   Paths
 	Train, Validation, Test *data.Examples
+	// Streamed says why training.streaming was chosen for a config that
+	// left it out ("" when it was not, or was set).
+	Streamed string
 }
 
 // Resolve turns data.dataset or data.train/test into file paths; a
@@ -43,6 +47,9 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 	if err != nil {
 		return p, cfg.Errorf("data.dataset", "%v", err)
 	}
+	if err := CheckDataset(cfg); err != nil {
+		return p, err
+	}
 	if !src.Fetched(dataDir) {
 		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
 	}
@@ -53,6 +60,21 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 		p.Test, p.TestLabels = test.Path, test.Labels
 	}
 	return p, nil
+}
+
+// CheckDataset refuses a config that cannot read its data.dataset as the
+// dataset's files are (before anything is fetched): a multi-label dataset
+// needs data.task multilabel. A config naming no dataset, or an unknown
+// one, passes (Resolve says what is wrong with the name).
+func CheckDataset(cfg *config.Config) error {
+	src, err := data.Lookup(cfg.Data.Dataset)
+	if cfg.Data.Dataset == "" || err != nil {
+		return nil
+	}
+	if src.MultiLabel && !cfg.MultiLabel() {
+		return cfg.Errorf("data.dataset", "dataset %s gives each text a list of labels; set data.task: multilabel and data.label_field: labels", src.Name)
+	}
+	return nil
 }
 
 // Read resolves a config's data and reads it: the training, validation and
@@ -67,7 +89,11 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if paths.Train == "" {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	if err := checkPaths(cfg, paths); err != nil {
+	checked := paths
+	if cfg.Training.Streaming {
+		checked.Train = "" // a pattern, which streamFiles checks
+	}
+	if err := checkPaths(cfg, checked); err != nil {
 		return nil, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
@@ -75,29 +101,37 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 			return nil, err
 		}
 	}
+	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
 	// Texts are counted as they are read, but those a validation split is
 	// drawn from, which are kept to be drawn from.
-	stream := streamable(cfg)
-	read := func(path, labels string, streamed bool) (*data.Examples, error) {
-		if streamed && labels == "" && !data.IsIDX(path) {
+	count := countable(cfg)
+	read := func(path, labels string, counted bool) (*data.Examples, error) {
+		if counted && labels == "" && !data.IsIDX(path) {
 			return readCounted(cfg, path, cfg.VectorizerOptions())
 		}
 		return readSplit(cfg, path, labels)
 	}
 	reads := []func() (*data.Examples, error){
-		func() (*data.Examples, error) { return read(paths.Train, paths.TrainLabels, stream && !split) },
+		func() (*data.Examples, error) {
+			if cfg.Training.Streaming {
+				// Streamed by Train (stream.go), never held.
+				_, err := streamFiles(cfg, paths.Train)
+				return nil, err
+			}
+			return read(paths.Train, paths.TrainLabels, count && !split)
+		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
 			}
-			return read(paths.Validation, "", stream)
+			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
 			if paths.Test == "" {
 				return nil, nil
 			}
-			return read(paths.Test, paths.TestLabels, stream)
+			return read(paths.Test, paths.TestLabels, count)
 		},
 	}
 	sets := make([]*data.Examples, len(reads))
@@ -115,7 +149,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if err := ctx.Err(); err != nil {
 		return nil, &InterruptedError{When: "while reading the data"}
 	}
-	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2]}
+	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2], Streamed: streamed}
 	if split {
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
 	}
@@ -163,7 +197,7 @@ func readSplit(cfg *config.Config, path, labels string) (*data.Examples, error) 
 
 // fields are the JSONL/CSV fields the config names.
 func fields(cfg *config.Config) data.Fields {
-	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField}
+	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField, Multi: cfg.MultiLabel(), Separator: cfg.Data.LabelSeparator}
 }
 
 // checkImageConfig refuses a config that cannot read images, naming the key.
@@ -213,11 +247,17 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 		perm := rng.Perm(e.Len())
 		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
 	} else {
+		// A multi-label example is drawn with the examples of its rarest
+		// label (see rarestLabels).
+		keys := e.Labels
+		if e.LabelSets != nil {
+			keys = rarestLabelNames(e)
+		}
 		byLabel := map[string][]int{}
-		for i, l := range e.Labels {
+		for i, l := range keys {
 			byLabel[l] = append(byLabel[l], i)
 		}
-		for _, l := range e.Classes() { // sorted: the draw is reproducible
+		for _, l := range slices.Sorted(maps.Keys(byLabel)) { // sorted: the draw is reproducible
 			idx := byLabel[l]
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)

@@ -22,6 +22,8 @@ type Setup struct {
 	Classes  []string // the labels, sorted; nil for a regression
 	Features int      // the vectorizer's
 	Spec     mlp.Spec
+	// MultiLabel says a text may have any number of the Classes.
+	MultiLabel bool
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
@@ -98,6 +100,9 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 
 // train is Train, or with from, Continue.
 func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	if cfg.Training.Streaming {
+		return trainStream(ctx, cfg, d, h, from)
+	}
 	classes, err := classesFor(cfg, d, from)
 	if err != nil {
 		return nil, nil, err
@@ -108,6 +113,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	train := d.Train
+	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
@@ -158,7 +164,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	if h.Started != nil {
 		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
-			Chosen: cfg.Chosen(), Warnings: warnings})
+			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
 	}
 	cb := gd.Callbacks{
 		OnStep:   h.Step,
@@ -190,6 +196,10 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
 	var cal *calibrate.Calibrator
+	var th *calibrate.Thresholds // a multi-label model's
+	if multi {
+		th = naturalThresholds(net, false, y.Multi)
+	}
 	if res.Interrupted {
 		res.While = "training"
 	} else if plan.Config.CalibrationOptions().Enabled() {
@@ -197,10 +207,19 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
+		if multi {
+			var tuned *calibrate.Thresholds
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
+				th = tuned
+			}
+		} else {
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
+		}
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew) && multi:
+			res.Uncalibrated = "its held-out examples have no label, or every label; its labels are cut where its network decides"
 		case errors.Is(err, calibrate.ErrTooFew):
 			res.Uncalibrated = "its held-out examples hold only one label"
 		case err != nil:
@@ -218,7 +237,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 
 	// The config as trained, its paths absolute: the model says which
 	// files it was trained and tested on, wherever it is read.
-	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
@@ -249,7 +268,12 @@ func testRecord(s *Scores) *model.TestRecord {
 	}
 	q := s.Quality
 	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	t := &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	if r := s.Multi; r != nil {
+		micro, macro, hamming := r.MicroF1, r.MacroF1, r.HammingLoss
+		t.MicroF1, t.MacroF1, t.HammingLoss = &micro, &macro, &hamming
+	}
+	return t
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {

@@ -6,26 +6,28 @@ import (
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
-// A Counter takes texts one at a time as they are read, so that they need
-// not be kept: it tokenizes each, counts its n-grams and keeps them as
-// ids, 4 bytes an n-gram occurrence where the text took 5 or more a
-// token. FitTransform then fits a vectorizer and makes the texts' rows as
-// FitTransform of the texts would; a fitted vectorizer's TransformCounted
-// makes their rows as its Transform would. One Counter per split, each fed
-// by one goroutine: two splits read side by side use two cores.
+// Tokenized texts are taken one at a time as they are read, so that they
+// need not be kept: each is tokenized, its n-grams counted and kept as
+// ids (varints: 1.7 bytes an occurrence on IMDB, where the text took 5 or
+// more a token). FitTransform then fits a vectorizer and makes the texts'
+// rows as FitTransform of the texts would; a fitted vectorizer's
+// TransformTokenized makes their rows as its Transform would. One
+// Tokenized per split, each fed by one goroutine: two splits read side by
+// side use two cores. (Counter, by contrast, keeps only the counts, for
+// streaming training, which reads its texts again.)
 //
-// A Counter is not safe for concurrent Add; once the texts are added,
-// FitTransform and TransformCounted may be called any number of times.
-type Counter struct {
+// Add is not safe for concurrent use; once the texts are added,
+// FitTransform and TransformTokenized may be called any number of times.
+type Tokenized struct {
 	opts Options
 	c    *counter
 	docs int
 }
 
-// NewCounter returns a Counter for the texts of opts's tokenizer and
+// NewTokenized returns an empty Tokenized for the texts of opts's tokenizer and
 // n-grams. Hashing and the dense mode, which count no vocabulary, are
 // refused.
-func NewCounter(opts Options) (*Counter, error) {
+func NewTokenized(opts Options) (*Tokenized, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("vectorizer %w", err)
 	}
@@ -33,26 +35,26 @@ func NewCounter(opts Options) (*Counter, error) {
 		return nil, errTextDense
 	}
 	if opts.Hashing > 0 {
-		return nil, fmt.Errorf("vectorizer: a Counter keeps a vocabulary, which hashing has none of")
+		return nil, fmt.Errorf("vectorizer: Tokenized texts are fitted with a vocabulary, which hashing has none of")
 	}
-	return &Counter{opts: opts, c: newCounter(opts, true)}, nil
+	return &Tokenized{opts: opts, c: newCounter(opts, true)}, nil
 }
 
 // Add counts the next text; text is not kept, and may be reused once Add
 // returns.
-func (c *Counter) Add(text string) {
+func (c *Tokenized) Add(text string) {
 	c.c.addDoc(text, int32(c.docs))
 	c.docs++
 }
 
 // Len returns the number of texts added.
-func (c *Counter) Len() int { return c.docs }
+func (c *Tokenized) Len() int { return c.docs }
 
 // FitTransform fits a vectorizer of opts on the texts added and returns
 // their rows and coverage: what FitTransform of the same texts with opts
-// returns. opts must tokenize as the Counter does (the same tokenizer and
+// returns. opts must tokenize as the Tokenized does (the same tokenizer and
 // n-grams); the vocabulary's options (mode, size, bounds) are free.
-func (c *Counter) FitTransform(opts Options) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+func (c *Tokenized) FitTransform(opts Options) (*Vectorizer, *sparse.Matrix, Coverage, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, nil, Coverage{}, fmt.Errorf("vectorizer %w", err)
 	}
@@ -62,18 +64,18 @@ func (c *Counter) FitTransform(opts Options) (*Vectorizer, *sparse.Matrix, Cover
 	return fitCounted(opts, []int{0, c.docs}, []*counter{c.c}, true, false)
 }
 
-// Tokenizes reports whether the Counter tokenizes texts as opts do: the
+// Tokenizes reports whether the Tokenized tokenizes texts as opts do: the
 // same tokenizer and n-grams, and a vocabulary (no hashing, not dense).
-func (c *Counter) Tokenizes(opts Options) bool {
+func (c *Tokenized) Tokenizes(opts Options) bool {
 	return opts.Tokenizer == c.opts.Tokenizer && opts.NGrams == c.opts.NGrams && opts.Hashing == 0 && opts.Mode != Dense
 }
 
-// TransformCounted returns the rows and coverage of the texts added to c,
+// TransformTokenized returns the rows and coverage of the texts added to c,
 // as v.TransformCoverage of the same texts would. c must tokenize as v
 // does (the same tokenizer and n-grams); other options may differ.
-func (v *Vectorizer) TransformCounted(c *Counter) (*sparse.Matrix, Coverage) {
+func (v *Vectorizer) TransformTokenized(c *Tokenized) (*sparse.Matrix, Coverage) {
 	if !c.Tokenizes(v.Options) {
-		panic("vectorize: TransformCounted of a Counter that does not tokenize as the vectorizer does")
+		panic("vectorize: TransformTokenized of a Tokenized that does not tokenize as the vectorizer does")
 	}
 	// Each of c's n-grams becomes v's feature once, through v's trie;
 	// the texts' streams then map id by id.
