@@ -103,6 +103,15 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	}
 	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
+	// Texts are counted as they are read, but those a validation split is
+	// drawn from, which are kept to be drawn from.
+	count := countable(cfg)
+	read := func(path, labels string, counted bool) (*data.Examples, error) {
+		if counted && labels == "" && !data.IsIDX(path) {
+			return readCounted(cfg, path, cfg.VectorizerOptions())
+		}
+		return readSplit(cfg, path, labels)
+	}
 	reads := []func() (*data.Examples, error){
 		func() (*data.Examples, error) {
 			if cfg.Training.Streaming {
@@ -110,19 +119,19 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 				_, err := streamFiles(cfg, paths.Train)
 				return nil, err
 			}
-			return readSplit(cfg, paths.Train, paths.TrainLabels)
+			return read(paths.Train, paths.TrainLabels, count && !split)
 		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
 			}
-			return readExamples(cfg, paths.Validation)
+			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
 			if paths.Test == "" {
 				return nil, nil
 			}
-			return readSplit(cfg, paths.Test, paths.TestLabels)
+			return read(paths.Test, paths.TestLabels, count)
 		},
 	}
 	sets := make([]*data.Examples, len(reads))
