@@ -92,7 +92,7 @@ func (c *Config) OptimizerConfig() gd.OptimizerConfig {
 	return gd.OptimizerConfig{
 		Name: o.Name, LearningRate: o.LearningRate, Rho: o.Rho, Epsilon: o.Epsilon,
 		Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, InitialAccumulator: o.InitialAccumulator,
-		Schedule: c.Schedule(),
+		Schedule: c.Schedule(), Dense: !bool(o.Lazy),
 	}
 }
 

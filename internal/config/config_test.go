@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -298,5 +299,39 @@ loss: categorical_crossentropy
 		s.L2 != 0.01 || s.Precision != mlp.Float32 || s.Regression ||
 		len(s.Hidden) != 1 || s.Hidden[0] != (mlp.LayerSpec{Units: 8, Activation: mlp.Tanh, Dropout: 0.25}) {
 		t.Errorf("spec %+v", s)
+	}
+}
+
+// TestLazySwitch: optimizer.lazy is on by default and turns into
+// gd.OptimizerConfig.Dense when off; a model file's config records it only
+// when off, so that the config of a model trained before the key existed
+// reads back with it on, as one trained with it left alone.
+func TestLazySwitch(t *testing.T) {
+	c, err := Load(writeConfig(t, "optimizer:\n  name: adam\n"), nil)
+	if err != nil || c.OptimizerConfig().Dense {
+		t.Fatalf("default: dense %v, %v", c.OptimizerConfig().Dense, err)
+	}
+	b, _ := json.Marshal(c)
+	if strings.Contains(string(b), `"lazy"`) {
+		t.Errorf("the default switch is stored: %s", b)
+	}
+	c, err = Load(writeConfig(t, "optimizer:\n  lazy: false\n"), nil)
+	if err != nil || !c.OptimizerConfig().Dense {
+		t.Fatalf("lazy false: dense %v, %v", c.OptimizerConfig().Dense, err)
+	}
+	b, _ = json.Marshal(c)
+	if !strings.Contains(string(b), `"lazy":false`) {
+		t.Errorf("lazy: false is not stored: %s", b)
+	}
+	back := Default()
+	if err := json.Unmarshal(b, back); err != nil || back.OptimizerConfig().Dense != true {
+		t.Errorf("lazy: false read back as dense %v (%v)", back.OptimizerConfig().Dense, err)
+	}
+	old := Default()
+	if err := json.Unmarshal([]byte(`{"optimizer": {"name": "rmsprop"}}`), old); err != nil || old.OptimizerConfig().Dense {
+		t.Errorf("a config without the key read back as dense %v (%v)", old.OptimizerConfig().Dense, err)
+	}
+	if _, err := Load("", []string{"optimizer.lazy=sometimes"}); err == nil || !strings.Contains(err.Error(), "optimizer.lazy must be true or false") {
+		t.Errorf("optimizer.lazy=sometimes: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -348,9 +349,21 @@ func TestRejectedPairs(t *testing.T) {
 
 // TestSparseGradientMatchesDense runs a sequence of batches through the
 // sparse bookkeeping of Objective and checks every gradient, and the
-// support it reports, against a dense recomputation.
+// support it reports, against a dense recomputation; Touches, asked
+// before each gradient, names the same ranges as the support after it —
+// also when the objective trains on a subset of X's rows (Objective.Rows,
+// as calibration's held-out training does), whose batch indices both must
+// map.
 func TestSparseGradientMatchesDense(t *testing.T) {
-	for _, l2 := range []float64{0, 0.1} {
+	subset := make([]int, 0, 20)
+	for r := 29; r >= 10; r-- {
+		subset = append(subset, r)
+	}
+	for _, c := range []struct {
+		l2   float64
+		rows []int
+	}{{0, nil}, {0.1, nil}, {0, subset}} {
+		l2 := c.l2
 		spec := Spec{Inputs: 40, Outputs: 1, Output: Sigmoid, Loss: BinaryCrossEntropy, L2: l2,
 			Hidden: []LayerSpec{{Units: 5, Activation: ReLU}}}
 		rng := rand.New(rand.NewPCG(9, 9))
@@ -372,7 +385,7 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 		for i := range y.Class {
 			y.Class[i] = int32(rng.IntN(2))
 		}
-		obj := &Objective{Net: n, X: x, Y: y}
+		obj := &Objective{Net: n, X: x, Y: y, Rows: c.rows}
 		grad := make([]float64, len(n.Params()))
 		want := make([]float64, len(grad))
 		var ws Workspace
@@ -381,13 +394,24 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 			for i := range n.Params() {
 				n.Params()[i] += 0.01 * rng.NormFloat64()
 			}
+			touches := slices.Clone(obj.Touches(rows))
 			obj.Gradient(rows, grad)
-			n.Gradient(x, y, rows, want, &ws)
+			xRows := rows
+			if c.rows != nil {
+				xRows = nil
+				for _, r := range rows {
+					xRows = append(xRows, c.rows[r])
+				}
+			}
+			n.Gradient(x, y, xRows, want, &ws)
 			inSupport := make([]bool, len(grad))
 			for _, s := range obj.Support() {
 				for i := s[0]; i < s[1]; i++ {
 					inSupport[i] = true
 				}
+			}
+			if got := obj.Support(); !slices.Equal(touches, got) {
+				t.Fatalf("l2=%v step %d: Touches said %v before the gradient, Support %v after it", l2, step, touches, got)
 			}
 			for i := range grad {
 				if grad[i] != want[i] {

@@ -59,6 +59,9 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 		}
 		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
+	if e.Streamed != nil {
+		return fitTokenized(e, p.Vectorizer)
+	}
 	return vectorize.FitTransform(e.Texts, p.Vectorizer)
 }
 
@@ -81,14 +84,18 @@ func (p *Plan) NewOptimizer(n int) (gd.Optimizer, error) {
 	return gd.NewOptimizer(p.Optimizer, n)
 }
 
-// encode encodes examples with a fitted vectorizer, and counts the tokens
-// the vocabulary covers (zero for numeric tables and pixels).
-func encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
+// Encode encodes examples with a fitted vectorizer (Plan.Fit's), and
+// counts the tokens its vocabulary covers (zero for numeric tables and
+// pixels).
+func Encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
 	if e.Images != nil {
 		return v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}
 	}
 	if e.Table != nil {
 		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
+	}
+	if e.Streamed != nil {
+		return encodeTokenized(v, e)
 	}
 	return v.TransformCoverage(e.Texts)
 }

@@ -48,7 +48,7 @@ func (p *Plan) fitFor(e *data.Examples, from *model.Model) (*vectorize.Vectorize
 	if from == nil {
 		return p.Fit(e)
 	}
-	x, cov := encode(from.Vectorizer, e)
+	x, cov := Encode(from.Vectorizer, e)
 	return from.Vectorizer, x, cov, nil
 }
 
@@ -132,7 +132,7 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 	if err != nil {
 		return nil, "", err
 	}
-	x, _ := encode(m.Vectorizer, e)
+	x, _ := Encode(m.Vectorizer, e)
 	if m.MultiLabel() {
 		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), emptyRowsWarning(cfg, "test", e, x), nil
 	}

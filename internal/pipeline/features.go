@@ -64,7 +64,7 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 		e    *data.Examples
 	}{{"validation", d.Validation}, {"test", d.Test}} {
 		if s.e != nil {
-			sx, scov := encode(vec, s.e)
+			sx, scov := Encode(vec, s.e)
 			f.Splits = append(f.Splits, &Split{Name: s.name, Examples: s.e, X: sx, Coverage: scov})
 		}
 	}

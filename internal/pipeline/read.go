@@ -82,7 +82,7 @@ func CheckDataset(cfg *config.Config) error {
 // errors reported in that order; then data.validation_split holds part of
 // the training examples out.
 func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
-	paths, err := Resolve(cfg, dataDir)
+	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +103,15 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	}
 	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
+	// Texts are counted as they are read, but those a validation split is
+	// drawn from, which are kept to be drawn from.
+	count := countable(cfg)
+	read := func(path, labels string, counted bool) (*data.Examples, error) {
+		if counted && labels == "" && !data.IsIDX(path) {
+			return readCounted(cfg, path, cfg.VectorizerOptions())
+		}
+		return readSplit(cfg, path, labels)
+	}
 	reads := []func() (*data.Examples, error){
 		func() (*data.Examples, error) {
 			if cfg.Training.Streaming {
@@ -110,19 +119,19 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 				_, err := streamFiles(cfg, paths.Train)
 				return nil, err
 			}
-			return readSplit(cfg, paths.Train, paths.TrainLabels)
+			return read(paths.Train, paths.TrainLabels, count && !split)
 		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
 			}
-			return readExamples(cfg, paths.Validation)
+			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
 			if paths.Test == "" {
 				return nil, nil
 			}
-			return readSplit(cfg, paths.Test, paths.TestLabels)
+			return read(paths.Test, paths.TestLabels, count)
 		},
 	}
 	sets := make([]*data.Examples, len(reads))
@@ -145,6 +154,44 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
 	}
 	return d, nil
+}
+
+// ReadTrain reads a config's training examples and nothing else: the
+// validation and test data the config names are not opened, and the Data
+// it returns names neither (dlc tune cross-validates on the training
+// split alone). data.validation_split is not applied.
+func ReadTrain(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
+	paths, err := resolveTrain(cfg, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	paths.Test, paths.TestLabels, paths.Validation = "", "", ""
+	train, err := readSplit(cfg, paths.Train, paths.TrainLabels)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &InterruptedError{When: "while reading the data"}
+	}
+	return &Data{Paths: paths, Train: train}, nil
+}
+
+// resolveTrain resolves a config's data and checks that it names training
+// data the config can read.
+func resolveTrain(cfg *config.Config, dataDir string) (Paths, error) {
+	paths, err := Resolve(cfg, dataDir)
+	if err != nil {
+		return paths, err
+	}
+	if paths.Train == "" {
+		return paths, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return paths, err
+		}
+	}
+	return paths, nil
 }
 
 // InterruptedError is a run stopped, by its context, before it had a model

@@ -113,7 +113,7 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, _ := encode(m.Vectorizer, e)
+	x, _ := Encode(m.Vectorizer, e)
 	if m.MultiLabel() {
 		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), nil
 	}

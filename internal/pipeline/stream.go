@@ -463,7 +463,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
 			return nil, nil, err
 		}
-		xVal, _ = encode(vec, d.Validation)
+		xVal, _ = Encode(vec, d.Validation)
 		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	buffer := cfg.Training.ShuffleBuffer
