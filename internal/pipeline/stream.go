@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -486,23 +485,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 			skip: skip, n: n, x: sparse.New(vec.Features(), vec.Mode == vectorize.MultiHot), weights: weights,
 		}
 	}
-	cb := gd.Callbacks{
-		OnStep:   h.Step,
-		OnUpdate: h.Update,
-		OnEpoch: func(st *gd.EpochStats) error {
-			if d.Validation != nil {
-				sc := score(net, nil, xVal, yVal, len(classes))
-				st.ValLoss, st.ValAccuracy = sc.Loss, sc.Report.Accuracy
-				if plan.Regression {
-					st.ValAccuracy = math.NaN()
-				}
-			}
-			if h.Epoch != nil {
-				return h.Epoch(st)
-			}
-			return nil
-		},
-	}
+	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
 	trainStart := time.Now()
 	gres, err := gd.Train(ctx, newObjective(net, nil, s.examples), opt, plan.Training, cb)
 	res.Interrupted = errors.Is(err, context.Canceled)

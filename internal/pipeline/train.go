@@ -231,23 +231,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
 	}
-	cb := gd.Callbacks{
-		OnStep:   h.Step,
-		OnUpdate: h.Update,
-		OnEpoch: func(st *gd.EpochStats) error {
-			if d.Validation != nil {
-				s := score(net, nil, xVal, yVal, len(classes))
-				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-				if plan.Regression {
-					st.ValAccuracy = math.NaN()
-				}
-			}
-			if h.Epoch != nil {
-				return h.Epoch(st)
-			}
-			return nil
-		},
-	}
+	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
 	trainStart := time.Now()
 	trainRows := x.Rows
 	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
@@ -446,14 +430,32 @@ func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, tr
 	if h.Started != nil {
 		h.Started(&Setup{Examples: train.X.Rows, Classes: classes, Features: features, Spec: net.Spec()})
 	}
-	cb := gd.Callbacks{
+	var xVal *sparse.Matrix
+	var yVal mlp.Targets
+	if val != nil {
+		xVal, yVal = val.X, val.Y
+	}
+	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), p.Regression, val != nil)
+	start := time.Now()
+	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
+	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
+	if gres == nil {
+		return nil, nil, err
+	}
+	return net, &RowsResult{Result: *gres, Seconds: time.Since(start).Seconds()}, err
+}
+
+// trainingCallbacks passes a run's progress on to h, scoring the
+// validation rows (xVal, yVal) after every epoch when validating.
+func trainingCallbacks(h Hooks, net *mlp.Network, xVal *sparse.Matrix, yVal mlp.Targets, classes int, regression, validating bool) gd.Callbacks {
+	return gd.Callbacks{
 		OnStep:   h.Step,
 		OnUpdate: h.Update,
 		OnEpoch: func(st *gd.EpochStats) error {
-			if val != nil {
-				s := score(net, nil, val.X, val.Y, len(classes))
+			if validating {
+				s := score(net, nil, xVal, yVal, classes)
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-				if p.Regression {
+				if regression {
 					st.ValAccuracy = math.NaN()
 				}
 			}
@@ -463,11 +465,4 @@ func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, tr
 			return nil
 		},
 	}
-	start := time.Now()
-	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
-	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
-	if gres == nil {
-		return nil, nil, err
-	}
-	return net, &RowsResult{Result: *gres, Seconds: time.Since(start).Seconds()}, err
 }
