@@ -360,10 +360,7 @@ func fitTemperature(s *Scores) float64 {
 		}
 		return sum
 	}
-	beta := 1.0
-	f := objective(beta)
-	for range 100 {
-		var g, h float64
+	return 1 / newtonBeta(objective, func(beta float64) (g, h float64) {
 		for i := range n {
 			z := logits(i, buf)
 			buf = z
@@ -382,7 +379,20 @@ func fitTemperature(s *Scores) float64 {
 			g += mean - targetMean(i, z)
 			h += ezz/e - mean*mean
 		}
-		if math.Abs(g) < 1e-9*float64(n) {
+		return g, h
+	}, 1e-9*float64(n))
+}
+
+// newtonBeta minimises a convex objective of β > 0 from β = 1 by Newton's
+// method (slope and curvature from derivs) with a halving line search
+// that keeps β positive, until the slope is under tol, a step no longer
+// lowers the objective, or 100 steps.
+func newtonBeta(objective func(beta float64) float64, derivs func(beta float64) (g, h float64), tol float64) float64 {
+	beta := 1.0
+	f := objective(beta)
+	for range 100 {
+		g, h := derivs(beta)
+		if math.Abs(g) < tol {
 			break
 		}
 		d := -g / max(h, 1e-12)
@@ -401,7 +411,7 @@ func fitTemperature(s *Scores) float64 {
 			break
 		}
 	}
-	return 1 / beta
+	return beta
 }
 
 // fitIsotonic fits one nondecreasing curve per label (for two labels, one

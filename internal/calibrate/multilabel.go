@@ -84,35 +84,14 @@ func fitMultiTemperature(s *MultiScores, pos int) float64 {
 		each(func(z, t float64) { sum += softplus(beta*z) - t*beta*z })
 		return sum
 	}
-	beta := 1.0
-	f := objective(beta)
-	for range 100 {
-		var g, h float64
+	return 1 / newtonBeta(objective, func(beta float64) (g, h float64) {
 		each(func(z, t float64) {
 			p := sigmoid(beta * z)
 			g += (p - t) * z
 			h += p * (1 - p) * z * z
 		})
-		if math.Abs(g) < 1e-9*float64(s.N()*s.Labels) {
-			break
-		}
-		d := -g / max(h, 1e-12)
-		step := 1.0
-		for step >= 1e-10 {
-			nb := beta + step*d
-			if nb > 0 {
-				if nf := objective(nb); nf < f {
-					beta, f = nb, nf
-					break
-				}
-			}
-			step /= 2
-		}
-		if step < 1e-10 {
-			break
-		}
-	}
-	return 1 / beta
+		return g, h
+	}, 1e-9*float64(s.N()*s.Labels))
 }
 
 // MeasureMulti scores the independent probabilities of a multi-label
