@@ -293,7 +293,6 @@ func (a *answerer) write(p *pipeline.Answer) error {
 		a.writeMulti(p)
 		return a.w.WriteByte('\n')
 	}
-	labels := a.m.Labels
 	switch o.Format {
 	case "tsv":
 		for k, c := range p.Order[:o.TopK] {
@@ -304,14 +303,7 @@ func (a *answerer) write(p *pipeline.Answer) error {
 			a.w.WriteByte('\t')
 			a.float(p.Scores[c], 6)
 		}
-		for i := range labels {
-			a.w.WriteByte('\t')
-			a.float(p.Scores[i], 6)
-		}
-		if o.Explain > 0 {
-			a.w.WriteByte('\t')
-			a.effects(p.Effects)
-		}
+		a.tsvScores(p)
 	default:
 		for k, c := range p.Order[:o.TopK] {
 			if k > 0 {
@@ -327,6 +319,19 @@ func (a *answerer) write(p *pipeline.Answer) error {
 		}
 	}
 	return a.w.WriteByte('\n')
+}
+
+// tsvScores writes the tsv columns every answer ends with: each label's
+// score, then the explanation when asked for.
+func (a *answerer) tsvScores(p *pipeline.Answer) {
+	for i := range a.m.Labels {
+		a.w.WriteByte('\t')
+		a.float(p.Scores[i], 6)
+	}
+	if a.o.Explain > 0 {
+		a.w.WriteByte('\t')
+		a.effects(p.Effects)
+	}
 }
 
 // header writes the tsv header row.

@@ -40,7 +40,7 @@ func (a *answerer) separator() string {
 // writeMulti writes one answer of a multi-label model, without its line
 // end.
 func (a *answerer) writeMulti(p *pipeline.Answer) error {
-	o, labels := a.o, a.m.Labels
+	o := a.o
 	switch o.Format {
 	case "tsv":
 		for i, c := range p.Labels {
@@ -57,14 +57,7 @@ func (a *answerer) writeMulti(p *pipeline.Answer) error {
 				a.float(p.Scores[c], 6)
 			}
 		}
-		for i := range labels {
-			a.w.WriteByte('\t')
-			a.float(p.Scores[i], 6)
-		}
-		if o.Explain > 0 {
-			a.w.WriteByte('\t')
-			a.effects(p.Effects)
-		}
+		a.tsvScores(p)
 	default:
 		for i, c := range a.shown(p) {
 			if i > 0 {
