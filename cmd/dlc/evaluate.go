@@ -29,9 +29,10 @@ type evaluateOptions struct {
 	Keep        []string
 	regressionGates
 
-	MinAccuracy, MinMacroF1       float64
-	minAccuracySet, minMacroF1Set bool
-	Threshold                     pipeline.Threshold
+	MinAccuracy, MinMacroF1, MinMicroF1          float64
+	minAccuracySet, minMacroF1Set, minMicroF1Set bool
+	confusionSet                                 bool
+	Threshold                                    pipeline.Threshold
 
 	Plot string
 
@@ -75,10 +76,17 @@ of more than 1000 labels, the report (per-class scores, labels, matrix)
 covers those in the data or the predictions, and model_labels says how
 many the model has.
 
+A multi-label model (data.task multilabel) is scored on each text's set of
+labels: micro- and macro-averaged precision, recall and F1, samples-F1,
+per-label precision, recall, F1 and support, subset accuracy (every label
+of a text right) and Hamming loss (the share of text-label decisions that
+are wrong); it has no confusion matrix.
+
 Quality gates for CI, each exiting with status 3 when not met (all gates
 are checked and each failure is one line on stderr):
-  --min-accuracy X   accuracy below X
+  --min-accuracy X   accuracy (a multi-label model's subset accuracy) below X
   --min-macro-f1 X   macro-F1 below X
+  --min-micro-f1 X   micro-F1 (a single-label model's accuracy) below X
   --fail-if-worse    with --baseline: the model is significantly worse
   --max-rmse X, --max-mae X, --min-r2 X   the same for a regression model
 
@@ -91,7 +99,10 @@ difference". With --fail-if-worse, "worse" exits with status 3, so CI fails
 on a real regression and not on noise. On IMDB, the notebook's 4-epoch model
 gets 213 test reviews right that the 3-epoch one gets wrong, and 309 the
 other way round: accuracy 0.8840 against 0.8879, p = 3e-5, significantly
-worse. Had the split been 250 against 262, p would be 0.63: noise.
+worse. Had the split been 250 against 262, p would be 0.63: noise. Two
+multi-label models are compared by their micro-F1 instead, with a paired
+approximate randomization test (each of 9999 rounds swaps the two models'
+answers to every text, its labels together, with probability one half).
 
 --threshold X applies to both models.`,
 		Example: `  dlc evaluate --model imdb.dlc
@@ -104,7 +115,8 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 		Args: exactArgs(0, "no arguments (the model is --model FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			f := c.Flags()
-			o.minAccuracySet, o.minMacroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1")
+			o.minAccuracySet, o.minMacroF1Set, o.minMicroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1"), f.Changed("min-micro-f1")
+			o.confusionSet = f.Changed("confusion")
 			o.maxRMSESet, o.maxMAESet, o.minR2Set = f.Changed("max-rmse"), f.Changed("max-mae"), f.Changed("min-r2")
 			o.Threshold.Set, o.alphaSet = f.Changed("threshold"), f.Changed("alpha")
 			return runEvaluate(g, stdio, o)
@@ -125,7 +137,8 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 	f.Var(newEnum(&o.Confusion, "auto", "auto", "full", "top"), "confusion", "how the text report shows the confusion matrix")
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.MinMicroF1, "min-micro-f1", 0, "exit with status 3 when micro-F1 is below this (for one label per text, the accuracy)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVar(&o.Plot, "plot", "", "draw the reliability diagram (accuracy against confidence, per bin) into this .png, .svg or .pdf file")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
@@ -244,7 +257,7 @@ func (o *evaluateOptions) check() error {
 	for _, g := range []struct {
 		name string
 		v    float64
-	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}} {
+	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}, {"--min-micro-f1", o.MinMicroF1}} {
 		if g.v < 0 || g.v > 1 || math.IsNaN(g.v) {
 			return usageErrorf("%s must be between 0 and 1, not %v", g.name, g.v)
 		}
@@ -277,6 +290,9 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		if err := o.Threshold.Check(base); err != nil {
 			return usageErrorf("the baseline %s: %v", o.Baseline, flagError(err))
 		}
+		if err := sameKind(o, m, base); err != nil {
+			return err
+		}
 	}
 	path, fields, err := o.evaluationData(g, m)
 	if err != nil {
@@ -288,6 +304,9 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	e, err := readAs(m, o, fields, path)
 	if err != nil {
 		return err
+	}
+	if m.MultiLabel() {
+		return evaluateMultiLabel(stdio, o, m, base, path, e)
 	}
 	if m.Net.Spec().Regression {
 		s, err := pipeline.Score(m, e)
@@ -327,6 +346,10 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	if o.minMacroF1Set {
 		gs.check("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
 			fmt.Sprintf("macro-F1 %.4f is below --min-macro-f1 %g", ev.MacroF1, o.MinMacroF1))
+	}
+	if o.minMicroF1Set { // with one label given per text, micro-F1 is the accuracy
+		gs.check("min_micro_f1", ev.Accuracy, o.MinMicroF1, ev.Accuracy >= o.MinMicroF1,
+			fmt.Sprintf("micro-F1 (the accuracy, for one label per text) %.4f is below --min-micro-f1 %g", ev.Accuracy, o.MinMicroF1))
 	}
 	if o.FailIfWorse {
 		b := ev.Baseline

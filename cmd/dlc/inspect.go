@@ -28,8 +28,8 @@ type inspectOptions struct {
 func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
-		Use:   "inspect MODEL",
-		Short: "Show a model's architecture, vocabulary, labels and training record",
+		Use:   "inspect MODEL | CHECKPOINT-DIR",
+		Short: "Show a model's architecture, vocabulary, labels and training record, or where a checkpoint stands",
 		Long: `inspect prints what is inside a model file without running it: a
 Keras-style summary of the layers (output shapes and parameter counts),
 the vectorizer and its vocabulary size, the labels, how it was trained
@@ -51,12 +51,20 @@ classifier, the N features that push towards it most: for a model without
 a hidden layer, its weights (centred over the labels); with hidden layers,
 where no single weight tells, the change in the label's probability from
 an empty text to a text of that feature alone (exact for the network, but
-in a real text features act together). inspect says which it used.`,
+in a real text features act together). inspect says which it used.
+
+Given a checkpoint folder (dlc train --checkpoint DIR) or a .dlcc file,
+inspect shows the newest whole checkpoint: where training stands (stage,
+epoch, position in the epoch, updates, the best epoch so far), the epochs
+done, the config and --set values and the data it was started from (each
+file's fingerprint), and whether each checkpoint file in the folder is
+whole.`,
 		Example: `  dlc inspect imdb.dlc
   dlc inspect imdb.dlc --vocab 20
   dlc inspect imdb.dlc --format json | jq .params
-  dlc inspect reuters.dlc --top 10`,
-		Args: exactArgs(1, "one MODEL file"),
+  dlc inspect reuters.dlc --top 10
+  dlc inspect ckpt/`,
+		Args: exactArgs(1, "one MODEL file or checkpoint folder"),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"dlc"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -118,7 +126,9 @@ type inspection struct {
 	// Calibration maps the network's scores to the probabilities the
 	// model answers with (absent: its outputs as they are).
 	Calibration *calibrate.Calibrator `json:"calibration,omitempty"`
-	Training    model.Record          `json:"training"`
+	// Thresholds decide a multi-label model's labels.
+	Thresholds *calibrate.Thresholds `json:"thresholds,omitempty"`
+	Training   model.Record          `json:"training"`
 	// EpochsRun and Stop say how training ended, in numbers and words.
 	EpochsRun   int                   `json:"epochs_run"`
 	Stop        string                `json:"stop"`
@@ -133,6 +143,9 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 	if o.Top < 0 {
 		return usageErrorf("--top must be a number of features, not %d", o.Top)
 	}
+	if isCheckpoint(o.Model) {
+		return runInspectCheckpoint(stdio, o)
+	}
 	m, err := model.Load(o.Model)
 	if err != nil {
 		return err
@@ -142,8 +155,11 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.Version(m),
 		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Calibration: m.Calibration, Training: m.Record, Config: m.Config,
 	}
-	if spec.Regression {
+	switch {
+	case spec.Regression:
 		in.Task = "regression"
+	case spec.MultiLabel:
+		in.Task, in.Thresholds = "multilabel", m.Thresholds
 	}
 	in.Precision = mlp.Float64
 	if spec.Precision == mlp.Float32 {
@@ -282,6 +298,14 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 				cal.Before.ECE, cal.After.ECE, cal.Before.LogLoss, cal.After.LogLoss, cal.Before.Brier, cal.After.Brier)
 		}
 	}
+	if th := in.Thresholds; th != nil {
+		fmt.Fprintf(tw, "answers\t%s\n", labelRange(th))
+		fmt.Fprintf(tw, "thresholds\t%s\n", describeThresholds(th))
+		if th.Values != nil {
+			fmt.Fprintf(tw, "\ttuned on %s\n", th.Fitted)
+			fmt.Fprintf(tw, "\tthere: micro-F1 %.4f → %.4f, macro-F1 %.4f → %.4f\n", th.Before.MicroF1, th.After.MicroF1, th.Before.MacroF1, th.After.MacroF1)
+		}
+	}
 	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
 	for _, w := range r.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
@@ -298,6 +322,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	if t := r.Test; t != nil {
 		if t.RMSE != nil && t.MAE != nil && t.R2 != nil {
 			fmt.Fprintf(w, "\ntest: rmse %.6g, mae %.6g, r2 %.4f, loss %.6g on %s examples\n", *t.RMSE, *t.MAE, *t.R2, t.Loss, thousands(t.N))
+		} else if t.MicroF1 != nil && t.MacroF1 != nil && t.Accuracy != nil && t.HammingLoss != nil {
+			fmt.Fprintf(w, "\ntest: micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f, loss %.4f on %s examples\n",
+				*t.MicroF1, *t.MacroF1, *t.Accuracy, *t.HammingLoss, t.Loss, thousands(t.N))
 		} else if t.Accuracy != nil {
 			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f", *t.Accuracy, t.Loss)
 			if t.ECE != nil && t.LogLoss != nil {

@@ -61,7 +61,8 @@ func (c *Config) derive(key, why string) {
 // ForClasses returns the config to train a classifier of k labels with:
 // when the config set neither model.output nor loss, two labels get a
 // sigmoid and binary cross-entropy, more get a softmax and categorical
-// cross-entropy. c itself is not changed. Only a config read by Load
+// cross-entropy, and any number of labels per text (data.task
+// multilabel) a sigmoid per label with binary cross-entropy. c itself is not changed. Only a config read by Load
 // chooses: one decoded from a model file or made in Go keeps its output
 // and loss as they are.
 func (c *Config) ForClasses(k int) *Config {
@@ -71,10 +72,14 @@ func (c *Config) ForClasses(k int) *Config {
 	out := *c
 	out.derived = maps.Clone(c.derived)
 	out.Model.Output, out.Loss = "sigmoid", "binary_crossentropy"
-	if k > 2 {
+	why := fmt.Sprintf("%d labels", k)
+	switch {
+	case c.MultiLabel():
+		// A sigmoid per label, each a probability of its own.
+		why = fmt.Sprintf("%d labels, any number per text", k)
+	case k > 2:
 		out.Model.Output, out.Loss = "softmax", "categorical_crossentropy"
 	}
-	why := fmt.Sprintf("%d labels", k)
 	out.derive("model.output", why)
 	out.derive("loss", why)
 	return &out

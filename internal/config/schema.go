@@ -26,6 +26,16 @@ type ClassWeight struct {
 	Weights  map[string]float64 `json:"weights,omitempty"`
 }
 
+// DefaultOn is a switch that is on unless a config turns it off. It is
+// left out of a model file's config when on, so that a model trained
+// before the switch existed and one trained after it with the switch left
+// alone are stored alike.
+type DefaultOn bool
+
+// IsZero reports whether the switch is at its default, on (for JSON's
+// omitzero).
+func (d DefaultOn) IsZero() bool { return bool(d) }
+
 // IsSet reports whether any class weighting was asked for.
 func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
 
@@ -41,6 +51,9 @@ type Config struct {
 		TextField       string  `json:"text_field"`
 		LabelField      string  `json:"label_field"`
 		Task            string  `json:"task"`
+		// LabelSeparator cuts a CSV/TSV label field into the labels of a
+		// multi-label example ("" = not set).
+		LabelSeparator string `json:"label_separator,omitempty"`
 		// Features are the numeric columns of vectorizer.mode dense; empty
 		// means every column but the label.
 		Features []string `json:"features,omitempty"`
@@ -79,14 +92,15 @@ type Config struct {
 	} `json:"model"`
 	Loss      string `json:"loss"`
 	Optimizer struct {
-		Name               string  `json:"name"`
-		LearningRate       float64 `json:"learning_rate"`
-		Rho                float64 `json:"rho"`
-		Epsilon            float64 `json:"epsilon"`
-		Momentum           float64 `json:"momentum"`
-		Beta1              float64 `json:"beta_1"`
-		Beta2              float64 `json:"beta_2"`
-		InitialAccumulator float64 `json:"initial_accumulator"`
+		Name               string    `json:"name"`
+		LearningRate       float64   `json:"learning_rate"`
+		Rho                float64   `json:"rho"`
+		Epsilon            float64   `json:"epsilon"`
+		Momentum           float64   `json:"momentum"`
+		Beta1              float64   `json:"beta_1"`
+		Beta2              float64   `json:"beta_2"`
+		InitialAccumulator float64   `json:"initial_accumulator"`
+		Lazy               DefaultOn `json:"lazy,omitzero"`
 		Schedule           struct {
 			Name       string  `json:"name"`
 			DecayRate  float64 `json:"decay_rate,omitempty"`
@@ -108,6 +122,9 @@ type Config struct {
 			RestoreBestWeights bool    `json:"restore_best_weights"`
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
+		// Streaming and ShuffleBuffer: pipeline/stream.go.
+		Streaming     bool `json:"streaming,omitempty"`
+		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
 	} `json:"training"`
 	Calibration struct {
 		Method  string  `json:"method"`
@@ -117,6 +134,20 @@ type Config struct {
 	Output struct {
 		Model string `json:"model"`
 	} `json:"output"`
+	// Checkpoint is where and how often train saves where it stands. It
+	// is left out of a model file: a run checkpointed or not, resumed or
+	// not, writes the same bytes.
+	// The default cadence is by time, not by epoch: a checkpoint costs
+	// what writing the state costs (224 MB for the IMDB recipe, whose
+	// epochs take seconds), and every 5 minutes bounds that to a small
+	// share of any run, however large its network.
+	Checkpoint struct {
+		Dir          string  `json:"dir"`
+		EveryUpdates int     `json:"every_updates"`
+		EverySeconds float64 `json:"every_seconds"`
+		EveryEpoch   bool    `json:"every_epoch"`
+		Keep         int     `json:"keep"`
+	} `json:"-"`
 
 	// Path is the YAML file the config was read from ("" for none).
 	Path string `json:"-"`
@@ -152,6 +183,7 @@ func Default() *Config {
 	c.Optimizer.Rho, c.Optimizer.Epsilon = o.Rho, o.Epsilon
 	c.Optimizer.Momentum, c.Optimizer.Beta1, c.Optimizer.Beta2 = o.Momentum, o.Beta1, o.Beta2
 	c.Optimizer.InitialAccumulator = o.InitialAccumulator
+	c.Optimizer.Lazy = DefaultOn(!o.Dense)
 	c.Optimizer.Schedule.Name = o.Schedule.Name
 	c.Vectorizer.Scale = "none"
 	c.Vectorizer.CharNGrams = []int{}
@@ -167,6 +199,7 @@ func Default() *Config {
 	cal := calibrate.DefaultOptions()
 	c.Calibration.Method, c.Calibration.Holdout, c.Calibration.Folds = cal.Method, cal.Holdout, cal.Folds
 	c.Output.Model = "model.dlc"
+	c.Checkpoint.EverySeconds, c.Checkpoint.Keep = 300, 3
 	return c
 }
 
@@ -187,7 +220,8 @@ func (c *Config) fields() []field {
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
-		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number) | multilabel (a list of labels per text, any number of them)"},
+		{"data.label_separator", &c.Data.LabelSeparator, "multilabel: what separates the labels of a text in a CSV/TSV label column (and a JSONL string), such as \"|\"; a JSONL list needs none"},
 		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
 		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
 		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
@@ -220,6 +254,7 @@ func (c *Config) fields() []field {
 		{"optimizer.beta_1", &c.Optimizer.Beta1, "adam: decay of the gradient average"},
 		{"optimizer.beta_2", &c.Optimizer.Beta2, "adam: decay of the squared-gradient average"},
 		{"optimizer.initial_accumulator", &c.Optimizer.InitialAccumulator, "adagrad: starting sum of squared gradients"},
+		{"optimizer.lazy", (*bool)(&c.Optimizer.Lazy), "on sparse text, update only the first-layer rows of a batch's words, catching a skipped row up when it returns (the same as every row every step within rounding; adam approximates); false = every weight every step"},
 		{"optimizer.schedule.name", &c.Optimizer.Schedule.Name, "learning rate per update t: constant | step (lr·rate^floor(t/steps)) | exponential (lr·rate^(t/steps)) | inverse_time (lr/(1+rate·t/steps))"},
 		{"optimizer.schedule.decay_rate", &c.Optimizer.Schedule.DecayRate, "the schedule's rate"},
 		{"optimizer.schedule.decay_steps", &c.Optimizer.Schedule.DecaySteps, "the schedule's steps (updates)"},
@@ -235,10 +270,17 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
+		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
 		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
+		{"checkpoint.dir", &c.Checkpoint.Dir, "train saves checkpoints into this folder (or --checkpoint DIR), from which --resume DIR goes on exactly; \"\" = none"},
+		{"checkpoint.every_updates", &c.Checkpoint.EveryUpdates, "save a checkpoint every this many updates (0 = not by count)"},
+		{"checkpoint.every_seconds", &c.Checkpoint.EverySeconds, "save a checkpoint when this many seconds have passed since the last (0 = not by time)"},
+		{"checkpoint.every_epoch", &c.Checkpoint.EveryEpoch, "save a checkpoint after every epoch (but the last)"},
+		{"checkpoint.keep", &c.Checkpoint.Keep, "keep the newest this many checkpoints, removing older ones (at least 1; 2 or more lets a resume fall back past a torn one)"},
 	}
 }
 

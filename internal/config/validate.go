@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 const MaxEnsemble = 64
 
 // Tasks are the values of data.task.
-var Tasks = []string{"classification", "regression"}
+var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
@@ -126,6 +127,9 @@ func (c *Config) validate() error {
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
 		return err
 	}
+	if err := c.validateMultiLabel(); err != nil {
+		return err
+	}
 
 	if n := len(c.Vectorizer.CharNGrams); n != 0 && n != 2 {
 		return c.Errorf("vectorizer.char_ngrams", "vectorizer.char_ngrams must be [min, max] (two numbers) or [], not %d numbers", n)
@@ -144,6 +148,15 @@ func (c *Config) validate() error {
 	}
 	if k := c.Model.Ensemble; k < 1 || k > MaxEnsemble {
 		return c.Errorf("model.ensemble", "model.ensemble must be a number of networks from 1 to %d, not %d", MaxEnsemble, k)
+	}
+	if k := c.Model.Ensemble; k > 1 && c.MultiLabel() {
+		return c.Errorf("model.ensemble", "model.ensemble trains single-label networks, and data.task multilabel gives a text several labels: remove model.ensemble")
+	}
+	if k := c.Model.Ensemble; k > 1 && c.Checkpoint.Dir != "" {
+		return c.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
+	}
+	if c.Vectorizer.Weighting == string(vectorize.NB) && c.MultiLabel() {
+		return c.Errorf("vectorizer.weighting", "vectorizer.weighting nb weighs features by the one label of each text, and data.task multilabel gives a text several: remove it")
 	}
 	// The scaling is FitDense's and the columns are a table's: the text
 	// modes would ignore them.
@@ -170,6 +183,9 @@ func (c *Config) validate() error {
 	if err := c.optionError("training", "training.method", c.TrainingConfig().Validate()); err != nil {
 		return err
 	}
+	if err := c.validateStreaming(); err != nil {
+		return err
+	}
 	if c.Training.Seed < 0 {
 		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
 	}
@@ -190,6 +206,16 @@ func (c *Config) validate() error {
 	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
 		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
 	}
+	cp := c.Checkpoint
+	if cp.EveryUpdates < 0 {
+		return c.Errorf("checkpoint.every_updates", "checkpoint.every_updates must be at least 0 (0 = not by count), not %d", cp.EveryUpdates)
+	}
+	if !(cp.EverySeconds >= 0) || math.IsInf(cp.EverySeconds, 0) {
+		return c.Errorf("checkpoint.every_seconds", "checkpoint.every_seconds must be at least 0 (0 = not by time), not %v", cp.EverySeconds)
+	}
+	if cp.Keep < 1 {
+		return c.Errorf("checkpoint.keep", "checkpoint.keep must be at least 1, not %d", cp.Keep)
+	}
 	return nil
 }
 
@@ -197,4 +223,72 @@ func (c *Config) validate() error {
 // classes, naming the config keys involved.
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	return c.modelError(spec.Validate())
+}
+
+// validateStreaming refuses what training.streaming cannot do, and a
+// shuffle buffer that cannot hold a row.
+func (c *Config) validateStreaming() error {
+	t := c.Training
+	if t.ShuffleBuffer < 0 {
+		return c.Errorf("training.shuffle_buffer", "training.shuffle_buffer must be at least 1 row (0 = the default, 32768), not %d", t.ShuffleBuffer)
+	}
+	if !t.Streaming {
+		return nil
+	}
+	return c.streamingRefusal()
+}
+
+// CanStream reports whether training.streaming could train c (what
+// choosing it automatically asks): nil, or the error naming the key that
+// keeps c in memory.
+func (c *Config) CanStream() error {
+	return c.streamingRefusal()
+}
+
+// streamingRefusal is the error of the first key that training.streaming
+// cannot train, or nil.
+func (c *Config) streamingRefusal() error {
+	switch {
+	case c.Vectorizer.Mode == "dense":
+		return c.Errorf("training.streaming", "training.streaming streams texts, and vectorizer.mode dense reads numeric columns or pixels, which train in memory: remove training.streaming")
+	case c.Data.ValidationSplit > 0:
+		return c.Errorf("training.streaming", "training.streaming cannot draw data.validation_split from a stream it reads once per epoch; give data.validation a file instead")
+	case c.Calibration.Folds >= 2:
+		return c.Errorf("training.streaming", "training.streaming calibrates on a held-out share of the stream (calibration.holdout), not on folds; remove calibration.folds")
+	case c.MultiLabel():
+		return c.Errorf("training.streaming", "training.streaming trains one label per text, and data.task multilabel gives a text several: train it in memory")
+	case c.Training.Method == "batch":
+		return c.Errorf("training.method", "training.method batch computes one gradient over every example at once, and training.streaming holds one batch in memory: use minibatch")
+	case c.Model.Ensemble > 1:
+		return c.Errorf("training.streaming", "training.streaming trains one network on a stream, and model.ensemble %d trains several side by side in memory: remove one of them", c.Model.Ensemble)
+	case c.Vectorizer.Weighting == string(vectorize.NB):
+		return c.Errorf("training.streaming", "training.streaming cannot weigh features by the labels (vectorizer.weighting nb), which needs every row before the first is weighed: train in memory or remove the weighting")
+	}
+	return nil
+}
+
+// validateMultiLabel checks what goes with data.task multilabel: texts
+// (the numeric columns and pixels of mode dense have one label each), no
+// class weights (they weigh the one class of an example) and a calibration
+// that keeps each label on its own (see pipeline's multilabel.go).
+func (c *Config) validateMultiLabel() error {
+	if _, set := c.src["data.label_separator"]; set && c.Data.LabelSeparator == "" {
+		// YAML reads a bare | or > as the start of a block of text.
+		return c.Errorf("data.label_separator", "data.label_separator is empty; give the characters between two labels in quotes, such as \"|\"")
+	}
+	if !c.MultiLabel() {
+		if c.Data.LabelSeparator != "" {
+			return c.Errorf("data.label_separator", "data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it")
+		}
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == string(vectorize.Dense):
+		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
+	case c.Training.ClassWeight.IsSet():
+		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
+	}
+	return nil
 }

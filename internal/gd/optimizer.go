@@ -19,11 +19,12 @@ type Optimizer interface {
 	LearningRate() float64
 }
 
-// SparseOptimizer is an update rule for which a zero gradient entry changes
-// neither its parameter nor the rule's state (plain SGD, Adagrad). It can
-// then update only the ranges where the gradient may be non-zero, with
-// exactly the result of Update: one example of a sparse text then costs
-// O(its features) instead of O(parameters).
+// SparseOptimizer is an update rule that can update only the ranges where
+// the gradient may be non-zero: one example of a sparse text then costs
+// O(its features) instead of O(parameters). For plain SGD and Adagrad a
+// zero gradient entry changes neither its parameter nor the rule's state,
+// so that is exactly Update; the other rules are LazyOptimizers, which
+// catch the rows they skip up later.
 type SparseOptimizer interface {
 	Optimizer
 	// UpdateSpans is Update for a grad that is zero outside spans ([lo, hi)
@@ -70,6 +71,13 @@ type OptimizerConfig struct {
 	// Schedule changes the learning rate with the step count; the zero value
 	// keeps it constant.
 	Schedule Schedule
+	// Dense makes Train update every parameter at every step, the rule as
+	// its formula reads. By default (false) Train updates, on an objective
+	// whose gradients are sparse, only the rows a batch touches: exactly
+	// the same for SGD and Adagrad, the same within rounding for RMSprop
+	// and momentum (LazyOptimizer), an approximation for Adam (see
+	// Adam.UpdateSpans).
+	Dense bool
 }
 
 // DefaultOptimizer is RMSprop at Keras' default learning rate 0.001 (the
@@ -139,22 +147,38 @@ func NewOptimizer(c OptimizerConfig, n int) (Optimizer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("optimizer %w", err)
 	}
+	o := newRule(c, n)
+	if c.Dense {
+		return dense{o}, nil
+	}
+	return o, nil
+}
+
+// dense hides an update rule's sparse and lazy paths, so that Train
+// updates every parameter at every step (OptimizerConfig.Dense).
+type dense struct{ Optimizer }
+
+// Unwrap returns the update rule itself.
+func (d dense) Unwrap() Optimizer { return d.Optimizer }
+
+// newRule builds the rule c names.
+func newRule(c OptimizerConfig, n int) Optimizer {
 	r := rate{base: c.LearningRate, schedule: c.Schedule}
 	switch c.Name {
 	case NameSGD:
-		return &SGD{rate: r}, nil
+		return &SGD{rate: r}
 	case NameMomentum, NameNesterov:
-		return &Momentum{rate: r, Momentum: c.Momentum, Nesterov: c.Name == NameNesterov, velocity: make([]float64, n)}, nil
+		return &Momentum{rate: r, Momentum: c.Momentum, Nesterov: c.Name == NameNesterov, velocity: make([]float64, n)}
 	case NameRMSprop:
-		return &RMSprop{rate: r, Rho: c.Rho, Epsilon: c.Epsilon, avg: make([]float64, n)}, nil
+		return &RMSprop{rate: r, Rho: c.Rho, Epsilon: c.Epsilon, avg: make([]float64, n)}
 	case NameAdam:
-		return &Adam{rate: r, Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}, nil
+		return &Adam{rate: r, Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}
 	case NameAdagrad:
 		acc := make([]float64, n)
 		for i := range acc {
 			acc[i] = c.InitialAccumulator
 		}
-		return &Adagrad{rate: r, Epsilon: c.Epsilon, acc: acc}, nil
+		return &Adagrad{rate: r, Epsilon: c.Epsilon, acc: acc}
 	}
 	panic("gd: OptimizerNames has " + c.Name + ", which NewOptimizer does not build")
 }

@@ -92,8 +92,160 @@ func TestSparseUpdatesEqualDense(t *testing.T) {
 	}
 	for _, name := range []string{NameMomentum, NameNesterov, NameRMSprop, NameAdam} {
 		opt, _ := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.1}, 1)
+		if _, ok := opt.(LazyOptimizer); !ok {
+			t.Errorf("%s is not a LazyOptimizer, but a zero gradient still changes its state or parameters", name)
+		}
+	}
+	for _, name := range OptimizerNames {
+		opt, _ := NewOptimizer(OptimizerConfig{Name: name, LearningRate: 0.1, Dense: true}, 1)
 		if _, ok := opt.(SparseOptimizer); ok {
-			t.Errorf("%s claims sparse updates, but a zero gradient still changes its state or parameters", name)
+			t.Errorf("%s with Dense still offers the sparse path", name)
+		}
+	}
+}
+
+// lazyScript is a sequence of sparse gradients over rows of width 3 (5
+// rows, 15 parameters, and a tail of 2 that every step touches), with
+// rows left out for one step and for many, and touched rows holding +0,
+// -0 and non-zero entries.
+func lazyScript(steps int) (grads [][]float64, spans [][][2]int) {
+	const width, rows, n = 3, 5, 17
+	for s := range steps {
+		g := make([]float64, n)
+		var sp [][2]int
+		for r := range rows {
+			// Row 0 every step, row 1 every other, row 2 every third,
+			// row 3 twice only, row 4 never.
+			if r == 0 || r == 1 && s%2 == 0 || r == 2 && s%3 == 1 || r == 3 && (s == 2 || s == steps-3) {
+				sp = append(sp, [2]int{r * width, (r + 1) * width})
+				for i := r * width; i < (r+1)*width; i++ {
+					switch (s + i) % 5 {
+					case 0:
+						g[i] = 0
+					case 1:
+						g[i] = math.Copysign(0, -1)
+					default:
+						g[i] = math.Sin(float64(3*s+i)) / float64(1+i%4)
+					}
+				}
+			}
+		}
+		sp = append(sp, [2]int{rows * width, n})
+		g[15], g[16] = math.Cos(float64(s)), 0.5
+		grads, spans = append(grads, g), append(spans, sp)
+	}
+	return grads, spans
+}
+
+// TestLazyMatchesDense: RMSprop, momentum and Nesterov momentum, updated
+// lazily as Train does it (the touched rows caught up before the
+// gradient when the rule drifts, then updated, everything flushed at the
+// end), give the parameters and the state of the dense rule within 1e-12;
+// momentum's rows touched at every step, or missed for one step only, bit
+// for bit. RMSprop's lazy form runs through its rescaling of S several
+// times (a ρ of 0.5 halves D every step).
+func TestLazyMatchesDense(t *testing.T) {
+	for _, name := range []string{NameRMSprop, NameMomentum, NameNesterov} {
+		c := OptimizerConfig{Name: name, LearningRate: 0.05, Schedule: Schedule{Name: InverseTime, DecayRate: 0.5, DecaySteps: 3}}
+		steps := 40
+		if name == NameRMSprop {
+			c.Rho, steps = 0.5, 1600 // 0.5¹⁶⁰⁰ ≈ 1e-482: D is reset 3 times
+		}
+		grads, spans := lazyScript(steps)
+		a := make([]float64, 17)
+		for i := range a {
+			a[i] = float64(i%7) - 3
+		}
+		b := append([]float64(nil), a...)
+		dense, _ := NewOptimizer(c, len(a))
+		lazyOpt, _ := NewOptimizer(c, len(b))
+		lazy := lazyOpt.(LazyOptimizer)
+		lazy.StartRows(3)
+		for s, g := range grads {
+			if lazy.Drifts() {
+				lazy.CatchUp(b, spans[s])
+				for _, sp := range spans[s] {
+					for i := sp[0]; i < sp[1]; i++ {
+						if a[i] != b[i] && !(math.Abs(a[i]-b[i]) <= 1e-12) {
+							t.Fatalf("%s step %d: caught-up θ%d = %v, dense %v", name, s, i, b[i], a[i])
+						}
+					}
+				}
+			}
+			dense.Update(a, g)
+			lazy.UpdateSpans(b, g, spans[s])
+		}
+		lazy.Flush(b)
+		var stateA, stateB []float64
+		switch o := dense.(type) {
+		case *RMSprop:
+			stateA, stateB = o.avg, lazyOpt.(*RMSprop).avg
+		case *Momentum:
+			stateA, stateB = o.velocity, lazyOpt.(*Momentum).velocity
+		}
+		for i := range a {
+			if d := math.Abs(a[i] - b[i]); !(d <= 1e-12) {
+				t.Errorf("%s: θ%d = %v lazily, %v densely (off by %.2g)", name, i, b[i], a[i], d)
+			}
+			if d := math.Abs(stateA[i] - stateB[i]); !(d <= 1e-12) {
+				t.Errorf("%s: state %d = %v lazily, %v densely (off by %.2g)", name, i, stateB[i], stateA[i], d)
+			}
+			// Momentum's rows 0 and 1 and the tail never miss more than
+			// one step.
+			if name != NameRMSprop && (i < 6 || i >= 15) && (a[i] != b[i] || stateA[i] != stateB[i]) {
+				t.Errorf("%s: entry %d, never more than one step behind, is not bit for bit the dense one: θ %v / %v, state %v / %v", name, i, b[i], a[i], stateB[i], stateA[i])
+			}
+		}
+		// Row 4 was never touched: RMSprop's average stayed 0 and nothing
+		// moved it, momentum's velocity stayed 0.
+		for i := 12; i < 15; i++ {
+			if b[i] != float64(i%7)-3 {
+				t.Errorf("%s: the untouched θ%d moved to %v", name, i, b[i])
+			}
+		}
+	}
+}
+
+// TestLazyAdamMovesOnlyWhereTheGradientIs: lazy Adam updates the entries
+// of the touched rows that have a gradient (here entries 0 and 1 at every
+// step, entry 2 at every other) exactly as dense Adam updates them when
+// they are all it has, with the step's own bias correction; the entries
+// whose gradient is +0, inside the rows or outside, keep their weights and
+// moments.
+func TestLazyAdamMovesOnlyWhereTheGradientIs(t *testing.T) {
+	c := OptimizerConfig{Name: NameAdam, LearningRate: 0.01}
+	lazyOpt, _ := NewOptimizer(c, 6)
+	alone, _ := NewOptimizer(c, 2)
+	p := []float64{1, 2, 3, 4, 5, 6}
+	q := []float64{1, 2}
+	third := 3.0
+	m, v := 0.0, 0.0
+	for s := range 6 {
+		g := []float64{0.1 * float64(s+1), -0.2, 0, 0, 0, 0}
+		if s%2 == 1 {
+			g[2] = 0.5
+		}
+		lazyOpt.(SparseOptimizer).UpdateSpans(p, g, [][2]int{{0, 3}})
+		alone.Update(q, g[:2])
+		if s%2 == 1 { // by hand: Adam's step t = s+1 on entry 2 alone
+			t := float64(s + 1)
+			m = 0.9*m + 0.1*0.5
+			v = 0.999*v + 0.001*0.25
+			third -= 0.01 * math.Sqrt(1-math.Pow(0.999, t)) / (1 - math.Pow(0.9, t)) * m / (math.Sqrt(v) + 1e-7)
+		}
+	}
+	for i := range 2 {
+		if p[i] != q[i] {
+			t.Errorf("θ%d = %v, Adam on the two entries alone gives %v", i, p[i], q[i])
+		}
+	}
+	if math.Abs(p[2]-third) > 1e-15 {
+		t.Errorf("θ2, with a gradient every other step, = %v, by hand %v", p[2], third)
+	}
+	a := lazyOpt.(*Adam)
+	for i := 3; i < 6; i++ {
+		if p[i] != float64(i+1) || a.m[i] != 0 || a.v[i] != 0 {
+			t.Errorf("untouched entry %d changed: θ %v, m %v, v %v", i, p[i], a.m[i], a.v[i])
 		}
 	}
 }

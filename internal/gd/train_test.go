@@ -3,6 +3,7 @@ package gd_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -463,6 +464,138 @@ func TestFloat32CopyFollowsTraining(t *testing.T) {
 		var ws2 mlp.Workspace
 		if got, want := net.Predict(x, rows, nil, &ws), fresh.Predict(x, rows, nil, &ws2); !slices.Equal(got, want) {
 			t.Errorf("%s: the trained network predicts %v, one built from its weights %v: its float32 copy is stale", name, got[:3], want[:3])
+		}
+	}
+}
+
+// sparseTexts draws n multi-hot rows over 300 features, about 9 words a
+// row, labelled by the sign of a fixed score of their words: sparse data a
+// linear model can separate.
+func sparseTexts(n int, seed uint64) (*sparse.Matrix, []int32) {
+	rng := rand.New(rand.NewPCG(seed, 4))
+	x := sparse.New(300, true)
+	y := make([]int32, n)
+	for i := range n {
+		var idx []int32
+		score := 0.0
+		for f := range 300 {
+			// Zipf-like: low features are frequent, high ones rare, so
+			// that rows are skipped for one step and for hundreds.
+			if rng.Float64() < 0.3/float64(1+f/10) {
+				idx = append(idx, int32(f))
+				score += math.Sin(float64(f))
+			}
+		}
+		x.AppendRow(idx, nil)
+		if score > 0 {
+			y[i] = 1
+		}
+	}
+	return x, y
+}
+
+// TestLazyTrainingMatchesDense trains a sparse-text MLP (relu, dropout,
+// mini-batches) with each rule that has an exact lazy form, once lazily
+// and once with OptimizerConfig.Dense: the weights must agree within 1e-12
+// (the catch-ups reorder a few roundings). Adam's lazy form approximates,
+// so it is held only to learning the data (TestLazyRulesLearn).
+func TestLazyTrainingMatchesDense(t *testing.T) {
+	x, y := sparseTexts(200, 1)
+	for _, name := range []string{gd.NameRMSprop, gd.NameMomentum, gd.NameNesterov, gd.NameAdagrad, gd.NameSGD} {
+		train := func(dense bool) ([]float64, *gd.Result) {
+			net, _ := mlp.New(mlp.Spec{Inputs: 300, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
+				Hidden: []mlp.LayerSpec{{Units: 6, Activation: mlp.ReLU, Dropout: 0.2}}}, rand.New(rand.NewPCG(1, 1)))
+			o, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 0.01, Dense: dense}, len(net.Params()))
+			obj := &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}, Dropout: rand.New(rand.NewPCG(2, 2))}
+			res, err := gd.Train(context.Background(), obj, o, gd.Config{Method: gd.MiniBatch, BatchSize: 8, Epochs: 3, Seed: 3}, gd.Callbacks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return net.Params(), res
+		}
+		a, ra := train(true)
+		b, rb := train(false)
+		worst := 0.0
+		for i := range a {
+			if d := math.Abs(a[i] - b[i]); !(d <= worst) {
+				worst = d // NaN too
+			}
+		}
+		if !(worst <= 1e-12) {
+			t.Errorf("%s: lazy and dense training differ by up to %.3g in a weight", name, worst)
+		}
+		if (name == gd.NameAdagrad || name == gd.NameSGD) && !slices.Equal(a, b) {
+			t.Errorf("%s: lazy and dense weights are not bit for bit equal", name)
+		}
+		for e := range ra.History {
+			if d := math.Abs(ra.History[e].Loss - rb.History[e].Loss); !(d <= 1e-12) {
+				t.Errorf("%s epoch %d: loss %v lazily, %v densely", name, e+1, rb.History[e].Loss, ra.History[e].Loss)
+			}
+		}
+	}
+}
+
+// TestLazyRulesLearn: logistic regression on separable sparse data,
+// trained by mini-batch gradient descent with every rule on the lazy
+// path, classifies all its training rows right.
+func TestLazyRulesLearn(t *testing.T) {
+	x, y := sparseTexts(300, 2)
+	for _, name := range gd.OptimizerNames {
+		net, _ := mlp.New(mlp.Spec{Inputs: 300, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy}, rand.New(rand.NewPCG(1, 1)))
+		lr := 0.1
+		if name == gd.NameSGD || name == gd.NameMomentum || name == gd.NameNesterov {
+			lr = 1
+		}
+		o, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: lr}, len(net.Params()))
+		res, err := gd.Train(context.Background(), &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}}, o,
+			gd.Config{Method: gd.MiniBatch, BatchSize: 16, Epochs: 200, Seed: 1}, gd.Callbacks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc := res.History[len(res.History)-1].Accuracy; acc < 1 {
+			t.Errorf("%s: training accuracy %v after %d epochs, want 1", name, acc, len(res.History))
+		}
+	}
+}
+
+// TestLazyFloat32CopyFollows: with a float32 first layer, the rows that
+// lazy momentum catches up before a gradient reads them, and the flush at
+// the end of every epoch, reach the float32 copy: between epochs and
+// after training the network predicts exactly as one built afresh from
+// its weights, and its training follows the dense rule's (within what a
+// float32 rounding of a weight that differs in its last float64 bits can
+// change).
+func TestLazyFloat32CopyFollows(t *testing.T) {
+	x, y := sparseTexts(120, 3)
+	spec := mlp.Spec{Inputs: 300, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy, Precision: mlp.Float32,
+		Hidden: []mlp.LayerSpec{{Units: 8, Activation: mlp.ReLU}}}
+	rows := make([]int, x.Rows)
+	for i := range rows {
+		rows[i] = i
+	}
+	train := func(dense bool) []float64 {
+		net, _ := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
+		opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: gd.NameMomentum, LearningRate: 0.05, Dense: dense}, len(net.Params()))
+		check := func(when string) {
+			fresh, _ := mlp.FromParams(spec, net.Params())
+			var ws, ws2 mlp.Workspace
+			if got, want := net.Predict(x, rows, nil, &ws), fresh.Predict(x, rows, nil, &ws2); !slices.Equal(got, want) {
+				t.Errorf("dense=%v, %s: the network predicts %v, one built from its weights %v: its float32 copy is stale", dense, when, got[:3], want[:3])
+			}
+		}
+		_, err := gd.Train(context.Background(), &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}}, opt,
+			gd.Config{Method: gd.MiniBatch, BatchSize: 5, Epochs: 3, Seed: 2},
+			gd.Callbacks{OnEpoch: func(st *gd.EpochStats) error { check(fmt.Sprintf("epoch %d", st.Epoch)); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("after training")
+		return net.Params()
+	}
+	a, b := train(true), train(false)
+	for i := range a {
+		if d := math.Abs(a[i] - b[i]); !(d <= 1e-6) {
+			t.Fatalf("weight %d: %v lazily, %v densely: the forward pass read stale float32 weights", i, b[i], a[i])
 		}
 	}
 }

@@ -1,12 +1,15 @@
 package mlp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -40,9 +43,8 @@ func trainingLoss(n *Network, x *sparse.Matrix, y Targets, rows []int) float64 {
 	last := len(n.Layers) - 1
 	k := n.Layers[last].Out
 	for r, row := range rows {
-		class, value := y.at(row, n.regression)
 		s := r * k
-		l := n.rowLoss(ws.z[last][s:s+k], ws.a[last][s:s+k], ws.d[last][s:s+k], class, value)
+		l := n.lossOf(y, row, ws.z[last][s:s+k], ws.a[last][s:s+k], ws.d[last][s:s+k])
 		if y.Weight != nil {
 			l *= y.Weight[row]
 		}
@@ -55,9 +57,10 @@ type task struct {
 	name       string
 	classes    int
 	regression bool
+	multi      bool
 }
 
-var tasks = []task{{"binary", 2, false}, {"3-class", 3, false}, {"regression", 0, true}}
+var tasks = []task{{"binary", 2, false, false}, {"3-class", 3, false, false}, {"regression", 0, true, false}, {"4-label", 4, false, true}}
 
 // TestGradientMatchesFiniteDifferences checks every hidden activation ×
 // output × loss the package accepts against central differences, without
@@ -76,12 +79,19 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 				for _, hidden := range hiddens {
 					for _, binary := range []bool{false, true} {
 						for _, l2 := range []float64{0, 0.01} {
-							spec := Spec{Inputs: 6, Hidden: hidden, Output: out, Loss: loss, Regression: tk.regression, L2: l2}
+							spec := Spec{Inputs: 6, Hidden: hidden, Output: out, Loss: loss, Regression: tk.regression, L2: l2, MultiLabel: tk.multi}
 							spec.Outputs = OutputsFor(tk.classes, out, tk.regression)
+							if tk.multi {
+								spec.Outputs = tk.classes
+							}
 							if spec.Validate() != nil {
 								continue
 							}
-							pairs[string(loss)+"/"+string(out)] = true
+							pair := string(loss) + "/" + string(out)
+							if tk.multi {
+								pair = "multilabel " + pair
+							}
+							pairs[pair] = true
 							name := fmt.Sprintf("%s/%s/%s/%d-hidden/binary=%v/l2=%v", tk.name, out, loss, len(hidden), binary, l2)
 							if len(hidden) > 0 {
 								name += "/" + string(hidden[0].Activation)
@@ -102,6 +112,8 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		"mse/sigmoid", "mse/softmax", "mse/linear",
 		"binary_crossentropy/sigmoid", "categorical_crossentropy/softmax",
 		"hinge/linear", "hinge/sigmoid", "squared_hinge/linear", "squared_hinge/sigmoid",
+		"multilabel binary_crossentropy/sigmoid", "multilabel mse/sigmoid", "multilabel mse/linear",
+		"multilabel hinge/linear", "multilabel hinge/sigmoid", "multilabel squared_hinge/linear", "multilabel squared_hinge/sigmoid",
 	}
 	for _, p := range want {
 		if !pairs[p] {
@@ -111,7 +123,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	if len(pairs) != len(want) {
 		t.Errorf("checked the pairs %v, want exactly %v", pairs, want)
 	}
-	if checked < 200 {
+	if checked < 300 {
 		t.Fatalf("only %d combinations were checked; the table of valid pairs shrank", checked)
 	}
 }
@@ -145,6 +157,19 @@ func newFixture(t *testing.T, spec Spec, classes int, binary, weighted bool) fix
 			y.Class[i] = int32(rng.IntN(classes))
 		}
 		y.Value[i] = rng.NormFloat64()
+	}
+	if spec.MultiLabel {
+		// Every row some of the labels: the first none, the second all.
+		y.Multi = sparse.New(classes, true)
+		for i := range rowsN {
+			var set []int32
+			for c := range classes {
+				if i == 1 || i > 1 && rng.IntN(2) == 1 {
+					set = append(set, int32(c))
+				}
+			}
+			y.Multi.AppendRow(set, nil)
+		}
 	}
 	if weighted {
 		y.Weight = make([]float64, rowsN)
@@ -298,13 +323,47 @@ func TestRejectedPairs(t *testing.T) {
 	if err := spec.Validate(); err == nil || !strings.Contains(err.Error(), "use categorical_crossentropy with output softmax") {
 		t.Errorf("3 sigmoid outputs with binary_crossentropy: %v", err)
 	}
+	spec.MultiLabel = true
+	if err := spec.Validate(); err != nil {
+		t.Errorf("3 labels, a sigmoid and binary_crossentropy each: %v", err)
+	}
+	// Several labels of one text cannot compete for one unit of
+	// probability: the option.Error names the key to change.
+	for _, c := range []struct {
+		out  Activation
+		loss Loss
+		name string
+		want string
+	}{
+		{Softmax, CategoricalCrossEntropy, "output", "softmax makes the labels share one unit of probability, so a text could not have several: use output sigmoid (with binary_crossentropy) or linear (with hinge)"},
+		{Linear, CategoricalCrossEntropy, "loss", "categorical_crossentropy picks one label per text: for several, use binary_crossentropy with output sigmoid (a probability per label) or hinge with output linear (a margin per label)"},
+		{Linear, BinaryCrossEntropy, "loss", "binary_crossentropy needs output sigmoid, not linear"},
+	} {
+		spec := Spec{Inputs: 3, Outputs: 3, Output: c.out, Loss: c.loss, MultiLabel: true}
+		var e *option.Error
+		if err := spec.Validate(); !errors.As(err, &e) || e.Name != c.name || e.Msg != c.want {
+			t.Errorf("multi-label %s with %s: got %v, want %s %s", c.out, c.loss, err, c.name, c.want)
+		}
+	}
 }
 
 // TestSparseGradientMatchesDense runs a sequence of batches through the
 // sparse bookkeeping of Objective and checks every gradient, and the
-// support it reports, against a dense recomputation.
+// support it reports, against a dense recomputation; Touches, asked
+// before each gradient, names the same ranges as the support after it —
+// also when the objective trains on a subset of X's rows (Objective.Rows,
+// as calibration's held-out training does), whose batch indices both must
+// map.
 func TestSparseGradientMatchesDense(t *testing.T) {
-	for _, l2 := range []float64{0, 0.1} {
+	subset := make([]int, 0, 20)
+	for r := 29; r >= 10; r-- {
+		subset = append(subset, r)
+	}
+	for _, c := range []struct {
+		l2   float64
+		rows []int
+	}{{0, nil}, {0.1, nil}, {0, subset}} {
+		l2 := c.l2
 		spec := Spec{Inputs: 40, Outputs: 1, Output: Sigmoid, Loss: BinaryCrossEntropy, L2: l2,
 			Hidden: []LayerSpec{{Units: 5, Activation: ReLU}}}
 		rng := rand.New(rand.NewPCG(9, 9))
@@ -326,7 +385,7 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 		for i := range y.Class {
 			y.Class[i] = int32(rng.IntN(2))
 		}
-		obj := &Objective{Net: n, X: x, Y: y}
+		obj := &Objective{Net: n, X: x, Y: y, Rows: c.rows}
 		grad := make([]float64, len(n.Params()))
 		want := make([]float64, len(grad))
 		var ws Workspace
@@ -335,13 +394,24 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 			for i := range n.Params() {
 				n.Params()[i] += 0.01 * rng.NormFloat64()
 			}
+			touches := slices.Clone(obj.Touches(rows))
 			obj.Gradient(rows, grad)
-			n.Gradient(x, y, rows, want, &ws)
+			xRows := rows
+			if c.rows != nil {
+				xRows = nil
+				for _, r := range rows {
+					xRows = append(xRows, c.rows[r])
+				}
+			}
+			n.Gradient(x, y, xRows, want, &ws)
 			inSupport := make([]bool, len(grad))
 			for _, s := range obj.Support() {
 				for i := s[0]; i < s[1]; i++ {
 					inSupport[i] = true
 				}
+			}
+			if got := obj.Support(); !slices.Equal(touches, got) {
+				t.Fatalf("l2=%v step %d: Touches said %v before the gradient, Support %v after it", l2, step, touches, got)
 			}
 			for i := range grad {
 				if grad[i] != want[i] {

@@ -15,7 +15,9 @@ import (
 // says what it wrote, so that an update rule for which a zero gradient
 // changes nothing (plain SGD, Adagrad) can skip the rest: one example per
 // update then costs O(its features), not O(parameters), with the very same
-// result as the dense update.
+// result as the dense update. The other rules (gd.LazyOptimizer) catch a
+// skipped row up when it is next touched; Touches tells them which rows a
+// batch will read, before its gradient is computed.
 type Objective struct {
 	Net *Network
 	X   *sparse.Matrix
@@ -31,6 +33,11 @@ type Objective struct {
 	ws     Workspace
 	spans  [][2]int
 	mapped []int
+
+	// Touches' own: the batch it is asked about, by feature, and its spans.
+	touch   batchColumns
+	touched [][2]int
+	tmapped []int
 }
 
 // Params returns the network's parameters.
@@ -52,14 +59,21 @@ func (o *Objective) Len() int {
 // the previous call left them, which is zero).
 func (o *Objective) Gradient(rows []int, grad []float64) (float64, int) {
 	o.ws.Dropout = o.Dropout
-	if o.Rows != nil {
-		o.mapped = o.mapped[:0]
-		for _, r := range rows {
-			o.mapped = append(o.mapped, o.Rows[r])
-		}
-		rows = o.mapped
-	}
+	o.mapped, rows = o.rowsOf(rows, o.mapped)
 	return o.Net.gradient(o.X, o.Y, rows, grad, &o.ws, true)
+}
+
+// rowsOf returns the rows of X that the batch rows (indices into Rows, when
+// set) stand for, using buf; the buffer comes back for reuse.
+func (o *Objective) rowsOf(rows, buf []int) (newBuf, mapped []int) {
+	if o.Rows == nil {
+		return buf, rows
+	}
+	buf = buf[:0]
+	for _, r := range rows {
+		buf = append(buf, o.Rows[r])
+	}
+	return buf, buf
 }
 
 // Support returns the index ranges [lo, hi) of the parameters that the last
@@ -76,4 +90,30 @@ func (o *Objective) Support() [][2]int {
 		o.spans = append(o.spans, [2]int{lo, lo + first.Out})
 	}
 	return append(o.spans, [2]int{first.In * first.Out, len(n.params)})
+}
+
+// RowWidth implements gd.LazyObjective: the first layer's kernel is one
+// row of Out weights per input feature, and the spans of Support and
+// Touches are whole rows of it (the parameters after the kernel start a
+// row too).
+func (o *Objective) RowWidth() int { return o.Net.Layers[0].Out }
+
+// Touches implements gd.LazyObjective: the parameters a gradient of rows
+// reads and writes are the first-layer rows of their features and every
+// parameter after the first layer's kernel; with an L2 penalty, all of
+// them.
+func (o *Objective) Touches(rows []int) [][2]int {
+	n := o.Net
+	o.touched = o.touched[:0]
+	if n.spec.L2 > 0 {
+		return append(o.touched, [2]int{0, len(n.params)})
+	}
+	first := n.Layers[0]
+	o.tmapped, rows = o.rowsOf(rows, o.tmapped)
+	o.touch.collect(o.X, rows, first.In)
+	for _, f := range o.touch.feats {
+		lo := int(f) * first.Out
+		o.touched = append(o.touched, [2]int{lo, lo + first.Out})
+	}
+	return append(o.touched, [2]int{first.In * first.Out, len(n.params)})
 }

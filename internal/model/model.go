@@ -29,54 +29,64 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
-// Format and FormatVersion identify dlc model files; a file of a newer
+// Format and FormatVersion identify dlc model files: a file of a newer
 // version is refused rather than misread. FormatVersion is the newest
-// version this dlc writes and reads: the largest in formatFeatures.
+// version this dlc writes and reads: the version of the last row in
+// features.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 3
+	FormatVersion = 4
 )
-
-// formatFeature is something a model file may hold that an older dlc
-// would misread rather than refuse, and the format version that brought it.
-type formatFeature struct {
-	name    string
-	version int
-	uses    func(m *Model) bool
-}
-
-// formatFeatures lists, with the version each needs, what a model may hold
-// beyond version 1 (one network, word n-grams, the vectorizer's values, the
-// network's own outputs). A model is written in the largest version among
-// the features it uses (Version), so a file is refused only by a dlc that
-// cannot read it, and each feature keeps its number when another is added:
-// a new one takes FormatVersion+1 and leaves the rest alone.
-//
-// Version 2 added the calibration of probabilities, so that a dlc that
-// predates it refuses the file rather than answer with uncalibrated
-// numbers. Version 3 added ensembles, character n-grams and the
-// naive-Bayes weighting (issue 22), each of which an older dlc would
-// silently misread: one network of several, words only, unweighted rows.
-var formatFeatures = []formatFeature{
-	{"calibration", 2, func(m *Model) bool { return m.Calibration != nil }},
-	{"ensemble", 3, func(m *Model) bool { return len(m.Members) > 1 }},
-	{"character n-grams", 3, func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
-	{"naive-Bayes weighting", 3, func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
-}
 
 // maxFile caps the size of a model file dlc will read into memory.
 const maxFile = 8 << 30
 
+// A feature is something a format version added to the file, which a dlc
+// that predates it would misread (answer uncalibrated numbers, read a
+// multi-label model as one of many exclusive classes).
+type feature struct {
+	version int
+	name    string
+	uses    func(*Model) bool
+}
+
+// features lists what each version after the first added. A model is
+// written in the oldest version that holds every feature it uses (Version),
+// so an older dlc refuses exactly the files it would misread and reads the
+// others; a file that declares a version older than a feature it holds was
+// written by a dlc that numbers the versions otherwise, and is refused.
+// A new feature is a new row, with FormatVersion its version.
+var features = []feature{
+	{2, "calibrated probabilities", func(m *Model) bool { return m.Calibration != nil }},
+	{3, "multi-label outputs and thresholds", func(m *Model) bool { return m.MultiLabel() || m.Thresholds != nil }},
+	// Each of these an older dlc would silently misread: one network of
+	// several, words only, unweighted rows (issue 22).
+	{4, "an ensemble of networks", func(m *Model) bool { return len(m.Members) > 1 }},
+	{4, "character n-grams", func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
+	{4, "the naive-Bayes weighting", func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
+}
+
 // Version is the format version m is written in: the oldest that holds
-// everything it has, the largest version among the features it uses.
+// every feature it uses (1 for none).
 func Version(m *Model) int {
 	v := 1
-	for _, f := range formatFeatures {
+	for _, f := range features {
 		if f.version > v && f.uses(m) {
 			v = f.version
 		}
 	}
 	return v
+}
+
+// checkVersion refuses a decoded model whose declared version is older
+// than a feature it holds.
+func checkVersion(m *Model, declared int) error {
+	for _, f := range features {
+		if f.version > declared && f.uses(m) {
+			return fmt.Errorf("declares format version %d but holds %s, which version %d added; it was written by a dlc whose format versions differ from this one's (format %d)", declared, f.name, f.version, FormatVersion)
+		}
+	}
+	return nil
 }
 
 // Model is everything predict needs to turn raw text into a label.
@@ -91,8 +101,14 @@ type Model struct {
 	// Calibration maps the network's raw scores to the probabilities the
 	// model answers with; nil for the network's own outputs.
 	Calibration *calibrate.Calibrator
-	Record      Record
+	// Thresholds decide which labels a multi-label model gives a text
+	// (nil for the others).
+	Thresholds *calibrate.Thresholds
+	Record     Record
 }
+
+// MultiLabel reports whether m gives each text any number of its labels.
+func (m *Model) MultiLabel() bool { return m.Net.Spec().MultiLabel }
 
 // Record is what training did, kept for inspect and reproducibility.
 type Record struct {
@@ -162,9 +178,14 @@ type TestRecord struct {
 	LogLoss *float64 `json:"log_loss,omitempty"`
 	Brier   *float64 `json:"brier,omitempty"`
 	ECE     *float64 `json:"ece,omitempty"`
-	RMSE    *float64 `json:"rmse,omitempty"`
-	MAE     *float64 `json:"mae,omitempty"`
-	R2      *float64 `json:"r2,omitempty"`
+	// A multi-label model's micro- and macro-F1 and Hamming loss
+	// (Accuracy is then its subset accuracy).
+	MicroF1     *float64 `json:"micro_f1,omitempty"`
+	MacroF1     *float64 `json:"macro_f1,omitempty"`
+	HammingLoss *float64 `json:"hamming_loss,omitempty"`
+	RMSE        *float64 `json:"rmse,omitempty"`
+	MAE         *float64 `json:"mae,omitempty"`
+	R2          *float64 `json:"r2,omitempty"`
 }
 
 // vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and
@@ -240,6 +261,11 @@ func Encode(m *Model) ([]byte, error) {
 	}
 	if len(m.Members) > 1 {
 		if err := put("ensemble", ensembleMeta{Members: len(m.Members)}); err != nil {
+			return nil, err
+		}
+	}
+	if m.Thresholds != nil {
+		if err := put("thresholds", m.Thresholds); err != nil {
 			return nil, err
 		}
 	}
@@ -361,7 +387,8 @@ func Decode(b []byte) (*Model, error) {
 	if meta["format"] != Format {
 		return nil, errors.New("is not a dlc model file (a safetensors file without dlc's metadata)")
 	}
-	if v, err := strconv.Atoi(meta["format_version"]); err != nil || v < 1 || v > FormatVersion {
+	declared, err := strconv.Atoi(meta["format_version"])
+	if err != nil || declared < 1 || declared > FormatVersion {
 		return nil, fmt.Errorf("has format version %q, which this dlc (format %d) cannot read; use a newer dlc", meta["format_version"], FormatVersion)
 	}
 	all := make([]Tensor, 0, len(tensors))
@@ -421,7 +448,7 @@ func Decode(b []byte) (*Model, error) {
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}
-	if !spec.Regression && len(m.Labels) != max(2, spec.Outputs) {
+	if want := max(2, spec.Outputs); spec.MultiLabel && len(m.Labels) != spec.Outputs || !spec.MultiLabel && !spec.Regression && len(m.Labels) != want {
 		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
 	}
 	if err := spec.Validate(); err != nil {
@@ -461,6 +488,27 @@ func Decode(b []byte) (*Model, error) {
 		if err := m.Calibration.Check(len(m.Labels), spec.Outputs); err != nil {
 			return nil, fmt.Errorf("has a calibration that %v", err)
 		}
+		if m.Calibration.MultiLabel != spec.MultiLabel {
+			return nil, errors.New("has a calibration made for another kind of model (multi-label or not)")
+		}
+	}
+	raw, ok := meta["thresholds"]
+	switch {
+	case ok != spec.MultiLabel && spec.MultiLabel:
+		return nil, errors.New("is a multi-label model without its thresholds")
+	case ok != spec.MultiLabel:
+		return nil, errors.New("has thresholds, which only a multi-label model has")
+	case ok:
+		m.Thresholds = new(calibrate.Thresholds)
+		if err := json.Unmarshal([]byte(raw), m.Thresholds); err != nil {
+			return nil, fmt.Errorf("has malformed thresholds metadata: %v", err)
+		}
+		if err := m.Thresholds.Check(len(m.Labels)); err != nil {
+			return nil, fmt.Errorf("has thresholds that %v", err)
+		}
+	}
+	if err := checkVersion(m, declared); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -59,7 +59,15 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 		}
 		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
-	v, x, cov, err := vectorize.FitTransform(e.Texts, p.Vectorizer)
+	var v *vectorize.Vectorizer
+	var x *sparse.Matrix
+	var cov vectorize.Coverage
+	var err error
+	if e.Streamed != nil {
+		v, x, cov, err = fitTokenized(e, p.Vectorizer)
+	} else {
+		v, x, cov, err = vectorize.FitTransform(e.Texts, p.Vectorizer)
+	}
 	if err != nil || !p.Vectorizer.WeighsByLabels() {
 		return v, x, cov, err
 	}
@@ -98,14 +106,18 @@ func (p *Plan) NewOptimizer(n int) (gd.Optimizer, error) {
 	return gd.NewOptimizer(p.Optimizer, n)
 }
 
-// encode encodes examples with a fitted vectorizer, and counts the tokens
-// the vocabulary covers (zero for numeric tables and pixels).
-func encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
+// Encode encodes examples with a fitted vectorizer (Plan.Fit's), and
+// counts the tokens its vocabulary covers (zero for numeric tables and
+// pixels).
+func Encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
 	if e.Images != nil {
 		return v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}
 	}
 	if e.Table != nil {
 		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
+	}
+	if e.Streamed != nil {
+		return encodeTokenized(v, e)
 	}
 	return v.TransformCoverage(e.Texts)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -37,6 +38,9 @@ func heldOut(classes []int32, nClasses int, folds int, frac float64, seed uint64
 	parts := max(folds, 1)
 	out := make([][]int, parts)
 	for _, idx := range byLabel {
+		if len(idx) == 0 {
+			continue // a multi-label stratum no example falls in
+		}
 		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		if folds >= 2 {
 			if len(idx) < 2 {
@@ -72,72 +76,172 @@ func complement(n int, held []int) []int {
 
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
-// The report of what it did goes to h.Calibrating.
+// The report of what it did goes to h.Calibrating; a continued model's
+// networks are trained as eachHeldOut says. With sv it saves checkpoints
+// of its progress; from a checkpoint of the calibrating stage it goes on
+// where that one stood.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
+	opts := plan.Config.CalibrationOptions()
+	var scores calibrate.Scores
+	var uncal []float64
+	hc := &heldCheckpoint{sv: sv, resume: resume,
+		progress: func(part, parts int) *checkpoint.Calibration {
+			return &checkpoint.Calibration{Part: part, Parts: parts, Z: scores.Z, Truth: scores.Truth, Uncal: uncal}
+		},
+		restore: func(c *checkpoint.Calibration, held int) error {
+			if err := resumeCalibration(c, held, len(classes)); err != nil {
+				return err
+			}
+			scores.Z, scores.Truth, uncal = slices.Clone(c.Z), slices.Clone(c.Truth), slices.Clone(c.Uncal)
+			return nil
+		}}
+	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
+		uncal = appendHeldScore(&scores, uncal, net, int(y.Class[r]), out, z)
+	}, hc)
+	if err != nil {
+		return nil, err
+	}
+	scores.Labels = len(classes)
+	return calibrate.Fit(opts.Method, &scores, uncal, heldOutWhat(held, x.Rows, opts))
+}
+
+// heldOutWhat says which examples calibration was fitted on, for the record.
+func heldOutWhat(held, rows int, opts calibrate.Options) string {
+	if opts.Folds >= 2 {
+		return fmt.Sprintf("%d training examples, each scored by one of %d networks trained without its fold (cross-fitting)", held, opts.Folds)
+	}
+	return fmt.Sprintf("%d training examples held out of a network trained on the other %d", held, rows-held)
+}
+
+// eachHeldOut trains, for each part calibration holds out (drawn per
+// stratum: strata[i] in [0, nStrata) is example i's), a network exactly as
+// the model's without the part, and calls score with every row of the part
+// and that network's outputs and output-layer sums of it. It returns how
+// many rows were held out.
 //
 // For a model continued from another (from), each network starts afresh
 // and trains for the epochs of both runs: starting from from's weights
 // would hand it the held-out examples, which from was trained on, and its
 // scores on them would be those of a network that has seen them.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model) (*calibrate.Calibrator, error) {
+//
+// With hc (nil: none) it saves checkpoints of its progress and goes on
+// from one of the calibrating stage.
+func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64), hc *heldCheckpoint) (int, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
 	training := plan.Training
 	if r := initRecord(from); r != nil {
 		training.Epochs += r.Epochs
 	}
-	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
-	var scores calibrate.Scores
-	var uncal []float64
+	parts := heldOut(strata, nStrata, opts.Folds, opts.Holdout, seed)
 	held := 0
-	for k, part := range parts {
+	classes := nStrata
+	if y.Multi != nil {
+		classes = y.Multi.Cols
+	}
+	first := 0
+	var resume *checkpoint.Checkpoint
+	if hc != nil && hc.resume != nil && hc.resume.Stage == checkpoint.Calibrating {
+		resume = hc.resume
+		c := resume.Calibration
+		if c.Parts != len(parts) || c.Part < 1 || c.Part > len(parts) {
+			return 0, fmt.Errorf("the checkpoint's calibration is at network %d of %d, and the config makes %d", c.Part, c.Parts, len(parts))
+		}
+		first = c.Part - 1
+		for _, p := range parts[:first] {
+			held += len(p)
+		}
+		if err := hc.restore(c, held); err != nil {
+			return 0, err
+		}
+	}
+	for k := first; k < len(parts); k++ {
+		part := parts[k]
+		var st *gd.State
+		if resume != nil && k == first {
+			st = resume.State
+		}
+		var sv *saver
+		if hc != nil {
+			sv = hc.sv
+		}
+		if sv != nil {
+			sv.cal = hc.progress(k+1, len(parts))
+			if st == nil {
+				if err := sv.boundary(); err != nil {
+					return 0, err
+				}
+			}
+		}
 		trained := complement(x.Rows, part)
 		if h.Calibrating != nil {
 			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
 		}
-		net, err := plan.Network(x.Cols, len(classes))
+		net, err := plan.Network(x.Cols, classes)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		opt, err := plan.NewOptimizer(len(net.Params()))
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, training, gd.Callbacks{}); err != nil {
-			return nil, err
+		src := rand.NewPCG(seed, 0xd20b0a7)
+		var cb gd.Callbacks
+		if st != nil {
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return 0, fmt.Errorf("the checkpoint's dropout source: %v", err)
+			}
+			cb.Resume = st
 		}
-		uncal = scoreHeld(net, x, y, part, &scores, uncal)
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(src)}
+		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
+			return 0, err
+		}
+		eachScored(net, x, part, func(r int, out, z []float64) { score(net, r, out, z) })
 		held += len(part)
 	}
-	scores.Labels = len(classes)
-	what := fmt.Sprintf("%d training examples held out of a network trained on the other %d", held, x.Rows-held)
-	if opts.Folds >= 2 {
-		what = fmt.Sprintf("%d training examples, each scored by one of %d networks trained without its fold (cross-fitting)", held, opts.Folds)
-	}
-	return calibrate.Fit(opts.Method, &scores, uncal, what)
+	return held, nil
 }
 
 // scoreHeld appends net's calibration scores of the rows held (which it
 // was not trained on) and their truths to scores, and returns uncal with
 // its uncalibrated probabilities of them appended.
 func scoreHeld(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, held []int, scores *calibrate.Scores, uncal []float64) []float64 {
+	eachScored(net, x, held, func(r int, out, z []float64) {
+		uncal = appendHeldScore(scores, uncal, net, int(y.Class[r]), out, z)
+	})
+	return uncal
+}
+
+// eachScored runs net over rows of x in batches and calls fn with each
+// row and its outputs and output-layer sums (valid during the call).
+func eachScored(net *mlp.Network, x *sparse.Matrix, rows []int, fn func(r int, out, z []float64)) {
 	var ws mlp.Workspace
 	var out []float64
-	var one [1]float64
-	rows := make([]int, 0, evalBatch)
+	batch := make([]int, 0, evalBatch)
 	k := net.Spec().Outputs
-	scores.K = k
-	for lo := 0; lo < len(held); lo += evalBatch {
-		rows = append(rows[:0], held[lo:min(len(held), lo+evalBatch)]...)
-		out = net.Predict(x, rows, out, &ws)
+	for lo := 0; lo < len(rows); lo += evalBatch {
+		batch = append(batch[:0], rows[lo:min(len(rows), lo+evalBatch)]...)
+		out = net.Predict(x, batch, out, &ws)
 		z := ws.Logits(len(out))
-		for i, r := range rows {
-			scores.Z = append(scores.Z, calibrationScore(net, z[i*k:(i+1)*k], &one)...)
-			scores.Truth = append(scores.Truth, int(y.Class[r]))
-			uncal = uncalibrated(net, out[i*k:(i+1)*k], z[i*k:(i+1)*k], uncal)
+		for i, r := range batch {
+			fn(r, out[i*k:(i+1)*k], z[i*k:(i+1)*k])
 		}
 	}
-	return uncal
+}
+
+// appendHeldScore appends to scores the calibration score of one held-out
+// row (net's outputs out and output-layer sums z of it) and its truth, and
+// returns uncal with the row's uncalibrated probabilities appended.
+func appendHeldScore(scores *calibrate.Scores, uncal []float64, net *mlp.Network, truth int, out, z []float64) []float64 {
+	var one [1]float64
+	scores.K = len(z)
+	scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
+	scores.Truth = append(scores.Truth, truth)
+	return uncalibrated(net, out, z, uncal)
 }
 
 // uncalibrated appends the probabilities a network gives without
@@ -152,4 +256,30 @@ func uncalibrated(net *mlp.Network, out, z []float64, dst []float64) []float64 {
 	c := calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1, Labels: max(2, len(z))}
 	var buf [1]float64
 	return c.Apply(calibrationScore(net, z, &buf), dst)
+}
+
+// heldCheckpoint is what eachHeldOut needs to checkpoint its progress:
+// the saver, the checkpoint to resume from (nil: none), the scores of the
+// parts done so far (progress) and how to take them back (restore, given
+// how many examples those parts held out).
+type heldCheckpoint struct {
+	sv       *saver
+	resume   *checkpoint.Checkpoint
+	progress func(part, parts int) *checkpoint.Calibration
+	restore  func(c *checkpoint.Calibration, held int) error
+}
+
+// resumeCalibration checks the scores a checkpoint's calibration holds of
+// the parts it had done: one truth per held-out example, a whole number
+// of scores each, labels in range.
+func resumeCalibration(c *checkpoint.Calibration, held, labels int) error {
+	if len(c.Truth) != held || (held > 0 && len(c.Z)%held != 0) || (held == 0 && len(c.Z) != 0) {
+		return fmt.Errorf("the checkpoint's calibration holds %d truths and %d scores for %d held-out examples", len(c.Truth), len(c.Z), held)
+	}
+	for _, t := range c.Truth {
+		if t < 0 || t >= max(labels, 1) {
+			return fmt.Errorf("the checkpoint's calibration holds the label %d of %d", t, labels)
+		}
+	}
+	return nil
 }

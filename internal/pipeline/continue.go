@@ -57,7 +57,7 @@ func (p *Plan) fitFor(e *data.Examples, from *model.Model) (*vectorize.Vectorize
 	if from == nil {
 		return p.Fit(e)
 	}
-	x, cov := encode(from.Vectorizer, e)
+	x, cov := Encode(from.Vectorizer, e)
 	return from.Vectorizer, x, cov, nil
 }
 
@@ -85,8 +85,21 @@ func classesFor(cfg *config.Config, d *Data, from *model.Model) ([]string, error
 	if from != nil {
 		return from.Labels, nil
 	}
-	classes := d.Train.Classes()
-	if len(classes) < 2 {
+	var classes []string
+	if d.Train != nil {
+		classes = d.Train.Classes()
+	} else if cfg.Training.Streaming {
+		// Read by Train; a run that trains nothing (--print-config) reads
+		// the labels alone.
+		var err error
+		if classes, err = streamLabels(cfg, d.Paths.Train); err != nil {
+			return nil, err
+		}
+	}
+	switch multi := cfg.MultiLabel(); {
+	case multi && len(classes) == 0:
+		return nil, fmt.Errorf("%s gives no text a label; a multi-label classifier learns the labels its training texts have", d.Paths.Train)
+	case !multi && len(classes) < 2:
 		return nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
 	}
 	return classes, nil
@@ -128,8 +141,8 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 	if err != nil {
 		return nil, "", err
 	}
-	x, _ := encode(m.Vectorizer, e)
-	return score(modelForward(m), x, y, len(m.Labels)), emptyRowsWarning(cfg, "test", e, x), nil
+	x, _ := Encode(m.Vectorizer, e)
+	return scoreModel(m, x, y), emptyRowsWarning(cfg, "test", e, x), nil
 }
 
 // ForData returns cfg as a run on d would train it: the output and loss it

@@ -59,13 +59,16 @@ func (t Threshold) Check(m *model.Model) error {
 	if !t.Set {
 		return nil
 	}
-	if len(m.Labels) != 2 {
-		return option.Errorf("threshold", "works on models with two labels; this model has %d (top-k shows the runners-up)", len(m.Labels))
+	if len(m.Labels) != 2 && !m.MultiLabel() {
+		return option.Errorf("threshold", "works on models with two labels, or several labels per text; this model has %d classes, one per text (top-k shows the runners-up)", len(m.Labels))
 	}
 	if math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
 		return option.Errorf("threshold", "must be a number, not %v", t.Value)
 	}
 	if probabilities(m) && (t.Value < 0 || t.Value > 1) {
+		if m.MultiLabel() {
+			return option.Errorf("threshold", "is compared with the probability of each label, so it must be between 0 and 1, not %v", t.Value)
+		}
 		return option.Errorf("threshold", "is compared with the probability of %q, so it must be between 0 and 1, not %v", m.Labels[1], t.Value)
 	}
 	return nil
@@ -90,6 +93,13 @@ func (t Threshold) decide(m *model.Model, out, scores []float64) int {
 
 // Describe says what the threshold is compared with, for reports.
 func (t Threshold) Describe(m *model.Model) string {
+	if m.MultiLabel() {
+		what := "p(label)"
+		if !probabilities(m) {
+			what = "the score of each label"
+		}
+		return fmt.Sprintf("%s ≥ %g for every label", what, t.Value)
+	}
 	what := "p(%s)"
 	if !probabilities(m) {
 		what = "the score of %s"

@@ -155,7 +155,7 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
 			return nil, nil, err
 		}
-		xVal, _ = encode(vec, d.Validation)
+		xVal, _ = Encode(vec, d.Validation)
 		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
 	if h.Started != nil {
@@ -288,28 +288,20 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 	return finish(m, plan, d, res, nil, warnings)
 }
 
-// memberCallbacks are the first member's: its steps and epochs go to the
-// hooks (under locked), its validation score is measured after every epoch.
+// memberCallbacks are the first member's: trainingCallbacks (its steps
+// and epochs go to the hooks, its validation score is measured after every
+// epoch), each called under locked.
 func memberCallbacks(h Hooks, locked func(func()), net *mlp.Network, xVal *sparse.Matrix, yVal mlp.Targets, classes int, regression bool) gd.Callbacks {
+	inner := trainingCallbacks(h, net, xVal, yVal, classes, regression, xVal != nil)
 	var cb gd.Callbacks
-	if h.Step != nil {
-		cb.OnStep = func(done, total int) { locked(func() { h.Step(done, total) }) }
+	if inner.OnStep != nil {
+		cb.OnStep = func(done, total int) { locked(func() { inner.OnStep(done, total) }) }
 	}
-	if h.Update != nil {
-		cb.OnUpdate = func(u *gd.UpdateStats) { locked(func() { h.Update(u) }) }
+	if inner.OnUpdate != nil {
+		cb.OnUpdate = func(u *gd.UpdateStats) { locked(func() { inner.OnUpdate(u) }) }
 	}
-	cb.OnEpoch = func(st *gd.EpochStats) error {
-		if xVal != nil {
-			s := score(newForward([]*mlp.Network{net}, nil), xVal, yVal, classes)
-			st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-			if regression {
-				st.ValAccuracy = math.NaN()
-			}
-		}
-		var err error
-		if h.Epoch != nil {
-			locked(func() { err = h.Epoch(st) })
-		}
+	cb.OnEpoch = func(st *gd.EpochStats) (err error) {
+		locked(func() { err = inner.OnEpoch(st) })
 		return err
 	}
 	return cb

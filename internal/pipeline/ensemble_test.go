@@ -80,7 +80,7 @@ func TestEnsembleSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if model.Version(back) != 3 || len(back.Members) != 3 || !bytes.Equal(first, encodeModel(t, back)) {
+	if model.Version(back) != 4 || len(back.Members) != 3 || !bytes.Equal(first, encodeModel(t, back)) {
 		t.Fatalf("decoded ensemble: version %d, %d members, or other bytes", model.Version(back), len(back.Members))
 	}
 }

@@ -36,8 +36,10 @@ type Split struct {
 	Examples *data.Examples
 	X        *sparse.Matrix
 	Coverage vectorize.Coverage
-	// Y holds class indices, or the numbers of a regression.
-	Y []float64
+	// Y holds class indices, or the numbers of a regression; Sets, of a
+	// multi-label config, each row's labels (as the columns of its row).
+	Y    []float64
+	Sets *sparse.Matrix
 }
 
 // Vectorize fits the config's vectorizer on d's training split and
@@ -62,7 +64,7 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 		e    *data.Examples
 	}{{"validation", d.Validation}, {"test", d.Test}} {
 		if s.e != nil {
-			sx, scov := encode(vec, s.e)
+			sx, scov := Encode(vec, s.e)
 			f.Splits = append(f.Splits, &Split{Name: s.name, Examples: s.e, X: sx, Coverage: scov})
 		}
 	}
@@ -78,6 +80,10 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 		t, err := targets(s.Examples, f.Classes, plan.Regression)
 		if err != nil {
 			return nil, err
+		}
+		if t.Multi != nil {
+			s.Sets = t.Multi
+			continue
 		}
 		s.Y = t.Value
 		if !plan.Regression {
@@ -201,7 +207,14 @@ func (f *Features) writeFiles(dir string) error {
 	errs := make([]error, len(f.Splits))
 	var wg sync.WaitGroup
 	for i, s := range f.Splits {
-		wg.Go(func() { errs[i] = svmlight.WriteFile(filepath.Join(dir, s.Name+".svm"), s.X, s.Y) })
+		wg.Go(func() {
+			path := filepath.Join(dir, s.Name+".svm")
+			if s.Sets != nil {
+				errs[i] = svmlight.WriteFileMulti(path, s.X, s.Sets)
+				return
+			}
+			errs[i] = svmlight.WriteFile(path, s.X, s.Y)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

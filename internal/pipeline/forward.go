@@ -86,8 +86,13 @@ func (f *forward) logits(n, i int) []float64 {
 
 // answer appends the scores the model answers row i of the last run
 // with: the average of the networks' calibrated probabilities when
-// calibrated, else the class scores of the averaged outputs.
+// calibrated, else the class scores of the averaged outputs. A
+// multi-label model (one network: ensembles are single-label) answers
+// with each label's own probability.
 func (f *forward) answer(i int, dst []float64) []float64 {
+	if f.net().Spec().MultiLabel {
+		return multiAnswer(f.net(), f.cal, f.row(i), f.logits(0, i), dst)
+	}
 	if f.cal == nil {
 		return classScores(f.net(), f.row(i), dst)
 	}

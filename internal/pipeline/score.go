@@ -27,6 +27,14 @@ type Scores struct {
 	Probs   []float64
 	Quality calibrate.Quality
 	Bins    []calibrate.Bin
+	// A multi-label model's scores: its report (Report then holds only
+	// N, Accuracy — the subset accuracy — and MacroF1), the scores it
+	// answers with (rows × labels: calibrated probabilities, or the
+	// network's outputs), and the labels it gave and the true ones of
+	// each example, most probable first and in label order.
+	Multi           *metrics.MultiLabelReport
+	Answers         []float64
+	Sets, TruthSets [][]int
 }
 
 // score runs the networks of f over every row of x and compares with y; a
@@ -34,6 +42,9 @@ type Scores struct {
 // decide.
 func score(f *forward, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
 	net, cal := f.net(), f.cal
+	if net.Spec().MultiLabel {
+		return scoreMulti(net, cal, nil, x, y)
+	}
 	k := net.Spec().Outputs
 	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
 	regression := net.Spec().Regression
@@ -98,6 +109,15 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, _ := encode(m.Vectorizer, e)
-	return score(modelForward(m), x, y, len(m.Labels)), nil
+	x, _ := Encode(m.Vectorizer, e)
+	return scoreModel(m, x, y), nil
+}
+
+// scoreModel scores m on the encoded rows x against y: a multi-label
+// model with its thresholds, the others with all their networks.
+func scoreModel(m *model.Model, x *sparse.Matrix, y mlp.Targets) *Scores {
+	if m.MultiLabel() {
+		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y)
+	}
+	return score(modelForward(m), x, y, len(m.Labels))
 }

@@ -3,16 +3,21 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // Setup is what a training run is about to do, told to Hooks.Started once
@@ -22,6 +27,8 @@ type Setup struct {
 	Classes  []string // the labels, sorted; nil for a regression
 	Features int      // the vectorizer's
 	Spec     mlp.Spec
+	// MultiLabel says a text may have any number of the Classes.
+	MultiLabel bool
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
@@ -58,6 +65,10 @@ type Hooks struct {
 	// they train. Members train side by side: Step, Update and Epoch report
 	// the first one's, and every hook is called under one lock.
 	Member func(*MemberPart)
+	// Checkpoint says what a run saving checkpoints (the config's
+	// checkpoint.dir) records of where it came from, and the checkpoint
+	// to resume from; nil is none of that.
+	Checkpoint *Checkpointing
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
@@ -105,6 +116,15 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 
 // train is Train, or with from, Continue.
 func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	if cfg.Training.Streaming {
+		// The streamed loop has no checkpoints yet (its cache position and
+		// shuffle window would have to be saved); refusing beats a run
+		// the user thinks is safe from a kill.
+		if cfg.Checkpoint.Dir != "" || (h.Checkpoint != nil && h.Checkpoint.Resume != nil) {
+			return nil, nil, cfg.Errorf("checkpoint.dir", "streamed training (training.streaming) saves no checkpoints and resumes none yet; train without --checkpoint and --resume, or set training.streaming: false if the data fits in memory")
+		}
+		return trainStream(ctx, cfg, d, h, from)
+	}
 	classes, err := classesFor(cfg, d, from)
 	if err != nil {
 		return nil, nil, err
@@ -115,8 +135,27 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	train := d.Train
+	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+	}
+	ck := h.Checkpoint
+	if ck == nil {
+		ck = &Checkpointing{ConfigPath: cfg.Path}
+	}
+	resume := ck.Resume
+	if from != nil && (resume != nil || cfg.Checkpoint.Dir != "") {
+		// Its vectorizer and its calibration's epochs come from the model
+		// it continues, which a checkpoint does not hold.
+		return nil, nil, cfg.Errorf("checkpoint.dir", "a run continued from a model (--init) saves no checkpoints and resumes none; train it without --checkpoint and --resume")
+	}
+	if cfg.Model.Ensemble > 1 && (resume != nil || cfg.Checkpoint.Dir != "") {
+		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
+	}
+	if resume != nil {
+		if err := checkResume(resume, cfg, d); err != nil {
+			return nil, nil, err
+		}
 	}
 	if d.Test != nil {
 		// Checked now, not when the test split is scored at the end: a
@@ -163,34 +202,75 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
 			return nil, nil, err
 		}
-		xVal, _ = encode(vec, d.Validation)
+		xVal, _ = Encode(vec, d.Validation)
 		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
+	}
+	var sv *saver
+	var vecPrint string
+	if cfg.Checkpoint.Dir != "" || resume != nil {
+		vecPrint = vectorizerFingerprint(vec)
+	}
+	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
+		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
+	}
+	if cfg.Checkpoint.Dir != "" {
+		if sv, err = newSaver(cfg, ck, d, vec.Features(), vecPrint); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Whatever happens, the last checkpoint is on the disk before Train
+	// returns (a run interrupted exits right after).
+	defer sv.wait()
+	if h.Update != nil && (sv != nil || resume != nil) {
+		// The per-update history goes into the checkpoints, and comes
+		// back from one before the run goes on.
+		var updates []gd.UpdateStats
+		if resume != nil {
+			updates = slices.Clone(resume.Updates)
+		}
+		report := h.Update
+		for i := range updates {
+			report(&updates[i])
+		}
+		h.Update = func(u *gd.UpdateStats) {
+			updates = append(updates, *u)
+			report(u)
+		}
+		if sv != nil {
+			sv.history = &updates
+		}
 	}
 	if h.Started != nil {
 		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
-			Chosen: cfg.Chosen(), Warnings: warnings})
+			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
 	}
-	cb := gd.Callbacks{
-		OnStep:   h.Step,
-		OnUpdate: h.Update,
-		OnEpoch: func(st *gd.EpochStats) error {
-			if d.Validation != nil {
-				s := score(newForward([]*mlp.Network{net}, nil), xVal, yVal, len(classes))
-				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
-				if plan.Regression {
-					st.ValAccuracy = math.NaN()
-				}
-			}
-			if h.Epoch != nil {
-				return h.Epoch(st)
-			}
-			return nil
-		},
-	}
+	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
 	trainStart := time.Now()
 	trainRows := x.Rows
-	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))}
-	gres, err := gd.Train(ctx, obj, opt, plan.Training, cb)
+	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(src)}
+	var gres *gd.Result
+	if resume != nil && resume.Stage == checkpoint.Calibrating {
+		// The model's network was trained: its weights and record are
+		// in the checkpoint.
+		if len(resume.MainParams) != len(net.Params()) {
+			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		}
+		copy(net.Params(), resume.MainParams)
+		net.ParamsChanged(nil)
+		gres = resume.Main
+	} else {
+		if resume != nil {
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return nil, nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
+			}
+			cb.Resume = resume.State
+		}
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		gres, err = gd.Train(ctx, obj, opt, plan.Training, cb)
+	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
@@ -200,6 +280,10 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
 	var cal *calibrate.Calibrator
+	var th *calibrate.Thresholds // a multi-label model's
+	if multi {
+		th = naturalThresholds(net, false, y.Multi)
+	}
 	if res.Interrupted {
 		res.While = "training"
 	} else if plan.Config.CalibrationOptions().Enabled() {
@@ -207,15 +291,33 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
+		if multi {
+			// A multi-label model's calibration is not checkpointed: a
+			// resume trains it again from its start (deterministic).
+			var tuned *calibrate.Thresholds
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
+				th = tuned
+			}
+		} else {
+			if sv != nil {
+				main := *gres
+				sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+			}
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume)
+		}
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew) && multi:
+			res.Uncalibrated = "its held-out examples have no label, or every label; its labels are cut where its network decides"
 		case errors.Is(err, calibrate.ErrTooFew):
 			res.Uncalibrated = "its held-out examples hold only one label"
 		case err != nil:
 			return nil, nil, err
 		}
+	}
+	if err := sv.wait(); err != nil {
+		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
 	// The gradient, the optimizer's state and the training rows are
@@ -228,7 +330,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 
 	// The config as trained, its paths absolute: the model says which
 	// files it was trained and tested on, wherever it is read.
-	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	return finish(m, plan, d, res, from, warnings)
@@ -267,7 +369,12 @@ func testRecord(s *Scores) *model.TestRecord {
 	}
 	q := s.Quality
 	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	t := &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	if r := s.Multi; r != nil {
+		micro, macro, hamming := r.MicroF1, r.MacroF1, r.HammingLoss
+		t.MicroF1, t.MacroF1, t.HammingLoss = &micro, &macro, &hamming
+	}
+	return t
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
@@ -285,4 +392,98 @@ func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {
 		r.ValAccuracy = &va
 	}
 	return r
+}
+
+// trainingTargets returns the truths of the training examples, weighted
+// by training.class_weight, and each class's weight (nil without one).
+func trainingTargets(cfg *config.Config, train *data.Examples, classes []string) (mlp.Targets, []float64, error) {
+	y, err := targets(train, classes, cfg.Regression())
+	if err != nil {
+		return y, nil, err
+	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return y, nil, err
+	}
+	y.Weight = weights
+	return y, perClass, nil
+}
+
+// Targets returns the truths of labelled examples for a model of the
+// given classes (nil for a regression), each weighted by
+// training.class_weight: what Train trains against.
+func Targets(cfg *config.Config, e *data.Examples, classes []string) (mlp.Targets, error) {
+	y, _, err := trainingTargets(cfg, e, classes)
+	return y, err
+}
+
+// Rows are examples vectorized, with their truths.
+type Rows struct {
+	X *sparse.Matrix
+	Y mlp.Targets
+}
+
+// RowsResult is what TrainRows did.
+type RowsResult struct {
+	gd.Result
+	Seconds float64 // training, scoring the validation rows included
+}
+
+// TrainRows trains the plan's network on examples already vectorized
+// (into features columns; classes are the labels, nil for a regression),
+// scoring val after every epoch when it is not nil: Train once the
+// vectorizer is fitted, for callers that vectorize once and train many
+// times (dlc tune). The weights are drawn, and the batches shuffled and
+// the units dropped, from training.seed, as Train does.
+//
+// When ctx is cancelled, training stops after the current batch and the
+// network is returned as it stands, with the result so far and ctx's
+// error.
+func (p *Plan) TrainRows(ctx context.Context, features int, classes []string, train Rows, val *Rows, h Hooks) (*mlp.Network, *RowsResult, error) {
+	net, err := p.Network(features, len(classes))
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := p.NewOptimizer(len(net.Params()))
+	if err != nil {
+		return nil, nil, err
+	}
+	if h.Started != nil {
+		h.Started(&Setup{Examples: train.X.Rows, Classes: classes, Features: features, Spec: net.Spec()})
+	}
+	var xVal *sparse.Matrix
+	var yVal mlp.Targets
+	if val != nil {
+		xVal, yVal = val.X, val.Y
+	}
+	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), p.Regression, val != nil)
+	start := time.Now()
+	obj := &mlp.Objective{Net: net, X: train.X, Y: train.Y, Dropout: rand.New(rand.NewPCG(uint64(p.Config.Training.Seed), 0xd20b0a7))}
+	gres, err := gd.Train(ctx, obj, opt, p.Training, cb)
+	if gres == nil {
+		return nil, nil, err
+	}
+	return net, &RowsResult{Result: *gres, Seconds: time.Since(start).Seconds()}, err
+}
+
+// trainingCallbacks passes a run's progress on to h, scoring the
+// validation rows (xVal, yVal) after every epoch when validating.
+func trainingCallbacks(h Hooks, net *mlp.Network, xVal *sparse.Matrix, yVal mlp.Targets, classes int, regression, validating bool) gd.Callbacks {
+	return gd.Callbacks{
+		OnStep:   h.Step,
+		OnUpdate: h.Update,
+		OnEpoch: func(st *gd.EpochStats) error {
+			if validating {
+				s := score(newForward([]*mlp.Network{net}, nil), xVal, yVal, classes)
+				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if regression {
+					st.ValAccuracy = math.NaN()
+				}
+			}
+			if h.Epoch != nil {
+				return h.Epoch(st)
+			}
+			return nil
+		},
+	}
 }

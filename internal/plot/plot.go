@@ -111,25 +111,14 @@ func Write(path string, panels []Panel) error {
 		plots[i] = p
 	}
 	w, h := Width*vg.Length(len(panels)), Height
-	var c vg.CanvasWriterTo
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
-	case ".svg":
-		c = vgsvg.New(w, h)
-	case ".pdf":
-		c = vgpdf.New(w, h)
-	}
+	c := newCanvas(path, w, h)
 	dc := draw.New(c)
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
 	canvases := gplot.Align([][]*gplot.Plot{plots}, tiles, dc)
 	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	return atomicfile.Write(path, 0o644, func(out io.Writer) error {
-		_, err := c.WriteTo(out)
-		return err
-	})
+	return writeCanvas(path, c)
 }
 
 // build makes one gonum plot of a panel.
@@ -347,4 +336,24 @@ func (countTicks) Ticks(lo, hi float64) []gplot.Tick {
 		ticks = append(ticks, label(x))
 	}
 	return ticks
+}
+
+// newCanvas returns a w × h canvas in the format path's extension names
+// (.png, .svg or .pdf; checked before drawing starts).
+func newCanvas(path string, w, h vg.Length) vg.CanvasWriterTo {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		return vgsvg.New(w, h)
+	case ".pdf":
+		return vgpdf.New(w, h)
+	}
+	return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
+}
+
+// writeCanvas writes c into path atomically.
+func writeCanvas(path string, c vg.CanvasWriterTo) error {
+	return atomicfile.Write(path, 0o644, func(out io.Writer) error {
+		_, err := c.WriteTo(out)
+		return err
+	})
 }

@@ -3,19 +3,11 @@ package plot
 import (
 	"fmt"
 	"image/color"
-	"io"
-	"path/filepath"
-	"strings"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
-	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/dlc-dev/dlc/internal/atomicfile"
 )
 
 // Bin is one bin of a reliability diagram: the examples whose confidence
@@ -91,15 +83,7 @@ func WriteReliability(path, title string, bins []Bin) error {
 	counts.Y.Min, counts.Y.Max = 0.5, float64(most)*2
 
 	w, h := Width*1.1, Height*1.6
-	var c vg.CanvasWriterTo
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
-	case ".svg":
-		c = vgsvg.New(w, h)
-	case ".pdf":
-		c = vgpdf.New(w, h)
-	}
+	c := newCanvas(path, w, h)
 	dc := draw.New(c)
 	// The accuracy chart gets two thirds of the height.
 	upper, lower := dc, dc
@@ -115,10 +99,7 @@ func WriteReliability(path, title string, bins []Bin) error {
 	}
 	top.Draw(pad(upper))
 	counts.Draw(pad(lower))
-	return atomicfile.Write(path, 0o644, func(out io.Writer) error {
-		_, err := c.WriteTo(out)
-		return err
-	})
+	return writeCanvas(path, c)
 }
 
 // rectangle is a filled box [x0, x1] × [y0, y1].
