@@ -115,6 +115,9 @@ func Load(path string, sets []string) (*Config, error) {
 		}
 		c.src[f.key] = where
 	}
+	if c.NamesOnlyData() {
+		c.GeneralRecipe()
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

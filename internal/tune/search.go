@@ -391,7 +391,12 @@ func (s *searcher) draw(n, bracket int, res *Result) []*Trial {
 		cfg, err := config.Load(s.o.Config, append(slices.Clone(s.o.Sets), p.Sets()...))
 		t := &Trial{ID: len(res.Trials) + 1, Origin: origin, Params: p, Bracket: bracket, Pruned: -1, cfg: cfg}
 		if err == nil {
-			key, _ := json.Marshal(cfg)
+			// The rungs choose the epochs: two configs that differ only
+			// there (the base's general recipe and the design point that
+			// spells it out) are one trial.
+			same := *cfg
+			same.Training.Epochs = 0
+			key, _ := json.Marshal(&same)
 			if s.seen[string(key)] {
 				continue
 			}

@@ -101,6 +101,13 @@ func (r *Result) WinnerYAML() (string, error) {
 	for _, p := range t.Params {
 		chosen[p.Key] = true
 	}
+	if len(t.Params) == 0 && r.Base.NamesOnlyData() {
+		// The base won with dlc's general recipe: spelled out, so that
+		// the file keeps its recipe whatever a later dlc's defaults.
+		for _, k := range SearchedKeys {
+			chosen[k] = true
+		}
+	}
 	origin := map[string]string{"base": "the base config as it was", "design": "a point of the starting design", "random": "a random draw"}[t.Origin]
 	var b strings.Builder
 	for _, par := range []string{
