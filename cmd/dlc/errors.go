@@ -26,7 +26,8 @@ const exitStatusHelp = `EXIT STATUS
   1    error (bad data, bad config, I/O)
   2    usage error (unknown command or flag, bad flag value)
   3    a quality gate failed (evaluate --min-accuracy, --min-macro-f1,
-       --fail-if-worse); the report is still printed
+       --min-micro-f1, --fail-if-worse, --max-rmse, --max-mae, --min-r2); the
+       report is still printed
   130  interrupted (SIGINT, Ctrl-C)
   143  terminated (SIGTERM)`
 

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
-	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/pipeline"
@@ -17,15 +16,23 @@ import (
 )
 
 type evaluateOptions struct {
-	Model     string
-	Data      string
-	Config    string
+	Model  string
+	Data   string
+	Config string
+	dataOptions
 	Format    string
 	Confusion string
+	Sort      string
+	// Predictions is the file of one row per example; Keep the input
+	// fields it carries.
+	Predictions string
+	Keep        []string
+	regressionGates
 
-	MinAccuracy, MinMacroF1       float64
-	minAccuracySet, minMacroF1Set bool
-	Threshold                     pipeline.Threshold
+	MinAccuracy, MinMacroF1, MinMicroF1          float64
+	minAccuracySet, minMacroF1Set, minMicroF1Set bool
+	confusionSet                                 bool
+	Threshold                                    pipeline.Threshold
 
 	Plot string
 
@@ -47,7 +54,18 @@ matrix, and for two-label models the ROC AUC (of the second label's
 score, ties counted as scikit-learn counts them).
 
 The data is --data PATH, else the test data of --config FILE, else the test
-data of the config the model was trained with.
+data the model was trained with (a model records the absolute paths of its
+data; the report's data line says which file was read). The fields are read
+as the model's config names them, unless --config FILE names them otherwise
+or --text-field, --label-field, --features or --set data.* do: a model
+trained on a CSV of category,body scores a JSONL of text,label.
+
+--predictions FILE writes one row per example (.tsv, .csv or .jsonl, by its
+name): where it is in the data (its line), the --keep fields of its record
+(an id), the true label, the predicted label, the probability of the
+predicted label (a score for linear outputs) and whether it is correct; for
+a regression the true and predicted numbers and the error. The file is
+written whole or not at all.
 
 The confusion matrix (rows: true label, columns: predicted) is printed
 whole when it fits in 120 columns, with class numbers for column heads when
@@ -58,11 +76,19 @@ of more than 1000 labels, the report (per-class scores, labels, matrix)
 covers those in the data or the predictions, and model_labels says how
 many the model has.
 
+A multi-label model (data.task multilabel) is scored on each text's set of
+labels: micro- and macro-averaged precision, recall and F1, samples-F1,
+per-label precision, recall, F1 and support, subset accuracy (every label
+of a text right) and Hamming loss (the share of text-label decisions that
+are wrong); it has no confusion matrix.
+
 Quality gates for CI, each exiting with status 3 when not met (all gates
 are checked and each failure is one line on stderr):
-  --min-accuracy X   accuracy below X
+  --min-accuracy X   accuracy (a multi-label model's subset accuracy) below X
   --min-macro-f1 X   macro-F1 below X
+  --min-micro-f1 X   micro-F1 (a single-label model's accuracy) below X
   --fail-if-worse    with --baseline: the model is significantly worse
+  --max-rmse X, --max-mae X, --min-r2 X   the same for a regression model
 
 --baseline OTHER.dlc scores a second model on the same examples and tests
 the difference with McNemar's test on the examples exactly one of the two
@@ -73,18 +99,25 @@ difference". With --fail-if-worse, "worse" exits with status 3, so CI fails
 on a real regression and not on noise. On IMDB, the notebook's 4-epoch model
 gets 213 test reviews right that the 3-epoch one gets wrong, and 309 the
 other way round: accuracy 0.8840 against 0.8879, p = 3e-5, significantly
-worse. Had the split been 250 against 262, p would be 0.63: noise.
+worse. Had the split been 250 against 262, p would be 0.63: noise. Two
+multi-label models are compared by their micro-F1 instead, with a paired
+approximate randomization test (each of 9999 rounds swaps the two models'
+answers to every text, its labels together, with probability one half).
 
 --threshold X applies to both models.`,
 		Example: `  dlc evaluate --model imdb.dlc
   dlc eval --model imdb.dlc --data reviews.jsonl --format json
   dlc eval --model imdb.dlc --min-accuracy 0.87 --min-macro-f1 0.85 || echo "model got worse"
   dlc eval --model new.dlc --baseline old.dlc --fail-if-worse --format json
-  dlc eval --model spam.dlc --threshold 0.9    # flag spam only when p(spam) ≥ 0.9`,
+  dlc eval --model spam.dlc --threshold 0.9    # flag spam only when p(spam) ≥ 0.9
+  dlc eval --model news.dlc --data more.jsonl --text-field text --label-field label --predictions errors.tsv --keep id
+  dlc eval --model prices.dlc --max-rmse 0.5 --min-r2 0.9`,
 		Args: exactArgs(0, "no arguments (the model is --model FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			f := c.Flags()
-			o.minAccuracySet, o.minMacroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1")
+			o.minAccuracySet, o.minMacroF1Set, o.minMicroF1Set = f.Changed("min-accuracy"), f.Changed("min-macro-f1"), f.Changed("min-micro-f1")
+			o.confusionSet = f.Changed("confusion")
+			o.maxRMSESet, o.maxMAESet, o.minR2Set = f.Changed("max-rmse"), f.Changed("max-mae"), f.Changed("min-r2")
 			o.Threshold.Set, o.alphaSet = f.Changed("threshold"), f.Changed("alpha")
 			return runEvaluate(g, stdio, o)
 		},
@@ -92,12 +125,20 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 	f := cmd.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
 	f.StringVarP(&o.Data, "data", "d", "", "labelled data: "+data.Formats)
-	f.StringVarP(&o.Config, "config", "c", "", "take the test data of this config")
+	f.StringVarP(&o.Config, "config", "c", "", "take the test data of this config, and its field names")
+	o.dataOptions.AddFlags(f, "name the data's fields as config keys: --set data.text_field=body (repeatable; data.text_field, data.label_field, data.features)")
+	f.StringVar(&o.Predictions, "predictions", "", "write one row per example (line, true and predicted label, probability, correct) to this .tsv, .csv or .jsonl file")
+	f.StringSliceVar(&o.Keep, "keep", nil, "with --predictions: carry these fields of each record into it: --keep id")
+	f.Var(newEnum(&o.Sort, "label", "label", "f1", "precision", "recall", "support"), "sort", "order of the per-class table (highest first but for label)")
+	f.Float64Var(&o.MaxRMSE, "max-rmse", 0, "regression models: exit with status 3 when the rmse is above this")
+	f.Float64Var(&o.MaxMAE, "max-mae", 0, "regression models: exit with status 3 when the mae is above this")
+	f.Float64Var(&o.MinR2, "min-r2", 0, "regression models: exit with status 3 when r2 is below this")
 	f.VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
 	f.Var(newEnum(&o.Confusion, "auto", "auto", "full", "top"), "confusion", "how the text report shows the confusion matrix")
 	f.Float64Var(&o.MinAccuracy, "min-accuracy", 0, "exit with status 3 when accuracy is below this")
 	f.Float64Var(&o.MinMacroF1, "min-macro-f1", 0, "exit with status 3 when macro-F1 is below this")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.MinMicroF1, "min-micro-f1", 0, "exit with status 3 when micro-F1 is below this (for one label per text, the accuracy)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVar(&o.Plot, "plot", "", "draw the reliability diagram (accuracy against confidence, per bin) into this .png, .svg or .pdf file")
 	f.StringVar(&o.Baseline, "baseline", "", "compare with this model on the same data (McNemar's test)")
 	f.BoolVar(&o.FailIfWorse, "fail-if-worse", false, "with --baseline: exit with status 3 when the model is significantly worse")
@@ -106,6 +147,7 @@ worse. Had the split been 250 against 262, p would be 0.63: noise.
 		cmd.MarkFlagFilename(name, "dlc")
 	}
 	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(pipeline.DataKeys))
 	return cmd
 }
 
@@ -212,12 +254,18 @@ func (o *evaluateOptions) check() error {
 	for _, g := range []struct {
 		name string
 		v    float64
-	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}} {
+	}{{"--min-accuracy", o.MinAccuracy}, {"--min-macro-f1", o.MinMacroF1}, {"--min-micro-f1", o.MinMicroF1}} {
 		if g.v < 0 || g.v > 1 || math.IsNaN(g.v) {
 			return usageErrorf("%s must be between 0 and 1, not %v", g.name, g.v)
 		}
 	}
-	return nil
+	if len(o.Keep) > 0 && o.Predictions == "" {
+		return usageErrorf("--keep carries fields into the --predictions file; give --predictions FILE")
+	}
+	if err := checkOutput(o.Predictions, "--predictions"); err != nil {
+		return err
+	}
+	return o.regressionGates.check()
 }
 
 func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
@@ -239,21 +287,36 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		if err := o.Threshold.Check(base); err != nil {
 			return usageErrorf("the baseline %s: %v", o.Baseline, flagError(err))
 		}
+		if err := sameKind(o, m, base); err != nil {
+			return err
+		}
 	}
-	path, err := evaluationData(g, o, m)
+	path, fields, err := o.evaluationData(g, m)
 	if err != nil {
 		return err
 	}
-	e, err := pipeline.ReadFor(m, path)
+	if err := checkOutputs([]namedPath{{o.Predictions, "--predictions"}}, []namedPath{{path, "the data"}, {o.Model, "the model"}, {o.Baseline, "the baseline"}}); err != nil {
+		return err
+	}
+	e, err := readAs(m, o, fields, path)
 	if err != nil {
 		return err
+	}
+	if m.MultiLabel() {
+		return evaluateMultiLabel(stdio, o, m, base, path, e)
 	}
 	if m.Net.Spec().Regression {
 		s, err := pipeline.Score(m, e)
 		if err != nil {
 			return err
 		}
+		if err := o.writePredictions(m, e, s, path); err != nil {
+			return err
+		}
 		return reportRegression(stdio, o, path, s)
+	}
+	if o.regressionGates.given() {
+		return usageErrorf("%s gates a regression model; %s is a classifier (use --min-accuracy or --min-macro-f1)", o.regressionGates.first(), o.Model)
 	}
 	scored, err := pipeline.Evaluate(m, e, o.Threshold)
 	if err != nil {
@@ -262,7 +325,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	ev := report(m, scored, o.Threshold)
 	ev.Model, ev.Data = o.Model, path
 	if base != nil {
-		be, err := pipeline.ReadFor(base, path)
+		be, err := readAs(base, o, fields, path)
 		if err != nil {
 			return fmt.Errorf("the baseline %s cannot read this data: %w", o.Baseline, err)
 		}
@@ -272,26 +335,22 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		}
 		ev.Baseline = baselineFor(ev, report(base, baseScored, o.Threshold), pipeline.Compare(scored.Correct, baseScored.Correct, o.Alpha), o)
 	}
-	var failed []string
-	gate := func(name string, value, limit float64, passed bool, msg string) {
-		r := gateResult{Gate: name, Value: value, Limit: limit, Passed: passed}
-		if !passed {
-			r.Message = msg
-			failed = append(failed, msg)
-		}
-		ev.Gates = append(ev.Gates, r)
-	}
+	var gs gates
 	if o.minAccuracySet {
-		gate("min_accuracy", ev.Accuracy, o.MinAccuracy, ev.Accuracy >= o.MinAccuracy,
+		gs.check("min_accuracy", ev.Accuracy, o.MinAccuracy, ev.Accuracy >= o.MinAccuracy,
 			fmt.Sprintf("accuracy %.4f is below --min-accuracy %g", ev.Accuracy, o.MinAccuracy))
 	}
 	if o.minMacroF1Set {
-		gate("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
+		gs.check("min_macro_f1", ev.MacroF1, o.MinMacroF1, ev.MacroF1 >= o.MinMacroF1,
 			fmt.Sprintf("macro-F1 %.4f is below --min-macro-f1 %g", ev.MacroF1, o.MinMacroF1))
+	}
+	if o.minMicroF1Set { // with one label given per text, micro-F1 is the accuracy
+		gs.check("min_micro_f1", ev.Accuracy, o.MinMicroF1, ev.Accuracy >= o.MinMicroF1,
+			fmt.Sprintf("micro-F1 (the accuracy, for one label per text) %.4f is below --min-micro-f1 %g", ev.Accuracy, o.MinMicroF1))
 	}
 	if o.FailIfWorse {
 		b := ev.Baseline
-		gate("fail_if_worse", b.McNemar.PValue, o.Alpha, b.Verdict != pipeline.Worse,
+		gs.check("fail_if_worse", b.McNemar.PValue, o.Alpha, b.Verdict != pipeline.Worse,
 			fmt.Sprintf("the model is significantly worse than the baseline %s: accuracy %.4f vs %.4f, McNemar p = %.3g < --alpha %g",
 				o.Baseline, ev.Accuracy, b.Accuracy, b.McNemar.PValue, o.Alpha))
 	}
@@ -305,6 +364,10 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 			return err
 		}
 	}
+	ev.Gates = gs.results
+	if err := o.writePredictions(m, e, scored.Scores, path); err != nil {
+		return err
+	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
@@ -315,10 +378,7 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	} else if err := printEvaluation(stdio, ev, o); err != nil {
 		return err
 	}
-	if len(failed) > 0 {
-		return &gateError{failed}
-	}
-	return nil
+	return gs.err()
 }
 
 // report is evaluate's report of a classifier's evaluation.
@@ -361,28 +421,4 @@ func baselineFor(ev, base *evaluation, c pipeline.Comparison, o *evaluateOptions
 	b.McNemar.ModelOnlyCorrect, b.McNemar.BaselineOnlyCorrect = t.OnlyA, t.OnlyB
 	b.McNemar.Method, b.McNemar.Statistic, b.McNemar.PValue = t.Method, t.Statistic, t.P
 	return b
-}
-
-// evaluationData picks the data evaluate scores: --data, the test data of
-// --config, or the test data of the model's own config.
-func evaluationData(g *globals, o *evaluateOptions, m *model.Model) (string, error) {
-	if o.Data != "" {
-		return o.Data, nil
-	}
-	cfg := m.Config
-	if o.Config != "" {
-		c, err := config.Load(o.Config, nil)
-		if err != nil {
-			return "", err
-		}
-		cfg = c
-	}
-	paths, err := pipeline.Resolve(cfg, g.DataDir)
-	if err != nil {
-		return "", err
-	}
-	if paths.Test == "" {
-		return "", usageErrorf("the model's config names no test data; give --data PATH")
-	}
-	return paths.Test, nil
 }

@@ -38,7 +38,7 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 		fmt.Fprintf(tw, "of the model's %d labels, the %d in the data or the predictions:\n", ev.ModelLabels, len(ev.Labels))
 	}
 	fmt.Fprintln(tw, "label\tprecision\trecall\tf1\tsupport")
-	for _, l := range ev.Labels {
+	for _, l := range sortedLabels(ev, o.Sort) {
 		c := ev.PerClass[l]
 		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", data.EscapeField(l), c.Precision, c.Recall, c.F1, c.Support)
 	}
@@ -61,20 +61,7 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 	}
 	if len(ev.Gates) > 0 {
 		fmt.Fprintln(w)
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "gate\tvalue\tlimit\tresult")
-		for _, g := range ev.Gates {
-			verdict := stdio.paint(styleGood, "passed")
-			if !g.Passed {
-				verdict = stdio.paint(styleBad, "FAILED")
-			}
-			name, value, limit := "--"+strings.ReplaceAll(g.Gate, "_", "-"), fmt.Sprintf("%.4f", g.Value), fmt.Sprintf("%g", g.Limit)
-			if g.Gate == "fail_if_worse" {
-				value, limit = fmt.Sprintf("p = %.3g", g.Value), fmt.Sprintf("alpha %g", g.Limit)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, value, limit, verdict)
-		}
-		return tw.Flush()
+		return printGates(stdio, ev.Gates)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
 type fetchOptions struct {
@@ -74,6 +75,9 @@ the --sha256 that accepts the file.`,
 				return usageErrorf("--from and --sha256 apply to one dataset; fetch %s one at a time", strings.Join(args, ", "))
 			}
 			return nil
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return data.Names(), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.Names = args
@@ -162,6 +166,9 @@ func fetchOpts(g *globals, stdio *IO, from string, sha []string, force bool) dat
 // says how to fetch it instead. Configs without data.dataset, or naming an
 // unknown one (resolveData reports that), pass through.
 func fetchForConfig(ctx context.Context, g *globals, stdio *IO, cfg *config.Config, offline bool) error {
+	if err := pipeline.CheckDataset(cfg); err != nil {
+		return err
+	}
 	src, err := data.Lookup(cfg.Data.Dataset)
 	if cfg.Data.Dataset == "" || err != nil || src.Fetched(g.DataDir) {
 		return nil

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/data"
@@ -22,6 +21,7 @@ type inspectOptions struct {
 	Model  string
 	Format string
 	Vocab  int
+	Top    int
 }
 
 func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
@@ -37,11 +37,24 @@ loss and accuracy of every epoch, the final test score), the dlc version
 that wrote it, and the whole training config as YAML — enough to train
 the same model again.
 
+The training record says how many epochs ran of training.epochs, why
+training stopped (the cap, convergence, early stopping, an interruption),
+which epoch's weights the model holds (early stopping restores the best),
+the model it continued from (train --init), and any warning about the data.
+
 --vocab N lists the first N features of the vocabulary (the most frequent
-tokens), with the number of training texts that held each.`,
+tokens), with the number of training texts that held each.
+
+--top N (default 5, 0 for none) lists, for each label of a bag-of-words
+classifier, the N features that push towards it most: for a model without
+a hidden layer, its weights (centred over the labels); with hidden layers,
+where no single weight tells, the change in the label's probability from
+an empty text to a text of that feature alone (exact for the network, but
+in a real text features act together). inspect says which it used.`,
 		Example: `  dlc inspect imdb.dlc
   dlc inspect imdb.dlc --vocab 20
-  dlc inspect imdb.dlc --format json | jq .params`,
+  dlc inspect imdb.dlc --format json | jq .params
+  dlc inspect reuters.dlc --top 10`,
 		Args: exactArgs(1, "one MODEL file"),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"dlc"}, cobra.ShellCompDirectiveFilterFileExt
@@ -53,6 +66,7 @@ tokens), with the number of training texts that held each.`,
 	}
 	cmd.Flags().VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
 	cmd.Flags().IntVar(&o.Vocab, "vocab", 0, "list the first N features of the vocabulary")
+	cmd.Flags().IntVar(&o.Top, "top", 5, "list the N features that push towards each label most (0: none)")
 	return cmd
 }
 
@@ -94,13 +108,22 @@ type inspection struct {
 	// Calibration maps the network's scores to the probabilities the
 	// model answers with (absent: its outputs as they are).
 	Calibration *calibrate.Calibrator `json:"calibration,omitempty"`
-	Training    model.Record          `json:"training"`
+	// Thresholds decide a multi-label model's labels.
+	Thresholds *calibrate.Thresholds `json:"thresholds,omitempty"`
+	Training   model.Record          `json:"training"`
+	// EpochsRun and Stop say how training ended, in numbers and words.
+	EpochsRun   int                   `json:"epochs_run"`
+	Stop        string                `json:"stop"`
+	TopFeatures *pipeline.TopFeatures `json:"top_features,omitempty"`
 	Config      any                   `json:"config"`
 }
 
 func runInspect(stdio *IO, o *inspectOptions) error {
 	if o.Vocab < 0 {
 		return usageErrorf("--vocab must be a number of tokens, not %d", o.Vocab)
+	}
+	if o.Top < 0 {
+		return usageErrorf("--top must be a number of features, not %d", o.Top)
 	}
 	m, err := model.Load(o.Model)
 	if err != nil {
@@ -111,8 +134,11 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 		Model: o.Model, DLCVersion: m.Record.DLCVersion, ModelFormat: model.Version(m),
 		Loss: string(spec.Loss), Task: "classification", Labels: m.Labels, Calibration: m.Calibration, Training: m.Record, Config: m.Config,
 	}
-	if spec.Regression {
+	switch {
+	case spec.Regression:
 		in.Task = "regression"
+	case spec.MultiLabel:
+		in.Task, in.Thresholds = "multilabel", m.Thresholds
 	}
 	in.Precision = mlp.Float64
 	if spec.Precision == mlp.Float32 {
@@ -129,6 +155,12 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 	iv.Lowercase, iv.StripHTML = v.Tokenizer.Lowercase, v.Tokenizer.StripHTML
 	for i := range min(o.Vocab, len(v.Vocab)) {
 		in.Vocab = append(in.Vocab, vocabEntry{i, v.Vocab[i], v.DocFreq[i]})
+	}
+	in.EpochsRun, in.Stop = len(m.Record.Epochs), stopSummary(m.Record, m.Config)
+	if o.Top > 0 && !spec.Regression {
+		if t, err := pipeline.Top(m, o.Top); err == nil {
+			in.TopFeatures = t
+		}
 	}
 	if o.Format == "json" {
 		enc := json.NewEncoder(stdio.Out)
@@ -197,8 +229,12 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	}
 	r := in.Training
 	c := m.Config
-	fmt.Fprintf(tw, "optimizer\t%s, learning rate %g, %s, batch size %d, %d epochs\n",
-		c.Optimizer.Name, c.Optimizer.LearningRate, c.Training.Method, c.Training.BatchSize, c.Training.Epochs)
+	fmt.Fprintf(tw, "optimizer\t%s, learning rate %g, %s, batch size %d\n",
+		c.Optimizer.Name, c.Optimizer.LearningRate, c.Training.Method, c.Training.BatchSize)
+	fmt.Fprintf(tw, "epochs\t%s\n", in.Stop)
+	if r.Init != nil {
+		fmt.Fprintf(tw, "continued from\t%s\n", initSummary(r.Init))
+	}
 	fmt.Fprintf(tw, "seed\t%d\n", r.Seed)
 	if !m.Net.Spec().Regression {
 		fmt.Fprintf(tw, "probabilities\t%s\n", pipeline.ProbabilitiesAre(m))
@@ -208,7 +244,18 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 				cal.Before.ECE, cal.After.ECE, cal.Before.LogLoss, cal.After.LogLoss, cal.Before.Brier, cal.After.Brier)
 		}
 	}
+	if th := in.Thresholds; th != nil {
+		fmt.Fprintf(tw, "answers\t%s\n", labelRange(th))
+		fmt.Fprintf(tw, "thresholds\t%s\n", describeThresholds(th))
+		if th.Values != nil {
+			fmt.Fprintf(tw, "\ttuned on %s\n", th.Fitted)
+			fmt.Fprintf(tw, "\tthere: micro-F1 %.4f → %.4f, macro-F1 %.4f → %.4f\n", th.Before.MicroF1, th.After.MicroF1, th.Before.MacroF1, th.After.MacroF1)
+		}
+	}
 	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
+	for _, w := range r.Warnings {
+		fmt.Fprintf(tw, "warning\t%s\n", w)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -221,6 +268,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 	if t := r.Test; t != nil {
 		if t.RMSE != nil && t.MAE != nil && t.R2 != nil {
 			fmt.Fprintf(w, "\ntest: rmse %.6g, mae %.6g, r2 %.4f, loss %.6g on %s examples\n", *t.RMSE, *t.MAE, *t.R2, t.Loss, thousands(t.N))
+		} else if t.MicroF1 != nil && t.MacroF1 != nil && t.Accuracy != nil && t.HammingLoss != nil {
+			fmt.Fprintf(w, "\ntest: micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f, loss %.4f on %s examples\n",
+				*t.MicroF1, *t.MacroF1, *t.Accuracy, *t.HammingLoss, t.Loss, thousands(t.N))
 		} else if t.Accuracy != nil {
 			fmt.Fprintf(w, "\ntest: accuracy %.4f, loss %.4f", *t.Accuracy, t.Loss)
 			if t.ECE != nil && t.LogLoss != nil {
@@ -240,6 +290,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 			return err
 		}
 	}
+	if in.TopFeatures != nil {
+		printTopFeatures(w, in.TopFeatures, len(in.Labels))
+	}
 	cfg, err := configYAML(m)
 	if err != nil {
 		return err
@@ -255,57 +308,19 @@ func mib(bytes int) string {
 	return fmt.Sprintf("%.2f MiB", float64(bytes)/(1<<20))
 }
 
-// configYAML renders the model's training config as YAML, in the schema's
-// order (its JSON form, which keeps the struct's field order), indented
-// for the report. Keys left empty are left out.
+// configYAML renders the model's training config as YAML (config.YAML),
+// indented for the report.
 func configYAML(m *model.Model) (string, error) {
-	b, err := json.Marshal(m.Config)
+	out, err := m.Config.YAML()
 	if err != nil {
 		return "", err
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return "", err
-	}
-	blockStyle(&doc, false)
-	var out strings.Builder
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return "", err
-	}
 	var s strings.Builder
-	for _, line := range strings.SplitAfter(strings.TrimRight(out.String(), "\n"), "\n") {
+	for _, line := range strings.SplitAfter(strings.TrimRight(out, "\n"), "\n") {
 		s.WriteString("  " + line)
 	}
 	s.WriteByte('\n')
 	return s.String(), nil
-}
-
-// blockStyle turns the flow style that JSON parses into YAML's block
-// style, keeping small mappings inside lists (model.layers) on one line,
-// and drops keys whose value is an empty string or an emptied section.
-func blockStyle(n *yaml.Node, inList bool) {
-	if !(inList && n.Kind == yaml.MappingNode) {
-		n.Style &^= yaml.FlowStyle
-	}
-	if n.Kind == yaml.ScalarNode {
-		n.Style &^= yaml.DoubleQuotedStyle
-	}
-	for _, c := range n.Content {
-		blockStyle(c, n.Kind == yaml.SequenceNode)
-	}
-	if n.Kind == yaml.MappingNode {
-		kept := n.Content[:0]
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			val := n.Content[i+1]
-			if val.Kind == yaml.ScalarNode && val.Tag == "!!str" && val.Value == "" || val.Kind == yaml.MappingNode && len(val.Content) == 0 {
-				continue
-			}
-			kept = append(kept, n.Content[i], n.Content[i+1])
-		}
-		n.Content = kept
-	}
 }
 
 // epochTableRows is how many epochs the text table shows before it elides

@@ -40,6 +40,12 @@ func (s *IO) useColor() bool {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
+	return s.outIsTerminal()
+}
+
+// outIsTerminal reports whether stdout is a terminal, where a person reads
+// it beside stderr.
+func (s *IO) outIsTerminal() bool {
 	if s.outTerminal != nil {
 		return *s.outTerminal
 	}

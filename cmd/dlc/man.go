@@ -12,9 +12,8 @@ import (
 
 func newManCmd(stdio *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:    "man DIR",
-		Short:  "Write man pages for dlc and its commands into DIR",
-		Hidden: true, // for packagers, not for daily use
+		Use:   "man DIR",
+		Short: "Write man pages for dlc and its commands into DIR",
 		Long: `man writes one roff man page per command (dlc.1, dlc-train.1, ...) into DIR,
 made from the same text as --help, so they never disagree with it. The
 date in the pages is SOURCE_DATE_EPOCH when set (for reproducible

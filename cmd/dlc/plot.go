@@ -25,6 +25,7 @@ type plotOptions struct {
 	YMin   float64
 	YMax   float64
 	Files  []string
+	xSet   bool
 }
 
 func newPlotCmd(g *globals, stdio *IO) *cobra.Command {
@@ -43,7 +44,9 @@ against the update count, --x epoch against the epochs done (for update
 files, the fraction of the training set seen so far). --smooth N draws a
 series of more than N values thin and faint, with its moving average over
 N values on top: the trend of one-example updates without hiding their
-noise. The file name's extension chooses the format: .png, .svg or .pdf.`,
+noise. Without --x, a chart of per-epoch files (or of both kinds) is drawn
+against the epochs, one of per-update files against the updates. The file
+name's extension chooses the format: .png, .svg or .pdf.`,
 		Example: `  dlc train -c configs/imdb.yaml --set training.method=batch --set training.epochs=60 --history-steps batch.csv
   dlc train -c configs/imdb.yaml --history-steps minibatch.csv
   dlc plot --out loss.png --log-x --smooth 250 batch.csv minibatch.csv sgd.csv
@@ -55,7 +58,7 @@ noise. The file name's extension chooses the format: .png, .svg or .pdf.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			o.Files = args
+			o.Files, o.xSet = args, c.Flags().Changed("x")
 			return runPlot(stdio, o)
 		},
 	}
@@ -89,18 +92,29 @@ func runPlot(stdio *IO, o *plotOptions) error {
 	if err := checkOutput(o.Out, "--out"); err != nil {
 		return err
 	}
-	panel := plot.Panel{Title: o.Title, XLabel: "update", YLabel: strings.ReplaceAll(o.Metric, "_", " "), LogX: o.LogX, LogY: o.LogY, YMin: o.YMin, YMax: o.YMax}
-	if o.X == "epoch" {
-		panel.XLabel = "epoch"
-	}
-	if panel.Title == "" {
-		panel.Title = fmt.Sprintf("%s per %s", panel.YLabel, panel.XLabel)
-	}
+	files := make([]*history.File, len(o.Files))
+	perEpoch := false
 	for i, path := range o.Files {
 		h, err := history.Read(path)
 		if err != nil {
 			return err
 		}
+		files[i], perEpoch = h, perEpoch || !h.PerStep
+	}
+	// An epoch file cannot be drawn per update; update files can be drawn
+	// per epoch: without --x, one of the first makes it epochs.
+	if !o.xSet && perEpoch {
+		o.X = "epoch"
+	}
+	panel := plot.Panel{Title: o.Title, XLabel: "update", YLabel: strings.ReplaceAll(o.Metric, "_", " "), LogX: o.LogX, LogY: o.LogY, YMin: o.YMin, YMax: o.YMax}
+	if o.X == "epoch" {
+		panel.XLabel, panel.Counts = "epoch", perEpoch
+	}
+	if panel.Title == "" {
+		panel.Title = fmt.Sprintf("%s per %s", panel.YLabel, panel.XLabel)
+	}
+	for i, path := range o.Files {
+		h := files[i]
 		y, ok := h.Columns[o.Metric]
 		if !ok {
 			return fmt.Errorf("%s has no column %q (it has %s); choose one with --metric", path, o.Metric, strings.Join(h.Names(), ", "))

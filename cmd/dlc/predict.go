@@ -16,13 +16,18 @@ import (
 )
 
 type predictOptions struct {
-	Model     string
-	Format    string
-	TopK      int
-	Threshold pipeline.Threshold
-	Input     string
-	TextField string
-	Explain   int
+	Model       string
+	Format      string
+	TopK        int
+	Threshold   pipeline.Threshold
+	topKSet     bool
+	Input       string
+	InputFormat string
+	dataOptions
+	// Keep are the input records' fields written beside each answer.
+	Keep    []string
+	Explain int
+	shardOptions
 }
 
 // defaultExplain is how many tokens a bare --explain shows.
@@ -41,12 +46,21 @@ one answer, empty lines too, in input order.
 --input FILE reads the texts from a file instead: .jsonl (the text field of
 each object, so texts may hold newlines), .csv or .tsv with a header row
 (the text column), each optionally .gz; any other file has one text per
-line. The field is the model's data.text_field unless --text-field.
+line. --input-format jsonl|csv|tsv|lines reads stdin (or a file of another
+name) so; stdin that looks like CSV, TSV or JSONL read as lines is warned
+about. The field is the model's data.text_field unless --text-field (or
+--set data.text_field).
 
 A model of numeric columns (vectorizer.mode dense) reads a line of
 comma-separated numbers instead of a text: for the MNIST model, the 784
-pixel values (0-255) of a digit, row by row. --input FILE.idx[.gz] (or
-MNIST's t10k-images-idx3-ubyte.gz) answers every image of an IDX file.
+pixel values (0-255) of a digit, row by row. From a CSV or TSV file (or
+--input-format csv) it reads its feature columns by name, whatever else
+the file holds (a label, an id); --features names the file's columns that
+hold them, in the model's order. --input FILE.idx[.gz] (or MNIST's
+t10k-images-idx3-ubyte.gz) answers every image of an IDX file.
+
+--keep id,... carries fields of each input record (JSONL, CSV, TSV) to its
+answer: first in text and tsv (tsv's header names them), as keys in json.
 
 Formats:
   text  label<TAB>probability; with --top-k K, K label<TAB>p pairs
@@ -68,18 +82,47 @@ which for a linear output (hinge, mse) are scores, not probabilities.
 trading precision for recall; the default is the model's own cut (0.5, or
 0 for a hinge score).
 
+A multi-label model (data.task multilabel) gives a text every label whose
+probability reaches that label's threshold (tuned on held-out training
+examples; --threshold X puts one cut X on every label), most probable
+first, and never fewer or more labels than its training texts had:
+  text  label<TAB>p<TAB>label<TAB>p ...; an empty line for no label; with
+        --top-k K the K most probable labels, whatever the thresholds
+  json  {"labels": [...], "scores": {label: p, ...}, "raw_scores": {...}}
+        (--top-k K adds "top_k"), as dlc serve answers
+  tsv   a header row, then the labels joined by data.label_separator (else
+        ","), label_1, probability_1 ... (--top-k), and score_LABEL columns
+Its probabilities are each label's own and need not sum to 1; --explain
+names the tokens behind the first label given (or the most probable).
+
 --explain[=N] adds the N (default 5) tokens that pushed the decision most,
 found by occlusion: each token (or n-gram) of the text is removed in turn
 and the change in the predicted label's probability is its effect, exact
 for this model and this text. A positive effect pushed towards the
 predicted label, a negative one against it. Text and tsv show them as
-"token +0.1234, token -0.0567"; json as "explain": [{"token", "effect"}].`,
+"token +0.1234, token -0.0567"; json as "explain": [{"token", "effect"}].
+
+--shard i/n answers shard i (counted from 0) of n of --input: the file is
+cut into n contiguous byte ranges of equal size, and a line (a record)
+belongs to the shard its first byte falls in, as Hadoop splits its inputs;
+the shards' outputs, concatenated in shard order, are byte for byte one
+run's (tsv's header comes with shard 0). Under mpirun the shard defaults
+to OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE (said on stderr); in a
+Kubernetes Indexed Job, --shards N takes the index from
+JOB_COMPLETION_INDEX. A gzipped file cannot be cut (give each process its
+own file), nor can a CSV field holding a line break (use JSONL); stdin is
+split by the engine that pipes it (parallel --pipe -k, RDD.pipe, Hadoop
+Streaming), not by --shard. IDX images are split by image.`,
 		Example: `  printf 'A wonderful, moving film.\nThe worst movie I have ever seen.\n' | dlc predict --model imdb.dlc
   dlc predict -m reuters.dlc --format json --top-k 3 < news.txt
   dlc predict -m imdb.dlc --input reviews.jsonl --format tsv > predictions.tsv
   echo "Not bad at all, a fine cast." | dlc predict -m imdb.dlc --explain
   dlc predict -m spam.dlc --threshold 0.9 < mail.txt
-  dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2`,
+  dlc predict -m mnist.dlc --input t10k-images-idx3-ubyte.gz --top-k 2
+  dlc predict -m news.dlc --input new.csv --text-field body --keep id --format tsv
+  cut -d, -f1,3 new.csv | dlc predict -m news.dlc --input-format csv --text-field body --keep id
+  dlc predict -m imdb.dlc --input reviews.jsonl --shard 2/8 > part-2.tsv   # 8 processes, cat part-* = one run
+  mpirun -np 8 sh -c 'dlc predict -m imdb.dlc --input reviews.jsonl > part-$OMPI_COMM_WORLD_RANK'`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 && c.Flags().Changed("explain") {
 				if _, err := strconv.Atoi(args[0]); err == nil {
@@ -89,7 +132,7 @@ predicted label, a negative one against it. Text and tsv show them as
 			return exactArgs(0, "no arguments (text comes on stdin, or from --input FILE)")(c, args)
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.Threshold.Set = c.Flags().Changed("threshold")
+			o.Threshold.Set, o.topKSet = c.Flags().Changed("threshold"), c.Flags().Changed("top-k")
 			if c.Flags().Changed("explain") && o.Explain < 1 {
 				return usageErrorf("--explain must show at least one token, not %d", o.Explain)
 			}
@@ -100,13 +143,17 @@ predicted label, a negative one against it. Text and tsv show them as
 	f.StringVarP(&o.Model, "model", "m", "", "the model file (required)")
 	f.VarP(newEnum(&o.Format, "text", "text", "json", "tsv"), "format", "f", "output format")
 	f.IntVarP(&o.TopK, "top-k", "k", 1, "print the K most likely labels")
-	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this (default: the model's own cut)")
+	f.Float64Var(&o.Threshold.Value, "threshold", 0, "two-label models: predict the second label when its probability reaches this; multi-label models: every label whose probability reaches it (default: the model's own cuts)")
 	f.StringVarP(&o.Input, "input", "i", "", "read texts from this file instead of stdin (.jsonl, .csv, .tsv, else one per line)")
-	f.StringVar(&o.TextField, "text-field", "", "the JSONL field or CSV/TSV column holding the text (default: the model's data.text_field)")
+	f.VarP(newEnum(&o.InputFormat, "", "lines", "jsonl", "csv", "tsv"), "input-format", "", "read the input as this format (default: by --input's name; stdin: lines)")
+	o.dataOptions.AddFlags(f, "name the input's fields as config keys: --set data.text_field=body (repeatable; data.text_field, data.label_field, data.features)")
+	f.StringSliceVar(&o.Keep, "keep", nil, "write these fields of each input record beside its answer: --keep id")
 	f.IntVar(&o.Explain, "explain", 0, "show the N tokens that pushed each decision most (--explain alone: 5)")
 	f.Lookup("explain").NoOptDefVal = strconv.Itoa(defaultExplain)
+	o.shardOptions.AddFlags(f)
 	cmd.MarkFlagFilename("model", "dlc")
 	cmd.MarkFlagFilename("input")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(pipeline.DataKeys))
 	return cmd
 }
 
@@ -125,6 +172,26 @@ func (o *predictOptions) check(m *model.Model) error {
 	return nil
 }
 
+// shard is the share of --input this process answers: --shard, or the
+// environment's (said on stderr, as a launcher sets it unseen).
+func (o *predictOptions) shard(stdin bool, stdio *IO) (data.Shard, error) {
+	sh, from, err := o.shardOptions.resolve()
+	if err != nil || sh.Whole() {
+		return data.Shard{}, err
+	}
+	if stdin {
+		why := "--shard " + sh.String()
+		if from != "" {
+			why = from + " (shard " + sh.String() + ")"
+		}
+		return data.Shard{}, usageErrorf("%s splits a file, and the input is stdin; give --input FILE, or let the engine split stdin (parallel --pipe, Spark's RDD.pipe and Hadoop Streaming each pipe a share to each process)", why)
+	}
+	if from != "" {
+		stdio.Progressf("dlc: answering shard %s of %s (%s)\n", sh, o.Input, from)
+	}
+	return sh, nil
+}
+
 func runPredict(stdio *IO, o *predictOptions) error {
 	if o.Model == "" {
 		return usageErrorf("dlc predict needs --model FILE; see dlc predict --help")
@@ -141,25 +208,17 @@ func runPredict(stdio *IO, o *predictOptions) error {
 		return err
 	}
 	stdin := o.Input == "" || o.Input == "-"
-	if o.TextField != "" && (stdin || !data.IsRecords(o.Input)) {
-		switch {
-		case stdin:
-			return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; stdin is read as one text per line")
-		case data.IsIDX(o.Input):
-			return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s holds IDX images", o.Input)
-		}
-		return usageErrorf("--text-field applies to .jsonl, .csv and .tsv input; %s is read as one text per line", o.Input)
+	in, err := o.input(m, stdin, stdio)
+	if err != nil {
+		return err
+	}
+	if in.Shard, err = o.shard(stdin, stdio); err != nil {
+		return err
 	}
 	out := bufio.NewWriterSize(stdio.Out, 1<<16)
 	a := &answerer{m: m, o: o, w: out}
-	in := pipeline.Input{Path: o.Input, TextField: o.TextField, Idle: out.Flush}
-	if stdin {
-		// A pipe or a terminal may be a person or a program waiting for
-		// each answer: stream. A regular file (dlc predict < file) is a
-		// batch: read and score it in blocks.
-		in.R, in.Name, in.Path, in.Stream = stdio.In, "stdin", "", !isRegularFile(stdio.In)
-	}
-	if o.Format == "tsv" {
+	in.Idle = out.Flush
+	if o.Format == "tsv" && in.Shard.Index == 0 { // the shards' answers concatenate to the whole's
 		a.header()
 		if stdin {
 			if err := out.Flush(); err != nil {
@@ -215,12 +274,23 @@ func (a *answerer) write(p *pipeline.Answer) error {
 			return err
 		}
 		a.num = b
+		if kept := a.keptJSON(p.Keep); kept != "" {
+			// The kept fields lead the answer's object.
+			a.w.WriteByte('{')
+			a.w.WriteString(kept)
+			b = b[1:]
+		}
 		a.w.Write(b)
 		return a.w.WriteByte('\n')
 	}
+	a.keptText(p.Keep)
 	if a.m.Net.Spec().Regression {
 		a.num = strconv.AppendFloat(a.num[:0], p.Value, 'g', 8, 64)
 		a.w.Write(a.num)
+		return a.w.WriteByte('\n')
+	}
+	if a.m.MultiLabel() {
+		a.writeMulti(p)
 		return a.w.WriteByte('\n')
 	}
 	labels := a.m.Labels
@@ -261,8 +331,16 @@ func (a *answerer) write(p *pipeline.Answer) error {
 
 // header writes the tsv header row.
 func (a *answerer) header() {
+	for _, k := range a.o.Keep {
+		a.w.WriteString(data.EscapeField(k))
+		a.w.WriteByte('\t')
+	}
 	if a.m.Net.Spec().Regression {
 		a.w.WriteString("value\n")
+		return
+	}
+	if a.m.MultiLabel() {
+		a.headerMulti()
 		return
 	}
 	cols := []string{"label", "probability"}

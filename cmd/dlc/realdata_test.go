@@ -36,7 +36,7 @@ func fetchedData(t *testing.T, name string) string {
 	switch name {
 	case "imdb":
 		args = []string{"--from", testenv.Dataset(t, "aclImdb_v1.tar.gz"), "--sha256", sharedIMDBSHA256}
-	case "reuters", "reuters8":
+	case "reuters", "reuters8", "reuters-modapte":
 		args = []string{"--from", testenv.Dataset(t, "reuters21578.tar.gz"), "--sha256", sharedReutersSHA256}
 	case "mnist":
 		testenv.Dataset(t, "mnist/train-images-idx3-ubyte.gz")

@@ -78,3 +78,60 @@ func TestRecipes(t *testing.T) {
 		})
 	}
 }
+
+// TestMultiLabelRecipe trains configs/reuters-modapte.yaml on the ModApte
+// split of Reuters-21578 (90 topics, any number per newswire) and holds it
+// above scikit-learn's one-vs-rest LinearSVC on tf-idf, which scores
+// micro-F1 0.8580, macro-F1 0.3962 and subset accuracy 0.8009 on the 3,019
+// test newswires (../shared/BENCHMARKS.md): the floors are the recipe's
+// own 0.8742, 0.5434 and 0.8304 rounded down (the same seed trains the
+// same model). Issue 15 asks for micro-F1 0.88, which the recipe does not
+// reach. Its answers are the labels at or above their thresholds, with a
+// probability each.
+func TestMultiLabelRecipe(t *testing.T) {
+	testenv.Long(t)
+	dataDir := fetchedData(t, "reuters-modapte")
+	model := filepath.Join(t.TempDir(), "modapte.dlc")
+	mustRun(t, "", "train", "--config", filepath.Join(testenv.Root(t), "configs", "reuters-modapte.yaml"), "--data-dir", dataDir, "--out", model, "--quiet")
+	var ev struct {
+		N              int     `json:"n"`
+		MicroF1        float64 `json:"micro_f1"`
+		MacroF1        float64 `json:"macro_f1"`
+		SubsetAccuracy float64 `json:"subset_accuracy"`
+		HammingLoss    float64 `json:"hamming_loss"`
+		PerClass       map[string]struct {
+			Support int `json:"support"`
+		} `json:"per_class"`
+	}
+	out := mustRun(t, "", "evaluate", "--model", model, "--data-dir", dataDir, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		t.Fatalf("evaluate --format json printed %q: %v", out, err)
+	}
+	if ev.N != 3019 || len(ev.PerClass) != 90 {
+		t.Errorf("evaluated %d examples of %d labels, want the 3,019 of the test split and its 90 topics", ev.N, len(ev.PerClass))
+	}
+	if ev.MicroF1 < 0.87 || ev.MacroF1 < 0.54 || ev.SubsetAccuracy < 0.83 {
+		t.Errorf("test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f: below the floors 0.87, 0.54 and 0.83", ev.MicroF1, ev.MacroF1, ev.SubsetAccuracy)
+	}
+	answers := mustRun(t, "", "predict", "--model", model, "--format", "json", "--input", filepath.Join(dataDir, "reuters-modapte", "test.jsonl"))
+	lines := strings.Split(strings.TrimSpace(answers), "\n")
+	if len(lines) != 3019 {
+		t.Fatalf("predict answered %d lines for 3,019 newswires", len(lines))
+	}
+	for i, line := range lines {
+		var p pipeline.MultiPrediction
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatal(err)
+		}
+		// Every training newswire has a topic: so has every answer.
+		if len(p.Labels) == 0 || len(p.Scores) != 90 {
+			t.Fatalf("answer %d: labels %q, %d scores", i+1, p.Labels, len(p.Scores))
+		}
+		for _, l := range p.Labels {
+			if q, ok := p.Scores[l]; !ok || q < 0 || q > 1 {
+				t.Fatalf("answer %d: label %q of probability %v", i+1, l, q)
+			}
+		}
+	}
+	t.Logf("reuters-modapte.yaml: test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f", ev.MicroF1, ev.MacroF1, ev.SubsetAccuracy, ev.HammingLoss)
+}

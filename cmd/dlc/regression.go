@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"text/tabwriter"
 
 	"github.com/dlc-dev/dlc/internal/metrics"
@@ -15,13 +16,14 @@ import (
 // regressionEvaluation is the JSON report of evaluate for a regression
 // model: there are no classes, so no accuracy, F1 or confusion matrix.
 type regressionEvaluation struct {
-	Model string  `json:"model"`
-	Data  string  `json:"data"`
-	N     int     `json:"n"`
-	Loss  float64 `json:"loss"` // mean squared error
-	RMSE  float64 `json:"rmse"`
-	MAE   float64 `json:"mae"`
-	R2    float64 `json:"r2"`
+	Model string       `json:"model"`
+	Data  string       `json:"data"`
+	N     int          `json:"n"`
+	Loss  float64      `json:"loss"` // mean squared error
+	RMSE  float64      `json:"rmse"`
+	MAE   float64      `json:"mae"`
+	R2    float64      `json:"r2"`
+	Gates []gateResult `json:"gates,omitempty"`
 }
 
 // reportRegression prints evaluate's report for a regression model.
@@ -32,7 +34,7 @@ func reportRegression(stdio *IO, o *evaluateOptions, path string, s *pipeline.Sc
 		flag string
 	}{{o.minAccuracySet, "--min-accuracy"}, {o.minMacroF1Set, "--min-macro-f1"}} {
 		if g.set {
-			return usageErrorf("%s gates a classifier; %s is a regression model (its rmse is %.6g)", g.flag, o.Model, s.Regression.RMSE)
+			return usageErrorf("%s gates a classifier; %s is a regression model (its rmse is %.6g): use --max-rmse, --max-mae or --min-r2", g.flag, o.Model, s.Regression.RMSE)
 		}
 	}
 	if o.Baseline != "" {
@@ -40,15 +42,30 @@ func reportRegression(stdio *IO, o *evaluateOptions, path string, s *pipeline.Sc
 	}
 	r := s.Regression
 	ev := regressionEvaluation{Model: o.Model, Data: path, N: r.N, Loss: s.Loss, RMSE: r.RMSE, MAE: r.MAE, R2: r.R2}
+	var gs gates
+	o.regressionGates.apply(&gs, r)
+	ev.Gates = gs.results
 	if o.Format == "json" {
 		enc := json.NewEncoder(stdio.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ev)
+		if err := enc.Encode(ev); err != nil {
+			return err
+		}
+		return gs.err()
 	}
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s\ndata\t%s\nexamples\t%d\nloss\t%.6g\n", ev.Model, ev.Data, ev.N, ev.Loss)
 	printRegression(tw, r)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(ev.Gates) > 0 {
+		fmt.Fprintln(stdio.Out)
+		if err := printGates(stdio, ev.Gates); err != nil {
+			return err
+		}
+	}
+	return gs.err()
 }
 
 // checkRegression refuses predict's options that only mean something for a
@@ -71,4 +88,56 @@ func (o *predictOptions) checkRegression(m *model.Model) error {
 // classification report is.
 func printRegression(w io.Writer, r *metrics.RegressionReport) {
 	fmt.Fprintf(w, "rmse\t%.6g\nmae\t%.6g\nr2\t%.6f\n", r.RMSE, r.MAE, r.R2)
+}
+
+// regressionGates are evaluate's quality gates for a regression model:
+// --max-rmse, --max-mae and --min-r2, each exiting with status 3 when not
+// met, as the classification gates do.
+type regressionGates struct {
+	MaxRMSE, MaxMAE, MinR2          float64
+	maxRMSESet, maxMAESet, minR2Set bool
+}
+
+// check refuses limits no model could be held to.
+func (r *regressionGates) check() error {
+	for _, g := range []struct {
+		name string
+		set  bool
+		v    float64
+	}{{"--max-rmse", r.maxRMSESet, r.MaxRMSE}, {"--max-mae", r.maxMAESet, r.MaxMAE}} {
+		if g.set && (g.v < 0 || math.IsNaN(g.v) || math.IsInf(g.v, 0)) {
+			return usageErrorf("%s must be a number of at least 0, not %v", g.name, g.v)
+		}
+	}
+	if r.minR2Set && (r.MinR2 > 1 || math.IsNaN(r.MinR2) || math.IsInf(r.MinR2, 0)) {
+		return usageErrorf("--min-r2 must be a number of at most 1, not %v", r.MinR2)
+	}
+	return nil
+}
+
+// given reports whether any regression gate was asked for.
+func (r *regressionGates) given() bool { return r.maxRMSESet || r.maxMAESet || r.minR2Set }
+
+// first names the first regression gate given, for messages.
+func (r *regressionGates) first() string {
+	switch {
+	case r.maxRMSESet:
+		return "--max-rmse"
+	case r.maxMAESet:
+		return "--max-mae"
+	}
+	return "--min-r2"
+}
+
+// apply checks the gates given against the report.
+func (r *regressionGates) apply(g *gates, m *metrics.RegressionReport) {
+	if r.maxRMSESet {
+		g.check("max_rmse", m.RMSE, r.MaxRMSE, m.RMSE <= r.MaxRMSE, fmt.Sprintf("rmse %.6g is above --max-rmse %g", m.RMSE, r.MaxRMSE))
+	}
+	if r.maxMAESet {
+		g.check("max_mae", m.MAE, r.MaxMAE, m.MAE <= r.MaxMAE, fmt.Sprintf("mae %.6g is above --max-mae %g", m.MAE, r.MaxMAE))
+	}
+	if r.minR2Set {
+		g.check("min_r2", m.R2, r.MinR2, m.R2 >= r.MinR2, fmt.Sprintf("r2 %.4f is below --min-r2 %g", m.R2, r.MinR2))
+	}
 }

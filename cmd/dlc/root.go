@@ -69,6 +69,7 @@ on a terminal, and never when NO_COLOR is set.`,
 		newManCmd(stdio),
 		newPlotCmd(g, stdio),
 		newTuneCmd(g, stdio),
+		newVocabCmd(g, stdio),
 	)
 	// cobra's own completion command is replaced by newCompletionCmd, which
 	// has an example and exit codes like every other command.

@@ -21,8 +21,14 @@ import (
 )
 
 type trainOptions struct {
-	Config       string
-	Sets         []string
+	Config string
+	dataOptions
+	// TrainData, TestData and ValidationData name the data without a
+	// config (or over its own): data.train, data.test, data.validation.
+	TrainData, TestData, ValidationData string
+	// Init is the model whose weights training continues from.
+	Init         string
+	PrintConfig  bool
 	Out          string
 	History      string
 	HistorySteps string
@@ -33,12 +39,32 @@ type trainOptions struct {
 func newTrainCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
-		Use:   "train --config FILE",
+		Use:   "train (--config FILE | --train FILE [--test FILE] | --init MODEL)",
 		Short: "Train a model from a YAML config",
 		Long: `train reads the config, reads and vectorizes the training data, trains the
 network by gradient descent and writes one model file (config, vocabulary,
 labels, weights, training record). When the config names test data, the
-model is scored on it at the end.
+model is scored on it at the end. A relative path in a config file is
+relative to the file's folder, so a config trains the same from any
+directory; a path given on the command line is relative to the current one.
+
+Without a config, --train FILE [--test FILE] (with --text-field and
+--label-field naming the columns, and any --set) trains with the defaults
+and writes the whole config it used beside the model (model.yaml beside
+model.dlc): dlc train --config model.yaml trains the same model again.
+--print-config prints the config a run would use, the choices made from the
+data included, and trains nothing: a start for a config file of your own.
+
+When the config leaves model.output and loss out, the data choose them:
+two labels get sigmoid and binary_crossentropy, more get softmax and
+categorical_crossentropy, a regression linear and mse (one of the two given
+brings the other it needs); the choice is printed.
+
+--init MODEL continues training MODEL's weights for training.epochs more
+epochs, on the config's data (--config) or on the data MODEL was trained on;
+its vectorizer (vocabulary and all) and labels are kept, so the config must
+ask for the same vectorizer and network, which is checked. The optimizer
+starts afresh (a model file keeps weights, not the optimizer's state).
 
 Values come from, in order of precedence: --set key=value, DLC_* environment
 variables (DLC_TRAINING_EPOCHS=3 for training.epochs), the YAML file, the
@@ -63,22 +89,33 @@ Ctrl-C stops training after the current batch and writes the model as it
 stands (with the best weights when training.early_stopping monitors a
 metric); the exit status is then 130. A second Ctrl-C stops at once.`,
 		Example: `  dlc train --config configs/imdb.yaml
+  dlc train --train news.csv --test news-test.csv --text-field body --label-field category --out news.dlc
+  dlc train --train news.csv --text-field body --label-field category --print-config > news.yaml
+  dlc train --init news.dlc --set training.epochs=5 --out news-more.dlc
   dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc --plot curves.png
   dlc train -c configs/imdb.yaml --set training.method=sgd --set optimizer.name=sgd --set optimizer.learning_rate=0.01 --history-steps sgd.csv
   DLC_OPTIMIZER_LEARNING_RATE=0.01 dlc train -c configs/imdb.yaml --history hist.csv`,
-		Args: exactArgs(0, "no arguments (the config is --config FILE)"),
+		Args: exactArgs(0, "no arguments (the config is --config FILE, the data --train FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runTrain(c.Context(), g, stdio, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Config, "config", "c", "", "the YAML config (required)")
-	f.StringArrayVar(&o.Sets, "set", nil, "override a config key: --set training.epochs=3 (repeatable)")
+	f.StringVarP(&o.Config, "config", "c", "", "the YAML config")
+	o.dataOptions.AddFlags(f, "override a config key: --set training.epochs=3 (repeatable)")
+	f.StringVar(&o.TrainData, "train", "", "the training data (data.train); without --config, train with the defaults")
+	f.StringVar(&o.TestData, "test", "", "the test data (data.test)")
+	f.StringVar(&o.ValidationData, "validation", "", "the validation data (data.validation)")
+	f.StringVar(&o.Init, "init", "", "continue training the weights of this model file")
+	f.BoolVar(&o.PrintConfig, "print-config", false, "print the config this run would use (choices made from the data included) and train nothing")
 	f.StringVarP(&o.Out, "out", "o", "", "where to write the model (default: output.model of the config)")
 	f.StringVar(&o.History, "history", "", "write per-epoch loss and accuracy to this CSV file")
 	f.BoolVar(&o.Offline, "offline", false, "never download: fail when data.dataset is not fetched yet")
 	f.StringVar(&o.HistorySteps, "history-steps", "", "write the loss of every update to this CSV file (for dlc plot)")
 	f.StringVar(&o.Plot, "plot", "", "draw loss and accuracy per epoch into this .png, .svg or .pdf file")
+	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.MarkFlagFilename("init", "dlc")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(nil))
 	return cmd
 }
 
@@ -109,31 +146,37 @@ func interrupted(format string, args ...any) error {
 }
 
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
-	if o.Config == "" {
-		return usageErrorf("dlc train needs --config FILE; see dlc train --help")
+	if o.Config == "" && o.TrainData == "" && o.Init == "" {
+		return usageErrorf("dlc train needs --config FILE, or --train FILE to train without one, or --init MODEL; see dlc train --help")
 	}
 	if o.Plot != "" {
 		if err := plot.CheckFormat(o.Plot); err != nil {
 			return usageErrorf("--plot: %v", err)
 		}
 	}
-	sets := o.Sets
-	if o.Out != "" {
-		sets = append(sets[:len(sets):len(sets)], "output.model="+o.Out)
-	}
-	cfg, err := config.Load(o.Config, sets)
+	cfg, from, err := o.load()
 	if err != nil {
 		return err
+	}
+	if o.PrintConfig {
+		return printConfig(ctx, g, stdio, o, cfg, from)
 	}
 	modelFlag := "output.model (" + cfg.Where("output.model") + ")"
 	if o.Out != "" {
 		modelFlag = "--out"
 	}
 	outputs := []namedPath{{cfg.Output.Model, modelFlag}, {o.History, "--history"}, {o.HistorySteps, "--history-steps"}, {o.Plot, "--plot"}}
+	beside := o.besideConfig(cfg)
+	if beside != "" {
+		outputs = append(outputs, namedPath{beside, "the config written beside the model"})
+	}
 	for _, out := range outputs {
 		if err := checkOutput(out.path, out.name); err != nil {
 			return err
 		}
+	}
+	if err := checkBeside(beside); err != nil {
+		return err
 	}
 	if err := fetchForConfig(ctx, g, stdio, cfg, o.Offline); err != nil {
 		return err
@@ -142,7 +185,8 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs(outputs, inputsOf(o.Config, paths)); err != nil {
+	inputs := append(inputsOf(o.Config, paths), namedPath{o.Init, "the model to continue from (--init)"})
+	if err := checkOutputs(outputs, inputs); err != nil {
 		return err
 	}
 
@@ -165,8 +209,17 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			// and the model is written: the stop waits for it.
 			release = shutdown.hold()
 			task := fmt.Sprintf("%d classes", len(s.Classes))
-			if regression {
+			switch {
+			case regression:
 				task = "regression"
+			case s.MultiLabel:
+				task = fmt.Sprintf("%d labels, any number per text", len(s.Classes))
+			}
+			for _, c := range s.Chosen {
+				stdio.Progressf("%s\n", c)
+			}
+			for _, w := range s.Warnings {
+				fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
 			}
 			stdio.Progressf("%d training examples, %s, %d features; %s\n", s.Examples, task, s.Features, describe(s.Spec))
 			if s.ClassWeights != nil {
@@ -212,7 +265,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		}
 		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
 	}
-	m, res, err := pipeline.Train(ctx, cfg, d, hooks)
+	m, res, err := trainOrContinue(ctx, cfg, d, from, hooks)
 	if bar != nil {
 		bar.Exit()
 	}
@@ -220,6 +273,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		return interruptedOr(err)
 	}
 	m.Record.DLCVersion = version
+	if from != nil {
+		m.Record.Init.From = o.Init
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
+	}
 	// The model first: whatever fails after it, the training is not lost,
 	// and the error says what was written.
 	if err := model.Save(cfg.Output.Model, m); err != nil {
@@ -232,7 +291,8 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}{
 		{o.History, func() error { return history.WriteEpochs(o.History, res.History, regression) }},
 		{o.HistorySteps, func() error { return history.WriteSteps(o.HistorySteps, steps) }},
-		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression)) }},
+		{o.Plot, func() error { return plot.Write(o.Plot, curves(res.History, regression, m.Record.RestoredEpoch)) }},
+		{beside, func() error { return writeBeside(beside, m.Config, o) }},
 	} {
 		if w.path == "" || (w.path == o.Plot && len(res.History) == 0) {
 			continue
@@ -246,6 +306,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		stdio.Progressf("calibration: %s, fitted on %s; their ECE %.4f → %.4f, log loss %.4f → %.4f\n",
 			c, c.Fitted, c.Before.ECE, c.After.ECE, c.Before.LogLoss, c.After.LogLoss)
 	}
+	if th := m.Thresholds; th != nil && th.Values != nil {
+		stdio.Progressf("thresholds: %d of %d labels tuned on their own, the others at %.4g; held-out micro-F1 %.4f → %.4f, macro-F1 %.4f → %.4f\n",
+			th.Tuned, len(th.Values), th.Global, th.Before.MicroF1, th.After.MicroF1, th.Before.MacroF1, th.After.MacroF1)
+	}
 	if res.Uncalibrated != "" {
 		fmt.Fprintf(stdio.Err, "dlc: warning: the model is not calibrated: %s\n", res.Uncalibrated)
 	}
@@ -258,7 +322,11 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		if res.Restored {
 			what = fmt.Sprintf("the weights of epoch %d, the best %s (%.4f)", res.BestEpoch, gcfg.EarlyStopping.Monitor, res.Best)
 		}
-		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		// On a terminal the one line on stderr says it all; a script
+		// reading stdout still finds the model there.
+		if !stdio.outIsTerminal() {
+			fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+		}
 		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
 	}
 	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
@@ -266,11 +334,17 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if test := res.Test; test != nil {
 		if r := test.Regression; r != nil {
 			fmt.Fprintf(stdio.Out, "test rmse %.6g, mae %.6g, r2 %.4f on %d examples of %s\n", r.RMSE, r.MAE, r.R2, r.N, res.TestPath)
+		} else if r := test.Multi; r != nil {
+			fmt.Fprintf(stdio.Out, "test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f, Hamming loss %.4f, loss %.4f on %d examples of %s\n",
+				r.MicroF1, r.MacroF1, r.SubsetAccuracy, r.HammingLoss, test.Loss, r.N, res.TestPath)
 		} else {
 			fmt.Fprintf(stdio.Out, "test accuracy %.4f, loss %.4f on %d examples of %s\n", test.Report.Accuracy, test.Loss, test.Report.N, res.TestPath)
 		}
 	}
 	fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
+	if beside != "" {
+		fmt.Fprintf(stdio.Out, "config written to %s (dlc train --config %s trains the same model again)\n", beside, beside)
+	}
 	return nil
 }
 
@@ -346,22 +420,35 @@ func epochLine(st *gd.EpochStats, epochs int, regression bool) string {
 }
 
 // curves are the Keras notebook's two figures: training and validation
-// loss, and accuracy, per epoch (loss only for a regression).
-func curves(history []gd.EpochStats, regression bool) []plot.Panel {
+// loss, and accuracy, per epoch (loss only for a regression); a line marks
+// the epoch whose weights early stopping restored (0: none).
+func curves(history []gd.EpochStats, regression bool, restored int) []plot.Panel {
 	n := len(history)
 	ep, loss, vloss, acc, vacc := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	validated := false
 	for i, st := range history {
 		ep[i], loss[i], vloss[i], acc[i], vacc[i] = float64(st.Epoch), st.Loss, st.ValLoss, st.Accuracy, st.ValAccuracy
+		validated = validated || !math.IsNaN(st.ValLoss)
 	}
-	panels := []plot.Panel{{Title: "Training and validation loss", XLabel: "epoch", YLabel: "loss", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-		{Label: "training loss", X: ep, Y: loss, Points: true},
-		{Label: "validation loss", X: ep, Y: vloss},
-	}}}
+	// A title names only what is drawn: no validation data, no
+	// "validation" in it.
+	title := "Training %s"
+	if validated {
+		title = "Training and validation %s"
+	}
+	var marks []plot.Mark
+	if restored > 0 {
+		marks = []plot.Mark{{X: float64(restored), Label: fmt.Sprintf("restored (epoch %d)", restored)}}
+	}
+	panel := func(what string, train, val []float64) plot.Panel {
+		return plot.Panel{Title: fmt.Sprintf(title, what), XLabel: "epoch", YLabel: what, YMin: plot.Auto, YMax: plot.Auto, Counts: true, Marks: marks, Series: []plot.Series{
+			{Label: "training " + what, X: ep, Y: train, Points: true},
+			{Label: "validation " + what, X: ep, Y: val},
+		}}
+	}
+	panels := []plot.Panel{panel("loss", loss, vloss)}
 	if !regression {
-		panels = append(panels, plot.Panel{Title: "Training and validation accuracy", XLabel: "epoch", YLabel: "accuracy", YMin: plot.Auto, YMax: plot.Auto, Series: []plot.Series{
-			{Label: "training accuracy", X: ep, Y: acc, Points: true},
-			{Label: "validation accuracy", X: ep, Y: vacc},
-		}})
+		panels = append(panels, panel("accuracy", acc, vacc))
 	}
 	return panels
 }

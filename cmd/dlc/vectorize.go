@@ -22,10 +22,15 @@ import (
 
 type vectorizeOptions struct {
 	Config string
-	Sets   []string
+	dataOptions
 	Out    string
 	Model  string
 	Format string
+	// Counts, Vocabulary and Split are the sharded runs (vectorize_shard.go).
+	Counts     string
+	Vocabulary string
+	Split      string
+	shardOptions
 }
 
 func newVectorizeCmd(g *globals, stdio *IO) *cobra.Command {
@@ -56,25 +61,59 @@ as soon as it is read, the tokens and the features the model's network sees:
 index, value and n-gram (with hashing, the line's n-grams in that bucket).
 
 Labels and tokens never hold a tab or a line break in TSV files: a label's
-tab, CR, LF and backslash are written \t, \r, \n and \\.`,
+tab, CR, LF and backslash are written \t, \r, \n and \\.
+
+Sharded, for corpora that one process should not fit alone, in three
+steps whose every part runs anywhere (Spark, Hadoop, a Kubernetes Indexed
+Job, mpirun, GNU parallel; --shard and its defaults as in dlc predict):
+
+  --counts FILE --shard i/n   counts the n-grams (total and document
+                              frequency) and labels of shard i of the
+                              training file, exactly, into FILE
+  dlc vocab merge             adds the n shards' counts up and chooses the
+                              vocabulary one run would: vocabulary.tsv,
+                              labels.tsv and vectorizer.json, byte for byte
+                              one run's first two
+  --vocabulary DIR --shard i/n  writes the svmlight rows of shard i of
+                              --split (train, validation, test) to stdout;
+                              the shards' rows, concatenated in order, are
+                              one run's NAME.svm, byte for byte
+
+A shard is the lines starting in its contiguous byte range of the file (a
+gzipped file cannot be cut; a CSV field may not hold a line break).
+data.validation_split draws from the whole file and is refused.`,
 		Example: `  dlc vectorize --config configs/imdb.yaml
   dlc vectorize --config configs/imdb.yaml --set vectorizer.mode=tf_idf --out features/
   dlc vectorize -c configs/imdb.yaml --format json | jq .splits.test.oov_rate
-  echo "A wonderful, moving film." | dlc vectorize --model imdb.dlc`,
+  echo "A wonderful, moving film." | dlc vectorize --model imdb.dlc
+  # the same features from 4 processes (one machine or many):
+  for i in 0 1 2 3; do dlc vectorize -c imdb.yaml --counts c$i.tsv --shard $i/4; done
+  dlc vocab merge -c imdb.yaml --out features c0.tsv c1.tsv c2.tsv c3.tsv
+  for i in 0 1 2 3; do dlc vectorize -c imdb.yaml --vocabulary features --shard $i/4 > train-$i.svm; done
+  cat train-?.svm > features/train.svm   # = dlc vectorize --out's, byte for byte`,
 		Args: exactArgs(0, "no arguments (--config FILE or --model FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.Model != "" {
 				return runVectorizeModel(stdio, o)
+			}
+			if o.Counts != "" || o.Vocabulary != "" || o.shardOptions.Spec != "" || o.shardOptions.Count != 0 {
+				return runVectorizeShard(g, stdio, o)
 			}
 			return runVectorizeConfig(c.Context(), g, stdio, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Config, "config", "c", "", "fit the vectorizer of this YAML config")
-	f.StringArrayVar(&o.Sets, "set", nil, "override a config key: --set vectorizer.ngrams=2 (repeatable)")
+	o.dataOptions.AddFlags(f, "override a config key: --set vectorizer.ngrams=2 (repeatable)")
 	f.StringVarP(&o.Out, "out", "o", "", "write the vocabulary, labels and svmlight features into this folder")
 	f.StringVarP(&o.Model, "model", "m", "", "show what this model sees of each line of stdin")
 	f.VarP(newEnum(&o.Format, "text", "text", "json"), "format", "f", "output format")
+	f.StringVar(&o.Counts, "counts", "", "count the n-grams and labels of the training data's shard into this file, for dlc vocab merge")
+	f.StringVar(&o.Vocabulary, "vocabulary", "", "write the svmlight rows of --split's shard, encoded with the vectorizer dlc vocab merge wrote into this folder, to stdout")
+	f.VarP(newEnum(&o.Split, "train", "train", "validation", "test"), "split", "", "the split --vocabulary encodes")
+	o.shardOptions.AddFlags(f)
+	cmd.MarkFlagFilename("config", "yaml", "yml")
+	cmd.RegisterFlagCompletionFunc("set", completeSet(nil))
 	return cmd
 }
 
@@ -96,7 +135,7 @@ func runVectorizeConfig(ctx context.Context, g *globals, stdio *IO, o *vectorize
 	if o.Config == "" {
 		return usageErrorf("dlc vectorize needs --config FILE or --model FILE; see dlc vectorize --help")
 	}
-	cfg, err := config.Load(o.Config, o.Sets)
+	cfg, err := config.LoadWith(o.Config, o.Sets, o.dataOptions.overrides())
 	if err != nil {
 		return err
 	}
@@ -113,6 +152,9 @@ func runVectorizeConfig(ctx context.Context, g *globals, stdio *IO, o *vectorize
 		return err
 	}
 	vecSecs := time.Since(vecStart).Seconds()
+	for _, w := range f.Warnings {
+		fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
+	}
 
 	vec := f.Vectorizer
 	sum := vectorizeSummary{
@@ -187,8 +229,8 @@ func runVectorizeModel(stdio *IO, o *vectorizeOptions) error {
 	switch {
 	case o.Config != "":
 		return usageErrorf("give --config or --model, not both")
-	case o.Out != "" || len(o.Sets) > 0:
-		return usageErrorf("--out and --set go with --config, not --model")
+	case o.Out != "" || o.dataOptions.given():
+		return usageErrorf("--out, --set and the data flags (--text-field, --label-field, --features) go with --config, not --model")
 	}
 	m, err := model.Load(o.Model)
 	if err != nil {

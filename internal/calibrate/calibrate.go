@@ -51,6 +51,10 @@ type Calibrator struct {
 	Curves []Curve `json:"curves,omitempty"`
 	// Labels is the number of labels the probabilities cover.
 	Labels int `json:"labels"`
+	// MultiLabel says the labels are independent (a multi-label model):
+	// each label's probability is σ(z_k / Temperature) of its own score,
+	// and they need not sum to 1 (see multilabel.go).
+	MultiLabel bool `json:"multilabel,omitempty"`
 	// Fitted says what the calibrator was fitted on, and Before and After
 	// how the held-out probabilities scored without and with it.
 	Fitted string  `json:"fitted_on"`
@@ -162,6 +166,12 @@ func Fit(method string, s *Scores, uncalibrated []float64, fitted string) (*Cali
 // Apply appends the probabilities of one example's raw scores z to dst:
 // c.Labels numbers in [0, 1] that sum to 1.
 func (c *Calibrator) Apply(z []float64, dst []float64) []float64 {
+	if c.MultiLabel {
+		for _, v := range z {
+			dst = append(dst, sigmoid(v/c.Temperature))
+		}
+		return dst
+	}
 	if c.Labels == 2 {
 		s := z[0]
 		if len(z) == 2 {
@@ -501,6 +511,9 @@ func (c *Calibrator) String() string {
 func (c *Calibrator) Check(labels, outputs int) error {
 	if c.Labels != labels {
 		return fmt.Errorf("calibrates %d labels, not the model's %d", c.Labels, labels)
+	}
+	if c.MultiLabel && (c.Method != Temperature || outputs != labels) {
+		return fmt.Errorf("calibrates %d independent labels by %s, where a temperature for each of %d outputs is needed", labels, c.Method, outputs)
 	}
 	finite := func(xs ...float64) bool {
 		for _, x := range xs {

@@ -15,6 +15,10 @@ import (
 // Regression reports whether data.task is regression.
 func (c *Config) Regression() bool { return c.Data.Task == "regression" }
 
+// MultiLabel reports whether data.task is multilabel: any number of labels
+// per text.
+func (c *Config) MultiLabel() bool { return c.Data.Task == "multilabel" }
+
 // VectorizerOptions is the vectorizer section for vectorize.Fit.
 func (c *Config) VectorizerOptions() vectorize.Options {
 	v := c.Vectorizer
@@ -60,7 +64,7 @@ func (c *Config) Hidden() []mlp.LayerSpec {
 func (c *Config) Spec(inputs, classes int) mlp.Spec {
 	out := mlp.Activation(c.Model.Output)
 	regression := c.Regression()
-	return mlp.Spec{
+	s := mlp.Spec{
 		Inputs:     inputs,
 		Hidden:     c.Hidden(),
 		Output:     out,
@@ -70,6 +74,10 @@ func (c *Config) Spec(inputs, classes int) mlp.Spec {
 		L2:         c.Model.L2,
 		Precision:  c.Model.Precision,
 	}
+	if c.MultiLabel() {
+		s.MultiLabel, s.Outputs = true, classes // an output per label, even of two
+	}
+	return s
 }
 
 // Schedule is the optimizer's learning-rate schedule.

@@ -121,8 +121,15 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{[]string{"loss=squared_hinge", "model.output=softmax"}, "--set loss: loss squared_hinge needs output linear (or sigmoid), not softmax"},
-		{[]string{"data.task=regression"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
-		{[]string{"data.task=ranking"}, `data.task "ranking" is not one of [classification regression]`},
+		{[]string{"data.task=regression", "loss=binary_crossentropy"}, "loss binary_crossentropy cannot fit a numeric target: use loss mse with output linear"},
+		{[]string{"data.task=ranking"}, `data.task "ranking" is not one of [classification regression multilabel]`},
+		{[]string{"data.task=multilabel", "model.output=softmax", "loss=categorical_crossentropy"}, "--set model.output: model.output softmax makes the labels share one unit of probability, so a text could not have several: use output sigmoid (with binary_crossentropy) or linear (with hinge)"},
+		{[]string{"data.task=multilabel", "model.output=linear", "loss=categorical_crossentropy"}, "--set loss: loss categorical_crossentropy picks one label per text: for several, use binary_crossentropy with output sigmoid (a probability per label) or hinge with output linear (a margin per label)"},
+		{[]string{"data.task=multilabel", "vectorizer.mode=dense"}, "--set data.task: data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)"},
+		{[]string{"data.task=multilabel", "training.class_weight=balanced"}, "--set training.class_weight: training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it"},
+		{[]string{"data.task=multilabel", "calibration.method=platt"}, "--set calibration.method: calibration.method platt is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none"},
+		{[]string{"data.label_separator=|"}, `--set data.label_separator: data.label_separator is empty; give the characters between two labels in quotes, such as "|"`},
+		{[]string{"data.label_separator=;"}, "--set data.label_separator: data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it"},
 		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
 		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},
 		{[]string{"optimizer.schedule.name=step"}, "--set optimizer.schedule.name: optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},

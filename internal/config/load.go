@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -32,9 +33,15 @@ func (e *Error) Error() string {
 // Load reads the config file at path (none when ""), then the DLC_*
 // environment, then the --set overrides ("key=value", the value parsed as
 // YAML), and returns the validated result.
-func Load(path string, sets []string) (*Config, error) {
+func Load(path string, sets []string) (*Config, error) { return LoadWith(path, sets, nil) }
+
+// LoadWith is Load with command-line flags that stand for config keys
+// (--text-field for data.text_field): they rank with --set, and messages
+// name the flag.
+func LoadWith(path string, sets []string, flags []Override) (*Config, error) {
 	c := Default()
 	c.src = map[string]string{}
+	c.loaded = true
 	fields := c.fields()
 	byKey := map[string]field{}
 	v := viper.New()
@@ -48,9 +55,12 @@ func Load(path string, sets []string) (*Config, error) {
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, &Error{Msg: fmt.Sprintf("config file %s does not exist", path)}
+				return nil, &Error{Msg: fmt.Sprintf("config file %s does not exist in %s", path, absDir(filepath.Dir(path)))}
 			}
 			return nil, &Error{Msg: fmt.Sprintf("cannot read config file %s: %v", path, err)}
+		}
+		if looksBinary(raw) {
+			return nil, &Error{Where: path, Msg: "is not a YAML config but a binary file; to continue training a model file, give it as --init MODEL"}
 		}
 		if lines, nodes, err = checkKeys(raw, path, byKey); err != nil {
 			return nil, err
@@ -64,21 +74,9 @@ func Load(path string, sets []string) (*Config, error) {
 	// The environment is read per key below rather than with viper's
 	// AutomaticEnv: DLC_DATA (the data directory) would otherwise shadow the
 	// whole data: section.
-	setFrom := map[string]any{}
-	for _, s := range sets {
-		key, val, ok := strings.Cut(s, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, &Error{Where: "--set " + printable(s), Msg: "expected key=value, such as training.epochs=3"}
-		}
-		if _, known := byKey[key]; !known {
-			return nil, &Error{Where: "--set " + printable(s), Msg: unknownKey(key, byKey)}
-		}
-		parsed, err := parseScalar(val)
-		if err != nil {
-			return nil, &Error{Where: "--set " + printable(s), Msg: "value is not valid YAML: " + oneLine(err)}
-		}
-		setFrom[key] = parsed
+	setFrom, err := overrides(byKey, sets, flags)
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range fields {
 		var where string
@@ -86,9 +84,9 @@ func Load(path string, sets []string) (*Config, error) {
 		set, isSet := setFrom[f.key]
 		switch env, inEnv := os.LookupEnv(EnvName(f.key)); {
 		case isSet:
-			where = "--set " + f.key
+			where = set.where
 			// Taken as parsed: viper would lower-case the keys of a map.
-			val = set
+			val = set.val
 		case inEnv && env != "":
 			where = EnvName(f.key)
 			parsed, err := parseScalar(env)
@@ -115,11 +113,19 @@ func Load(path string, sets []string) (*Config, error) {
 		}
 		c.src[f.key] = where
 	}
+	c.resolvePaths()
+	c.settleExclusive()
 	if c.NamesOnlyData() {
 		c.GeneralRecipe()
 	}
+	c.completeHead()
 	if err := c.validate(); err != nil {
 		return nil, err
+	}
+	// Checked here, not in validate: a model's config, which With
+	// changes, keeps no output file.
+	if c.Output.Model == "" {
+		return nil, c.Errorf("output.model", "output.model must name a file")
 	}
 	return c, nil
 }
@@ -340,6 +346,7 @@ func assign(f field, val any) error {
 			}
 			*p = vectorize.Docs(n)
 		}
+		return ambiguousDF(f.key, *p)
 	case *[]Layer:
 		layers, err := asLayers(f.key, val)
 		if err != nil {

@@ -26,10 +26,11 @@ func isRecipeKey(key string) bool {
 	return false
 }
 
-// NamesOnlyData reports whether c is a text classification config that
-// sets none of the RecipeKeys: the config GeneralRecipe is for.
+// NamesOnlyData reports whether c is a text classification config (one
+// label per text) that sets none of the RecipeKeys: the config
+// GeneralRecipe is for.
 func (c *Config) NamesOnlyData() bool {
-	if c.Regression() {
+	if c.Regression() || c.MultiLabel() {
 		return false
 	}
 	for key := range c.src {
@@ -50,6 +51,7 @@ func (c *Config) NamesOnlyData() bool {
 // (NamesOnlyData); the keys stay unset, so that dlc tune still searches
 // them.
 func (c *Config) GeneralRecipe() {
+	c.general = true
 	v := &c.Vectorizer
 	v.Mode, v.MaxTokens, v.NGrams = "tf_idf", 10000, 1
 	v.MinDF, v.SublinearTF = vectorize.Docs(1), false

@@ -51,6 +51,9 @@ type Config struct {
 		TextField       string  `json:"text_field"`
 		LabelField      string  `json:"label_field"`
 		Task            string  `json:"task"`
+		// LabelSeparator cuts a CSV/TSV label field into the labels of a
+		// multi-label example ("" = not set).
+		LabelSeparator string `json:"label_separator,omitempty"`
 		// Features are the numeric columns of vectorizer.mode dense; empty
 		// means every column but the label.
 		Features []string `json:"features,omitempty"`
@@ -111,6 +114,9 @@ type Config struct {
 			RestoreBestWeights bool    `json:"restore_best_weights"`
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
+		// Streaming and ShuffleBuffer: pipeline/stream.go.
+		Streaming     bool `json:"streaming,omitempty"`
+		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
 	} `json:"training"`
 	Calibration struct {
 		Method  string  `json:"method"`
@@ -125,6 +131,20 @@ type Config struct {
 	Path string `json:"-"`
 	// src records where each key not left at its default was set.
 	src map[string]string
+	// written keeps the relative paths as the file wrote them, before
+	// they were made relative to the file's folder (resolvePaths).
+	written map[string]string
+	// derived says, for model.output and loss when the config did not set
+	// them, why they were chosen (head.go).
+	derived map[string]string
+	// loaded says the config was read by Load, whose unset keys may be
+	// chosen from the data; a model's config keeps what it was trained
+	// with.
+	loaded bool
+	// general says Load gave the config the general recipe (it named only
+	// its data): its output and loss are the recipe's, whatever the
+	// number of labels.
+	general bool
 }
 
 // Default returns the config used when a key is not given: the IMDB
@@ -170,13 +190,14 @@ type field struct {
 func (c *Config) fields() []field {
 	return []field{
 		{"data.dataset", &c.Data.Dataset, "a fetched dataset (dlc fetch --list); sets train and test"},
-		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label"},
+		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label; a relative path is relative to the config file's folder"},
 		{"data.test", &c.Data.Test, "held-out data, same formats"},
 		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
 		{"data.text_field", &c.Data.TextField, "JSONL/CSV field holding the text"},
 		{"data.label_field", &c.Data.LabelField, "JSONL/CSV field holding the label"},
-		{"data.task", &c.Data.Task, "classification | regression (the label is a number)"},
+		{"data.task", &c.Data.Task, "classification | regression (the label is a number) | multilabel (a list of labels per text, any number of them)"},
+		{"data.label_separator", &c.Data.LabelSeparator, "multilabel: what separates the labels of a text in a CSV/TSV label column (and a JSONL string), such as \"|\"; a JSONL list needs none"},
 		{"data.features", &c.Data.Features, "vectorizer.mode dense: the numeric CSV columns; [] = every column but the label"},
 		{"vectorizer.mode", &c.Vectorizer.Mode, "multi_hot | count | tf_idf | dense (numeric CSV columns)"},
 		{"vectorizer.max_tokens", &c.Vectorizer.MaxTokens, "vocabulary size: the most frequent tokens/n-grams"},
@@ -192,10 +213,10 @@ func (c *Config) fields() []field {
 		{"vectorizer.max_df", &c.Vectorizer.MaxDF, "keep n-grams found in at most this many training texts (5000), or this fraction of them (0.5)"},
 		{"vectorizer.hashing", &c.Vectorizer.Hashing, "0 = a vocabulary; 2^k = hash n-grams into 2^k features (FNV-1a), no vocabulary, max_tokens unused"},
 		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
-		{"model.output", &c.Model.Output, "sigmoid | softmax | linear"},
+		{"model.output", &c.Model.Output, "sigmoid | softmax | linear; unset: the one loss needs, else from the data (sigmoid for two labels, softmax for more, linear for a regression)"},
 		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
 		{"model.precision", &c.Model.Precision, "float64 | float32: the arithmetic of the first layer, where nearly all the work is (float32: about twice as fast there; the weights and the optimizer stay float64)"},
-		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge | squared_hinge"},
+		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge | squared_hinge; unset: the one model.output needs, else from the data (binary_crossentropy for two labels, categorical_crossentropy for more, mse for a regression)"},
 		{"optimizer.name", &c.Optimizer.Name, "sgd | momentum | nesterov | rmsprop | adam | adagrad"},
 		{"optimizer.learning_rate", &c.Optimizer.LearningRate, "step size (the schedule's initial rate)"},
 		{"optimizer.rho", &c.Optimizer.Rho, "rmsprop: decay of the squared-gradient average"},
@@ -220,10 +241,12 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
+		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
+		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
-		{"output.model", &c.Output.Model, "where train writes the model file"},
+		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
 	}
 }
 
@@ -237,7 +260,11 @@ func Keys() []Key {
 	d := Default()
 	var out []Key
 	for _, f := range d.fields() {
-		out = append(out, Key{Name: f.key, Default: format(f.ptr), Doc: f.doc})
+		def := format(f.ptr)
+		if f.key == "loss" || f.key == "model.output" {
+			def = "chosen"
+		}
+		out = append(out, Key{Name: f.key, Default: def, Doc: f.doc})
 	}
 	return out
 }

@@ -13,16 +13,21 @@ import (
 )
 
 // Tasks are the values of data.task.
-var Tasks = []string{"classification", "regression"}
+var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
 	if w, ok := c.src[key]; ok {
 		return w
 	}
-	if c.Path != "" {
-		return c.Path
+	// A key chosen for another is located where that one was set.
+	if other, ok := c.derived[key]; ok {
+		if w, ok := c.src[other]; ok {
+			return w
+		}
 	}
+	// A default is not the file's doing: blaming the file would send the
+	// user looking for a line that is not there.
 	return "default " + key
 }
 
@@ -108,10 +113,16 @@ func (c *Config) validate() error {
 	if d.ValidationSplit > 0 && d.Validation != "" {
 		return c.Errorf("data.validation", "set data.validation or data.validation_split, not both")
 	}
-	if d.TextField == "" || d.LabelField == "" {
-		return c.Errorf("data.text_field", "data.text_field and data.label_field must not be empty")
+	// Each where it was emptied: the other may be a default no file set.
+	for _, f := range []struct{ key, value string }{{"data.text_field", d.TextField}, {"data.label_field", d.LabelField}} {
+		if f.value == "" {
+			return c.Errorf(f.key, "%s must name a field, not be empty", f.key)
+		}
 	}
 	if err := oneOf(c, "data.task", d.Task, Tasks); err != nil {
+		return err
+	}
+	if err := c.validateMultiLabel(); err != nil {
 		return err
 	}
 
@@ -143,6 +154,9 @@ func (c *Config) validate() error {
 	if err := c.optionError("training", "training.method", c.TrainingConfig().Validate()); err != nil {
 		return err
 	}
+	if err := c.validateStreaming(); err != nil {
+		return err
+	}
 	if c.Training.Seed < 0 {
 		return c.Errorf("training.seed", "training.seed must not be negative, not %d", c.Training.Seed)
 	}
@@ -163,9 +177,6 @@ func (c *Config) validate() error {
 	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
 		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
 	}
-	if c.Output.Model == "" {
-		return c.Errorf("output.model", "output.model must name a file")
-	}
 	return nil
 }
 
@@ -173,4 +184,53 @@ func (c *Config) validate() error {
 // classes, naming the config keys involved.
 func (c *Config) CheckModel(spec mlp.Spec) error {
 	return c.modelError(spec.Validate())
+}
+
+// validateStreaming refuses what training.streaming cannot do, and a
+// shuffle buffer that cannot hold a row.
+func (c *Config) validateStreaming() error {
+	t := c.Training
+	if t.ShuffleBuffer < 0 {
+		return c.Errorf("training.shuffle_buffer", "training.shuffle_buffer must be at least 1 row (0 = the default, 32768), not %d", t.ShuffleBuffer)
+	}
+	if !t.Streaming {
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == "dense":
+		return c.Errorf("training.streaming", "training.streaming streams texts, and vectorizer.mode dense reads numeric columns or pixels, which train in memory: remove training.streaming")
+	case c.Data.ValidationSplit > 0:
+		return c.Errorf("training.streaming", "training.streaming cannot draw data.validation_split from a stream it reads once per epoch; give data.validation a file instead")
+	case c.Calibration.Folds >= 2:
+		return c.Errorf("training.streaming", "training.streaming calibrates on a held-out share of the stream (calibration.holdout), not on folds; remove calibration.folds")
+	case c.MultiLabel():
+		return c.Errorf("training.streaming", "training.streaming trains one label per text, and data.task multilabel gives a text several: train it in memory")
+	}
+	return nil
+}
+
+// validateMultiLabel checks what goes with data.task multilabel: texts
+// (the numeric columns and pixels of mode dense have one label each), no
+// class weights (they weigh the one class of an example) and a calibration
+// that keeps each label on its own (see pipeline's multilabel.go).
+func (c *Config) validateMultiLabel() error {
+	if _, set := c.src["data.label_separator"]; set && c.Data.LabelSeparator == "" {
+		// YAML reads a bare | or > as the start of a block of text.
+		return c.Errorf("data.label_separator", "data.label_separator is empty; give the characters between two labels in quotes, such as \"|\"")
+	}
+	if !c.MultiLabel() {
+		if c.Data.LabelSeparator != "" {
+			return c.Errorf("data.label_separator", "data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it")
+		}
+		return nil
+	}
+	switch {
+	case c.Vectorizer.Mode == string(vectorize.Dense):
+		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
+	case c.Training.ClassWeight.IsSet():
+		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
+	}
+	return nil
 }

@@ -4,10 +4,3 @@ package config
 // config file and line, the DLC_* variable, "--set key", or the file (or
 // "default key") when the key was left at its default.
 func (c *Config) Where(key string) string { return c.where(key) }
-
-// IsSet reports whether key was given a value (in the config file, the
-// environment or by --set) rather than left at its default.
-func (c *Config) IsSet(key string) bool {
-	_, ok := c.src[key]
-	return ok
-}

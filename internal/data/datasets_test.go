@@ -129,6 +129,49 @@ func TestFetchReutersFromShared(t *testing.T) {
 	}
 }
 
+// TestFetchReutersModApteFromShared checks the multi-label ModApte split
+// against the counts of the issue (7,770 / 3,019 from this archive, 90
+// topics) and of ../shared/peers/sk_multilabel.py, which reads the same
+// archive by the same rule: how many newswires have 1, 2, ... topics.
+func TestFetchReutersModApteFromShared(t *testing.T) {
+	archive := testenv.Dataset(t, "reuters21578.tar.gz")
+	src, dataDir := fetchShared(t, "reuters-modapte", archive, sharedReutersSHA256)
+	trainPath, testPath := src.Splits(dataDir)
+	f := Fields{Label: "labels", Multi: true}
+	train, err := Read(trainPath, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := Read(testPath, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.Len() != 7770 || test.Len() != 3019 {
+		t.Errorf("reuters-modapte: %d/%d examples, want 7,770/3,019", train.Len(), test.Len())
+	}
+	if tr, te := train.Classes(), test.Classes(); len(tr) != 90 || !slices.Equal(tr, te) {
+		t.Errorf("reuters-modapte: %d train and %d test topics, want the same 90", len(tr), len(te))
+	}
+	sizes := func(e *Examples) map[int]int {
+		m := map[int]int{}
+		for _, s := range e.LabelSets {
+			m[len(s)]++
+		}
+		return m
+	}
+	wantTrain := map[int]int{1: 6578, 2: 865, 3: 192, 4: 59, 5: 37, 6: 22, 7: 5, 8: 5, 9: 3, 10: 2, 11: 1, 15: 1}
+	wantTest := map[int]int{1: 2583, 2: 308, 3: 63, 4: 32, 5: 15, 6: 5, 7: 4, 8: 2, 9: 2, 10: 1, 11: 1, 12: 1, 14: 2}
+	if got := sizes(train); !maps.Equal(got, wantTrain) {
+		t.Errorf("reuters-modapte train, newswires by number of topics: %v\nwant %v", got, wantTrain)
+	}
+	if got := sizes(test); !maps.Equal(got, wantTest) {
+		t.Errorf("reuters-modapte test, newswires by number of topics: %v\nwant %v", got, wantTest)
+	}
+	if !strings.HasPrefix(train.Texts[0], "BAHIA COCOA REVIEW") || !slices.Equal(train.LabelSets[0], []string{"cocoa"}) {
+		t.Errorf("first story: %q %q", train.Texts[0][:40], train.LabelSets[0])
+	}
+}
+
 // TestFetchReutersDownloadOnceForBoth serves the real archive over HTTP,
 // breaks the first transfer, and checks that reuters resumes it and that
 // reuters8 then uses the kept download without a request.

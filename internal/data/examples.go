@@ -14,12 +14,16 @@ import (
 // text modes, a numeric table or a stack of images for the dense mode.
 // Exactly one of Texts, Table and Images holds the inputs. Labels is nil
 // when the source has none (text to predict).
+//
+// Multi-label examples (read with Fields.Multi) have LabelSets instead of
+// Labels: each example's labels, in file order, possibly none.
 type Examples struct {
-	Path   string
-	Texts  []string
-	Table  *Table
-	Images *IDXImages
-	Labels []string
+	Path      string
+	Texts     []string
+	Table     *Table
+	Images    *IDXImages
+	Labels    []string
+	LabelSets [][]string
 }
 
 // Len returns the number of examples.
@@ -44,16 +48,25 @@ func (e *Examples) Where(i int) string {
 	return fmt.Sprintf("%s: example %d", e.Path, i+1)
 }
 
-// Classes returns the sorted distinct labels.
+// Classes returns the sorted distinct labels (of every example's set, for
+// multi-label examples).
 func (e *Examples) Classes() []string {
 	names := slices.Clone(e.Labels)
+	for _, set := range e.LabelSets {
+		names = append(names, set...)
+	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }
 
 // Subset returns the examples idx of e, in that order, named path.
 func (e *Examples) Subset(idx []int, path string) *Examples {
-	out := &Examples{Path: path, Labels: make([]string, len(idx))}
+	out := &Examples{Path: path}
+	if e.LabelSets != nil {
+		out.LabelSets = make([][]string, len(idx))
+	} else {
+		out.Labels = make([]string, len(idx))
+	}
 	switch {
 	case e.Table != nil:
 		out.Table = e.Table.Subset(idx, path)
@@ -66,7 +79,11 @@ func (e *Examples) Subset(idx []int, path string) *Examples {
 		if out.Texts != nil {
 			out.Texts[i] = e.Texts[j]
 		}
-		out.Labels[i] = e.Labels[j]
+		if out.LabelSets != nil {
+			out.LabelSets[i] = e.LabelSets[j]
+		} else {
+			out.Labels[i] = e.Labels[j]
+		}
 	}
 	return out
 }
@@ -95,6 +112,24 @@ func (e *Examples) Fingerprint() string {
 				h.Write(b[:])
 			}
 			fmt.Fprintf(h, "%d:%s", len(e.Labels[i]), e.Labels[i])
+		}
+	case e.LabelSets != nil:
+		// A tag no single-label fingerprint starts with, then each text as
+		// its length and bytes, its number of labels, and each label so.
+		io.WriteString(h, "multilabel\n")
+		var n [8]byte
+		put := func(v int) {
+			binary.LittleEndian.PutUint64(n[:], uint64(v))
+			h.Write(n[:])
+		}
+		for i, t := range e.Texts {
+			put(len(t))
+			io.WriteString(h, t)
+			put(len(e.LabelSets[i]))
+			for _, l := range e.LabelSets[i] {
+				put(len(l))
+				io.WriteString(h, l)
+			}
 		}
 	default:
 		// Each text and label as its length (8 bytes, little-endian), then

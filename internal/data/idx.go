@@ -123,7 +123,7 @@ func readIDX(path string, ndim int) ([]int, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, fmt.Errorf("IDX file %s does not exist", path)
+			return nil, nil, notExist("IDX file", path)
 		}
 		return nil, nil, fmt.Errorf("cannot read IDX file %s: %w", path, pathErr(err))
 	}

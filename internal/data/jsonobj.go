@@ -9,15 +9,19 @@ import (
 )
 
 // jsonField is a scalar field of a JSON object: its raw text for numbers,
-// booleans and null, its decoded content for strings.
+// booleans and null, its decoded content for strings; or an array of
+// strings (a multi-label example's labels), decoded into list.
 type jsonField struct {
 	found  bool
 	isStr  bool
 	value  string
 	isNull bool
-	// complex marks an object or array value, which no field dlc reads
-	// may be.
+	isList bool
+	list   []string
+	// complex marks an object, or an array of anything but strings, which
+	// no field dlc reads may be; array says which.
 	complex bool
+	array   bool
 }
 
 // maxJSONDepth bounds nesting, so a hostile line cannot exhaust the stack.
@@ -64,11 +68,13 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 					if f.value, err = p.str(); err != nil {
 						return err
 					}
+				case c == '[' && p.strings(&f.list):
+					f.isList = true
 				case c == '{' || c == '[':
 					// Refused below, once the whole line is known to be
 					// JSON: a later duplicate key would replace it, as
 					// encoding/json's last-one-wins does.
-					f.complex = true
+					f.complex, f.array = true, c == '['
 					if err := p.value(0); err != nil {
 						return err
 					}
@@ -101,10 +107,52 @@ func parseObject(line []byte, want []string, out []jsonField) error {
 	}
 	for k, f := range out {
 		if f.complex {
-			return fmt.Errorf("field %q is an object or array, not a string or number", want[k])
+			if f.array {
+				return fmt.Errorf("field %q is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as [\"grain\", \"wheat\"]", want[k])
+			}
+			return fmt.Errorf("field %q is an object, not a string, a number or a list of strings", want[k])
 		}
 	}
 	return nil
+}
+
+// strings decodes an array of strings at p.i into *list (reusing its
+// storage) and reports whether it was one; when it was not (an element of
+// another kind, or malformed JSON), p.i is left where it was, for value
+// to skip it or report the fault.
+func (p *jsonParser) strings(list *[]string) bool {
+	start := p.i
+	out := (*list)[:0]
+	p.i++ // '['
+	p.ws()
+	if p.peek() == ']' {
+		p.i++
+		*list = out
+		return true
+	}
+	for {
+		p.ws()
+		if p.peek() != '"' {
+			break
+		}
+		s, err := p.str()
+		if err != nil {
+			break
+		}
+		out = append(out, s)
+		p.ws()
+		c := p.peek()
+		if c != ',' && c != ']' {
+			break
+		}
+		p.i++
+		if c == ']' {
+			*list = out
+			return true
+		}
+	}
+	p.i = start
+	return false
 }
 
 type jsonParser struct {
@@ -344,3 +392,6 @@ func (p *jsonParser) hex4() (rune, bool) {
 	p.i += 4
 	return rune(v), true
 }
+
+// IsJSONObject reports whether line is one JSON object.
+func IsJSONObject(line []byte) bool { return parseObject(line, nil, nil) == nil }

@@ -2,6 +2,8 @@ package data
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,7 +23,16 @@ func TestParseObject(t *testing.T) {
 		{line: ` {} `},
 		{line: `{"text": "x", "text": "y"}`, text: jsonField{found: true, isStr: true, value: "y"}},
 		{line: `{"text": {"a": 1}, "text": "y"}`, text: jsonField{found: true, isStr: true, value: "y"}},
-		{line: `{"text": ["a"]}`, err: `field "text" is an object or array, not a string or number`},
+		{line: `{"text": ["a"]}`, text: jsonField{found: true, isList: true, list: []string{"a"}}},
+		{line: `{"label": [], "text": "t"}`, text: jsonField{found: true, isStr: true, value: "t"}, label: jsonField{found: true, isList: true}},
+		{line: `{"label": [ "grain" , "wh\u0065at"], "text": "t"}`, text: jsonField{found: true, isStr: true, value: "t"}, label: jsonField{found: true, isList: true, list: []string{"grain", "wheat"}}},
+		{line: `{"label": ["a"], "label": "b"}`, label: jsonField{found: true, isStr: true, value: "b"}},
+		{line: `{"text": ["a", 1]}`, err: `field "text" is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as ["grain", "wheat"]`},
+		{line: `{"text": ["a", null]}`, err: `field "text" is a list holding other than strings (a number, null, a list or an object); a list may hold only strings, such as ["grain", "wheat"]`},
+		{line: `{"text": {"a": "b"}}`, err: `field "text" is an object, not a string, a number or a list of strings`},
+		{line: `{"text": ["a",]}`, err: "invalid JSON at byte 15: expected a value"},
+		{line: `{"text": ["a" "b"]}`, err: "invalid JSON at byte 15: expected ',' or a closing bracket"},
+		{line: `{"text": ["a\x"]}`, err: "invalid JSON at byte 14: invalid escape in string"},
 		{line: `["text"]`, err: "not a JSON object"},
 		{line: `{"text": "x",}`, err: "invalid JSON at byte 14: expected a string"},
 		{line: `{"text": "x"} junk`, err: "invalid JSON at byte 15: unexpected text after the object"},
@@ -40,7 +51,7 @@ func TestParseObject(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got[0] != c.text || got[1] != c.label {
+		if err != nil || !reflect.DeepEqual(got[0], c.text) || !reflect.DeepEqual(got[1], c.label) {
 			t.Errorf("%s: got %+v %+v %v, want %+v %+v", c.line, got[0], got[1], err, c.text, c.label)
 		}
 	}
@@ -70,6 +81,11 @@ func FuzzParseObject(f *testing.F) {
 		`  {"text": "x"}  `,
 		"{\"text\": \"x\"}\n",
 		`{"":"","text":""}`,
+		`{"text": "x", "label": ["a", "b\u00e9"]}`,
+		`{"text": "x", "label": []}`,
+		`{"text": "x", "label": ["a", null]}`,
+		`{"text": "x", "label": ["a", ["b"]]}`,
+		`{"text": ["x"], "label": [ ]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -90,9 +106,9 @@ func FuzzParseObject(f *testing.F) {
 			if strings.Contains(err.Error(), "nested too deeply") {
 				return
 			}
-			if strings.Contains(err.Error(), "is an object or array") {
+			if strings.Contains(err.Error(), "is an object, not") || strings.Contains(err.Error(), "is a list holding other than strings") {
 				for k, raw := range obj {
-					if (k == "text" || k == "label") && len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
+					if (k == "text" || k == "label") && len(raw) > 0 && (raw[0] == '{' || raw[0] == '[' && !stringList(raw)) {
 						return
 					}
 				}
@@ -107,6 +123,16 @@ func FuzzParseObject(f *testing.F) {
 			if !ok {
 				continue
 			}
+			if raw[0] == '[' {
+				var want []string
+				if !stringList(raw) || json.Unmarshal(raw, &want) != nil {
+					t.Fatalf("%q: field %s = %+v, but encoding/json's %s is not a list of strings", line, name, got[k], raw)
+				}
+				if !got[k].isList || !slices.Equal(got[k].list, want) || len(got[k].list) != len(want) {
+					t.Fatalf("%q: field %s = %+v, encoding/json says %q", line, name, got[k], want)
+				}
+				continue
+			}
 			var s string
 			if json.Unmarshal(raw, &s) == nil && raw[0] == '"' {
 				if !got[k].isStr || got[k].value != s {
@@ -119,4 +145,20 @@ func FuzzParseObject(f *testing.F) {
 			}
 		}
 	})
+}
+
+// stringList reports whether the JSON value raw is an array whose every
+// element is a string (encoding/json would also decode null into a
+// string, which parseObject refuses as a label).
+func stringList(raw json.RawMessage) bool {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return false
+	}
+	for _, it := range items {
+		if len(it) == 0 || it[0] != '"' {
+			return false
+		}
+	}
+	return true
 }

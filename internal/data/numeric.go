@@ -83,7 +83,7 @@ func ReadTable(path string, f TableFields) (*Table, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("data file %s does not exist", path)
+			return nil, NotExist(path)
 		}
 		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
@@ -182,7 +182,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 		label = -1
 	}
 	if label < 0 && !f.Unlabelled {
-		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(names, maxColumns))}
+		return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the label column with --label-field or data.label_field", f.Label, QuoteList(names, maxColumns))}
 	}
 	if len(f.Features) == 0 {
 		for i := range names {
@@ -198,7 +198,7 @@ func tableHeader(rec []string, path string, f TableFields) (cols []int, label in
 	for _, want := range f.Features {
 		i, ok := index[want]
 		if !ok {
-			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); check data.features", want, QuoteList(names, maxColumns))}
+			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the feature columns with --features or data.features", want, QuoteList(names, maxColumns))}
 		}
 		if i == label {
 			return nil, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("column %s is the label; it cannot be a feature too", Quote(want))}

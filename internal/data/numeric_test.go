@@ -46,15 +46,15 @@ func TestReadTableErrors(t *testing.T) {
 	}{
 		{"nan.csv", "x,label\n1,a\nfoo,b\n", TableFields{}, `nan.csv:3: column "x" holds "foo", which is not a finite number`},
 		{"inf.csv", "x,label\nInf,a\n", TableFields{}, `inf.csv:2: column "x" holds "Inf", which is not a finite number`},
-		{"nolabel.csv", "x,y\n1,2\n", TableFields{}, `nolabel.csv:1: the header has no column "label" (it has "x", "y"); set data.label_field`},
-		{"nofeat.csv", "x,label\n1,2\n", TableFields{Features: []string{"z"}}, `nofeat.csv:1: the header has no column "z" (it has "x", "label"); check data.features`},
+		{"nolabel.csv", "x,y\n1,2\n", TableFields{}, `nolabel.csv:1: the header has no column "label" (it has "x", "y"); name the label column with --label-field or data.label_field`},
+		{"nofeat.csv", "x,label\n1,2\n", TableFields{Features: []string{"z"}}, `nofeat.csv:1: the header has no column "z" (it has "x", "label"); name the feature columns with --features or data.features`},
 		{"ragged.csv", "x,label\n1,2\n3\n", TableFields{}, `ragged.csv:3: has a different number of fields than the header (2)`},
 		{"empty.csv", "", TableFields{}, `empty.csv: is empty; a numeric file needs a header row naming its columns`},
 		{"header.csv", "x,label\n", TableFields{}, `header.csv: holds no examples`},
 		{"emptylabel.csv", "x,label\n1,\n", TableFields{}, `emptylabel.csv:2: column "label" is empty; every example needs a label`},
 		{"twice.csv", "x,x,label\n1,2,3\n", TableFields{}, `twice.csv:1: the header names the column "x" twice`},
 		{"longvalue.csv", "x,label\n" + strings.Repeat("9", 300) + "z,a\n", TableFields{}, `longvalue.csv:2: column "x" holds "` + strings.Repeat("9", 200) + `"... (301 bytes), which is not a finite number`},
-		{"wide.csv", wide + "\n1\n", TableFields{}, `wide.csv:1: the header has no column "label" (it has "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19" and 49980 more); set data.label_field`},
+		{"wide.csv", wide + "\n1\n", TableFields{}, `wide.csv:1: the header has no column "label" (it has "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10", "c11", "c12", "c13", "c14", "c15", "c16", "c17", "c18", "c19" and 49980 more); name the label column with --label-field or data.label_field`},
 		{"d.jsonl", "{}", TableFields{}, `d.jsonl: numeric data (vectorizer.mode dense) is a .csv or .tsv with a header row (optionally .gz)`},
 	}
 	for _, c := range cases {

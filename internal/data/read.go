@@ -22,6 +22,13 @@ type Fields struct {
 	Label string // default "label"
 	// Unlabelled allows examples without a label (predict's input).
 	Unlabelled bool
+	// Multi reads a list of labels per example (data.task multilabel): a
+	// JSONL array of strings, or a CSV/TSV field cut at Separator (a
+	// JSONL string is cut so too). An empty list, or an empty field, is
+	// an example with no label; an empty label in a list, or one listed
+	// twice, is an error.
+	Multi     bool
+	Separator string
 }
 
 func (f Fields) withDefaults() Fields {
@@ -55,12 +62,21 @@ const Formats = ".jsonl, .csv, .tsv (each optionally .gz) or a folder with one s
 // TSV file (optionally gzipped) or from a folder with one sub-folder per
 // label. Labels is nil when the source has no label column (text to
 // predict).
+//
+// With Fields.Multi every example has a list of labels (LabelSets, not
+// Labels).
 func Read(path string, f Fields) (*Examples, error) {
 	d := &Examples{Path: path}
-	err := Each(path, f, func(text, label string) error {
+	if f.Multi && !f.Unlabelled {
+		d.LabelSets = [][]string{}
+	}
+	err := EachLabels(path, f, func(text string, labels []string) error {
 		d.Texts = append(d.Texts, text)
-		if label != "" {
-			d.Labels = append(d.Labels, label)
+		switch {
+		case d.LabelSets != nil:
+			d.LabelSets = append(d.LabelSets, slices.Clone(labels))
+		case labels != nil && !f.Multi: // unlabelled multi-label input keeps none
+			d.Labels = append(d.Labels, labels[0])
 		}
 		return nil
 	})
@@ -71,48 +87,66 @@ func Read(path string, f Fields) (*Examples, error) {
 }
 
 // emitFunc receives one example of a file as it is parsed: labelled is
-// false when the line has no label (only allowed with Fields.Unlabelled).
-type emitFunc func(text, label string, labelled bool, line int) error
+// false when the line has no label (only allowed with Fields.Unlabelled);
+// list is set when the label field holds a JSON array of strings (label
+// is then "").
+type emitFunc func(text, label string, list []string, labelled bool, line int) error
 
-// Each calls fn with every example of the data at path, in file order, as
-// Read would load it; label is "" when the source has no labels. Files are
+// Each calls fn with every example of single-label data at path, in file
+// order, as Read would load it; label is "" when the source has no labels.
+// It is EachLabels for one label per example: data read with Fields.Multi
+// is refused.
+func Each(path string, f Fields, fn func(text, label string) error) error {
+	if f.Multi {
+		return fmt.Errorf("data: Each reads one label per example; %s is read as multi-label data (use EachLabels)", path)
+	}
+	return EachLabels(path, f, func(text string, labels []string) error {
+		if labels == nil {
+			return fn(text, "")
+		}
+		return fn(text, labels[0])
+	})
+}
+
+// EachLabels calls fn with every example of the data at path, in file
+// order, as Read would load it, and its labels: one (single-label data), a
+// list of any length (Fields.Multi), or nil when the source has no labels.
+// labels is reused from one call to the next: copy what is kept. Files are
 // read as a stream, so a file of any length is handled in constant memory
 // (predict --input); a folder is listed first. An error from fn stops the
 // reading and is returned as is.
-func Each(path string, f Fields, fn func(text, label string) error) error {
+func EachLabels(path string, f Fields, fn func(text string, labels []string) error) error {
 	f = f.withDefaults()
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("data file %s does not exist", path)
+			return NotExist(path)
 		}
 		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	if st.IsDir() {
+		if f.Multi {
+			return fmt.Errorf("%s is a folder with one sub-folder per label, which gives each example one label; for several labels per example (data.task multilabel) use a .jsonl file with a list per line (\"labels\": [\"grain\", \"wheat\"]) or a CSV/TSV file with data.label_separator", path)
+		}
 		d, err := readDir(path)
 		if err != nil {
 			return err
 		}
+		var one [1]string
 		for i, text := range d.Texts {
-			if err := fn(text, d.Labels[i]); err != nil {
+			one[0] = d.Labels[i]
+			if err := fn(text, one[:]); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
-	var parse func(io.Reader, string, Fields, emitFunc) error
-	switch {
-	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
-		parse = readJSONL
-	case strings.HasSuffix(kind, ".csv"):
-		parse = readCSV
-	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
-		parse = readTSV
-	case strings.HasSuffix(kind, "-ubyte"):
-		return fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
-	default:
-		return fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+	parse, columns, err := parser(path)
+	if err != nil {
+		return err
+	}
+	if f.Multi && f.Separator == "" && !f.Unlabelled && columns {
+		return fmt.Errorf("%s: a multi-label CSV/TSV file lists each text's labels in one column; set data.label_separator to what separates them (such as \"|\")", path)
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -123,20 +157,107 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 	if err != nil {
 		return err
 	}
-	var check labelCheck
-	err = parse(r, path, f, func(text, label string, labelled bool, line int) error {
-		if err := check.add(labelled, label, path, line, f); err != nil {
+	lb := labeller{f: f, path: path}
+	err = parse(r, path, f, func(text, label string, list []string, labelled bool, line int) error {
+		labels, err := lb.labels(label, list, labelled, line)
+		if err != nil {
 			return err
 		}
-		return fn(text, label)
+		return fn(text, labels)
 	})
 	if err != nil {
 		return err
 	}
-	if check.n == 0 {
+	if lb.check.n == 0 {
 		return &LineError{Path: path, Msg: "holds no examples"}
 	}
 	return nil
+}
+
+// parser returns the parser of a data file, by its name, and whether the
+// file is made of columns under a header row (CSV, TSV).
+func parser(path string) (parse func(io.Reader, string, Fields, emitFunc) error, header bool, err error) {
+	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	switch {
+	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
+		return readJSONL, false, nil
+	case strings.HasSuffix(kind, ".csv"):
+		return readCSV, true, nil
+	case strings.HasSuffix(kind, ".tsv") || strings.HasSuffix(kind, ".txt"):
+		return readTSV, true, nil
+	case strings.HasSuffix(kind, "-ubyte"):
+		return nil, false, fmt.Errorf("%s is an IDX image file, not text; image datasets (mnist) are trained with vectorizer.mode: dense", path)
+	}
+	return nil, false, fmt.Errorf("%s: unknown data format; use %s", path, Formats)
+}
+
+// EachSection is Each over shard s of the file at path: the examples
+// whose lines start in the shard's byte range (OpenSection), every shard
+// reading a CSV or TSV header first. Errors name the lines of the file.
+// A shard may hold no example; the whole file (s.Whole) may not.
+func EachSection(path string, s Shard, f Fields, fn func(text, label string) error) error {
+	if s.Whole() {
+		return Each(path, f, fn)
+	}
+	if f.Multi {
+		return fmt.Errorf("data: EachSection reads one label per example; %s is read as multi-label data", path)
+	}
+	f = f.withDefaults()
+	parse, header, err := parser(path)
+	if err != nil {
+		return err
+	}
+	r, sec, c, err := OpenSection(path, s, header)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	lb := labeller{f: f, path: path}
+	err = parse(r, path, f, func(text, label string, list []string, labelled bool, line int) error {
+		labels, err := lb.labels(label, list, labelled, line)
+		if err != nil {
+			return err
+		}
+		if labels == nil {
+			return fn(text, "")
+		}
+		return fn(text, labels[0])
+	})
+	return sec.FixLine(err)
+}
+
+// labeller turns the label field of each example a parser emits into the
+// example's labels, checking them as it goes.
+type labeller struct {
+	f     Fields
+	path  string
+	check labelCheck
+	set   labelSet
+}
+
+// labels returns the labels of the example at line: nil when it has none
+// (unlabelled input), else one, or with Fields.Multi a list. The slice is
+// reused by the next call.
+func (l *labeller) labels(label string, list []string, labelled bool, line int) ([]string, error) {
+	f := l.f
+	if f.Multi {
+		labels, err := l.set.parse(label, list, labelled, l.path, line, f)
+		if err != nil {
+			return nil, err
+		}
+		return labels, l.check.add(labelled, false, l.path, line, f)
+	}
+	if list != nil {
+		return nil, &LineError{Path: l.path, Line: line, Msg: fmt.Sprintf("field %q is a list; a text has one label unless data.task is multilabel: set data.task: multilabel, or give one label as a string", f.Label)}
+	}
+	if err := l.check.add(labelled, label == "", l.path, line, f); err != nil {
+		return nil, err
+	}
+	if !labelled {
+		return nil, nil
+	}
+	l.set.one[0] = label
+	return l.set.one[:], nil
 }
 
 // TextReader reads a data file's text: decompressed when its name ends in
@@ -218,7 +339,10 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 		}
 		text, lab := got[0], got[1]
 		if !text.found {
-			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; set data.text_field to the field that holds the text", f.Text)}
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("no field %q; name the field that holds the text with --text-field or data.text_field", f.Text)}
+		}
+		if text.isList {
+			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is a list, not a string", f.Text)}
 		}
 		if !text.isStr {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("field %q is %s, not a string", f.Text, cut(text.value))}
@@ -230,7 +354,14 @@ func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 		if lab.isNull {
 			label = "" // in input to predict, no label
 		}
-		return emit(text.value, label, lab.found && !lab.isNull, n)
+		var list []string
+		if lab.isList {
+			list = lab.list
+			if list == nil {
+				list = []string{} // [] is a list: of no labels
+			}
+		}
+		return emit(text.value, label, list, lab.found && !lab.isNull, n)
 	})
 }
 
@@ -242,10 +373,10 @@ type labelCheck struct {
 	labelled bool // the first example had a label
 }
 
-func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error {
+func (c *labelCheck) add(ok, empty bool, path string, line int, f Fields) error {
 	c.n++
 	switch {
-	case ok && label == "":
+	case ok && empty:
 		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("field %q is empty; every example needs a label", f.Label)}
 	case ok && (c.labelled || c.n == 1):
 		c.labelled = true
@@ -254,9 +385,86 @@ func (c *labelCheck) add(ok bool, label, path string, line int, f Fields) error 
 		if ok {
 			return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("has a %q field but earlier lines have none", f.Label)}
 		}
-		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; set data.label_field to the field that holds the label", f.Label)}
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf("no field %q; name the field that holds the label with --label-field or data.label_field", f.Label)}
 	}
 	return nil
+}
+
+// labelSet cuts and checks the labels of one example of multi-label data,
+// in buffers reused from one example to the next.
+type labelSet struct {
+	one  [1]string
+	buf  []string
+	seen map[string]bool
+}
+
+// parse returns an example's labels: the JSON list, or the field cut at
+// f.Separator (spaces around each label dropped), or the field as one
+// label when there is no separator; an empty field is no label. An empty
+// label in a list and a label listed twice are errors.
+func (s *labelSet) parse(label string, list []string, labelled bool, path string, line int, f Fields) ([]string, error) {
+	if !labelled {
+		return nil, nil
+	}
+	labels := list
+	switch {
+	case list != nil:
+	case label == "":
+		labels = s.buf[:0]
+	case f.Separator == "":
+		s.one[0] = label
+		labels = s.one[:]
+	default:
+		labels = s.buf[:0]
+		for part := range strings.SplitSeq(label, f.Separator) {
+			labels = append(labels, strings.Trim(part, " "))
+		}
+		s.buf = labels
+	}
+	if labels == nil {
+		labels = []string{}
+	}
+	fail := func(format string, args ...any) error {
+		return &LineError{Path: path, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	for i, l := range labels {
+		if l != "" {
+			continue
+		}
+		if list != nil {
+			return nil, fail("field %q lists an empty label (item %d); every label needs a name", f.Label, i+1)
+		}
+		return nil, fail("field %q holds an empty label in %s (cut at data.label_separator %s); every label needs a name", f.Label, Quote(label), Quote(f.Separator))
+	}
+	if dup := duplicate(labels, &s.seen); dup != "" {
+		return nil, fail("field %q lists the label %s twice; list each label of a text once", f.Label, Quote(dup))
+	}
+	return labels, nil
+}
+
+// duplicate returns a label found twice in labels, or "" (labels are
+// never empty). Short lists are compared pairwise; long ones (a hostile
+// line may list a million) go through seen.
+func duplicate(labels []string, seen *map[string]bool) string {
+	if len(labels) <= 16 {
+		for i, l := range labels {
+			if slices.Contains(labels[:i], l) {
+				return l
+			}
+		}
+		return ""
+	}
+	if *seen == nil {
+		*seen = map[string]bool{}
+	}
+	clear(*seen)
+	for _, l := range labels {
+		if (*seen)[l] {
+			return l
+		}
+		(*seen)[l] = true
+	}
+	return ""
 }
 
 // maxColumns is how many of a header's columns a message lists.
@@ -266,10 +474,10 @@ const maxColumns = 20
 func header(cols []string, path string, f Fields) (text, label int, err error) {
 	text, label = slices.Index(cols, f.Text), slices.Index(cols, f.Label)
 	if text < 0 {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.text_field", f.Text, QuoteList(cols, maxColumns))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the text column with --text-field or data.text_field", f.Text, QuoteList(cols, maxColumns))}
 	}
 	if label < 0 && !f.Unlabelled {
-		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); set data.label_field", f.Label, QuoteList(cols, maxColumns))}
+		return 0, 0, &LineError{Path: path, Line: 1, Msg: fmt.Sprintf("the header has no column %q (it has %s); name the label column with --label-field or data.label_field", f.Label, QuoteList(cols, maxColumns))}
 	}
 	return text, label, nil
 }
@@ -312,7 +520,7 @@ func readCSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 			width = len(rec)
 			continue
 		}
-		if err := emit(rec[ti], field(rec, li), li >= 0, line); err != nil {
+		if err := emit(rec[ti], field(rec, li), nil, li >= 0, line); err != nil {
 			return err
 		}
 	}
@@ -349,7 +557,7 @@ func readTSV(r io.Reader, path string, f Fields, emit emitFunc) error {
 		if len(rec) != ncol {
 			return &LineError{Path: path, Line: n, Msg: fmt.Sprintf("has %d tab-separated fields but the header has %d", len(rec), ncol)}
 		}
-		return emit(rec[ti], field(rec, li), li >= 0, n)
+		return emit(rec[ti], field(rec, li), nil, li >= 0, n)
 	})
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ type Source struct {
 	Description string
 	License     string
 	Kind        Kind
+	// MultiLabel says each text has a list of labels ("labels": [...]),
+	// which a config reads with data.task multilabel.
+	MultiLabel bool
 	// URLs are the folders that serve Files, tried in order: the home
 	// site first, then mirrors. A file's URL is the folder's plus its name.
 	URLs  []string
@@ -76,7 +79,7 @@ type Source struct {
 }
 
 // Sources is the registry: one entry per dataset, in `dlc fetch --list` order.
-var Sources = []*Source{imdbSource, reutersSource, reuters8Source, newsgroupsSource, mnistSource}
+var Sources = []*Source{imdbSource, reutersSource, reuters8Source, reutersModApteSource, newsgroupsSource, mnistSource}
 
 // Names returns the registered dataset names, sorted.
 func Names() []string {

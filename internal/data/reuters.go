@@ -74,9 +74,9 @@ const maxSGM = 32 << 20
 
 // reutersDoc is one story kept for a split.
 type reutersDoc struct {
-	split string // TRAIN or TEST
-	topic string
-	text  string
+	split  string // TRAIN or TEST
+	topics []string
+	text   string
 }
 
 var (
@@ -99,6 +99,68 @@ var (
 //
 // Stories keep the distribution's order (file, then NEWID order).
 func convertReuters(archive, dir string, lim Limits, topics []string) (Counts, error) {
+	all, err := readReutersDocs(archive, lim)
+	if err != nil {
+		return Counts{}, err
+	}
+	var docs []reutersDoc
+	for _, d := range all {
+		if len(d.topics) == 1 {
+			docs = append(docs, d)
+		}
+	}
+
+	keep := map[string]bool{}
+	if topics != nil {
+		for _, t := range topics {
+			keep[t] = true
+		}
+	} else {
+		inTrain, inTest := map[string]bool{}, map[string]bool{}
+		for _, d := range docs {
+			if d.split == "TRAIN" {
+				inTrain[d.topics[0]] = true
+			} else {
+				inTest[d.topics[0]] = true
+			}
+		}
+		for t := range inTrain {
+			if inTest[t] {
+				keep[t] = true
+			}
+		}
+	}
+	var c Counts
+	var labelSets [][]string
+	for _, split := range []string{"train", "test"} {
+		var texts, labels []string
+		for _, d := range docs {
+			if strings.EqualFold(d.split, split) && keep[d.topics[0]] {
+				texts = append(texts, d.text)
+				labels = append(labels, d.topics[0])
+			}
+		}
+		if len(texts) == 0 {
+			return Counts{}, fmt.Errorf("the archive gave no %s stories; is it reuters21578.tar.gz?", split)
+		}
+		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
+			return Counts{}, err
+		}
+		labelSets = append(labelSets, labels)
+		if split == "train" {
+			c.Train = len(texts)
+		} else {
+			c.Test = len(texts)
+		}
+	}
+	c.Labels = sortedLabels(labelSets...)
+	return c, nil
+}
+
+// readReutersDocs reads the ModApte stories of the archive (LEWISSPLIT
+// TRAIN or TEST, TOPICS="YES"), with however many topics each has, in the
+// distribution's order.
+func readReutersDocs(archive string, lim Limits) ([]reutersDoc, error) {
 	// Parsed as they stream past, so only the stories are held, not the
 	// files; put in file order afterwards.
 	perFile := map[string][]reutersDoc{}
@@ -121,65 +183,20 @@ func convertReuters(archive, dir string, lim Limits, topics []string) (Counts, e
 		return nil
 	})
 	if err != nil {
-		return Counts{}, err
+		return nil, err
 	}
 	if len(perFile) != reutersSGMFiles {
-		return Counts{}, fmt.Errorf("the archive holds %d of the %d reut2-NNN.sgm files; is it reuters21578.tar.gz?", len(perFile), reutersSGMFiles)
+		return nil, fmt.Errorf("the archive holds %d of the %d reut2-NNN.sgm files; is it reuters21578.tar.gz?", len(perFile), reutersSGMFiles)
 	}
 	var docs []reutersDoc
 	for _, n := range slices.Sorted(maps.Keys(perFile)) {
 		docs = append(docs, perFile[n]...)
 	}
-
-	keep := map[string]bool{}
-	if topics != nil {
-		for _, t := range topics {
-			keep[t] = true
-		}
-	} else {
-		inTrain, inTest := map[string]bool{}, map[string]bool{}
-		for _, d := range docs {
-			if d.split == "TRAIN" {
-				inTrain[d.topic] = true
-			} else {
-				inTest[d.topic] = true
-			}
-		}
-		for t := range inTrain {
-			if inTest[t] {
-				keep[t] = true
-			}
-		}
-	}
-	var c Counts
-	var labelSets [][]string
-	for _, split := range []string{"train", "test"} {
-		var texts, labels []string
-		for _, d := range docs {
-			if strings.EqualFold(d.split, split) && keep[d.topic] {
-				texts = append(texts, d.text)
-				labels = append(labels, d.topic)
-			}
-		}
-		if len(texts) == 0 {
-			return Counts{}, fmt.Errorf("the archive gave no %s stories; is it reuters21578.tar.gz?", split)
-		}
-		if err := writeSplit(filepath.Join(dir, split+".jsonl"), texts, labels); err != nil {
-			return Counts{}, err
-		}
-		labelSets = append(labelSets, labels)
-		if split == "train" {
-			c.Train = len(texts)
-		} else {
-			c.Test = len(texts)
-		}
-	}
-	c.Labels = sortedLabels(labelSets...)
-	return c, nil
+	return docs, nil
 }
 
 // appendReutersDocs parses one SGML file (Latin-1) and appends its
-// ModApte single-topic stories. The SGML is regular enough that finding
+// ModApte stories that have a topic. The SGML is regular enough that finding
 // tags by their text is exact: <REUTERS ...> ... </REUTERS>, and inside
 // <TOPICS>, <TITLE>, <BODY> and <TEXT TYPE="UNPROC">, none nested in
 // itself.
@@ -230,7 +247,7 @@ func appendReutersDocs(docs []reutersDoc, b []byte) []reutersDoc {
 			}
 			t = rest
 		}
-		if len(topics) != 1 {
+		if len(topics) == 0 {
 			continue
 		}
 		title := strings.TrimSpace(unescapeSGML(sgmlElement(body, "<TITLE>", "</TITLE>")))
@@ -242,7 +259,7 @@ func appendReutersDocs(docs []reutersDoc, b []byte) []reutersDoc {
 		if full == "" {
 			continue
 		}
-		docs = append(docs, reutersDoc{split: split, topic: topics[0], text: full})
+		docs = append(docs, reutersDoc{split: split, topics: topics, text: full})
 	}
 }
 

@@ -114,8 +114,8 @@ func TestConvertReutersRefusesOtherArchives(t *testing.T) {
 }
 
 // FuzzReutersSGML: no SGML makes the parser panic or loop, and every story
-// it keeps is what the converter promises: a TRAIN or TEST split, one
-// topic, a non-empty text of valid UTF-8 (the files are Latin-1).
+// it keeps is what the converters promise: a TRAIN or TEST split, topics
+// (not empty), a non-empty text of valid UTF-8 (the files are Latin-1).
 func FuzzReutersSGML(f *testing.F) {
 	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="1"><TOPICS><D>earn</D></TOPICS><TEXT><TITLE>A &amp; B</TITLE><BODY>Profit up &#3; 10 pct.</BODY></TEXT></REUTERS>`))
 	f.Add([]byte(`<REUTERS TOPICS="YES" LEWISSPLIT="TEST" NEWID="2"><TOPICS><D>acq</D></TOPICS><TEXT TYPE="UNPROC">raw text</TEXT></REUTERS>`))
@@ -126,11 +126,53 @@ func FuzzReutersSGML(f *testing.F) {
 			switch {
 			case d.split != "TRAIN" && d.split != "TEST":
 				t.Fatalf("split %q", d.split)
-			case d.topic == "" || !utf8.ValidString(d.topic):
-				t.Fatalf("topic %q", d.topic)
+			case len(d.topics) == 0:
+				t.Fatal("a story without a topic")
+			case slices.ContainsFunc(d.topics, func(s string) bool { return s == "" || !utf8.ValidString(s) }):
+				t.Fatalf("topics %q", d.topics)
 			case strings.TrimSpace(d.text) == "" || !utf8.ValidString(d.text):
 				t.Fatalf("text %q", d.text)
 			}
 		}
 	})
+}
+
+// The ModApte multi-label split: every story of TOPICS="YES" in TRAIN or
+// TEST keeps those of its topics found in both splits, and is dropped when
+// none is left; one story stays one example whatever its number of topics.
+func TestConvertReutersModApte(t *testing.T) {
+	train := `TOPICS="YES" LEWISSPLIT="TRAIN" NEWID="%d"`
+	test := `TOPICS="YES" LEWISSPLIT="TEST" NEWID="%d"`
+	archive := reutersArchive(t,
+		sgmDoc(fmt.Sprintf(train, 1), "grain wheat", "<TEXT><TITLE>WHEAT</TITLE><BODY>harvest</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(train, 2), "earn", "<TEXT><TITLE>PROFIT</TITLE><BODY>up</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(train, 3), "wool earn", "<TEXT><TITLE>WOOL AND PROFIT</TITLE><BODY>x</BODY></TEXT>"), // wool: train only
+		sgmDoc(fmt.Sprintf(train, 4), "wool", "<TEXT><TITLE>WOOL</TITLE><BODY>sheep</BODY></TEXT>"),             // none left
+		sgmDoc(fmt.Sprintf(train, 5), "", "<TEXT><TITLE>NONE</TITLE><BODY>x</BODY></TEXT>"),
+		sgmDoc(`TOPICS="NO" LEWISSPLIT="TRAIN" NEWID="6"`, "earn", "<TEXT><TITLE>NO</TITLE><BODY>x</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(test, 7), "wheat grain earn", "<TEXT><TITLE>ALL</TITLE><BODY>three</BODY></TEXT>"),
+		sgmDoc(fmt.Sprintf(test, 8), "cocoa", "<TEXT><TITLE>COCOA</TITLE><BODY>test only</BODY></TEXT>"),
+	)
+	dir := t.TempDir()
+	c, err := convertReutersModApte(archive, dir, Limits{MaxBytes: 1 << 20, MaxFiles: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Train != 3 || c.Test != 1 || !slices.Equal(c.Labels, []string{"earn", "grain", "wheat"}) {
+		t.Errorf("counts %+v, want 3 train, 1 test, labels earn, grain, wheat", c)
+	}
+	tr, err := Read(filepath.Join(dir, "train.jsonl"), Fields{Label: "labels", Multi: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := Read(filepath.Join(dir, "test.jsonl"), Fields{Label: "labels", Multi: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tr.Texts, []string{"WHEAT harvest", "PROFIT up", "WOOL AND PROFIT x"}) || fmt.Sprint(tr.LabelSets) != "[[grain wheat] [earn] [earn]]" {
+		t.Errorf("train %q %q", tr.Texts, tr.LabelSets)
+	}
+	if !slices.Equal(te.Texts, []string{"ALL three"}) || fmt.Sprint(te.LabelSets) != "[[wheat grain earn]]" {
+		t.Errorf("test %q %q", te.Texts, te.LabelSets)
+	}
 }

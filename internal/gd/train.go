@@ -263,10 +263,15 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		return nil, errors.New("no training examples")
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+	var b batches
+	b.src, _ = obj.(RowSource)
+	if b.src == nil {
+		b.order = make([]int, n)
+		for i := range b.order {
+			b.order[i] = i
+		}
 	}
+	order := b.order
 	params := obj.Params()
 	grad := make([]float64, len(params))
 	sobj, okObj := obj.(SparseObjective)
@@ -312,8 +317,11 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	}
 	for epoch := 1; epoch <= c.Epochs; epoch++ {
 		start := time.Now()
-		if !c.NoShuffle {
+		if b.src == nil && !c.NoShuffle {
 			rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		if err := b.start(epoch); err != nil {
+			return res, err
 		}
 		st := EpochStats{Epoch: epoch, ValLoss: math.NaN(), ValAccuracy: math.NaN()}
 		var lossSum float64
@@ -325,7 +333,10 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 				restore()
 				return res, err
 			}
-			rows := order[lo:min(n, lo+bs)]
+			rows, err := b.next(lo, min(n, lo+bs))
+			if err != nil {
+				return res, err
+			}
 			if drifts {
 				// The rows this gradient reads move even while no batch
 				// touches them: bring them to this step first.

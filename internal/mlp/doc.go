@@ -5,7 +5,9 @@
 //
 // The lecture's one-layer models are networks without hidden layers: linear
 // regression (linear output, MSE), logistic regression (sigmoid, binary
-// cross-entropy) and the linear SVM (linear output, hinge).
+// cross-entropy) and the linear SVM (linear output, hinge). A multi-label
+// network (Spec.MultiLabel) has one such binary output per label, trained
+// together: a text may carry any number of its labels.
 //
 // All weights live in one flat slice (Params) so that an optimiser can update
 // them without knowing what they mean; the first layer reads its input rows

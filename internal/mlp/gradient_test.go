@@ -1,6 +1,7 @@
 package mlp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dlc-dev/dlc/internal/option"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -41,9 +43,8 @@ func trainingLoss(n *Network, x *sparse.Matrix, y Targets, rows []int) float64 {
 	last := len(n.Layers) - 1
 	k := n.Layers[last].Out
 	for r, row := range rows {
-		class, value := y.at(row, n.regression)
 		s := r * k
-		l := n.rowLoss(ws.z[last][s:s+k], ws.a[last][s:s+k], ws.d[last][s:s+k], class, value)
+		l := n.lossOf(y, row, ws.z[last][s:s+k], ws.a[last][s:s+k], ws.d[last][s:s+k])
 		if y.Weight != nil {
 			l *= y.Weight[row]
 		}
@@ -56,9 +57,10 @@ type task struct {
 	name       string
 	classes    int
 	regression bool
+	multi      bool
 }
 
-var tasks = []task{{"binary", 2, false}, {"3-class", 3, false}, {"regression", 0, true}}
+var tasks = []task{{"binary", 2, false, false}, {"3-class", 3, false, false}, {"regression", 0, true, false}, {"4-label", 4, false, true}}
 
 // TestGradientMatchesFiniteDifferences checks every hidden activation ×
 // output × loss the package accepts against central differences, without
@@ -77,12 +79,19 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 				for _, hidden := range hiddens {
 					for _, binary := range []bool{false, true} {
 						for _, l2 := range []float64{0, 0.01} {
-							spec := Spec{Inputs: 6, Hidden: hidden, Output: out, Loss: loss, Regression: tk.regression, L2: l2}
+							spec := Spec{Inputs: 6, Hidden: hidden, Output: out, Loss: loss, Regression: tk.regression, L2: l2, MultiLabel: tk.multi}
 							spec.Outputs = OutputsFor(tk.classes, out, tk.regression)
+							if tk.multi {
+								spec.Outputs = tk.classes
+							}
 							if spec.Validate() != nil {
 								continue
 							}
-							pairs[string(loss)+"/"+string(out)] = true
+							pair := string(loss) + "/" + string(out)
+							if tk.multi {
+								pair = "multilabel " + pair
+							}
+							pairs[pair] = true
 							name := fmt.Sprintf("%s/%s/%s/%d-hidden/binary=%v/l2=%v", tk.name, out, loss, len(hidden), binary, l2)
 							if len(hidden) > 0 {
 								name += "/" + string(hidden[0].Activation)
@@ -103,6 +112,8 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 		"mse/sigmoid", "mse/softmax", "mse/linear",
 		"binary_crossentropy/sigmoid", "categorical_crossentropy/softmax",
 		"hinge/linear", "hinge/sigmoid", "squared_hinge/linear", "squared_hinge/sigmoid",
+		"multilabel binary_crossentropy/sigmoid", "multilabel mse/sigmoid", "multilabel mse/linear",
+		"multilabel hinge/linear", "multilabel hinge/sigmoid", "multilabel squared_hinge/linear", "multilabel squared_hinge/sigmoid",
 	}
 	for _, p := range want {
 		if !pairs[p] {
@@ -112,7 +123,7 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	if len(pairs) != len(want) {
 		t.Errorf("checked the pairs %v, want exactly %v", pairs, want)
 	}
-	if checked < 200 {
+	if checked < 300 {
 		t.Fatalf("only %d combinations were checked; the table of valid pairs shrank", checked)
 	}
 }
@@ -146,6 +157,19 @@ func newFixture(t *testing.T, spec Spec, classes int, binary, weighted bool) fix
 			y.Class[i] = int32(rng.IntN(classes))
 		}
 		y.Value[i] = rng.NormFloat64()
+	}
+	if spec.MultiLabel {
+		// Every row some of the labels: the first none, the second all.
+		y.Multi = sparse.New(classes, true)
+		for i := range rowsN {
+			var set []int32
+			for c := range classes {
+				if i == 1 || i > 1 && rng.IntN(2) == 1 {
+					set = append(set, int32(c))
+				}
+			}
+			y.Multi.AppendRow(set, nil)
+		}
 	}
 	if weighted {
 		y.Weight = make([]float64, rowsN)
@@ -298,6 +322,28 @@ func TestRejectedPairs(t *testing.T) {
 	spec := Spec{Inputs: 3, Outputs: 3, Output: Sigmoid, Loss: BinaryCrossEntropy}
 	if err := spec.Validate(); err == nil || !strings.Contains(err.Error(), "use categorical_crossentropy with output softmax") {
 		t.Errorf("3 sigmoid outputs with binary_crossentropy: %v", err)
+	}
+	spec.MultiLabel = true
+	if err := spec.Validate(); err != nil {
+		t.Errorf("3 labels, a sigmoid and binary_crossentropy each: %v", err)
+	}
+	// Several labels of one text cannot compete for one unit of
+	// probability: the option.Error names the key to change.
+	for _, c := range []struct {
+		out  Activation
+		loss Loss
+		name string
+		want string
+	}{
+		{Softmax, CategoricalCrossEntropy, "output", "softmax makes the labels share one unit of probability, so a text could not have several: use output sigmoid (with binary_crossentropy) or linear (with hinge)"},
+		{Linear, CategoricalCrossEntropy, "loss", "categorical_crossentropy picks one label per text: for several, use binary_crossentropy with output sigmoid (a probability per label) or hinge with output linear (a margin per label)"},
+		{Linear, BinaryCrossEntropy, "loss", "binary_crossentropy needs output sigmoid, not linear"},
+	} {
+		spec := Spec{Inputs: 3, Outputs: 3, Output: c.out, Loss: c.loss, MultiLabel: true}
+		var e *option.Error
+		if err := spec.Validate(); !errors.As(err, &e) || e.Name != c.name || e.Msg != c.want {
+			t.Errorf("multi-label %s with %s: got %v, want %s %s", c.out, c.loss, err, c.name, c.want)
+		}
 	}
 }
 

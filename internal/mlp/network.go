@@ -34,6 +34,10 @@ type Spec struct {
 	Loss    Loss        `json:"loss"`
 	// Regression is true when the target is a number rather than a class.
 	Regression bool `json:"regression"`
+	// MultiLabel is true when a text may carry any number of labels: one
+	// output unit per label, each trained with its own binary loss (see
+	// multilabel.go). Outputs is then the number of labels.
+	MultiLabel bool `json:"multilabel,omitempty"`
 	// L2 adds L2·Σw² over every kernel weight (not the biases) to the
 	// training loss, as Keras' kernel_regularizer=l2(L2) does: weight decay.
 	L2 float64 `json:"l2,omitempty"`
@@ -110,6 +114,11 @@ func (s Spec) Validate() error {
 	if err := option.OneOf("output", s.Output, OutputActivations); err != nil {
 		return err
 	}
+	if s.MultiLabel {
+		if err := checkMultiLabel(s); err != nil {
+			return err
+		}
+	}
 	if err := CheckLoss(s.Loss, s.Output, s.Regression); err != nil {
 		return err
 	}
@@ -127,7 +136,7 @@ func (s Spec) Validate() error {
 	if s.Output == Softmax && s.Outputs < 2 {
 		return option.Errorf("output", "softmax needs at least two classes: use sigmoid for one output")
 	}
-	if s.Loss == BinaryCrossEntropy && s.Outputs != 1 {
+	if s.Loss == BinaryCrossEntropy && s.Outputs != 1 && !s.MultiLabel {
 		return option.Errorf("loss", "binary_crossentropy needs two classes, not %d: use categorical_crossentropy with output softmax", s.Outputs)
 	}
 	return nil
@@ -288,10 +297,14 @@ func (y Targets) at(row int, regression bool) (class int32, value float64) {
 }
 
 // Targets are the truths of a data set, one per row: Class for
-// classification, Value for regression.
+// classification, Value for regression, Multi for a multi-label network.
 type Targets struct {
 	Class []int32
 	Value []float64
+	// Multi holds each row's labels as the column indices of a row of a
+	// binary sparse matrix (increasing, possibly none), for a multi-label
+	// network.
+	Multi *sparse.Matrix
 	// Weight, when not nil, scales each row's loss and gradient in training
 	// (class weights): the batch loss is Σ wᵢ Lᵢ / batch size, as in Keras.
 	// Evaluation ignores it.
@@ -493,9 +506,8 @@ func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace)
 	inv := 1 / float64(len(rows))
 	for r := lo; r < hi; r++ {
 		row := rows[r]
-		class, value := y.at(row, n.regression)
 		s := r * out
-		l := n.rowLoss(zL[s:s+out], aL[s:s+out], dL[s:s+out], class, value)
+		l := n.lossOf(y, row, zL[s:s+out], aL[s:s+out], dL[s:s+out])
 		scale := inv
 		if y.Weight != nil {
 			l *= y.Weight[row]
@@ -505,7 +517,7 @@ func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace)
 		for j := s; j < s+out; j++ {
 			dL[j] *= scale
 		}
-		ws.hit[r] = !n.regression && n.decide(aL[s:s+out]) == int(class)
+		ws.hit[r] = n.hitOf(y, row, aL[s:s+out])
 	}
 	for li := last; li > 0; li-- {
 		l := n.Layers[li]
@@ -757,9 +769,8 @@ func (n *Network) Evaluate(x *sparse.Matrix, y Targets, rows []int, out []float6
 	k := n.Layers[last].Out
 	var lossSum float64
 	for r, row := range rows {
-		class, value := y.at(row, n.regression)
 		s := r * k
-		lossSum += n.rowLoss(w.z[last][s:s+k], w.a[last][s:s+k], w.d[last][s:s+k], class, value)
+		lossSum += n.lossOf(y, row, w.z[last][s:s+k], w.a[last][s:s+k], w.d[last][s:s+k])
 	}
 	return out, lossSum
 }

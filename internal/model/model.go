@@ -17,6 +17,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,26 +29,57 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
-// Format and FormatVersion identify dlc model files; a file of a newer
-// version is refused rather than misread. Version 2 added the calibration
-// of probabilities: a calibrated model is written as version 2, so that a
-// dlc that predates it refuses the file rather than answer with
-// uncalibrated numbers; an uncalibrated one stays version 1.
+// Format and FormatVersion identify dlc model files: a file of a newer
+// version is refused rather than misread.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 2
+	FormatVersion = 3
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
 const maxFile = 8 << 30
 
+// A feature is something a format version added to the file, which a dlc
+// that predates it would misread (answer uncalibrated numbers, read a
+// multi-label model as one of many exclusive classes).
+type feature struct {
+	version int
+	name    string
+	uses    func(*Model) bool
+}
+
+// features lists what each version after the first added. A model is
+// written in the oldest version that holds every feature it uses (Version),
+// so an older dlc refuses exactly the files it would misread and reads the
+// others; a file that declares a version older than a feature it holds was
+// written by a dlc that numbers the versions otherwise, and is refused.
+// A new feature is a new row, with FormatVersion its version.
+var features = []feature{
+	{2, "calibrated probabilities", func(m *Model) bool { return m.Calibration != nil }},
+	{3, "multi-label outputs and thresholds", func(m *Model) bool { return m.MultiLabel() || m.Thresholds != nil }},
+}
+
 // Version is the format version m is written in: the oldest that holds
-// everything it has.
+// every feature it uses (1 for none).
 func Version(m *Model) int {
-	if m.Calibration != nil {
-		return 2
+	v := 1
+	for _, f := range features {
+		if f.version > v && f.uses(m) {
+			v = f.version
+		}
 	}
-	return 1
+	return v
+}
+
+// checkVersion refuses a decoded model whose declared version is older
+// than a feature it holds.
+func checkVersion(m *Model, declared int) error {
+	for _, f := range features {
+		if f.version > declared && f.uses(m) {
+			return fmt.Errorf("declares format version %d but holds %s, which version %d added; it was written by a dlc whose format versions differ from this one's (format %d)", declared, f.name, f.version, FormatVersion)
+		}
+	}
+	return nil
 }
 
 // Model is everything predict needs to turn raw text into a label.
@@ -59,8 +91,14 @@ type Model struct {
 	// Calibration maps the network's raw scores to the probabilities the
 	// model answers with; nil for the network's own outputs.
 	Calibration *calibrate.Calibrator
-	Record      Record
+	// Thresholds decide which labels a multi-label model gives a text
+	// (nil for the others).
+	Thresholds *calibrate.Thresholds
+	Record     Record
 }
+
+// MultiLabel reports whether m gives each text any number of its labels.
+func (m *Model) MultiLabel() bool { return m.Net.Spec().MultiLabel }
 
 // Record is what training did, kept for inspect and reproducibility.
 type Record struct {
@@ -69,7 +107,41 @@ type Record struct {
 	TrainExamples int           `json:"train_examples"`
 	DataSHA256    string        `json:"data_sha256"` // fingerprint of the training texts and labels
 	Epochs        []EpochRecord `json:"epochs"`
-	Test          *TestRecord   `json:"test,omitempty"`
+	// Stopped says why training ended before training.epochs (StopConverged,
+	// StopEarly, StopInterrupted); empty when it ran them all. A file of an
+	// older dlc, which did not record it, has it empty too: fewer epochs
+	// than the config's then mean the reason is unknown.
+	Stopped string `json:"stopped,omitempty"`
+	// RestoredEpoch is the epoch whose weights the model holds when early
+	// stopping put the best epoch's back (0: the last update's weights).
+	RestoredEpoch int `json:"restored_epoch,omitempty"`
+	// InterruptedSteps is the updates made before an interruption
+	// (Stopped is StopInterrupted), the last epoch's partial ones included.
+	InterruptedSteps int `json:"interrupted_steps,omitempty"`
+	// Init is the model this one continued from (train --init), nil for a
+	// model trained from new weights.
+	Init *InitRecord `json:"init,omitempty"`
+	// Warnings are what looked wrong with the data when it was vectorized
+	// (most tokens out of the vocabulary, texts without a feature).
+	Warnings []string    `json:"warnings,omitempty"`
+	Test     *TestRecord `json:"test,omitempty"`
+}
+
+// Why training stopped short of training.epochs, as Record.Stopped says it.
+const (
+	StopConverged   = "converged"      // training.tolerance
+	StopEarly       = "early_stopping" // training.early_stopping
+	StopInterrupted = "interrupted"    // a signal (Ctrl-C)
+)
+
+// InitRecord is the model a run continued from.
+type InitRecord struct {
+	// From is the model file as the command line named it.
+	From string `json:"from"`
+	// Epochs is how many epochs its weights had been trained for, counting
+	// those of the models it continued from in turn.
+	Epochs     int    `json:"epochs"`
+	DataSHA256 string `json:"data_sha256"`
 }
 
 // EpochRecord is one epoch's training (and validation) metrics. The
@@ -93,9 +165,14 @@ type TestRecord struct {
 	LogLoss *float64 `json:"log_loss,omitempty"`
 	Brier   *float64 `json:"brier,omitempty"`
 	ECE     *float64 `json:"ece,omitempty"`
-	RMSE    *float64 `json:"rmse,omitempty"`
-	MAE     *float64 `json:"mae,omitempty"`
-	R2      *float64 `json:"r2,omitempty"`
+	// A multi-label model's micro- and macro-F1 and Hamming loss
+	// (Accuracy is then its subset accuracy).
+	MicroF1     *float64 `json:"micro_f1,omitempty"`
+	MacroF1     *float64 `json:"macro_f1,omitempty"`
+	HammingLoss *float64 `json:"hamming_loss,omitempty"`
+	RMSE        *float64 `json:"rmse,omitempty"`
+	MAE         *float64 `json:"mae,omitempty"`
+	R2          *float64 `json:"r2,omitempty"`
 }
 
 // vectorizerMeta is the fitted vectorizer's metadata; its vocabulary and
@@ -164,6 +241,11 @@ func Encode(m *Model) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if m.Thresholds != nil {
+		if err := put("thresholds", m.Thresholds); err != nil {
+			return nil, err
+		}
+	}
 	vocab := []byte(strings.Join(v.Vocab, "\n"))
 	tensors := []Tensor{
 		{Name: "vectorizer.vocab", DType: "U8", Shape: []int{len(vocab)}, Data: vocab},
@@ -207,7 +289,13 @@ func Load(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("model file %s does not exist; train one with dlc train", path)
+			where := ""
+			if !filepath.IsAbs(path) {
+				if wd, err := os.Getwd(); err == nil {
+					where = " in " + wd
+				}
+			}
+			return nil, fmt.Errorf("model file %s does not exist%s; train one with dlc train", path, where)
 		}
 		return nil, fmt.Errorf("cannot read model file %s: %v", path, err)
 	}
@@ -243,7 +331,8 @@ func Decode(b []byte) (*Model, error) {
 	if meta["format"] != Format {
 		return nil, errors.New("is not a dlc model file (a safetensors file without dlc's metadata)")
 	}
-	if v, err := strconv.Atoi(meta["format_version"]); err != nil || v < 1 || v > FormatVersion {
+	declared, err := strconv.Atoi(meta["format_version"])
+	if err != nil || declared < 1 || declared > FormatVersion {
 		return nil, fmt.Errorf("has format version %q, which this dlc (format %d) cannot read; use a newer dlc", meta["format_version"], FormatVersion)
 	}
 	all := make([]Tensor, 0, len(tensors))
@@ -291,7 +380,7 @@ func Decode(b []byte) (*Model, error) {
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}
-	if !spec.Regression && len(m.Labels) != max(2, spec.Outputs) {
+	if want := max(2, spec.Outputs); spec.MultiLabel && len(m.Labels) != spec.Outputs || !spec.MultiLabel && !spec.Regression && len(m.Labels) != want {
 		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
 	}
 	var params []float64
@@ -335,6 +424,27 @@ func Decode(b []byte) (*Model, error) {
 		if err := m.Calibration.Check(len(m.Labels), spec.Outputs); err != nil {
 			return nil, fmt.Errorf("has a calibration that %v", err)
 		}
+		if m.Calibration.MultiLabel != spec.MultiLabel {
+			return nil, errors.New("has a calibration made for another kind of model (multi-label or not)")
+		}
+	}
+	raw, ok := meta["thresholds"]
+	switch {
+	case ok != spec.MultiLabel && spec.MultiLabel:
+		return nil, errors.New("is a multi-label model without its thresholds")
+	case ok != spec.MultiLabel:
+		return nil, errors.New("has thresholds, which only a multi-label model has")
+	case ok:
+		m.Thresholds = new(calibrate.Thresholds)
+		if err := json.Unmarshal([]byte(raw), m.Thresholds); err != nil {
+			return nil, fmt.Errorf("has malformed thresholds metadata: %v", err)
+		}
+		if err := m.Thresholds.Check(len(m.Labels)); err != nil {
+			return nil, fmt.Errorf("has thresholds that %v", err)
+		}
+	}
+	if err := checkVersion(m, declared); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -223,5 +224,85 @@ func TestCalibrationRoundTrip(t *testing.T) {
 	b, _ = Encode(m)
 	if _, err := Decode(b); err == nil || err.Error() != "has a calibration that has temperature -1" {
 		t.Errorf("a negative temperature: %v", err)
+	}
+}
+
+// tinyMultiLabel is tinyModel with a sigmoid per label, calibrated and
+// decided by per-label thresholds.
+func tinyMultiLabel(t *testing.T) *Model {
+	m := tinyModel(t)
+	spec := mlp.Spec{Inputs: m.Vectorizer.Features(), Outputs: 3, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy, MultiLabel: true}
+	net, err := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Net = net
+	m.Calibration = &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, MultiLabel: true, Fitted: "x"}
+	m.Thresholds = &calibrate.Thresholds{Values: []float64{0.3, 0.5, 0.7}, Cut: 0.5, MaxLabels: 3}
+	return m
+}
+
+// reversion rewrites an encoded model's declared format version, with a
+// checksum that matches: a file as another dlc would have written it.
+func reversion(t *testing.T, b []byte, version string) []byte {
+	t.Helper()
+	meta, tensors, err := decodeSafetensors(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta["format_version"] = version
+	var all []Tensor
+	for _, tn := range tensors {
+		all = append(all, tn)
+	}
+	meta["checksum"] = checksum(meta, all)
+	out, err := encodeSafetensors(meta, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A multi-label model keeps its thresholds and is written as format 3; a
+// file's declared version must cover every feature it holds, so a file
+// numbered by another scheme (a version 2 holding thresholds) is refused
+// rather than misread, and an uncalibrated single-label model stays
+// version 1 however new the dlc that wrote it.
+func TestFormatVersionFollowsFeatures(t *testing.T) {
+	if newest := features[len(features)-1].version; FormatVersion != newest {
+		t.Fatalf("FormatVersion %d, but the newest feature is of version %d", FormatVersion, newest)
+	}
+	m := tinyMultiLabel(t)
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Version(got) != 3 || !got.MultiLabel() || got.Thresholds == nil || fmt.Sprint(got.Thresholds.Values) != "[0.3 0.5 0.7]" {
+		t.Errorf("decoded format %d, multi-label %v, thresholds %+v", Version(got), got.MultiLabel(), got.Thresholds)
+	}
+	want := "declares format version 2 but holds multi-label outputs and thresholds, which version 3 added; it was written by a dlc whose format versions differ from this one's (format 3)"
+	if _, err := Decode(reversion(t, b, "2")); err == nil || err.Error() != want {
+		t.Errorf("a multi-label model declared as version 2: %v", err)
+	}
+	if _, err := Decode(reversion(t, b, "4")); err == nil || err.Error() != `has format version "4", which this dlc (format 3) cannot read; use a newer dlc` {
+		t.Errorf("a version 4 file: %v", err)
+	}
+	single := tinyModel(t)
+	single.Calibration = &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, Fitted: "x"}
+	b, _ = Encode(single)
+	want = "declares format version 1 but holds calibrated probabilities, which version 2 added; it was written by a dlc whose format versions differ from this one's (format 3)"
+	if _, err := Decode(reversion(t, b, "1")); err == nil || err.Error() != want {
+		t.Errorf("a calibrated model declared as version 1: %v", err)
+	}
+	if _, err := Decode(reversion(t, b, "3")); err != nil {
+		t.Errorf("a calibrated model declared as version 3 (a newer dlc wrote it): %v", err)
+	}
+	single.Calibration = nil
+	if Version(single) != 1 {
+		t.Errorf("an uncalibrated single-label model is format %d", Version(single))
 	}
 }

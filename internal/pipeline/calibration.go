@@ -9,6 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -36,6 +37,9 @@ func heldOut(classes []int32, nClasses int, folds int, frac float64, seed uint64
 	parts := max(folds, 1)
 	out := make([][]int, parts)
 	for _, idx := range byLabel {
+		if len(idx) == 0 {
+			continue // a multi-label stratum no example falls in
+		}
 		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		if folds >= 2 {
 			if len(idx) < 2 {
@@ -71,55 +75,89 @@ func complement(n int, held []int) []int {
 
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
-// The report of what it did goes to h.Calibrating.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks) (*calibrate.Calibrator, error) {
+// The report of what it did goes to h.Calibrating; a continued model's
+// networks are trained as eachHeldOut says.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
-	seed := uint64(plan.Config.Training.Seed)
-	parts := heldOut(y.Class, len(classes), opts.Folds, opts.Holdout, seed)
 	var scores calibrate.Scores
 	var uncal []float64
+	var one [1]float64
+	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
+		scores.K = len(z)
+		scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
+		scores.Truth = append(scores.Truth, int(y.Class[r]))
+		uncal = uncalibrated(net, out, z, uncal)
+	})
+	if err != nil {
+		return nil, err
+	}
+	scores.Labels = len(classes)
+	return calibrate.Fit(opts.Method, &scores, uncal, heldOutWhat(held, x.Rows, opts))
+}
+
+// heldOutWhat says which examples calibration was fitted on, for the record.
+func heldOutWhat(held, rows int, opts calibrate.Options) string {
+	if opts.Folds >= 2 {
+		return fmt.Sprintf("%d training examples, each scored by one of %d networks trained without its fold (cross-fitting)", held, opts.Folds)
+	}
+	return fmt.Sprintf("%d training examples held out of a network trained on the other %d", held, rows-held)
+}
+
+// eachHeldOut trains, for each part calibration holds out (drawn per
+// stratum: strata[i] in [0, nStrata) is example i's), a network exactly as
+// the model's without the part, and calls score with every row of the part
+// and that network's outputs and output-layer sums of it. It returns how
+// many rows were held out.
+//
+// For a model continued from another (from), each network starts afresh
+// and trains for the epochs of both runs: starting from from's weights
+// would hand it the held-out examples, which from was trained on, and its
+// scores on them would be those of a network that has seen them.
+func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64)) (int, error) {
+	opts := plan.Config.CalibrationOptions()
+	seed := uint64(plan.Config.Training.Seed)
+	training := plan.Training
+	if r := initRecord(from); r != nil {
+		training.Epochs += r.Epochs
+	}
+	parts := heldOut(strata, nStrata, opts.Folds, opts.Holdout, seed)
 	var ws mlp.Workspace
 	var out []float64
 	rows := make([]int, 0, evalBatch)
 	held := 0
-	var one [1]float64
+	classes := nStrata
+	if y.Multi != nil {
+		classes = y.Multi.Cols
+	}
 	for k, part := range parts {
 		trained := complement(x.Rows, part)
 		if h.Calibrating != nil {
 			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
 		}
-		net, err := plan.Network(x.Cols, len(classes))
+		net, err := plan.Network(x.Cols, classes)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		opt, err := plan.NewOptimizer(len(net.Params()))
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, plan.Training, gd.Callbacks{}); err != nil {
-			return nil, err
+		if _, err := gd.Train(ctx, obj, opt, training, gd.Callbacks{}); err != nil {
+			return 0, err
 		}
-		k := net.Spec().Outputs
-		scores.K = k
+		outputs := net.Spec().Outputs
 		for lo := 0; lo < len(part); lo += evalBatch {
 			rows = append(rows[:0], part[lo:min(len(part), lo+evalBatch)]...)
 			out = net.Predict(x, rows, out, &ws)
 			z := ws.Logits(len(out))
 			for i, r := range rows {
-				scores.Z = append(scores.Z, calibrationScore(net, z[i*k:(i+1)*k], &one)...)
-				scores.Truth = append(scores.Truth, int(y.Class[r]))
-				uncal = uncalibrated(net, out[i*k:(i+1)*k], z[i*k:(i+1)*k], uncal)
+				score(net, r, out[i*outputs:(i+1)*outputs], z[i*outputs:(i+1)*outputs])
 			}
 		}
 		held += len(part)
 	}
-	scores.Labels = len(classes)
-	what := fmt.Sprintf("%d training examples held out of a network trained on the other %d", held, x.Rows-held)
-	if opts.Folds >= 2 {
-		what = fmt.Sprintf("%d training examples, each scored by one of %d networks trained without its fold (cross-fitting)", held, opts.Folds)
-	}
-	return calibrate.Fit(opts.Method, &scores, uncal, what)
+	return held, nil
 }
 
 // uncalibrated appends the probabilities a network gives without

@@ -41,6 +41,9 @@ func calibrationScore(net *mlp.Network, z []float64, buf *[1]float64) []float64 
 // with: the calibrated probabilities when it is calibrated (from the output
 // layer's sums z), else the network's own class scores.
 func answerScores(m *model.Model, out, z, dst []float64) []float64 {
+	if m.MultiLabel() {
+		return multiAnswer(m.Net, m.Calibration, out, z, dst[:0])
+	}
 	if m.Calibration != nil {
 		var buf [1]float64
 		return m.Calibration.Apply(calibrationScore(m.Net, z, &buf), dst[:0])
@@ -70,13 +73,16 @@ func (t Threshold) Check(m *model.Model) error {
 	if !t.Set {
 		return nil
 	}
-	if len(m.Labels) != 2 {
-		return option.Errorf("threshold", "works on models with two labels; this model has %d (top-k shows the runners-up)", len(m.Labels))
+	if len(m.Labels) != 2 && !m.MultiLabel() {
+		return option.Errorf("threshold", "works on models with two labels, or several labels per text; this model has %d classes, one per text (top-k shows the runners-up)", len(m.Labels))
 	}
 	if math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
 		return option.Errorf("threshold", "must be a number, not %v", t.Value)
 	}
 	if probabilities(m) && (t.Value < 0 || t.Value > 1) {
+		if m.MultiLabel() {
+			return option.Errorf("threshold", "is compared with the probability of each label, so it must be between 0 and 1, not %v", t.Value)
+		}
 		return option.Errorf("threshold", "is compared with the probability of %q, so it must be between 0 and 1, not %v", m.Labels[1], t.Value)
 	}
 	return nil
@@ -101,6 +107,13 @@ func (t Threshold) decide(m *model.Model, out, scores []float64) int {
 
 // Describe says what the threshold is compared with, for reports.
 func (t Threshold) Describe(m *model.Model) string {
+	if m.MultiLabel() {
+		what := "p(label)"
+		if !probabilities(m) {
+			what = "the score of each label"
+		}
+		return fmt.Sprintf("%s ≥ %g for every label", what, t.Value)
+	}
 	what := "p(%s)"
 	if !probabilities(m) {
 		what = "the score of %s"

@@ -11,6 +11,11 @@
 //
 // Build is the one place a config becomes components: the vectorizer's
 // options, the network's shape, the update rule and the training loop's
-// settings. Everything here returns plain errors: the command line maps
+// settings. Train chooses the output and loss a config left out for the
+// data's labels (ForData says which), warns when the fitted vocabulary
+// leaves most of the text out, and records the absolute paths of the data;
+// Continue trains a model's weights further. ReadWith reads data for a
+// trained model under other field names, Top says what a bag-of-words
+// classifier learned per label. Everything here returns plain errors: the command line maps
 // them to exit codes, a server to HTTP statuses.
 package pipeline

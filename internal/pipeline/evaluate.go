@@ -25,6 +25,9 @@ func Evaluate(m *model.Model, e *data.Examples, t Threshold) (*Evaluation, error
 	if err != nil {
 		return nil, err
 	}
+	if m.MultiLabel() {
+		return evaluateMulti(m, s, t), nil
+	}
 	k, labels := m.Net.Spec().Outputs, len(m.Labels)
 	truth := s.Truth
 	// The scores answers are given with: the calibrated probabilities, or
@@ -71,6 +74,9 @@ type Comparison struct {
 	// McNemar's test on the examples exactly one of the two got right:
 	// OnlyA counts the model's, OnlyB the baseline's.
 	McNemar metrics.McNemarResult
+	// Randomization is the paired test of two multi-label models'
+	// micro-F1 (CompareMulti), which then decides the verdict.
+	Randomization *metrics.RandomizationResult
 	// Verdict is Better or Worse when the test's p-value is below alpha,
 	// else Same.
 	Verdict string
@@ -117,7 +123,7 @@ type ThresholdRow struct {
 // 0.10, ..., 0.95: the table to pick a --threshold from. It is nil for
 // models that do not answer with probabilities, and for more labels.
 func Thresholds(m *model.Model, ev *Evaluation) []ThresholdRow {
-	if len(m.Labels) != 2 || !probabilities(m) {
+	if len(m.Labels) != 2 || !probabilities(m) || m.MultiLabel() {
 		return nil
 	}
 	n := len(ev.Truth)

@@ -24,6 +24,10 @@ type Features struct {
 	Vectorizer *vectorize.Vectorizer
 	Classes    []string // nil for a regression
 	Splits     []*Split // train, then validation and test when there are
+	// Warnings say what looks wrong with the fit (most training tokens
+	// out of the vocabulary, a split whose texts have no feature), one
+	// sentence each.
+	Warnings []string
 }
 
 // Split is one named part of the data and its rows.
@@ -32,8 +36,10 @@ type Split struct {
 	Examples *data.Examples
 	X        *sparse.Matrix
 	Coverage vectorize.Coverage
-	// Y holds class indices, or the numbers of a regression.
-	Y []float64
+	// Y holds class indices, or the numbers of a regression; Sets, of a
+	// multi-label config, each row's labels (as the columns of its row).
+	Y    []float64
+	Sets *sparse.Matrix
 }
 
 // Vectorize fits the config's vectorizer on d's training split and
@@ -62,10 +68,22 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 			f.Splits = append(f.Splits, &Split{Name: s.name, Examples: s.e, X: sx, Coverage: scov})
 		}
 	}
+	f.Warnings = appendWarning(nil, vocabularyWarning(cfg, d.Train, cov))
+	for _, s := range f.Splits {
+		name := s.Name
+		if name == "train" {
+			name = "training"
+		}
+		f.Warnings = appendWarning(f.Warnings, emptyRowsWarning(cfg, name, s.Examples, s.X))
+	}
 	for _, s := range f.Splits {
 		t, err := targets(s.Examples, f.Classes, plan.Regression)
 		if err != nil {
 			return nil, err
+		}
+		if t.Multi != nil {
+			s.Sets = t.Multi
+			continue
 		}
 		s.Y = t.Value
 		if !plan.Regression {
@@ -189,7 +207,14 @@ func (f *Features) writeFiles(dir string) error {
 	errs := make([]error, len(f.Splits))
 	var wg sync.WaitGroup
 	for i, s := range f.Splits {
-		wg.Go(func() { errs[i] = svmlight.WriteFile(filepath.Join(dir, s.Name+".svm"), s.X, s.Y) })
+		wg.Go(func() {
+			path := filepath.Join(dir, s.Name+".svm")
+			if s.Sets != nil {
+				errs[i] = svmlight.WriteFileMulti(path, s.X, s.Sets)
+				return
+			}
+			errs[i] = svmlight.WriteFile(path, s.X, s.Y)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

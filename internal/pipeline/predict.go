@@ -3,6 +3,7 @@ package pipeline
 import (
 	"slices"
 
+	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -12,7 +13,8 @@ import (
 // PredictOptions tune a Predictor's answers.
 type PredictOptions struct {
 	// Threshold, when set, decides a two-label model's answer instead of
-	// the model's own cut.
+	// the model's own cut; a multi-label model's, instead of each label's
+	// threshold.
 	Threshold Threshold
 	// Explain is how many tokens explain each answer (0: none); see
 	// TokenEffect.
@@ -30,13 +32,19 @@ type Answer struct {
 	// (nil otherwise): what Scores were before calibration.
 	Raw []float64
 	// Order lists the labels from the decision down: Order[0] is the
-	// predicted label, then the others by score.
+	// predicted label, then the others by score. A multi-label model's
+	// lists them all by score alone.
 	Order []int
+	// Labels are the labels a multi-label model gives the input, most
+	// probable first (possibly none); nil for other models.
+	Labels []int
 	// Effects are the tokens that pushed the decision most, with
 	// PredictOptions.Explain.
 	Effects []TokenEffect
 	// Value is a regression model's prediction (it has no labels).
 	Value float64
+	// Keep holds the fields Input.Keep names of the input record.
+	Keep []data.Value
 }
 
 // A Predictor answers inputs with a model, one at a time or in blocks,
@@ -96,6 +104,10 @@ func (p *Predictor) decide(out, z []float64, idx []int32, vals []float64) {
 		return
 	}
 	a.Scores = answerScores(p.m, out, z, a.Scores)
+	if p.m.MultiLabel() {
+		p.decideMulti(out, idx, vals)
+		return
+	}
 	if p.m.Calibration != nil {
 		a.Raw = classScores(p.net, out, a.Raw[:0])
 	}
@@ -122,6 +134,46 @@ func (p *Predictor) decide(out, z []float64, idx []int32, vals []float64) {
 	})
 	a.Effects = a.Effects[:0]
 	if p.o.Explain > 0 {
+		a.Effects = p.occ.explain(p, idx, vals, first, p.o.Explain, a.Effects)
+	}
+}
+
+// decideMulti fills a multi-label model's answer once its scores are in:
+// the labels at or above their thresholds (or the --threshold), every
+// label by score, and the tokens that pushed the first label given (or
+// the most probable, when none is).
+func (p *Predictor) decideMulti(out []float64, idx []int32, vals []float64) {
+	a := &p.answer
+	if p.m.Calibration != nil {
+		a.Raw = append(a.Raw[:0], out...)
+	}
+	if t := p.o.Threshold; t.Set {
+		a.Labels = p.m.Thresholds.DecideAt(a.Scores, t.Value, a.Labels[:0])
+	} else {
+		a.Labels = p.m.Thresholds.Decide(a.Scores, a.Labels[:0])
+	}
+	if a.Labels == nil {
+		a.Labels = []int{} // an answer of no label is not a model without labels
+	}
+	for i := range a.Order {
+		a.Order[i] = i
+	}
+	scores := a.Scores
+	slices.SortStableFunc(a.Order, func(i, j int) int {
+		switch {
+		case scores[i] > scores[j]:
+			return -1
+		case scores[i] < scores[j]:
+			return 1
+		}
+		return 0
+	})
+	a.Effects = a.Effects[:0]
+	if p.o.Explain > 0 {
+		first := a.Order[0]
+		if len(a.Labels) > 0 {
+			first = a.Labels[0]
+		}
 		a.Effects = p.occ.explain(p, idx, vals, first, p.o.Explain, a.Effects)
 	}
 }

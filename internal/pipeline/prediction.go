@@ -60,12 +60,67 @@ func (a *Answer) Prediction(labels []string, topK int, explain bool) Prediction 
 	return p
 }
 
+// MultiPrediction is a multi-label model's answer: the labels it gives a
+// text (every one at or above its threshold, most probable first; none is
+// an empty list), every label's probability, the network's own scores of a
+// calibrated model, the topK most probable labels whatever the thresholds
+// when topK > 1, and the explaining tokens when asked for.
+type MultiPrediction struct {
+	Labels    []string           `json:"labels"`
+	Scores    map[string]float64 `json:"scores"`
+	RawScores map[string]float64 `json:"raw_scores,omitempty"`
+	TopK      []LabelScore       `json:"top_k,omitempty"`
+	Explain   *[]TokenEffect     `json:"explain,omitempty"`
+}
+
+// MultiPrediction returns a multi-label model's answer with its labels, as
+// Prediction does a single-label model's.
+func (a *Answer) MultiPrediction(labels []string, topK int, explain bool) MultiPrediction {
+	p := MultiPrediction{Labels: make([]string, len(a.Labels)), Scores: make(map[string]float64, len(labels))}
+	for i, c := range a.Labels {
+		p.Labels[i] = labels[c]
+	}
+	for i, l := range labels {
+		p.Scores[l] = a.Scores[i]
+	}
+	if a.Raw != nil {
+		p.RawScores = make(map[string]float64, len(labels))
+		for i, l := range labels {
+			p.RawScores[l] = a.Raw[i]
+		}
+	}
+	if topK > 1 {
+		p.TopK = make([]LabelScore, 0, topK)
+		for _, c := range a.Order[:topK] {
+			p.TopK = append(p.TopK, LabelScore{labels[c], a.Scores[c]})
+		}
+	}
+	if explain {
+		effects := append([]TokenEffect{}, a.Effects...)
+		p.Explain = &effects
+	}
+	return p
+}
+
 // AppendJSON appends the answer of m to dst as one JSON object, without a
-// line break: a classifier's Prediction, or a regression's {"value": x}.
+// line break: a classifier's Prediction, a multi-label model's
+// MultiPrediction, or a regression's {"value": x}.
 // It fails only on a score that JSON cannot hold (an infinite margin).
 func (a *Answer) AppendJSON(dst []byte, m *model.Model, topK int, explain bool) ([]byte, error) {
 	if m.Net.Spec().Regression {
+		// JSON has no infinity or NaN: a network that overflowed answers
+		// null, which every reader parses, rather than +Inf, which none does.
+		if !finite(a.Value) {
+			return append(dst, `{"value":null}`...), nil
+		}
 		return append(strconv.AppendFloat(append(dst, `{"value":`...), a.Value, 'g', -1, 64), '}'), nil
+	}
+	if m.MultiLabel() {
+		b, err := json.Marshal(a.MultiPrediction(m.Labels, topK, explain))
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, b...), nil
 	}
 	if b, ok := a.appendPrediction(dst, m.Labels, topK, explain); ok {
 		return b, nil

@@ -124,6 +124,13 @@ func TestRegressionAppendJSON(t *testing.T) {
 			t.Errorf("value %v: %s, want %s", v, b, want)
 		}
 	}
+	// JSON has no infinity: an overflowed value is null, still valid JSON.
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN()} {
+		b, err := (&Answer{Value: v}).AppendJSON(nil, m, 1, false)
+		if err != nil || string(b) != `{"value":null}` || !json.Valid(b) {
+			t.Errorf("value %v: %s, %v; want {\"value\":null}", v, b, err)
+		}
+	}
 }
 
 // marshal is what AppendJSON writes for a classifier by definition:

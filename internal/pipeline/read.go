@@ -2,9 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -32,6 +31,9 @@ type Paths struct {
 type Data struct {
 	Paths                   Paths
 	Train, Validation, Test *data.Examples
+	// Streamed says why training.streaming was chosen for a config that
+	// left it out ("" when it was not, or was set).
+	Streamed string
 }
 
 // Resolve turns data.dataset or data.train/test into file paths; a
@@ -45,6 +47,9 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 	if err != nil {
 		return p, cfg.Errorf("data.dataset", "%v", err)
 	}
+	if err := CheckDataset(cfg); err != nil {
+		return p, err
+	}
 	if !src.Fetched(dataDir) {
 		return p, fmt.Errorf("dataset %s is not in %s; run dlc fetch %s first (or set --data-dir)", src.Name, dataDir, src.Name)
 	}
@@ -57,18 +62,41 @@ func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
 	return p, nil
 }
 
+// CheckDataset refuses a config that cannot read its data.dataset as the
+// dataset's files are (before anything is fetched): a multi-label dataset
+// needs data.task multilabel. A config naming no dataset, or an unknown
+// one, passes (Resolve says what is wrong with the name).
+func CheckDataset(cfg *config.Config) error {
+	src, err := data.Lookup(cfg.Data.Dataset)
+	if cfg.Data.Dataset == "" || err != nil {
+		return nil
+	}
+	if src.MultiLabel && !cfg.MultiLabel() {
+		return cfg.Errorf("data.dataset", "dataset %s gives each text a list of labels; set data.task: multilabel and data.label_field: labels", src.Name)
+	}
+	return nil
+}
+
 // Read resolves a config's data and reads it: the training, validation and
 // test files side by side (reading is a good part of the time), their
 // errors reported in that order; then data.validation_split holds part of
 // the training examples out.
 func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
-	paths, err := resolveTrain(cfg, dataDir)
+	paths, err := resolveTrain(cfg, dataDir, false)
 	if err != nil {
 		return nil, err
 	}
+	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
 	reads := []func() (*data.Examples, error){
-		func() (*data.Examples, error) { return readSplit(cfg, paths.Train, paths.TrainLabels) },
+		func() (*data.Examples, error) {
+			if cfg.Training.Streaming {
+				// Streamed by Train (stream.go), never held.
+				_, err := streamFiles(cfg, paths.Train)
+				return nil, err
+			}
+			return readSplit(cfg, paths.Train, paths.TrainLabels)
+		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
@@ -97,7 +125,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if err := ctx.Err(); err != nil {
 		return nil, &InterruptedError{When: "while reading the data"}
 	}
-	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2]}
+	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2], Streamed: streamed}
 	if split {
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
 	}
@@ -109,11 +137,10 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 // it returns names neither (dlc tune cross-validates on the training
 // split alone). data.validation_split is not applied.
 func ReadTrain(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
-	paths, err := resolveTrain(cfg, dataDir)
+	paths, err := resolveTrain(cfg, dataDir, true)
 	if err != nil {
 		return nil, err
 	}
-	paths.Test, paths.TestLabels, paths.Validation = "", "", ""
 	train, err := readSplit(cfg, paths.Train, paths.TrainLabels)
 	if err != nil {
 		return nil, err
@@ -125,14 +152,25 @@ func ReadTrain(ctx context.Context, cfg *config.Config, dataDir string) (*Data, 
 }
 
 // resolveTrain resolves a config's data and checks that it names training
-// data the config can read.
-func resolveTrain(cfg *config.Config, dataDir string) (Paths, error) {
+// data the config can read and that the files it names exist; trainOnly
+// drops (and so does not check) the validation and test files.
+func resolveTrain(cfg *config.Config, dataDir string, trainOnly bool) (Paths, error) {
 	paths, err := Resolve(cfg, dataDir)
 	if err != nil {
 		return paths, err
 	}
 	if paths.Train == "" {
 		return paths, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	if trainOnly {
+		paths.Test, paths.TestLabels, paths.Validation = "", "", ""
+	}
+	checked := paths
+	if cfg.Training.Streaming {
+		checked.Train = "" // a pattern, which streamFiles checks
+	}
+	if err := checkPaths(cfg, checked); err != nil {
+		return paths, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
 		if err := checkImageConfig(cfg, paths.Train); err != nil {
@@ -183,7 +221,7 @@ func readSplit(cfg *config.Config, path, labels string) (*data.Examples, error) 
 
 // fields are the JSONL/CSV fields the config names.
 func fields(cfg *config.Config) data.Fields {
-	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField}
+	return data.Fields{Text: cfg.Data.TextField, Label: cfg.Data.LabelField, Multi: cfg.MultiLabel(), Separator: cfg.Data.LabelSeparator}
 }
 
 // checkImageConfig refuses a config that cannot read images, naming the key.
@@ -233,11 +271,17 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 		perm := rng.Perm(e.Len())
 		valIdx = perm[:int(float64(len(perm))*frac+0.5)]
 	} else {
+		// A multi-label example is drawn with the examples of its rarest
+		// label (see rarestLabels).
+		keys := e.Labels
+		if e.LabelSets != nil {
+			keys = rarestLabelNames(e)
+		}
 		byLabel := map[string][]int{}
-		for i, l := range e.Labels {
+		for i, l := range keys {
 			byLabel[l] = append(byLabel[l], i)
 		}
-		for _, l := range e.Classes() { // sorted: the draw is reproducible
+		for _, l := range slices.Sorted(maps.Keys(byLabel)) { // sorted: the draw is reproducible
 			idx := byLabel[l]
 			rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 			k := min(int(float64(len(idx))*frac+0.5), len(idx)-1)
@@ -256,14 +300,4 @@ func splitValidation(e *data.Examples, frac float64, seed uint64, regression boo
 	}
 	slices.Sort(valIdx)
 	return e.Subset(trainIdx, e.Path), e.Subset(valIdx, e.Path+" (validation split)")
-}
-
-// pathError drops the operation and path from an *fs.PathError, for
-// messages that name the file themselves.
-func pathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -27,11 +27,22 @@ type Scores struct {
 	Probs   []float64
 	Quality calibrate.Quality
 	Bins    []calibrate.Bin
+	// A multi-label model's scores: its report (Report then holds only
+	// N, Accuracy — the subset accuracy — and MacroF1), the scores it
+	// answers with (rows × labels: calibrated probabilities, or the
+	// network's outputs), and the labels it gave and the true ones of
+	// each example, most probable first and in label order.
+	Multi           *metrics.MultiLabelReport
+	Answers         []float64
+	Sets, TruthSets [][]int
 }
 
 // score runs net over every row of x and compares with y; a calibrator
 // turns the network's scores into the probabilities that decide.
 func score(net *mlp.Network, cal *calibrate.Calibrator, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
+	if net.Spec().MultiLabel {
+		return scoreMulti(net, cal, nil, x, y)
+	}
 	var ws mlp.Workspace
 	k := net.Spec().Outputs
 	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
@@ -103,5 +114,8 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 		return nil, err
 	}
 	x, _ := Encode(m.Vectorizer, e)
+	if m.MultiLabel() {
+		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), nil
+	}
 	return score(m.Net, m.Calibration, x, y, len(m.Labels)), nil
 }

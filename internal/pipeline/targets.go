@@ -15,6 +15,9 @@ import (
 // targets maps labels to class indices, or, for a regression, parses them
 // as numbers.
 func targets(e *data.Examples, classes []string, regression bool) (mlp.Targets, error) {
+	if e.LabelSets != nil {
+		return multiTargets(e, classes)
+	}
 	if e.Labels == nil {
 		return mlp.Targets{}, fmt.Errorf("%s has no labels; evaluation needs a label for every example", e.Path)
 	}

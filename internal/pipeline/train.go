@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -25,9 +24,18 @@ type Setup struct {
 	Classes  []string // the labels, sorted; nil for a regression
 	Features int      // the vectorizer's
 	Spec     mlp.Spec
+	// MultiLabel says a text may have any number of the Classes.
+	MultiLabel bool
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
+	// Chosen says what was chosen for keys the config left out (the
+	// output and loss that fit the data), one sentence each.
+	Chosen []string
+	// Warnings are what looks wrong with the vectorized data (most tokens
+	// out of the vocabulary, texts without a feature), one sentence each;
+	// the model's record keeps them.
+	Warnings []string
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -72,7 +80,10 @@ type Result struct {
 	// Test is the score on the test split (nil without one).
 	Test *Scores
 	// TestPath is the file the test split came from.
-	TestPath                       string
+	TestPath string
+	// Warnings are those found after training, when the test split was
+	// vectorized (Setup has the earlier ones).
+	Warnings                       []string
 	VectorizeSeconds, TrainSeconds float64
 }
 
@@ -86,18 +97,25 @@ type Result struct {
 // *InterruptedError. Record.DLCVersion is left to the program that writes
 // the model file.
 func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Model, *Result, error) {
+	return train(ctx, cfg, d, h, nil)
+}
+
+// train is Train, or with from, Continue.
+func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	if cfg.Training.Streaming {
+		return trainStream(ctx, cfg, d, h, from)
+	}
+	classes, err := classesFor(cfg, d, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg = cfg.ForClasses(len(classes))
 	plan, err := Build(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	train := d.Train
-	var classes []string
-	if !plan.Regression {
-		classes = train.Classes()
-		if len(classes) < 2 {
-			return nil, nil, fmt.Errorf("%s has only the label %s; a classifier needs at least two (or set data.task: regression for numeric labels)", d.Paths.Train, data.QuoteList(classes, 1))
-		}
-	}
+	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
 	}
@@ -110,57 +128,100 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 		}
 	}
 	vecStart := time.Now()
-	vec, x, _, err := plan.Fit(train)
+	vec, x, cov, err := plan.fitFor(train, from)
 	if err != nil {
 		return nil, nil, err
 	}
-	y, perClass, err := trainingTargets(cfg, train, classes)
+	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
+	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
+	y, err := targets(train, classes, plan.Regression)
 	if err != nil {
 		return nil, nil, err
 	}
+	weights, perClass, err := classWeights(cfg, y, classes)
+	if err != nil {
+		return nil, nil, err
+	}
+	y.Weight = weights
 	res := &Result{VectorizeSeconds: time.Since(vecStart).Seconds()}
 	if ctx.Err() != nil {
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
 	}
 
-	var val *Rows
+	net, err := plan.networkFor(vec.Features(), len(classes), from)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := plan.NewOptimizer(len(net.Params()))
+	if err != nil {
+		return nil, nil, err
+	}
+	xVal, yVal := x, mlp.Targets{}
 	if d.Validation != nil {
-		yVal, err := targets(d.Validation, classes, plan.Regression)
-		if err != nil {
+		if yVal, err = targets(d.Validation, classes, plan.Regression); err != nil {
 			return nil, nil, err
 		}
-		xVal, _ := Encode(vec, d.Validation)
-		val = &Rows{X: xVal, Y: yVal}
+		xVal, _ = Encode(vec, d.Validation)
+		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
-	started := h.Started
-	h.Started = func(s *Setup) {
-		s.ClassWeights = perClass
-		if started != nil {
-			started(s)
-		}
+	if h.Started != nil {
+		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
+			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
+	}
+	cb := gd.Callbacks{
+		OnStep:   h.Step,
+		OnUpdate: h.Update,
+		OnEpoch: func(st *gd.EpochStats) error {
+			if d.Validation != nil {
+				s := score(net, nil, xVal, yVal, len(classes))
+				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
+				if plan.Regression {
+					st.ValAccuracy = math.NaN()
+				}
+			}
+			if h.Epoch != nil {
+				return h.Epoch(st)
+			}
+			return nil
+		},
 	}
 	trainStart := time.Now()
 	trainRows := x.Rows
-	net, gres, err := plan.TrainRows(ctx, vec.Features(), classes, Rows{X: x, Y: y}, val, h)
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))}
+	gres, err := gd.Train(ctx, obj, opt, plan.Training, cb)
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
 	}
-	res.Result = gres.Result
+	res.Result = *gres
 	if res.Interrupted && res.Steps == 0 {
 		return nil, nil, &InterruptedError{When: "before the first update"}
 	}
 	var cal *calibrate.Calibrator
+	var th *calibrate.Thresholds // a multi-label model's
+	if multi {
+		th = naturalThresholds(net, false, y.Multi)
+	}
 	if res.Interrupted {
 		res.While = "training"
 	} else if plan.Config.CalibrationOptions().Enabled() {
 		// After the model's own training, so that an interruption here
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
-		cal, err = fitCalibration(ctx, plan, x, y, classes, h)
+		obj, opt = nil, nil
+		if multi {
+			var tuned *calibrate.Thresholds
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
+				th = tuned
+			}
+		} else {
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
+		}
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
+		case errors.Is(err, calibrate.ErrTooFew) && multi:
+			res.Uncalibrated = "its held-out examples have no label, or every label; its labels are cut where its network decides"
 		case errors.Is(err, calibrate.ErrTooFew):
 			res.Uncalibrated = "its held-out examples hold only one label"
 		case err != nil:
@@ -173,22 +234,31 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 	// IMDB recipe). Collecting them before the test split is scored and the
 	// model encoded lets those reuse the memory, where the heap would
 	// otherwise grow to twice the size it had during training.
-	x = nil
+	obj, opt, x = nil, nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg, Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
+	// The config as trained, its paths absolute: the model says which
+	// files it was trained and tested on, wherever it is read.
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
+	recordStop(&m.Record, res, from)
 	if d.Test != nil && !res.Interrupted {
-		if res.Test, err = Score(m, d.Test); err != nil {
+		var warning string
+		if res.Test, warning, err = scoreTest(cfg, m, d.Test); err != nil {
 			return nil, nil, err
 		}
 		res.TestPath = d.Paths.Test
 		m.Record.Test = testRecord(res.Test)
+		if warning != "" {
+			warnings = append(warnings, warning)
+			res.Warnings = []string{warning}
+		}
 	}
+	m.Record.Warnings = warnings
 	return m, res, nil
 }
 
@@ -200,7 +270,12 @@ func testRecord(s *Scores) *model.TestRecord {
 	}
 	q := s.Quality
 	acc, ll, brier, ece := s.Report.Accuracy, q.LogLoss, q.Brier, q.ECE
-	return &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	t := &model.TestRecord{N: s.Report.N, Loss: s.Loss, Accuracy: &acc, LogLoss: &ll, Brier: &brier, ECE: &ece}
+	if r := s.Multi; r != nil {
+		micro, macro, hamming := r.MicroF1, r.MacroF1, r.HammingLoss
+		t.MicroF1, t.MacroF1, t.HammingLoss = &micro, &macro, &hamming
+	}
+	return t
 }
 
 func epochRecord(st gd.EpochStats, regression bool) model.EpochRecord {

@@ -10,6 +10,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -47,6 +48,18 @@ type Panel struct {
 	// YMin and YMax fix the y axis where they are not NaN (the zero value
 	// 0 is a limit too; use NaN for automatic). Curves are clipped to it.
 	YMin, YMax float64
+	// Counts puts the x axis' ticks on whole numbers (epochs), at steps of
+	// 1, 2 or 5 times a power of ten, as a person counts.
+	Counts bool
+	// Marks are vertical dashed lines at x, with their legend: the epoch
+	// whose weights early stopping restored.
+	Marks []Mark
+}
+
+// Mark is a vertical line across a panel.
+type Mark struct {
+	X     float64
+	Label string
 }
 
 // Auto is the YMin/YMax value that leaves the axis to the data.
@@ -123,6 +136,9 @@ func Write(path string, panels []Panel) error {
 func build(pn Panel) (*gplot.Plot, error) {
 	p := gplot.New()
 	p.Title.Text = pn.Title
+	// Room under the title for its descenders ("accuracy"), which the
+	// plot's top edge would otherwise cut off.
+	p.Title.Padding = vg.Points(6)
 	p.X.Label.Text = pn.XLabel
 	p.Y.Label.Text = pn.YLabel
 	p.Add(plotter.NewGrid())
@@ -134,6 +150,9 @@ func build(pn Panel) (*gplot.Plot, error) {
 	if pn.LogY {
 		p.Y.Scale = gplot.LogScale{}
 		p.Y.Tick.Marker = gplot.LogTicks{Prec: -1}
+	}
+	if pn.Counts && !pn.LogX {
+		p.X.Tick.Marker = countTicks{}
 	}
 	drawn := 0
 	// Thin clouds (every update of a noisy run) are drawn first, under
@@ -210,6 +229,12 @@ func build(pn Panel) (*gplot.Plot, error) {
 	}
 	p.Add(clouds...)
 	p.Add(curves...)
+	for _, m := range pn.Marks {
+		v := vline{x: m.X}
+		v.LineStyle = draw.LineStyle{Color: color.Gray{Y: 0x60}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+		p.Add(v)
+		p.Legend.Add(m.Label, v)
+	}
 	p.Add(legendBackground{})
 	if !pn.LogY && math.IsNaN(pn.YMax) {
 		// Head room for the legend, so it does not sit on the curves.
@@ -269,4 +294,57 @@ func MovingAverage(y []float64, n int) []float64 {
 		out[i] = sum / float64(count)
 	}
 	return out
+}
+
+// vline is a vertical line across the whole plot at x.
+type vline struct {
+	x float64
+	draw.LineStyle
+}
+
+func (v vline) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x := trX(v.x)
+	c.StrokeLine2(v.LineStyle, x, c.Min.Y, x, c.Max.Y)
+}
+
+// Thumbnail draws the line's legend entry.
+func (v vline) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(v.LineStyle, c.Min.X, y, c.Max.X, y)
+}
+
+// DataRange makes the x axis reach x, so a mark is never off the plot,
+// and leaves the y axis to the curves (an empty range: gonum takes the
+// smaller minimum and the larger maximum).
+func (v vline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return v.x, v.x, math.Inf(1), math.Inf(-1)
+}
+
+// countTicks marks whole numbers at a step of 1, 2 or 5 times a power of
+// ten, about eight of them, the first count of the axis included: epochs
+// 1 to 30 get 1, 5, 10, ..., 30 rather than gonum's 4, 16, 28.
+type countTicks struct{}
+
+func (countTicks) Ticks(lo, hi float64) []gplot.Tick {
+	lo, hi = math.Ceil(lo), math.Floor(hi)
+	if hi < lo {
+		return nil
+	}
+	// The smallest of 1, 2, 5, 10, 20, 50, ... that leaves at most eight
+	// steps.
+	step := 1.0
+	for k := 0; (hi-lo)/step > 8; k++ {
+		step = []float64{2, 5, 10}[k%3] * math.Pow(10, float64(k/3))
+	}
+	var ticks []gplot.Tick
+	label := func(x float64) gplot.Tick { return gplot.Tick{Value: x, Label: strconv.FormatFloat(x, 'f', -1, 64)} }
+	first := math.Ceil(lo/step) * step
+	if first > lo && first-lo >= step/2 {
+		ticks = append(ticks, label(lo))
+	}
+	for x := first; x <= hi; x += step {
+		ticks = append(ticks, label(x))
+	}
+	return ticks
 }

@@ -95,3 +95,41 @@ func TestMovingAverage(t *testing.T) {
 		t.Errorf("MovingAverage = %v, want %v", got, want)
 	}
 }
+
+// TestCountTicks: epochs get whole-number ticks a person would pick, the
+// first epoch included, never gonum's 4, 16, 28 for 1 to 30.
+func TestCountTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   []float64
+	}{
+		{1, 30, []float64{1, 5, 10, 15, 20, 25, 30}},
+		{1, 4, []float64{1, 2, 3, 4}},
+		{1, 15, []float64{1, 2, 4, 6, 8, 10, 12, 14}},
+		{0.5, 200.5, []float64{1, 50, 100, 150, 200}},
+	} {
+		var got []float64
+		for _, tk := range (countTicks{}).Ticks(c.lo, c.hi) {
+			got = append(got, tk.Value)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ticks of %v..%v: %v, want %v", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+// TestMarkedEpoch: a marked epoch is drawn, named in the legend, and
+// leaves the y axis to the curves.
+func TestMarkedEpoch(t *testing.T) {
+	ps := panels()
+	ps[0].Marks = []Mark{{X: 3, Label: "restored (epoch 3)"}}
+	ps[0].Counts = true
+	path := filepath.Join(t.TempDir(), "marked.svg")
+	if err := Write(path, ps[:1]); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !bytes.Contains(b, []byte("restored (epoch 3)")) {
+		t.Error("the mark is not in the legend")
+	}
+}

@@ -31,7 +31,8 @@ type Request struct {
 	TopK int
 	// Explain is how many tokens explain each answer (explain; 0 none).
 	Explain int
-	// Threshold is a two-label model's cut (threshold), when HasThreshold.
+	// Threshold is a two-label model's cut (threshold), or every label's of
+	// a multi-label model, when HasThreshold.
 	Threshold    float64
 	HasThreshold bool
 }

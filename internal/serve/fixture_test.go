@@ -34,7 +34,7 @@ func modelBytes(t testing.TB, fixture string, sets ...string) []byte {
 	root := testenv.Root(t)
 	var cfgPath string
 	switch fixture {
-	case "topics", "tiny":
+	case "topics", "tiny", "multilabel":
 		dir := filepath.Join(root, "testdata", fixture)
 		cfgPath = filepath.Join(dir, fixture+".yaml")
 		sets = append([]string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test="}, sets...)

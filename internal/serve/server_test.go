@@ -26,8 +26,9 @@ func TestPredictAnswersAsPredict(t *testing.T) {
 	dir := t.TempDir()
 	topics := open(t, "topics", writeModel(t, dir, "topics", "topics"))
 	tiny := open(t, "tiny", writeModel(t, dir, "tiny", "tiny"))
+	multi := open(t, "multi", writeModel(t, dir, "multi", "multilabel"))
 	for _, window := range []time.Duration{0, 2 * time.Millisecond} {
-		ts := newTestServer(t, Options{BatchWindow: window, MaxBatch: 7}, topics, tiny)
+		ts := newTestServer(t, Options{BatchWindow: window, MaxBatch: 7}, topics, tiny, multi)
 		cases := []struct {
 			model *Model
 			req   map[string]any
@@ -38,6 +39,8 @@ func TestPredictAnswersAsPredict(t *testing.T) {
 			{topics, map[string]any{"texts": newsTexts, "top_k": 3}, pipeline.PredictOptions{}, 3},
 			{topics, map[string]any{"texts": newsTexts, "explain": 2, "top_k": 4}, pipeline.PredictOptions{Explain: 2}, 4},
 			{tiny, map[string]any{"texts": []string{"great fun", "boring awful", "fine"}, "threshold": 0.9}, pipeline.PredictOptions{Threshold: pipeline.Threshold{Set: true, Value: 0.9}}, 1},
+			{multi, map[string]any{"texts": multiTexts, "top_k": 2, "explain": 1}, pipeline.PredictOptions{Explain: 1}, 2},
+			{multi, map[string]any{"texts": multiTexts, "threshold": 0.2}, pipeline.PredictOptions{Threshold: pipeline.Threshold{Set: true, Value: 0.2}}, 1},
 		}
 		var wg sync.WaitGroup
 		for round := range 20 {
@@ -70,6 +73,37 @@ func TestPredictAnswersAsPredict(t *testing.T) {
 		if got := metricValue(t, ts, "dlc_predict_batch_requests_count"); got < 1 {
 			t.Errorf("no block counted")
 		}
+	}
+}
+
+var multiTexts = []string{"wheat corn and crude oil", "nothing here", "yen dollar", "vessel port crude"}
+
+// A multi-label model answers the labels at or above their thresholds
+// (none, one or several) with every label's probability, as predict does.
+func TestPredictMultiLabel(t *testing.T) {
+	multi := open(t, "multi", writeModel(t, t.TempDir(), "multi", "multilabel"))
+	ts := newTestServer(t, Options{}, multi)
+	r := decodePredict(t, ts.do(t, "POST", "/v1/models/multi:predict", body(t, map[string]any{"texts": multiTexts[:3]})))
+	var got []string
+	for _, p := range r.Predictions {
+		var a struct {
+			Labels []string           `json:"labels"`
+			Scores map[string]float64 `json:"scores"`
+		}
+		if err := json.Unmarshal(p, &a); err != nil || len(a.Scores) != 4 {
+			t.Fatalf("answer %s: %v", p, err)
+		}
+		got = append(got, strings.Join(a.Labels, ","))
+	}
+	if strings.Join(got, "|") != "grain,oil||money" {
+		t.Errorf("labels %q, want grain,oil, none and money (as testdata/script/multilabel_predict.txtar)", got)
+	}
+	r = decodePredict(t, ts.do(t, "POST", "/v1/models/multi:predict", body(t, map[string]any{"texts": multiTexts[:1], "threshold": 1})))
+	if !strings.HasPrefix(string(r.Predictions[0]), `{"labels":[],`) {
+		t.Errorf("threshold 1: %s", r.Predictions[0])
+	}
+	if r := ts.do(t, "POST", "/v1/models/multi:predict", `{"texts": ["x"], "threshold": 1.5}`); r.status != 400 || !strings.Contains(r.body, "between 0 and 1") {
+		t.Errorf("threshold 1.5: %d %s", r.status, r.body)
 	}
 }
 

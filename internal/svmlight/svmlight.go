@@ -38,6 +38,33 @@ func Write(w io.Writer, x *sparse.Matrix, labels []float64) error {
 	if len(labels) != x.Rows {
 		return fmt.Errorf("svmlight: %d labels for %d rows", len(labels), x.Rows)
 	}
+	return write(w, x, func(num []byte, i int) []byte {
+		return strconv.AppendFloat(num, labels[i], 'g', -1, 64)
+	})
+}
+
+// WriteMulti writes x with a set of labels per row — the class indices of
+// row i of sets, comma-separated, none for an empty set — as scikit-learn's
+// dump_svmlight_file writes multi-label data and its load_svmlight_file
+// reads it with multilabel=True.
+func WriteMulti(w io.Writer, x *sparse.Matrix, sets *sparse.Matrix) error {
+	if sets.Rows != x.Rows {
+		return fmt.Errorf("svmlight: %d label sets for %d rows", sets.Rows, x.Rows)
+	}
+	return write(w, x, func(num []byte, i int) []byte {
+		idx, _ := sets.Row(i)
+		for k, c := range idx {
+			if k > 0 {
+				num = append(num, ',')
+			}
+			num = strconv.AppendInt(num, int64(c), 10)
+		}
+		return num
+	})
+}
+
+// write writes x to w, each row's labels appended to a line by label.
+func write(w io.Writer, x *sparse.Matrix, label func(num []byte, row int) []byte) error {
 	chunks := (x.Rows + chunkRows - 1) / chunkRows
 	workers := min(runtime.GOMAXPROCS(0), max(1, chunks))
 	// Each chunk's buffer comes back through its own channel; at most
@@ -75,7 +102,7 @@ func Write(w io.Writer, x *sparse.Matrix, labels []float64) error {
 				default:
 					buf = new(bytes.Buffer)
 				}
-				num = formatRows(buf, num, x, labels, c*chunkRows, min(x.Rows, (c+1)*chunkRows))
+				num = formatRows(buf, num, x, label, c*chunkRows, min(x.Rows, (c+1)*chunkRows))
 				results[c] <- buf
 			}
 		})
@@ -95,9 +122,9 @@ func Write(w io.Writer, x *sparse.Matrix, labels []float64) error {
 }
 
 // formatRows appends rows lo..hi-1 to buf.
-func formatRows(buf *bytes.Buffer, num []byte, x *sparse.Matrix, labels []float64, lo, hi int) []byte {
+func formatRows(buf *bytes.Buffer, num []byte, x *sparse.Matrix, label func([]byte, int) []byte, lo, hi int) []byte {
 	for i := lo; i < hi; i++ {
-		num = strconv.AppendFloat(num[:0], labels[i], 'g', -1, 64)
+		num = label(num[:0], i)
 		idx, vals := x.Row(i)
 		for k, f := range idx {
 			num = append(num, ' ')
@@ -118,9 +145,18 @@ func formatRows(buf *bytes.Buffer, num []byte, x *sparse.Matrix, labels []float6
 // WriteFile writes x and its labels to path atomically: a failed write
 // leaves no file, or the old one, behind.
 func WriteFile(path string, x *sparse.Matrix, labels []float64) error {
+	return writeFile(path, func(w io.Writer) error { return Write(w, x, labels) })
+}
+
+// WriteFileMulti is WriteFile of multi-label rows (see WriteMulti).
+func WriteFileMulti(path string, x *sparse.Matrix, sets *sparse.Matrix) error {
+	return writeFile(path, func(w io.Writer) error { return WriteMulti(w, x, sets) })
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := Write(bw, x, labels); err != nil {
+		if err := write(bw); err != nil {
 			return fmt.Errorf("cannot write %s: %w", path, err)
 		}
 		if err := bw.Flush(); err != nil {

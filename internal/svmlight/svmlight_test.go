@@ -221,3 +221,27 @@ func TestScikitLearnReads(t *testing.T) {
 	}
 	_ = os.Remove(path)
 }
+
+// Multi-label rows: the label indices comma-separated, nothing before the
+// features for a row of no label, as scikit-learn's dump_svmlight_file
+// writes them (its load_svmlight_file(multilabel=True) reads them back).
+func TestWriteMulti(t *testing.T) {
+	x := sparse.New(4, false)
+	x.AppendRow([]int32{0, 3}, []float64{0.5, 2})
+	x.AppendRow([]int32{1}, []float64{1})
+	x.AppendRow(nil, nil)
+	sets := sparse.New(3, true)
+	sets.AppendRow([]int32{0, 2}, nil)
+	sets.AppendRow(nil, nil)
+	sets.AppendRow([]int32{1}, nil)
+	var b strings.Builder
+	if err := WriteMulti(&b, x, sets); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0,2 1:0.5 4:2\n 2:1\n1\n"; b.String() != want {
+		t.Errorf("wrote %q, want %q", b.String(), want)
+	}
+	if err := WriteMulti(&b, x, sparse.New(3, true)); err == nil {
+		t.Error("wrote 3 rows with 0 label sets")
+	}
+}

@@ -389,6 +389,11 @@ func (s *searcher) draw(n, bracket int, res *Result) []*Trial {
 			tries++
 		}
 		cfg, err := config.Load(s.o.Config, append(slices.Clone(s.o.Sets), p.Sets()...))
+		if err == nil {
+			// What dlc train would choose for the labels when the
+			// config leaves the output and loss out.
+			cfg = cfg.ForClasses(len(s.classes))
+		}
 		t := &Trial{ID: len(res.Trials) + 1, Origin: origin, Params: p, Bracket: bracket, Pruned: -1, cfg: cfg}
 		if err == nil {
 			// The rungs choose the epochs: two configs that differ only

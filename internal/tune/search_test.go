@@ -139,11 +139,12 @@ func TestWinnerTrainsAsScored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := r.WinnerYAML()
+	dir := t.TempDir()
+	text, err := r.WinnerYAML(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "best.yaml")
+	p := filepath.Join(dir, "best.yaml")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,8 @@ func TestWinnerSpellsOutTheGeneralRecipe(t *testing.T) {
 	if r.Best.Trial.Origin != "base" {
 		t.Fatalf("the only trial is %s, not the base", r.Best.Trial.Origin)
 	}
-	text, err := r.WinnerYAML()
+	dir := t.TempDir()
+	text, err := r.WinnerYAML(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +187,7 @@ func TestWinnerSpellsOutTheGeneralRecipe(t *testing.T) {
 			t.Errorf("the winner's YAML lacks %q:\n%s", want, text)
 		}
 	}
-	p := filepath.Join(t.TempDir(), "best.yaml")
+	p := filepath.Join(dir, "best.yaml")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

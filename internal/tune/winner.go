@@ -89,8 +89,9 @@ func (r *Result) winnerSets() []string {
 // WinnerYAML writes the winner as a YAML config with comments that say
 // how it scored and how it was found: every key the base config set and
 // every key the search chose (so that a later dlc with other defaults
-// trains the same recipe).
-func (r *Result) WinnerYAML() (string, error) {
+// trains the same recipe). Its file paths are written relative to dir,
+// the folder the file goes in, as a config's paths are read.
+func (r *Result) WinnerYAML(dir string) (string, error) {
 	cfg, err := r.Winner()
 	if err != nil {
 		return "", err
@@ -124,7 +125,7 @@ func (r *Result) WinnerYAML() (string, error) {
 		}
 		b.WriteString(comment(par))
 	}
-	b.WriteString(cfg.YAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
+	b.WriteString(cfg.RelativeTo(dir).YAMLKeys(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
 	return b.String(), nil
 }
 

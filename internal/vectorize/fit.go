@@ -373,6 +373,12 @@ func compareRanked(a, b rankedGram) int {
 // Tokens are ranked in byte order once, so that ordering grams compares
 // integers rather than bytes.
 func (c *counter) top(cands []int32, k int) []int32 {
+	return c.ranked(cands, k, true)
+}
+
+// ranked returns the k first of the candidate nodes in vocabulary order,
+// or, without byTotal, in the byte order of their text.
+func (c *counter) ranked(cands []int32, k int, byTotal bool) []int32 {
 	byBytes := make([]int32, c.strs.Len())
 	for i := range byBytes {
 		byBytes[i] = int32(i)
@@ -385,7 +391,10 @@ func (c *counter) top(cands []int32, k int) []int32 {
 	ranked := make([]rankedGram, len(cands))
 	for i, g := range cands {
 		toks, n := c.gramTokens(g)
-		r := rankedGram{total: c.stats[g].total, node: g}
+		r := rankedGram{node: g}
+		if byTotal {
+			r.total = c.stats[g].total
+		}
 		for j := range r.rank {
 			r.rank[j] = -1
 			if j < n {

@@ -1,0 +1,293 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/metrics"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/sparse"
+)
+
+// A multi-label model (data.task multilabel) gives a text any number of its
+// labels: its network has an output per label (mlp.Spec.MultiLabel), its
+// probabilities are calibrated by one temperature shared by the labels, and
+// its decisions are made by per-label thresholds (calibrate.Thresholds),
+// both fitted on training examples held out of networks trained without
+// them, by the machinery that calibrates single-label models
+// (calibration.go): calibration.holdout or calibration.folds say which,
+// and calibration.method none keeps the network's outputs and each
+// label's natural cut.
+
+// multiTargets maps each example's labels to label indices: row i of
+// Multi holds example i's, in increasing order.
+func multiTargets(e *data.Examples, classes []string) (mlp.Targets, error) {
+	index := make(map[string]int32, len(classes))
+	for i, c := range classes {
+		index[c] = int32(i)
+	}
+	m := sparse.New(len(classes), true)
+	var row []int32
+	for i, set := range e.LabelSets {
+		row = row[:0]
+		for _, l := range set {
+			c, ok := index[l]
+			if !ok {
+				return mlp.Targets{}, fmt.Errorf("%s has label %s, which the model does not know (it knows %s)", e.Where(i), data.Quote(l), data.QuoteList(classes, 10))
+			}
+			row = append(row, c)
+		}
+		slices.Sort(row)
+		m.AppendRow(row, nil)
+	}
+	return mlp.Targets{Multi: m}, nil
+}
+
+// labelCounts returns the fewest and the most labels any row of y has.
+func labelCounts(y *sparse.Matrix) (least, most int) {
+	least = math.MaxInt
+	for i := range y.Rows {
+		n := y.Indptr[i+1] - y.Indptr[i]
+		least, most = min(least, n), max(most, n)
+	}
+	if y.Rows == 0 {
+		least = 0
+	}
+	return least, most
+}
+
+// rarestLabels returns each row's stratum for the draws that hold examples
+// out (validation, calibration): its rarest label (by count in y; the
+// lowest index of equally rare ones), or y.Cols for a row of no label. The
+// labels that few examples have are then spread over the parts as a
+// single-label draw spreads its classes.
+func rarestLabels(y *sparse.Matrix) []int32 {
+	count := make([]int, y.Cols)
+	for _, c := range y.Indices {
+		count[c]++
+	}
+	out := make([]int32, y.Rows)
+	for i := range y.Rows {
+		idx, _ := y.Row(i)
+		out[i] = int32(y.Cols)
+		for _, c := range idx {
+			if out[i] == int32(y.Cols) || count[c] < count[out[i]] {
+				out[i] = c
+			}
+		}
+	}
+	return out
+}
+
+// rarestLabelNames is rarestLabels for examples not yet mapped to label
+// indices (the validation split is drawn before the classes are known):
+// each example's rarest label by name, "" for none.
+func rarestLabelNames(e *data.Examples) []string {
+	count := map[string]int{}
+	for _, set := range e.LabelSets {
+		for _, l := range set {
+			count[l]++
+		}
+	}
+	out := make([]string, len(e.LabelSets))
+	for i, set := range e.LabelSets {
+		for _, l := range set {
+			if out[i] == "" || count[l] < count[out[i]] || count[l] == count[out[i]] && l < out[i] {
+				out[i] = l
+			}
+		}
+	}
+	return out
+}
+
+// multiShift is what multiScore takes off a multi-label network's output
+// sums so that each is 0 where its label's natural decision turns: 0 for
+// the logit of a sigmoid and the margin of a hinge, 0.5 for mse's 0/1
+// targets on a linear output.
+func multiShift(net *mlp.Network) float64 {
+	if net.Spec().Output == mlp.Linear {
+		return net.Threshold()
+	}
+	return 0
+}
+
+// multiScore appends a multi-label network's scores to dst (its output
+// sums z less multiShift): what temperature scaling divides.
+func multiScore(net *mlp.Network, z []float64, dst []float64) []float64 {
+	shift := multiShift(net)
+	for _, v := range z {
+		dst = append(dst, v-shift)
+	}
+	return dst
+}
+
+// multiAnswer appends the scores a multi-label model answers with: the
+// calibrated probabilities, else the network's outputs (probabilities of
+// sigmoids, margins or values of a linear output).
+func multiAnswer(net *mlp.Network, cal *calibrate.Calibrator, out, z []float64, dst []float64) []float64 {
+	if cal == nil {
+		return append(dst, out...)
+	}
+	shift := multiShift(net)
+	for _, v := range z {
+		one := [1]float64{v - shift}
+		dst = cal.Apply(one[:], dst)
+	}
+	return dst
+}
+
+// multiProbs appends the probabilities a multi-label model's quality is
+// measured with: the answer's when it answers with probabilities, else
+// σ of the scores of a linear output.
+func multiProbs(net *mlp.Network, cal *calibrate.Calibrator, out, z []float64, dst []float64) []float64 {
+	if cal != nil || net.Spec().Output != mlp.Linear {
+		return multiAnswer(net, cal, out, z, dst)
+	}
+	start := len(dst)
+	dst = multiScore(net, z, dst)
+	for i := start; i < len(dst); i++ {
+		dst[i] = 1 / (1 + math.Exp(-dst[i]))
+	}
+	return dst
+}
+
+// naturalThresholds are the decision rule of a multi-label network whose
+// thresholds were not tuned: every label at its natural cut (of the
+// calibrated probability ½, else the network's own: ½ for sigmoids and
+// mse, 0 for a hinge's margins), between the fewest and the most labels a
+// training example has.
+func naturalThresholds(net *mlp.Network, calibrated bool, y *sparse.Matrix) *calibrate.Thresholds {
+	least, most := labelCounts(y)
+	cut := net.Threshold()
+	if calibrated {
+		cut = 0.5
+	}
+	return &calibrate.Thresholds{Cut: cut, MinLabels: least, MaxLabels: most}
+}
+
+// fitMultiLabel fits a multi-label model's calibration (one temperature)
+// and tunes its thresholds, both on training examples scored by networks
+// trained without them.
+func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.Matrix, y mlp.Targets, h Hooks, from *model.Model) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
+	opts := plan.Config.CalibrationOptions()
+	k := y.Multi.Cols
+	scores := calibrate.MultiScores{Labels: k}
+	var uncal []float64
+	held, err := eachHeldOut(ctx, plan, x, y, rarestLabels(y.Multi), k+1, h, from, func(n *mlp.Network, r int, out, z []float64) {
+		scores.Z = multiScore(n, z, scores.Z)
+		idx, _ := y.Multi.Row(r)
+		scores.Truth = append(scores.Truth, idx)
+		uncal = multiProbs(n, nil, out, z, uncal)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	what := heldOutWhat(held, x.Rows, opts)
+	cal, err := calibrate.FitMultiLabel(opts.Method, &scores, uncal, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	th := naturalThresholds(net, true, y.Multi)
+	probs := make([]float64, 0, len(scores.Z))
+	for i := range scores.N() {
+		probs = cal.Apply(scores.Z[i*k:(i+1)*k], probs)
+	}
+	calibrate.TuneThresholds(th, probs, k, scores.Truth, what)
+	return cal, th, nil
+}
+
+// scoreMulti runs a multi-label network over every row of x, decides each
+// row's labels with th (nil: the natural cuts, between the fewest and most
+// labels of y) and compares them with y.
+func scoreMulti(net *mlp.Network, cal *calibrate.Calibrator, th *calibrate.Thresholds, x *sparse.Matrix, y mlp.Targets) *Scores {
+	k := net.Spec().Outputs
+	if th == nil {
+		th = naturalThresholds(net, cal != nil, y.Multi)
+	}
+	s := &Scores{Outputs: make([]float64, 0, x.Rows*k), Probs: make([]float64, 0, x.Rows*k),
+		Answers: make([]float64, 0, x.Rows*k), Sets: make([][]int, x.Rows), TruthSets: make([][]int, x.Rows)}
+	var ws mlp.Workspace
+	rows := make([]int, 0, evalBatch)
+	var out []float64
+	var lossSum float64
+	for lo := 0; lo < x.Rows; lo += evalBatch {
+		rows = rows[:0]
+		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
+			rows = append(rows, r)
+		}
+		var l float64
+		out, l = net.Evaluate(x, y, rows, out, &ws)
+		lossSum += l
+		s.Outputs = append(s.Outputs, out...)
+		z := ws.Logits(len(out))
+		for i, r := range rows {
+			o, zi := out[i*k:(i+1)*k], z[i*k:(i+1)*k]
+			s.Probs = multiProbs(net, cal, o, zi, s.Probs)
+			start := len(s.Answers)
+			s.Answers = multiAnswer(net, cal, o, zi, s.Answers)
+			s.Sets[r] = th.Decide(s.Answers[start:], nil)
+		}
+	}
+	s.Loss = lossSum / float64(max(1, x.Rows))
+	truth := make([][]int32, x.Rows)
+	for i := range x.Rows {
+		idx, _ := y.Multi.Row(i)
+		truth[i] = idx
+		s.TruthSets[i] = make([]int, len(idx))
+		for j, c := range idx {
+			s.TruthSets[i][j] = int(c)
+		}
+	}
+	s.summarizeMulti(k)
+	s.Quality = calibrate.MeasureMulti(s.Probs, k, truth)
+	s.Bins = calibrate.ReliabilityMulti(s.Probs, k, truth)
+	return s
+}
+
+// summarizeMulti fills the multi-label report from the decided and true
+// sets, and the single-label report's count and accuracy (subset
+// accuracy), which training's validation and early stopping read.
+func (s *Scores) summarizeMulti(k int) {
+	r := metrics.MultiLabel(s.TruthSets, s.Sets, k)
+	s.Multi = &r
+	s.Report = metrics.Report{N: r.N, Accuracy: r.SubsetAccuracy, MacroF1: r.MacroF1}
+}
+
+// evaluateMulti is Evaluate for a multi-label model: with t set, every
+// label is cut at t.Value instead of its tuned threshold.
+func evaluateMulti(m *model.Model, s *Scores, t Threshold) *Evaluation {
+	if t.Set {
+		k := len(m.Labels)
+		for i := range s.Sets {
+			s.Sets[i] = m.Thresholds.DecideAt(s.Answers[i*k:(i+1)*k], t.Value, s.Sets[i][:0])
+		}
+		s.summarizeMulti(k)
+	}
+	ev := &Evaluation{Scores: s, Correct: make([]bool, len(s.Sets))}
+	for i, c := range s.Multi.Counts {
+		ev.Correct[i] = c.FP == 0 && c.FN == 0
+	}
+	return ev
+}
+
+// CompareMulti tests whether a multi-label model (ev) and a baseline
+// (base), scored on the same examples, differ in micro-F1 at significance
+// level alpha, by paired approximate randomization
+// (metrics.MicroF1Randomization): each round swaps the two models' answers
+// to each example at random, keeping an example's labels together.
+func CompareMulti(ev, base *Evaluation, alpha float64) Comparison {
+	r := metrics.MicroF1Randomization(ev.Multi.Counts, base.Multi.Counts, metrics.RandomizationRounds, 1)
+	c := Comparison{Randomization: &r, Verdict: Same}
+	if r.P < alpha {
+		c.Verdict = Better
+		if r.Difference < 0 {
+			c.Verdict = Worse
+		}
+	}
+	return c
+}
