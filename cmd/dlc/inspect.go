@@ -27,8 +27,8 @@ type inspectOptions struct {
 func newInspectCmd(g *globals, stdio *IO) *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
-		Use:   "inspect MODEL",
-		Short: "Show a model's architecture, vocabulary, labels and training record",
+		Use:   "inspect MODEL | CHECKPOINT-DIR",
+		Short: "Show a model's architecture, vocabulary, labels and training record, or where a checkpoint stands",
 		Long: `inspect prints what is inside a model file without running it: a
 Keras-style summary of the layers (output shapes and parameter counts),
 the vectorizer and its vocabulary size, the labels, how it was trained
@@ -50,12 +50,20 @@ classifier, the N features that push towards it most: for a model without
 a hidden layer, its weights (centred over the labels); with hidden layers,
 where no single weight tells, the change in the label's probability from
 an empty text to a text of that feature alone (exact for the network, but
-in a real text features act together). inspect says which it used.`,
+in a real text features act together). inspect says which it used.
+
+Given a checkpoint folder (dlc train --checkpoint DIR) or a .dlcc file,
+inspect shows the newest whole checkpoint: where training stands (stage,
+epoch, position in the epoch, updates, the best epoch so far), the epochs
+done, the config and --set values and the data it was started from (each
+file's fingerprint), and whether each checkpoint file in the folder is
+whole.`,
 		Example: `  dlc inspect imdb.dlc
   dlc inspect imdb.dlc --vocab 20
   dlc inspect imdb.dlc --format json | jq .params
-  dlc inspect reuters.dlc --top 10`,
-		Args: exactArgs(1, "one MODEL file"),
+  dlc inspect reuters.dlc --top 10
+  dlc inspect ckpt/`,
+		Args: exactArgs(1, "one MODEL file or checkpoint folder"),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"dlc"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -124,6 +132,9 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 	}
 	if o.Top < 0 {
 		return usageErrorf("--top must be a number of features, not %d", o.Top)
+	}
+	if isCheckpoint(o.Model) {
+		return runInspectCheckpoint(stdio, o)
 	}
 	m, err := model.Load(o.Model)
 	if err != nil {

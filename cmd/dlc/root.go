@@ -19,10 +19,16 @@ import (
 type globals struct {
 	DataDir string
 	Quiet   bool
+	Profile profiles
 }
 
 func newRootCmd(ctx context.Context, stdio *IO) *cobra.Command {
-	g := &globals{}
+	return newRoot(ctx, stdio, &globals{})
+}
+
+// newRoot is newRootCmd with the globals its flags set, which run reads
+// back once the command is done (the profiles).
+func newRoot(ctx context.Context, stdio *IO, g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "dlc",
 		Short: "Train text classifiers from YAML configs",
@@ -39,11 +45,12 @@ on a terminal, and never when NO_COLOR is set.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,
-		PersistentPreRun: func(*cobra.Command, []string) {
+		PersistentPreRunE: func(*cobra.Command, []string) error {
 			stdio.Quiet = g.Quiet
 			for _, w := range config.UnknownEnv(os.Environ()) {
 				fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
 			}
+			return g.Profile.start()
 		},
 	}
 	root.SetContext(ctx)
@@ -53,6 +60,8 @@ on a terminal, and never when NO_COLOR is set.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.DataDir, "data-dir", data.DefaultDir(), "where datasets are cached (env DLC_DATA)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print no progress, only results and errors")
+	pf.StringVar(&g.Profile.CPU, "cpuprofile", "", "write a CPU profile of the command to `FILE` (go tool pprof reads it)")
+	pf.StringVar(&g.Profile.Mem, "memprofile", "", "write the command's allocation profile to `FILE` at its end (go tool pprof reads it)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w; see dlc %s --help", err, c.Name())}
 	})
@@ -68,8 +77,8 @@ on a terminal, and never when NO_COLOR is set.`,
 		newCompletionCmd(stdio),
 		newManCmd(stdio),
 		newPlotCmd(g, stdio),
-		newTuneCmd(g, stdio),
 		newVocabCmd(g, stdio),
+		newTuneCmd(g, stdio),
 	)
 	// cobra's own completion command is replaced by newCompletionCmd, which
 	// has an example and exit codes like every other command.
@@ -99,9 +108,13 @@ func finishCommands(c *cobra.Command) {
 
 // run executes the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdio *IO) int {
-	root := newRootCmd(ctx, stdio)
+	g := &globals{}
+	root := newRoot(ctx, stdio, g)
 	root.SetArgs(args)
 	err := root.Execute()
+	if perr := g.Profile.stop(); err == nil {
+		err = perr
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/history"
@@ -34,6 +37,12 @@ type trainOptions struct {
 	HistorySteps string
 	Plot         string
 	Offline      bool
+	// Checkpoint is checkpoint.dir; Resume the folder to resume from,
+	// and resumedConfig the config file of the run it resumes ("" for a
+	// run without one, which writes its config beside the model).
+	Checkpoint    string
+	Resume        string
+	resumedConfig string
 }
 
 func newTrainCmd(g *globals, stdio *IO) *cobra.Command {
@@ -87,14 +96,29 @@ validation loss and accuracy per epoch into a .png, .svg or .pdf file.
 
 Ctrl-C stops training after the current batch and writes the model as it
 stands (with the best weights when training.early_stopping monitors a
-metric); the exit status is then 130. A second Ctrl-C stops at once.`,
+metric); the exit status is then 130. A second Ctrl-C stops at once.
+
+--checkpoint DIR (checkpoint.dir) saves where training stands into DIR:
+every 5 minutes by default (checkpoint.every_seconds; or every N updates,
+checkpoint.every_updates, or after every epoch, checkpoint.every_epoch),
+and when Ctrl-C or SIGTERM stops it; the newest 3 are kept (checkpoint.keep). Each is written
+atomically with a checksum. --resume DIR goes on from the newest whole
+checkpoint in DIR (a torn one is passed over, said in one line) and ends
+with exactly the model file the run that was never stopped writes; it
+trains with the config recorded in the checkpoint (with --set and --out
+over it), or with --config FILE, and keeps saving checkpoints into DIR. A
+resume that changes a config key or a data file is refused, naming them;
+only these keys may change: ` + strings.Join(config.Resumable, ", ") + `.
+dlc inspect DIR shows where a checkpoint stands.`,
 		Example: `  dlc train --config configs/imdb.yaml
   dlc train --train news.csv --test news-test.csv --text-field body --label-field category --out news.dlc
   dlc train --train news.csv --text-field body --label-field category --print-config > news.yaml
   dlc train --init news.dlc --set training.epochs=5 --out news-more.dlc
   dlc train --config configs/imdb.yaml --set training.epochs=3 --out imdb3.dlc --plot curves.png
   dlc train -c configs/imdb.yaml --set training.method=sgd --set optimizer.name=sgd --set optimizer.learning_rate=0.01 --history-steps sgd.csv
-  DLC_OPTIMIZER_LEARNING_RATE=0.01 dlc train -c configs/imdb.yaml --history hist.csv`,
+  DLC_OPTIMIZER_LEARNING_RATE=0.01 dlc train -c configs/imdb.yaml --history hist.csv
+  dlc train -c configs/imdb-ngrams.yaml --checkpoint ckpt/ --set checkpoint.every_updates=100
+  dlc train --resume ckpt/`,
 		Args: exactArgs(0, "no arguments (the config is --config FILE, the data --train FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runTrain(c.Context(), g, stdio, o)
@@ -113,6 +137,8 @@ metric); the exit status is then 130. A second Ctrl-C stops at once.`,
 	f.BoolVar(&o.Offline, "offline", false, "never download: fail when data.dataset is not fetched yet")
 	f.StringVar(&o.HistorySteps, "history-steps", "", "write the loss of every update to this CSV file (for dlc plot)")
 	f.StringVar(&o.Plot, "plot", "", "draw loss and accuracy per epoch into this .png, .svg or .pdf file")
+	f.StringVar(&o.Checkpoint, "checkpoint", "", "save checkpoints into this folder (checkpoint.dir), to --resume from")
+	f.StringVar(&o.Resume, "resume", "", "go on from the newest checkpoint in this folder, to the same model")
 	cmd.MarkFlagFilename("config", "yaml", "yml")
 	cmd.MarkFlagFilename("init", "dlc")
 	cmd.RegisterFlagCompletionFunc("set", completeSet(nil))
@@ -146,17 +172,32 @@ func interrupted(format string, args ...any) error {
 }
 
 func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error {
-	if o.Config == "" && o.TrainData == "" && o.Init == "" {
-		return usageErrorf("dlc train needs --config FILE, or --train FILE to train without one, or --init MODEL; see dlc train --help")
+	var resume *checkpoint.Checkpoint
+	if o.Resume != "" {
+		if o.Init != "" {
+			return usageErrorf("--resume goes on from a checkpoint and --init from a model: give one of them")
+		}
+		c, err := newestCheckpoint(stdio, o.Resume)
+		if err != nil {
+			return err
+		}
+		resume, o.resumedConfig = c, c.ConfigPath
+	}
+	if o.Config == "" && o.TrainData == "" && o.Init == "" && resume == nil {
+		return usageErrorf("dlc train needs --config FILE, or --train FILE to train without one, or --init MODEL, or --resume DIR; see dlc train --help")
 	}
 	if o.Plot != "" {
 		if err := plot.CheckFormat(o.Plot); err != nil {
 			return usageErrorf("--plot: %v", err)
 		}
 	}
-	cfg, from, err := o.load()
+	cfg, from, err := o.load(resume)
 	if err != nil {
 		return err
+	}
+	if resume != nil && cfg.Checkpoint.Dir == "" {
+		// A resumed run goes on saving where it was saved.
+		cfg.Checkpoint.Dir = o.Resume
 	}
 	if o.PrintConfig {
 		return printConfig(ctx, g, stdio, o, cfg, from)
@@ -201,6 +242,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 
 	var bar *progressbar.ProgressBar
 	var steps []gd.UpdateStats
+	lastCheckpoint := ""
+	ck := &pipeline.Checkpointing{ConfigPath: absPath(o.Config), Sets: o.Sets, DLCVersion: version, Resume: resume,
+		Saved: func(path string, _ *checkpoint.Checkpoint) { lastCheckpoint = path }}
+	if resume != nil && o.Config == "" && o.TrainData == "" {
+		ck.ConfigPath, ck.Sets = resume.ConfigPath, append(slices.Clone(resume.Sets), o.Sets...)
+	}
 	release := func() {}
 	defer func() { release() }()
 	hooks := pipeline.Hooks{
@@ -242,8 +289,12 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if o.HistorySteps != "" {
 		hooks.Update = func(u *gd.UpdateStats) { steps = append(steps, *u) }
 	}
+	hooks.Checkpoint = ck
 	if stdio.ErrIsTerminal && !stdio.Quiet {
 		epoch := 0
+		if resume != nil && resume.State != nil && resume.Stage == checkpoint.Training {
+			epoch = resume.State.Epoch - 1
+		}
 		hooks.Step = func(done, total int) {
 			if bar == nil {
 				epoch++
@@ -315,7 +366,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 	if res.Interrupted && res.While == "calibrating" {
 		fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
-		return interrupted("interrupted while calibrating; wrote the model uncalibrated to %s", cfg.Output.Model)
+		return interrupted("interrupted while calibrating; wrote the model uncalibrated to %s%s", cfg.Output.Model, savedTo(lastCheckpoint))
 	}
 	if res.Interrupted {
 		what := "the weights as they were after the last update"
@@ -327,7 +378,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		if !stdio.outIsTerminal() {
 			fmt.Fprintf(stdio.Out, "model written to %s\n", cfg.Output.Model)
 		}
-		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s", len(res.History)+1, res.Steps, what, cfg.Output.Model)
+		return interrupted("interrupted in epoch %d after %d updates; wrote %s to %s%s", len(res.History)+1, res.Steps, what, cfg.Output.Model, savedTo(lastCheckpoint))
 	}
 	stdio.Progressf("%s\n", stopLine(&res.Result, gcfg))
 	stdio.Progressf("read %.2fs, vectorize %.2fs, train %.2fs, total %.2fs\n", readSecs, res.VectorizeSeconds, res.TrainSeconds, time.Since(start).Seconds())
@@ -346,6 +397,65 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		fmt.Fprintf(stdio.Out, "config written to %s (dlc train --config %s trains the same model again)\n", beside, beside)
 	}
 	return nil
+}
+
+// savedTo says where the checkpoint to resume from was written, if one was.
+func savedTo(path string) string {
+	if path == "" {
+		return ""
+	}
+	return fmt.Sprintf(", and the checkpoint %s (dlc train --resume %s goes on from it)", path, filepath.Dir(path))
+}
+
+// newestCheckpoint reads the newest whole checkpoint of dir for --resume,
+// saying in one line each which newer one was torn, and where it resumes.
+func newestCheckpoint(stdio *IO, dir string) (*checkpoint.Checkpoint, error) {
+	c, path, skipped, err := checkpoint.Newest(dir)
+	for _, s := range skipped {
+		fmt.Fprintf(stdio.Err, "dlc: %v; resuming from an earlier one\n", s.Err)
+	}
+	if errors.Is(err, checkpoint.ErrNone) {
+		return nil, fmt.Errorf("--resume %s: %v; start a run that saves them with --checkpoint %s", dir, err, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--resume %s: %v", dir, err)
+	}
+	stdio.Progressf("resuming from %s: %s\n", path, whereCheckpoint(c))
+	return c, nil
+}
+
+// whereCheckpoint says where a checkpoint stands, in a few words.
+func whereCheckpoint(c *checkpoint.Checkpoint) string {
+	if c.Stage == checkpoint.Calibrating {
+		cal := c.Calibration
+		s := fmt.Sprintf("calibrating, network %d of %d", cal.Part, cal.Parts)
+		if c.State != nil {
+			s += fmt.Sprintf(", epoch %d after %d updates", c.State.Epoch, c.State.Steps)
+		}
+		return s + fmt.Sprintf(" (the model's network trained: %s, %d updates)", epochs(len(c.Main.History)), c.Main.Steps)
+	}
+	st := c.State
+	n := 0
+	for _, d := range c.Data {
+		if d.Key == "data.train" {
+			n = d.Examples
+		}
+	}
+	if st.Pos == 0 {
+		return fmt.Sprintf("the start of epoch %d, after %d updates", st.Epoch, st.Steps)
+	}
+	return fmt.Sprintf("epoch %d, example %d of %d, after %d updates", st.Epoch, st.Pos, n, st.Steps)
+}
+
+// absPath is path made absolute ("" stays "").
+func absPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // interruptedOr reports an interruption before training had a model as

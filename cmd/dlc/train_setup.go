@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/pipeline"
@@ -17,17 +18,24 @@ import (
 // load returns the config train runs with, and the model it continues
 // from (--init): the config file, or without one the defaults (--train)
 // or the model's own config (--init), with the flags and --set over it.
-func (o *trainOptions) load() (*config.Config, *model.Model, error) {
+// Resuming a checkpoint without a config file or --train, it is the
+// config the checkpoint recorded, with the flags and --set over it.
+func (o *trainOptions) load(resume *checkpoint.Checkpoint) (*config.Config, *model.Model, error) {
 	flags := o.dataOptions.overrides()
 	for _, f := range []struct{ flag, key, value string }{
 		{"--train", "data.train", o.TrainData},
 		{"--test", "data.test", o.TestData},
 		{"--validation", "data.validation", o.ValidationData},
 		{"--out", "output.model", o.Out},
+		{"--checkpoint", "checkpoint.dir", o.Checkpoint},
 	} {
 		if f.value != "" {
 			flags = append(flags, config.Override{Key: f.key, Value: f.value, Flag: f.flag})
 		}
+	}
+	if resume != nil && o.Config == "" && o.TrainData == "" {
+		cfg, err := config.LoadWith("", append(config.Sets(resume.Config), o.Sets...), flags)
+		return cfg, nil, err
 	}
 	if o.Init == "" {
 		cfg, err := config.LoadWith(o.Config, o.Sets, flags)
@@ -65,7 +73,7 @@ const besideHeader = "# The config dlc train used"
 // file, so that the run can be repeated: beside the model, named as it is
 // (news.yaml for news.dlc); "" when there is a config file to repeat it.
 func (o *trainOptions) besideConfig(cfg *config.Config) string {
-	if o.Config != "" || o.Init != "" {
+	if o.Config != "" || o.Init != "" || o.Resume != "" && o.resumedConfig != "" {
 		return ""
 	}
 	m := cfg.Output.Model

@@ -181,7 +181,7 @@ func (c *Config) settleExclusive() {
 // is relative to the file's folder, so a config runs the same from any
 // directory; one given on the command line or in the environment is
 // relative to the current folder, as a shell path is.
-var PathKeys = []string{"data.train", "data.test", "data.validation", "output.model"}
+var PathKeys = []string{"data.train", "data.test", "data.validation", "output.model", "checkpoint.dir"}
 
 // resolvePaths rewrites the relative paths the file set as paths from the
 // current folder (proj/train.csv for train.csv in proj/cfg.yaml), keeping
@@ -214,6 +214,8 @@ func (c *Config) pathPtr(key string) *string {
 		return &c.Data.Validation
 	case "output.model":
 		return &c.Output.Model
+	case "checkpoint.dir":
+		return &c.Checkpoint.Dir
 	}
 	panic("config: " + key + " is not a path key")
 }

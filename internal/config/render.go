@@ -11,21 +11,19 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
-// YAMLKeys writes the keys of c that keep accepts as a YAML config, in the
+// KeysYAML writes the keys of c that keep accepts as a YAML config, in the
 // schema's order, sections nested, each value in flow style: what Load
-// reads back to the same values (dlc tune writes its winner with it; YAML
-// writes the whole config).
-func (c *Config) YAMLKeys(keep func(key string) bool) string {
+// reads back to the same values (dlc tune writes its winner with it).
+func (c *Config) KeysYAML(keep func(key string) bool) string {
 	var b strings.Builder
 	var open []string // the sections of the last key written
 	for _, f := range c.fields() {
 		if !keep(f.key) {
 			continue
 		}
-		if s, ok := f.ptr.(*string); ok && *s == "" {
-			// Left out, as YAML does: Load refuses some keys given as
-			// empty (data.label_separator), and a left-out key's default
-			// is the empty string.
+		if p, ok := f.ptr.(*string); ok && *p == "" && *Default().fieldPtr(f.key).(*string) == "" {
+			// Left empty and empty by default: left out, as YAML() does
+			// (data.label_separator refuses an empty value).
 			continue
 		}
 		parts := strings.Split(f.key, ".")

@@ -50,10 +50,8 @@ vectorizer:
 		t.Fatal(err)
 	}
 	for name, cfg := range map[string]*Config{"defaults": Default(), "odd values": c, "dense": dense} {
-		// A relative path in a config file is relative to its folder:
-		// an absolute one reads back as it is.
-		cfg.Output.Model = filepath.Join(dir, "model.dlc")
-		text := cfg.YAMLKeys(func(string) bool { return true })
+		// Paths in a config file are relative to its folder.
+		text := cfg.RelativeTo(dir).KeysYAML(func(string) bool { return true })
 		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".yaml")
 		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -62,13 +60,13 @@ vectorizer:
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, text)
 		}
-		want, _ := json.Marshal(cfg)
-		got, _ := json.Marshal(back)
+		want, _ := json.Marshal(cfg.Absolute())
+		got, _ := json.Marshal(back.Absolute())
 		if string(got) != string(want) {
 			t.Errorf("%s: read back\n%s\nwant\n%s\nfrom\n%s", name, got, want, text)
 		}
 	}
-	part := c.YAMLKeys(func(k string) bool { return k == "loss" || strings.HasPrefix(k, "optimizer.") && k != "optimizer.lazy" })
+	part := c.KeysYAML(func(k string) bool { return k == "loss" || strings.HasPrefix(k, "optimizer.") && k != "optimizer.lazy" })
 	if strings.Contains(part, "data:") || !strings.Contains(part, "loss: hinge\noptimizer:\n  name: adagrad\n") || strings.Contains(part, "lazy") {
 		t.Errorf("keep: wrote\n%s", part)
 	}

@@ -126,6 +126,20 @@ type Config struct {
 	Output struct {
 		Model string `json:"model"`
 	} `json:"output"`
+	// Checkpoint is where and how often train saves where it stands. It
+	// is left out of a model file: a run checkpointed or not, resumed or
+	// not, writes the same bytes.
+	// The default cadence is by time, not by epoch: a checkpoint costs
+	// what writing the state costs (224 MB for the IMDB recipe, whose
+	// epochs take seconds), and every 5 minutes bounds that to a small
+	// share of any run, however large its network.
+	Checkpoint struct {
+		Dir          string  `json:"dir"`
+		EveryUpdates int     `json:"every_updates"`
+		EverySeconds float64 `json:"every_seconds"`
+		EveryEpoch   bool    `json:"every_epoch"`
+		Keep         int     `json:"keep"`
+	} `json:"-"`
 
 	// Path is the YAML file the config was read from ("" for none).
 	Path string `json:"-"`
@@ -176,6 +190,7 @@ func Default() *Config {
 	cal := calibrate.DefaultOptions()
 	c.Calibration.Method, c.Calibration.Holdout, c.Calibration.Folds = cal.Method, cal.Holdout, cal.Folds
 	c.Output.Model = "model.dlc"
+	c.Checkpoint.EverySeconds, c.Checkpoint.Keep = 300, 3
 	return c
 }
 
@@ -247,6 +262,11 @@ func (c *Config) fields() []field {
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
 		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
+		{"checkpoint.dir", &c.Checkpoint.Dir, "train saves checkpoints into this folder (or --checkpoint DIR), from which --resume DIR goes on exactly; \"\" = none"},
+		{"checkpoint.every_updates", &c.Checkpoint.EveryUpdates, "save a checkpoint every this many updates (0 = not by count)"},
+		{"checkpoint.every_seconds", &c.Checkpoint.EverySeconds, "save a checkpoint when this many seconds have passed since the last (0 = not by time)"},
+		{"checkpoint.every_epoch", &c.Checkpoint.EveryEpoch, "save a checkpoint after every epoch (but the last)"},
+		{"checkpoint.keep", &c.Checkpoint.Keep, "keep the newest this many checkpoints, removing older ones (at least 1; 2 or more lets a resume fall back past a torn one)"},
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -176,6 +177,16 @@ func (c *Config) validate() error {
 	}
 	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
 		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
+	}
+	cp := c.Checkpoint
+	if cp.EveryUpdates < 0 {
+		return c.Errorf("checkpoint.every_updates", "checkpoint.every_updates must be at least 0 (0 = not by count), not %d", cp.EveryUpdates)
+	}
+	if !(cp.EverySeconds >= 0) || math.IsInf(cp.EverySeconds, 0) {
+		return c.Errorf("checkpoint.every_seconds", "checkpoint.every_seconds must be at least 0 (0 = not by time), not %v", cp.EverySeconds)
+	}
+	if cp.Keep < 1 {
+		return c.Errorf("checkpoint.keep", "checkpoint.keep must be at least 1, not %d", cp.Keep)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"slices"
@@ -12,18 +13,30 @@ import (
 
 // Examples are labelled data in the form a vectorizer reads: texts for the
 // text modes, a numeric table or a stack of images for the dense mode.
-// Exactly one of Texts, Table and Images holds the inputs. Labels is nil
-// when the source has none (text to predict).
+// Exactly one of Texts, Streamed, Table and Images holds the inputs.
+// Labels is nil when the source has none (text to predict).
 //
 // Multi-label examples (read with Fields.Multi) have LabelSets instead of
 // Labels: each example's labels, in file order, possibly none.
 type Examples struct {
 	Path      string
 	Texts     []string
+	Streamed  *Streamed
 	Table     *Table
 	Images    *IDXImages
 	Labels    []string
 	LabelSets [][]string
+}
+
+// Streamed stands for texts that were handed on as they were read
+// (ReadEach) instead of being kept: 66 MB of IMDB reviews need not stay in
+// memory once a vectorizer has counted them.
+type Streamed struct {
+	N   int    // texts
+	Sum string // their Fingerprint, taken as they went by
+	// Value is what the reader's consumer made of the texts (a
+	// vectorizer's counts), for whoever reads them in its place.
+	Value any
 }
 
 // Len returns the number of examples.
@@ -33,9 +46,14 @@ func (e *Examples) Len() int {
 		return e.Table.Len()
 	case e.Images != nil:
 		return e.Images.Count
+	case e.Streamed != nil:
+		return e.Streamed.N
 	}
 	return len(e.Texts)
 }
+
+// IsText reports whether the examples are texts, kept or streamed.
+func (e *Examples) IsText() bool { return e.Table == nil && e.Images == nil }
 
 // Where names example i for a message: its file line when known.
 func (e *Examples) Where(i int) string {
@@ -59,8 +77,12 @@ func (e *Examples) Classes() []string {
 	return slices.Compact(names)
 }
 
-// Subset returns the examples idx of e, in that order, named path.
+// Subset returns the examples idx of e, in that order, named path. Texts
+// must have been kept: streamed ones are gone.
 func (e *Examples) Subset(idx []int, path string) *Examples {
+	if e.Streamed != nil {
+		panic("data: Subset of streamed texts")
+	}
 	out := &Examples{Path: path}
 	if e.LabelSets != nil {
 		out.LabelSets = make([][]string, len(idx))
@@ -92,6 +114,9 @@ func (e *Examples) Subset(idx []int, path string) *Examples {
 // records of its training data. Model files hold it: the bytes hashed for
 // each kind of input must never change.
 func (e *Examples) Fingerprint() string {
+	if e.Streamed != nil {
+		return e.Streamed.Sum
+	}
 	h := sha256.New()
 	switch {
 	case e.Images != nil:
@@ -132,16 +157,30 @@ func (e *Examples) Fingerprint() string {
 			}
 		}
 	default:
-		// Each text and label as its length (8 bytes, little-endian), then
-		// its bytes.
-		var n [8]byte
+		var tf textFingerprint
+		tf.h = h
 		for i, t := range e.Texts {
-			for _, s := range []string{t, e.Labels[i]} {
-				binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-				h.Write(n[:])
-				io.WriteString(h, s)
-			}
+			tf.add(t, e.Labels[i])
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// textFingerprint hashes texts and labels as Fingerprint does: each text
+// and label as its length (8 bytes, little-endian), then its bytes.
+type textFingerprint struct {
+	h   hash.Hash
+	buf []byte
+}
+
+// add hashes a text and its label. They are copied into one reused buffer
+// first: io.WriteString to a sha256 hash allocates a copy of each text.
+func (f *textFingerprint) add(text, label string) {
+	b := f.buf[:0]
+	for _, s := range [2]string{text, label} {
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	f.h.Write(b)
+	f.buf = b
 }

@@ -3,7 +3,9 @@ package data
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +85,40 @@ func Read(path string, f Fields) (*Examples, error) {
 	if err != nil {
 		return nil, err
 	}
+	return d, nil
+}
+
+// ReadEach reads the data at path as Read does, but hands each text to fn
+// as it is read instead of keeping it: the Examples it returns hold the
+// labels, and in Streamed the number of texts and their fingerprint. An
+// error from fn stops the reading and is returned as is.
+func ReadEach(path string, f Fields, fn func(text string) error) (*Examples, error) {
+	d := &Examples{Path: path, Streamed: &Streamed{}}
+	fp := textFingerprint{h: sha256.New()}
+	// The few distinct labels are kept once each, not once an example.
+	labels := map[string]string{}
+	err := Each(path, f, func(text, label string) error {
+		if err := fn(text); err != nil {
+			return err
+		}
+		d.Streamed.N++
+		if label != "" {
+			l, ok := labels[label]
+			if !ok {
+				l = label
+				if len(labels) < 1<<16 {
+					labels[l] = l
+				}
+			}
+			d.Labels = append(d.Labels, l)
+		}
+		fp.add(text, label)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Streamed.Sum = hex.EncodeToString(fp.h.Sum(nil))
 	return d, nil
 }
 
@@ -329,12 +365,13 @@ func lines(r io.Reader, path string, fn func(line []byte, n int) error) error {
 func readJSONL(r io.Reader, path string, f Fields, emit emitFunc) error {
 	want := []string{f.Text, f.Label}
 	got := make([]jsonField, 2)
+	var scratch []byte
 	return lines(r, path, func(line []byte, n int) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
 		}
 		got[0], got[1] = jsonField{}, jsonField{}
-		if err := parseObject(line, want, got); err != nil {
+		if err := parseObjectWith(line, want, got, &scratch); err != nil {
 			return &LineError{Path: path, Line: n, Msg: err.Error()}
 		}
 		text, lab := got[0], got[1]

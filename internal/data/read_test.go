@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -267,6 +268,40 @@ func TestEachStreams(t *testing.T) {
 	})
 	if err != stop || len(seen) != 1 {
 		t.Errorf("callback error: got %v after %d examples, want %v after 1", err, len(seen), stop)
+	}
+}
+
+// TestReadEachIsRead: streamed texts come in file order, and the examples
+// ReadEach returns hold what Read's do, their fingerprint included, without
+// the texts; an error from the consumer stops the reading.
+func TestReadEachIsRead(t *testing.T) {
+	for _, p := range []string{
+		writeData(t, "a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\n{\"text\": \"\", \"label\": \"pos\"}\n"),
+		writeData(t, "a.csv.gz", "label,text\npos,\"good, \"\"fun\"\"\"\nneg,\"bad\tfilm\"\npos,\n"),
+	} {
+		want, err := Read(p, Fields{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		got, err := ReadEach(p, Fields{}, func(text string) error {
+			texts = append(texts, text)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(texts, want.Texts) || !slices.Equal(got.Labels, want.Labels) || got.Texts != nil || got.Len() != want.Len() || !got.IsText() {
+			t.Errorf("%s: streamed %q %q (%d), read %q %q", p, texts, got.Labels, got.Len(), want.Texts, want.Labels)
+		}
+		if got.Fingerprint() != want.Fingerprint() {
+			t.Errorf("%s: fingerprint %s, Read's %s", p, got.Fingerprint(), want.Fingerprint())
+		}
+		stop := errors.New("stop")
+		n := 0
+		if _, err := ReadEach(p, Fields{}, func(string) error { n++; return stop }); err != stop || n != 1 {
+			t.Errorf("%s: the consumer's error: %v after %d texts", p, err, n)
+		}
 	}
 }
 

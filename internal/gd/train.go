@@ -214,6 +214,13 @@ type Callbacks struct {
 	// the stats (so it may fill the validation metrics); returning ErrStop
 	// ends training without an error, any other error aborts it.
 	OnEpoch func(*EpochStats) error
+	// Checkpoint, when set, saves the run's State at the moments it
+	// chooses, and when ctx is cancelled; see Checkpointer.
+	Checkpoint Checkpointer
+	// Resume, when set, is a State saved by an earlier run of the same
+	// objective, rule and config (the epochs and patiences may differ):
+	// Train goes on from it instead of starting afresh.
+	Resume *State
 }
 
 // ErrStop, returned by a callback, ends training early.
@@ -262,7 +269,8 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	if n == 0 {
 		return nil, errors.New("no training examples")
 	}
-	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	shuffle := rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15)
+	rng := rand.New(shuffle)
 	var b batches
 	b.src, _ = obj.(RowSource)
 	if b.src == nil {
@@ -291,11 +299,26 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	res := &Result{Stopped: StopEpochs}
 	es := c.EarlyStopping
 	var best []float64
-	bestVal, wait := math.NaN(), 0
-	convBest, convWait := math.Inf(1), 0
+	p := &progress{epoch: 1, bestVal: math.NaN(), convBest: math.Inf(1),
+		shuffle: shuffle, n: n, order: order, params: params, best: &best, res: res, opt: opt}
 	var up UpdateStats
 
 	watcher, _ := obj.(ParamsWatcher)
+	if cb.Resume != nil {
+		if err := p.restore(cb.Resume, c); err != nil {
+			return nil, fmt.Errorf("cannot resume: %w", err)
+		}
+		if watcher != nil {
+			watcher.ParamsChanged(nil)
+		}
+	}
+	var state State
+	save := func() error {
+		if err := p.capture(&state); err != nil {
+			return err
+		}
+		return cb.Checkpoint.Save(&state)
+	}
 	// flush brings the rows a lazy rule has left behind up to date, before
 	// anyone else reads the parameters.
 	flush := func() {
@@ -315,20 +338,40 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			res.Restored = res.BestEpoch != len(res.History) || res.Stopped == StopInterrupted
 		}
 	}
-	for epoch := 1; epoch <= c.Epochs; epoch++ {
-		start := time.Now()
-		if b.src == nil && !c.NoShuffle {
-			rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	for ; p.epoch <= c.Epochs; p.epoch++ {
+		epoch := p.epoch
+		start := time.Now().Add(-time.Duration(p.seconds * float64(time.Second)))
+		if !p.shuffled {
+			if b.src == nil && !c.NoShuffle {
+				rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+			}
+			p.shuffled = true
 		}
 		if err := b.start(epoch); err != nil {
 			return res, err
 		}
-		st := EpochStats{Epoch: epoch, ValLoss: math.NaN(), ValAccuracy: math.NaN()}
-		var lossSum float64
-		var correct int
-		for lo := 0; lo < n; lo += bs {
+		if b.src != nil {
+			// A stream cannot seek: a run resumed within an epoch reads
+			// the epoch's examples already trained on again, and drops
+			// them, so that it goes on with the very batches it stopped
+			// before.
+			for lo := 0; lo < p.pos; lo += bs {
+				if _, err := b.next(lo, min(p.pos, lo+bs)); err != nil {
+					return res, err
+				}
+			}
+		}
+		st := EpochStats{Epoch: epoch, ValLoss: math.NaN(), ValAccuracy: math.NaN(), Steps: p.epochSteps, LearningRate: p.lr}
+		for lo := p.pos; lo < n; lo += bs {
 			if err := ctx.Err(); err != nil {
 				res.Stopped = StopInterrupted
+				if cb.Checkpoint != nil && res.Steps > 0 {
+					p.pos, p.epochSteps, p.lr = lo, st.Steps, st.LearningRate
+					p.seconds = time.Since(start).Seconds()
+					if serr := save(); serr != nil {
+						return res, fmt.Errorf("%w; and the checkpoint failed: %w", err, serr)
+					}
+				}
 				flush()
 				restore()
 				return res, err
@@ -365,8 +408,8 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 					watcher.ParamsChanged(nil)
 				}
 			}
-			lossSum += l
-			correct += k
+			p.lossSum += l
+			p.correct += k
 			if cb.OnUpdate != nil {
 				up = UpdateStats{Step: res.Steps, Epoch: epoch, Examples: len(rows), Loss: l / float64(len(rows)), LearningRate: st.LearningRate}
 				cb.OnUpdate(&up)
@@ -374,11 +417,19 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			if cb.OnStep != nil {
 				cb.OnStep(min(n, lo+bs), n)
 			}
+			if cb.Checkpoint != nil && cb.Checkpoint.Due(false) {
+				p.pos, p.epochSteps, p.lr = min(n, lo+bs), st.Steps, st.LearningRate
+				p.seconds = time.Since(start).Seconds()
+				if err := save(); err != nil {
+					return res, err
+				}
+			}
 		}
 		flush()
-		st.Loss = lossSum / float64(n)
-		st.Accuracy = float64(correct) / float64(n)
+		st.Loss = p.lossSum / float64(n)
+		st.Accuracy = float64(p.correct) / float64(n)
 		st.Seconds = time.Since(start).Seconds()
+		p.pos, p.shuffled, p.epochSteps, p.lossSum, p.correct, p.lr, p.seconds = 0, false, 0, 0, 0, 0, 0
 		var cbErr error
 		if cb.OnEpoch != nil {
 			cbErr = cb.OnEpoch(&st)
@@ -394,30 +445,30 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			improved := false
 			switch {
 			case math.IsNaN(v):
-			case math.IsNaN(bestVal):
+			case math.IsNaN(p.bestVal):
 				improved = true
 			case es.higherIsBetter():
-				improved = v-bestVal > es.MinDelta
+				improved = v-p.bestVal > es.MinDelta
 			default:
-				improved = bestVal-v > es.MinDelta
+				improved = p.bestVal-v > es.MinDelta
 			}
 			if improved {
-				bestVal, wait, res.BestEpoch, res.Best = v, 0, epoch, v
+				p.bestVal, p.wait, res.BestEpoch, res.Best = v, 0, epoch, v
 				if es.RestoreBest {
 					best = append(best[:0], params...)
 				}
-			} else if wait++; es.Stop && wait >= es.Patience {
+			} else if p.wait++; es.Stop && p.wait >= es.Patience {
 				stop = StopEarly
 			}
 		}
 		if c.Tolerance > 0 {
-			if convBest-st.Loss < c.Tolerance {
-				convWait++
+			if p.convBest-st.Loss < c.Tolerance {
+				p.convWait++
 			} else {
-				convWait = 0
+				p.convWait = 0
 			}
-			convBest = min(convBest, st.Loss)
-			if convWait >= c.Patience && stop == "" {
+			p.convBest = min(p.convBest, st.Loss)
+			if p.convWait >= c.Patience && stop == "" {
 				stop = StopConverged
 			}
 		}
@@ -427,6 +478,14 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		if stop != "" {
 			res.Stopped = stop
 			break
+		}
+		if epoch < c.Epochs && cb.Checkpoint != nil && cb.Checkpoint.Due(true) {
+			p.epoch++ // the state of the epoch about to begin
+			err := save()
+			p.epoch--
+			if err != nil {
+				return res, err
+			}
 		}
 	}
 	restore()

@@ -59,6 +59,9 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 		}
 		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
+	if e.Streamed != nil {
+		return fitTokenized(e, p.Vectorizer)
+	}
 	return vectorize.FitTransform(e.Texts, p.Vectorizer)
 }
 
@@ -90,6 +93,9 @@ func Encode(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectoriz
 	}
 	if e.Table != nil {
 		return v.TransformValues(e.Table.Values), vectorize.Coverage{}
+	}
+	if e.Streamed != nil {
+		return encodeTokenized(v, e)
 	}
 	return v.TransformCoverage(e.Texts)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -76,18 +77,31 @@ func complement(n int, held []int) []int {
 // fitCalibration trains a network without each held-out part, scores the
 // part with it, and fits the calibration of method to all those scores.
 // The report of what it did goes to h.Calibrating; a continued model's
-// networks are trained as eachHeldOut says.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model) (*calibrate.Calibrator, error) {
+// networks are trained as eachHeldOut says. With sv it saves checkpoints
+// of its progress; from a checkpoint of the calibrating stage it goes on
+// where that one stood.
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	var scores calibrate.Scores
 	var uncal []float64
 	var one [1]float64
+	hc := &heldCheckpoint{sv: sv, resume: resume,
+		progress: func(part, parts int) *checkpoint.Calibration {
+			return &checkpoint.Calibration{Part: part, Parts: parts, Z: scores.Z, Truth: scores.Truth, Uncal: uncal}
+		},
+		restore: func(c *checkpoint.Calibration, held int) error {
+			if err := resumeCalibration(c, held, len(classes)); err != nil {
+				return err
+			}
+			scores.Z, scores.Truth, uncal = slices.Clone(c.Z), slices.Clone(c.Truth), slices.Clone(c.Uncal)
+			return nil
+		}}
 	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
 		scores.K = len(z)
 		scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
 		scores.Truth = append(scores.Truth, int(y.Class[r]))
 		uncal = uncalibrated(net, out, z, uncal)
-	})
+	}, hc)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +127,10 @@ func heldOutWhat(held, rows int, opts calibrate.Options) string {
 // and trains for the epochs of both runs: starting from from's weights
 // would hand it the held-out examples, which from was trained on, and its
 // scores on them would be those of a network that has seen them.
-func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64)) (int, error) {
+//
+// With hc (nil: none) it saves checkpoints of its progress and goes on
+// from one of the calibrating stage.
+func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64), hc *heldCheckpoint) (int, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
 	training := plan.Training
@@ -129,7 +146,40 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 	if y.Multi != nil {
 		classes = y.Multi.Cols
 	}
-	for k, part := range parts {
+	first := 0
+	var resume *checkpoint.Checkpoint
+	if hc != nil && hc.resume != nil && hc.resume.Stage == checkpoint.Calibrating {
+		resume = hc.resume
+		c := resume.Calibration
+		if c.Parts != len(parts) || c.Part < 1 || c.Part > len(parts) {
+			return 0, fmt.Errorf("the checkpoint's calibration is at network %d of %d, and the config makes %d", c.Part, c.Parts, len(parts))
+		}
+		first = c.Part - 1
+		for _, p := range parts[:first] {
+			held += len(p)
+		}
+		if err := hc.restore(c, held); err != nil {
+			return 0, err
+		}
+	}
+	for k := first; k < len(parts); k++ {
+		part := parts[k]
+		var st *gd.State
+		if resume != nil && k == first {
+			st = resume.State
+		}
+		var sv *saver
+		if hc != nil {
+			sv = hc.sv
+		}
+		if sv != nil {
+			sv.cal = hc.progress(k+1, len(parts))
+			if st == nil {
+				if err := sv.boundary(); err != nil {
+					return 0, err
+				}
+			}
+		}
 		trained := complement(x.Rows, part)
 		if h.Calibrating != nil {
 			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
@@ -142,8 +192,19 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		if err != nil {
 			return 0, err
 		}
-		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(rand.NewPCG(seed, 0xd20b0a7))}
-		if _, err := gd.Train(ctx, obj, opt, training, gd.Callbacks{}); err != nil {
+		src := rand.NewPCG(seed, 0xd20b0a7)
+		var cb gd.Callbacks
+		if st != nil {
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return 0, fmt.Errorf("the checkpoint's dropout source: %v", err)
+			}
+			cb.Resume = st
+		}
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: trained, Dropout: rand.New(src)}
+		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
 			return 0, err
 		}
 		outputs := net.Spec().Outputs
@@ -172,4 +233,30 @@ func uncalibrated(net *mlp.Network, out, z []float64, dst []float64) []float64 {
 	c := calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1, Labels: max(2, len(z))}
 	var buf [1]float64
 	return c.Apply(calibrationScore(net, z, &buf), dst)
+}
+
+// heldCheckpoint is what eachHeldOut needs to checkpoint its progress:
+// the saver, the checkpoint to resume from (nil: none), the scores of the
+// parts done so far (progress) and how to take them back (restore, given
+// how many examples those parts held out).
+type heldCheckpoint struct {
+	sv       *saver
+	resume   *checkpoint.Checkpoint
+	progress func(part, parts int) *checkpoint.Calibration
+	restore  func(c *checkpoint.Calibration, held int) error
+}
+
+// resumeCalibration checks the scores a checkpoint's calibration holds of
+// the parts it had done: one truth per held-out example, a whole number
+// of scores each, labels in range.
+func resumeCalibration(c *checkpoint.Calibration, held, labels int) error {
+	if len(c.Truth) != held || (held > 0 && len(c.Z)%held != 0) || (held == 0 && len(c.Z) != 0) {
+		return fmt.Errorf("the checkpoint's calibration holds %d truths and %d scores for %d held-out examples", len(c.Truth), len(c.Z), held)
+	}
+	for _, t := range c.Truth {
+		if t < 0 || t >= max(labels, 1) {
+			return fmt.Errorf("the checkpoint's calibration holds the label %d of %d", t, labels)
+		}
+	}
+	return nil
 }

@@ -41,6 +41,11 @@ func ReadWith(m *model.Model, cfg *config.Config, path string) (*data.Examples, 
 			return nil, cfg.Errorf("data.features", "data.features names %d columns, but the model reads %d (%s)", len(c.Data.Features), len(cols), data.QuoteList(cols, 10))
 		}
 	}
+	if v := m.Vectorizer; v.Mode != vectorize.Dense && !c.MultiLabel() && !data.IsIDX(path) {
+		// Encoded as read: the texts are not kept (data.ReadEach reads one
+		// label a text).
+		return readEncoded(fields(&c), path, v)
+	}
 	e, err := readExamples(&c, path)
 	if err == nil && e.Images != nil {
 		err = checkImagesFit(m, e.Images)

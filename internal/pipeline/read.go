@@ -82,12 +82,36 @@ func CheckDataset(cfg *config.Config) error {
 // errors reported in that order; then data.validation_split holds part of
 // the training examples out.
 func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
-	paths, err := resolveTrain(cfg, dataDir, false)
+	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
 		return nil, err
 	}
+	if paths.Train == "" {
+		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
+	}
+	checked := paths
+	if cfg.Training.Streaming {
+		checked.Train = "" // a pattern, which streamFiles checks
+	}
+	if err := checkPaths(cfg, checked); err != nil {
+		return nil, err
+	}
+	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
+		if err := checkImageConfig(cfg, paths.Train); err != nil {
+			return nil, err
+		}
+	}
 	streamed := autoStream(cfg, paths.Train)
 	split := cfg.Data.ValidationSplit > 0
+	// Texts are counted as they are read, but those a validation split is
+	// drawn from, which are kept to be drawn from.
+	count := countable(cfg)
+	read := func(path, labels string, counted bool) (*data.Examples, error) {
+		if counted && labels == "" && !data.IsIDX(path) {
+			return readCounted(cfg, path, cfg.VectorizerOptions())
+		}
+		return readSplit(cfg, path, labels)
+	}
 	reads := []func() (*data.Examples, error){
 		func() (*data.Examples, error) {
 			if cfg.Training.Streaming {
@@ -95,19 +119,19 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 				_, err := streamFiles(cfg, paths.Train)
 				return nil, err
 			}
-			return readSplit(cfg, paths.Train, paths.TrainLabels)
+			return read(paths.Train, paths.TrainLabels, count && !split)
 		},
 		func() (*data.Examples, error) {
 			if split || paths.Validation == "" {
 				return nil, nil
 			}
-			return readExamples(cfg, paths.Validation)
+			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
 			if paths.Test == "" {
 				return nil, nil
 			}
-			return readSplit(cfg, paths.Test, paths.TestLabels)
+			return read(paths.Test, paths.TestLabels, count)
 		},
 	}
 	sets := make([]*data.Examples, len(reads))
@@ -137,10 +161,11 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 // it returns names neither (dlc tune cross-validates on the training
 // split alone). data.validation_split is not applied.
 func ReadTrain(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
-	paths, err := resolveTrain(cfg, dataDir, true)
+	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
 		return nil, err
 	}
+	paths.Test, paths.TestLabels, paths.Validation = "", "", ""
 	train, err := readSplit(cfg, paths.Train, paths.TrainLabels)
 	if err != nil {
 		return nil, err
@@ -152,25 +177,14 @@ func ReadTrain(ctx context.Context, cfg *config.Config, dataDir string) (*Data, 
 }
 
 // resolveTrain resolves a config's data and checks that it names training
-// data the config can read and that the files it names exist; trainOnly
-// drops (and so does not check) the validation and test files.
-func resolveTrain(cfg *config.Config, dataDir string, trainOnly bool) (Paths, error) {
+// data the config can read.
+func resolveTrain(cfg *config.Config, dataDir string) (Paths, error) {
 	paths, err := Resolve(cfg, dataDir)
 	if err != nil {
 		return paths, err
 	}
 	if paths.Train == "" {
 		return paths, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
-	}
-	if trainOnly {
-		paths.Test, paths.TestLabels, paths.Validation = "", "", ""
-	}
-	checked := paths
-	if cfg.Training.Streaming {
-		checked.Train = "" // a pattern, which streamFiles checks
-	}
-	if err := checkPaths(cfg, checked); err != nil {
-		return paths, err
 	}
 	if paths.Kind == data.Images || data.IsIDX(paths.Train) {
 		if err := checkImageConfig(cfg, paths.Train); err != nil {

@@ -422,9 +422,11 @@ func (e *epochReader) next() (*cachedRow, error) {
 		}
 		if len(e.arena)+len(r) > cap(e.arena) {
 			e.compact()
-			if need := e.live + len(r); need > cap(e.arena)/2 {
+			if need := e.live + len(r); need > cap(e.arena)/3*2 {
 				// Twice the window's bytes: a compaction then copies at
-				// most one byte per byte appended since the last.
+				// most two bytes per byte appended since the last, and
+				// the window's bytes must grow by a third before the
+				// arena grows again (not whenever they wobble).
 				e.arena = append(make([]byte, 0, 2*need+1<<16), e.arena...)
 				e.c.arena = e.arena
 			}

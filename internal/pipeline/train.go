@@ -3,12 +3,15 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
@@ -55,6 +58,10 @@ type Hooks struct {
 	// Calibrating is called before each network trained to calibrate the
 	// model's probabilities; those networks report no steps or epochs.
 	Calibrating func(*CalibrationPart)
+	// Checkpoint says what a run saving checkpoints (the config's
+	// checkpoint.dir) records of where it came from, and the checkpoint
+	// to resume from; nil is none of that.
+	Checkpoint *Checkpointing
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
@@ -103,6 +110,12 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 // train is Train, or with from, Continue.
 func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
 	if cfg.Training.Streaming {
+		// The streamed loop has no checkpoints yet (its cache position and
+		// shuffle window would have to be saved); refusing beats a run
+		// the user thinks is safe from a kill.
+		if cfg.Checkpoint.Dir != "" || (h.Checkpoint != nil && h.Checkpoint.Resume != nil) {
+			return nil, nil, cfg.Errorf("checkpoint.dir", "streamed training (training.streaming) saves no checkpoints and resumes none yet; train without --checkpoint and --resume, or set training.streaming: false if the data fits in memory")
+		}
 		return trainStream(ctx, cfg, d, h, from)
 	}
 	classes, err := classesFor(cfg, d, from)
@@ -118,6 +131,21 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
 		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+	}
+	ck := h.Checkpoint
+	if ck == nil {
+		ck = &Checkpointing{ConfigPath: cfg.Path}
+	}
+	resume := ck.Resume
+	if from != nil && (resume != nil || cfg.Checkpoint.Dir != "") {
+		// Its vectorizer and its calibration's epochs come from the model
+		// it continues, which a checkpoint does not hold.
+		return nil, nil, cfg.Errorf("checkpoint.dir", "a run continued from a model (--init) saves no checkpoints and resumes none; train it without --checkpoint and --resume")
+	}
+	if resume != nil {
+		if err := checkResume(resume, cfg, d); err != nil {
+			return nil, nil, err
+		}
 	}
 	if d.Test != nil {
 		// Checked now, not when the test split is scored at the end: a
@@ -164,6 +192,41 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		xVal, _ = Encode(vec, d.Validation)
 		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
+	var sv *saver
+	var vecPrint string
+	if cfg.Checkpoint.Dir != "" || resume != nil {
+		vecPrint = vectorizerFingerprint(vec)
+	}
+	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
+		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
+	}
+	if cfg.Checkpoint.Dir != "" {
+		if sv, err = newSaver(cfg, ck, d, vec.Features(), vecPrint); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Whatever happens, the last checkpoint is on the disk before Train
+	// returns (a run interrupted exits right after).
+	defer sv.wait()
+	if h.Update != nil && (sv != nil || resume != nil) {
+		// The per-update history goes into the checkpoints, and comes
+		// back from one before the run goes on.
+		var updates []gd.UpdateStats
+		if resume != nil {
+			updates = slices.Clone(resume.Updates)
+		}
+		report := h.Update
+		for i := range updates {
+			report(&updates[i])
+		}
+		h.Update = func(u *gd.UpdateStats) {
+			updates = append(updates, *u)
+			report(u)
+		}
+		if sv != nil {
+			sv.history = &updates
+		}
+	}
 	if h.Started != nil {
 		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
@@ -187,8 +250,30 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	trainStart := time.Now()
 	trainRows := x.Rows
-	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))}
-	gres, err := gd.Train(ctx, obj, opt, plan.Training, cb)
+	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(src)}
+	var gres *gd.Result
+	if resume != nil && resume.Stage == checkpoint.Calibrating {
+		// The model's network was trained: its weights and record are
+		// in the checkpoint.
+		if len(resume.MainParams) != len(net.Params()) {
+			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		}
+		copy(net.Params(), resume.MainParams)
+		net.ParamsChanged(nil)
+		gres = resume.Main
+	} else {
+		if resume != nil {
+			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+				return nil, nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
+			}
+			cb.Resume = resume.State
+		}
+		if sv != nil {
+			sv.dropout, cb.Checkpoint = src, sv
+		}
+		gres, err = gd.Train(ctx, obj, opt, plan.Training, cb)
+	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
@@ -210,12 +295,18 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
 		if multi {
+			// A multi-label model's calibration is not checkpointed: a
+			// resume trains it again from its start (deterministic).
 			var tuned *calibrate.Thresholds
 			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
 				th = tuned
 			}
 		} else {
-			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from)
+			if sv != nil {
+				main := *gres
+				sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+			}
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume)
 		}
 		switch {
 		case errors.Is(err, context.Canceled):
@@ -227,6 +318,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		case err != nil:
 			return nil, nil, err
 		}
+	}
+	if err := sv.wait(); err != nil {
+		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
 	// The gradient, the optimizer's state and the training rows are

@@ -24,7 +24,7 @@ const maxOOV = 0.5
 // maxOOV of the training tokens out; "" when it does not, or for numeric
 // data, which has no tokens.
 func vocabularyWarning(cfg *config.Config, e *data.Examples, cov vectorize.Coverage) string {
-	if e.Texts == nil || cov.Tokens == 0 || cov.OOVRate() <= maxOOV {
+	if !e.IsText() || cov.Tokens == 0 || cov.OOVRate() <= maxOOV {
 		return ""
 	}
 	v := cfg.Vectorizer
@@ -36,7 +36,7 @@ func vocabularyWarning(cfg *config.Config, e *data.Examples, cov vectorize.Cover
 // most of them share nothing with the vocabulary (another language, or the
 // wrong field read as the text). "" otherwise, and for numeric data.
 func emptyRowsWarning(cfg *config.Config, split string, e *data.Examples, x *sparse.Matrix) string {
-	if e.Texts == nil || x.Rows == 0 || medianNNZ(x) > 0 {
+	if !e.IsText() || x.Rows == 0 || medianNNZ(x) > 0 {
 		return ""
 	}
 	return fmt.Sprintf("the %s texts (%s) have a median of 0 features: most share no n-gram with the vocabulary; check that data.text_field (%s) holds their text, and the vectorizer",

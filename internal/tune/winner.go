@@ -125,7 +125,7 @@ func (r *Result) WinnerYAML(dir string) (string, error) {
 		}
 		b.WriteString(comment(par))
 	}
-	b.WriteString(cfg.RelativeTo(dir).YAMLKeys(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
+	b.WriteString(cfg.RelativeTo(dir).KeysYAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
 	return b.String(), nil
 }
 

@@ -1,0 +1,210 @@
+package checkpoint
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/gd"
+)
+
+// sample is a checkpoint of the calibrating stage with every part filled,
+// NaN and infinite scalars among them.
+func sample() *Checkpoint {
+	st := &gd.State{Epoch: 2, Pos: 16, Shuffled: true, Order: []int{2, 0, 1, 3}, Shuffle: []byte{1, 2, 3},
+		EpochSteps: 1, LossSum: 1.25, Correct: 3, LearningRate: 0.01, EpochSeconds: 0.5, Steps: 5,
+		History:   []gd.EpochStats{{Epoch: 1, Steps: 4, Loss: 0.7, Accuracy: 0.5, LearningRate: 0.01, ValLoss: math.NaN(), ValAccuracy: math.NaN()}},
+		BestEpoch: 1, Best: 0.7, BestVal: math.NaN(), ConvBest: math.Inf(1),
+		Params: []float64{1, -2, math.Copysign(0, -1), 1e-300}, BestParams: []float64{4, 3, 2, 1},
+		Optimizer: gd.OptimizerState{Name: "momentum", Steps: 5, Scale: 1, Now: 4, Done: []int64{4, 5}, Slots: map[string][]float64{"velocity": {0.1, 0.2, 0.3, 0.4}}}}
+	return &Checkpoint{DLCVersion: "test", Written: "2026-01-01T00:00:00Z", Seq: 7, Stage: Calibrating,
+		ConfigPath: "/x/c.yaml", Sets: []string{"training.epochs=3"}, Config: map[string]string{"training.epochs": "3"},
+		Data:     []DataFile{{Key: "data.train", Path: "t.jsonl", SHA256: "ab", Examples: 4}},
+		Features: 4, Vectorizer: "cd", Dropout: []byte{9, 9},
+		State: st, Main: &gd.Result{Steps: 8, Stopped: gd.StopEarly, BestEpoch: 2, Best: 0.3, Restored: true, History: st.History},
+		MainParams:  []float64{5, 6, 7, 8},
+		Calibration: &Calibration{Part: 2, Parts: 5, Z: []float64{0.5, -0.5}, Truth: []int{1, 0}, Uncal: []float64{0.6, 0.4}},
+		Updates:     []gd.UpdateStats{{Step: 1, Epoch: 1, Examples: 2, Loss: 0.5, LearningRate: 0.01}},
+	}
+}
+
+func encoded(t testing.TB, c *Checkpoint) []byte {
+	var b bytes.Buffer
+	if err := Encode(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// same compares two checkpoints field by field as fmt prints them: NaN
+// equal to NaN, -0 unequal to 0, maps in key order.
+func same(a, b *Checkpoint) bool {
+	flat := func(c *Checkpoint) string {
+		top := *c
+		top.State, top.Main, top.Calibration = nil, nil, nil
+		return fmt.Sprintf("%v|%v|%v|%v", top, *c.State, *c.Main, *c.Calibration)
+	}
+	return flat(a) == flat(b)
+}
+
+// TestRoundTrip: every field reads back bit for bit (NaN, +Inf, -0).
+func TestRoundTrip(t *testing.T) {
+	c := sample()
+	b := encoded(t, c)
+	got, err := Decode(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(c, got) {
+		t.Fatalf("read back\n%+v\nwrote\n%+v", got, c)
+	}
+	if math.Signbit(got.State.Params[2]) != true || !math.IsInf(got.State.ConvBest, 1) || !math.IsNaN(got.State.BestVal) {
+		t.Fatal("-0, +Inf or NaN did not survive")
+	}
+}
+
+// TestEveryCutAndFlipIsDetected: a file cut at any length, or with any
+// byte changed, is refused as torn or corrupt.
+func TestEveryCutAndFlipIsDetected(t *testing.T) {
+	b := encoded(t, sample())
+	for n := 0; n < len(b); n++ {
+		_, err := Decode(bytes.NewReader(b[:n]), int64(n))
+		if err == nil || !IsCorrupt(err) && !strings.Contains(err.Error(), "not a dlc checkpoint") {
+			t.Fatalf("cut at %d of %d: %v", n, len(b), err)
+		}
+	}
+	for i := range b {
+		c := bytes.Clone(b)
+		c[i] ^= 0x20
+		if _, err := Decode(bytes.NewReader(c), int64(len(c))); err == nil {
+			t.Fatalf("byte %d changed: read without an error", i)
+		}
+	}
+}
+
+// TestNewestFallsBack: the newest whole checkpoint is read, a torn newer
+// one passed over and reported; Prune keeps the last K; the numbering
+// goes on above the torn one.
+func TestNewestFallsBack(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, _, err := Newest(dir); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
+		t.Fatalf("empty folder: %v", err)
+	}
+	for seq := 1; seq <= 4; seq++ {
+		c := sample()
+		c.Seq = seq
+		_, sync, err := Write(dir, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	stale := filepath.Join(dir, "."+Name(5)+".tmp-123")
+	os.WriteFile(stale, []byte("cut off"), 0o644)
+	if err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Fatal("RemoveStale left a cut-off temporary file")
+	}
+	if err := Prune(dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := List(dir)
+	if len(list) != 3 || list[0].Seq != 2 {
+		t.Fatalf("after Prune(3): %v", list)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal("Prune removed a file that is not a checkpoint")
+	}
+	newest := filepath.Join(dir, Name(4))
+	fi, _ := os.Stat(newest)
+	os.Truncate(newest, fi.Size()/2)
+	c, path, skipped, err := Newest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Seq != 3 || path != filepath.Join(dir, Name(3)) || len(skipped) != 1 || skipped[0].Path != newest {
+		t.Fatalf("got seq %d from %s, skipped %v", c.Seq, path, skipped)
+	}
+	if n, _ := NextSeq(dir); n != 5 {
+		t.Fatalf("NextSeq = %d, want 5", n)
+	}
+}
+
+// FuzzDecode: no input makes Decode panic or allocate beyond what the
+// input's size allows; what it accepts encodes back to the same bytes.
+func FuzzDecode(f *testing.F) {
+	f.Add(encoded(f, sample()))
+	s := sample()
+	s.Stage, s.Main, s.MainParams, s.Calibration, s.Updates = Training, nil, nil, nil, nil
+	f.Add(encoded(f, s))
+	s.State = nil
+	f.Add(encoded(f, s))
+	f.Add([]byte(magic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Decode(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		var again bytes.Buffer
+		if err := Encode(&again, c); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestPortableLayout: the word-by-word path of a big-endian machine writes
+// and reads the same bytes as the memory view of a little-endian one.
+func TestPortableLayout(t *testing.T) {
+	if !littleEndian {
+		t.Skip("the memory view is the little-endian machines' path")
+	}
+	want := encoded(t, sample())
+	littleEndian = false
+	defer func() { littleEndian = true }()
+	got := encoded(t, sample())
+	if !bytes.Equal(got, want) {
+		t.Fatal("the portable path writes other bytes")
+	}
+	c, err := Decode(bytes.NewReader(got), int64(len(got)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(c, sample()) {
+		t.Fatal("the portable path reads other values")
+	}
+}
+
+// BenchmarkWrite writes a checkpoint of the IMDB recipe's size (436,963
+// features × 32 units of weights, and Adagrad's sum beside them: 224 MB)
+// into a file and waits for the disk.
+func BenchmarkWrite(b *testing.B) {
+	n := 436963*32 + 32 + 32*2 + 2
+	st := *sample().State
+	st.Params, st.BestParams = make([]float64, n), nil
+	st.Optimizer = gd.OptimizerState{Name: "adagrad", Scale: 1, Slots: map[string][]float64{"acc": make([]float64, n)}}
+	c := &Checkpoint{Stage: Training, State: &st}
+	dir := b.TempDir()
+	b.SetBytes(int64(16 * n))
+	for i := range b.N {
+		c.Seq = i
+		_, sync, err := Write(dir, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sync(); err != nil {
+			b.Fatal(err)
+		}
+		if err := Prune(dir, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

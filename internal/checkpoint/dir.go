@@ -1,0 +1,211 @@
+package checkpoint
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dlc-dev/dlc/internal/atomicfile"
+)
+
+// A checkpoint folder holds ckpt-NNNNNNNNN.dlcc files, numbered in the
+// order they were written; anything else in it is left alone.
+const (
+	prefix = "ckpt-"
+	suffix = ".dlcc"
+)
+
+// Name is the file name of checkpoint number seq.
+func Name(seq int) string { return fmt.Sprintf("%s%09d%s", prefix, seq, suffix) }
+
+// seqOf returns the number of a checkpoint file's name.
+func seqOf(name string) (int, bool) {
+	if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, suffix) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(name[len(prefix) : len(name)-len(suffix)])
+	return n, err == nil && n >= 0
+}
+
+// Encode writes c as a checkpoint file.
+func Encode(w io.Writer, c *Checkpoint) error {
+	m, a := pack(c)
+	return encode(w, m, a)
+}
+
+// Decode reads a checkpoint file of size bytes. Its errors read as a
+// predicate ("is torn or corrupt: ..."), for Read to prefix with the path.
+func Decode(r io.Reader, size int64) (*Checkpoint, error) {
+	m := &meta{Checkpoint: &Checkpoint{}}
+	a, err := decode(r, size, m)
+	if err != nil {
+		return nil, err
+	}
+	return unpack(m, a)
+}
+
+// Write writes c into dir as checkpoint number c.Seq, atomically (a
+// reader, or a run resumed after a crash, sees the whole file or none of
+// it), creating dir when it does not exist, and returns the file's path
+// and a function that waits for the file to reach the disk (see
+// atomicfile.WriteUnsynced: a checkpoint of the IMDB recipe is 224 MB, and
+// training need not wait for the disk; until sync returns, a crash of the
+// machine may leave the file torn, which Newest detects and passes over).
+func Write(dir string, c *Checkpoint) (path string, sync func() error, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("cannot create the checkpoint folder: %w", err)
+	}
+	path = filepath.Join(dir, Name(c.Seq))
+	sync, err = atomicfile.WriteUnsynced(path, 0o644, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if err := Encode(bw, c); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot write checkpoint %s: %w", path, err)
+	}
+	return path, sync, nil
+}
+
+// Read reads and verifies the checkpoint file at path.
+func Read(path string) (*Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read checkpoint %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read checkpoint %s: %w", path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("checkpoint %s is not a regular file", path)
+	}
+	c, err := Decode(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s %w", path, err)
+	}
+	return c, nil
+}
+
+// IsCorrupt reports whether err is Read's error for a torn or corrupt
+// file.
+func IsCorrupt(err error) bool { return errors.Is(err, errCorrupt) }
+
+// Entry is a checkpoint file of a folder.
+type Entry struct {
+	Seq  int
+	Path string
+}
+
+// List returns the checkpoint files of dir, oldest first; a folder that
+// does not exist has none.
+func List(dir string) ([]Entry, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the checkpoint folder: %w", err)
+	}
+	var out []Entry
+	for _, e := range ents {
+		if n, ok := seqOf(e.Name()); ok && e.Type().IsRegular() {
+			out = append(out, Entry{n, filepath.Join(dir, e.Name())})
+		}
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return a.Seq - b.Seq })
+	return out, nil
+}
+
+// Skipped is a checkpoint file Newest passed over, and why.
+type Skipped struct {
+	Path string
+	Err  error
+}
+
+// ErrNone is Newest's error for a folder without a checkpoint.
+var ErrNone = errors.New("no checkpoint")
+
+// Newest reads the newest checkpoint of dir that is whole, passing over
+// (and reporting) the newer ones that are torn or corrupt. It returns
+// ErrNone (wrapped) when dir holds no checkpoint at all, and the first
+// error that is not corruption (an unreadable file, a newer format) as
+// it is.
+func Newest(dir string) (*Checkpoint, string, []Skipped, error) {
+	list, err := List(dir)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	var skipped []Skipped
+	for i := len(list) - 1; i >= 0; i-- {
+		c, err := Read(list[i].Path)
+		if err == nil {
+			return c, list[i].Path, skipped, nil
+		}
+		if !IsCorrupt(err) {
+			return nil, "", skipped, err
+		}
+		skipped = append(skipped, Skipped{list[i].Path, err})
+	}
+	if len(skipped) > 0 {
+		return nil, "", skipped, fmt.Errorf("every checkpoint in %s is torn or corrupt", dir)
+	}
+	return nil, "", nil, fmt.Errorf("%w in %s", ErrNone, dir)
+}
+
+// NextSeq is the number the next checkpoint written into dir takes: one
+// above every file there, whole or not, so that the newest is always the
+// last written.
+func NextSeq(dir string) (int, error) {
+	list, err := List(dir)
+	if err != nil || len(list) == 0 {
+		return 1, err
+	}
+	return list[len(list)-1].Seq + 1, nil
+}
+
+// RemoveStale removes the temporary files of checkpoints whose writing
+// was cut off (a SIGKILL mid-write leaves ".ckpt-N.dlcc.tmp-*" behind):
+// for a run about to write into dir, which is the only writer there.
+func RemoveStale(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read the checkpoint folder: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if base, _, ok := strings.Cut(name, ".tmp-"); ok && e.Type().IsRegular() && strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, suffix) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, name), err)
+			}
+		}
+	}
+	return nil
+}
+
+// Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1).
+func Prune(dir string, keep int) error {
+	list, err := List(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range list[:max(0, len(list)-max(keep, 1))] {
+		if err := os.Remove(e.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot remove the old checkpoint %s: %w", e.Path, err)
+		}
+	}
+	return nil
+}

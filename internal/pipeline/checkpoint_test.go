@@ -1,0 +1,164 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dlc-dev/dlc/internal/checkpoint"
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/testenv"
+)
+
+// trainBytes trains cfg (resuming from c when it is not nil) and returns
+// the model file's bytes and the per-update history.
+func trainBytes(t *testing.T, cfg *config.Config, c *checkpoint.Checkpoint) ([]byte, []gd.UpdateStats) {
+	t.Helper()
+	d, err := Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var updates []gd.UpdateStats
+	h := Hooks{Update: func(u *gd.UpdateStats) { updates = append(updates, *u) }, Checkpoint: &Checkpointing{ConfigPath: cfg.Path, Resume: c}}
+	m, _, err := Train(context.Background(), cfg, d, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := model.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, updates
+}
+
+// TestResumeWritesTheSameModel: for configs covering dropout, calibration
+// by a held-out share and by folds, early stopping on a validation split
+// and the sgd method, a run that saves checkpoints writes the model a run
+// without them writes, and a run resumed from any of its checkpoints —
+// in the model's training or in the calibration's — writes it too, with
+// the same per-update history.
+func TestResumeWritesTheSameModel(t *testing.T) {
+	root := testenv.Root(t)
+	path := filepath.Join(root, "testdata", "topics", "topics.yaml")
+	for _, tc := range []struct {
+		name string
+		sets []string
+	}{
+		{"rmsprop dropout holdout", []string{"model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=5"}},
+		{"momentum folds early stopping", []string{"optimizer.name=momentum", "calibration.folds=3", "data.validation_split=0.2",
+			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
+		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data := []string{"data.train=" + filepath.Join(root, "testdata", "topics", "train.jsonl"), "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
+			load := func(extra ...string) *config.Config {
+				cfg, err := config.Load(path, slices.Concat(data, tc.sets, extra))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cfg
+			}
+			want, wantUpdates := trainBytes(t, load(), nil)
+			got, _ := trainBytes(t, load("checkpoint.dir="+dir, "checkpoint.keep=100000"), nil)
+			if !bytes.Equal(got, want) {
+				t.Fatal("saving checkpoints changed the model file")
+			}
+			list, err := checkpoint.List(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stages := map[string]int{}
+			for i, e := range list {
+				c, err := checkpoint.Read(e.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stages[c.Stage]++
+				if i%3 != 0 && i != len(list)-1 {
+					continue
+				}
+				got, updates := trainBytes(t, load(), c)
+				where := fmt.Sprintf("resumed from checkpoint %d of %d (%s", i+1, len(list), c.Stage)
+				if c.State != nil {
+					where += fmt.Sprintf(", epoch %d, example %d", c.State.Epoch, c.State.Pos)
+				}
+				where += ")"
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s: the model file differs from the uninterrupted run's", where)
+				}
+				if !slices.Equal(updates, wantUpdates) {
+					t.Fatalf("%s: %d updates in the history, want %d", where, len(updates), len(wantUpdates))
+				}
+			}
+			if stages[checkpoint.Training] == 0 || stages[checkpoint.Calibrating] == 0 {
+				t.Fatalf("checkpoints by stage: %v; want both stages", stages)
+			}
+		})
+	}
+}
+
+// TestResumeRefusesChanges: a resume with a changed config key names it
+// (and the epochs may change); with changed data it names the file.
+func TestResumeRefusesChanges(t *testing.T) {
+	root := testenv.Root(t)
+	src := filepath.Join(root, "testdata", "topics")
+	work := t.TempDir()
+	for _, f := range []string{"topics.yaml", "train.jsonl", "test.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(work, f), b, 0o644)
+	}
+	dir := filepath.Join(work, "ck")
+	path := filepath.Join(work, "topics.yaml")
+	data := []string{"data.train=" + filepath.Join(work, "train.jsonl"), "data.test=" + filepath.Join(work, "test.jsonl")}
+	cfg, err := config.Load(path, append(data, "checkpoint.dir="+dir, "checkpoint.every_updates=10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainBytes(t, cfg, nil)
+	c, _, _, err := checkpoint.Newest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resume := func(sets ...string) error {
+		cfg, err := config.Load(path, append(slices.Clone(data), sets...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Read(context.Background(), cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Train(context.Background(), cfg, d, Hooks{Checkpoint: &Checkpointing{Resume: c}})
+		return err
+	}
+	err = resume("optimizer.learning_rate=0.02", "training.batch_size=8", "training.epochs=9")
+	var re *ResumeError
+	if !errors.As(err, &re) || !slices.Equal(re.Keys, []string{"optimizer.learning_rate", "training.batch_size"}) {
+		t.Fatalf("changed keys: %v", err)
+	}
+	if !strings.Contains(err.Error(), "training.epochs") {
+		t.Errorf("the message does not list the keys that may change: %v", err)
+	}
+	if err := resume("training.epochs=9"); err != nil {
+		t.Fatalf("more epochs: %v", err)
+	}
+	f, _ := os.OpenFile(filepath.Join(work, "test.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"label":"acq","text":"offer stake"}` + "\n")
+	f.Close()
+	err = resume()
+	if !errors.As(err, &re) || len(re.Files) != 1 || !strings.Contains(re.Files[0], "data.test") {
+		t.Fatalf("changed test file: %v", err)
+	}
+}

@@ -1,0 +1,144 @@
+package pipeline
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/vectorize"
+)
+
+// Texts are not kept once read when the vectorizer can take them as they
+// come: a split to fit on or encode with a vocabulary still to be fitted
+// is counted (vectorize.Tokenized: its n-grams as ids, 1.7 bytes each on
+// IMDB), a split
+// for a fitted model's vectorizer is encoded into rows at once. The IMDB
+// notebook's 66 MB of reviews then never stay in memory, and each split's
+// JSON is parsed by one goroutine while another tokenizes what it parsed.
+
+// streamBatch is how many texts the reading goroutine hands on at a time.
+const streamBatch = 512
+
+// countable reports whether a config's text splits can be counted as
+// they are read: the vectorizer keeps a vocabulary (hashing has none, the
+// dense mode reads numbers) and each text has one label (data.ReadEach's).
+func countable(cfg *config.Config) bool {
+	o := cfg.VectorizerOptions()
+	return o.Mode != vectorize.Dense && o.Hashing == 0 && !cfg.MultiLabel()
+}
+
+// readCounted reads the text split at path into a vectorize.Tokenized of
+// opts, which its Examples hold in Streamed.Value.
+func readCounted(cfg *config.Config, path string, opts vectorize.Options) (*data.Examples, error) {
+	c, err := vectorize.NewTokenized(opts)
+	if err != nil {
+		return nil, err
+	}
+	e, err := readBatches(path, fields(cfg), func(texts []string) {
+		for _, t := range texts {
+			c.Add(t)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.Streamed.Value = c
+	return e, nil
+}
+
+// encodedText is a split encoded by a fitted vectorizer as it was read.
+type encodedText struct {
+	v   *vectorize.Vectorizer
+	x   *sparse.Matrix
+	cov vectorize.Coverage
+}
+
+// readEncoded reads the text split at path into v's rows, which its
+// Examples hold in Streamed.Value.
+func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Examples, error) {
+	enc := &encodedText{v: v}
+	// The batches' rows are joined once at the end: a matrix grown batch
+	// by batch would be copied each time it doubled.
+	var pieces []*sparse.Matrix
+	rows, nnz := 0, 0
+	e, err := readBatches(path, f, func(texts []string) {
+		x, cov := v.TransformCoverage(texts)
+		pieces = append(pieces, x)
+		rows, nnz = rows+x.Rows, nnz+x.NNZ()
+		enc.cov.Tokens += cov.Tokens
+		enc.cov.KnownTokens += cov.KnownTokens
+		enc.cov.Grams += cov.Grams
+		enc.cov.Known += cov.Known
+	})
+	if err != nil {
+		return nil, err
+	}
+	enc.x = sparse.New(v.Features(), v.Mode == vectorize.MultiHot)
+	enc.x.Indptr = slices.Grow(enc.x.Indptr, rows)
+	enc.x.Indices = make([]int32, 0, nnz)
+	if enc.x.Values != nil {
+		enc.x.Values = make([]float64, 0, nnz)
+	}
+	for i, p := range pieces {
+		enc.x.Append(p)
+		pieces[i] = nil
+	}
+	e.Streamed.Value = enc
+	return e, nil
+}
+
+// readBatches reads the texts at path with data.ReadEach and hands them,
+// streamBatch at a time and in order, to take, which runs in a goroutine
+// of its own beside the reading.
+func readBatches(path string, f data.Fields, take func(texts []string)) (*data.Examples, error) {
+	batches := make(chan []string, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range batches {
+			take(b)
+		}
+	}()
+	batch := make([]string, 0, streamBatch)
+	e, err := data.ReadEach(path, f, func(text string) error {
+		batch = append(batch, text)
+		if len(batch) == streamBatch {
+			batches <- batch
+			batch = make([]string, 0, streamBatch)
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	<-done
+	return e, err
+}
+
+// fitTokenized fits opts on counted texts.
+func fitTokenized(e *data.Examples, opts vectorize.Options) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
+	c, ok := e.Streamed.Value.(*vectorize.Tokenized)
+	if !ok || !c.Tokenizes(opts) {
+		return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s was read for another vectorizer than vectorizer %+v; read it again", e.Path, opts)
+	}
+	return c.FitTransform(opts)
+}
+
+// encodeTokenized encodes streamed texts with v: counted ones through its
+// vocabulary, those already encoded by v as they are.
+func encodeTokenized(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix, vectorize.Coverage) {
+	switch s := e.Streamed.Value.(type) {
+	case *vectorize.Tokenized:
+		if s.Tokenizes(v.Options) {
+			return v.TransformTokenized(s)
+		}
+	case *encodedText:
+		if s.v == v {
+			return s.x, s.cov
+		}
+	}
+	panic(fmt.Sprintf("pipeline: %s was read for another vectorizer", e.Path))
+}

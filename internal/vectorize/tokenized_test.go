@@ -1,0 +1,87 @@
+package vectorize
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestTokenizedIsFitTransform holds a Tokenized, fed the texts one by one, to
+// what FitTransform and TransformCoverage of the kept texts return: the
+// same vocabulary and the same rows and coverage, bit for bit, in every
+// mode and n-gram order, with the vocabulary's bounds and a tokenizer that
+// drops words. The test texts hold words the training texts lack, and a
+// second fit of the same Tokenized is the first.
+func TestTokenizedIsFitTransform(t *testing.T) {
+	train, test := corpus(2000, 3), append(corpus(600, 4), "zzz unseen words only", "", "the the the")
+	configs := []Options{opts(MultiHot, 200, 1), opts(TFIDF, 500, 2), opts(Count, 300, 3), opts(MultiHot, 50, 2)}
+	configs[1].MinDF, configs[1].MaxDF, configs[1].SublinearTF = Docs(2), Fraction(0.9), true
+	configs[2].Tokenizer.StopWords, configs[2].Tokenizer.MinLength = EnglishStopWords, 2
+	for _, o := range configs {
+		want, wantX, wantCov, err := FitTransform(train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantT, wantTCov := want.TransformCoverage(test)
+		c, err := NewTokenized(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, err := NewTokenized(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range train {
+			c.Add(text)
+		}
+		for _, text := range test {
+			ct.Add(text)
+		}
+		if c.Len() != len(train) || ct.Len() != len(test) {
+			t.Fatalf("Len %d and %d for %d and %d texts", c.Len(), ct.Len(), len(train), len(test))
+		}
+		for round := range 2 {
+			v, x, cov, err := c.FitTransform(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(v.Vocab, want.Vocab) || !slices.Equal(v.DocFreq, want.DocFreq) || v.Docs != want.Docs || v.Distinct != want.Distinct {
+				t.Errorf("%+v, fit %d: the Tokenized's vocabulary differs from FitTransform's", o, round+1)
+			}
+			if !sameMatrix(x, wantX) || cov != wantCov {
+				t.Errorf("%+v, fit %d: the Tokenized's training rows differ (coverage %+v, want %+v)", o, round+1, cov, wantCov)
+			}
+			tx, tcov := v.TransformTokenized(ct)
+			if !sameMatrix(tx, wantT) || tcov != wantTCov {
+				t.Errorf("%+v, fit %d: TransformTokenized differs from TransformCoverage (coverage %+v, want %+v)", o, round+1, tcov, wantTCov)
+			}
+			// A restored vectorizer (a model file's) encodes the same.
+			r, err := Restore(o, v.Vocab, v.DocFreq, v.Docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rx, rcov := r.TransformTokenized(ct); !sameMatrix(rx, wantT) || rcov != wantTCov {
+				t.Errorf("%+v: a restored vectorizer's TransformTokenized differs", o)
+			}
+		}
+	}
+}
+
+// TestTokenizedRefuses: hashing and the dense mode keep no vocabulary.
+func TestTokenizedRefuses(t *testing.T) {
+	h := opts(MultiHot, 0, 1)
+	h.Hashing = 1 << 10
+	if _, err := NewTokenized(h); err == nil {
+		t.Error("NewTokenized accepted hashing")
+	}
+	if _, err := NewTokenized(Options{Mode: Dense}); err == nil {
+		t.Error("NewTokenized accepted the dense mode")
+	}
+	c, err := NewTokenized(opts(MultiHot, 10, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Add("a film")
+	if _, _, _, err := c.FitTransform(opts(MultiHot, 10, 2)); err == nil {
+		t.Error("a Tokenized of unigrams fitted bigrams")
+	}
+}
