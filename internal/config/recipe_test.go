@@ -51,3 +51,28 @@ func TestGeneralRecipe(t *testing.T) {
 		}
 	}
 }
+
+// TestSetsKeepTheRecipe: a config at the defaults (the IMDB notebook, as a
+// checkpoint records it) and one given the general recipe both come back
+// from Sets(Values()) as they were: a recipe key at its default is not
+// left out, or the config would name only its data and train the general
+// recipe.
+func TestSetsKeepTheRecipe(t *testing.T) {
+	notebook, err := Load(writeConfig(t, "data:\n  train: a.jsonl\nmodel:\n  output: sigmoid\nloss: binary_crossentropy\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	general, err := Load(writeConfig(t, "data:\n  train: a.jsonl\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*Config{"notebook": notebook, "general": general} {
+		back, err := LoadWith("", Sets(c.Values()), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if changed := back.Changed(c.Values()); len(changed) > 0 {
+			t.Errorf("%s: %v changed", name, changed)
+		}
+	}
+}
