@@ -77,7 +77,12 @@ starts afresh (a model file keeps weights, not the optimizer's state).
 
 Values come from, in order of precedence: --set key=value, DLC_* environment
 variables (DLC_TRAINING_EPOCHS=3 for training.epochs), the YAML file, the
-defaults. The keys:
+defaults. A text classification config that sets none of the vectorizer,
+model, loss or optimizer keys trains the general recipe (tf-idf of 10,000
+words → 256 relu, dropout 0.3 → linear, hinge loss, adagrad 0.03 with
+initial_accumulator 1e-4, batch 32, 10 epochs), chosen by cross-validation
+on IMDB, R52 and R8; one that sets any of them gets the defaults below. The
+keys:
 
 ` + keysHelp() + `
 Progress (one line per epoch, a bar on a terminal) goes to stderr; the

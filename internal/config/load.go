@@ -115,6 +115,9 @@ func LoadWith(path string, sets []string, flags []Override) (*Config, error) {
 	}
 	c.resolvePaths()
 	c.settleExclusive()
+	if c.NamesOnlyData() {
+		c.GeneralRecipe()
+	}
 	c.completeHead()
 	if err := c.validate(); err != nil {
 		return nil, err

@@ -163,6 +163,10 @@ type Config struct {
 	// chosen from the data; a model's config keeps what it was trained
 	// with.
 	loaded bool
+	// general says Load gave the config the general recipe (it named only
+	// its data): its output and loss are the recipe's, whatever the
+	// number of labels.
+	general bool
 }
 
 // Default returns the config used when a key is not given: the IMDB
