@@ -27,7 +27,8 @@
 # fastText (Debian: apt-get install python3-torch fasttext); their TSV
 # files are written by ../shared/peers/prepare.py and ft_prepare.py on the
 # first run. Works in $BENCH_DIR (default /tmp/dlc-bench-breakdown); DLC
-# names a dlc binary to measure instead of building this tree's. The
+# names a dlc binary to measure instead of building this tree's, and
+# DLC_BEFORE a second one (the previous build) timed in the same rounds. The
 # machine is shared: only figures of one run, and their ratios, compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -129,6 +130,10 @@ if [ "$what" != mnist ]; then
 		"/usr/bin/python3 '$peers/torch_mlp.py' imdb"
 		"fasttext supervised -input '$ANCHORS_DATA/imdb/ft_train.txt' -output '$dir/ft' -thread 2 -verbose 0"
 	)
+	if [ -n "${DLC_BEFORE:-}" ]; then
+		labels+=(dlc-before)
+		cmds+=("'$DLC_BEFORE' train --quiet --config configs/imdb.yaml --out '$dir/imdb-b.dlc' && '$DLC_BEFORE' evaluate --model '$dir/imdb-b.dlc' --format json")
+	fi
 	whole imdb
 	# fastText's accuracy, of the model its last run left (2 threads are
 	# not bit-reproducible), tested outside the timed runs.
@@ -141,5 +146,9 @@ if [ "$what" != imdb ]; then
 		"'$DLC' train --quiet --config configs/mnist.yaml --out '$dir/mnist-w.dlc' && '$DLC' evaluate --model '$dir/mnist-w.dlc' --format json"
 		"/usr/bin/python3 '$peers/torch_mlp.py' mnist"
 	)
+	if [ -n "${DLC_BEFORE:-}" ]; then
+		labels+=(dlc-before)
+		cmds+=("'$DLC_BEFORE' train --quiet --config configs/mnist.yaml --out '$dir/mnist-b.dlc' && '$DLC_BEFORE' evaluate --model '$dir/mnist-b.dlc' --format json")
+	fi
 	whole mnist
 fi
