@@ -119,4 +119,3 @@ func TestGlob(t *testing.T) {
 		t.Errorf("Glob = %q, want %q", got, want)
 	}
 }
-

@@ -59,4 +59,3 @@ func Start(t testing.TB) *Server {
 	}
 	return s
 }
-
