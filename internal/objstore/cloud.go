@@ -174,3 +174,6 @@ func Glob(ctx context.Context, pattern string) ([]string, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// Size is the object's size, for the gzip reader's bound.
+func (r *reader) Size() int64 { return r.r.Size() }
