@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -193,7 +194,7 @@ func (c *Config) resolvePaths() {
 	dir := filepath.Dir(c.Path)
 	for _, key := range PathKeys {
 		p := c.pathPtr(key)
-		if *p == "" || filepath.IsAbs(*p) || rank(c.where(key)) != 1 || !c.IsSet(key) {
+		if *p == "" || isAbs(*p) || rank(c.where(key)) != 1 || !c.IsSet(key) {
 			continue
 		}
 		if c.written == nil {
@@ -203,6 +204,10 @@ func (c *Config) resolvePaths() {
 		*p = filepath.Join(dir, *p)
 	}
 }
+
+// isAbs reports whether p names the same file from any folder: an
+// absolute path, or an object URL (s3://, gs://).
+func isAbs(p string) bool { return filepath.IsAbs(p) || objstore.IsURL(p) }
 
 func (c *Config) pathPtr(key string) *string {
 	switch key {
@@ -229,8 +234,8 @@ func (c *Config) Missing(key string) error {
 	if !fromFile {
 		written = p
 	}
-	if filepath.IsAbs(written) {
-		return c.Errorf(key, "%s %s does not exist", key, written)
+	if isAbs(written) {
+		return c.Errorf(key, "%s %s does not exist", key, objstore.Name(written))
 	}
 	base := "."
 	how := "the current folder"
@@ -256,7 +261,7 @@ func (c *Config) Absolute() *Config {
 	out := *c
 	for _, key := range PathKeys {
 		p := out.pathPtr(key)
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !isAbs(*p) {
 			if abs, err := filepath.Abs(*p); err == nil {
 				*p = abs
 			}
@@ -272,7 +277,7 @@ func (c *Config) RelativeTo(dir string) *Config {
 	base := absDir(dir)
 	for _, key := range PathKeys {
 		p := out.pathPtr(key)
-		if *p == "" {
+		if *p == "" || objstore.IsURL(*p) {
 			continue
 		}
 		if rel, err := filepath.Rel(base, absDir(*p)); err == nil {

@@ -349,6 +349,9 @@ func openFile(path string) (io.ReadCloser, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, NotExist(path)
 		}
+		if objstore.IsURL(path) {
+			return nil, err // it names the object
+		}
 		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 	}
 	return file, nil

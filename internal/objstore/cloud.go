@@ -64,6 +64,13 @@ func readErr(u string, err error) error {
 	return fmt.Errorf("cannot read %s: %v", Name(u), err)
 }
 
+// Check returns nil when u is an object URL this build can write, and
+// otherwise the error that says why not.
+func Check(u string) error {
+	_, err := parse(u)
+	return err
+}
+
 // Stat returns what the object at u is.
 func Stat(ctx context.Context, u string) (Info, error) {
 	b, l, err := open(u)

@@ -16,6 +16,10 @@ func unbuilt(u string) error {
 	return fmt.Errorf("%s is an object URL, which only a dlc built with object storage reads and writes (go build -tags cloud ./cmd/dlc); give a local file, or use that build", Name(u))
 }
 
+// Check returns nil when u is an object URL this build can write, and
+// otherwise the error that says why not.
+func Check(u string) error { return unbuilt(u) }
+
 // Stat returns what the object at u is.
 func Stat(ctx context.Context, u string) (Info, error) { return Info{}, unbuilt(u) }
 

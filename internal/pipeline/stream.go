@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
@@ -80,12 +82,12 @@ func autoStream(cfg *config.Config, train string) string {
 	}
 	var size float64
 	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil || st.IsDir() {
+		st, err := statPath(f)
+		if err != nil || st.dir {
 			return ""
 		}
-		n := float64(st.Size())
-		if strings.HasSuffix(strings.ToLower(f), ".gz") {
+		n := float64(st.size)
+		if strings.HasSuffix(strings.ToLower(objstore.Name(f)), ".gz") {
 			n *= gzipRatio
 		}
 		size += n
@@ -110,23 +112,27 @@ func streamFiles(cfg *config.Config, train string) ([]string, error) {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
 	if !strings.ContainsAny(train, "*?[") {
-		st, err := os.Stat(train)
+		st, err := statPath(train)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			return nil, cfg.Missing("data.train")
-		case err == nil && st.IsDir():
+		case err != nil && objstore.IsURL(train):
+			return nil, cfg.Errorf("data.train", "%v", err)
+		case err == nil && st.dir:
 			return nil, cfg.Errorf("data.train", "training.streaming reads JSONL, CSV or TSV files (also .gz), and %s is a folder; give its files as a pattern (data.train: %s)", train, filepath.Join(train, "*.jsonl"))
 		}
 		return []string{train}, nil
 	}
-	files, err := filepath.Glob(train)
+	files, err := globPaths(train)
 	if err != nil {
+		if objstore.IsURL(train) {
+			return nil, cfg.Errorf("data.train", "%v", err)
+		}
 		return nil, cfg.Errorf("data.train", "%s is not a valid file pattern: %v", train, err)
 	}
 	if len(files) == 0 {
-		return nil, cfg.Errorf("data.train", "no file matches %s", train)
+		return nil, cfg.Errorf("data.train", "no file matches %s", objstore.Name(train))
 	}
-	slices.Sort(files)
 	return files, nil
 }
 
@@ -220,6 +226,12 @@ func openStream(ctx context.Context, plan *Plan, files []string) (*streamData, e
 		return nil, err
 	}
 	path := cachePath(files[0])
+	if objstore.IsURL(files[0]) {
+		// Beside an object is the bucket: the cache is the user's.
+		if path, err = userCachePath(files[0]); err != nil {
+			return nil, err
+		}
+	}
 	c, why := openRowCache(path, key)
 	if c != nil {
 		return &streamData{files: files, cache: c, streamCounts: c.counts, said: "reused " + path}, nil
@@ -273,16 +285,19 @@ func userCachePath(first string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	abs, err := filepath.Abs(first)
-	if err != nil {
-		return "", err
+	abs, base := objstore.Name(first), path.Base(objstore.Name(first))
+	if !objstore.IsURL(first) {
+		if abs, err = filepath.Abs(first); err != nil {
+			return "", err
+		}
+		base = filepath.Base(first)
 	}
 	sum := sha256.Sum256([]byte(abs))
 	dir = filepath.Join(dir, "dlc", "rows")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, filepath.Base(first)+"-"+hex.EncodeToString(sum[:8])+".dlc-rows"), nil
+	return filepath.Join(dir, base+"-"+hex.EncodeToString(sum[:8])+".dlc-rows"), nil
 }
 
 // cacheKey identifies what a cache holds: the files (absolute path, size,
@@ -292,18 +307,27 @@ func cacheKey(plan *Plan, files []string) ([32]byte, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "dlc rows %d\n", rowCacheVersion)
 	for _, f := range files {
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			return [32]byte{}, err
+		abs := f // an object's URL, query and all: another endpoint is another object
+		if !objstore.IsURL(f) {
+			var err error
+			if abs, err = filepath.Abs(f); err != nil {
+				return [32]byte{}, err
+			}
 		}
-		st, err := os.Stat(f)
+		st, err := statPath(f)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return [32]byte{}, data.NotExist(f)
 			}
+			if objstore.IsURL(f) {
+				return [32]byte{}, err
+			}
 			return [32]byte{}, fmt.Errorf("cannot read %s: %v", f, pathErr(err))
 		}
-		fmt.Fprintf(h, "file %q %d %d\n", abs, st.Size(), st.ModTime().UnixNano())
+		fmt.Fprintf(h, "file %q %d %d\n", abs, st.size, st.mod.UnixNano())
+		if st.tag != "" {
+			fmt.Fprintf(h, "etag %q\n", st.tag)
+		}
 	}
 	cfg := plan.Config
 	opts, _ := json.Marshal(plan.Vectorizer)
