@@ -19,7 +19,7 @@ import (
 // are the registry's, and Resolve has checked them.
 func checkPaths(cfg *config.Config, p Paths) error {
 	for _, f := range []struct{ key, path, own string }{
-		{"data.train", p.Train, cfg.Data.Train},
+		{"data.train", p.Train, cfg.Data.Train.One()},
 		{"data.validation", p.Validation, cfg.Data.Validation},
 		{"data.test", p.Test, cfg.Data.Test},
 	} {

@@ -67,13 +67,13 @@ const DefaultShuffleBuffer = 32768
 // about memoryPerByte times their size (IMDB's notebook: 236 MiB for 33 MB
 // of training JSONL, its recipe with bigrams 787 MiB), a gzipped file's
 // gzipRatio times more. A config streaming cannot train is left alone.
-func autoStream(cfg *config.Config, train string) string {
+func autoStream(cfg *config.Config, train []string) string {
 	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.Vectorizer.Mode == string(vectorize.Dense) ||
 		cfg.Data.ValidationSplit > 0 || cfg.Calibration.Folds >= 2 || cfg.Training.Method == string(gd.Batch) {
 		return ""
 	}
 	have := totalMemory()
-	if have == 0 || train == "" {
+	if have == 0 || len(train) == 0 {
 		return ""
 	}
 	files, err := streamFiles(cfg, train)
@@ -105,33 +105,43 @@ const (
 	gzipRatio     = 4
 )
 
-// streamFiles are the training files of a streaming run: data.train, or
-// the files its glob pattern matches, in byte order of their names.
-func streamFiles(cfg *config.Config, train string) ([]string, error) {
-	if train == "" {
+// streamFiles are the training files of a streaming run: data.train's
+// entries in order (one, or a list), each a file or the files its glob
+// pattern matches, in byte order of their names.
+func streamFiles(cfg *config.Config, train []string) ([]string, error) {
+	if len(train) == 0 {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	if !strings.ContainsAny(train, "*?[") {
-		st, err := statPath(train)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, cfg.Missing("data.train")
-		case err != nil && objstore.IsURL(train):
-			return nil, cfg.Errorf("data.train", "%v", err)
-		case err == nil && st.dir:
-			return nil, cfg.Errorf("data.train", "training.streaming reads JSONL, CSV or TSV files (also .gz), and %s is a folder; give its files as a pattern (data.train: %s)", train, filepath.Join(train, "*.jsonl"))
+	var files []string
+	for i, entry := range train {
+		key := cfg.TrainEntry(i)
+		if !strings.ContainsAny(entry, "*?[") {
+			st, err := statPath(entry)
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				if cfg.Data.Dataset != "" {
+					return nil, data.NotExist(entry)
+				}
+				return nil, cfg.Missing(key)
+			case err != nil && objstore.IsURL(entry):
+				return nil, cfg.Errorf(key, "%v", err)
+			case err == nil && st.dir:
+				return nil, cfg.Errorf(key, "training.streaming reads JSONL, CSV or TSV files (also .gz), and %s is a folder; give its files as a pattern (%s: %s)", entry, key, filepath.Join(entry, "*.jsonl"))
+			}
+			files = append(files, entry)
+			continue
 		}
-		return []string{train}, nil
-	}
-	files, err := globPaths(train)
-	if err != nil {
-		if objstore.IsURL(train) {
-			return nil, cfg.Errorf("data.train", "%v", err)
+		matched, err := globPaths(entry)
+		if err != nil {
+			if objstore.IsURL(entry) {
+				return nil, cfg.Errorf(key, "%v", err)
+			}
+			return nil, cfg.Errorf(key, "%s is not a valid file pattern: %v", entry, err)
 		}
-		return nil, cfg.Errorf("data.train", "%s is not a valid file pattern: %v", train, err)
-	}
-	if len(files) == 0 {
-		return nil, cfg.Errorf("data.train", "no file matches %s", objstore.Name(train))
+		if len(matched) == 0 {
+			return nil, cfg.Errorf(key, "no file matches %s", objstore.Name(entry))
+		}
+		files = append(files, matched...)
 	}
 	return files, nil
 }
@@ -437,7 +447,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if plan.Training.Method == gd.Batch {
 		return nil, nil, cfg.Errorf("training.method", "training.method batch computes one gradient over every example at once, and training.streaming holds one batch in memory: use minibatch")
 	}
-	files, err := streamFiles(cfg, d.Paths.Train)
+	files, err := streamFiles(cfg, d.Paths.trainFiles())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -654,7 +664,7 @@ func classWeightsFromCounts(cfg *config.Config, counts []int, classes []string) 
 }
 
 // streamLabels reads the distinct labels of the training files, sorted.
-func streamLabels(cfg *config.Config, train string) ([]string, error) {
+func streamLabels(cfg *config.Config, train []string) ([]string, error) {
 	files, err := streamFiles(cfg, train)
 	if err != nil {
 		return nil, err
