@@ -12,6 +12,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -45,7 +46,7 @@ func (p Paths) trainFiles() []string {
 // severalFiles reports whether the training data are several files: a
 // list or a pattern, which training.streaming reads.
 func (p Paths) severalFiles() bool {
-	return len(p.TrainFiles) > 1 || strings.ContainsAny(p.Train, "*?[")
+	return len(p.TrainFiles) > 1 || strings.ContainsAny(objstore.Name(p.Train), "*?[")
 }
 
 // Data is a config's data, read: where it is, and the training, validation

@@ -115,7 +115,7 @@ func streamFiles(cfg *config.Config, train []string) ([]string, error) {
 	var files []string
 	for i, entry := range train {
 		key := cfg.TrainEntry(i)
-		if !strings.ContainsAny(entry, "*?[") {
+		if !strings.ContainsAny(objstore.Name(entry), "*?[") { // a query's ? is no wildcard
 			st, err := statPath(entry)
 			switch {
 			case errors.Is(err, os.ErrNotExist):
