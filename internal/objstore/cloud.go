@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"path"
 	"slices"
@@ -184,3 +185,31 @@ func Glob(ctx context.Context, pattern string) ([]string, error) {
 
 // Size is the object's size, for the gzip reader's bound.
 func (r *reader) Size() int64 { return r.r.Size() }
+
+// location is an object URL cut into the URL of its bucket (with the
+// query, which configures the client: region, endpoint, use_path_style)
+// and the object's key.
+type location struct {
+	bucket, key string
+}
+
+// parse cuts u into its bucket and key.
+func parse(u string) (location, error) {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return location{}, fmt.Errorf("%s is not an object URL: %v", u, err)
+	}
+	key := strings.TrimPrefix(pu.Path, "/")
+	if pu.Host == "" || key == "" {
+		return location{}, fmt.Errorf("%s names no object; write %s://BUCKET/KEY", u, strings.ToLower(pu.Scheme))
+	}
+	b := url.URL{Scheme: strings.ToLower(pu.Scheme), Host: pu.Host, RawQuery: pu.RawQuery}
+	return location{bucket: b.String(), key: key}, nil
+}
+
+// notExist is the error for an object that does not exist; it is
+// fs.ErrNotExist to errors.Is, as a missing file's is.
+type notExist struct{ url string }
+
+func (e *notExist) Error() string { return e.url + " does not exist" }
+func (e *notExist) Unwrap() error { return fs.ErrNotExist }
