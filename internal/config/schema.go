@@ -44,7 +44,7 @@ func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
 type Config struct {
 	Data struct {
 		Dataset         string  `json:"dataset"`
-		Train           string  `json:"train"`
+		Train           Files   `json:"train"`
 		Test            string  `json:"test"`
 		Validation      string  `json:"validation"`
 		ValidationSplit float64 `json:"validation_split"`
@@ -210,7 +210,7 @@ func Default() *Config {
 // field is one leaf key of the schema, bound to the Config field it fills.
 type field struct {
 	key string
-	ptr any // *string, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
+	ptr any // *string, *Files, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
 	doc string
 }
 
@@ -218,7 +218,7 @@ type field struct {
 func (c *Config) fields() []field {
 	return []field{
 		{"data.dataset", &c.Data.Dataset, "a fetched dataset (dlc fetch --list); sets train and test"},
-		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label; a relative path is relative to the config file's folder"},
+		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label, a pattern of files (part-*.jsonl.gz), or a list of them ([a.jsonl.gz, b.jsonl.gz]) read in order; a relative path is relative to the config file's folder"},
 		{"data.test", &c.Data.Test, "held-out data, same formats"},
 		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},

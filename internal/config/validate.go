@@ -22,6 +22,7 @@ var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
+	key, _, _ = strings.Cut(key, "[") // data.train[2] was set where data.train was
 	if w, ok := c.src[key]; ok {
 		return w
 	}
@@ -109,7 +110,7 @@ func (c *Config) Validate() error { return c.validate() }
 // what the data must hold for them.
 func (c *Config) validate() error {
 	d := &c.Data
-	if d.Dataset != "" && d.Train != "" {
+	if d.Dataset != "" && len(d.Train) > 0 {
 		return c.Errorf("data.train", "set data.dataset or data.train, not both")
 	}
 	if d.ValidationSplit < 0 || d.ValidationSplit >= 1 {

@@ -9,12 +9,14 @@
 package model
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -26,6 +28,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -342,6 +345,9 @@ func checksum(meta map[string]string, tensors []Tensor) string {
 
 // Load reads and verifies a model file.
 func Load(path string) (*Model, error) {
+	if objstore.IsURL(path) {
+		return loadObject(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -373,6 +379,34 @@ func Load(path string) (*Model, error) {
 	m, err := Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("model file %s %v", path, err)
+	}
+	return m, nil
+}
+
+// loadObject reads and verifies a model object (s3://, gs://).
+func loadObject(u string) (*Model, error) {
+	name := objstore.Name(u)
+	info, err := objstore.Stat(context.Background(), u)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("model file %s does not exist; train one with dlc train", name)
+	case err != nil:
+		return nil, err
+	case info.Size > maxFile:
+		return nil, fmt.Errorf("model file %s is %d bytes, larger than any dlc model", name, info.Size)
+	}
+	r, err := objstore.Open(context.Background(), u)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		return nil, err
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s %v", name, err)
 	}
 	return m, nil
 }

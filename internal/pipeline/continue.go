@@ -92,7 +92,7 @@ func classesFor(cfg *config.Config, d *Data, from *model.Model) ([]string, error
 		// Read by Train; a run that trains nothing (--print-config) reads
 		// the labels alone.
 		var err error
-		if classes, err = streamLabels(cfg, d.Paths.Train); err != nil {
+		if classes, err = streamLabels(cfg, d.Paths.trainFiles()); err != nil {
 			return nil, err
 		}
 	}
