@@ -150,9 +150,6 @@ func (c *Config) validate() error {
 	if k := c.Model.Ensemble; k < 1 || k > MaxEnsemble {
 		return c.Errorf("model.ensemble", "model.ensemble must be a number of networks from 1 to %d, not %d", MaxEnsemble, k)
 	}
-	if k := c.Model.Ensemble; k > 1 && c.MultiLabel() {
-		return c.Errorf("model.ensemble", "model.ensemble trains single-label networks, and data.task multilabel gives a text several labels: remove model.ensemble")
-	}
 	if k := c.Model.Ensemble; k > 1 && c.Checkpoint.Dir != "" {
 		return c.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
 	}
