@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -144,5 +146,69 @@ func TestCalibrationKeepsDecisions(t *testing.T) {
 				t.Errorf("calibration changed decisions: accuracy %.4f, without %.4f", cal.Report.Accuracy, raw.Report.Accuracy)
 			}
 		})
+	}
+}
+
+// With a weighting learnt from the labels (vectorizer.weighting nb), the
+// network calibration scores its held-out rows with sees features weighted
+// without their labels: changing every held-out label leaves its scores of
+// them exactly as they were. Weighted with every label (as the model's own
+// rows are), they change: the check can fail.
+func TestCalibrationNeverSeesHeldOutLabels(t *testing.T) {
+	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
+	cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), []string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=", "vectorizer.weighting=nb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := d.Train.Classes()
+	plan, err := Build(cfg.ForClasses(len(classes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := plan.fit(d.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := targets(d.Train, classes, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// scores runs calibration's held-out network with the labels y and
+	// the rows reweigh gives, and returns its scores of the held-out rows.
+	strata := y.Class
+	scores := func(y mlp.Targets, reweigh func([]int) (*sparse.Matrix, error)) (held []int, z []float64) {
+		h := Hooks{Calibrating: func(p *CalibrationPart) { held = slices.Clone(p.Held) }}
+		score := func(_ *mlp.Network, _ int, _, zz []float64) { z = append(z, zz...) }
+		// The strata are the true labels, so both runs hold the same rows out.
+		if _, err := eachHeldOut(context.Background(), plan, f.x, y, strata, len(classes), h, nil, score, nil, reweigh); err != nil {
+			t.Fatal(err)
+		}
+		return held, z
+	}
+	held, want := scores(y, labelWeighing(f, y, len(classes)))
+	if len(held) == 0 {
+		t.Fatal("nothing held out")
+	}
+	other := y
+	other.Class = slices.Clone(y.Class)
+	for _, r := range held {
+		other.Class[r] = (other.Class[r] + 1) % int32(len(classes))
+	}
+	if _, got := scores(other, labelWeighing(f, other, len(classes))); !slices.Equal(got, want) {
+		t.Error("the held-out labels changed the calibration network's scores of the held-out rows")
+	}
+	// As the model's rows are weighted: from every label, the held-out ones too.
+	leaky := func(y mlp.Targets) func([]int) (*sparse.Matrix, error) {
+		every := complement(f.x.Rows, nil)
+		return func([]int) (*sparse.Matrix, error) { return f.vec.NBWeighed(f.plain, y.Class, len(classes), every) }
+	}
+	_, a := scores(y, leaky(y))
+	_, b := scores(other, leaky(other))
+	if slices.Equal(a, b) {
+		t.Error("weighted with every label, the held-out labels left the scores alone: the test cannot fail")
 	}
 }
