@@ -85,11 +85,11 @@ func TestCalibrationIgnoresTheTestSplit(t *testing.T) {
 }
 
 // A calibrated model's probabilities sum to 1 and keep the network's
-// ranking of the labels (temperature scaling on many labels).
+// ranking of the labels (the monotone map, auto's choice for many labels).
 func TestCalibratedAnswers(t *testing.T) {
 	m := trainTopics(t)
-	if m.Calibration.Method != "temperature" {
-		t.Fatalf("method %s, want temperature for 4 labels", m.Calibration.Method)
+	if m.Calibration.Method != "monotone" {
+		t.Fatalf("method %s, want monotone for 4 labels", m.Calibration.Method)
 	}
 	p := NewPredictor(m, PredictOptions{})
 	for _, text := range []string{"oil barrel opec", "merger shares company", "wheat tonnes", "dividend profit", ""} {
@@ -107,9 +107,9 @@ func TestCalibratedAnswers(t *testing.T) {
 	}
 }
 
-// Temperature scaling keeps every decision of the network, whatever the
-// loss and output: calibrated and uncalibrated models of the same training
-// answer every text of the test split alike.
+// Temperature scaling and the monotone map keep every decision of the
+// network, whatever the loss and output: calibrated and uncalibrated
+// models of the same training answer every text of the test split alike.
 func TestCalibrationKeepsDecisions(t *testing.T) {
 	dir := filepath.Join(testenv.Root(t), "testdata", "tiny")
 	for _, pair := range [][2]string{
@@ -134,16 +134,18 @@ func TestCalibrationKeepsDecisions(t *testing.T) {
 				}
 				return res.Test, nil
 			}
-			cal, err := train("temperature")
-			if err != nil {
-				t.Fatal(err)
-			}
 			raw, err := train("none")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(cal.Predicted, raw.Predicted) {
-				t.Errorf("calibration changed decisions: accuracy %.4f, without %.4f", cal.Report.Accuracy, raw.Report.Accuracy)
+			for _, method := range []string{"temperature", "monotone"} {
+				cal, err := train(method)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(cal.Predicted, raw.Predicted) {
+					t.Errorf("%s changed decisions: accuracy %.4f, without %.4f", method, cal.Report.Accuracy, raw.Report.Accuracy)
+				}
 			}
 		})
 	}

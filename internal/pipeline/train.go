@@ -137,7 +137,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	train := d.Train
 	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
-		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use monotone, temperature or isotonic", len(classes))
 	}
 	ck := h.Checkpoint
 	if ck == nil {
