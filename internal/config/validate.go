@@ -285,7 +285,7 @@ func (c *Config) validateMultiLabel() error {
 		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
 	case c.Training.ClassWeight.IsSet():
 		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
-	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic || c.Calibration.Method == calibrate.Monotone:
 		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
 	}
 	return nil

@@ -38,7 +38,7 @@ import (
 // features.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 4
+	FormatVersion = 5
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
@@ -67,6 +67,11 @@ var features = []feature{
 	{4, "an ensemble of networks", func(m *Model) bool { return len(m.Members) > 1 }},
 	{4, "character n-grams", func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
 	{4, "the naive-Bayes weighting", func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
+	// An older dlc would refuse it as an unknown method: refused by
+	// version, the message says to use a newer dlc (issue 14).
+	{5, "a monotone calibration map", func(m *Model) bool {
+		return m.Calibration != nil && m.Calibration.Method == calibrate.Monotone
+	}},
 }
 
 // Version is the format version m is written in: the oldest that holds

@@ -183,7 +183,7 @@ func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.
 		idx, _ := y.Multi.Row(r)
 		scores.Truth = append(scores.Truth, idx)
 		uncal = multiProbs(n, nil, out, z, uncal)
-	}, nil)
+	}, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

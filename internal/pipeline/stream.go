@@ -458,7 +458,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		return nil, nil, err
 	}
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
-		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use monotone, temperature or isotonic", len(classes))
 	}
 	if d.Test != nil {
 		if _, err := targets(d.Test, classes, plan.Regression); err != nil {
