@@ -76,7 +76,7 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	if err != nil {
 		return nil, err
 	}
-	enc.x = sparse.New(v.Features(), v.Mode == vectorize.MultiHot)
+	enc.x = sparse.New(v.Features(), v.Binary())
 	enc.x.Indptr = slices.Grow(enc.x.Indptr, rows)
 	enc.x.Indices = make([]int32, 0, nnz)
 	if enc.x.Values != nil {

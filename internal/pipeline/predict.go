@@ -196,7 +196,7 @@ func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
 	// here, with the predictor's own encoder into a reused matrix: starting
 	// goroutines and encoders for them would cost more than the encoding.
 	if p.block == nil {
-		p.block = sparse.New(p.m.Vectorizer.Features(), p.m.Vectorizer.Mode == vectorize.MultiHot)
+		p.block = sparse.New(p.m.Vectorizer.Features(), p.m.Vectorizer.Binary())
 	}
 	p.block.Reset()
 	for _, text := range texts {

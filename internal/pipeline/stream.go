@@ -512,7 +512,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		return &streamObjective{
 			Objective: &mlp.Objective{Net: net, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))},
 			cache:     s.cache, shuffle: !plan.Training.NoShuffle, buffer: buffer, seed: uint64(cfg.Training.Seed),
-			skip: skip, n: n, x: sparse.New(vec.Features(), vec.Mode == vectorize.MultiHot), weights: weights,
+			skip: skip, n: n, x: sparse.New(vec.Features(), vec.Binary()), weights: weights,
 		}
 	}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
@@ -600,7 +600,7 @@ func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes [
 	var one [1]float64
 	k := net.Spec().Outputs
 	scores.K, scores.Labels = k, len(classes)
-	x := sparse.New(s.vec.Features(), s.vec.Mode == vectorize.MultiHot)
+	x := sparse.New(s.vec.Features(), s.vec.Binary())
 	var truth []int
 	flush := func() {
 		if x.Rows == 0 {

@@ -70,8 +70,10 @@ func (o Options) checkWeighting() error {
 // labels) before it can transform.
 func (o Options) WeighsByLabels() bool { return o.Weighting == NB }
 
-// binary reports whether the vectorizer's rows carry no values (all 1).
-func (v *Vectorizer) binary() bool { return v.Mode == MultiHot && v.NBRatio == nil }
+// Binary reports whether the vectorizer's rows carry no values (all 1):
+// multi-hot rows, unless weighted by naive-Bayes ratios. A matrix made for
+// its rows must keep values when it does not (sparse.New(cols, binary)).
+func (v *Vectorizer) Binary() bool { return v.Mode == MultiHot && v.NBRatio == nil }
 
 // FitNB fits the naive-Bayes weighting on the training rows x (as
 // FitTransform returned them, unweighted) and their classes (0 to
@@ -186,6 +188,12 @@ func weighAll(v *Vectorizer, ratio []float64, x *sparse.Matrix) *sparse.Matrix {
 	out.Values = make([]float64, 0, x.NNZ())
 	for r := range x.Rows {
 		idx, vals := x.Row(r)
+		if v.Mode == MultiHot {
+			// Every feature a text holds is 1, whatever x's values say
+			// (rows made after the ratios were set carry placeholder
+			// zeros).
+			vals = nil
+		}
 		out.Values = v.weighBy(ratio, idx, vals, out.Values)
 	}
 	return out

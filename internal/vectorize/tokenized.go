@@ -107,7 +107,7 @@ func (v *Vectorizer) TransformTokenized(c *Tokenized) (*sparse.Matrix, Coverage)
 			feature[g] = v.feat[node]
 		}
 	}
-	return buildRows(v, []int{0, c.docs}, []*counter{cc}, func(rb *rowBuilder, _ int, nodes []int32, tokens int) (known, knownTokens int64) {
+	x, cov := buildRows(v, []int{0, c.docs}, []*counter{cc}, func(rb *rowBuilder, _ int, nodes []int32, tokens int) (known, knownTokens int64) {
 		for j, g := range nodes {
 			if f := feature[g]; f >= 0 {
 				rb.add(f)
@@ -119,4 +119,11 @@ func (v *Vectorizer) TransformTokenized(c *Tokenized) (*sparse.Matrix, Coverage)
 		}
 		return known, knownTokens
 	})
+	if v.NBRatio != nil {
+		// As the Encoder weighs each row it makes: without it, a test
+		// split read as it was counted scored a model with weighting nb
+		// on unweighted rows (IMDB: 0.5000 recorded, 0.9169 evaluated).
+		x = weighAll(v, v.NBRatio, x)
+	}
+	return x, cov
 }

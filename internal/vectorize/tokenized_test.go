@@ -85,3 +85,34 @@ func TestTokenizedRefuses(t *testing.T) {
 		t.Error("a Tokenized of unigrams fitted bigrams")
 	}
 }
+
+// A vectorizer weighted by naive-Bayes ratios encodes counted texts as it
+// encodes them one by one: weighted (for tf-idf, normalised again).
+func TestTokenizedIsWeighted(t *testing.T) {
+	train, test := corpus(2000, 3), append(corpus(600, 4), "zzz unseen words only", "")
+	for _, o := range []Options{opts(TFIDF, 500, 2), opts(MultiHot, 200, 1)} {
+		o.Weighting, o.NBAlpha = NB, DefaultNBAlpha
+		v, x, _, err := FitTransform(train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		class := make([]int32, x.Rows)
+		for r := range class {
+			class[r] = int32(r % 2)
+		}
+		if _, err := v.FitNB(x, class, 2); err != nil {
+			t.Fatal(err)
+		}
+		ct, err := NewTokenized(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range test {
+			ct.Add(text)
+		}
+		want, wantCov := v.TransformCoverage(test)
+		if got, cov := v.TransformTokenized(ct); !sameMatrix(got, want) || cov != wantCov {
+			t.Errorf("%s: TransformTokenized of an NB-weighted vectorizer differs from TransformCoverage", o.Mode)
+		}
+	}
+}

@@ -458,7 +458,7 @@ func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S,
 		s S
 		m *sparse.Matrix
 	}
-	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.binary())} }, func(st state, b int) {
+	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.Binary())} }, func(st state, b int) {
 		st.m.Reset()
 		covs[b] = rows(st.s, st.m, b*blockSize, min(docs, (b+1)*blockSize))
 		pieces[b] = st.m.Clone()
@@ -467,7 +467,7 @@ func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S,
 	for _, c := range covs {
 		cov.add(c)
 	}
-	return concat(v.Features(), v.binary(), pieces, docs), cov
+	return concat(v.Features(), v.Binary(), pieces, docs), cov
 }
 
 // parallelBlocks runs work on blocks 0..blocks-1 over GOMAXPROCS goroutines,
