@@ -2,11 +2,13 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dlc-dev/dlc/internal/dist"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -43,6 +45,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("ROOT", root)
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "mpi" {
+				return dist.Built, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
