@@ -68,12 +68,14 @@ const Built = true
 // srun) started it among several processes, else One. MPI is initialized
 // here, once.
 //
-// Why a binding of its own rather than a Go MPI package: dlc needs seven
-// calls, two of them non-blocking with polling (MPI_Isend, MPI_Irecv,
-// MPI_Test) so that a collective can time out and name the rank that did
-// not come, and MPI_Init_thread (Go moves a goroutine between threads);
-// the maintained binding (cogentcore.org/lab/base/mpi) wraps the blocking
-// calls only, calls MPI_Init, and logs errors rather than returning them.
+// Why a binding of its own rather than a Go MPI package: dlc needs a
+// dozen calls, most of them non-blocking with polling (MPI_Isend,
+// MPI_Irecv, MPI_Test, MPI_Cancel) so that a collective can time out and
+// a heartbeat can name the rank that died or stalled, and
+// MPI_Init_thread with MPI_THREAD_MULTIPLE (the heartbeat runs beside the
+// training, and Go moves a goroutine between threads); the maintained
+// binding (cogentcore.org/lab/base/mpi) wraps the blocking calls only,
+// calls MPI_Init, and logs errors rather than returning them.
 func World() (Comm, error) {
 	n, _ := launchedSize()
 	if n <= 1 {
