@@ -43,6 +43,12 @@ static int dlcSendToken(int *tok, MPI_Request *req) {
 static int dlcRecvToken(int *tok, int from, MPI_Request *req) {
 	return MPI_Irecv(tok, 1, MPI_INT, from, dlcTag, MPI_COMM_WORLD, req);
 }
+static int dlcSendGo(int *tok, int to, MPI_Request *req) {
+	return MPI_Isend(tok, 1, MPI_INT, to, dlcTag + 1, MPI_COMM_WORLD, req);
+}
+static int dlcRecvGo(int *tok, MPI_Request *req) {
+	return MPI_Irecv(tok, 1, MPI_INT, 0, dlcTag + 1, MPI_COMM_WORLD, req);
+}
 static int dlcTest(MPI_Request *req, int *done) { return MPI_Test(req, done, MPI_STATUS_IGNORE); }
 static int dlcWait(MPI_Request *req) { return MPI_Wait(req, MPI_STATUS_IGNORE); }
 static int dlcSum(double *buf, int n) {
@@ -56,6 +62,8 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -82,9 +90,19 @@ func World() (Comm, error) {
 		return One{}, nil
 	}
 	// Open MPI's handlers of SIGSEGV, SIGBUS, SIGILL and SIGFPE would
-	// replace Go's, which turns those signals into panics.
-	if _, set := os.LookupEnv("OMPI_MCA_opal_signal"); !set {
-		os.Setenv("OMPI_MCA_opal_signal", "")
+	// replace Go's, which turns those signals into panics; and a rank
+	// waiting in a collective spins, which on a machine it shares with
+	// other ranks (or other work) takes the core they compute on, unless
+	// it yields.
+	for name, value := range map[string]string{"OMPI_MCA_opal_signal": "", "OMPI_MCA_mpi_yield_when_idle": "1"} {
+		if _, set := os.LookupEnv(name); !set {
+			os.Setenv(name, value)
+		}
+	}
+	// Ranks sharing a machine share its cores: each computes on its share
+	// of them (the results do not depend on it), unless GOMAXPROCS says.
+	if local, err := strconv.Atoi(os.Getenv("OMPI_COMM_WORLD_LOCAL_SIZE")); err == nil && local > 1 && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/local))
 	}
 	var provided C.int
 	if rc := C.dlcInit(&provided); rc != C.MPI_SUCCESS {
@@ -101,8 +119,8 @@ func World() (Comm, error) {
 	}
 	c := &mpiComm{rank: int(rank), size: int(size)}
 	c.timeout.Store(int64(DefaultTimeout))
-	c.reqs = C.dlcRequests(C.int(c.size))
-	c.tokens = cInts(c.size)
+	c.reqs, c.goReqs = C.dlcRequests(C.int(c.size)), C.dlcRequests(C.int(c.size))
+	c.tokens, c.goTokens = cInts(c.size), cInts(c.size)
 	if rc := C.dlcDupBeats(); rc != C.MPI_SUCCESS {
 		C.dlcAbort(1)
 		return nil, fmt.Errorf("MPI_Comm_dup failed with error %d", int(rc))
@@ -235,8 +253,10 @@ type mpiComm struct {
 	rank, size int
 	timeout    atomic.Int64   // a time.Duration
 	round      int            // SumAll calls made, sent as the token
-	reqs       *C.MPI_Request // one per rank
-	tokens     *C.int         // one per rank
+	reqs       *C.MPI_Request // one per rank: the check-in
+	tokens     *C.int
+	goReqs     *C.MPI_Request // one per rank: rank 0's go
+	goTokens   *C.int
 	beats      *heartbeat
 }
 
@@ -260,12 +280,16 @@ func (c *mpiComm) token(r int) *C.int       { return intAt(c.tokens, r) }
 // SumAll implements Comm. MPI_Allreduce waits for ever for a process that
 // stalls, and a blocking call cannot be timed out from Go, so the ranks
 // first check in: each sends rank 0 a token, which rank 0 waits for by
-// polling (MPI_Test), up to the timeout, and so knows which rank did not
-// come. Only then is the sum made, by the blocking MPI_Allreduce (Open
-// MPI's tuned algorithms; its non-blocking one advances only while
-// polled), under a watchdog that ends the process, naming what hung, if
-// it has not returned after the timeout: a rank that dies, rather than
-// stalls, is seen by mpirun, which ends the job itself.
+// polling (MPI_Test, sleeping between tests), up to the timeout, and so
+// knows which rank did not come; then rank 0 sends each a go, which they
+// wait for so too. Only then is the sum made, by the blocking
+// MPI_Allreduce (Open MPI's tuned algorithms; its non-blocking one
+// advances only while polled), all ranks entering it together: a rank
+// that waited inside it for one still computing would spin, taking a
+// core from the ranks that compute beside it. A watchdog ends the
+// process, naming what hung, if the sum has not returned after twice the
+// timeout; a rank that dies or stalls during it is told by the
+// heartbeats.
 func (c *mpiComm) SumAll(buf []float64, what string) error {
 	c.round++
 	if c.rank == 0 {
@@ -276,6 +300,9 @@ func (c *mpiComm) SumAll(buf []float64, what string) error {
 		*c.token(0) = C.int(c.round)
 		if rc := C.dlcSendToken(c.token(0), c.req(0)); rc != C.MPI_SUCCESS {
 			return fmt.Errorf("MPI_Isend failed with error %d", int(rc))
+		}
+		if err := c.awaitGo(what); err != nil {
+			return err
 		}
 	}
 	// Rank 0 has seen every rank come; a rank other than 0 knows only
@@ -301,10 +328,40 @@ func (c *mpiComm) SumAll(buf []float64, what string) error {
 		}
 	}
 	if c.rank != 0 {
-		// The token was received before rank 0 began the sum.
+		// The token was received before rank 0 said go.
 		C.dlcWait(c.req(0))
+	} else {
+		for r := 1; r < c.size; r++ {
+			C.dlcWait(reqAt(c.goReqs, r)) // taken before the sum began
+		}
 	}
 	return nil
+}
+
+// awaitGo is a rank other than 0 waiting for rank 0's go, by polling, for
+// twice the timeout (rank 0 may wait the timeout for another rank, and
+// then stops the run, naming it).
+func (c *mpiComm) awaitGo(what string) error {
+	if rc := C.dlcRecvGo(intAt(c.goTokens, 0), reqAt(c.goReqs, 0)); rc != C.MPI_SUCCESS {
+		return fmt.Errorf("MPI_Irecv failed with error %d", int(rc))
+	}
+	wait := 2*time.Duration(c.timeout.Load()) + 5*time.Second
+	deadline := time.Now().Add(wait)
+	pause := 10 * time.Microsecond
+	for {
+		var done C.int
+		if rc := C.dlcTest(reqAt(c.goReqs, 0), &done); rc != C.MPI_SUCCESS {
+			return fmt.Errorf("MPI_Test failed with error %d", int(rc))
+		}
+		if done != 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return &TimeoutError{Rank: 0, Size: c.size, What: what, Timeout: wait}
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 2*time.Millisecond)
+	}
 }
 
 // checkIn is rank 0 waiting for every other rank's token of this round.
@@ -337,6 +394,12 @@ func (c *mpiComm) checkIn(what string) error {
 			}
 		}
 		if pending == 0 {
+			for r := 1; r < c.size; r++ {
+				*intAt(c.goTokens, r) = C.int(c.round)
+				if rc := C.dlcSendGo(intAt(c.goTokens, r), C.int(r), reqAt(c.goReqs, r)); rc != C.MPI_SUCCESS {
+					return fmt.Errorf("MPI_Isend failed with error %d", int(rc))
+				}
+			}
 			return nil
 		}
 		if time.Now().After(deadline) {
