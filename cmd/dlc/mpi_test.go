@@ -82,6 +82,13 @@ func TestMPITrainTwiceSameBytes(t *testing.T) {
 	if !bytes.Equal(models[0], models[1]) {
 		t.Error("two runs of mpirun -np 2 wrote different model files")
 	}
+	inspect, err := exec.Command("dlc", "inspect", filepath.Join(dir, "a.dlc")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "processes      2, each trained on its share of the examples, averaging their weights every 3 updates and at the end of every epoch\n"; !strings.Contains(string(inspect), want) {
+		t.Errorf("dlc inspect does not say %q:\n%s", want, inspect)
+	}
 }
 
 // A rank killed (SIGKILL) or stopped (SIGSTOP) in the middle of training
