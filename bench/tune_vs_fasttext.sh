@@ -20,6 +20,9 @@
 #   go build -o bin/dlc ./cmd/dlc
 #   DLC_DATA=... bash bench/tune_vs_fasttext.sh [SECONDS] [DATASET...]   # default 300 s; imdb reuters reuters8
 #
+# KEEP=DIR keeps each search's JSON lines (DATASET.jsonl: every trial's
+# CV curve) and winner (DATASET-best.yaml) in DIR.
+#
 # DLC_DATA must hold the fetched datasets. fastText is Debian's fasttext
 # package, installed with apt-get when missing; needs GNU /usr/bin/time.
 set -euo pipefail
@@ -73,6 +76,11 @@ for d in "${sets[@]}"; do
 	printf 'data:\n  dataset: %s\n' "$d" >"$tmp/$d.yaml"
 	measure "$dlc" tune --quiet --config "$tmp/$d.yaml" --budget "${budget}s" --out "$tmp/$d-best.yaml" --train --model "$tmp/$d.dlc" --format json
 	read -r wall rss <"$tmp/time"
+	if [ -n "${KEEP:-}" ]; then
+		mkdir -p "$KEEP"
+		cp "$tmp/out" "$KEEP/$d.jsonl"
+		cp "$tmp/$d-best.yaml" "$KEEP/$d-best.yaml"
+	fi
 	winner=$(grep '"event":"wrote"' "$tmp/out")
 	summary=$(grep '"event":"result"' "$tmp/out" | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); b=r["best"]; w=[t for t in r["trials"] if t["trial"]==b["trial"]][0]; print("cv %.4f ± %.4f at %d epochs (trial %d of %d: %s); %s" % (b["cv_mean"], b["cv_std"], b["epochs"], b["trial"], len(r["trials"]), w["recipe"], r["summary"]))')
 	"$dlc" evaluate --model "$tmp/$d.dlc" --config "$tmp/$d-best.yaml" --format json >"$tmp/eval.json"

@@ -2,7 +2,7 @@
 """Cross-validate a dlc config on the folds folds.py wrote.
 
 Usage: cv.py CONFIG FOLDS_DIR/DATASET [--folds 0,1,2,3,4] [--set key=value]...
-             [--dlc bin/dlc] [--log results.jsonl] [--tag NAME]
+             [--dlc bin/dlc] [--log results.jsonl] [--tag NAME] [--final]
 
 For each fold, trains CONFIG on its train.jsonl with its val.jsonl as
 data.validation (data.dataset, data.test and data.validation_split are
@@ -11,6 +11,12 @@ validation accuracy from --history. Prints the mean over the folds per
 epoch, the epoch with the best mean, and the median time of a run; appends
 one JSON line per config to --log. Runs are sequential: one training at a
 time.
+
+With --final the fold's val.jsonl is given as data.test instead, and the
+score is that of the model train writes (its test accuracy on the fold):
+what an ensemble (model.ensemble), whose per-epoch history is its first
+network's, or a calibrated model is scored by. Prints the mean over the
+folds and each fold's accuracy.
 """
 import argparse
 import csv
@@ -33,7 +39,10 @@ def main():
     ap.add_argument("--dlc", default="dlc")
     ap.add_argument("--log", default="")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--final", action="store_true")
     a = ap.parse_args()
+    if a.final:
+        return final(a)
     folds = [int(f) for f in a.folds.split(",")]
     curves, losses, secs, rss = [], [], [], []
     tmp = tempfile.mkdtemp(prefix="dlc-cv-")
@@ -73,6 +82,43 @@ def main():
         with open(a.log, "a") as lg:
             lg.write(json.dumps(dict(tag=a.tag, config=a.config, sets=a.set, folds=folds, mean=mean, val_loss=vloss,
                                      best_epoch=best + 1, best=mean[best], sd=sd, last=mean[last],
+                                     secs=statistics.median(secs), rss_mib=statistics.median(rss))) + "\n")
+
+
+def final(a):
+    folds = [int(f) for f in a.folds.split(",")]
+    accs, eces, lls, secs, rss = [], [], [], [], []
+    tmp = tempfile.mkdtemp(prefix="dlc-cv-")
+    for f in folds:
+        d = os.path.join(a.dir, "f%d" % f)
+        cmd = ["/usr/bin/time", "-f", "RSS %M", a.dlc, "train", "-c", a.config,
+               "--set", "data.dataset=", "--set", "data.validation=", "--set", "data.validation_split=0",
+               "--set", "data.train=" + os.path.join(d, "train.jsonl"),
+               "--set", "data.test=" + os.path.join(d, "val.jsonl"),
+               "--out", os.path.join(tmp, "m.dlc")]
+        for s in a.set:
+            cmd += ["--set", s]
+        t0 = time.time()
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        secs.append(time.time() - t0)
+        if p.returncode != 0:
+            sys.exit("fold %d failed: %s" % (f, p.stderr.strip()))
+        m = re.search(r"RSS (\d+)", p.stderr)
+        rss.append(int(m.group(1)) / 1024 if m else 0)
+        accs.append(float(re.search(r"test accuracy ([0-9.]+)", p.stdout).group(1)))
+        # The probabilities' calibration on the fold, from the model's record.
+        q = subprocess.run([a.dlc, "inspect", "--format", "json", os.path.join(tmp, "m.dlc")], capture_output=True, text=True)
+        test = json.loads(q.stdout)["training"].get("test", {})
+        eces.append(test.get("ece", float("nan")))
+        lls.append(test.get("log_loss", float("nan")))
+    mean = statistics.mean(accs)
+    print("%s  %s" % (a.tag or a.config, " ".join(a.set)))
+    print("  final accuracy mean %.4f over folds %s: %s; ECE %.4f, log loss %.4f (means); run %.1f s, %.0f MiB (medians)"
+          % (mean, a.folds, " ".join("%.4f" % x for x in accs), statistics.mean(eces), statistics.mean(lls),
+             statistics.median(secs), statistics.median(rss)))
+    if a.log:
+        with open(a.log, "a") as lg:
+            lg.write(json.dumps(dict(tag=a.tag, config=a.config, sets=a.set, folds=folds, final=accs, mean=mean, ece=eces, log_loss=lls,
                                      secs=statistics.median(secs), rss_mib=statistics.median(rss))) + "\n")
 
 

@@ -8,6 +8,7 @@
 #   go build -o bin/dlc ./cmd/dlc
 #   /usr/bin/python3 ../shared/peers/prepare.py --out /tmp/anchors-data   # the peers' TSV files
 #   DLC_DATA=... bash bench/recipes/vs_peers.sh [RUNS]                     # default 3 runs each
+#   RECIPES="imdb-nb-trigrams:imdb" DLC_DATA=... bash bench/recipes/vs_peers.sh 3   # some recipes only
 #
 # Needs /usr/bin/time (GNU) and Debian's python3-sklearn.
 set -euo pipefail
@@ -30,7 +31,7 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 printf '%-20s %-34s %10s %10s %s\n' recipe peer "dlc s" "peer s" "dlc MiB / peer MiB, ratio of medians"
-for pair in imdb-ngrams:imdb reuters:r52 reuters8:r8; do
+for pair in ${RECIPES:-imdb-ngrams:imdb imdb-nb-trigrams:imdb reuters:r52 reuters8:r8}; do
 	recipe=${pair%%:*} peer=${pair##*:}
 	for _ in $(seq "$runs"); do
 		measure "dlc-$recipe" "$dlc" train --quiet --config "configs/$recipe.yaml" --out "$tmp/m.dlc"

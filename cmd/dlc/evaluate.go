@@ -172,12 +172,15 @@ type evaluation struct {
 	// score (summed over the labels), the expected calibration error over
 	// 15 equal-width confidence bins and those bins; Probabilities says
 	// what they are (calibrated or not).
-	LogLoss       float64                 `json:"log_loss"`
-	Brier         float64                 `json:"brier"`
-	ECE           float64                 `json:"ece"`
-	Probabilities string                  `json:"probabilities"`
-	Reliability   []calibrate.Bin         `json:"reliability"`
-	Thresholds    []pipeline.ThresholdRow `json:"thresholds,omitempty"`
+	LogLoss       float64 `json:"log_loss"`
+	Brier         float64 `json:"brier"`
+	ECE           float64 `json:"ece"`
+	Probabilities string  `json:"probabilities"`
+	// Networks is how many networks scored each example: an ensemble's
+	// members (absent for one network).
+	Networks    int                     `json:"networks,omitempty"`
+	Reliability []calibrate.Bin         `json:"reliability"`
+	Thresholds  []pipeline.ThresholdRow `json:"thresholds,omitempty"`
 	// ROCAUC is that of the second label's score, for two-label models
 	// whose data holds both labels.
 	ROCAUC          *float64               `json:"roc_auc,omitempty"`
@@ -381,6 +384,14 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 	return gs.err()
 }
 
+// ensembleSize is the number of networks of an ensemble, 0 for one network.
+func ensembleSize(m *model.Model) int {
+	if len(m.Members) > 1 {
+		return len(m.Members)
+	}
+	return 0
+}
+
 // report is evaluate's report of a classifier's evaluation.
 func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evaluation {
 	r := s.Report
@@ -388,6 +399,7 @@ func report(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *evalu
 		N: r.N, Accuracy: r.Accuracy, Loss: s.Loss, MacroF1: r.MacroF1, WeightedF1: r.WeightedF1,
 		LogLoss: s.Quality.LogLoss, Brier: s.Quality.Brier, ECE: s.Quality.ECE,
 		Probabilities: pipeline.ProbabilitiesAre(m), Reliability: s.Bins, Thresholds: pipeline.Thresholds(m, s),
+		Networks: ensembleSize(m),
 		PerClass: map[string]classReport{}, Labels: m.Labels, ConfusionMatrix: r.Confusion,
 	}
 	if r.Labels != nil { // too many labels for all of them: those present

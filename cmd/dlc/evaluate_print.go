@@ -27,6 +27,9 @@ func printEvaluation(stdio *IO, ev *evaluation, o *evaluateOptions) error {
 	fmt.Fprintf(tw, "model\t%s\ndata\t%s\nexamples\t%d\naccuracy\t%.4f\nloss\t%.4f\nmacro_f1\t%.4f\nweighted_f1\t%.4f\n",
 		ev.Model, ev.Data, ev.N, ev.Accuracy, ev.Loss, ev.MacroF1, ev.WeightedF1)
 	fmt.Fprintf(tw, "log_loss\t%.4f\nbrier\t%.4f\nece\t%.4f\t(15 bins)\nprobabilities\t%s\n", ev.LogLoss, ev.Brier, ev.ECE, ev.Probabilities)
+	if ev.Networks > 1 {
+		fmt.Fprintf(tw, "networks\t%d\t(an ensemble: each example scored by all %d, %d× the time of one)\n", ev.Networks, ev.Networks, ev.Networks)
+	}
 	if ev.ROCAUC != nil {
 		fmt.Fprintf(tw, "roc_auc\t%.4f\t(of p(%s))\n", *ev.ROCAUC, data.EscapeField(ev.PositiveLabel))
 	}

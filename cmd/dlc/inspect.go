@@ -15,6 +15,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/pipeline"
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 type inspectOptions struct {
@@ -99,8 +100,12 @@ type inspection struct {
 	ModelFormat int            `json:"model_format"`
 	Layers      []layerSummary `json:"layers"`
 	Params      int            `json:"params"`
-	Loss        string         `json:"loss"`
-	Task        string         `json:"task"`
+	// Members is the number of networks of an ensemble, each of Layers and
+	// Params (absent for one network); predict and evaluate run them all.
+	Members     int    `json:"members,omitempty"`
+	MemberSeeds []int  `json:"member_seeds,omitempty"`
+	Loss        string `json:"loss"`
+	Task        string `json:"task"`
 	// Precision is the first layer's arithmetic (model.precision).
 	Precision  string `json:"precision"`
 	Vectorizer struct {
@@ -110,6 +115,11 @@ type inspection struct {
 		Lowercase bool   `json:"lowercase"`
 		StripHTML bool   `json:"strip_html"`
 		TrainDocs int    `json:"train_docs"`
+		// CharNGrams is [min, max] of the character n-grams (absent: none).
+		CharNGrams   []int   `json:"char_ngrams,omitempty"`
+		CharAnalyzer string  `json:"char_analyzer,omitempty"`
+		Weighting    string  `json:"weighting,omitempty"`
+		NBAlpha      float64 `json:"nb_alpha,omitempty"`
 	} `json:"vectorizer"`
 	Vocab  []vocabEntry `json:"vocab,omitempty"`
 	Labels []string     `json:"labels"`
@@ -160,9 +170,18 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 		in.Layers = append(in.Layers, layerSummary{fmt.Sprintf("dense_%d", i), "Dense", l.In, l.Out, string(l.Activation), n})
 		in.Params += n
 	}
+	if len(m.Members) > 1 {
+		in.Members, in.MemberSeeds = len(m.Members), m.Record.MemberSeeds
+	}
 	v := m.Vectorizer
 	iv := &in.Vectorizer
 	iv.Mode, iv.VocabSize, iv.NGrams, iv.TrainDocs = string(v.Mode), v.Features(), v.NGrams, v.Docs
+	if v.CharNGrams.On() {
+		iv.CharNGrams, iv.CharAnalyzer = v.CharNGrams[:], string(v.CharAnalyzer)
+	}
+	if v.Weighting == vectorize.NB {
+		iv.Weighting, iv.NBAlpha = string(v.Weighting), v.NBAlpha
+	}
 	iv.Lowercase, iv.StripHTML = v.Tokenizer.Lowercase, v.Tokenizer.StripHTML
 	for i := range min(o.Vocab, len(v.Vocab)) {
 		in.Vocab = append(in.Vocab, vocabEntry{i, v.Vocab[i], v.DocFreq[i]})
@@ -179,6 +198,15 @@ func runInspect(stdio *IO, o *inspectOptions) error {
 		return enc.Encode(in)
 	}
 	return printInspection(stdio.Out, &in, m)
+}
+
+// seedList writes seeds as "42, 7, 9".
+func seedList(seeds []int) string {
+	s := make([]string, len(seeds))
+	for i, x := range seeds {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
 }
 
 // thousands formats n with thousands separators, as Keras' summary does.
@@ -209,7 +237,12 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 		return err
 	}
 	// The weights are stored as float64.
-	fmt.Fprintf(w, "Total params: %s (%s)\n\n", thousands(in.Params), mib(in.Params*8))
+	if in.Members > 1 {
+		fmt.Fprintf(w, "Ensemble: %d networks of this shape, seeds %s; predict and evaluate run all %d (%d× the time of one)\n", in.Members, seedList(in.MemberSeeds), in.Members, in.Members)
+		fmt.Fprintf(w, "Total params: %s (%s), %s per network\n\n", thousands(in.Members*in.Params), mib(in.Members*in.Params*8), thousands(in.Params))
+	} else {
+		fmt.Fprintf(w, "Total params: %s (%s)\n\n", thousands(in.Params), mib(in.Params*8))
+	}
 
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	v := in.Vectorizer
@@ -232,7 +265,17 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 		if v.StripHTML {
 			opts = append(opts, "HTML stripped")
 		}
-		fmt.Fprintf(tw, "vectorizer\t%s, %d-grams, %s\n", v.Mode, v.NGrams, strings.Join(append(opts, "fitted on "+thousands(v.TrainDocs)+" texts"), ", "))
+		grams := fmt.Sprintf("%d-grams", v.NGrams)
+		if v.NGrams == 0 {
+			grams = "no words"
+		}
+		if len(v.CharNGrams) == 2 {
+			grams += fmt.Sprintf(", character %d- to %d-grams (%s)", v.CharNGrams[0], v.CharNGrams[1], v.CharAnalyzer)
+		}
+		if v.Weighting != "" {
+			grams += fmt.Sprintf(", weighted by naive-Bayes log-count ratios (α %g)", v.NBAlpha)
+		}
+		fmt.Fprintf(tw, "vectorizer\t%s, %s, %s\n", v.Mode, grams, strings.Join(append(opts, "fitted on "+thousands(v.TrainDocs)+" texts"), ", "))
 		fmt.Fprintf(tw, "vocabulary\t%s features\n", thousands(v.VocabSize))
 	}
 	if len(in.Labels) > 0 {

@@ -192,9 +192,12 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 		return fmt.Errorf("cannot listen on %s: %v", o.Addr, listenError(err))
 	}
 	// From here a signal drains, however long that takes (--drain-timeout),
-	// instead of stopping the process after the usual grace.
-	release := shutdown.hold()
-	defer release()
+	// instead of stopping the process after the usual grace. The hold is
+	// kept until the process exits: released when the drain ends, the
+	// grace (long expired) would end the process with 143 in the moment
+	// before main exits with the drain's status (TestServeProcess saw it
+	// under load).
+	shutdown.hold()
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

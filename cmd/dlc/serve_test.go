@@ -209,7 +209,7 @@ func TestServeProcess(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if exit != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", exit)
+		t.Errorf("exit %d after SIGTERM, want 0; logs: %v", exit, s.lines())
 	}
 	if len(codes) != 1 || codes[200] < 10 {
 		t.Errorf("answers by status %v; every request accepted must get 200", codes)

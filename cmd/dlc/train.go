@@ -77,7 +77,12 @@ starts afresh (a model file keeps weights, not the optimizer's state).
 
 Values come from, in order of precedence: --set key=value, DLC_* environment
 variables (DLC_TRAINING_EPOCHS=3 for training.epochs), the YAML file, the
-defaults. The keys:
+defaults. A text classification config that sets none of the vectorizer,
+model, loss or optimizer keys trains the general recipe (tf-idf of 10,000
+words → 256 relu, dropout 0.3 → linear, hinge loss, adagrad 0.03 with
+initial_accumulator 1e-4, batch 32, 10 epochs), chosen by cross-validation
+on IMDB, R52 and R8; one that sets any of them gets the defaults below. The
+keys:
 
 ` + keysHelp() + `
 Progress (one line per epoch, a bar on a terminal) goes to stderr; the
@@ -318,6 +323,17 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			return
 		}
 		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
+	}
+	hooks.Member = func(p *pipeline.MemberPart) {
+		held := ""
+		if len(p.Held) > 0 {
+			held = fmt.Sprintf(", holding out %d for calibration", len(p.Held))
+		}
+		line := fmt.Sprintf("ensemble: network %d of %d, seed %d, trained on %d examples%s", p.Member, p.Members, p.Seed, len(p.Trained), held)
+		if p.Member == 1 {
+			line += " (its epochs are shown below; the others train beside it)"
+		}
+		stdio.Progressf("%s\n", line)
 	}
 	m, res, err := trainOrContinue(ctx, cfg, d, from, hooks)
 	if bar != nil {

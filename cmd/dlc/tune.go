@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -168,7 +169,7 @@ func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetS
 		}
 		return tune.ErrNoWinner
 	}
-	text, err := res.WinnerYAML()
+	text, err := res.WinnerYAML(filepath.Dir(o.Out))
 	if err != nil {
 		return err
 	}

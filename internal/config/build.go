@@ -35,6 +35,18 @@ func (c *Config) VectorizerOptions() vectorize.Options {
 		MaxDF:       v.MaxDF,
 		Hashing:     v.Hashing,
 	}
+	if len(v.CharNGrams) == 2 {
+		o.CharNGrams = vectorize.CharGrams{v.CharNGrams[0], v.CharNGrams[1]}
+	}
+	if o.CharNGrams.On() || v.CharAnalyzer != string(vectorize.CharWB) {
+		// Left at its default without char_ngrams, the analyzer is not
+		// asked for; set to char, vectorize says it needs char_ngrams.
+		o.CharAnalyzer = vectorize.CharAnalyzer(v.CharAnalyzer)
+	}
+	if v.Weighting != string(vectorize.NoWeighting) {
+		o.Weighting = vectorize.Weighting(v.Weighting)
+		o.NBAlpha = v.NBAlpha
+	}
 	if o.MaxDF == vectorize.Docs(0) {
 		// A config spells out its max_df (default 1.0), so a 0 there is a
 		// bound of no document, where vectorize reads the zero DFBound as

@@ -62,11 +62,13 @@ func (c *Config) derive(key, why string) {
 // when the config set neither model.output nor loss, two labels get a
 // sigmoid and binary cross-entropy, more get a softmax and categorical
 // cross-entropy, and any number of labels per text (data.task
-// multilabel) a sigmoid per label with binary cross-entropy. c itself is not changed. Only a config read by Load
+// multilabel) a sigmoid per label with binary cross-entropy; a config
+// given the general recipe keeps the recipe's linear output and hinge
+// loss, which fit any number of labels. c itself is not changed. Only a config read by Load
 // chooses: one decoded from a model file or made in Go keeps its output
 // and loss as they are.
 func (c *Config) ForClasses(k int) *Config {
-	if !c.loaded || c.IsSet("loss") || c.IsSet("model.output") || c.Regression() || len(c.derived) > 0 {
+	if !c.loaded || c.general || c.IsSet("loss") || c.IsSet("model.output") || c.Regression() || len(c.derived) > 0 {
 		return c
 	}
 	out := *c
@@ -88,6 +90,9 @@ func (c *Config) ForClasses(k int) *Config {
 // Chosen says what the config chose for the keys it was not given, one
 // sentence each, for the user to see (and override).
 func (c *Config) Chosen() []string {
+	if c.general {
+		return []string{"the general recipe, for a config that names only its data: tf_idf of the 10000 most frequent words → 256 relu, dropout 0.3 → linear, loss hinge, adagrad 0.03 (set a vectorizer, model, loss or optimizer key to choose your own)"}
+	}
 	out, okOut := c.derived["model.output"]
 	loss, okLoss := c.derived["loss"]
 	switch {

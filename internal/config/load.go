@@ -115,6 +115,9 @@ func LoadWith(path string, sets []string, flags []Override) (*Config, error) {
 	}
 	c.resolvePaths()
 	c.settleExclusive()
+	if c.NamesOnlyData() {
+		c.GeneralRecipe()
+	}
 	c.completeHead()
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -356,6 +359,12 @@ func assign(f field, val any) error {
 			return err
 		}
 		*p = list
+	case *[]int:
+		list, err := asInts(f.key, val)
+		if err != nil {
+			return err
+		}
+		*p = list
 	case *ClassWeight:
 		w, err := asClassWeight(f.key, val)
 		if err != nil {
@@ -384,6 +393,26 @@ func asStrings(key string, v any) ([]string, error) {
 		default:
 			return nil, fmt.Errorf("%s[%d] must be a column name, not %v", key, i, show(item))
 		}
+	}
+	return out, nil
+}
+
+// asInts reads a list of whole numbers, such as [2, 5].
+func asInts(key string, v any) ([]int, error) {
+	if v == nil {
+		return []int{}, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be a list of whole numbers such as [2, 5], not %v", key, show(v))
+	}
+	out := make([]int, len(list))
+	for i, item := range list {
+		n, ok := asInt(item)
+		if !ok {
+			return nil, fmt.Errorf("%s[%d] must be a whole number, not %v", key, i, show(item))
+		}
+		out[i] = n
 	}
 	return out, nil
 }

@@ -111,9 +111,18 @@ func TestCommandLineWinsOverExclusiveKeys(t *testing.T) {
 
 // TestHeadFromTheData: output and loss left out are chosen from the data
 // and said so; one set brings the other; a choice is never made over a
-// key the user set.
+// key the user set. (A config naming only its data trains the general
+// recipe, whose linear output and hinge loss fit any number of labels; the
+// configs here set a recipe key to get the defaults.)
 func TestHeadFromTheData(t *testing.T) {
-	c, err := Load("", nil)
+	g, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := g.ForClasses(32); k.Model.Output != "linear" || k.Loss != "hinge" || len(k.Chosen()) != 1 || !strings.HasPrefix(k.Chosen()[0], "the general recipe") {
+		t.Errorf("only data, 32 labels: %s + %s, chosen %q", k.Model.Output, k.Loss, k.Chosen())
+	}
+	c, err := Load("", []string{"optimizer.name=rmsprop"})
 	if err != nil {
 		t.Fatal(err)
 	}

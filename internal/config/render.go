@@ -71,6 +71,12 @@ func flow(ptr any) string {
 			parts[i] += "}"
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
+	case *[]int:
+		parts := make([]string, len(*p))
+		for i, n := range *p {
+			parts[i] = strconv.Itoa(n)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	case *[]string:
 		parts := make([]string, len(*p))
 		for i, s := range *p {

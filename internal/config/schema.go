@@ -75,6 +75,12 @@ type Config struct {
 		MinDF          vectorize.DFBound `json:"min_df"`
 		MaxDF          vectorize.DFBound `json:"max_df"`
 		Hashing        int               `json:"hashing"`
+		// Character n-grams and the naive-Bayes weighting (issue 22);
+		// empty when unused, so that older configs keep their bytes.
+		CharNGrams   []int   `json:"char_ngrams,omitempty"`
+		CharAnalyzer string  `json:"char_analyzer,omitempty"`
+		Weighting    string  `json:"weighting,omitempty"`
+		NBAlpha      float64 `json:"nb_alpha,omitempty"`
 	} `json:"vectorizer"`
 	Model struct {
 		Layers []Layer `json:"layers"`
@@ -82,6 +88,8 @@ type Config struct {
 		L2     float64 `json:"l2,omitempty"`
 		// Precision is "float64" or "float32" (mlp.Spec.Precision).
 		Precision string `json:"precision,omitempty"`
+		// Ensemble is the number of networks trained and averaged.
+		Ensemble int `json:"ensemble,omitempty"`
 	} `json:"model"`
 	Loss      string `json:"loss"`
 	Optimizer struct {
@@ -165,6 +173,10 @@ type Config struct {
 	// chosen from the data; a model's config keeps what it was trained
 	// with.
 	loaded bool
+	// general says Load gave the config the general recipe (it named only
+	// its data): its output and loss are the recipe's, whatever the
+	// number of labels.
+	general bool
 }
 
 // Default returns the config used when a key is not given: the IMDB
@@ -188,6 +200,11 @@ func Default() *Config {
 	c.Optimizer.Lazy = DefaultOn(!o.Dense)
 	c.Optimizer.Schedule.Name = o.Schedule.Name
 	c.Vectorizer.Scale = "none"
+	c.Vectorizer.CharNGrams = []int{}
+	c.Vectorizer.CharAnalyzer = string(vectorize.CharWB)
+	c.Vectorizer.Weighting = string(vectorize.NoWeighting)
+	c.Vectorizer.NBAlpha = vectorize.DefaultNBAlpha
+	c.Model.Ensemble = 1
 	c.Training.Method, c.Training.BatchSize, c.Training.Epochs = "minibatch", 512, 4
 	c.Training.Seed, c.Training.Shuffle = 42, true
 	c.Training.Patience = 3
@@ -234,9 +251,14 @@ func (c *Config) fields() []field {
 		{"vectorizer.min_df", &c.Vectorizer.MinDF, "keep n-grams found in at least this many training texts (2), or this fraction of them (0.001)"},
 		{"vectorizer.max_df", &c.Vectorizer.MaxDF, "keep n-grams found in at most this many training texts (5000), or this fraction of them (0.5)"},
 		{"vectorizer.hashing", &c.Vectorizer.Hashing, "0 = a vocabulary; 2^k = hash n-grams into 2^k features (FNV-1a), no vocabulary, max_tokens unused"},
+		{"vectorizer.char_ngrams", &c.Vectorizer.CharNGrams, "[min, max]: add character n-grams of min to max characters (Unicode code points) to the features, e.g. [2, 5]; with ngrams 0 they are the only features; [] = none"},
+		{"vectorizer.char_analyzer", &c.Vectorizer.CharAnalyzer, "char_ngrams: char_wb (inside each word, marked <word>, as fastText's subwords) | char (across words, over the text with white space made single spaces, punctuation kept)"},
+		{"vectorizer.weighting", &c.Vectorizer.Weighting, "none | nb: multiply each feature by its naive-Bayes log-count ratio from the training labels (NBSVM; one-vs-rest, the largest |ratio|, for more than two labels)"},
+		{"vectorizer.nb_alpha", &c.Vectorizer.NBAlpha, "weighting nb: the smoothing added to every count"},
 		{"model.layers", &c.Model.Layers, "hidden layers in order: [{units: 16, activation: relu, dropout: 0.5}, ...]; [] for the one-layer models"},
 		{"model.output", &c.Model.Output, "sigmoid | softmax | linear; unset: the one loss needs, else from the data (sigmoid for two labels, softmax for more, linear for a regression)"},
 		{"model.l2", &c.Model.L2, "L2 weight decay: adds l2·Σw² over the kernels to the training loss"},
+		{"model.ensemble", &c.Model.Ensemble, "train this many networks from seeds derived from training.seed and answer with the average of their (calibrated) probabilities: predict and evaluate cost that many times one network"},
 		{"model.precision", &c.Model.Precision, "float64 | float32: the arithmetic of the first layer, where nearly all the work is (float32: about twice as fast there; the weights and the optimizer stay float64)"},
 		{"loss", &c.Loss, "mse | binary_crossentropy | categorical_crossentropy | hinge | squared_hinge; unset: the one model.output needs, else from the data (binary_crossentropy for two labels, categorical_crossentropy for more, mse for a regression)"},
 		{"optimizer.name", &c.Optimizer.Name, "sgd | momentum | nesterov | rmsprop | adam | adagrad"},
@@ -319,6 +341,8 @@ func format(ptr any) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	case *[]string:
 		return "[" + strings.Join(*p, ", ") + "]"
+	case *[]int:
+		return strings.ReplaceAll(fmt.Sprint(*p), " ", ", ")
 	case *ClassWeight:
 		switch {
 		case p.Balanced:

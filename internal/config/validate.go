@@ -13,6 +13,10 @@ import (
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
+// MaxEnsemble is the most networks model.ensemble trains: past a few
+// dozen, averaging more gains nothing measurable and costs as much again.
+const MaxEnsemble = 64
+
 // Tasks are the values of data.task.
 var Tasks = []string{"classification", "regression", "multilabel"}
 
@@ -127,8 +131,32 @@ func (c *Config) validate() error {
 		return err
 	}
 
+	if n := len(c.Vectorizer.CharNGrams); n != 0 && n != 2 {
+		return c.Errorf("vectorizer.char_ngrams", "vectorizer.char_ngrams must be [min, max] (two numbers) or [], not %d numbers", n)
+	}
 	if err := c.optionError("vectorizer", "vectorizer.mode", c.VectorizerOptions().Validate()); err != nil {
 		return err
+	}
+	// At its default it changes nothing, and a config dlc wrote holds every
+	// key (train writes the config it used): as char_analyzer's char_wb
+	// without char_ngrams, it is accepted.
+	if _, set := c.src["vectorizer.nb_alpha"]; set && c.Vectorizer.Weighting != string(vectorize.NB) && c.Vectorizer.NBAlpha != vectorize.DefaultNBAlpha {
+		return c.Errorf("vectorizer.nb_alpha", "vectorizer.nb_alpha applies to vectorizer.weighting nb, not %s", c.Vectorizer.Weighting)
+	}
+	if c.Vectorizer.Weighting == string(vectorize.NB) && c.Regression() {
+		return c.Errorf("vectorizer.weighting", "vectorizer.weighting nb weighs features by how they tell labels apart, and a regression has none; remove it")
+	}
+	if k := c.Model.Ensemble; k < 1 || k > MaxEnsemble {
+		return c.Errorf("model.ensemble", "model.ensemble must be a number of networks from 1 to %d, not %d", MaxEnsemble, k)
+	}
+	if k := c.Model.Ensemble; k > 1 && c.MultiLabel() {
+		return c.Errorf("model.ensemble", "model.ensemble trains single-label networks, and data.task multilabel gives a text several labels: remove model.ensemble")
+	}
+	if k := c.Model.Ensemble; k > 1 && c.Checkpoint.Dir != "" {
+		return c.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
+	}
+	if c.Vectorizer.Weighting == string(vectorize.NB) && c.MultiLabel() {
+		return c.Errorf("vectorizer.weighting", "vectorizer.weighting nb weighs features by the one label of each text, and data.task multilabel gives a text several: remove it")
 	}
 	// The scaling is FitDense's and the columns are a table's: the text
 	// modes would ignore them.
@@ -210,6 +238,19 @@ func (c *Config) validateStreaming() error {
 	if !t.Streaming {
 		return nil
 	}
+	return c.streamingRefusal()
+}
+
+// CanStream reports whether training.streaming could train c (what
+// choosing it automatically asks): nil, or the error naming the key that
+// keeps c in memory.
+func (c *Config) CanStream() error {
+	return c.streamingRefusal()
+}
+
+// streamingRefusal is the error of the first key that training.streaming
+// cannot train, or nil.
+func (c *Config) streamingRefusal() error {
 	switch {
 	case c.Vectorizer.Mode == "dense":
 		return c.Errorf("training.streaming", "training.streaming streams texts, and vectorizer.mode dense reads numeric columns or pixels, which train in memory: remove training.streaming")
@@ -219,6 +260,12 @@ func (c *Config) validateStreaming() error {
 		return c.Errorf("training.streaming", "training.streaming calibrates on a held-out share of the stream (calibration.holdout), not on folds; remove calibration.folds")
 	case c.MultiLabel():
 		return c.Errorf("training.streaming", "training.streaming trains one label per text, and data.task multilabel gives a text several: train it in memory")
+	case c.Training.Method == "batch":
+		return c.Errorf("training.method", "training.method batch computes one gradient over every example at once, and training.streaming holds one batch in memory: use minibatch")
+	case c.Model.Ensemble > 1:
+		return c.Errorf("training.streaming", "training.streaming trains one network on a stream, and model.ensemble %d trains several side by side in memory: remove one of them", c.Model.Ensemble)
+	case c.Vectorizer.Weighting == string(vectorize.NB):
+		return c.Errorf("training.streaming", "training.streaming cannot weigh features by the labels (vectorizer.weighting nb), which needs every row before the first is weighed: train in memory or remove the weighting")
 	}
 	return nil
 }

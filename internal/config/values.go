@@ -15,14 +15,17 @@ func (c *Config) Values() map[string]string {
 }
 
 // Sets turns Values back into --set arguments, in the schema's order,
-// leaving out the keys at their default value but the paths (a key such
-// as data.label_separator refuses the empty value it defaults to):
+// leaving out the keys at their default value but the paths and the
+// recipe's keys (a key such as data.label_separator refuses the empty
+// value it defaults to):
 // LoadWith("", Sets(v), nil) is the config v was taken from.
 func Sets(values map[string]string) []string {
 	def := Default().Values()
 	var out []string
 	for _, f := range Default().fields() {
-		if v, ok := values[f.key]; ok && (v != def[f.key] || slices.Contains(PathKeys, f.key)) {
+		// A recipe key is kept even at its default: left out, a config
+		// of only data would train the general recipe instead.
+		if v, ok := values[f.key]; ok && (v != def[f.key] || slices.Contains(PathKeys, f.key) || isRecipeKey(f.key) && v != `""`) {
 			out = append(out, f.key+"="+v)
 		}
 	}

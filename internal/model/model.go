@@ -30,10 +30,12 @@ import (
 )
 
 // Format and FormatVersion identify dlc model files: a file of a newer
-// version is refused rather than misread.
+// version is refused rather than misread. FormatVersion is the newest
+// version this dlc writes and reads: the version of the last row in
+// features.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 3
+	FormatVersion = 4
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
@@ -57,6 +59,11 @@ type feature struct {
 var features = []feature{
 	{2, "calibrated probabilities", func(m *Model) bool { return m.Calibration != nil }},
 	{3, "multi-label outputs and thresholds", func(m *Model) bool { return m.MultiLabel() || m.Thresholds != nil }},
+	// Each of these an older dlc would silently misread: one network of
+	// several, words only, unweighted rows (issue 22).
+	{4, "an ensemble of networks", func(m *Model) bool { return len(m.Members) > 1 }},
+	{4, "character n-grams", func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
+	{4, "the naive-Bayes weighting", func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
 }
 
 // Version is the format version m is written in: the oldest that holds
@@ -87,7 +94,10 @@ type Model struct {
 	Config     *config.Config
 	Vectorizer *vectorize.Vectorizer
 	Net        *mlp.Network
-	Labels     []string // class names; index = class
+	// Members are the networks of an ensemble (model.ensemble), whose
+	// outputs the model averages; Members[0] is Net. Nil for one network.
+	Members []*mlp.Network
+	Labels  []string // class names; index = class
 	// Calibration maps the network's raw scores to the probabilities the
 	// model answers with; nil for the network's own outputs.
 	Calibration *calibrate.Calibrator
@@ -102,11 +112,14 @@ func (m *Model) MultiLabel() bool { return m.Net.Spec().MultiLabel }
 
 // Record is what training did, kept for inspect and reproducibility.
 type Record struct {
-	DLCVersion    string        `json:"dlc_version"`
-	Seed          int           `json:"seed"`
-	TrainExamples int           `json:"train_examples"`
-	DataSHA256    string        `json:"data_sha256"` // fingerprint of the training texts and labels
-	Epochs        []EpochRecord `json:"epochs"`
+	DLCVersion    string `json:"dlc_version"`
+	Seed          int    `json:"seed"`
+	TrainExamples int    `json:"train_examples"`
+	DataSHA256    string `json:"data_sha256"` // fingerprint of the training texts and labels
+	// MemberSeeds are the seeds an ensemble's networks were drawn and
+	// trained with, Members[k] from MemberSeeds[k].
+	MemberSeeds []int         `json:"member_seeds,omitempty"`
+	Epochs      []EpochRecord `json:"epochs"`
 	// Stopped says why training ended before training.epochs (StopConverged,
 	// StopEarly, StopInterrupted); empty when it ran them all. A file of an
 	// older dlc, which did not record it, has it empty too: fewer epochs
@@ -205,10 +218,15 @@ func Save(path string, m *Model) error {
 
 // Encode returns the bytes of the model file.
 func Encode(m *Model) ([]byte, error) {
-	for _, p := range m.Net.Params() {
-		if math.IsNaN(p) || math.IsInf(p, 0) {
-			return nil, errors.New("the network has NaN or infinite weights; refusing to save a diverged model")
+	for _, net := range m.Networks() {
+		for _, p := range net.Params() {
+			if math.IsNaN(p) || math.IsInf(p, 0) {
+				return nil, errors.New("the network has NaN or infinite weights; refusing to save a diverged model")
+			}
 		}
+	}
+	if len(m.Members) > 1 && m.Members[0] != m.Net {
+		return nil, errors.New("model: an ensemble's first member is not its network")
 	}
 	v := m.Vectorizer
 	for _, t := range v.Vocab {
@@ -252,6 +270,11 @@ func Encode(m *Model) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if len(m.Members) > 1 {
+		if err := put("ensemble", ensembleMeta{Members: len(m.Members)}); err != nil {
+			return nil, err
+		}
+	}
 	if m.Thresholds != nil {
 		if err := put("thresholds", m.Thresholds); err != nil {
 			return nil, err
@@ -262,14 +285,47 @@ func Encode(m *Model) ([]byte, error) {
 		{Name: "vectorizer.vocab", DType: "U8", Shape: []int{len(vocab)}, Data: vocab},
 		I32("vectorizer.doc_freq", []int{len(v.DocFreq)}, v.DocFreq),
 	}
-	for i, l := range m.Net.Layers {
-		// Keras' names and (in, out) kernel layout.
-		tensors = append(tensors,
-			F64(fmt.Sprintf("dense_%d.kernel", i), []int{l.In, l.Out}, l.W),
-			F64(fmt.Sprintf("dense_%d.bias", i), []int{l.Out}, l.B))
+	if v.NBRatio != nil {
+		tensors = append(tensors, F64("vectorizer.nb_ratio", []int{len(v.NBRatio)}, v.NBRatio))
+	}
+	for k, net := range m.Networks() {
+		for i, l := range net.Layers {
+			// Keras' names and (in, out) kernel layout; the first
+			// network's tensors keep their names, so a tool that reads
+			// one network reads an ensemble's first member.
+			tensors = append(tensors,
+				F64(memberPrefix(k)+fmt.Sprintf("dense_%d.kernel", i), []int{l.In, l.Out}, l.W),
+				F64(memberPrefix(k)+fmt.Sprintf("dense_%d.bias", i), []int{l.Out}, l.B))
+		}
 	}
 	meta["checksum"] = checksum(meta, tensors)
 	return encodeSafetensors(meta, tensors)
+}
+
+// ensembleMeta is the "ensemble" metadata of a model of several networks.
+type ensembleMeta struct {
+	Members int `json:"members"`
+}
+
+// maxMembers bounds the members a file may announce, before any is read.
+const maxMembers = 1024
+
+// memberPrefix is the prefix of member k's tensor names: none for the
+// first.
+func memberPrefix(k int) string {
+	if k == 0 {
+		return ""
+	}
+	return fmt.Sprintf("member_%d.", k)
+}
+
+// Networks returns the model's networks: its ensemble's members, or its
+// one network.
+func (m *Model) Networks() []*mlp.Network {
+	if len(m.Members) > 1 {
+		return m.Members
+	}
+	return []*mlp.Network{m.Net}
 }
 
 // checksum is the sha256 of the metadata (bar the checksum, keys sorted) and
@@ -388,44 +444,52 @@ func Decode(b []byte) (*Model, error) {
 	if m.Vectorizer, err = vectorize.Restore(vm.Options, vocab, df, vm.Docs); err != nil {
 		return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
 	}
+	if nbT, ok := tensors["vectorizer.nb_ratio"]; ok || m.Vectorizer.Weighting == vectorize.NB {
+		if !ok {
+			return nil, errors.New("lacks its vectorizer's naive-Bayes ratios (tensor vectorizer.nb_ratio)")
+		}
+		r, err := nbT.Float64s()
+		if err != nil {
+			return nil, err
+		}
+		if err := m.Vectorizer.SetNBRatio(r); err != nil {
+			return nil, fmt.Errorf("has an invalid vectorizer: %v", err)
+		}
+	}
 	if spec.Inputs != m.Vectorizer.Features() {
 		return nil, fmt.Errorf("has a network of %d inputs for %d features", spec.Inputs, m.Vectorizer.Features())
 	}
 	if want := max(2, spec.Outputs); spec.MultiLabel && len(m.Labels) != spec.Outputs || !spec.MultiLabel && !spec.Regression && len(m.Labels) != want {
 		return nil, fmt.Errorf("has %d labels for %d outputs", len(m.Labels), spec.Outputs)
 	}
-	var params []float64
-	in := spec.Inputs
-	for i := 0; i <= len(spec.Hidden); i++ {
-		out := spec.Outputs
-		if i < len(spec.Hidden) {
-			out = spec.Hidden[i].Units
-		}
-		for _, part := range []string{"kernel", "bias"} {
-			t, ok := tensors[fmt.Sprintf("dense_%d.%s", i, part)]
-			if !ok {
-				return nil, fmt.Errorf("lacks tensor dense_%d.%s", i, part)
-			}
-			want := []int{out}
-			if part == "kernel" {
-				want = []int{in, out}
-			}
-			if fmt.Sprint(t.Shape) != fmt.Sprint(want) {
-				return nil, fmt.Errorf("has tensor dense_%d.%s of shape %v where its network needs %v", i, part, t.Shape, want)
-			}
-			v, err := t.Float64s()
-			if err != nil {
-				return nil, err
-			}
-			params = append(params, v...)
-		}
-		in = out
-	}
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("describes an invalid network: %v", err)
 	}
-	if m.Net, err = mlp.FromParams(spec, params); err != nil {
-		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	members := 1
+	if raw, ok := meta["ensemble"]; ok {
+		var em ensembleMeta
+		if err := json.Unmarshal([]byte(raw), &em); err != nil {
+			return nil, fmt.Errorf("has malformed ensemble metadata: %v", err)
+		}
+		if em.Members < 2 || em.Members > maxMembers {
+			return nil, fmt.Errorf("has an ensemble of %d networks; an ensemble has 2 to %d", em.Members, maxMembers)
+		}
+		members = em.Members
+	}
+	for k := range members {
+		net, err := readNetwork(tensors, memberPrefix(k), spec)
+		if err != nil {
+			return nil, err
+		}
+		if members > 1 {
+			m.Members = append(m.Members, net)
+		}
+		if k == 0 {
+			m.Net = net
+		}
+	}
+	if len(m.Record.MemberSeeds) != 0 && len(m.Record.MemberSeeds) != members {
+		return nil, fmt.Errorf("has %d member seeds for %d networks", len(m.Record.MemberSeeds), members)
 	}
 	if raw, ok := meta["calibration"]; ok {
 		m.Calibration = new(calibrate.Calibrator)
@@ -458,4 +522,42 @@ func Decode(b []byte) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// readNetwork reads the network of spec whose tensors' names start with
+// prefix.
+func readNetwork(tensors map[string]Tensor, prefix string, spec mlp.Spec) (*mlp.Network, error) {
+	var params []float64
+	in := spec.Inputs
+	for i := 0; i <= len(spec.Hidden); i++ {
+		out := spec.Outputs
+		if i < len(spec.Hidden) {
+			out = spec.Hidden[i].Units
+		}
+		for _, part := range []string{"kernel", "bias"} {
+			name := fmt.Sprintf("%sdense_%d.%s", prefix, i, part)
+			t, ok := tensors[name]
+			if !ok {
+				return nil, fmt.Errorf("lacks tensor %s", name)
+			}
+			want := []int{out}
+			if part == "kernel" {
+				want = []int{in, out}
+			}
+			if fmt.Sprint(t.Shape) != fmt.Sprint(want) {
+				return nil, fmt.Errorf("has tensor %s of shape %v where its network needs %v", name, t.Shape, want)
+			}
+			v, err := t.Float64s()
+			if err != nil {
+				return nil, err
+			}
+			params = append(params, v...)
+		}
+		in = out
+	}
+	net, err := mlp.FromParams(spec, params)
+	if err != nil {
+		return nil, fmt.Errorf("has weights that do not fit its network: %v", err)
+	}
+	return net, nil
 }

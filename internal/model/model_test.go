@@ -227,6 +227,45 @@ func TestCalibrationRoundTrip(t *testing.T) {
 	}
 }
 
+// A model's format version is the largest among the features it uses, so
+// that a dlc refuses exactly the files it would misread; FormatVersion,
+// what this dlc reads, is the newest feature's, and no version number is
+// skipped.
+func TestVersionIsItsNewestFeature(t *testing.T) {
+	newest := 1
+	seen := map[int]bool{1: true}
+	for _, f := range features {
+		newest = max(newest, f.version)
+		seen[f.version] = true
+	}
+	if newest != FormatVersion {
+		t.Fatalf("FormatVersion is %d, the newest feature's version %d", FormatVersion, newest)
+	}
+	for v := 1; v <= FormatVersion; v++ {
+		if !seen[v] {
+			t.Errorf("no feature brought format version %d", v)
+		}
+	}
+	cal := &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, Fitted: "x"}
+	for _, c := range []struct {
+		name string
+		edit func(m *Model)
+		want int
+	}{
+		{"plain", func(*Model) {}, 1},
+		{"calibrated", func(m *Model) { m.Calibration = cal }, 2},
+		{"character n-grams", func(m *Model) { m.Vectorizer.CharNGrams = vectorize.CharGrams{2, 4} }, 4},
+		{"naive-Bayes weighting", func(m *Model) { m.Vectorizer.Weighting = vectorize.NB }, 4},
+		{"calibrated ensemble", func(m *Model) { m.Calibration = cal; m.Members = []*mlp.Network{m.Net, m.Net} }, 4},
+	} {
+		m := tinyModel(t)
+		c.edit(m)
+		if got := Version(m); got != c.want {
+			t.Errorf("%s model: format %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 // tinyMultiLabel is tinyModel with a sigmoid per label, calibrated and
 // decided by per-label thresholds.
 func tinyMultiLabel(t *testing.T) *Model {
@@ -284,17 +323,17 @@ func TestFormatVersionFollowsFeatures(t *testing.T) {
 	if Version(got) != 3 || !got.MultiLabel() || got.Thresholds == nil || fmt.Sprint(got.Thresholds.Values) != "[0.3 0.5 0.7]" {
 		t.Errorf("decoded format %d, multi-label %v, thresholds %+v", Version(got), got.MultiLabel(), got.Thresholds)
 	}
-	want := "declares format version 2 but holds multi-label outputs and thresholds, which version 3 added; it was written by a dlc whose format versions differ from this one's (format 3)"
+	want := "declares format version 2 but holds multi-label outputs and thresholds, which version 3 added; it was written by a dlc whose format versions differ from this one's (format 4)"
 	if _, err := Decode(reversion(t, b, "2")); err == nil || err.Error() != want {
 		t.Errorf("a multi-label model declared as version 2: %v", err)
 	}
-	if _, err := Decode(reversion(t, b, "4")); err == nil || err.Error() != `has format version "4", which this dlc (format 3) cannot read; use a newer dlc` {
-		t.Errorf("a version 4 file: %v", err)
+	if _, err := Decode(reversion(t, b, "5")); err == nil || err.Error() != `has format version "5", which this dlc (format 4) cannot read; use a newer dlc` {
+		t.Errorf("a version 5 file: %v", err)
 	}
 	single := tinyModel(t)
 	single.Calibration = &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, Fitted: "x"}
 	b, _ = Encode(single)
-	want = "declares format version 1 but holds calibrated probabilities, which version 2 added; it was written by a dlc whose format versions differ from this one's (format 3)"
+	want = "declares format version 1 but holds calibrated probabilities, which version 2 added; it was written by a dlc whose format versions differ from this one's (format 4)"
 	if _, err := Decode(reversion(t, b, "1")); err == nil || err.Error() != want {
 		t.Errorf("a calibrated model declared as version 1: %v", err)
 	}

@@ -59,10 +59,32 @@ func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vec
 		}
 		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
 	}
+	var v *vectorize.Vectorizer
+	var x *sparse.Matrix
+	var cov vectorize.Coverage
+	var err error
 	if e.Streamed != nil {
-		return fitTokenized(e, p.Vectorizer)
+		v, x, cov, err = fitTokenized(e, p.Vectorizer)
+	} else {
+		v, x, cov, err = vectorize.FitTransform(e.Texts, p.Vectorizer)
 	}
-	return vectorize.FitTransform(e.Texts, p.Vectorizer)
+	if err != nil || !p.Vectorizer.WeighsByLabels() {
+		return v, x, cov, err
+	}
+	// The naive-Bayes weighting is learnt from the labels: the rows are
+	// weighed once it is, as the vectorizer encodes any text from then on.
+	classes := e.Classes()
+	if len(classes) < 2 {
+		return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s has only the label %s; vectorizer.weighting nb needs at least two", e.Path, data.QuoteList(classes, 1))
+	}
+	y, err := targets(e, classes, false)
+	if err != nil {
+		return nil, nil, vectorize.Coverage{}, err
+	}
+	if x, err = v.FitNB(x, y.Class, len(classes)); err != nil {
+		return nil, nil, vectorize.Coverage{}, err
+	}
+	return v, x, cov, nil
 }
 
 // Network returns the plan's network for inputs features and classes

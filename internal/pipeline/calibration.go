@@ -84,7 +84,6 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 	opts := plan.Config.CalibrationOptions()
 	var scores calibrate.Scores
 	var uncal []float64
-	var one [1]float64
 	hc := &heldCheckpoint{sv: sv, resume: resume,
 		progress: func(part, parts int) *checkpoint.Calibration {
 			return &checkpoint.Calibration{Part: part, Parts: parts, Z: scores.Z, Truth: scores.Truth, Uncal: uncal}
@@ -97,10 +96,7 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 			return nil
 		}}
 	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
-		scores.K = len(z)
-		scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
-		scores.Truth = append(scores.Truth, int(y.Class[r]))
-		uncal = uncalibrated(net, out, z, uncal)
+		uncal = appendHeldScore(&scores, uncal, net, int(y.Class[r]), out, z)
 	}, hc)
 	if err != nil {
 		return nil, err
@@ -142,9 +138,6 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 	if err != nil {
 		return 0, err
 	}
-	var ws mlp.Workspace
-	var out []float64
-	rows := make([]int, 0, evalBatch)
 	held := 0
 	classes := nStrata
 	if y.Multi != nil {
@@ -217,18 +210,48 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
 			return 0, err
 		}
-		outputs := net.Spec().Outputs
-		for lo := 0; lo < len(part); lo += evalBatch {
-			rows = append(rows[:0], part[lo:min(len(part), lo+evalBatch)]...)
-			out = net.Predict(x, rows, out, &ws)
-			z := ws.Logits(len(out))
-			for i, r := range rows {
-				score(net, r, out[i*outputs:(i+1)*outputs], z[i*outputs:(i+1)*outputs])
-			}
-		}
+		eachScored(net, x, part, func(r int, out, z []float64) { score(net, r, out, z) })
 		held += len(part)
 	}
 	return held, nil
+}
+
+// scoreHeld appends net's calibration scores of the rows held (which it
+// was not trained on) and their truths to scores, and returns uncal with
+// its uncalibrated probabilities of them appended.
+func scoreHeld(net *mlp.Network, x *sparse.Matrix, y mlp.Targets, held []int, scores *calibrate.Scores, uncal []float64) []float64 {
+	eachScored(net, x, held, func(r int, out, z []float64) {
+		uncal = appendHeldScore(scores, uncal, net, int(y.Class[r]), out, z)
+	})
+	return uncal
+}
+
+// eachScored runs net over rows of x in batches and calls fn with each
+// row and its outputs and output-layer sums (valid during the call).
+func eachScored(net *mlp.Network, x *sparse.Matrix, rows []int, fn func(r int, out, z []float64)) {
+	var ws mlp.Workspace
+	var out []float64
+	batch := make([]int, 0, evalBatch)
+	k := net.Spec().Outputs
+	for lo := 0; lo < len(rows); lo += evalBatch {
+		batch = append(batch[:0], rows[lo:min(len(rows), lo+evalBatch)]...)
+		out = net.Predict(x, batch, out, &ws)
+		z := ws.Logits(len(out))
+		for i, r := range batch {
+			fn(r, out[i*k:(i+1)*k], z[i*k:(i+1)*k])
+		}
+	}
+}
+
+// appendHeldScore appends to scores the calibration score of one held-out
+// row (net's outputs out and output-layer sums z of it) and its truth, and
+// returns uncal with the row's uncalibrated probabilities appended.
+func appendHeldScore(scores *calibrate.Scores, uncal []float64, net *mlp.Network, truth int, out, z []float64) []float64 {
+	var one [1]float64
+	scores.K = len(z)
+	scores.Z = append(scores.Z, calibrationScore(net, z, &one)...)
+	scores.Truth = append(scores.Truth, truth)
+	return uncalibrated(net, out, z, uncal)
 }
 
 // uncalibrated appends the probabilities a network gives without

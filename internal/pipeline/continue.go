@@ -22,6 +22,15 @@ import (
 // it leaves out are from's), and d's labels must be among from's.
 func Continue(ctx context.Context, cfg *config.Config, d *Data, from *model.Model, h Hooks) (*model.Model, *Result, error) {
 	cfg = cfg.HeadOf(from.Config)
+	// An ensemble's networks are drawn and trained together from derived
+	// seeds (ensemble.go); continuing one network of them, or growing one
+	// into several, would be neither the model continued nor an ensemble.
+	if k := len(from.Members); k > 1 {
+		return nil, nil, fmt.Errorf("--init continues one network, and the model to continue from is an ensemble of %d; train a new ensemble without --init", k)
+	}
+	if k := cfg.Model.Ensemble; k > 1 {
+		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble %d trains new networks, and --init continues one; set model.ensemble 1 or train without --init", k)
+	}
 	if err := Compatible(cfg, from); err != nil {
 		return nil, nil, err
 	}
@@ -133,10 +142,7 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 		return nil, "", err
 	}
 	x, _ := Encode(m.Vectorizer, e)
-	if m.MultiLabel() {
-		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), emptyRowsWarning(cfg, "test", e, x), nil
-	}
-	return score(m.Net, m.Calibration, x, y, len(m.Labels)), emptyRowsWarning(cfg, "test", e, x), nil
+	return scoreModel(m, x, y), emptyRowsWarning(cfg, "test", e, x), nil
 }
 
 // ForData returns cfg as a run on d would train it: the output and loss it

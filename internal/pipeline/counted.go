@@ -26,7 +26,8 @@ const streamBatch = 512
 // dense mode reads numbers) and each text has one label (data.ReadEach's).
 func countable(cfg *config.Config) bool {
 	o := cfg.VectorizerOptions()
-	return o.Mode != vectorize.Dense && o.Hashing == 0 && !cfg.MultiLabel()
+	// Character n-grams are made from the text itself, not its tokens.
+	return o.Mode != vectorize.Dense && o.Hashing == 0 && !o.CharNGrams.On() && !cfg.MultiLabel()
 }
 
 // readCounted reads the text split at path into a vectorize.Tokenized of

@@ -37,20 +37,6 @@ func calibrationScore(net *mlp.Network, z []float64, buf *[1]float64) []float64 
 	return z
 }
 
-// answerScores fills dst with the scores a model answers one example
-// with: the calibrated probabilities when it is calibrated (from the output
-// layer's sums z), else the network's own class scores.
-func answerScores(m *model.Model, out, z, dst []float64) []float64 {
-	if m.MultiLabel() {
-		return multiAnswer(m.Net, m.Calibration, out, z, dst[:0])
-	}
-	if m.Calibration != nil {
-		var buf [1]float64
-		return m.Calibration.Apply(calibrationScore(m.Net, z, &buf), dst[:0])
-	}
-	return classScores(m.Net, out, dst[:0])
-}
-
 // Threshold is a decision threshold for two-label models: with Set, the
 // second label is predicted when its score (its probability, for a
 // calibrated model or a sigmoid or softmax output) reaches Value.

@@ -55,6 +55,8 @@ func newDistributed(cfg *config.Config, h Hooks, from *model.Model) (*distribute
 	switch {
 	case cfg.Training.Streaming:
 		return nil, cfg.Errorf("training.streaming", "a run of several processes (mpirun) trains in memory, each on its share of the examples, and training.streaming is set: remove it, or train one process")
+	case cfg.Model.Ensemble > 1:
+		return nil, cfg.Errorf("model.ensemble", "a run of several processes (mpirun) trains one network, and model.ensemble asks for %d: remove it, or train one process", cfg.Model.Ensemble)
 	case cfg.Checkpoint.Dir != "" || (h.Checkpoint != nil && h.Checkpoint.Resume != nil):
 		return nil, cfg.Errorf("checkpoint.dir", "a run of several processes (mpirun) saves no checkpoints and resumes none yet; train without --checkpoint and --resume")
 	}

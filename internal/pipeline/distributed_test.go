@@ -219,4 +219,8 @@ func TestProcessesRefuse(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "training.streaming: a run of several processes (mpirun) trains in memory") {
 		t.Errorf("streaming: %v", err)
 	}
+	_, _, err = tinyTrain(t, []string{"model.ensemble=3"}, comms[0])
+	if err == nil || !strings.Contains(err.Error(), "model.ensemble: a run of several processes (mpirun) trains one network, and model.ensemble asks for 3") {
+		t.Errorf("ensemble: %v", err)
+	}
 }

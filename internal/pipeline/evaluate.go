@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/mlp"
@@ -163,6 +165,12 @@ func Thresholds(m *model.Model, ev *Evaluation) []ThresholdRow {
 // ProbabilitiesAre says what a model's probabilities are, for reports.
 func ProbabilitiesAre(m *model.Model) string {
 	switch {
+	case m.Calibration != nil && len(m.Members) > 1:
+		return fmt.Sprintf("calibrated: %s, the mean of the %d networks' calibrated probabilities", m.Calibration, len(m.Members))
+	case len(m.Members) > 1 && m.Net.Spec().Output == mlp.Linear:
+		return fmt.Sprintf("not calibrated: the mean of the %d networks' softmaxes of their scores", len(m.Members))
+	case len(m.Members) > 1:
+		return fmt.Sprintf("not calibrated: the mean of the %d networks' %s outputs", len(m.Members), m.Net.Spec().Output)
 	case m.Calibration != nil:
 		return "calibrated: " + m.Calibration.String()
 	case m.Net.Spec().Output == mlp.Linear:

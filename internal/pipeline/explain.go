@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
@@ -29,8 +28,7 @@ const occlusionBatch = 256
 type occluder struct {
 	x      *sparse.Matrix
 	rows   []int
-	out    []float64
-	ws     mlp.Workspace
+	fw     *forward
 	scores []float64
 	cand   []TokenEffect
 }
@@ -39,7 +37,10 @@ type occluder struct {
 // removal changes the score of class the most, largest change first (ties
 // in vocabulary order).
 func (o *occluder) explain(p *Predictor, idx []int32, vals []float64, class, n int, dst []TokenEffect) []TokenEffect {
-	net, vocab := p.net, p.m.Vectorizer.Vocab
+	vocab := p.m.Vectorizer.Vocab
+	if o.fw == nil {
+		o.fw = modelForward(p.m)
+	}
 	base := p.answer.Scores[class]
 	// A tf-idf row is L2-normalised: without a token the others grow, as
 	// they would if the token had not been in the text.
@@ -48,7 +49,6 @@ func (o *occluder) explain(p *Predictor, idx []int32, vals []float64, class, n i
 	for _, v := range vals {
 		ss += v * v
 	}
-	k := net.Spec().Outputs
 	o.cand = o.cand[:0]
 	for lo := 0; lo < len(idx); lo += occlusionBatch {
 		hi := min(len(idx), lo+occlusionBatch)
@@ -76,10 +76,9 @@ func (o *occluder) explain(p *Predictor, idx []int32, vals []float64, class, n i
 			o.x.Rows++
 			o.rows = append(o.rows, j-lo)
 		}
-		o.out = net.Predict(o.x, o.rows, o.out, &o.ws)
-		z := o.ws.Logits(len(o.out))
+		o.fw.predict(o.x, o.rows)
 		for r := range o.rows {
-			o.scores = answerScores(p.m, o.out[r*k:(r+1)*k], z[r*k:(r+1)*k], o.scores)
+			o.scores = o.fw.answer(r, o.scores[:0])
 			o.cand = append(o.cand, TokenEffect{Token: vocab[idx[lo+r]], Effect: base - o.scores[class]})
 		}
 	}

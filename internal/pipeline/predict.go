@@ -51,22 +51,23 @@ type Answer struct {
 // with reused buffers: after the first few inputs, answering one text
 // allocates nothing but what its caller keeps. A Predictor is not safe
 // for concurrent use; make one per goroutine.
+//
+// An ensemble's answer runs every member: it costs as many forward passes
+// as the model has networks.
 type Predictor struct {
 	m      *model.Model
 	net    *mlp.Network
 	o      PredictOptions
 	enc    *vectorize.Encoder
 	x      *sparse.Matrix
-	ws     mlp.Workspace
-	out    []float64
+	fw     *forward
 	rows   []int
 	answer Answer
 	occ    occluder
 	// Buffers of the block path.
 	block     *sparse.Matrix
 	batchRows []int
-	batchOut  []float64
-	batchWS   mlp.Workspace
+	batchFw   *forward
 }
 
 // NewPredictor returns a predictor for m.
@@ -74,6 +75,7 @@ func NewPredictor(m *model.Model, o PredictOptions) *Predictor {
 	return &Predictor{
 		m: m, net: m.Net, o: o, enc: m.Vectorizer.NewEncoder(),
 		x: sparse.New(m.Vectorizer.Features(), false), rows: []int{0},
+		fw: modelForward(m), batchFw: modelForward(m),
 		answer: Answer{Order: make([]int, len(m.Labels))},
 	}
 }
@@ -90,20 +92,21 @@ func (p *Predictor) Predict(text string) (*Answer, error) {
 		return nil, err
 	}
 	p.x.Rows, p.x.Indptr, p.x.Indices, p.x.Values = 1, append(p.x.Indptr[:0], 0, len(idx)), idx, vals
-	p.out = p.net.Predict(p.x, p.rows, p.out, &p.ws)
-	p.decide(p.out, p.ws.Logits(len(p.out)), idx, vals)
+	p.fw.predict(p.x, p.rows)
+	p.decide(p.fw, 0, idx, vals)
 	return &p.answer, nil
 }
 
-// decide fills the answer from the network's output row out and its
-// output layer's sums z for the input row (idx, vals).
-func (p *Predictor) decide(out, z []float64, idx []int32, vals []float64) {
+// decide fills the answer from row i of fw's last run, for the input row
+// (idx, vals).
+func (p *Predictor) decide(fw *forward, i int, idx []int32, vals []float64) {
 	a := &p.answer
+	out := fw.row(i)
 	if p.net.Spec().Regression {
 		a.Value = out[0]
 		return
 	}
-	a.Scores = answerScores(p.m, out, z, a.Scores)
+	a.Scores = fw.answer(i, a.Scores[:0])
 	if p.m.MultiLabel() {
 		p.decideMulti(out, idx, vals)
 		return
@@ -209,17 +212,15 @@ const smallBlock = 64
 // PredictRows answers every row of x, inputs the model's vectorizer has
 // encoded, in batches, calling fn with each answer in order.
 func (p *Predictor) PredictRows(x *sparse.Matrix, fn func(*Answer) error) error {
-	k := p.net.Spec().Outputs
 	for lo := 0; lo < x.Rows; lo += evalBatch {
 		p.batchRows = p.batchRows[:0]
 		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
 			p.batchRows = append(p.batchRows, r)
 		}
-		p.batchOut = p.net.Predict(x, p.batchRows, p.batchOut, &p.batchWS)
-		z := p.batchWS.Logits(len(p.batchOut))
+		p.batchFw.predict(x, p.batchRows)
 		for i, r := range p.batchRows {
 			idx, vals := x.Row(r)
-			p.decide(p.batchOut[i*k:(i+1)*k], z[i*k:(i+1)*k], idx, vals)
+			p.decide(p.batchFw, i, idx, vals)
 			if err := fn(&p.answer); err != nil {
 				return err
 			}

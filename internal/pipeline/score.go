@@ -37,13 +37,14 @@ type Scores struct {
 	Sets, TruthSets [][]int
 }
 
-// score runs net over every row of x and compares with y; a calibrator
-// turns the network's scores into the probabilities that decide.
-func score(net *mlp.Network, cal *calibrate.Calibrator, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
+// score runs the networks of f over every row of x and compares with y; a
+// calibrator turns the networks' scores into the probabilities that
+// decide.
+func score(f *forward, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
+	net, cal := f.net(), f.cal
 	if net.Spec().MultiLabel {
 		return scoreMulti(net, cal, nil, x, y)
 	}
-	var ws mlp.Workspace
 	k := net.Spec().Outputs
 	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
 	regression := net.Spec().Regression
@@ -51,31 +52,26 @@ func score(net *mlp.Network, cal *calibrate.Calibrator, x *sparse.Matrix, y mlp.
 		s.Probs = make([]float64, 0, x.Rows*classes)
 	}
 	rows := make([]int, 0, evalBatch)
-	var out []float64
 	var lossSum float64
-	var one [1]float64
 	for lo := 0; lo < x.Rows; lo += evalBatch {
 		rows = rows[:0]
 		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
 			rows = append(rows, r)
 		}
-		var l float64
-		out, l = net.Evaluate(x, y, rows, out, &ws)
+		out, l := f.evaluate(x, y, rows)
 		lossSum += l
 		s.Outputs = append(s.Outputs, out...)
 		if regression {
 			continue
 		}
-		z := ws.Logits(len(out))
 		for i, r := range rows {
-			o, zi := out[i*k:(i+1)*k], z[i*k:(i+1)*k]
 			if cal == nil {
-				s.Predicted[r] = net.Decide(o)
-				s.Probs = uncalibrated(net, o, zi, s.Probs)
+				s.Predicted[r] = net.Decide(out[i*k : (i+1)*k])
+				s.Probs = f.uncalibrated(i, s.Probs)
 				continue
 			}
 			start := len(s.Probs)
-			s.Probs = cal.Apply(calibrationScore(net, zi, &one), s.Probs)
+			s.Probs = f.answer(i, s.Probs)
 			s.Predicted[r] = argmax(s.Probs[start:])
 		}
 	}
@@ -114,8 +110,14 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 		return nil, err
 	}
 	x, _ := Encode(m.Vectorizer, e)
+	return scoreModel(m, x, y), nil
+}
+
+// scoreModel scores m on the encoded rows x against y: a multi-label
+// model with its thresholds, the others with all their networks.
+func scoreModel(m *model.Model, x *sparse.Matrix, y mlp.Targets) *Scores {
 	if m.MultiLabel() {
-		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y), nil
+		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y)
 	}
-	return score(m.Net, m.Calibration, x, y, len(m.Labels)), nil
+	return score(modelForward(m), x, y, len(m.Labels))
 }

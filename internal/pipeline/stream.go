@@ -66,8 +66,7 @@ const DefaultShuffleBuffer = 32768
 // of training JSONL, its recipe with bigrams 787 MiB), a gzipped file's
 // gzipRatio times more. A config streaming cannot train is left alone.
 func autoStream(cfg *config.Config, train string) string {
-	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.Vectorizer.Mode == string(vectorize.Dense) ||
-		cfg.Data.ValidationSplit > 0 || cfg.Calibration.Folds >= 2 || cfg.Training.Method == string(gd.Batch) {
+	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.CanStream() != nil {
 		return ""
 	}
 	have := totalMemory()
@@ -409,9 +408,6 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	plan, err := Build(cfg)
 	if err != nil {
 		return nil, nil, err
-	}
-	if plan.Training.Method == gd.Batch {
-		return nil, nil, cfg.Errorf("training.method", "training.method batch computes one gradient over every example at once, and training.streaming holds one batch in memory: use minibatch")
 	}
 	files, err := streamFiles(cfg, d.Paths.Train)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -57,7 +56,10 @@ func Top(m *model.Model, n int) (*TopFeatures, error) {
 	// push[i*labels+k] is feature i's push towards label k.
 	push := make([]float64, f*labels)
 	t := &TopFeatures{Method: MethodWeights}
-	if net := m.Net; len(net.Layers) == 1 {
+	// The weights of one layer are the features' pushes only when each
+	// feature enters with the value 1 (not weighed by naive Bayes) into
+	// one network (not an ensemble's several).
+	if net := m.Net; len(net.Layers) == 1 && len(m.Members) <= 1 && v.NBRatio == nil {
 		l := net.Layers[0]
 		for i := range f {
 			w := l.W[i*l.Out : (i+1)*l.Out]
@@ -100,15 +102,15 @@ func Top(m *model.Model, n int) (*TopFeatures, error) {
 
 // singleFeatureEffects fills push with each label's score for a text of
 // feature i alone minus its score for the empty text, as m answers them
-// (calibrated, when m is): a one-token text has the value 1 in every text
-// mode (multi-hot, a count of 1, tf-idf's L2-normalised single entry).
+// (calibrated, when m is; averaged over an ensemble's networks): a
+// one-token text holds the feature with the value Vectorizer.Alone gives.
 func singleFeatureEffects(m *model.Model, features, labels int, push []float64) {
-	net := m.Net
-	var ws mlp.Workspace
-	x := sparse.New(features, true)
+	fw := modelForward(m)
+	v := m.Vectorizer
+	x := sparse.New(features, false)
 	x.AppendRow(nil, nil)
-	out := net.Predict(x, []int{0}, nil, &ws)
-	empty := answerScores(m, out, ws.Logits(len(out)), nil)
+	fw.predict(x, []int{0})
+	empty := fw.answer(0, nil)
 	var scores []float64
 	rows := make([]int, 0, evalBatch)
 	for lo := 0; lo < features; lo += evalBatch {
@@ -116,14 +118,12 @@ func singleFeatureEffects(m *model.Model, features, labels int, push []float64) 
 		x.Reset()
 		rows = rows[:0]
 		for i := lo; i < hi; i++ {
-			x.AppendRow([]int32{int32(i)}, nil)
+			x.AppendRow([]int32{int32(i)}, []float64{v.Alone(int32(i))})
 			rows = append(rows, i-lo)
 		}
-		out = net.Predict(x, rows, out, &ws)
-		z := ws.Logits(len(out))
-		k := len(out) / len(rows)
+		fw.predict(x, rows)
 		for r := range rows {
-			scores = answerScores(m, out[r*k:(r+1)*k], z[r*k:(r+1)*k], scores)
+			scores = fw.answer(r, scores[:0])
 			for c := range labels {
 				push[(lo+r)*labels+c] = scores[c] - empty[c]
 			}

@@ -33,6 +33,9 @@ type Setup struct {
 	// ClassWeights is each class's weight under training.class_weight
 	// (nil without it).
 	ClassWeights []float64
+	// Members is the number of networks of an ensemble (model.ensemble);
+	// 0 for one network.
+	Members int
 	// Chosen says what was chosen for keys the config left out (the
 	// output and loss that fit the data), one sentence each.
 	Chosen []string
@@ -62,6 +65,10 @@ type Hooks struct {
 	// Calibrating is called before each network trained to calibrate the
 	// model's probabilities; those networks report no steps or epochs.
 	Calibrating func(*CalibrationPart)
+	// Member is called for each network of an ensemble, in order, before
+	// they train. Members train side by side: Step, Update and Epoch report
+	// the first one's, and every hook is called under one lock.
+	Member func(*MemberPart)
 	// Checkpoint says what a run saving checkpoints (the config's
 	// checkpoint.dir) records of where it came from, and the checkpoint
 	// to resume from; nil is none of that.
@@ -155,6 +162,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// it continues, which a checkpoint does not hold.
 		return nil, nil, cfg.Errorf("checkpoint.dir", "a run continued from a model (--init) saves no checkpoints and resumes none; train it without --checkpoint and --resume")
 	}
+	if cfg.Model.Ensemble > 1 && (resume != nil || cfg.Checkpoint.Dir != "") {
+		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
+	}
 	if resume != nil {
 		if err := checkResume(resume, cfg, d); err != nil {
 			return nil, nil, err
@@ -187,6 +197,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	res := &Result{VectorizeSeconds: time.Since(vecStart).Seconds()}
 	if ctx.Err() != nil {
 		return nil, nil, &InterruptedError{When: "while vectorizing"}
+	}
+	if cfg.Model.Ensemble > 1 {
+		return trainEnsemble(ctx, plan, d, vec, x, y, classes, perClass, res, h, warnings)
 	}
 
 	net, err := plan.networkFor(vec.Features(), len(classes), from)
@@ -345,6 +358,14 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
+	return finish(m, plan, d, res, from, warnings, dd)
+}
+
+// finish records the training in m (with the warnings about its data, and
+// from, the model it continued from, if any) and scores it on the test
+// split; of a run of several processes (dd), only rank 0 scores it.
+func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model, warnings []string, dd *distributed) (*model.Model, *Result, error) {
+	var err error
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
@@ -354,7 +375,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	if d.Test != nil && !res.Interrupted && (dd == nil || dd.rank == 0) {
 		var warning string
-		if res.Test, warning, err = scoreTest(cfg, m, d.Test); err != nil {
+		if res.Test, warning, err = scoreTest(plan.Config, m, d.Test); err != nil {
 			return nil, nil, err
 		}
 		res.TestPath = d.Paths.Test
@@ -481,7 +502,7 @@ func trainingCallbacks(h Hooks, net *mlp.Network, xVal *sparse.Matrix, yVal mlp.
 		OnUpdate: h.Update,
 		OnEpoch: func(st *gd.EpochStats) error {
 			if validating {
-				s := score(net, nil, xVal, yVal, classes)
+				s := score(newForward([]*mlp.Network{net}, nil), xVal, yVal, classes)
 				st.ValLoss, st.ValAccuracy = s.Loss, s.Report.Accuracy
 				if regression {
 					st.ValAccuracy = math.NaN()

@@ -389,9 +389,19 @@ func (s *searcher) draw(n, bracket int, res *Result) []*Trial {
 			tries++
 		}
 		cfg, err := config.Load(s.o.Config, append(slices.Clone(s.o.Sets), p.Sets()...))
+		if err == nil {
+			// What dlc train would choose for the labels when the
+			// config leaves the output and loss out.
+			cfg = cfg.ForClasses(len(s.classes))
+		}
 		t := &Trial{ID: len(res.Trials) + 1, Origin: origin, Params: p, Bracket: bracket, Pruned: -1, cfg: cfg}
 		if err == nil {
-			key, _ := json.Marshal(cfg)
+			// The rungs choose the epochs: two configs that differ only
+			// there (the base's general recipe and the design point that
+			// spells it out) are one trial.
+			same := *cfg
+			same.Training.Epochs = 0
+			key, _ := json.Marshal(&same)
 			if s.seen[string(key)] {
 				continue
 			}

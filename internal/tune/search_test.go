@@ -139,11 +139,12 @@ func TestWinnerTrainsAsScored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := r.WinnerYAML()
+	dir := t.TempDir()
+	text, err := r.WinnerYAML(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "best.yaml")
+	p := filepath.Join(dir, "best.yaml")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +161,43 @@ func TestWinnerTrainsAsScored(t *testing.T) {
 	}
 	if !strings.Contains(text, fmt.Sprintf("%.4f ± %.4f", r.Best.Mean, r.Best.Std)) {
 		t.Errorf("the YAML does not give the score:\n%s", text)
+	}
+}
+
+// TestWinnerSpellsOutTheGeneralRecipe: when the base config names only
+// its data and wins, its YAML spells out the general recipe it trained
+// (not left to the defaults of whichever dlc reads it) and loads back to
+// the same config.
+func TestWinnerSpellsOutTheGeneralRecipe(t *testing.T) {
+	cfgPath := setup(t)
+	r, err := Search(context.Background(), Options{Config: cfgPath, Trials: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Best.Trial.Origin != "base" {
+		t.Fatalf("the only trial is %s, not the base", r.Best.Trial.Origin)
+	}
+	dir := t.TempDir()
+	text, err := r.WinnerYAML(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  mode: tf_idf\n", "  max_tokens: 10000\n", "  output: linear\n", "loss: hinge\n", "  name: adagrad\n", "  learning_rate: 0.03\n", "  batch_size: 32\n", "units: 256"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the winner's YAML lacks %q:\n%s", want, text)
+		}
+	}
+	p := filepath.Join(dir, "best.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := config.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := r.Winner()
+	if a, b := jsonOf(back), jsonOf(want); a != b {
+		t.Errorf("the YAML loads to\n%s\nthe winner is\n%s", a, b)
 	}
 }
 

@@ -35,6 +35,14 @@ func (p Params) String() string {
 	return strings.Join(p.Sets(), " ")
 }
 
+// SearchedKeys are the keys a Space chooses (those its base leaves
+// unset), training.epochs aside.
+var SearchedKeys = []string{
+	"vectorizer.mode", "vectorizer.max_tokens", "vectorizer.ngrams", "vectorizer.min_df", "vectorizer.sublinear_tf",
+	"model.layers", "model.output", "loss",
+	"optimizer.name", "optimizer.learning_rate", "optimizer.initial_accumulator", "training.batch_size",
+}
+
 // Space is what a search may choose for a base config: every key of the
 // list below that the config leaves unset (a key set in the file, the
 // environment or by --set is the user's choice and stays):
@@ -209,13 +217,12 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// round2 rounds v to two significant digits.
+// round2 rounds v to two significant digits: the float nearest the
+// two-digit decimal, so that it prints as that decimal (0.00049, where
+// scaling by a power of ten gave 0.0004900000000000001).
 func round2(v float64) float64 {
-	if v == 0 {
-		return 0
-	}
-	scale := math.Pow(10, math.Floor(math.Log10(math.Abs(v)))-1)
-	return math.Round(v/scale) * scale
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 2, 64), 64)
+	return r
 }
 
 // design are the first points a search tries, before any drawn at random:

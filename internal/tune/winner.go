@@ -89,8 +89,9 @@ func (r *Result) winnerSets() []string {
 // WinnerYAML writes the winner as a YAML config with comments that say
 // how it scored and how it was found: every key the base config set and
 // every key the search chose (so that a later dlc with other defaults
-// trains the same recipe).
-func (r *Result) WinnerYAML() (string, error) {
+// trains the same recipe). Its file paths are written relative to dir,
+// the folder the file goes in, as a config's paths are read.
+func (r *Result) WinnerYAML(dir string) (string, error) {
 	cfg, err := r.Winner()
 	if err != nil {
 		return "", err
@@ -100,6 +101,13 @@ func (r *Result) WinnerYAML() (string, error) {
 	chosen := map[string]bool{"training.epochs": true, "training.seed": true}
 	for _, p := range t.Params {
 		chosen[p.Key] = true
+	}
+	if len(t.Params) == 0 && r.Base.NamesOnlyData() {
+		// The base won with dlc's general recipe: spelled out, so that
+		// the file keeps its recipe whatever a later dlc's defaults.
+		for _, k := range SearchedKeys {
+			chosen[k] = true
+		}
 	}
 	origin := map[string]string{"base": "the base config as it was", "design": "a point of the starting design", "random": "a random draw"}[t.Origin]
 	var b strings.Builder
@@ -117,7 +125,7 @@ func (r *Result) WinnerYAML() (string, error) {
 		}
 		b.WriteString(comment(par))
 	}
-	b.WriteString(cfg.KeysYAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
+	b.WriteString(cfg.RelativeTo(dir).KeysYAML(func(key string) bool { return chosen[key] || r.Base.IsSet(key) }))
 	return b.String(), nil
 }
 

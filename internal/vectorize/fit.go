@@ -184,6 +184,7 @@ type counter struct {
 	buf   []byte
 	toks  []int32            // a text's token ids
 	grams [MaxNGrams][]int32 // grams[k][i]: the gram of order k+1 ending at token i
+	chars *charGrammer       // with character n-grams
 
 	// With rows: the node ids of each text (docs[i] for the range's text
 	// i, its tokens' nodes first) as unsigned varints, held back to back
@@ -255,7 +256,11 @@ func appendNodes(ids []int32, doc []byte) []int32 {
 }
 
 func newCounter(opts Options, keep bool) *counter {
-	return &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+	c := &counter{tok: opts.Tokenizer, n: opts.NGrams, strs: newStrTable(1 << 14), nodes: newPairTable(1 << 15), keep: keep}
+	if opts.CharNGrams.On() {
+		c.chars = newCharGrammer(opts)
+	}
+	return c
 }
 
 // gramCount is what Fit counts of an n-gram; one struct, so that counting
@@ -288,7 +293,7 @@ func (c *counter) count(g, doc int32) {
 // Encoder.lookupGrams, it goes order by order so that the processor
 // overlaps the cache misses of independent lookups.
 func (c *counter) addDoc(text string, doc int32) {
-	if c.n == 1 {
+	if c.n <= 1 {
 		c.addTokens(text, doc)
 		return
 	}
@@ -321,9 +326,25 @@ func (c *counter) addDoc(text string, doc int32) {
 		}
 		prev = cur
 	}
+	c.addChars(text, doc)
 	if c.keep {
 		c.endDoc(t)
 	}
+}
+
+// addChars counts a text's character n-grams, each a token of its own
+// (its bracketed form tells it from a word).
+func (c *counter) addChars(text string, doc int32) {
+	if c.chars == nil {
+		return
+	}
+	c.chars.each(text, func(g []byte) {
+		node := c.uni[c.token(g)]
+		c.count(node, doc)
+		if c.keep {
+			c.keepNode(node)
+		}
+	})
 }
 
 // token returns the id of a token, adding it (and its unigram node) when
@@ -336,17 +357,22 @@ func (c *counter) token(tok []byte) int32 {
 	return s
 }
 
-// addTokens is addDoc for unigrams, the common case.
+// addTokens is addDoc for unigrams, the common case (and for no words,
+// with character n-grams only).
 func (c *counter) addTokens(text string, doc int32) {
 	tokens := 0
 	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
+		tokens++
+		if c.n == 0 {
+			return
+		}
 		g := c.uni[c.token(tok)]
 		c.count(g, doc)
 		if c.keep {
 			c.keepNode(g)
 		}
-		tokens++
 	})
+	c.addChars(text, doc)
 	if c.keep {
 		c.endDoc(tokens)
 	}
@@ -549,7 +575,11 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 			st.ids = appendNodes(st.ids[:0], p.docs[i])
 			nodes := st.ids
 			rb.reset()
-			known, knownTokens := features(rb, w, nodes, int(p.tokens[i]))
+			words := int(p.tokens[i]) // the stream's first nodes, unless words are not features
+			if v.NGrams == 0 {
+				words = 0
+			}
+			known, knownTokens := features(rb, w, nodes, words)
 			cov.Known += known
 			cov.KnownTokens += knownTokens
 			cov.Grams += int64(len(nodes))

@@ -65,9 +65,11 @@ func (c *Tokenized) FitTransform(opts Options) (*Vectorizer, *sparse.Matrix, Cov
 }
 
 // Tokenizes reports whether the Tokenized tokenizes texts as opts do: the
-// same tokenizer and n-grams, and a vocabulary (no hashing, not dense).
+// same tokenizer and n-grams, and a vocabulary (no hashing, not dense) of
+// words alone (character n-grams are made from the texts, not the tokens).
 func (c *Tokenized) Tokenizes(opts Options) bool {
-	return opts.Tokenizer == c.opts.Tokenizer && opts.NGrams == c.opts.NGrams && opts.Hashing == 0 && opts.Mode != Dense
+	return opts.Tokenizer == c.opts.Tokenizer && opts.NGrams == c.opts.NGrams && opts.Hashing == 0 && opts.Mode != Dense &&
+		!opts.CharNGrams.On() && !c.opts.CharNGrams.On()
 }
 
 // TransformTokenized returns the rows and coverage of the texts added to c,

@@ -51,6 +51,16 @@ type Options struct {
 	Hashing int `json:"hashing,omitempty"`
 	// Dense is the fitted scaling of mode dense (dense.go); nil otherwise.
 	Dense *DenseOptions `json:"dense,omitempty"`
+	// CharNGrams adds character n-grams of these lengths (chars.go) to
+	// the features, taken as CharAnalyzer says (default CharWB). With
+	// them NGrams may be 0: character n-grams only, no words.
+	CharNGrams   CharGrams    `json:"char_ngrams,omitzero"`
+	CharAnalyzer CharAnalyzer `json:"char_analyzer,omitempty"`
+	// Weighting NB multiplies every feature by its naive-Bayes log-count
+	// ratio (nb.go), fitted on the training rows and their labels by
+	// FitNB; NBAlpha is its smoothing.
+	Weighting Weighting `json:"weighting,omitempty"`
+	NBAlpha   float64   `json:"nb_alpha,omitempty"`
 }
 
 // MaxNGrams is the largest n-gram order accepted.
@@ -72,8 +82,27 @@ func (o Options) Validate() error {
 	if o.Hashing == 0 && o.MaxTokens < 1 {
 		return option.Errorf("max_tokens", "must be at least 1, not %d", o.MaxTokens)
 	}
-	if o.NGrams < 1 || o.NGrams > MaxNGrams {
+	if err := o.CharNGrams.check(); err != nil {
+		return err
+	}
+	if o.CharAnalyzer != "" {
+		if err := option.OneOf("char_analyzer", o.CharAnalyzer, CharAnalyzers); err != nil {
+			return err
+		}
+		if !o.CharNGrams.On() {
+			return option.Errorf("char_analyzer", "applies to character n-grams; set vectorizer.char_ngrams too")
+		}
+	}
+	switch {
+	case o.NGrams == 0 && o.CharNGrams.On():
+		// character n-grams only
+	case o.NGrams == 0:
+		return option.Errorf("ngrams", "0 means no word features, only character n-grams; set vectorizer.char_ngrams, or ngrams from 1 to %d", MaxNGrams)
+	case o.NGrams < 1 || o.NGrams > MaxNGrams:
 		return option.Errorf("ngrams", "must be between 1 and %d, not %d", MaxNGrams, o.NGrams)
+	}
+	if err := o.checkWeighting(); err != nil {
+		return err
 	}
 	if err := o.Tokenizer.Validate(); err != nil {
 		return err
@@ -190,6 +219,9 @@ type Vectorizer struct {
 	// Distinct is the number of distinct n-grams in the training texts
 	// (buckets used, with hashing); 0 for a restored vectorizer.
 	Distinct int
+	// NBRatio is the naive-Bayes weight of each feature, with weighting
+	// nb once FitNB (or SetNBRatio) has set it; nil otherwise.
+	NBRatio []float64
 
 	// The vocabulary as a trie in two hash tables: tokens to ids, and
 	// (node, token) to the node of the longer gram; a node is a feature or
@@ -253,6 +285,13 @@ func (v *Vectorizer) init() error {
 	v.newTables()
 	var toks [MaxNGrams]int32
 	for f, gram := range v.Vocab {
+		if v.CharNGrams.On() && isCharGram(gram) {
+			toks[0] = v.token([]byte(gram))
+			if !v.addFeature(int32(f), toks[:1]) {
+				return fmt.Errorf("vectorizer vocabulary has %q twice", gram)
+			}
+			continue
+		}
 		n := 0
 		for tok := range strings.SplitSeq(gram, " ") {
 			if tok == "" || n == v.NGrams {
@@ -319,11 +358,19 @@ func (v *Vectorizer) Index(gram string) int {
 	if v.Mode == Dense {
 		return -1
 	}
+	char := v.CharNGrams.On() && isCharGram(gram)
 	if v.Hashing > 0 {
-		if gram == "" || strings.Count(gram, " ")+1 > v.NGrams {
+		if gram == "" || (!char && strings.Count(gram, " ")+1 > v.NGrams) {
 			return -1
 		}
 		return int(HashGram(gram) & uint64(v.Hashing-1))
+	}
+	if char {
+		s := v.strs.lookup([]byte(gram))
+		if s < 0 || v.uni[s] < 0 {
+			return -1
+		}
+		return int(v.feat[v.uni[s]])
 	}
 	node := int32(-1)
 	for tok := range strings.SplitSeq(gram, " ") {
@@ -411,7 +458,7 @@ func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S,
 		s S
 		m *sparse.Matrix
 	}
-	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.Mode == MultiHot)} }, func(st state, b int) {
+	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.binary())} }, func(st state, b int) {
 		st.m.Reset()
 		covs[b] = rows(st.s, st.m, b*blockSize, min(docs, (b+1)*blockSize))
 		pieces[b] = st.m.Clone()
@@ -420,7 +467,7 @@ func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S,
 	for _, c := range covs {
 		cov.add(c)
 	}
-	return concat(v.Features(), v.Mode == MultiHot, pieces, docs), cov
+	return concat(v.Features(), v.binary(), pieces, docs), cov
 }
 
 // parallelBlocks runs work on blocks 0..blocks-1 over GOMAXPROCS goroutines,
@@ -470,6 +517,8 @@ type Encoder struct {
 	toks  []int32            // a text's token ids
 	nodes [MaxNGrams][]int32 // nodes[k][i]: the gram of order k+1 ending at token i, -1 none
 	dense *denseEncoder      // mode dense: lines of numbers (dense.go)
+	chars *charGrammer       // with character n-grams
+	nb    []float64          // the row's values weighted, with weighting nb
 }
 
 // NewEncoder returns an encoder for v.
@@ -477,7 +526,11 @@ func (v *Vectorizer) NewEncoder() *Encoder {
 	if v.Mode == Dense {
 		return &Encoder{v: v, dense: &denseEncoder{v: v}}
 	}
-	return &Encoder{v: v, row: newRowBuilder(v)}
+	e := &Encoder{v: v, row: newRowBuilder(v)}
+	if v.CharNGrams.On() {
+		e.chars = newCharGrammer(v.Options)
+	}
+	return e
 }
 
 // Encode returns the row of one text: sorted feature indices and, unless the
@@ -491,8 +544,35 @@ func (e *Encoder) Encode(text string) ([]int32, []float64) {
 		e.hashGrams(text)
 	} else {
 		e.lookupGrams(text)
+		e.lookupChars(text)
 	}
-	return e.row.finish()
+	idx, vals := e.row.finish()
+	if e.v.NBRatio != nil {
+		e.nb = e.v.weigh(idx, vals, e.nb[:0])
+		return idx, e.nb
+	}
+	return idx, vals
+}
+
+// lookupChars adds the features of text's character n-grams.
+func (e *Encoder) lookupChars(text string) {
+	if e.chars == nil {
+		return
+	}
+	v := e.v
+	var grams, known int64
+	e.chars.each(text, func(g []byte) {
+		grams++
+		if s := v.strs.lookup(g); s >= 0 {
+			if node := v.uni[s]; node >= 0 {
+				if f := v.feat[node]; f >= 0 {
+					e.row.add(f)
+					known++
+				}
+			}
+		}
+	})
+	e.cov.add(Coverage{Grams: grams, Known: known})
 }
 
 // lookupGrams adds the features of text's n-grams, walking the vocabulary
@@ -504,6 +584,10 @@ func (e *Encoder) Encode(text string) ([]int32, []float64) {
 func (e *Encoder) lookupGrams(text string) {
 	v := e.v
 	n := v.NGrams
+	if n == 0 {
+		e.countTokens(text)
+		return
+	}
 	if n == 1 {
 		e.lookupTokens(text)
 		return
@@ -571,8 +655,17 @@ func (e *Encoder) lookupTokens(text string) {
 	e.cov.add(Coverage{Tokens: int64(tokens), KnownTokens: int64(known), Grams: int64(tokens), Known: int64(known)})
 }
 
+// countTokens counts a text's tokens when words are not features (only
+// character n-grams are).
+func (e *Encoder) countTokens(text string) {
+	tokens := int64(0)
+	e.buf = e.v.Tokenizer.Each(text, e.buf, func([]byte) { tokens++ })
+	e.cov.add(Coverage{Tokens: tokens})
+}
+
 // hashGrams adds the buckets of text's n-grams; the hash of a gram extends
-// the hash of the gram one shorter by " token".
+// the hash of the gram one shorter by " token". Character n-grams are
+// hashed in their bracketed form.
 func (e *Encoder) hashGrams(text string) {
 	v := e.v
 	n := v.NGrams
@@ -580,21 +673,34 @@ func (e *Encoder) hashGrams(text string) {
 	var prev [MaxNGrams]uint64
 	pos := 0
 	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
+		pos++
+		if n == 0 {
+			return
+		}
 		var cur [MaxNGrams]uint64
 		cur[0] = fnvAdd(fnvOffset64, tok)
 		e.row.add(int32(cur[0] & mask))
-		for k := 1; k < n && k <= pos; k++ {
+		for k := 1; k < n && k < pos; k++ {
 			cur[k] = fnvAdd((prev[k-1]^' ')*fnvPrime64, tok)
 			e.row.add(int32(cur[k] & mask))
 		}
 		prev = cur
-		pos++
 	})
 	grams := int64(0)
 	for k := range n {
 		grams += int64(max(0, pos-k))
 	}
-	e.cov.add(Coverage{Tokens: int64(pos), KnownTokens: int64(pos), Grams: grams, Known: grams})
+	known := int64(pos)
+	if n == 0 {
+		known = 0
+	}
+	if e.chars != nil {
+		e.chars.each(text, func(g []byte) {
+			e.row.add(int32(fnvAdd(fnvOffset64, g) & mask))
+			grams++
+		})
+	}
+	e.cov.add(Coverage{Tokens: int64(pos), KnownTokens: known, Grams: grams, Known: grams})
 }
 
 // rowBuilder collects one text's features and weighs them.
@@ -753,14 +859,19 @@ func (e *Encoder) Explain(text string) (tokens []string, features []Feature, cov
 	var inBucket map[int32][]string
 	if v.Hashing > 0 {
 		inBucket = map[int32][]string{}
+		add := func(g string) {
+			b := int32(HashGram(g) & uint64(v.Hashing-1))
+			if !slices.Contains(inBucket[b], g) {
+				inBucket[b] = append(inBucket[b], g)
+			}
+		}
 		for i := range tokens {
 			for k := 1; k <= v.NGrams && i+k <= len(tokens); k++ {
-				g := strings.Join(tokens[i:i+k], " ")
-				b := int32(HashGram(g) & uint64(v.Hashing-1))
-				if !slices.Contains(inBucket[b], g) {
-					inBucket[b] = append(inBucket[b], g)
-				}
+				add(strings.Join(tokens[i:i+k], " "))
 			}
+		}
+		if v.CharNGrams.On() {
+			newCharGrammer(v.Options).each(text, func(g []byte) { add(string(g)) })
 		}
 	}
 	features = make([]Feature, 0, len(idx))

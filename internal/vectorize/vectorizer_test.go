@@ -233,7 +233,7 @@ func TestOptionsValidate(t *testing.T) {
 		{func(o *Options) { o.Mode = "bag" }, `mode "bag" is not one of [multi_hot count tf_idf dense]`},
 		{func(o *Options) { o.MaxTokens = 0 }, "max_tokens must be at least 1, not 0"},
 		{func(o *Options) { o.NGrams = 4 }, "ngrams must be between 1 and 3, not 4"},
-		{func(o *Options) { o.NGrams = 0 }, "ngrams must be between 1 and 3, not 0"},
+		{func(o *Options) { o.NGrams = 0 }, "ngrams 0 means no word features, only character n-grams; set vectorizer.char_ngrams, or ngrams from 1 to 3"},
 		{func(o *Options) { o.Tokenizer.StopWords = "x" }, `stop_words "x" is not one of [none english]`},
 		{func(o *Options) { o.Tokenizer.MinLength = -1 }, "min_token_length must not be negative, not -1"},
 		{func(o *Options) { o.SublinearTF = true }, "sublinear_tf applies to mode tf_idf, not multi_hot"},
