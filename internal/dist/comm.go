@@ -27,9 +27,13 @@ type Comm interface {
 	Close() error
 }
 
-// DefaultTimeout is how long a collective waits for a process before the
-// run stops, when training.distributed.timeout does not say.
-const DefaultTimeout = 60 * time.Second
+// DefaultTimeout is how long a process may go unheard from (dead or
+// stalled) before the run stops, when training.distributed.timeout does
+// not say: within the 30 s a job of a dead rank should take to end, and
+// far above the heartbeats' period (a second) and a loaded machine's
+// scheduling delays. Under MPI a rank alive but late to an average may be
+// ten times this late.
+const DefaultTimeout = 20 * time.Second
 
 // TimeoutError is a process that did not arrive at a collective in time.
 type TimeoutError struct {

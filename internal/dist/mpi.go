@@ -309,8 +309,7 @@ func (c *mpiComm) SumAll(buf []float64, what string) error {
 	// that it came itself, and waits for rank 0 as long again.
 	// The heartbeats tell a rank stalled in the sum; the watchdog is for
 	// a sum that hangs with every rank alive.
-	timeout := time.Duration(c.timeout.Load())
-	wait := 2*timeout + 5*time.Second
+	wait := c.lateAfter()
 	hung := fmt.Sprintf("%s did not complete within %s after every rank reached it, though every rank is alive; the run stops and writes no model", what, wait)
 	if c.rank != 0 {
 		hung = (&TimeoutError{Rank: 0, Size: c.size, What: what, Timeout: wait}).Error()
@@ -345,7 +344,7 @@ func (c *mpiComm) awaitGo(what string) error {
 	if rc := C.dlcRecvGo(intAt(c.goTokens, 0), reqAt(c.goReqs, 0)); rc != C.MPI_SUCCESS {
 		return fmt.Errorf("MPI_Irecv failed with error %d", int(rc))
 	}
-	wait := 2*time.Duration(c.timeout.Load()) + 5*time.Second
+	wait := 2*c.lateAfter() + 5*time.Second
 	deadline := time.Now().Add(wait)
 	pause := 10 * time.Microsecond
 	for {
@@ -364,6 +363,17 @@ func (c *mpiComm) awaitGo(what string) error {
 	}
 }
 
+// lateFactor is how many timeouts a rank that is alive (its heartbeats
+// come) may be late to a sum before the run stops: ranks reading the data
+// or computing on a loaded machine can drift far apart, and a rank dead
+// or stalled is told by its silence within one timeout.
+const lateFactor = 10
+
+// lateAfter is how late a rank that is alive may be to a sum.
+func (c *mpiComm) lateAfter() time.Duration {
+	return lateFactor * time.Duration(c.timeout.Load())
+}
+
 // checkIn is rank 0 waiting for every other rank's token of this round.
 func (c *mpiComm) checkIn(what string) error {
 	for r := 1; r < c.size; r++ {
@@ -373,7 +383,7 @@ func (c *mpiComm) checkIn(what string) error {
 	}
 	pending := c.size - 1
 	came := make([]bool, c.size)
-	timeout := time.Duration(c.timeout.Load())
+	timeout := c.lateAfter()
 	deadline := time.Now().Add(timeout)
 	pause := 10 * time.Microsecond
 	for {
