@@ -80,6 +80,7 @@ for sig in KILL STOP; do
   sum=$(sha256sum <before.dlc)
   mpirun -np 4 --oversubscribe ./dlc train -c reuters.yaml --set training.epochs=1000 --out before.dlc >kill.log 2>&1 &
   job=$!
+  trap 'kill "$job" 2>/dev/null || true' EXIT # never leave the job running
   until grep -q 'rank 2/4\] epoch 3/' kill.log 2>/dev/null; do
     kill -0 "$job" 2>/dev/null || { echo "mpirun -np 4 ended before training:"; tail kill.log; exit 1; }
     sleep 0.2
@@ -90,6 +91,7 @@ for sig in KILL STOP; do
   kill -"$sig" "$victim"
   status=0
   wait "$job" || status=$?
+  trap - EXIT
   end=$(date +%s.%N)
   kill -KILL "$victim" 2>/dev/null || true
   printf '  SIG%s to rank 2: the job ended %.1f s later, exit status %d\n' "$sig" "$(echo "$end - $start" | bc)" "$status"
