@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strconv"
@@ -14,6 +17,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
@@ -63,6 +67,10 @@ func (o *evaluateOptions) evaluationData(g *globals, m *model.Model) (string, []
 
 // exists reports whether path names a file (or folder) that exists.
 func exists(path string) bool {
+	if objstore.IsURL(path) {
+		_, err := objstore.Stat(context.Background(), path)
+		return !errors.Is(err, fs.ErrNotExist) // other errors: said when it is read
+	}
 	_, err := os.Stat(path)
 	return err == nil
 }

@@ -28,6 +28,7 @@ type multiEvaluation struct {
 	Brier         float64                `json:"brier"`
 	ECE           float64                `json:"ece"`
 	Probabilities string                 `json:"probabilities"`
+	Networks      int                    `json:"networks,omitempty"` // an ensemble's, as evaluation's
 	Reliability   []calibrate.Bin        `json:"reliability"`
 	Decision      string                 `json:"decision"`
 	Threshold     *float64               `json:"threshold,omitempty"`
@@ -78,7 +79,7 @@ func multiReport(m *model.Model, s *pipeline.Evaluation, t pipeline.Threshold) *
 	ev := &multiEvaluation{
 		Task: "multilabel", MultiLabelReport: r, Accuracy: r.SubsetAccuracy, Loss: s.Loss,
 		LogLoss: s.Quality.LogLoss, Brier: s.Quality.Brier, ECE: s.Quality.ECE,
-		Probabilities: pipeline.ProbabilitiesAre(m), Reliability: s.Bins,
+		Probabilities: pipeline.ProbabilitiesAre(m), Networks: ensembleSize(m), Reliability: s.Bins,
 		Decision: "every label at or above its threshold; " + labelRange(m.Thresholds), Thresholds: m.Thresholds,
 		PerClass: map[string]classReport{}, Labels: m.Labels,
 	}
@@ -174,6 +175,9 @@ func printMultiEvaluation(stdio *IO, ev *multiEvaluation) error {
 		ev.SamplesF1, ev.SubsetAccuracy, ev.HammingLoss, ev.Loss)
 	fmt.Fprintf(tw, "log_loss\t%.4f\t(of each text's set of labels)\nbrier\t%.4f\nece\t%.4f\t(15 bins of the labels' probabilities)\nprobabilities\t%s\n",
 		ev.LogLoss, ev.Brier, ev.ECE, ev.Probabilities)
+	if ev.Networks > 1 {
+		fmt.Fprintf(tw, "networks\t%d\t(an ensemble: each example scored by all %d, %d× the time of one)\n", ev.Networks, ev.Networks, ev.Networks)
+	}
 	fmt.Fprintf(tw, "decision\t%s\n", ev.Decision)
 	if ev.Threshold == nil {
 		fmt.Fprintf(tw, "thresholds\t%s\n", describeThresholds(ev.Thresholds))

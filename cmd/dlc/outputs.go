@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
@@ -34,6 +35,14 @@ func inputsOf(config string, p pipeline.Paths) []namedPath {
 // exist or cannot be written in.
 func checkOutput(path, flag string) error {
 	if path == "" {
+		return nil
+	}
+	if objstore.IsURL(path) {
+		// An object is written whole or not at all; what the bucket
+		// refuses is said then.
+		if err := objstore.Check(path); err != nil {
+			return usageErrorf("%s %v", flag, err)
+		}
 		return nil
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
@@ -96,6 +105,9 @@ func checkOutputs(outputs, inputs []namedPath) error {
 // resolve returns the absolute path a write to p lands on, its folders'
 // symbolic links resolved.
 func resolve(p string) string {
+	if objstore.IsURL(p) {
+		return objstore.Name(p)
+	}
 	if t, err := atomicfile.Target(p); err == nil {
 		p = t
 	}

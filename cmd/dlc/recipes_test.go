@@ -88,10 +88,10 @@ func TestRecipes(t *testing.T) {
 // above scikit-learn's one-vs-rest LinearSVC on tf-idf, which scores
 // micro-F1 0.8580, macro-F1 0.3962 and subset accuracy 0.8009 on the 3,019
 // test newswires (../shared/BENCHMARKS.md): the floors are the recipe's
-// own 0.8742, 0.5434 and 0.8304 rounded down (the same seed trains the
-// same model). Issue 15 asks for micro-F1 0.88, which the recipe does not
-// reach. Its answers are the labels at or above their thresholds, with a
-// probability each.
+// own 0.8836, 0.5355 and 0.8407 rounded down (the same seed trains the
+// same five networks), and issue 15's micro-F1 0.88 and macro-F1 0.50
+// among them. Its answers are the labels at or above their thresholds,
+// with a probability each.
 func TestMultiLabelRecipe(t *testing.T) {
 	testenv.Long(t)
 	dataDir := fetchedData(t, "reuters-modapte")
@@ -114,8 +114,8 @@ func TestMultiLabelRecipe(t *testing.T) {
 	if ev.N != 3019 || len(ev.PerClass) != 90 {
 		t.Errorf("evaluated %d examples of %d labels, want the 3,019 of the test split and its 90 topics", ev.N, len(ev.PerClass))
 	}
-	if ev.MicroF1 < 0.87 || ev.MacroF1 < 0.54 || ev.SubsetAccuracy < 0.83 {
-		t.Errorf("test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f: below the floors 0.87, 0.54 and 0.83", ev.MicroF1, ev.MacroF1, ev.SubsetAccuracy)
+	if ev.MicroF1 < 0.88 || ev.MacroF1 < 0.53 || ev.SubsetAccuracy < 0.84 {
+		t.Errorf("test micro-F1 %.4f, macro-F1 %.4f, subset accuracy %.4f: below the floors 0.88, 0.53 and 0.84", ev.MicroF1, ev.MacroF1, ev.SubsetAccuracy)
 	}
 	answers := mustRun(t, "", "predict", "--model", model, "--format", "json", "--input", filepath.Join(dataDir, "reuters-modapte", "test.jsonl"))
 	lines := strings.Split(strings.TrimSpace(answers), "\n")

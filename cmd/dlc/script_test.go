@@ -9,6 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dlc-dev/dlc/internal/dist"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -46,14 +47,19 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ROOT", root)
 			return nil
 		},
+		RequireExplicitExec: true,
+		UpdateScripts:       *update,
+		// [cloud]: this dlc reads and writes object URLs (-tags cloud);
+		// [mpi]: it trains as one of several processes (-tags mpi).
 		Condition: func(cond string) (bool, error) {
-			if cond == "mpi" {
+			switch cond {
+			case "cloud":
+				return objstore.Built, nil
+			case "mpi":
 				return dist.Built, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		RequireExplicitExec: true,
-		UpdateScripts:       *update,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide},
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/history"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 	"github.com/dlc-dev/dlc/internal/plot"
 )
@@ -476,8 +477,8 @@ func whereCheckpoint(c *checkpoint.Checkpoint) string {
 
 // absPath is path made absolute ("" stays "").
 func absPath(path string) string {
-	if path == "" {
-		return ""
+	if path == "" || objstore.IsURL(path) {
+		return path
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		return abs

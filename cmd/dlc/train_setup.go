@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
@@ -77,6 +79,10 @@ func (o *trainOptions) besideConfig(cfg *config.Config) string {
 		return ""
 	}
 	m := cfg.Output.Model
+	if objstore.IsURL(m) { // s3://b/k/model.dlc?query: s3://b/k/model.yaml?query
+		name := objstore.Name(m)
+		return strings.TrimSuffix(name, filepath.Ext(name)) + ".yaml" + m[len(name):]
+	}
 	return strings.TrimSuffix(m, filepath.Ext(m)) + ".yaml"
 }
 
@@ -86,7 +92,15 @@ func checkBeside(path string) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Open(path)
+	var (
+		f   io.ReadCloser
+		err error
+	)
+	if objstore.IsURL(path) {
+		f, err = objstore.Open(context.Background(), path)
+	} else {
+		f, err = os.Open(path)
+	}
 	if err != nil {
 		return nil // absent, or checkOutput has said why it cannot be written
 	}
@@ -101,13 +115,22 @@ func checkBeside(path string) error {
 // writeBeside writes the config a model was trained with beside it, its
 // paths relative to the file's folder.
 func writeBeside(path string, cfg *config.Config, o *trainOptions) error {
-	body, err := cfg.RelativeTo(filepath.Dir(path)).YAML()
+	paths := "Paths are relative to this file's folder."
+	var body string
+	var err error
+	if objstore.IsURL(path) {
+		// An object's "folder" is no folder files are read from.
+		paths = "Paths are absolute."
+		body, err = cfg.Absolute().YAML()
+	} else {
+		body, err = cfg.RelativeTo(filepath.Dir(path)).YAML()
+	}
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s for %s, written beside it: dlc train --config %s trains the\n", besideHeader, filepath.Base(cfg.Output.Model), path)
-	b.WriteString("# same model again. Paths are relative to this file's folder.\n")
+	fmt.Fprintf(&b, "%s for %s, written beside it: dlc train --config %s trains the\n", besideHeader, filepath.Base(objstore.Name(cfg.Output.Model)), objstore.Name(path))
+	b.WriteString("# same model again. " + paths + "\n")
 	for _, c := range cfg.Chosen() {
 		fmt.Fprintf(&b, "# %s\n", c)
 	}

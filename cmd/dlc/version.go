@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 type versionOptions struct {
@@ -23,8 +25,9 @@ func newVersionCmd(stdio *IO) *cobra.Command {
 		Short: "Print dlc's version, Go version, commit and model format",
 		Long: `version prints what a bug report needs: dlc's version, the Go toolchain that
 built it, the platform, the source commit (when the binary was built from a
-git checkout with VCS stamping, Go's default), and the model file format
-this dlc writes and reads.`,
+git checkout with VCS stamping, Go's default), the model file format
+this dlc writes and reads, and the object URLs it reads and writes (s3://
+and gs:// in a build with -tags cloud).`,
 		Example: `  dlc version
   dlc version --format json | jq -r .commit`,
 		Args: exactArgs(0, "no arguments"),
@@ -49,10 +52,16 @@ type buildInfo struct {
 	CommitTime  string `json:"commit_time,omitempty"`
 	Modified    bool   `json:"modified,omitempty"`
 	ModelFormat int    `json:"model_format"`
+	// ObjectStorage are the URL schemes of the objects this build reads
+	// and writes: none without -tags cloud.
+	ObjectStorage []string `json:"object_storage"`
 }
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, ModelFormat: model.FormatVersion}
+	b := buildInfo{Version: version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH, ModelFormat: model.FormatVersion, ObjectStorage: []string{}}
+	if objstore.Built {
+		b.ObjectStorage = objstore.Schemes
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b
@@ -94,5 +103,10 @@ func runVersion(stdio *IO, o *versionOptions) error {
 		fmt.Fprintf(tw, "commit\t%s (%s)\n", b.Commit, b.CommitTime)
 	}
 	fmt.Fprintf(tw, "model format\t%d\n", b.ModelFormat)
+	if len(b.ObjectStorage) == 0 {
+		fmt.Fprintf(tw, "object storage\tnone (a build with -tags cloud reads and writes s3:// and gs://)\n")
+	} else {
+		fmt.Fprintf(tw, "object storage\t%s://\n", strings.Join(b.ObjectStorage, ":// "))
+	}
 	return tw.Flush()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -106,6 +105,6 @@ func runVocabMerge(g *globals, stdio *IO, o *vocabMergeOptions, counts []string)
 	if w.Labels != "" {
 		fmt.Fprintf(stdio.Out, ", %s", w.Labels)
 	}
-	_, err = fmt.Fprintf(stdio.Out, ", %s\n", filepath.Join(o.Out, pipeline.VectorizerFile))
+	_, err = fmt.Fprintf(stdio.Out, ", %s\n", pipeline.JoinPath(o.Out, pipeline.VectorizerFile))
 	return err
 }

@@ -11,6 +11,7 @@
 package atomicfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // pending are the temporary files being written now.
@@ -86,8 +89,12 @@ func Target(path string) (string, error) {
 // Write creates path with the bytes write produces. If write fails, the
 // temporary file is removed and path is left as it was. A symbolic link is
 // followed; a FIFO or a device is written through (not atomic: there is no
-// old content to keep); a folder is refused.
+// old content to keep); a folder is refused. An object URL (s3://, gs://)
+// is written as one object, committed only when write succeeds.
 func Write(path string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+	if objstore.IsURL(path) {
+		return objstore.Write(context.Background(), path, write)
+	}
 	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
 		return fmt.Errorf("cannot write %s: it is a folder", path)
 	}

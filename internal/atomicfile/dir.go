@@ -1,13 +1,17 @@
 package atomicfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // WriteDir writes a set of files as one: fill writes them into a new
@@ -18,7 +22,16 @@ import (
 // An existing dir is replaced only when it is empty or holds nothing but
 // files owned says the command writes: a folder with other files in it (a
 // user's work, or "." ) is refused, never deleted.
+//
+// A dir that is an object URL (s3://bucket/prefix) is filled in a local
+// temporary folder, whose files are then written as the objects
+// prefix/NAME, each atomically: a bucket has no folders to exchange, so
+// the set is not written as one, and objects of an earlier set that this
+// one lacks are left as they were.
 func WriteDir(dir string, owned func(name string) bool, fill func(tmp string) error) (err error) {
+	if objstore.IsURL(dir) {
+		return writeObjects(dir, fill)
+	}
 	entries, err := os.ReadDir(dir)
 	exists := err == nil
 	switch {
@@ -89,4 +102,40 @@ func swapByRenames(tmp, dir string) error {
 		return err
 	}
 	return os.Rename(old, tmp)
+}
+
+// writeObjects fills a local temporary folder and writes each of its files
+// as an object under the prefix dir.
+func writeObjects(dir string, fill func(tmp string) error) error {
+	tmp, err := os.MkdirTemp("", ".dlc-objects.tmp-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", objstore.Name(dir), unwrapPath(err))
+	}
+	track(tmp, dir)
+	defer func() {
+		os.RemoveAll(tmp)
+		untrack(tmp)
+	}()
+	if err := fill(tmp); err != nil {
+		return errors.New(strings.ReplaceAll(err.Error(), tmp, objstore.Name(dir)))
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", objstore.Name(dir), unwrapPath(err))
+	}
+	for _, e := range entries {
+		f, err := os.Open(filepath.Join(tmp, e.Name()))
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", objstore.Name(dir), unwrapPath(err))
+		}
+		err = objstore.Write(context.Background(), objstore.Join(dir, e.Name()), func(w io.Writer) error {
+			_, err := io.Copy(w, f)
+			return err
+		})
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -56,7 +56,7 @@ func TestTemperatureRecoversTheModel(t *testing.T) {
 		s.Truth = append(s.Truth, y)
 		uncal = append(uncal, softmaxT(z, 1)...)
 	}
-	c, err := Fit(Auto, s, uncal, "test")
+	c, err := Fit(Temperature, s, uncal, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

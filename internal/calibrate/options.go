@@ -5,8 +5,9 @@ import "github.com/dlc-dev/dlc/internal/option"
 // Options say how a model's probabilities are calibrated: by which method,
 // fitted on which examples the network was not trained on.
 type Options struct {
-	// Method is Auto (temperature scaling; see Fit), Platt, Temperature,
-	// Isotonic or None.
+	// Method is Auto (temperature scaling for two labels, the monotone
+	// map for more; see Fit), Platt, Temperature, Monotone, Isotonic or
+	// None.
 	Method string `json:"method"`
 	// Holdout is the share of the training examples a second network is
 	// trained without, so that the calibration is fitted on its scores of

@@ -353,6 +353,12 @@ func assign(f field, val any) error {
 			return err
 		}
 		*p = layers
+	case *Files:
+		files, err := asFiles(f.key, val)
+		if err != nil {
+			return err
+		}
+		*p = files
 	case *[]string:
 		list, err := asStrings(f.key, val)
 		if err != nil {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -133,7 +135,7 @@ func (c *Config) settleExclusive() {
 		case "data.dataset":
 			d.Dataset = ""
 		case "data.train":
-			d.Train = ""
+			d.Train = nil
 		case "data.test":
 			d.Test = ""
 		case "data.validation":
@@ -156,7 +158,7 @@ func (c *Config) settleExclusive() {
 		}
 		return rank(wa) > rb
 	}
-	if d.Dataset != "" && d.Train != "" {
+	if d.Dataset != "" && len(d.Train) > 0 {
 		switch {
 		case above("data.dataset", "data.train"):
 			clear("data.train")
@@ -192,22 +194,57 @@ func (c *Config) resolvePaths() {
 	}
 	dir := filepath.Dir(c.Path)
 	for _, key := range PathKeys {
-		p := c.pathPtr(key)
-		if *p == "" || filepath.IsAbs(*p) || rank(c.where(key)) != 1 || !c.IsSet(key) {
+		if rank(c.where(key)) != 1 || !c.IsSet(key) {
 			continue
 		}
-		if c.written == nil {
-			c.written = map[string]string{}
+		for entry, p := range c.pathPtrs(key) {
+			if *p == "" || isAbs(*p) {
+				continue
+			}
+			if c.written == nil {
+				c.written = map[string]string{}
+			}
+			c.written[entry] = *p
+			*p = filepath.Join(dir, *p)
 		}
-		c.written[key] = *p
-		*p = filepath.Join(dir, *p)
 	}
 }
 
+// pathPtrs returns the paths of a path key by the names messages give
+// them: data.train's entries as data.train[i] when it is a list, every
+// other key's one path as the key.
+func (c *Config) pathPtrs(key string) map[string]*string {
+	if key == "data.train" && c.Data.Train.IsList() {
+		out := map[string]*string{}
+		for i := range c.Data.Train {
+			out[fmt.Sprintf("%s[%d]", key, i)] = &c.Data.Train[i]
+		}
+		return out
+	}
+	if key == "data.train" {
+		if len(c.Data.Train) == 0 {
+			return nil
+		}
+		return map[string]*string{key: &c.Data.Train[0]}
+	}
+	return map[string]*string{key: c.pathPtr(key)}
+}
+
+// TrainEntry names entry i of data.train in messages: data.train when it
+// is one file, data.train[i] in a list.
+func (c *Config) TrainEntry(i int) string {
+	if c.Data.Train.IsList() {
+		return fmt.Sprintf("data.train[%d]", i)
+	}
+	return "data.train"
+}
+
+// isAbs reports whether p names the same file from any folder: an
+// absolute path, or an object URL (s3://, gs://).
+func isAbs(p string) bool { return filepath.IsAbs(p) || objstore.IsURL(p) }
+
 func (c *Config) pathPtr(key string) *string {
 	switch key {
-	case "data.train":
-		return &c.Data.Train
 	case "data.test":
 		return &c.Data.Test
 	case "data.validation":
@@ -223,14 +260,16 @@ func (c *Config) pathPtr(key string) *string {
 // Missing is the error for the file of path key key that does not exist:
 // it names the key, where it was set, the path as written and the folder
 // it was looked for in.
+//
+// The key of an entry of data.train's list is data.train[i] (TrainEntry).
 func (c *Config) Missing(key string) error {
-	p := *c.pathPtr(key)
+	p := *c.pathPtrs(strings.SplitN(key, "[", 2)[0])[key]
 	written, fromFile := c.written[key]
 	if !fromFile {
 		written = p
 	}
-	if filepath.IsAbs(written) {
-		return c.Errorf(key, "%s %s does not exist", key, written)
+	if isAbs(written) {
+		return c.Errorf(key, "%s %s does not exist", key, objstore.Name(written))
 	}
 	base := "."
 	how := "the current folder"
@@ -254,9 +293,12 @@ func absDir(dir string) string {
 // and tested on, from wherever it is read.
 func (c *Config) Absolute() *Config {
 	out := *c
+	out.Data.Train = slices.Clone(c.Data.Train) // not c's entries
 	for _, key := range PathKeys {
-		p := out.pathPtr(key)
-		if *p != "" && !filepath.IsAbs(*p) {
+		for _, p := range out.pathPtrs(key) {
+			if *p == "" || isAbs(*p) {
+				continue
+			}
 			if abs, err := filepath.Abs(*p); err == nil {
 				*p = abs
 			}
@@ -269,14 +311,16 @@ func (c *Config) Absolute() *Config {
 // where they can be, for a config file written in dir.
 func (c *Config) RelativeTo(dir string) *Config {
 	out := *c
+	out.Data.Train = slices.Clone(c.Data.Train) // not c's entries
 	base := absDir(dir)
 	for _, key := range PathKeys {
-		p := out.pathPtr(key)
-		if *p == "" {
-			continue
-		}
-		if rel, err := filepath.Rel(base, absDir(*p)); err == nil {
-			*p = rel
+		for _, p := range out.pathPtrs(key) {
+			if *p == "" || objstore.IsURL(*p) {
+				continue
+			}
+			if rel, err := filepath.Rel(base, absDir(*p)); err == nil {
+				*p = rel
+			}
 		}
 	}
 	return &out

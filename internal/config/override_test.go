@@ -63,7 +63,7 @@ func TestPathsRelativeToTheConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(dir, "proj", "train.csv"); c.Data.Train != want {
+	if want := filepath.Join(dir, "proj", "train.csv"); c.Data.Train.One() != want {
 		t.Errorf("data.train %s, want %s", c.Data.Train, want)
 	}
 	if c.Data.Test != "/abs/test.csv" || c.Data.Validation != "v.csv" || c.Output.Model != filepath.Join(dir, "proj", "m.dlc") {
@@ -95,12 +95,12 @@ func TestCommandLineWinsOverExclusiveKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Data.ValidationSplit != 0 || c.Data.Validation != "v.jsonl" || c.Data.Dataset != "" || c.Data.Train != "t.jsonl" {
+	if c.Data.ValidationSplit != 0 || c.Data.Validation != "v.jsonl" || c.Data.Dataset != "" || c.Data.Train.One() != "t.jsonl" {
 		t.Errorf("data %+v", c.Data)
 	}
 	p = writeConfig(t, "data:\n  train: t.jsonl\n  test: u.jsonl\n")
 	c, err = Load(p, []string{"data.dataset=imdb"})
-	if err != nil || c.Data.Train != "" || c.Data.Test != "" || c.Data.Dataset != "imdb" {
+	if err != nil || len(c.Data.Train) != 0 || c.Data.Test != "" || c.Data.Dataset != "imdb" {
 		t.Errorf("--set data.dataset over a file's train and test: %+v, %v", c.Data, err)
 	}
 	p = writeConfig(t, "data:\n  validation: v.jsonl\n  validation_split: 0.2\n")

@@ -21,6 +21,9 @@ func (c *Config) KeysYAML(keep func(key string) bool) string {
 		if !keep(f.key) {
 			continue
 		}
+		if p, ok := f.ptr.(*Files); ok && len(*p) == 0 {
+			continue // no training files (a dataset's)
+		}
 		if p, ok := f.ptr.(*string); ok && *p == "" && *Default().fieldPtr(f.key).(*string) == "" {
 			// Left empty and empty by default: left out, as YAML() does
 			// (data.label_separator refuses an empty value).
@@ -75,6 +78,15 @@ func flow(ptr any) string {
 		parts := make([]string, len(*p))
 		for i, n := range *p {
 			parts[i] = strconv.Itoa(n)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case *Files:
+		if !p.IsList() {
+			return scalar(p.One())
+		}
+		parts := make([]string, len(*p))
+		for i, s := range *p {
+			parts[i] = scalar(s)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case *[]string:

@@ -45,7 +45,7 @@ func (w ClassWeight) IsSet() bool { return w.Balanced || len(w.Weights) > 0 }
 type Config struct {
 	Data struct {
 		Dataset         string  `json:"dataset"`
-		Train           string  `json:"train"`
+		Train           Files   `json:"train"`
 		Test            string  `json:"test"`
 		Validation      string  `json:"validation"`
 		ValidationSplit float64 `json:"validation_split"`
@@ -221,7 +221,7 @@ func Default() *Config {
 // field is one leaf key of the schema, bound to the Config field it fills.
 type field struct {
 	key string
-	ptr any // *string, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
+	ptr any // *string, *Files, *int, *float64, *bool, *[]string, *[]Layer or *ClassWeight
 	doc string
 }
 
@@ -229,7 +229,7 @@ type field struct {
 func (c *Config) fields() []field {
 	return []field{
 		{"data.dataset", &c.Data.Dataset, "a fetched dataset (dlc fetch --list); sets train and test"},
-		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label; a relative path is relative to the config file's folder"},
+		{"data.train", &c.Data.Train, "training data: .jsonl, .csv, .tsv (also .gz) or a folder per label, a pattern of files (part-*.jsonl.gz), or a list of them ([a.jsonl.gz, b.jsonl.gz]) read in order; a relative path is relative to the config file's folder"},
 		{"data.test", &c.Data.Test, "held-out data, same formats"},
 		{"data.validation", &c.Data.Validation, "validation data measured after every epoch"},
 		{"data.validation_split", &c.Data.ValidationSplit, "fraction of the training data held out for validation, drawn per label with training.seed (every label keeps at least one training example)"},
@@ -290,7 +290,7 @@ func (c *Config) fields() []field {
 		{"training.distributed.sync_every", &c.Training.Distributed.SyncEvery, "under mpirun or srun (a build with -tags mpi): average the processes' weights every this many updates of an epoch, as well as at its end (0 = at the ends of epochs only)"},
 		{"training.distributed.average_optimizer", &c.Training.Distributed.AverageOptimizer, "under mpirun or srun: average the update rule's state (adagrad's sums, rmsprop's and adam's averages, the velocity) with the weights; false = each process keeps its own"},
 		{"training.distributed.timeout", &c.Training.Distributed.Timeout, "under mpirun or srun: the seconds a process may go unheard from (dead or stalled) before the run stops, naming it; one alive but late to an average may be ten times this late"},
-		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature: never changes a decision) | temperature (scores / T before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
+		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature for two labels, monotone for more: neither changes a decision) | temperature (scores / T before the softmax) | monotone (one increasing piecewise-linear map of the scores shared by the labels, before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
 		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},

@@ -22,6 +22,7 @@ var Tasks = []string{"classification", "regression", "multilabel"}
 
 // where says where the value of key came from, for messages.
 func (c *Config) where(key string) string {
+	key, _, _ = strings.Cut(key, "[") // data.train[2] was set where data.train was
 	if w, ok := c.src[key]; ok {
 		return w
 	}
@@ -109,7 +110,7 @@ func (c *Config) Validate() error { return c.validate() }
 // what the data must hold for them.
 func (c *Config) validate() error {
 	d := &c.Data
-	if d.Dataset != "" && d.Train != "" {
+	if d.Dataset != "" && len(d.Train) > 0 {
 		return c.Errorf("data.train", "set data.dataset or data.train, not both")
 	}
 	if d.ValidationSplit < 0 || d.ValidationSplit >= 1 {
@@ -148,9 +149,6 @@ func (c *Config) validate() error {
 	}
 	if k := c.Model.Ensemble; k < 1 || k > MaxEnsemble {
 		return c.Errorf("model.ensemble", "model.ensemble must be a number of networks from 1 to %d, not %d", MaxEnsemble, k)
-	}
-	if k := c.Model.Ensemble; k > 1 && c.MultiLabel() {
-		return c.Errorf("model.ensemble", "model.ensemble trains single-label networks, and data.task multilabel gives a text several labels: remove model.ensemble")
 	}
 	if k := c.Model.Ensemble; k > 1 && c.Checkpoint.Dir != "" {
 		return c.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
@@ -290,7 +288,7 @@ func (c *Config) validateMultiLabel() error {
 		return c.Errorf("data.task", "data.task multilabel reads texts, and vectorizer.mode dense reads numeric columns or pixels with one label each; use a text mode (multi_hot, count, tf_idf)")
 	case c.Training.ClassWeight.IsSet():
 		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
-	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic:
+	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic || c.Calibration.Method == calibrate.Monotone:
 		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
 	}
 	return nil

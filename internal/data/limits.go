@@ -90,10 +90,13 @@ func gzipLimit(compressed int64) int64 {
 // readerSize returns the size of r when it is a regular file, else -1 (a
 // pipe, stdin, a reader in memory).
 func readerSize(r io.Reader) int64 {
-	if f, ok := r.(*os.File); ok {
+	switch f := r.(type) {
+	case *os.File:
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			return st.Size()
 		}
+	case interface{ Size() int64 }: // an object's reader
+		return f.Size()
 	}
 	return -1
 }

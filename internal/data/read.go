@@ -3,6 +3,7 @@ package data
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // Fields names the text and label fields of JSONL and CSV/TSV files.
@@ -153,14 +156,18 @@ func Each(path string, f Fields, fn func(text, label string) error) error {
 // reading and is returned as is.
 func EachLabels(path string, f Fields, fn func(text string, labels []string) error) error {
 	f = f.withDefaults()
-	st, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return NotExist(path)
+	isDir := false
+	if !objstore.IsURL(path) {
+		st, err := os.Stat(path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return NotExist(path)
+			}
+			return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
 		}
-		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+		isDir = st.IsDir()
 	}
-	if st.IsDir() {
+	if isDir {
 		if f.Multi {
 			return fmt.Errorf("%s is a folder with one sub-folder per label, which gives each example one label; for several labels per example (data.task multilabel) use a .jsonl file with a list per line (\"labels\": [\"grain\", \"wheat\"]) or a CSV/TSV file with data.label_separator", path)
 		}
@@ -184,9 +191,9 @@ func EachLabels(path string, f Fields, fn func(text string, labels []string) err
 	if f.Multi && f.Separator == "" && !f.Unlabelled && columns {
 		return fmt.Errorf("%s: a multi-label CSV/TSV file lists each text's labels in one column; set data.label_separator to what separates them (such as \"|\")", path)
 	}
-	file, err := os.Open(path)
+	file, err := openFile(path)
 	if err != nil {
-		return fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+		return err
 	}
 	defer file.Close()
 	r, err := TextReader(file, path)
@@ -213,7 +220,7 @@ func EachLabels(path string, f Fields, fn func(text string, labels []string) err
 // parser returns the parser of a data file, by its name, and whether the
 // file is made of columns under a header row (CSV, TSV).
 func parser(path string) (parse func(io.Reader, string, Fields, emitFunc) error, header bool, err error) {
-	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	kind := strings.TrimSuffix(strings.ToLower(objstore.Name(path)), ".gz")
 	switch {
 	case strings.HasSuffix(kind, ".jsonl") || strings.HasSuffix(kind, ".ndjson") || strings.HasSuffix(kind, ".json"):
 		return readJSONL, false, nil
@@ -303,7 +310,7 @@ func (l *labeller) labels(label string, list []string, labelled bool, line int) 
 // "CSV UTF-8") put first, which would otherwise become part of the first
 // header name or JSON line.
 func TextReader(r io.Reader, path string) (io.Reader, error) {
-	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+	if strings.HasSuffix(strings.ToLower(objstore.Name(path)), ".gz") {
 		z, err := gunzip(r, readerSize(r), path, textCost)
 		if err != nil {
 			return nil, err
@@ -324,6 +331,30 @@ func TextReader(r io.Reader, path string) (io.Reader, error) {
 		return nil, err
 	}
 	return nil, &LineError{Path: path, Msg: "cannot read: " + err.Error()}
+}
+
+// openFile opens the data file, or the object (s3://, gs://), at path; a
+// missing one's error names the folder it was looked for in.
+func openFile(path string) (io.ReadCloser, error) {
+	var (
+		file io.ReadCloser
+		err  error
+	)
+	if objstore.IsURL(path) {
+		file, err = objstore.Open(context.Background(), path)
+	} else {
+		file, err = os.Open(path)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, NotExist(path)
+		}
+		if objstore.IsURL(path) {
+			return nil, err // it names the object
+		}
+		return nil, fmt.Errorf("cannot read data %s: %w", path, pathErr(err))
+	}
+	return file, nil
 }
 
 func pathErr(err error) error {

@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // Record formats: how EachRecord splits its input into records and fields.
@@ -24,7 +24,7 @@ const (
 // RecordFormat is the record format a file name says (.jsonl, .ndjson,
 // .json, .csv, .tsv, each optionally .gz), or "" for another name.
 func RecordFormat(path string) string {
-	kind := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	kind := strings.TrimSuffix(strings.ToLower(objstore.Name(path)), ".gz")
 	switch {
 	case strings.HasSuffix(kind, ".jsonl"), strings.HasSuffix(kind, ".ndjson"), strings.HasSuffix(kind, ".json"):
 		return FormatJSONL
@@ -63,13 +63,9 @@ func EachRecordFile(path string, names []string, fn func(values []Value, line in
 // OpenText opens the file at path to be read as text (TextReader:
 // decompressed, without a byte-order mark); a missing file's error names
 // the folder it was looked for in. The caller closes file.
-func OpenText(path string) (r io.Reader, file *os.File, err error) {
-	file, err = os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, NotExist(path)
-		}
-		return nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
+func OpenText(path string) (r io.Reader, file io.ReadCloser, err error) {
+	if file, err = openFile(path); err != nil {
+		return nil, nil, err
 	}
 	if r, err = TextReader(file, path); err != nil {
 		file.Close()
@@ -184,6 +180,9 @@ func columns(header []string, path string, names []string) ([]int, error) {
 func NotExist(path string) error { return notExist("data file", path) }
 
 func notExist(what, path string) error {
+	if objstore.IsURL(path) {
+		return fmt.Errorf("%s %s does not exist", what, objstore.Name(path))
+	}
 	if filepath.IsAbs(path) {
 		return fmt.Errorf("%s %s does not exist", what, path)
 	}

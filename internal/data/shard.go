@@ -2,12 +2,17 @@ package data
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // Shard is one of Count contiguous shares of an input, numbered from 0:
@@ -83,17 +88,96 @@ type Section struct {
 // OpenSection opens the shard's section of the file at path; with header,
 // the file's first line (a CSV or TSV header) is read first by every shard
 // but shard 0, whose section starts with it anyway. A gzipped file cannot
-// be split: only its whole (Shard Count 1) is read. The caller closes c.
+// be split: only its whole (Shard Count 1) is read. An object (s3://,
+// gs://) is read by byte ranges: a shard fetches its section, not the
+// object. The caller closes c.
 func OpenSection(path string, s Shard, header bool) (r io.Reader, sec *Section, c io.Closer, err error) {
-	if strings.HasSuffix(strings.ToLower(path), ".gz") && !s.Whole() {
+	if strings.HasSuffix(strings.ToLower(objstore.Name(path)), ".gz") && !s.Whole() {
 		return nil, nil, nil, fmt.Errorf("%s is gzipped, and a gzip stream cannot be cut into byte ranges for shard %s; give each shard its own file, or decompress it (gzip -dk %s)", path, s, path)
+	}
+	src, err := openSource(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fail := func(err error) (io.Reader, *Section, io.Closer, error) {
+		src.Close()
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
+	}
+	sec = &Section{Path: path, Shard: s, before: -1}
+	lo, hi := s.Range(src.size())
+	if sec.Start, err = lineStart(src, lo); err == nil {
+		sec.End, err = lineStart(src, hi)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	sec.End = max(sec.End, sec.Start)
+	body, err := src.section(sec.Start, sec.End-sec.Start)
+	if err != nil {
+		return fail(err)
+	}
+	c = closers{body, src}
+	r = body
+	if sec.Start == 0 {
+		// The file's start: without its byte-order mark, as TextReader.
+		if r, err = TextReader(r, path); err != nil {
+			c.Close()
+			return nil, nil, nil, err
+		}
+		return r, sec, c, nil
+	}
+	if header {
+		first, err := firstLine(src)
+		if err != nil {
+			body.Close()
+			return fail(err)
+		}
+		sec.header = true
+		r = io.MultiReader(strings.NewReader(first), r)
+	}
+	return r, sec, c, nil
+}
+
+// closers closes each of its closers, and returns the first error.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// source is what a shard reads by byte ranges: a regular file, or an
+// object.
+type source interface {
+	size() int64
+	// section opens n bytes from off.
+	section(off, n int64) (io.ReadCloser, error)
+	Close() error
+}
+
+// openSource opens the file or object at path to be read by ranges.
+func openSource(path string) (source, error) {
+	if objstore.IsURL(path) {
+		info, err := objstore.Stat(context.Background(), path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, NotExist(path)
+			}
+			return nil, err
+		}
+		return &objectSource{url: path, n: info.Size}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil, nil, NotExist(path)
+			return nil, NotExist(path)
 		}
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
+		return nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
 	}
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
@@ -101,69 +185,90 @@ func OpenSection(path string, s Shard, header bool) (r io.Reader, sec *Section, 
 		if err == nil {
 			err = errors.New("not a regular file")
 		}
-		return nil, nil, nil, fmt.Errorf("cannot split %s into shards: %v; shards are byte ranges of a regular file", path, pathErr(err))
+		return nil, fmt.Errorf("cannot split %s into shards: %v; shards are byte ranges of a regular file", path, pathErr(err))
 	}
-	sec = &Section{Path: path, Shard: s, before: -1}
-	lo, hi := s.Range(st.Size())
-	if sec.Start, err = lineStart(f, lo); err == nil {
-		sec.End, err = lineStart(f, hi)
-	}
-	if err != nil {
-		f.Close()
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
-	}
-	sec.End = max(sec.End, sec.Start)
-	r = io.NewSectionReader(f, sec.Start, sec.End-sec.Start)
-	if sec.Start == 0 {
-		// The file's start: without its byte-order mark, as TextReader.
-		if r, err = TextReader(r, path); err != nil {
-			f.Close()
-			return nil, nil, nil, err
-		}
-		return r, sec, f, nil
-	}
-	if header {
-		first, err := firstLine(f)
-		if err != nil {
-			f.Close()
-			return nil, nil, nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
-		}
-		sec.header = true
-		r = io.MultiReader(strings.NewReader(first), r)
-	}
-	return r, sec, f, nil
+	return &fileSource{f: f, n: st.Size()}, nil
 }
+
+type fileSource struct {
+	f *os.File
+	n int64
+}
+
+func (s *fileSource) size() int64  { return s.n }
+func (s *fileSource) Close() error { return s.f.Close() }
+func (s *fileSource) section(off, n int64) (io.ReadCloser, error) {
+	return io.NopCloser(io.NewSectionReader(s.f, off, n)), nil
+}
+
+type objectSource struct {
+	url string
+	n   int64
+}
+
+func (s *objectSource) size() int64  { return s.n }
+func (s *objectSource) Close() error { return nil }
+func (s *objectSource) section(off, n int64) (io.ReadCloser, error) {
+	n = min(n, s.n-off)
+	if n <= 0 { // nothing to fetch: a range past the end is an error to S3
+		return io.NopCloser(strings.NewReader("")), nil
+	}
+	return objstore.OpenRange(context.Background(), s.url, off, n)
+}
+
+// probe is how many bytes a search for a line's end reads at a time: one
+// request of an object, one buffer of a file.
+const probe = 1 << 16
 
 // lineStart returns the offset of the first line starting at or after
 // off: off itself when the byte before it ends a line, else the byte after
 // the next newline (the file's size when there is none).
-func lineStart(f *os.File, off int64) (int64, error) {
+func lineStart(src source, off int64) (int64, error) {
 	if off == 0 {
 		return 0, nil
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(f, off-1, 1<<62), 1<<16)
-	pos := off - 1
-	for {
-		chunk, err := br.ReadSlice('\n')
-		pos += int64(len(chunk))
-		if err == nil || err == io.EOF {
-			return pos, nil
-		}
-		if err != bufio.ErrBufferFull {
+	return lineEnd(src, off-1)
+}
+
+// lineEnd returns the offset after the first newline at or after off, or
+// the size of src when there is none.
+func lineEnd(src source, off int64) (int64, error) {
+	buf := make([]byte, probe)
+	for off < src.size() {
+		r, err := src.section(off, probe)
+		if err != nil {
 			return 0, err
 		}
+		n, err := io.ReadFull(r, buf[:min(probe, src.size()-off)])
+		r.Close()
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return off + int64(i) + 1, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		off += int64(n)
 	}
+	return src.size(), nil
 }
 
 // firstLine returns the file's first line with its newline, without a
 // byte-order mark.
-func firstLine(f *os.File) (string, error) {
-	br := bufio.NewReader(io.NewSectionReader(f, 0, 1<<62))
-	line, err := br.ReadString('\n')
-	if err != nil && err != io.EOF {
+func firstLine(src source) (string, error) {
+	end, err := lineEnd(src, 0)
+	if err != nil {
 		return "", err
 	}
-	return strings.TrimPrefix(line, "\ufeff"), nil
+	r, err := src.section(0, end)
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimPrefix(string(b), "\ufeff"), nil
 }
 
 // FileLine returns the line of the file that is line n of the section's
@@ -187,12 +292,17 @@ func (s *Section) FileLine(n int) int {
 
 // countBefore counts the lines of the file before Start.
 func (s *Section) countBefore() int {
-	f, err := os.Open(s.Path)
+	src, err := openSource(s.Path)
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(io.NewSectionReader(f, 0, s.Start), 1<<16)
+	defer src.Close()
+	r, err := src.section(0, s.Start)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 1<<16)
 	n := 0
 	for {
 		chunk, err := br.ReadSlice('\n')

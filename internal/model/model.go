@@ -9,12 +9,14 @@
 package model
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -26,6 +28,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/calibrate"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -35,7 +38,7 @@ import (
 // features.
 const (
 	Format        = "dlc-model"
-	FormatVersion = 4
+	FormatVersion = 5
 )
 
 // maxFile caps the size of a model file dlc will read into memory.
@@ -64,6 +67,11 @@ var features = []feature{
 	{4, "an ensemble of networks", func(m *Model) bool { return len(m.Members) > 1 }},
 	{4, "character n-grams", func(m *Model) bool { return m.Vectorizer.Options.CharNGrams.On() }},
 	{4, "the naive-Bayes weighting", func(m *Model) bool { return m.Vectorizer.Options.Weighting == vectorize.NB }},
+	// An older dlc would refuse it as an unknown method: refused by
+	// version, the message says to use a newer dlc (issue 14).
+	{5, "a monotone calibration map", func(m *Model) bool {
+		return m.Calibration != nil && m.Calibration.Method == calibrate.Monotone
+	}},
 }
 
 // Version is the format version m is written in: the oldest that holds
@@ -353,6 +361,9 @@ func checksum(meta map[string]string, tensors []Tensor) string {
 
 // Load reads and verifies a model file.
 func Load(path string) (*Model, error) {
+	if objstore.IsURL(path) {
+		return loadObject(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -384,6 +395,34 @@ func Load(path string) (*Model, error) {
 	m, err := Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("model file %s %v", path, err)
+	}
+	return m, nil
+}
+
+// loadObject reads and verifies a model object (s3://, gs://).
+func loadObject(u string) (*Model, error) {
+	name := objstore.Name(u)
+	info, err := objstore.Stat(context.Background(), u)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("model file %s does not exist; train one with dlc train", name)
+	case err != nil:
+		return nil, err
+	case info.Size > maxFile:
+		return nil, fmt.Errorf("model file %s is %d bytes, larger than any dlc model", name, info.Size)
+	}
+	r, err := objstore.Open(context.Background(), u)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		return nil, err
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s %v", name, err)
 	}
 	return m, nil
 }

@@ -323,22 +323,32 @@ func TestFormatVersionFollowsFeatures(t *testing.T) {
 	if Version(got) != 3 || !got.MultiLabel() || got.Thresholds == nil || fmt.Sprint(got.Thresholds.Values) != "[0.3 0.5 0.7]" {
 		t.Errorf("decoded format %d, multi-label %v, thresholds %+v", Version(got), got.MultiLabel(), got.Thresholds)
 	}
-	want := "declares format version 2 but holds multi-label outputs and thresholds, which version 3 added; it was written by a dlc whose format versions differ from this one's (format 4)"
+	want := "declares format version 2 but holds multi-label outputs and thresholds, which version 3 added; it was written by a dlc whose format versions differ from this one's (format 5)"
 	if _, err := Decode(reversion(t, b, "2")); err == nil || err.Error() != want {
 		t.Errorf("a multi-label model declared as version 2: %v", err)
 	}
-	if _, err := Decode(reversion(t, b, "5")); err == nil || err.Error() != `has format version "5", which this dlc (format 4) cannot read; use a newer dlc` {
-		t.Errorf("a version 5 file: %v", err)
+	if _, err := Decode(reversion(t, b, "6")); err == nil || err.Error() != `has format version "6", which this dlc (format 5) cannot read; use a newer dlc` {
+		t.Errorf("a version 6 file: %v", err)
 	}
 	single := tinyModel(t)
 	single.Calibration = &calibrate.Calibrator{Method: calibrate.Temperature, Temperature: 1.5, Labels: 3, Fitted: "x"}
 	b, _ = Encode(single)
-	want = "declares format version 1 but holds calibrated probabilities, which version 2 added; it was written by a dlc whose format versions differ from this one's (format 4)"
+	want = "declares format version 1 but holds calibrated probabilities, which version 2 added; it was written by a dlc whose format versions differ from this one's (format 5)"
 	if _, err := Decode(reversion(t, b, "1")); err == nil || err.Error() != want {
 		t.Errorf("a calibrated model declared as version 1: %v", err)
 	}
 	if _, err := Decode(reversion(t, b, "3")); err != nil {
 		t.Errorf("a calibrated model declared as version 3 (a newer dlc wrote it): %v", err)
+	}
+	// A monotone map is version 5, and kept whole.
+	single.Calibration = &calibrate.Calibrator{Method: calibrate.Monotone, Knots: []float64{-2, 0.5}, Slopes: []float64{0.25, 1, 3}, Labels: 3, Fitted: "x"}
+	b, _ = Encode(single)
+	if got, err := Decode(b); err != nil || Version(got) != 5 || fmt.Sprint(got.Calibration.Knots, got.Calibration.Slopes) != "[-2 0.5] [0.25 1 3]" {
+		t.Errorf("a monotone calibration: format %d, %+v, %v", Version(got), got.Calibration, err)
+	}
+	want = "declares format version 4 but holds a monotone calibration map, which version 5 added; it was written by a dlc whose format versions differ from this one's (format 5)"
+	if _, err := Decode(reversion(t, b, "4")); err == nil || err.Error() != want {
+		t.Errorf("a monotone calibration declared as version 4: %v", err)
 	}
 	single.Calibration = nil
 	if Version(single) != 1 {

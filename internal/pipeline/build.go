@@ -45,46 +45,67 @@ func Build(cfg *config.Config) (*Plan, error) {
 // their rows and what share of their tokens the vocabulary covers: texts
 // in one pass (each is tokenized once), numeric tables and pixels scaled.
 func (p *Plan) Fit(e *data.Examples) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
+	f, err := p.fit(e)
+	return f.vec, f.x, f.cov, err
+}
+
+// fitted is what Plan.fit returns.
+type fitted struct {
+	vec *vectorize.Vectorizer
+	x   *sparse.Matrix // the training rows, as the vectorizer encodes them
+	// plain are the rows before the naive-Bayes weighting, which is
+	// learnt from the labels (nil without it): calibration weighs them
+	// again without its held-out rows' labels (see eachHeldOut). They
+	// share x's indices.
+	plain *sparse.Matrix
+	cov   vectorize.Coverage
+}
+
+// fit is Fit that also keeps the rows before a weighting learnt from the
+// labels.
+func (p *Plan) fit(e *data.Examples) (fitted, error) {
 	if e.Images != nil {
 		v, err := vectorize.FitDenseBytes(data.PixelColumns(e.Images.Rows*e.Images.Cols), e.Images.Pixels, p.Scaling)
 		if err != nil {
-			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
+			return fitted{}, fmt.Errorf("%s: %v", e.Path, err)
 		}
-		return v, v.TransformBytes(e.Images.Pixels), vectorize.Coverage{}, nil
+		return fitted{vec: v, x: v.TransformBytes(e.Images.Pixels)}, nil
 	}
 	if e.Table != nil {
 		v, err := vectorize.FitDense(e.Table.Columns, e.Table.Values, p.Scaling)
 		if err != nil {
-			return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s: %v", e.Path, err)
+			return fitted{}, fmt.Errorf("%s: %v", e.Path, err)
 		}
-		return v, v.TransformValues(e.Table.Values), vectorize.Coverage{}, nil
+		return fitted{vec: v, x: v.TransformValues(e.Table.Values)}, nil
 	}
-	var v *vectorize.Vectorizer
-	var x *sparse.Matrix
-	var cov vectorize.Coverage
+	var f fitted
 	var err error
 	if e.Streamed != nil {
-		v, x, cov, err = fitTokenized(e, p.Vectorizer)
+		f.vec, f.x, f.cov, err = fitTokenized(e, p.Vectorizer)
 	} else {
-		v, x, cov, err = vectorize.FitTransform(e.Texts, p.Vectorizer)
+		f.vec, f.x, f.cov, err = vectorize.FitTransform(e.Texts, p.Vectorizer)
 	}
-	if err != nil || !p.Vectorizer.WeighsByLabels() {
-		return v, x, cov, err
+	if err != nil {
+		return fitted{}, err
+	}
+	if !p.Vectorizer.WeighsByLabels() {
+		return f, nil
 	}
 	// The naive-Bayes weighting is learnt from the labels: the rows are
 	// weighed once it is, as the vectorizer encodes any text from then on.
 	classes := e.Classes()
 	if len(classes) < 2 {
-		return nil, nil, vectorize.Coverage{}, fmt.Errorf("%s has only the label %s; vectorizer.weighting nb needs at least two", e.Path, data.QuoteList(classes, 1))
+		return fitted{}, fmt.Errorf("%s has only the label %s; vectorizer.weighting nb needs at least two", e.Path, data.QuoteList(classes, 1))
 	}
 	y, err := targets(e, classes, false)
 	if err != nil {
-		return nil, nil, vectorize.Coverage{}, err
+		return fitted{}, err
 	}
-	if x, err = v.FitNB(x, y.Class, len(classes)); err != nil {
-		return nil, nil, vectorize.Coverage{}, err
+	f.plain = f.x
+	if f.x, err = f.vec.FitNB(f.plain, y.Class, len(classes)); err != nil {
+		return fitted{}, err
 	}
-	return v, x, cov, nil
+	return f, nil
 }
 
 // Network returns the plan's network for inputs features and classes

@@ -80,7 +80,10 @@ func complement(n int, held []int) []int {
 // networks are trained as eachHeldOut says. With sv it saves checkpoints
 // of its progress; from a checkpoint of the calibrating stage it goes on
 // where that one stood.
-func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
+//
+// reweigh (nil: none) gives the rows a network trained on the rows trained
+// alone sees, for features weighted by the labels (see labelWeighing).
+func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, classes []string, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint, reweigh func(trained []int) (*sparse.Matrix, error)) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	var scores calibrate.Scores
 	var uncal []float64
@@ -97,12 +100,31 @@ func fitCalibration(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Tar
 		}}
 	held, err := eachHeldOut(ctx, plan, x, y, y.Class, len(classes), h, from, func(net *mlp.Network, r int, out, z []float64) {
 		uncal = appendHeldScore(&scores, uncal, net, int(y.Class[r]), out, z)
-	}, hc)
+	}, hc, reweigh)
 	if err != nil {
 		return nil, err
 	}
 	scores.Labels = len(classes)
 	return calibrate.Fit(opts.Method, &scores, uncal, heldOutWhat(held, x.Rows, opts))
+}
+
+// labelWeighing returns, for rows fitted with a weighting learnt from the
+// labels (vectorizer.weighting nb), the function that weighs them again
+// from the labels of the rows trained alone, for a network calibration
+// scores held-out rows with; nil without such a weighting. The model's
+// weighting was learnt from every training label, the held-out rows'
+// among them: a word pair found in a held-out review and one other
+// carries the held-out label into both, and a network trained on those
+// features scores its held-out rows better than it scores new text (on
+// IMDB words + pairs, 0.96 held-out accuracy against 0.92), so the
+// temperature fitted to them was too low and the model over-confident.
+func labelWeighing(f fitted, y mlp.Targets, classes int) func(trained []int) (*sparse.Matrix, error) {
+	if f.plain == nil {
+		return nil
+	}
+	return func(trained []int) (*sparse.Matrix, error) {
+		return f.vec.NBWeighed(f.plain, y.Class, classes, trained)
+	}
 }
 
 // heldOutWhat says which examples calibration was fitted on, for the record.
@@ -125,8 +147,10 @@ func heldOutWhat(held, rows int, opts calibrate.Options) string {
 // scores on them would be those of a network that has seen them.
 //
 // With hc (nil: none) it saves checkpoints of its progress and goes on
-// from one of the calibrating stage.
-func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64), hc *heldCheckpoint) (int, error) {
+// from one of the calibrating stage. With reweigh (nil: none) each network
+// trains on and scores the rows reweigh gives for its training rows, not
+// x: features weighted by labels must not hold the held-out part's.
+func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Targets, strata []int32, nStrata int, h Hooks, from *model.Model, score func(net *mlp.Network, row int, out, z []float64), hc *heldCheckpoint, reweigh func(trained []int) (*sparse.Matrix, error)) (int, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
 	training := plan.Training
@@ -178,6 +202,13 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 			}
 		}
 		trained := complement(x.Rows, part)
+		xk := x
+		if reweigh != nil {
+			var err error
+			if xk, err = reweigh(trained); err != nil {
+				return 0, err
+			}
+		}
 		if h.Calibrating != nil {
 			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
 		}
@@ -206,11 +237,11 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		if sv != nil {
 			sv.dropout, cb.Checkpoint = src, sv
 		}
-		obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: share, Dropout: rand.New(src)}
+		obj := &mlp.Objective{Net: net, X: xk, Y: y, Rows: share, Dropout: rand.New(src)}
 		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
 			return 0, err
 		}
-		eachScored(net, x, part, func(r int, out, z []float64) { score(net, r, out, z) })
+		eachScored(net, xk, part, func(r int, out, z []float64) { score(net, r, out, z) })
 		held += len(part)
 	}
 	return held, nil

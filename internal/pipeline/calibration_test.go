@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
@@ -83,11 +85,11 @@ func TestCalibrationIgnoresTheTestSplit(t *testing.T) {
 }
 
 // A calibrated model's probabilities sum to 1 and keep the network's
-// ranking of the labels (temperature scaling on many labels).
+// ranking of the labels (the monotone map, auto's choice for many labels).
 func TestCalibratedAnswers(t *testing.T) {
 	m := trainTopics(t)
-	if m.Calibration.Method != "temperature" {
-		t.Fatalf("method %s, want temperature for 4 labels", m.Calibration.Method)
+	if m.Calibration.Method != "monotone" {
+		t.Fatalf("method %s, want monotone for 4 labels", m.Calibration.Method)
 	}
 	p := NewPredictor(m, PredictOptions{})
 	for _, text := range []string{"oil barrel opec", "merger shares company", "wheat tonnes", "dividend profit", ""} {
@@ -105,9 +107,9 @@ func TestCalibratedAnswers(t *testing.T) {
 	}
 }
 
-// Temperature scaling keeps every decision of the network, whatever the
-// loss and output: calibrated and uncalibrated models of the same training
-// answer every text of the test split alike.
+// Temperature scaling and the monotone map keep every decision of the
+// network, whatever the loss and output: calibrated and uncalibrated
+// models of the same training answer every text of the test split alike.
 func TestCalibrationKeepsDecisions(t *testing.T) {
 	dir := filepath.Join(testenv.Root(t), "testdata", "tiny")
 	for _, pair := range [][2]string{
@@ -132,17 +134,83 @@ func TestCalibrationKeepsDecisions(t *testing.T) {
 				}
 				return res.Test, nil
 			}
-			cal, err := train("temperature")
-			if err != nil {
-				t.Fatal(err)
-			}
 			raw, err := train("none")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(cal.Predicted, raw.Predicted) {
-				t.Errorf("calibration changed decisions: accuracy %.4f, without %.4f", cal.Report.Accuracy, raw.Report.Accuracy)
+			for _, method := range []string{"temperature", "monotone"} {
+				cal, err := train(method)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(cal.Predicted, raw.Predicted) {
+					t.Errorf("%s changed decisions: accuracy %.4f, without %.4f", method, cal.Report.Accuracy, raw.Report.Accuracy)
+				}
 			}
 		})
+	}
+}
+
+// With a weighting learnt from the labels (vectorizer.weighting nb), the
+// network calibration scores its held-out rows with sees features weighted
+// without their labels: changing every held-out label leaves its scores of
+// them exactly as they were. Weighted with every label (as the model's own
+// rows are), they change: the check can fail.
+func TestCalibrationNeverSeesHeldOutLabels(t *testing.T) {
+	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
+	cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), []string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=", "vectorizer.weighting=nb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := d.Train.Classes()
+	plan, err := Build(cfg.ForClasses(len(classes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := plan.fit(d.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := targets(d.Train, classes, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// scores runs calibration's held-out network with the labels y and
+	// the rows reweigh gives, and returns its scores of the held-out rows.
+	strata := y.Class
+	scores := func(y mlp.Targets, reweigh func([]int) (*sparse.Matrix, error)) (held []int, z []float64) {
+		h := Hooks{Calibrating: func(p *CalibrationPart) { held = slices.Clone(p.Held) }}
+		score := func(_ *mlp.Network, _ int, _, zz []float64) { z = append(z, zz...) }
+		// The strata are the true labels, so both runs hold the same rows out.
+		if _, err := eachHeldOut(context.Background(), plan, f.x, y, strata, len(classes), h, nil, score, nil, reweigh); err != nil {
+			t.Fatal(err)
+		}
+		return held, z
+	}
+	held, want := scores(y, labelWeighing(f, y, len(classes)))
+	if len(held) == 0 {
+		t.Fatal("nothing held out")
+	}
+	other := y
+	other.Class = slices.Clone(y.Class)
+	for _, r := range held {
+		other.Class[r] = (other.Class[r] + 1) % int32(len(classes))
+	}
+	if _, got := scores(other, labelWeighing(f, other, len(classes))); !slices.Equal(got, want) {
+		t.Error("the held-out labels changed the calibration network's scores of the held-out rows")
+	}
+	// As the model's rows are weighted: from every label, the held-out ones too.
+	leaky := func(y mlp.Targets) func([]int) (*sparse.Matrix, error) {
+		every := complement(f.x.Rows, nil)
+		return func([]int) (*sparse.Matrix, error) { return f.vec.NBWeighed(f.plain, y.Class, len(classes), every) }
+	}
+	_, a := scores(y, leaky(y))
+	_, b := scores(other, leaky(other))
+	if slices.Equal(a, b) {
+		t.Error("weighted with every label, the held-out labels left the scores alone: the test cannot fail")
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
-	"github.com/dlc-dev/dlc/internal/sparse"
-	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // Continue trains from's weights further on d, as Train trains new ones:
@@ -53,12 +51,12 @@ func Compatible(cfg *config.Config, from *model.Model) error {
 
 // fitFor fits plan's vectorizer on the training examples, or with from,
 // encodes them with from's.
-func (p *Plan) fitFor(e *data.Examples, from *model.Model) (*vectorize.Vectorizer, *sparse.Matrix, vectorize.Coverage, error) {
+func (p *Plan) fitFor(e *data.Examples, from *model.Model) (fitted, error) {
 	if from == nil {
-		return p.Fit(e)
+		return p.fit(e)
 	}
 	x, cov := Encode(from.Vectorizer, e)
-	return from.Vectorizer, x, cov, nil
+	return fitted{vec: from.Vectorizer, x: x, cov: cov}, nil
 }
 
 // networkFor builds plan's network, or with from, one holding a copy of
@@ -92,7 +90,7 @@ func classesFor(cfg *config.Config, d *Data, from *model.Model) ([]string, error
 		// Read by Train; a run that trains nothing (--print-config) reads
 		// the labels alone.
 		var err error
-		if classes, err = streamLabels(cfg, d.Paths.Train); err != nil {
+		if classes, err = streamLabels(cfg, d.Paths.trainFiles()); err != nil {
 			return nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/atomicfile"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/svmlight"
 	"github.com/dlc-dev/dlc/internal/vectorize"
@@ -120,15 +122,17 @@ func WriteCounts(cfg *config.Config, dataDir string, s data.Shard, out string) (
 	if err != nil {
 		return nil, err
 	}
-	abs, err := filepath.Abs(path)
+	abs := objstore.Name(path)
+	if !objstore.IsURL(path) {
+		if abs, err = filepath.Abs(path); err != nil {
+			return nil, err
+		}
+	}
+	st, err := statPath(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	h := countsHeader{Format: countsFormat, Version: countsVersion, Source: abs, Size: st.Size(), Shard: s.String(),
+	h := countsHeader{Format: countsFormat, Version: countsVersion, Source: abs, Size: st.size, Shard: s.String(),
 		Options: plan.Vectorizer, Docs: c.Docs(), Grams: c.Distinct()}
 	if !plan.Regression {
 		h.Labels = labels
@@ -141,7 +145,7 @@ func WriteCounts(cfg *config.Config, dataDir string, s data.Shard, out string) (
 		f.Close()
 		h.Bytes = [2]int64{sec.Start, sec.End}
 	} else {
-		h.Bytes = [2]int64{0, st.Size()}
+		h.Bytes = [2]int64{0, st.size}
 	}
 	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
@@ -177,7 +181,7 @@ func WriteCounts(cfg *config.Config, dataDir string, s data.Shard, out string) (
 type countsReader struct {
 	path string
 	h    countsHeader
-	f    *os.File
+	f    io.ReadCloser
 	r    *bufio.Reader
 	n    int    // lines read
 	gram []byte // the current line's
@@ -186,11 +190,19 @@ type countsReader struct {
 }
 
 // openCounts opens a counts file and reads its header.
-func openCounts(path string) (*countsReader, error) {
-	f, err := os.Open(path)
+func openCounts(path string) (_ *countsReader, err error) {
+	var f io.ReadCloser
+	if objstore.IsURL(path) {
+		f, err = objstore.Open(context.Background(), path)
+	} else {
+		f, err = os.Open(path)
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, notExist("counts file", path)
+		}
+		if objstore.IsURL(path) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("cannot read %s: %v", path, pathErr(err))
 	}
@@ -414,9 +426,9 @@ const vectorizerFormat = "dlc-vectorizer"
 // vocabulary.tsv and labels.tsv as Write writes them, and vectorizer.json,
 // which EncodeShard reads.
 func (f *Features) WriteVectorizer(dir string) (*Written, error) {
-	w := &Written{Vocabulary: filepath.Join(dir, VocabularyFile)}
+	w := &Written{Vocabulary: JoinPath(dir, VocabularyFile)}
 	if f.Classes != nil {
-		w.Labels = filepath.Join(dir, LabelsFile)
+		w.Labels = JoinPath(dir, LabelsFile)
 	}
 	owned := func(name string) bool {
 		return name == VocabularyFile || name == LabelsFile || name == VectorizerFile
@@ -544,8 +556,8 @@ func pathErr(err error) error {
 
 // notExist names a missing file and the folder it was looked for in.
 func notExist(what, path string) error {
-	if filepath.IsAbs(path) {
-		return fmt.Errorf("%s %s does not exist", what, path)
+	if filepath.IsAbs(path) || objstore.IsURL(path) {
+		return fmt.Errorf("%s %s does not exist", what, objstore.Name(path))
 	}
 	wd, _ := os.Getwd()
 	return fmt.Errorf("%s %s does not exist in %s", what, path, strings.TrimSuffix(wd, "/"))

@@ -35,9 +35,11 @@ import (
 // folds) and scores that share, which it never saw: the members' pooled
 // scores of the examples they held out fit one calibration, applied to
 // every member, and the model answers the mean of the members' calibrated
-// probabilities. Every training example is still seen by all members but
-// at most one, so the ensemble loses little of the data; the K networks
-// are the whole cost, where one calibrated network costs two. docs/recipes.md
+// probabilities (a multi-label ensemble fits its temperature and tunes its
+// thresholds on those pooled scores). Every training example is still seen
+// by all members but at most one, so the ensemble loses little of the
+// data; the K networks are the whole cost, where one calibrated network
+// costs two. docs/recipes.md
 // measures the calibration this gives. Without calibration every member
 // trains on the whole split.
 
@@ -118,7 +120,8 @@ type memberRun struct {
 	gres  *gd.Result
 	err   error
 	held  []int
-	z     calibrate.Scores
+	z     calibrate.Scores      // a single-label ensemble's held-out scores
+	mz    calibrate.MultiScores // a multi-label one's
 	uncal []float64
 }
 
@@ -140,13 +143,18 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 			members, params, describe(spec), bytesOf(float64(members+plan.trainSlots())*float64(params)*8), bytesOf(float64(have)))
 	}
 	calOpts := cfg.CalibrationOptions()
+	multi := y.Multi != nil
 	var shares [][]int
 	if !plan.Regression && calOpts.Enabled() {
 		n := calOpts.Folds
 		if n < 2 {
 			n = max(2, int(math.Round(1/calOpts.Holdout)))
 		}
-		shares = heldOut(y.Class, len(classes), n, 0, uint64(cfg.Training.Seed))
+		strata, nStrata := y.Class, len(classes)
+		if multi {
+			strata, nStrata = rarestLabels(y.Multi), len(classes)+1
+		}
+		shares = heldOut(strata, nStrata, n, 0, uint64(cfg.Training.Seed))
 	}
 	var xVal *sparse.Matrix
 	var yVal mlp.Targets
@@ -160,7 +168,7 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 	}
 	if h.Started != nil {
 		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: spec, ClassWeights: perClass, Members: members,
-			Chosen: cfg.Chosen(), Warnings: warnings})
+			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
 	}
 
 	// The hooks are the caller's, who need not be safe for concurrent
@@ -222,7 +230,17 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 			obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: rows, Dropout: rand.New(rand.NewPCG(uint64(r.seed), 0xd20b0a7))}
 			r.gres, r.err = gd.Train(ctx, obj, opt, mp.Training, cb)
 			r.net = net
-			if r.err == nil && r.held != nil {
+			switch {
+			case r.err != nil || r.held == nil:
+			case multi:
+				r.mz.Labels = len(classes)
+				eachScored(net, x, r.held, func(row int, out, z []float64) {
+					r.mz.Z = multiScore(net, z, r.mz.Z)
+					idx, _ := y.Multi.Row(row)
+					r.mz.Truth = append(r.mz.Truth, idx)
+					r.uncal = multiProbs(net, nil, out, z, r.uncal)
+				})
+			default:
 				r.uncal = scoreHeld(net, x, y, r.held, &r.z, nil)
 			}
 		})
@@ -252,22 +270,47 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 		res.Result = *runs[0].gres
 	}
 	var cal *calibrate.Calibrator
+	var th *calibrate.Thresholds // a multi-label model's
+	if multi {
+		th = naturalThresholds(nets[0], false, y.Multi)
+	}
 	if shares != nil && !res.Interrupted {
 		var scores calibrate.Scores
+		mscores := calibrate.MultiScores{Labels: len(classes)}
 		var uncal []float64
 		held := 0
 		for _, r := range runs {
 			scores.K = r.z.K
 			scores.Z = append(scores.Z, r.z.Z...)
 			scores.Truth = append(scores.Truth, r.z.Truth...)
+			mscores.Z = append(mscores.Z, r.mz.Z...)
+			mscores.Truth = append(mscores.Truth, r.mz.Truth...)
 			uncal = append(uncal, r.uncal...)
 			held += len(r.held)
 		}
 		scores.Labels = len(classes)
 		what := fmt.Sprintf("%d training examples, each scored by one of the %d networks, trained without it", held, members)
 		var err error
-		cal, err = calibrate.Fit(calOpts.Method, &scores, uncal, what)
+		if multi {
+			// One temperature and the thresholds, fitted on the pooled
+			// held-out scores, each of one member. The model answers the
+			// members' calibrated probabilities averaged, and cuts them at
+			// thresholds tuned on one member's probabilities at a time:
+			// scores of the average itself would take K more networks
+			// trained without each share. The pool is K shares, where one
+			// calibrated network has one: more labels have held-out texts
+			// enough for a threshold of their own (65 of ModApte's 90 with
+			// 5 networks, against 24; docs/multilabel.md).
+			var tuned *calibrate.Thresholds
+			if cal, tuned, err = fitMultiScores(calOpts.Method, nets[0], &mscores, uncal, y.Multi, what); err == nil {
+				th = tuned
+			}
+		} else {
+			cal, err = calibrate.Fit(calOpts.Method, &scores, uncal, what)
+		}
 		switch {
+		case errors.Is(err, calibrate.ErrTooFew) && multi:
+			res.Uncalibrated = "its held-out examples have no label, or every label; its labels are cut where its networks decide"
 		case errors.Is(err, calibrate.ErrTooFew):
 			res.Uncalibrated = "its held-out examples hold only one label"
 		case err != nil:
@@ -279,7 +322,7 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 	runs, x = nil, nil
 	runtime.GC()
 
-	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: nets[0], Labels: classes, Calibration: cal, Record: model.Record{
+	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: nets[0], Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: d.Train.Fingerprint(), MemberSeeds: seeds,
 	}}
 	if len(nets) > 1 {

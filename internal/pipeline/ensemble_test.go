@@ -80,7 +80,8 @@ func TestEnsembleSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if model.Version(back) != 4 || len(back.Members) != 3 || !bytes.Equal(first, encodeModel(t, back)) {
+	// Version 5: its four topics are calibrated by a monotone map.
+	if model.Version(back) != 5 || len(back.Members) != 3 || !bytes.Equal(first, encodeModel(t, back)) {
 		t.Fatalf("decoded ensemble: version %d, %d members, or other bytes", model.Version(back), len(back.Members))
 	}
 }
@@ -336,5 +337,109 @@ func TestContinueRefusesEnsembles(t *testing.T) {
 	_, _, err = Continue(context.Background(), cfg, d, single, Hooks{})
 	if err == nil || !strings.HasSuffix(err.Error(), "model.ensemble 2 trains new networks, and --init continues one; set model.ensemble 1 or train without --init") {
 		t.Errorf("continuing into an ensemble: %v", err)
+	}
+}
+
+// TestMultiLabelEnsemble: a multi-label ensemble's members are each
+// trained without one share of the training split; the one temperature
+// and the thresholds are fitted on the members' pooled scores of the
+// shares they held out; the model answers each label with the mean of the
+// members' calibrated probabilities and gives the labels at or above
+// their thresholds; evaluate scores what predict answers; the same config
+// gives the same file.
+func TestMultiLabelEnsemble(t *testing.T) {
+	dir := filepath.Join(testenv.Root(t), "testdata", "multilabel")
+	load := func() (*config.Config, *Data) {
+		cfg, err := config.Load(filepath.Join(dir, "multilabel.yaml"), []string{"data.train=" + filepath.Join(dir, "train.jsonl"),
+			"data.test=" + filepath.Join(dir, "test.jsonl"), "model.ensemble=3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Read(context.Background(), cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg, d
+	}
+	cfg, d := load()
+	var parts []*MemberPart
+	m, res, err := Train(context.Background(), cfg, d, Hooks{Member: func(p *MemberPart) {
+		c := *p
+		c.Held = append([]int(nil), p.Held...)
+		parts = append(parts, &c)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.MultiLabel() || len(m.Members) != 3 || m.Calibration == nil || m.Thresholds == nil || m.Thresholds.Values == nil {
+		t.Fatalf("multi-label %v, %d members, calibration %v, thresholds %+v", m.MultiLabel(), len(m.Members), m.Calibration, m.Thresholds)
+	}
+	held := 0
+	seen := map[int]bool{}
+	for _, p := range parts {
+		if len(p.Held) == 0 {
+			t.Fatalf("member %d held nothing out", p.Member)
+		}
+		for _, r := range p.Held {
+			if seen[r] {
+				t.Fatalf("example %d held out of two members", r)
+			}
+			seen[r] = true
+		}
+		held += len(p.Held)
+	}
+	want := fmt.Sprintf("%d training examples, each scored by one of the 3 networks, trained without it", held)
+	if m.Calibration.Fitted != want || m.Thresholds.Fitted != want {
+		t.Fatalf("calibration fitted on %q, thresholds on %q; want %q", m.Calibration.Fitted, m.Thresholds.Fitted, want)
+	}
+
+	p := NewPredictor(m, PredictOptions{})
+	var singles []*Predictor
+	for _, net := range m.Members {
+		one := *m
+		one.Net, one.Members = net, nil
+		singles = append(singles, NewPredictor(&one, PredictOptions{}))
+	}
+	i := 0
+	s, err := Score(m, d.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Multi.MicroF1 != res.Test.Multi.MicroF1 || s.Multi.MicroF1 < 0.95 {
+		t.Fatalf("Score's micro-F1 %v, training's test score %v (want at least 0.95)", s.Multi.MicroF1, res.Test.Multi.MicroF1)
+	}
+	err = p.PredictTexts(d.Test.Texts, func(a *Answer) error {
+		mean := make([]float64, len(a.Scores))
+		for _, one := range singles {
+			b, err := one.Predict(d.Test.Texts[i])
+			if err != nil {
+				return err
+			}
+			for j, v := range b.Scores {
+				mean[j] += v / float64(len(singles))
+			}
+		}
+		for j := range mean {
+			if math.Abs(a.Scores[j]-mean[j]) > 1e-12 {
+				return fmt.Errorf("text %d: the ensemble answers %v, the mean of its members %v", i, a.Scores, mean)
+			}
+		}
+		if got := m.Thresholds.Decide(mean, nil); !slices.Equal(a.Labels, got) || !slices.Equal(a.Labels, s.Sets[i]) {
+			return fmt.Errorf("text %d: predict gives %v, the thresholds of the mean %v, evaluate %v", i, a.Labels, got, s.Sets[i])
+		}
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cfg, d = load()
+	again, _, err := Train(context.Background(), cfg, d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(encodeModel(t, m), encodeModel(t, again)) {
+		t.Fatal("the same config gave another model file")
 	}
 }

@@ -146,12 +146,12 @@ type Written struct {
 // new set or, after a failure, the whole old one. A dir holding other
 // files is refused.
 func (f *Features) Write(dir string) (*Written, error) {
-	w := &Written{Vocabulary: filepath.Join(dir, VocabularyFile), Splits: map[string]string{}}
+	w := &Written{Vocabulary: JoinPath(dir, VocabularyFile), Splits: map[string]string{}}
 	if f.Classes != nil { // a regression's .svm files hold the numbers themselves
-		w.Labels = filepath.Join(dir, LabelsFile)
+		w.Labels = JoinPath(dir, LabelsFile)
 	}
 	for _, s := range f.Splits {
-		w.Splits[s.Name] = filepath.Join(dir, s.Name+".svm")
+		w.Splits[s.Name] = JoinPath(dir, s.Name+".svm")
 	}
 	owned := func(name string) bool {
 		return name == VocabularyFile || name == LabelsFile || slices.Contains([]string{"train.svm", "validation.svm", "test.svm"}, name)

@@ -87,11 +87,11 @@ func (f *forward) logits(n, i int) []float64 {
 // answer appends the scores the model answers row i of the last run
 // with: the average of the networks' calibrated probabilities when
 // calibrated, else the class scores of the averaged outputs. A
-// multi-label model (one network: ensembles are single-label) answers
-// with each label's own probability.
+// multi-label model answers with each label's own probability, averaged
+// over the networks in the same way (multi).
 func (f *forward) answer(i int, dst []float64) []float64 {
 	if f.net().Spec().MultiLabel {
-		return multiAnswer(f.net(), f.cal, f.row(i), f.logits(0, i), dst)
+		return f.multi(i, dst, multiAnswer)
 	}
 	if f.cal == nil {
 		return classScores(f.net(), f.row(i), dst)
@@ -127,6 +127,33 @@ func (f *forward) uncalibrated(i int, dst []float64) []float64 {
 	start := len(dst)
 	for n, net := range f.nets {
 		f.buf = uncalibrated(net, f.outs[n][i*f.k:(i+1)*f.k], f.logits(n, i), f.buf[:0])
+		if n == 0 {
+			dst = append(dst, f.buf...)
+			continue
+		}
+		for j, p := range f.buf {
+			dst[start+j] += p
+		}
+	}
+	inv := 1 / float64(len(f.nets))
+	for j := start; j < len(dst); j++ {
+		dst[j] *= inv
+	}
+	return dst
+}
+
+// multi appends the mean over the networks of what each's multiAnswer or
+// multiProbs (each) makes of row i of the last run. For a calibrated
+// ensemble that is the average of the members' calibrated probabilities
+// of each label, which its thresholds cut; uncalibrated, multiAnswer's
+// mean is the averaged outputs'.
+func (f *forward) multi(i int, dst []float64, each func(net *mlp.Network, cal *calibrate.Calibrator, out, z []float64, dst []float64) []float64) []float64 {
+	if len(f.nets) == 1 {
+		return each(f.net(), f.cal, f.outs[0][i*f.k:(i+1)*f.k], f.logits(0, i), dst)
+	}
+	start := len(dst)
+	for n, net := range f.nets {
+		f.buf = each(net, f.cal, f.outs[n][i*f.k:(i+1)*f.k], f.logits(n, i), f.buf[:0])
 		if n == 0 {
 			dst = append(dst, f.buf...)
 			continue

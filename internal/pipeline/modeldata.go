@@ -12,6 +12,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -69,8 +70,8 @@ func TestPath(cfg *config.Config, dataDir string) (string, error) {
 	case paths.Test != cfg.Data.Test:
 		return paths.Test, nil // the dataset's
 	}
-	if _, err := os.Stat(paths.Test); errors.Is(err, fs.ErrNotExist) {
-		if filepath.IsAbs(paths.Test) {
+	if _, err := statPath(paths.Test); errors.Is(err, fs.ErrNotExist) {
+		if filepath.IsAbs(paths.Test) || objstore.IsURL(paths.Test) {
 			return "", fmt.Errorf("the model's test data %s (data.test, recorded when it was trained) does not exist; give --data PATH", paths.Test)
 		}
 		wd, _ := os.Getwd()

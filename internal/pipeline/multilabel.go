@@ -183,16 +183,26 @@ func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.
 		idx, _ := y.Multi.Row(r)
 		scores.Truth = append(scores.Truth, idx)
 		uncal = multiProbs(n, nil, out, z, uncal)
-	}, nil)
+	}, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	what := heldOutWhat(held, x.Rows, opts)
-	cal, err := calibrate.FitMultiLabel(opts.Method, &scores, uncal, what)
+	return fitMultiScores(opts.Method, net, &scores, uncal, y.Multi, heldOutWhat(held, x.Rows, opts))
+}
+
+// fitMultiScores fits a multi-label model's calibration of method (one
+// temperature) to the scores of held-out training examples (and uncal,
+// their uncalibrated probabilities) and tunes its thresholds on the
+// calibrated probabilities; what says which examples those were, for the
+// record. net is one of the model's networks (its decision rule), y the
+// training labels (the fewest and most a text has).
+func fitMultiScores(method string, net *mlp.Network, scores *calibrate.MultiScores, uncal []float64, y *sparse.Matrix, what string) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
+	cal, err := calibrate.FitMultiLabel(method, scores, uncal, what)
 	if err != nil {
 		return nil, nil, err
 	}
-	th := naturalThresholds(net, true, y.Multi)
+	k := scores.Labels
+	th := naturalThresholds(net, true, y)
 	probs := make([]float64, 0, len(scores.Z))
 	for i := range scores.N() {
 		probs = cal.Apply(scores.Z[i*k:(i+1)*k], probs)
@@ -201,35 +211,31 @@ func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.
 	return cal, th, nil
 }
 
-// scoreMulti runs a multi-label network over every row of x, decides each
-// row's labels with th (nil: the natural cuts, between the fewest and most
-// labels of y) and compares them with y.
-func scoreMulti(net *mlp.Network, cal *calibrate.Calibrator, th *calibrate.Thresholds, x *sparse.Matrix, y mlp.Targets) *Scores {
+// scoreMulti runs a multi-label model's networks (f) over every row of x,
+// decides each row's labels with th (nil: the natural cuts, between the
+// fewest and most labels of y) and compares them with y.
+func scoreMulti(f *forward, th *calibrate.Thresholds, x *sparse.Matrix, y mlp.Targets) *Scores {
+	net, cal := f.net(), f.cal
 	k := net.Spec().Outputs
 	if th == nil {
 		th = naturalThresholds(net, cal != nil, y.Multi)
 	}
 	s := &Scores{Outputs: make([]float64, 0, x.Rows*k), Probs: make([]float64, 0, x.Rows*k),
 		Answers: make([]float64, 0, x.Rows*k), Sets: make([][]int, x.Rows), TruthSets: make([][]int, x.Rows)}
-	var ws mlp.Workspace
 	rows := make([]int, 0, evalBatch)
-	var out []float64
 	var lossSum float64
 	for lo := 0; lo < x.Rows; lo += evalBatch {
 		rows = rows[:0]
 		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
 			rows = append(rows, r)
 		}
-		var l float64
-		out, l = net.Evaluate(x, y, rows, out, &ws)
+		out, l := f.evaluate(x, y, rows)
 		lossSum += l
 		s.Outputs = append(s.Outputs, out...)
-		z := ws.Logits(len(out))
 		for i, r := range rows {
-			o, zi := out[i*k:(i+1)*k], z[i*k:(i+1)*k]
-			s.Probs = multiProbs(net, cal, o, zi, s.Probs)
+			s.Probs = f.multi(i, s.Probs, multiProbs)
 			start := len(s.Answers)
-			s.Answers = multiAnswer(net, cal, o, zi, s.Answers)
+			s.Answers = f.answer(i, s.Answers)
 			s.Sets[r] = th.Decide(s.Answers[start:], nil)
 		}
 	}

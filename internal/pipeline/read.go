@@ -6,11 +6,13 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -24,6 +26,27 @@ type Paths struct {
 	Train, Test, Validation string
 	Kind                    data.Kind
 	TrainLabels, TestLabels string
+	// TrainFiles are data.train's entries (files or patterns) in order,
+	// when it names more than one: a list, which streaming reads one
+	// after another. Train is then the first.
+	TrainFiles []string
+}
+
+// trainFiles are the entries of the training data: TrainFiles, or Train.
+func (p Paths) trainFiles() []string {
+	if len(p.TrainFiles) > 0 {
+		return p.TrainFiles
+	}
+	if p.Train == "" {
+		return nil
+	}
+	return []string{p.Train}
+}
+
+// severalFiles reports whether the training data are several files: a
+// list or a pattern, which training.streaming reads.
+func (p Paths) severalFiles() bool {
+	return len(p.TrainFiles) > 1 || strings.ContainsAny(objstore.Name(p.Train), "*?[")
 }
 
 // Data is a config's data, read: where it is, and the training, validation
@@ -39,7 +62,13 @@ type Data struct {
 // Resolve turns data.dataset or data.train/test into file paths; a
 // dataset must have been fetched into dataDir.
 func Resolve(cfg *config.Config, dataDir string) (Paths, error) {
-	p := Paths{Train: cfg.Data.Train, Test: cfg.Data.Test, Validation: cfg.Data.Validation, Kind: data.Text}
+	p := Paths{Test: cfg.Data.Test, Validation: cfg.Data.Validation, Kind: data.Text}
+	if len(cfg.Data.Train) > 0 {
+		p.Train = cfg.Data.Train[0]
+	}
+	if cfg.Data.Train.IsList() {
+		p.TrainFiles = slices.Clone(cfg.Data.Train)
+	}
 	if cfg.Data.Dataset == "" {
 		return p, nil
 	}
@@ -90,8 +119,8 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
 	checked := paths
-	if cfg.Training.Streaming {
-		checked.Train = "" // a pattern, which streamFiles checks
+	if cfg.Training.Streaming || paths.severalFiles() {
+		checked.Train = "" // a pattern or a list, which streamFiles checks
 	}
 	if err := checkPaths(cfg, checked); err != nil {
 		return nil, err
@@ -101,7 +130,10 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 			return nil, err
 		}
 	}
-	streamed := autoStream(cfg, paths.Train)
+	streamed := autoStream(cfg, paths.trainFiles())
+	if paths.severalFiles() && !cfg.Training.Streaming {
+		return nil, cfg.Errorf("data.train", "data.train names several files (%s), which training.streaming reads one after another; set training.streaming: true, or give one file", strings.Join(paths.trainFiles(), ", "))
+	}
 	split := cfg.Data.ValidationSplit > 0
 	// Texts are counted as they are read, but those a validation split is
 	// drawn from, which are kept to be drawn from.
@@ -116,7 +148,7 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 		func() (*data.Examples, error) {
 			if cfg.Training.Streaming {
 				// Streamed by Train (stream.go), never held.
-				_, err := streamFiles(cfg, paths.Train)
+				_, err := streamFiles(cfg, paths.trainFiles())
 				return nil, err
 			}
 			return read(paths.Train, paths.TrainLabels, count && !split)

@@ -43,7 +43,7 @@ type Scores struct {
 func score(f *forward, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
 	net, cal := f.net(), f.cal
 	if net.Spec().MultiLabel {
-		return scoreMulti(net, cal, nil, x, y)
+		return scoreMulti(f, nil, x, y)
 	}
 	k := net.Spec().Outputs
 	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
@@ -113,11 +113,11 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 	return scoreModel(m, x, y), nil
 }
 
-// scoreModel scores m on the encoded rows x against y: a multi-label
-// model with its thresholds, the others with all their networks.
+// scoreModel scores m on the encoded rows x against y with all its
+// networks (a multi-label model with its thresholds).
 func scoreModel(m *model.Model, x *sparse.Matrix, y mlp.Targets) *Scores {
 	if m.MultiLabel() {
-		return scoreMulti(m.Net, m.Calibration, m.Thresholds, x, y)
+		return scoreMulti(modelForward(m), m.Thresholds, x, y)
 	}
 	return score(modelForward(m), x, y, len(m.Labels))
 }

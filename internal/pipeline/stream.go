@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/sparse"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
@@ -65,12 +67,12 @@ const DefaultShuffleBuffer = 32768
 // about memoryPerByte times their size (IMDB's notebook: 236 MiB for 33 MB
 // of training JSONL, its recipe with bigrams 787 MiB), a gzipped file's
 // gzipRatio times more. A config streaming cannot train is left alone.
-func autoStream(cfg *config.Config, train string) string {
+func autoStream(cfg *config.Config, train []string) string {
 	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.CanStream() != nil {
 		return ""
 	}
 	have := totalMemory()
-	if have == 0 || train == "" {
+	if have == 0 || len(train) == 0 {
 		return ""
 	}
 	files, err := streamFiles(cfg, train)
@@ -79,12 +81,12 @@ func autoStream(cfg *config.Config, train string) string {
 	}
 	var size float64
 	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil || st.IsDir() {
+		st, err := statPath(f)
+		if err != nil || st.dir {
 			return ""
 		}
-		n := float64(st.Size())
-		if strings.HasSuffix(strings.ToLower(f), ".gz") {
+		n := float64(st.size)
+		if strings.HasSuffix(strings.ToLower(objstore.Name(f)), ".gz") {
 			n *= gzipRatio
 		}
 		size += n
@@ -102,30 +104,44 @@ const (
 	gzipRatio     = 4
 )
 
-// streamFiles are the training files of a streaming run: data.train, or
-// the files its glob pattern matches, in byte order of their names.
-func streamFiles(cfg *config.Config, train string) ([]string, error) {
-	if train == "" {
+// streamFiles are the training files of a streaming run: data.train's
+// entries in order (one, or a list), each a file or the files its glob
+// pattern matches, in byte order of their names.
+func streamFiles(cfg *config.Config, train []string) ([]string, error) {
+	if len(train) == 0 {
 		return nil, cfg.Errorf("data.train", "the config names no training data; set data.dataset or data.train")
 	}
-	if !strings.ContainsAny(train, "*?[") {
-		st, err := os.Stat(train)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, cfg.Missing("data.train")
-		case err == nil && st.IsDir():
-			return nil, cfg.Errorf("data.train", "training.streaming reads JSONL, CSV or TSV files (also .gz), and %s is a folder; give its files as a pattern (data.train: %s)", train, filepath.Join(train, "*.jsonl"))
+	var files []string
+	for i, entry := range train {
+		key := cfg.TrainEntry(i)
+		if !strings.ContainsAny(objstore.Name(entry), "*?[") { // a query's ? is no wildcard
+			st, err := statPath(entry)
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				if cfg.Data.Dataset != "" {
+					return nil, data.NotExist(entry)
+				}
+				return nil, cfg.Missing(key)
+			case err != nil && objstore.IsURL(entry):
+				return nil, cfg.Errorf(key, "%v", err)
+			case err == nil && st.dir:
+				return nil, cfg.Errorf(key, "training.streaming reads JSONL, CSV or TSV files (also .gz), and %s is a folder; give its files as a pattern (%s: %s)", entry, key, filepath.Join(entry, "*.jsonl"))
+			}
+			files = append(files, entry)
+			continue
 		}
-		return []string{train}, nil
+		matched, err := globPaths(entry)
+		if err != nil {
+			if objstore.IsURL(entry) {
+				return nil, cfg.Errorf(key, "%v", err)
+			}
+			return nil, cfg.Errorf(key, "%s is not a valid file pattern: %v", entry, err)
+		}
+		if len(matched) == 0 {
+			return nil, cfg.Errorf(key, "no file matches %s", objstore.Name(entry))
+		}
+		files = append(files, matched...)
 	}
-	files, err := filepath.Glob(train)
-	if err != nil {
-		return nil, cfg.Errorf("data.train", "%s is not a valid file pattern: %v", train, err)
-	}
-	if len(files) == 0 {
-		return nil, cfg.Errorf("data.train", "no file matches %s", train)
-	}
-	slices.Sort(files)
 	return files, nil
 }
 
@@ -219,6 +235,12 @@ func openStream(ctx context.Context, plan *Plan, files []string) (*streamData, e
 		return nil, err
 	}
 	path := cachePath(files[0])
+	if objstore.IsURL(files[0]) {
+		// Beside an object is the bucket: the cache is the user's.
+		if path, err = userCachePath(files[0]); err != nil {
+			return nil, err
+		}
+	}
 	c, why := openRowCache(path, key)
 	if c != nil {
 		return &streamData{files: files, cache: c, streamCounts: c.counts, said: "reused " + path}, nil
@@ -272,16 +294,19 @@ func userCachePath(first string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	abs, err := filepath.Abs(first)
-	if err != nil {
-		return "", err
+	abs, base := objstore.Name(first), path.Base(objstore.Name(first))
+	if !objstore.IsURL(first) {
+		if abs, err = filepath.Abs(first); err != nil {
+			return "", err
+		}
+		base = filepath.Base(first)
 	}
 	sum := sha256.Sum256([]byte(abs))
 	dir = filepath.Join(dir, "dlc", "rows")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	return filepath.Join(dir, filepath.Base(first)+"-"+hex.EncodeToString(sum[:8])+".dlc-rows"), nil
+	return filepath.Join(dir, base+"-"+hex.EncodeToString(sum[:8])+".dlc-rows"), nil
 }
 
 // cacheKey identifies what a cache holds: the files (absolute path, size,
@@ -291,18 +316,27 @@ func cacheKey(plan *Plan, files []string) ([32]byte, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "dlc rows %d\n", rowCacheVersion)
 	for _, f := range files {
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			return [32]byte{}, err
+		abs := f // an object's URL, query and all: another endpoint is another object
+		if !objstore.IsURL(f) {
+			var err error
+			if abs, err = filepath.Abs(f); err != nil {
+				return [32]byte{}, err
+			}
 		}
-		st, err := os.Stat(f)
+		st, err := statPath(f)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return [32]byte{}, data.NotExist(f)
 			}
+			if objstore.IsURL(f) {
+				return [32]byte{}, err
+			}
 			return [32]byte{}, fmt.Errorf("cannot read %s: %v", f, pathErr(err))
 		}
-		fmt.Fprintf(h, "file %q %d %d\n", abs, st.Size(), st.ModTime().UnixNano())
+		fmt.Fprintf(h, "file %q %d %d\n", abs, st.size, st.mod.UnixNano())
+		if st.tag != "" {
+			fmt.Fprintf(h, "etag %q\n", st.tag)
+		}
 	}
 	cfg := plan.Config
 	opts, _ := json.Marshal(plan.Vectorizer)
@@ -409,7 +443,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := streamFiles(cfg, d.Paths.Train)
+	files, err := streamFiles(cfg, d.Paths.trainFiles())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -424,7 +458,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		return nil, nil, err
 	}
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
-		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use monotone, temperature or isotonic", len(classes))
 	}
 	if d.Test != nil {
 		if _, err := targets(d.Test, classes, plan.Regression); err != nil {
@@ -626,7 +660,7 @@ func classWeightsFromCounts(cfg *config.Config, counts []int, classes []string) 
 }
 
 // streamLabels reads the distinct labels of the training files, sorted.
-func streamLabels(cfg *config.Config, train string) ([]string, error) {
+func streamLabels(cfg *config.Config, train []string) ([]string, error) {
 	files, err := streamFiles(cfg, train)
 	if err != nil {
 		return nil, err

@@ -150,7 +150,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	train := d.Train
 	multi := cfg.MultiLabel()
 	if cfg.CalibrationOptions().Method == calibrate.Platt && len(classes) != 2 {
-		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use temperature or isotonic", len(classes))
+		return nil, nil, cfg.Errorf("calibration.method", "calibration.method platt calibrates two labels, and the training data has %d: use monotone, temperature or isotonic", len(classes))
 	}
 	ck := h.Checkpoint
 	if ck == nil {
@@ -179,10 +179,11 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		}
 	}
 	vecStart := time.Now()
-	vec, x, cov, err := plan.fitFor(train, from)
+	fit, err := plan.fitFor(train, from)
 	if err != nil {
 		return nil, nil, err
 	}
+	vec, x, cov := fit.vec, fit.x, fit.cov
 	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
 	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
 	y, err := targets(train, classes, plan.Regression)
@@ -328,7 +329,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 				main := *gres
 				sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
 			}
-			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume)
+			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume, labelWeighing(fit, y, len(classes)))
 		}
 		switch {
 		case errors.Is(err, context.Canceled):
@@ -350,7 +351,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	// IMDB recipe). Collecting them before the test split is scored and the
 	// model encoded lets those reuse the memory, where the heap would
 	// otherwise grow to twice the size it had during training.
-	obj, opt, x = nil, nil, nil
+	obj, opt, x, fit = nil, nil, nil, fitted{}
 	runtime.GC()
 
 	// The config as trained, its paths absolute: the model says which

@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/dlc-dev/dlc/internal/atomicfile"
+	"github.com/dlc-dev/dlc/internal/objstore"
 )
 
 // Series is one curve of a panel. Points that are not finite (a metric
@@ -80,7 +81,7 @@ var Formats = []string{".png", ".svg", ".pdf"}
 // CheckFormat reports whether path ends in an extension Write knows, so a
 // command can refuse a bad name before it trains for minutes.
 func CheckFormat(path string) error {
-	ext := strings.ToLower(filepath.Ext(path))
+	ext := strings.ToLower(filepath.Ext(objstore.Name(path)))
 	if !slices.Contains(Formats, ext) {
 		return fmt.Errorf("cannot draw %s: the file name must end in %s", path, strings.Join(Formats, ", "))
 	}
@@ -341,7 +342,7 @@ func (countTicks) Ticks(lo, hi float64) []gplot.Tick {
 // newCanvas returns a w × h canvas in the format path's extension names
 // (.png, .svg or .pdf; checked before drawing starts).
 func newCanvas(path string, w, h vg.Length) vg.CanvasWriterTo {
-	switch strings.ToLower(filepath.Ext(path)) {
+	switch strings.ToLower(filepath.Ext(objstore.Name(path))) {
 	case ".svg":
 		return vgsvg.New(w, h)
 	case ".pdf":

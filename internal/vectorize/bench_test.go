@@ -82,12 +82,49 @@ func BenchmarkTokenizeIMDB(b *testing.B) {
 	var buf []byte
 	n := 0
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		for _, t := range train {
 			buf = tok.Each(t, buf, func(tok []byte) { n += len(tok) })
 		}
 	}
 	_ = n
+}
+
+// BenchmarkTokenizedIMDB is what dlc train does with configs/imdb.yaml
+// while it reads the training reviews: tokenize each, count its words and
+// keep its ids (one goroutine, as in training).
+func BenchmarkTokenizedIMDB(b *testing.B) {
+	train, _ := imdbTexts(b)
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		c, err := vectorize.NewTokenized(notebook)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range train {
+			c.Add(t)
+		}
+	}
+}
+
+// BenchmarkEncodeIMDB is what dlc predict and dlc serve do with the IMDB
+// notebook's vectorizer: one review at a time through one Encoder.
+func BenchmarkEncodeIMDB(b *testing.B) {
+	train, test := imdbTexts(b)
+	v, err := vectorize.Fit(train, notebook)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := v.NewEncoder()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		for _, t := range test {
+			enc.Encode(t)
+		}
+	}
 }
 
 // BenchmarkVectorizeIMDB is what dlc vectorize does with configs/imdb.yaml

@@ -315,3 +315,64 @@ func TestNBOptionsValidate(t *testing.T) {
 		t.Error("FitNB without weighting nb succeeded")
 	}
 }
+
+// TestNBWeighedWithout: NBWeighed's rows do not depend on the labels of
+// the rows it is not fitted on (calibration's held-out texts), do depend
+// on those it is fitted on, leave the vectorizer's own weighting alone,
+// and with every row are FitNB's.
+func TestNBWeighedWithout(t *testing.T) {
+	texts := corpus(400, 5)
+	class := make([]int32, len(texts))
+	for i, txt := range texts {
+		if strings.Contains(txt, "good") {
+			class[i] = 1
+		}
+	}
+	o := opts(TFIDF, 500, 2)
+	o.SublinearTF, o.Weighting, o.NBAlpha = true, NB, 1
+	v, x, _, err := FitTransform(texts, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := v.FitNB(x, class, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := slices.Clone(v.NBRatio)
+	var fit, held []int
+	for r := range x.Rows {
+		if r%5 == 0 {
+			held = append(held, r)
+		} else {
+			fit = append(fit, r)
+		}
+	}
+	a, err := v.NBWeighed(x, class, 2, fit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := slices.Clone(class)
+	for _, r := range held {
+		flipped[r] = 1 - flipped[r]
+	}
+	b, err := v.NBWeighed(x, flipped, 2, fit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameMatrix(a, b) {
+		t.Error("the held-out rows' labels changed the rows weighted without them")
+	}
+	if sameMatrix(a, all) {
+		t.Error("rows weighted without the held-out rows are those weighted with them")
+	}
+	if !slices.Equal(v.NBRatio, own) {
+		t.Error("NBWeighed changed the vectorizer's own weighting")
+	}
+	every := make([]int, x.Rows)
+	for r := range every {
+		every[r] = r
+	}
+	if c, err := v.NBWeighed(x, class, 2, every); err != nil || !sameMatrix(c, all) {
+		t.Errorf("NBWeighed of every row differs from FitNB's rows (%v)", err)
+	}
+}

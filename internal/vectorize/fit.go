@@ -182,7 +182,7 @@ type counter struct {
 	nodes *pairTable
 	stats []gramCount // by node
 	buf   []byte
-	toks  []int32            // a text's token ids
+	text  textTokens         // a text's tokens and their ids
 	grams [MaxNGrams][]int32 // grams[k][i]: the gram of order k+1 ending at token i
 	chars *charGrammer       // with character n-grams
 
@@ -297,11 +297,7 @@ func (c *counter) addDoc(text string, doc int32) {
 		c.addTokens(text, doc)
 		return
 	}
-	toks := c.toks[:0]
-	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
-		toks = append(toks, c.token(tok))
-	})
-	c.toks = toks
+	toks := c.tokenIDs(text)
 	t := len(toks)
 	prev := slices.Grow(c.grams[0][:0], t)[:t]
 	c.grams[0] = prev
@@ -357,21 +353,35 @@ func (c *counter) token(tok []byte) int32 {
 	return s
 }
 
+// tokenIDs returns the ids of text's tokens, adding the new ones (and
+// their unigram nodes) in the order of the text, as token would one by
+// one, but with the table probes in a loop of their own (textTokens).
+func (c *counter) tokenIDs(text string) []int32 {
+	c.text.fill(c.tok, text)
+	ids := c.text.insert(c.strs)
+	for len(c.uni) < c.strs.Len() {
+		c.uni = append(c.uni, c.node(-1, int32(len(c.uni))))
+	}
+	return ids
+}
+
 // addTokens is addDoc for unigrams, the common case (and for no words,
 // with character n-grams only).
 func (c *counter) addTokens(text string, doc int32) {
 	tokens := 0
-	c.buf = c.tok.Each(text, c.buf, func(tok []byte) {
-		tokens++
-		if c.n == 0 {
-			return
+	if c.n == 0 {
+		c.buf = c.tok.Each(text, c.buf, func([]byte) { tokens++ })
+	} else {
+		ids := c.tokenIDs(text)
+		tokens = len(ids)
+		for _, s := range ids {
+			g := c.uni[s]
+			c.count(g, doc)
+			if c.keep {
+				c.keepNode(g)
+			}
 		}
-		g := c.uni[c.token(tok)]
-		c.count(g, doc)
-		if c.keep {
-			c.keepNode(g)
-		}
-	})
+	}
 	c.addChars(text, doc)
 	if c.keep {
 		c.endDoc(tokens)

@@ -78,6 +78,31 @@ func (v *Vectorizer) binary() bool { return v.Mode == MultiHot && v.NBRatio == n
 // classes−1), sets it, and returns x weighted, as Transform now encodes
 // the same texts.
 func (v *Vectorizer) FitNB(x *sparse.Matrix, class []int32, classes int) (*sparse.Matrix, error) {
+	ratio, err := v.nbRatios(x, class, classes, nil)
+	if err != nil {
+		return nil, err
+	}
+	v.NBRatio = ratio
+	return weighAll(v, ratio, x), nil
+}
+
+// NBWeighed returns the rows x (unweighted, as FitTransform returned
+// them) weighted by naive-Bayes ratios fitted on the rows fit of x alone
+// (sorted; their classes are class[r]), and leaves v's own weighting as it
+// is. The ratios are learnt from labels, so a network whose probabilities
+// are calibrated on some rows must see features weighted without those
+// rows' labels: with them, a word or pair found in a held-out text and in
+// one training text carries the held-out text's label into its features.
+func (v *Vectorizer) NBWeighed(x *sparse.Matrix, class []int32, classes int, fit []int) (*sparse.Matrix, error) {
+	ratio, err := v.nbRatios(x, class, classes, fit)
+	if err != nil {
+		return nil, err
+	}
+	return weighAll(v, ratio, x), nil
+}
+
+// nbRatios fits the naive-Bayes ratios on the rows fit of x (nil: all).
+func (v *Vectorizer) nbRatios(x *sparse.Matrix, class []int32, classes int, fit []int) ([]float64, error) {
 	if v.Weighting != NB {
 		return nil, errors.New("vectorizer: FitNB without weighting nb")
 	}
@@ -91,14 +116,29 @@ func (v *Vectorizer) FitNB(x *sparse.Matrix, class []int32, classes int) (*spars
 	// class in turn.
 	total := make([]float64, f)
 	byClass := make([][]int, classes)
-	for r, c := range class {
+	count := func(r int) error {
+		c := class[r]
 		if c < 0 || int(c) >= classes {
-			return nil, fmt.Errorf("vectorizer: FitNB row %d has class %d of %d", r, c, classes)
+			return fmt.Errorf("vectorizer: FitNB row %d has class %d of %d", r, c, classes)
 		}
 		byClass[c] = append(byClass[c], r)
 		idx, _ := x.Row(r)
 		for _, j := range idx {
 			total[j]++
+		}
+		return nil
+	}
+	if fit == nil {
+		for r := range x.Rows {
+			if err := count(r); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		for _, r := range fit {
+			if err := count(r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var sumTotal float64
@@ -133,7 +173,12 @@ func (v *Vectorizer) FitNB(x *sparse.Matrix, class []int32, classes int) (*spars
 			}
 		}
 	}
-	v.NBRatio = ratio
+	return ratio, nil
+}
+
+// weighAll returns every row of x weighted by ratio as v weighs (the
+// indices shared with x).
+func weighAll(v *Vectorizer, ratio []float64, x *sparse.Matrix) *sparse.Matrix {
 	out := sparse.New(x.Cols, false)
 	out.Indices = x.Indices
 	out.Indptr = x.Indptr
@@ -141,9 +186,9 @@ func (v *Vectorizer) FitNB(x *sparse.Matrix, class []int32, classes int) (*spars
 	out.Values = make([]float64, 0, x.NNZ())
 	for r := range x.Rows {
 		idx, vals := x.Row(r)
-		out.Values = v.weigh(idx, vals, out.Values)
+		out.Values = v.weighBy(ratio, idx, vals, out.Values)
 	}
-	return out, nil
+	return out
 }
 
 // SetNBRatio restores a fitted naive-Bayes weighting (from a model file).
@@ -167,9 +212,14 @@ func (v *Vectorizer) SetNBRatio(r []float64) error {
 // naive-Bayes ratios (vals nil: all 1), L2-normalised again for tf-idf.
 // Training rows and Encode both go through it, so they are the same bits.
 func (v *Vectorizer) weigh(idx []int32, vals []float64, dst []float64) []float64 {
+	return v.weighBy(v.NBRatio, idx, vals, dst)
+}
+
+// weighBy is weigh with the ratios ratio.
+func (v *Vectorizer) weighBy(ratio []float64, idx []int32, vals []float64, dst []float64) []float64 {
 	start := len(dst)
 	for i, f := range idx {
-		x := v.NBRatio[f]
+		x := ratio[f]
 		if vals != nil {
 			x *= vals[i]
 		}

@@ -138,6 +138,11 @@ func (t *strTable) find(b []byte, h, word uint64) (*strSlot, bool) {
 // lookup returns the id of b, or -1.
 func (t *strTable) lookup(b []byte) int32 {
 	h, word := hashBytes(b)
+	return t.lookupHashed(b, h, word)
+}
+
+// lookupHashed is lookup of b hashed by hashBytes.
+func (t *strTable) lookupHashed(b []byte, h, word uint64) int32 {
 	s, _ := t.find(b, h, word)
 	return int32(s.id) - 1
 }
@@ -145,6 +150,11 @@ func (t *strTable) lookup(b []byte) int32 {
 // insert returns the id of b, adding it when new.
 func (t *strTable) insert(b []byte) int32 {
 	h, word := hashBytes(b)
+	return t.insertHashed(b, h, word)
+}
+
+// insertHashed is insert of b hashed by hashBytes.
+func (t *strTable) insertHashed(b []byte, h, word uint64) int32 {
 	s, ok := t.find(b, h, word)
 	if ok {
 		return int32(s.id - 1)

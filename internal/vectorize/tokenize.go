@@ -113,6 +113,13 @@ func (f *filter) keep(tok []byte, runes int) bool {
 // valid during the call; buf is a scratch buffer that is returned (possibly
 // grown) for reuse, so tokenizing allocates nothing in the steady state.
 func (t Tokenizer) Each(text string, buf []byte, emit func(tok []byte)) []byte {
+	return t.each(text, buf, false, emit)
+}
+
+// each is Each; with keep, every emitted token stays where it is and the
+// next one is cut after it (in buf while it has room), so that the slices
+// emit was given stay valid once each returns.
+func (t Tokenizer) each(text string, buf []byte, keep bool, emit func(tok []byte)) []byte {
 	table := &wordByte
 	if t.Lowercase {
 		table = &wordByteLower
@@ -155,6 +162,9 @@ func (t Tokenizer) Each(text string, buf []byte, emit func(tok []byte)) []byte {
 			if len(tok) > 0 {
 				if f.keep(tok, runes) {
 					emit(tok)
+					if keep {
+						tok = tok[len(tok):]
+					}
 				}
 				tok, runes = tok[:0], 0
 			}
@@ -175,6 +185,9 @@ func (t Tokenizer) Each(text string, buf []byte, emit func(tok []byte)) []byte {
 			if len(tok) > 0 {
 				if f.keep(tok, runes) {
 					emit(tok)
+					if keep {
+						tok = tok[len(tok):]
+					}
 				}
 				tok, runes = tok[:0], 0
 			}

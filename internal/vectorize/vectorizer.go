@@ -514,7 +514,7 @@ type Encoder struct {
 	row   rowBuilder
 	buf   []byte
 	cov   Coverage
-	toks  []int32            // a text's token ids
+	text  textTokens         // a text's tokens and their ids
 	nodes [MaxNGrams][]int32 // nodes[k][i]: the gram of order k+1 ending at token i, -1 none
 	dense *denseEncoder      // mode dense: lines of numbers (dense.go)
 	chars *charGrammer       // with character n-grams
@@ -592,9 +592,8 @@ func (e *Encoder) lookupGrams(text string) {
 		e.lookupTokens(text)
 		return
 	}
-	toks := e.toks[:0]
-	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) { toks = append(toks, v.strs.lookup(tok)) })
-	e.toks = toks
+	e.text.fill(v.Tokenizer, text)
+	toks := e.text.lookup(v.strs)
 	t := len(toks)
 	cov := Coverage{Tokens: int64(t)}
 	var prev []int32
@@ -642,16 +641,17 @@ func (e *Encoder) lookupGrams(text string) {
 // bookkeeping of longer grams.
 func (e *Encoder) lookupTokens(text string) {
 	v := e.v
-	tokens, known := 0, 0
-	e.buf = v.Tokenizer.Each(text, e.buf, func(tok []byte) {
-		tokens++
-		if s := v.strs.lookup(tok); s >= 0 {
+	e.text.fill(v.Tokenizer, text)
+	ids := e.text.lookup(v.strs)
+	tokens, known := len(ids), 0
+	for _, s := range ids {
+		if s >= 0 {
 			if f := v.feat[v.uni[s]]; f >= 0 {
 				e.row.add(f)
 				known++
 			}
 		}
-	})
+	}
 	e.cov.add(Coverage{Tokens: int64(tokens), KnownTokens: int64(known), Grams: int64(tokens), Known: int64(known)})
 }
 
