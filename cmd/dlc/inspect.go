@@ -307,6 +307,9 @@ func printInspection(w io.Writer, in *inspection, m *model.Model) error {
 		}
 	}
 	fmt.Fprintf(tw, "training data\t%s examples, sha256 %s\n", thousands(r.TrainExamples), orNone(r.DataSHA256))
+	if d := r.Distributed; d != nil {
+		fmt.Fprintf(tw, "processes\t%s\n", distributedSummary(d))
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
 	}

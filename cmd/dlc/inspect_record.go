@@ -89,3 +89,16 @@ func printTopFeatures(w io.Writer, t *pipeline.TopFeatures, labels int) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, data.EscapeField(l.Label), strings.Join(parts, ", "))
 	}
 }
+
+// distributedSummary says how several processes trained a model.
+func distributedSummary(d *model.DistributedRecord) string {
+	when := "at the end of every epoch"
+	if d.SyncEvery > 0 {
+		when = fmt.Sprintf("every %d updates and at the end of every epoch", d.SyncEvery)
+	}
+	what := "their weights"
+	if d.AverageOptimizer {
+		what = "their weights and optimizer state"
+	}
+	return fmt.Sprintf("%d, each trained on its share of the examples, averaging %s %s", d.Processes, what, when)
+}

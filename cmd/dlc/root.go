@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dlc-dev/dlc/internal/dist"
 	"os"
 	"slices"
 	"strings"
@@ -20,6 +21,9 @@ type globals struct {
 	DataDir string
 	Quiet   bool
 	Profile profiles
+	// world is the run of several processes train joined (nil: none),
+	// which run ends once the command's error, if any, is printed.
+	world dist.Comm
 }
 
 func newRootCmd(ctx context.Context, stdio *IO) *cobra.Command {
@@ -116,6 +120,7 @@ func run(ctx context.Context, args []string, stdio *IO) int {
 		err = perr
 	}
 	if err == nil {
+		endWorld(g.world, exitOK)
 		return exitOK
 	}
 	code := exitCode(ctx, err)
@@ -144,6 +149,7 @@ func run(ctx context.Context, args []string, stdio *IO) int {
 	default:
 		fmt.Fprintf(stdio.Err, "dlc: %v\n", err)
 	}
+	endWorld(g.world, code)
 	return code
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dlc-dev/dlc/internal/dist"
 	"github.com/dlc-dev/dlc/internal/objstore"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
@@ -48,10 +49,14 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
-		// [cloud]: this dlc reads and writes object URLs (-tags cloud).
+		// [cloud]: this dlc reads and writes object URLs (-tags cloud);
+		// [mpi]: it trains as one of several processes (-tags mpi).
 		Condition: func(cond string) (bool, error) {
-			if cond == "cloud" {
+			switch cond {
+			case "cloud":
 				return objstore.Built, nil
+			case "mpi":
+				return dist.Built, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -203,6 +203,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	if o.PrintConfig {
 		return printConfig(ctx, g, stdio, o, cfg, from)
 	}
+	world, err := joinWorld(g, stdio)
+	if err != nil {
+		return err
+	}
 	modelFlag := "output.model (" + cfg.Where("output.model") + ")"
 	if o.Out != "" {
 		modelFlag = "--out"
@@ -270,6 +274,9 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 				fmt.Fprintf(stdio.Err, "dlc: warning: %s\n", w)
 			}
 			stdio.Progressf("%d training examples, %s, %d features; %s\n", s.Examples, task, s.Features, describe(s.Spec))
+			if s.Processes > 1 {
+				stdio.Progressf("%s\n", shareLine(s, cfg))
+			}
 			if s.ClassWeights != nil {
 				parts := make([]string, len(s.Classes))
 				for i, c := range s.Classes {
@@ -291,6 +298,7 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 		hooks.Update = func(u *gd.UpdateStats) { steps = append(steps, *u) }
 	}
 	hooks.Checkpoint = ck
+	hooks.Comm = world
 	if stdio.ErrIsTerminal && !stdio.Quiet {
 		epoch := 0
 		if resume != nil && resume.State != nil && resume.Stage == checkpoint.Training {
@@ -334,6 +342,14 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 	}
 	if err != nil {
 		return interruptedOr(err)
+	}
+	if world.Rank() != 0 {
+		// Rank 0 writes the model and everything else.
+		if res.Interrupted {
+			return interrupted("stopped with the other ranks in epoch %d; rank 0 writes the model", len(res.History)+1)
+		}
+		stdio.Progressf("done; rank 0 writes the model\n")
+		return nil
 	}
 	m.Record.DLCVersion = version
 	if from != nil {

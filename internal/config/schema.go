@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/dist"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
@@ -125,6 +126,15 @@ type Config struct {
 		// Streaming and ShuffleBuffer: pipeline/stream.go.
 		Streaming     bool `json:"streaming,omitempty"`
 		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
+		// Distributed is how the processes of a run under mpirun or srun
+		// keep together (pipeline/distributed.go). It is left out of a
+		// model file, whose record says how many processes trained it
+		// and how: a run of one process writes what it always wrote.
+		Distributed struct {
+			SyncEvery        int     `json:"sync_every"`
+			AverageOptimizer bool    `json:"average_optimizer"`
+			Timeout          float64 `json:"timeout"`
+		} `json:"-"`
 	} `json:"training"`
 	Calibration struct {
 		Method  string  `json:"method"`
@@ -204,6 +214,7 @@ func Default() *Config {
 	c.Calibration.Method, c.Calibration.Holdout, c.Calibration.Folds = cal.Method, cal.Holdout, cal.Folds
 	c.Output.Model = "model.dlc"
 	c.Checkpoint.EverySeconds, c.Checkpoint.Keep = 300, 3
+	c.Training.Distributed.Timeout = dist.DefaultTimeout.Seconds()
 	return c
 }
 
@@ -276,6 +287,9 @@ func (c *Config) fields() []field {
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
 		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
 		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},
+		{"training.distributed.sync_every", &c.Training.Distributed.SyncEvery, "under mpirun or srun (a build with -tags mpi): average the processes' weights every this many updates of an epoch, as well as at its end (0 = at the ends of epochs only)"},
+		{"training.distributed.average_optimizer", &c.Training.Distributed.AverageOptimizer, "under mpirun or srun: average the update rule's state (adagrad's sums, rmsprop's and adam's averages, the velocity) with the weights; false = each process keeps its own"},
+		{"training.distributed.timeout", &c.Training.Distributed.Timeout, "under mpirun or srun: the seconds a process may go unheard from (dead or stalled) before the run stops, naming it; one alive but late to an average may be ten times this late"},
 		{"calibration.method", &c.Calibration.Method, "how predicted probabilities are calibrated on examples the network was not trained on: auto (temperature for two labels, monotone for more: neither changes a decision) | temperature (scores / T before the softmax) | monotone (one increasing piecewise-linear map of the scores shared by the labels, before the softmax) | platt (σ(a·s + b), two labels) | isotonic (a monotone map per label) | none (the network's own outputs)"},
 		{"calibration.holdout", &c.Calibration.Holdout, "share of the training data a second network is trained without, to fit the calibration on its scores (the model itself trains on all of it)"},
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},

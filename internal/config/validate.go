@@ -204,6 +204,9 @@ func (c *Config) validate() error {
 	if m := c.Calibration.Method; c.Regression() && m != calibrate.Auto && m != calibrate.None {
 		return c.Errorf("calibration.method", "calibration.method %s calibrates probabilities, and a regression predicts a number: remove it or set none", m)
 	}
+	if err := c.validateDistributed(); err != nil {
+		return err
+	}
 	cp := c.Checkpoint
 	if cp.EveryUpdates < 0 {
 		return c.Errorf("checkpoint.every_updates", "checkpoint.every_updates must be at least 0 (0 = not by count), not %d", cp.EveryUpdates)
@@ -287,6 +290,21 @@ func (c *Config) validateMultiLabel() error {
 		return c.Errorf("training.class_weight", "training.class_weight weighs the one class of each example, and with data.task multilabel a text has any number of labels; remove it")
 	case c.Calibration.Method == calibrate.Platt || c.Calibration.Method == calibrate.Isotonic || c.Calibration.Method == calibrate.Monotone:
 		return c.Errorf("calibration.method", "calibration.method %s is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none", c.Calibration.Method)
+	}
+	return nil
+}
+
+// validateDistributed checks training.distributed. Its keys mean nothing
+// to a run of one process, which leaves them unused; what several
+// processes cannot do with them the pipeline refuses when it knows there
+// are several.
+func (c *Config) validateDistributed() error {
+	d := c.Training.Distributed
+	if d.SyncEvery < 0 {
+		return c.Errorf("training.distributed.sync_every", "training.distributed.sync_every must be at least 0 (0 = at the ends of epochs only), not %d", d.SyncEvery)
+	}
+	if !(d.Timeout > 0) || math.IsInf(d.Timeout, 0) {
+		return c.Errorf("training.distributed.timeout", "training.distributed.timeout must be a number of seconds above 0, not %v", d.Timeout)
 	}
 	return nil
 }

@@ -221,6 +221,9 @@ type Callbacks struct {
 	// objective, rule and config (the epochs and patiences may differ):
 	// Train goes on from it instead of starting afresh.
 	Resume *State
+	// Sync, when set, makes this run one process of several training one
+	// network (see Sync); it cannot go with Checkpoint or Resume.
+	Sync *Sync
 }
 
 // ErrStop, returned by a callback, ends training early.
@@ -269,6 +272,9 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	if n == 0 {
 		return nil, errors.New("no training examples")
 	}
+	if cb.Sync != nil && (cb.Checkpoint != nil || cb.Resume != nil) {
+		return nil, errors.New("gd: a run of several processes (Callbacks.Sync) saves no checkpoints and resumes none")
+	}
 	shuffle := rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15)
 	rng := rand.New(shuffle)
 	var b batches
@@ -312,6 +318,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			watcher.ParamsChanged(nil)
 		}
 	}
+	sy := newSyncer(cb.Sync, c, opt)
 	var state State
 	save := func() error {
 		if err := p.capture(&state); err != nil {
@@ -363,7 +370,8 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		}
 		st := EpochStats{Epoch: epoch, ValLoss: math.NaN(), ValAccuracy: math.NaN(), Steps: p.epochSteps, LearningRate: p.lr}
 		for lo := p.pos; lo < n; lo += bs {
-			if err := ctx.Err(); err != nil {
+			// Several processes stop together, at an average (below).
+			if err := ctx.Err(); err != nil && sy == nil {
 				res.Stopped = StopInterrupted
 				if cb.Checkpoint != nil && res.Steps > 0 {
 					p.pos, p.epochSteps, p.lr = lo, st.Steps, st.LearningRate
@@ -417,6 +425,19 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			if cb.OnStep != nil {
 				cb.OnStep(min(n, lo+bs), n)
 			}
+			if sy.due(st.Steps) {
+				flush()
+				stop, err := sy.average(ctx, params, nil)
+				if watcher != nil {
+					watcher.ParamsChanged(nil)
+				}
+				if err != nil {
+					return res, err
+				}
+				if stop {
+					return res, stopped(ctx, res, restore)
+				}
+			}
 			if cb.Checkpoint != nil && cb.Checkpoint.Due(false) {
 				p.pos, p.epochSteps, p.lr = min(n, lo+bs), st.Steps, st.LearningRate
 				p.seconds = time.Since(start).Seconds()
@@ -426,8 +447,26 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			}
 		}
 		flush()
-		st.Loss = p.lossSum / float64(n)
-		st.Accuracy = float64(p.correct) / float64(n)
+		examples := float64(n)
+		if sy != nil {
+			// The epoch's loss and accuracy are those of every process's
+			// examples, so that all of them stop alike.
+			sums := [3]float64{p.lossSum, float64(p.correct), examples}
+			stop, err := sy.average(ctx, params, &sums)
+			if watcher != nil {
+				watcher.ParamsChanged(nil)
+			}
+			if err != nil {
+				return res, err
+			}
+			if stop {
+				return res, stopped(ctx, res, restore)
+			}
+			st.Loss, st.Accuracy = sums[0]/sums[2], sums[1]/sums[2]
+		} else {
+			st.Loss = p.lossSum / examples
+			st.Accuracy = float64(p.correct) / examples
+		}
 		st.Seconds = time.Since(start).Seconds()
 		p.pos, p.shuffled, p.epochSteps, p.lossSum, p.correct, p.lr, p.seconds = 0, false, 0, 0, 0, 0, 0
 		var cbErr error
@@ -490,4 +529,16 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	}
 	restore()
 	return res, nil
+}
+
+// stopped ends a run of several processes that one of them interrupted,
+// at an average: with the best weights restored if asked, and ctx's error
+// on the process interrupted, ErrPeerStopped on the others.
+func stopped(ctx context.Context, res *Result, restore func()) error {
+	res.Stopped = StopInterrupted
+	restore()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return ErrPeerStopped
 }

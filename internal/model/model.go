@@ -146,6 +146,17 @@ type Record struct {
 	// (most tokens out of the vocabulary, texts without a feature).
 	Warnings []string    `json:"warnings,omitempty"`
 	Test     *TestRecord `json:"test,omitempty"`
+	// Distributed says how several processes trained the model (mpirun);
+	// nil for one.
+	Distributed *DistributedRecord `json:"distributed,omitempty"`
+}
+
+// DistributedRecord is a run of several processes, each training on its
+// share of the examples and averaging the weights with the others.
+type DistributedRecord struct {
+	Processes        int  `json:"processes"`
+	SyncEvery        int  `json:"sync_every"` // 0: at the ends of epochs only
+	AverageOptimizer bool `json:"average_optimizer"`
 }
 
 // Why training stopped short of training.epochs, as Record.Stopped says it.

@@ -158,6 +158,10 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		training.Epochs += r.Epochs
 	}
 	parts := heldOut(strata, nStrata, opts.Folds, opts.Holdout, seed)
+	dd, err := newDistributed(plan.Config, h, from)
+	if err != nil {
+		return 0, err
+	}
 	held := 0
 	classes := nStrata
 	if y.Multi != nil {
@@ -216,8 +220,14 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		if err != nil {
 			return 0, err
 		}
-		src := rand.NewPCG(seed, 0xd20b0a7)
+		dropout := uint64(0xd20b0a7)
+		share, training := trained, training
 		var cb gd.Callbacks
+		if dd != nil {
+			share, training, dropout = dd.share(trained, 0), dd.training(training), dd.dropoutStream()
+			cb.Sync = dd.sync(len(trained))
+		}
+		src := rand.NewPCG(seed, dropout)
 		if st != nil {
 			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
 				return 0, fmt.Errorf("the checkpoint's dropout source: %v", err)
@@ -227,7 +237,7 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 		if sv != nil {
 			sv.dropout, cb.Checkpoint = src, sv
 		}
-		obj := &mlp.Objective{Net: net, X: xk, Y: y, Rows: trained, Dropout: rand.New(src)}
+		obj := &mlp.Objective{Net: net, X: xk, Y: y, Rows: share, Dropout: rand.New(src)}
 		if _, err := gd.Train(ctx, obj, opt, training, cb); err != nil {
 			return 0, err
 		}

@@ -328,7 +328,7 @@ func trainEnsemble(ctx context.Context, plan *Plan, d *Data, vec *vectorize.Vect
 	if len(nets) > 1 {
 		m.Members = nets
 	}
-	return finish(m, plan, d, res, nil, warnings)
+	return finish(m, plan, d, res, nil, warnings, nil)
 }
 
 // memberCallbacks are the first member's: trainingCallbacks (its steps

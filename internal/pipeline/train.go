@@ -14,6 +14,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
+	"github.com/dlc-dev/dlc/internal/dist"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
@@ -42,6 +43,9 @@ type Setup struct {
 	// out of the vocabulary, texts without a feature), one sentence each;
 	// the model's record keeps them.
 	Warnings []string
+	// Share is the examples this process trains on, of a run of
+	// Processes (1: all of them).
+	Share, Processes int
 }
 
 // Hooks let the caller of Train watch it; nil fields are skipped.
@@ -69,6 +73,11 @@ type Hooks struct {
 	// checkpoint.dir) records of where it came from, and the checkpoint
 	// to resume from; nil is none of that.
 	Checkpoint *Checkpointing
+	// Comm, when it has more than one process, makes Train this
+	// process's part of a data-parallel run (distributed.go): it trains
+	// on its share of the examples, averaging the weights with the
+	// others; only rank 0 scores the test split. nil is one process.
+	Comm dist.Comm
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
@@ -116,6 +125,10 @@ func Train(ctx context.Context, cfg *config.Config, d *Data, h Hooks) (*model.Mo
 
 // train is Train, or with from, Continue.
 func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *model.Model) (*model.Model, *Result, error) {
+	dd, err := newDistributed(cfg, h, from)
+	if err != nil {
+		return nil, nil, err
+	}
 	if cfg.Training.Streaming {
 		// The streamed loop has no checkpoints yet (its cache position and
 		// shuffle window would have to be saved); refusing beats a run
@@ -241,15 +254,27 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			sv.history = &updates
 		}
 	}
-	if h.Started != nil {
-		h.Started(&Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
-			Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi})
-	}
+	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
+		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
+	training := plan.Training
+	dropout := uint64(0xd20b0a7)
+	var share []int
+	if dd != nil {
+		if err := dd.agree(train.Fingerprint(), vectorizerFingerprint(vec), x.Rows, len(net.Params())); err != nil {
+			return nil, nil, err
+		}
+		share = dd.share(nil, x.Rows)
+		setup.Share, setup.Processes = len(share), dd.size
+		training, dropout, cb.Sync = dd.training(training), dd.dropoutStream(), dd.sync(x.Rows)
+	}
+	if h.Started != nil {
+		h.Started(setup)
+	}
 	trainStart := time.Now()
 	trainRows := x.Rows
-	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
-	obj := &mlp.Objective{Net: net, X: x, Y: y, Dropout: rand.New(src)}
+	src := rand.NewPCG(uint64(cfg.Training.Seed), dropout)
+	obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: share, Dropout: rand.New(src)}
 	var gres *gd.Result
 	if resume != nil && resume.Stage == checkpoint.Calibrating {
 		// The model's network was trained: its weights and record are
@@ -270,7 +295,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		if sv != nil {
 			sv.dropout, cb.Checkpoint = src, sv
 		}
-		gres, err = gd.Train(ctx, obj, opt, plan.Training, cb)
+		gres, err = gd.Train(ctx, obj, opt, training, cb)
 	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
@@ -334,19 +359,22 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Thresholds: th, Record: model.Record{
 		Seed: cfg.Training.Seed, TrainExamples: trainRows, DataSHA256: train.Fingerprint(),
 	}}
-	return finish(m, plan, d, res, from, warnings)
+	return finish(m, plan, d, res, from, warnings, dd)
 }
 
 // finish records the training in m (with the warnings about its data, and
 // from, the model it continued from, if any) and scores it on the test
-// split.
-func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model, warnings []string) (*model.Model, *Result, error) {
+// split; of a run of several processes (dd), only rank 0 scores it.
+func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model, warnings []string, dd *distributed) (*model.Model, *Result, error) {
 	var err error
 	for _, st := range res.History {
 		m.Record.Epochs = append(m.Record.Epochs, epochRecord(st, plan.Regression))
 	}
 	recordStop(&m.Record, res, from)
-	if d.Test != nil && !res.Interrupted {
+	if dd != nil {
+		m.Record.Distributed = dd.record()
+	}
+	if d.Test != nil && !res.Interrupted && (dd == nil || dd.rank == 0) {
 		var warning string
 		if res.Test, warning, err = scoreTest(plan.Config, m, d.Test); err != nil {
 			return nil, nil, err
