@@ -97,49 +97,17 @@ func (f *forward) answer(i int, dst []float64) []float64 {
 		return classScores(f.net(), f.row(i), dst)
 	}
 	var one [1]float64
-	if len(f.nets) == 1 {
-		return f.cal.Apply(calibrationScore(f.net(), f.logits(0, i), &one), dst)
-	}
-	start := len(dst)
-	for n, net := range f.nets {
-		f.buf = f.cal.Apply(calibrationScore(net, f.logits(n, i), &one), f.buf[:0])
-		if n == 0 {
-			dst = append(dst, f.buf...)
-			continue
-		}
-		for j, p := range f.buf {
-			dst[start+j] += p
-		}
-	}
-	inv := 1 / float64(len(f.nets))
-	for j := start; j < len(dst); j++ {
-		dst[j] *= inv
-	}
-	return dst
+	return f.mean(i, dst, func(net *mlp.Network, _, z []float64, dst []float64) []float64 {
+		return f.cal.Apply(calibrationScore(net, z, &one), dst)
+	})
 }
 
 // uncalibrated appends the probabilities the networks give row i without
 // calibration (see uncalibrated), averaged over the networks.
 func (f *forward) uncalibrated(i int, dst []float64) []float64 {
-	if len(f.nets) == 1 {
-		return uncalibrated(f.net(), f.outs[0][i*f.k:(i+1)*f.k], f.logits(0, i), dst)
-	}
-	start := len(dst)
-	for n, net := range f.nets {
-		f.buf = uncalibrated(net, f.outs[n][i*f.k:(i+1)*f.k], f.logits(n, i), f.buf[:0])
-		if n == 0 {
-			dst = append(dst, f.buf...)
-			continue
-		}
-		for j, p := range f.buf {
-			dst[start+j] += p
-		}
-	}
-	inv := 1 / float64(len(f.nets))
-	for j := start; j < len(dst); j++ {
-		dst[j] *= inv
-	}
-	return dst
+	return f.mean(i, dst, func(net *mlp.Network, out, z []float64, dst []float64) []float64 {
+		return uncalibrated(net, out, z, dst)
+	})
 }
 
 // multi appends the mean over the networks of what each's multiAnswer or
@@ -148,12 +116,21 @@ func (f *forward) uncalibrated(i int, dst []float64) []float64 {
 // of each label, which its thresholds cut; uncalibrated, multiAnswer's
 // mean is the averaged outputs'.
 func (f *forward) multi(i int, dst []float64, each func(net *mlp.Network, cal *calibrate.Calibrator, out, z []float64, dst []float64) []float64) []float64 {
+	return f.mean(i, dst, func(net *mlp.Network, out, z []float64, dst []float64) []float64 {
+		return each(net, f.cal, out, z, dst)
+	})
+}
+
+// mean appends the mean over the networks of what each appends for row i
+// of the last run, given a network, its outputs out and output-layer sums
+// z of the row; with one network, what each appends.
+func (f *forward) mean(i int, dst []float64, each func(net *mlp.Network, out, z []float64, dst []float64) []float64) []float64 {
 	if len(f.nets) == 1 {
-		return each(f.net(), f.cal, f.outs[0][i*f.k:(i+1)*f.k], f.logits(0, i), dst)
+		return each(f.net(), f.outs[0][i*f.k:(i+1)*f.k], f.logits(0, i), dst)
 	}
 	start := len(dst)
 	for n, net := range f.nets {
-		f.buf = each(net, f.cal, f.outs[n][i*f.k:(i+1)*f.k], f.logits(n, i), f.buf[:0])
+		f.buf = each(net, f.outs[n][i*f.k:(i+1)*f.k], f.logits(n, i), f.buf[:0])
 		if n == 0 {
 			dst = append(dst, f.buf...)
 			continue
