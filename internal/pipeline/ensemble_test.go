@@ -26,18 +26,7 @@ func trainTopicsTest(t *testing.T, sets ...string) (*model.Model, *Result) {
 	t.Helper()
 	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
 	sets = append([]string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test=" + filepath.Join(dir, "test.jsonl")}, sets...)
-	cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), sets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Read(context.Background(), cfg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, res, err := Train(context.Background(), cfg, d, Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, res, _ := trainFile(t, filepath.Join(dir, "topics.yaml"), sets...)
 	return m, res
 }
 
@@ -250,18 +239,7 @@ func TestCharNGramsLearnWithoutSpaces(t *testing.T) {
 	writeNoSpaces(t, test, 200, rng)
 	run := func(sets ...string) float64 {
 		sets = append([]string{"data.train=" + train, "data.test=" + test, "model.layers=[]", "training.epochs=20", "training.batch_size=16", "optimizer.learning_rate=0.01"}, sets...)
-		cfg, err := config.Load("", sets)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := Read(context.Background(), cfg, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, res, err := Train(context.Background(), cfg, d, Hooks{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, res, _ := trainConfig(t, sets...)
 		return res.Test.Report.Accuracy
 	}
 	words := run()

@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"context"
 	"math"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
@@ -19,18 +17,7 @@ func trainTopics(t *testing.T, extra ...string) *model.Model {
 	t.Helper()
 	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
 	sets := append([]string{"data.train=" + filepath.Join(dir, "train.jsonl"), "data.test="}, extra...)
-	cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), sets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Read(context.Background(), cfg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _, err := Train(context.Background(), cfg, d, Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _, _ := trainFile(t, filepath.Join(dir, "topics.yaml"), sets...)
 	return m
 }
 

@@ -54,7 +54,14 @@ func writeIndependent(t *testing.T, path string, n int, rng *rand.Rand) [][]stri
 // trainConfig loads the default config with sets and trains it.
 func trainConfig(t *testing.T, sets ...string) (*model.Model, *Result, *Data) {
 	t.Helper()
-	cfg, err := config.Load("", sets)
+	return trainFile(t, "", sets...)
+}
+
+// trainFile loads the config at path ("": the default) with sets and
+// trains it.
+func trainFile(t *testing.T, path string, sets ...string) (*model.Model, *Result, *Data) {
+	t.Helper()
+	cfg, err := config.Load(path, sets)
 	if err != nil {
 		t.Fatal(err)
 	}
