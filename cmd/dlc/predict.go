@@ -352,6 +352,13 @@ func (a *answerer) header() {
 	for k := 2; k <= a.o.TopK; k++ {
 		cols = append(cols, fmt.Sprintf("label_%d", k), fmt.Sprintf("probability_%d", k))
 	}
+	a.headerEnd(cols)
+}
+
+// headerEnd writes the tsv header row of a classifier: cols, then the
+// score and explain columns every classifier's answer ends with (as
+// tsvScores writes them).
+func (a *answerer) headerEnd(cols []string) {
 	for _, l := range a.m.Labels {
 		cols = append(cols, "score_"+data.EscapeField(l))
 	}

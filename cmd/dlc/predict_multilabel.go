@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
@@ -83,12 +81,5 @@ func (a *answerer) headerMulti() {
 			cols = append(cols, fmt.Sprintf("label_%d", k), fmt.Sprintf("probability_%d", k))
 		}
 	}
-	for _, l := range a.m.Labels {
-		cols = append(cols, "score_"+data.EscapeField(l))
-	}
-	if a.o.Explain > 0 {
-		cols = append(cols, "explain")
-	}
-	a.w.WriteString(strings.Join(cols, "\t"))
-	a.w.WriteByte('\n')
+	a.headerEnd(cols)
 }
