@@ -320,9 +320,17 @@ type cachedRow struct {
 // in a shuffled order and keeps a window of the shuffle buffer's rows,
 // from which each row given out is drawn at random and replaced by the
 // next row of the stream (tf.data's shuffle(buffer_size)). The window's
-// rows are kept as they are on disk, back to back in an arena that is
-// compacted when it holds twice their bytes: its memory is about three
-// times the rows' own bytes, however many rows and epochs go through.
+// rows are kept packed (packRow), back to back in an arena that is
+// compacted when it is full and grown to twice their bytes when they
+// fill more than two thirds of it: its memory is at most about three
+// times the packed rows' bytes, however many rows and epochs go through.
+//
+// The window is the one part of a streaming run's memory that grows with
+// the data until it holds training.shuffle_buffer rows: packed, IMDB's
+// multi-hot rows take about a quarter of their bytes on disk (an index
+// of a vocabulary of 10,000 as a varint difference from the previous is
+// one or two bytes, not four), so the window's 32,768 rows weigh about
+// 5 MB, not 18.
 type epochReader struct {
 	c     *rowCache
 	rng   *rand.Rand // nil: in order
@@ -342,8 +350,10 @@ type epochReader struct {
 	live    int   // the window's bytes
 	row     cachedRow
 	vals    []float64 // row.val's storage
-	width   int       // bytes per non-zero
-	err     error
+	// pack's buffers: the packed body, and it behind its length.
+	packed, packedOut []byte
+	width             int // bytes per non-zero
+	err               error
 }
 
 // epoch starts an epoch: with shuffle, the blocks in rng's order and rows
@@ -420,6 +430,7 @@ func (e *epochReader) next() (*cachedRow, error) {
 		if r == nil {
 			break
 		}
+		r = e.pack(r)
 		if len(e.arena)+len(r) > cap(e.arena) {
 			e.compact()
 			if need := e.live + len(r); need > cap(e.arena)/3*2 {
@@ -471,7 +482,8 @@ func (e *epochReader) compact() {
 	w := 0
 	for _, i := range byOff {
 		off := e.pending[i]
-		n := 12 + e.width*int(binary.LittleEndian.Uint32(e.arena[off+8:]))
+		body, k := binary.Uvarint(e.arena[off:])
+		n := k + int(body)
 		copy(e.arena[w:], e.arena[off:off+n])
 		e.pending[i] = w
 		w += n
@@ -480,32 +492,64 @@ func (e *epochReader) compact() {
 	e.c.byOff = byOff
 }
 
-// decode reads the row at the start of p, checked by stream, and returns
-// its length in bytes.
+// pack returns the row r, as stream gives it (its bytes on disk), in the
+// window's form: the length of the rest (uvarint), the label (8 bytes),
+// the non-zeros (uvarint), each index as the zig-zag varint of its
+// difference from the previous one (the first's from 0), and the values
+// as on disk. The result is e.packed's, valid until the next call.
+func (e *epochReader) pack(r []byte) []byte {
+	nnz := int(binary.LittleEndian.Uint32(r[8:]))
+	body := append(e.packed[:0], r[:8]...)
+	body = binary.AppendUvarint(body, uint64(nnz))
+	prev := int64(0)
+	for k := range nnz {
+		f := int64(binary.LittleEndian.Uint32(r[12+4*k:]))
+		body = binary.AppendVarint(body, f-prev)
+		prev = f
+	}
+	body = append(body, r[12+4*nnz:]...)
+	// The length goes first: copy the body behind it in a second buffer.
+	out := binary.AppendUvarint(e.packedOut[:0], uint64(len(body)))
+	out = append(out, body...)
+	e.packed, e.packedOut = body, out
+	return out
+}
+
+// decode reads the packed row at the start of p (pack's) and returns its
+// length in bytes.
 func (e *epochReader) decode(p []byte) (int, error) {
 	r := &e.row
+	body, k := binary.Uvarint(p)
+	n := k + int(body)
+	p = p[k:n]
 	r.label = math.Float64frombits(binary.LittleEndian.Uint64(p))
-	nnz := int(binary.LittleEndian.Uint32(p[8:]))
-	p = p[12:]
-	features := int32(e.c.counts.vec.Features())
+	p = p[8:]
+	nnz, k := binary.Uvarint(p)
+	p = p[k:]
+	features := int64(e.c.counts.vec.Features())
 	r.idx = r.idx[:0]
-	for k := range nnz {
-		f := int32(binary.LittleEndian.Uint32(p[4*k:]))
+	f := int64(0)
+	for range nnz {
+		d, k := binary.Varint(p)
+		if k <= 0 {
+			return 0, e.damaged()
+		}
+		p = p[k:]
+		f += d
 		if f < 0 || f >= features {
 			return 0, e.damaged()
 		}
-		r.idx = append(r.idx, f)
+		r.idx = append(r.idx, int32(f))
 	}
 	r.val = nil
 	if !e.c.binary {
-		p = p[4*nnz:]
 		e.vals = e.vals[:0]
-		for k := range nnz {
+		for k := range int(nnz) {
 			e.vals = append(e.vals, math.Float64frombits(binary.LittleEndian.Uint64(p[8*k:])))
 		}
 		r.val = e.vals
 	}
-	return 12 + e.width*nnz, nil
+	return n, nil
 }
 
 // damaged is the error for a block whose checksum held but whose rows do
