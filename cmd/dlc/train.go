@@ -320,10 +320,10 @@ func runTrain(ctx context.Context, g *globals, stdio *IO, o *trainOptions) error
 			bar = nil
 		}
 		if p.Parts == 1 {
-			stdio.Progressf("calibration: a network trained on %d of the %d training examples scores the other %d\n", len(p.Trained), len(p.Trained)+len(p.Held), len(p.Held))
+			stdio.Progressf("calibration: a network trained on %d of the %d training examples scores the other %d\n", p.NTrained, p.NTrained+p.NHeld, p.NHeld)
 			return
 		}
-		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, len(p.Held))
+		stdio.Progressf("calibration: network %d of %d, trained without fold %d (%d examples)\n", p.Part, p.Parts, p.Part, p.NHeld)
 	}
 	hooks.Member = func(p *pipeline.MemberPart) {
 		held := ""

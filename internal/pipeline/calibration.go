@@ -210,7 +210,7 @@ func eachHeldOut(ctx context.Context, plan *Plan, x *sparse.Matrix, y mlp.Target
 			}
 		}
 		if h.Calibrating != nil {
-			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), Trained: trained, Held: part})
+			h.Calibrating(&CalibrationPart{Part: k + 1, Parts: len(parts), NTrained: len(trained), NHeld: len(part), Trained: trained, Held: part})
 		}
 		net, err := plan.Network(x.Cols, classes)
 		if err != nil {

@@ -45,7 +45,10 @@ func TestCalibrationHoldsItsExamplesOut(t *testing.T) {
 		t.Run("folds="+folds, func(t *testing.T) {
 			var parts []CalibrationPart
 			h := Hooks{Calibrating: func(p *CalibrationPart) {
-				parts = append(parts, CalibrationPart{p.Part, p.Parts, slices.Clone(p.Trained), slices.Clone(p.Held)})
+				if p.NTrained != len(p.Trained) || p.NHeld != len(p.Held) {
+					t.Fatalf("network %d: counts %d and %d, lists of %d and %d rows", p.Part, p.NTrained, p.NHeld, len(p.Trained), len(p.Held))
+				}
+				parts = append(parts, CalibrationPart{Part: p.Part, Parts: p.Parts, Trained: slices.Clone(p.Trained), Held: slices.Clone(p.Held)})
 			}}
 			res, d := trainTopicsHooked(t, h, "calibration.folds="+folds)
 			if want := map[string]int{"0": 1, "3": 3}[folds]; len(parts) != want {

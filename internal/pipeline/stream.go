@@ -578,9 +578,7 @@ func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes [
 		}
 	}
 	if h.Calibrating != nil {
-		// The parts as index lists would grow with the data; the counts
-		// are what a log says.
-		h.Calibrating(&CalibrationPart{Part: 1, Parts: 1, Trained: make([]int, s.examples-nHeld), Held: make([]int, nHeld)})
+		h.Calibrating(&CalibrationPart{Part: 1, Parts: 1, NTrained: s.examples - nHeld, NHeld: nHeld})
 	}
 	net, err := plan.Network(s.vec.Features(), len(classes))
 	if err != nil {

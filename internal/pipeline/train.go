@@ -81,11 +81,14 @@ type Hooks struct {
 }
 
 // CalibrationPart is one network trained for calibration: Part of Parts,
-// trained on the training rows Trained and scoring the rows Held, which it
-// never saw. The slices are the run's own: read them, do not keep them.
+// trained on NTrained training examples and scoring NHeld others, which
+// it never saw. In memory, Trained and Held are those rows; the slices
+// are the run's own: read them, do not keep them. Streamed, they are nil:
+// lists of the rows would grow with the data, which streaming must not.
 type CalibrationPart struct {
-	Part, Parts   int
-	Trained, Held []int
+	Part, Parts     int
+	NTrained, NHeld int
+	Trained, Held   []int
 }
 
 // Result is what a training run did, beside the model it returns.
