@@ -416,6 +416,20 @@ func (o *streamObjective) NextBatch(n int) ([]int, error) {
 
 var _ gd.RowSource = (*streamObjective)(nil)
 
+// maxStreamHeldOut bounds the examples streamed calibration holds out:
+// their scores are kept in memory to fit the calibration, and would
+// otherwise grow with the data. 65,536 held-out scores fit a temperature
+// or a monotone map as well as more do; calibration.holdout's share is
+// lowered to keep about this many (its hash picks them, as before), and
+// the second network then trains on the rest. (A variable for the test.)
+var maxStreamHeldOut = 1 << 16
+
+// streamHoldout is the share of examples streamed calibration holds out:
+// frac, or less when frac of them would be more than maxStreamHeldOut.
+func streamHoldout(frac float64, examples int) float64 {
+	return min(frac, float64(maxStreamHeldOut)/float64(max(1, examples)))
+}
+
 // heldOutOfStream picks the share frac of the examples calibration holds
 // out, by a seeded hash of their position in the stream: the same ones in
 // every epoch and every run with the seed.
@@ -570,7 +584,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes []string, h Hooks, newObjective func(*mlp.Network, func(int) bool, int) *streamObjective) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
-	held := heldOutOfStream(seed, opts.Holdout)
+	held := heldOutOfStream(seed, streamHoldout(opts.Holdout, s.examples))
 	nHeld := 0
 	for i := range s.examples {
 		if held(i) {

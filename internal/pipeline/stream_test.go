@@ -2,10 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/config"
+	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
 // TestAutoStream: training data that would take more than half of the
@@ -37,5 +41,46 @@ func TestAutoStream(t *testing.T) {
 	cfg, _ = config.Load("../../testdata/tiny/tiny.yaml", sets)
 	if d, err = Read(context.Background(), cfg, t.TempDir()); err != nil || d.Train == nil {
 		t.Fatalf("1 TiB of memory: streamed anyway (%v)", err)
+	}
+}
+
+// TestStreamHeldOutBounded: streamed calibration holds out
+// calibration.holdout's share of the examples, but no more than about
+// maxStreamHeldOut of them (their scores stay in memory), and fits on
+// what it held out.
+func TestStreamHeldOutBounded(t *testing.T) {
+	defer func(n int) { maxStreamHeldOut = n }(maxStreamHeldOut)
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join(testenv.Root(t), "testdata", "topics", "train.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := filepath.Join(dir, "train.jsonl") // the cache goes beside it
+	os.WriteFile(train, raw, 0o644)
+	for _, c := range []struct {
+		max, lo, hi int
+	}{{1 << 16, 50, 76}, {20, 10, 30}} { // 210 examples, holdout 0.3: 63 expected
+		maxStreamHeldOut = c.max
+		var part CalibrationPart
+		h := Hooks{Calibrating: func(p *CalibrationPart) { part = *p }}
+		cfg, err := config.Load(filepath.Join(testenv.Root(t), "testdata", "topics", "topics.yaml"),
+			[]string{"data.train=" + train, "data.test=", "training.streaming=true", "calibration.holdout=0.3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Read(context.Background(), cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := Train(context.Background(), cfg, d, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if part.NHeld < c.lo || part.NHeld > c.hi || part.NTrained+part.NHeld != 210 {
+			t.Fatalf("at most %d held out: %d held, %d trained; want %d to %d held of 210", c.max, part.NHeld, part.NTrained, c.lo, c.hi)
+		}
+		if want := fmt.Sprintf("%d training examples held out of a network trained on the other %d", part.NHeld, part.NTrained); m.Calibration == nil || !strings.HasPrefix(m.Calibration.Fitted, want) {
+			t.Fatalf("at most %d held out: the calibration was fitted on %q, want %q", c.max, m.Calibration.Fitted, want)
+		}
 	}
 }
