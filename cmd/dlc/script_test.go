@@ -3,7 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -60,6 +62,26 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkidx": mkidx, "mkrepeat": mkrepeat, "mkwide": mkwide, "setbyte": setbyte},
 	})
+}
+
+// setbyte FILE OFFSET VALUE sets one byte of a file, for scripts that
+// damage a file in a chosen place (a rows cache's version, say).
+func setbyte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: setbyte FILE OFFSET VALUE")
+	}
+	off, err1 := strconv.Atoi(args[1])
+	v, err2 := strconv.ParseUint(args[2], 0, 8)
+	if err1 != nil || err2 != nil {
+		ts.Fatalf("setbyte: OFFSET and VALUE must be numbers, VALUE a byte")
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if off < 0 || off >= len(b) {
+		ts.Fatalf("setbyte: %s has %d bytes, no byte %d", args[0], len(b), off)
+	}
+	b[off] = byte(v)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
 }
