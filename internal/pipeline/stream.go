@@ -63,10 +63,9 @@ const DefaultShuffleBuffer = 32768
 
 // autoStream turns training.streaming on, and says why, for a config that
 // leaves it out and whose training files would take more than half of
-// the machine's memory in memory: their text, its tokens and rows take
-// about memoryPerByte times their size (IMDB's notebook: 236 MiB for 33 MB
-// of training JSONL, its recipe with bigrams 787 MiB), a gzipped file's
-// gzipRatio times more. A config streaming cannot train is left alone.
+// the machine's memory in memory: memoryPerByte times their size, a
+// gzipped file's gzipRatio times more. A config streaming cannot train is
+// left alone.
 func autoStream(cfg *config.Config, train []string) string {
 	if cfg.Training.Streaming || cfg.IsSet("training.streaming") || cfg.CanStream() != nil {
 		return ""
@@ -91,18 +90,42 @@ func autoStream(cfg *config.Config, train []string) string {
 		}
 		size += n
 	}
-	if need := size * memoryPerByte; need > float64(have)/2 {
+	if need := size * memoryPerByte(cfg.VectorizerOptions()); need > float64(have)/2 {
 		cfg.Training.Streaming = true
 		return fmt.Sprintf("chosen: the training data (%s) would take about %s in memory, more than half of this machine's %s", bytesOf(size), bytesOf(need), bytesOf(float64(have)))
 	}
 	return ""
 }
 
-// memoryPerByte and gzipRatio are autoStream's estimates.
-const (
-	memoryPerByte = 24
-	gzipRatio     = 4
-)
+// memoryPerByte is autoStream's estimate of the memory training in
+// memory takes per byte of training file, as it grows with the data: the
+// rows (an index, and for tf-idf a value, per distinct n-gram of a text)
+// and, with n-grams, a vocabulary and a network that grow too until
+// vectorizer.max_tokens. Measured as the growth of peak RSS between 1x
+// and 4x the data (bench/streaming.sh's files; `dlc train`, in memory,
+// go1.26, GOGC 50):
+//
+//   - words: the IMDB notebook (multi-hot, 10,000 words) 114 -> 218 MiB
+//     for 33.9 -> 125.8 MB, 1.2 bytes per byte; the R52 recipe (tf-idf,
+//     10,000 words) 132 -> 249 MiB for 5.0 -> 39.8 MB (8x), 3.5 per byte:
+//     4.
+//   - word n-grams (or character n-grams): the IMDB recipe (tf-idf words
+//     and pairs, up to 1,000,000) 1,247 -> 2,503 MiB for 33.9 -> 125.8 MB,
+//     14.3 per byte: 16.
+//
+// The fixed part (the test split, the network at its first size) is left
+// out: it matters next to half of a machine's memory only for small data,
+// which fits anyway.
+func memoryPerByte(o vectorize.Options) float64 {
+	if o.NGrams > 1 || o.CharNGrams.On() {
+		return 16
+	}
+	return 4
+}
+
+// gzipRatio is autoStream's estimate of how much a gzipped training
+// file's text is larger than the file.
+const gzipRatio = 4
 
 // streamFiles are the training files of a streaming run: data.train's
 // entries in order (one, or a list), each a file or the files its glob

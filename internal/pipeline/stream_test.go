@@ -14,7 +14,8 @@ import (
 
 // TestAutoStream: training data that would take more than half of the
 // memory streams, and the log says why; a config that says
-// training.streaming: false is obeyed.
+// training.streaming: false is obeyed; n-grams count for more memory per
+// byte than words.
 func TestAutoStream(t *testing.T) {
 	defer func(f func() uint64) { totalMemory = f }(totalMemory)
 	totalMemory = func() uint64 { return 100 << 10 } // 100 KiB: the tiny data is too much
@@ -41,6 +42,23 @@ func TestAutoStream(t *testing.T) {
 	cfg, _ = config.Load("../../testdata/tiny/tiny.yaml", sets)
 	if d, err = Read(context.Background(), cfg, t.TempDir()); err != nil || d.Train == nil {
 		t.Fatalf("1 TiB of memory: streamed anyway (%v)", err)
+	}
+	// Word pairs take four times the memory per byte of words alone: with
+	// half the memory eight times the file, words train in memory and
+	// pairs stream.
+	st, err := os.Stat("../../testdata/tiny/train.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	totalMemory = func() uint64 { return uint64(16 * st.Size()) }
+	for _, c := range []struct {
+		ngrams string
+		stream bool
+	}{{"1", false}, {"2", true}} {
+		cfg, _ = config.Load("../../testdata/tiny/tiny.yaml", append(sets, "vectorizer.ngrams="+c.ngrams))
+		if d, err = Read(context.Background(), cfg, t.TempDir()); err != nil || cfg.Training.Streaming != c.stream {
+			t.Fatalf("vectorizer.ngrams %s, memory 16 times the data: streaming %v, want %v (%v)", c.ngrams, cfg.Training.Streaming, c.stream, err)
+		}
 	}
 }
 
