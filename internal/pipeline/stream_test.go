@@ -56,7 +56,7 @@ func TestAutoStream(t *testing.T) {
 		stream bool
 	}{{"1", false}, {"2", true}} {
 		cfg, _ = config.Load("../../testdata/tiny/tiny.yaml", append(sets, "vectorizer.ngrams="+c.ngrams))
-		if d, err = Read(context.Background(), cfg, t.TempDir()); err != nil || cfg.Training.Streaming != c.stream {
+		if d, err = Read(context.Background(), cfg, t.TempDir()); err != nil || cfg.Training.Streaming != c.stream || (d.Train == nil) != c.stream {
 			t.Fatalf("vectorizer.ngrams %s, memory 16 times the data: streaming %v, want %v (%v)", c.ngrams, cfg.Training.Streaming, c.stream, err)
 		}
 	}
