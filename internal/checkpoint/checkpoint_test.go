@@ -88,13 +88,13 @@ func TestEveryCutAndFlipIsDetected(t *testing.T) {
 
 // TestNewestFallsBack: the newest whole checkpoint is read, a torn newer
 // one passed over and reported; Prune keeps the last K; the numbering
-// goes on above the torn one.
+// goes on above the torn one; Prune keeps a pinned old one.
 func TestNewestFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	if _, _, _, err := Newest(dir); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
 		t.Fatalf("empty folder: %v", err)
 	}
-	for seq := 1; seq <= 4; seq++ {
+	for seq := 1; seq <= 5; seq++ {
 		c := sample()
 		c.Seq = seq
 		_, sync, err := Write(dir, c)
@@ -106,6 +106,13 @@ func TestNewestFallsBack(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if err := Prune(dir, 3, 1); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := List(dir); len(list) != 4 || list[0].Seq != 1 || list[1].Seq != 3 {
+		t.Fatalf("after Prune(3) pinning 1: %v", list)
+	}
+	os.Remove(filepath.Join(dir, Name(5)))
 	stale := filepath.Join(dir, "."+Name(5)+".tmp-123")
 	os.WriteFile(stale, []byte("cut off"), 0o644)
 	if err := RemoveStale(dir); err != nil {
@@ -114,12 +121,12 @@ func TestNewestFallsBack(t *testing.T) {
 	if _, err := os.Stat(stale); err == nil {
 		t.Fatal("RemoveStale left a cut-off temporary file")
 	}
-	if err := Prune(dir, 3); err != nil {
+	if err := Prune(dir, 2, 0); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := List(dir)
-	if len(list) != 3 || list[0].Seq != 2 {
-		t.Fatalf("after Prune(3): %v", list)
+	if len(list) != 2 || list[0].Seq != 3 {
+		t.Fatalf("after Prune(2): %v", list)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
 		t.Fatal("Prune removed a file that is not a checkpoint")
@@ -203,7 +210,7 @@ func BenchmarkWrite(b *testing.B) {
 		if err := sync(); err != nil {
 			b.Fatal(err)
 		}
-		if err := Prune(dir, 1); err != nil {
+		if err := Prune(dir, 1, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -196,13 +196,18 @@ func RemoveStale(dir string) error {
 	return nil
 }
 
-// Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1).
-func Prune(dir string, keep int) error {
+// Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1)
+// and the one numbered pin (0: none), which a run keeps as the newest
+// that is known to be on the disk.
+func Prune(dir string, keep, pin int) error {
 	list, err := List(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range list[:max(0, len(list)-max(keep, 1))] {
+		if e.Seq == pin {
+			continue
+		}
 		if err := os.Remove(e.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove the old checkpoint %s: %w", e.Path, err)
 		}

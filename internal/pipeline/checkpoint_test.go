@@ -162,3 +162,63 @@ func TestResumeRefusesChanges(t *testing.T) {
 		t.Fatalf("changed test file: %v", err)
 	}
 }
+
+// TestSaverWritesWhatWasSaved: the writer writes the state as it stood
+// when Save returned, though the trainer changes its arrays right after
+// (the writer writes a copy, on its own goroutine); the first checkpoint
+// and the run's last are fsynced, the ones between not, and pruning keeps
+// the newest fsynced one beside the keep newest until the last is synced.
+func TestSaverWritesWhatWasSaved(t *testing.T) {
+	dir := t.TempDir()
+	s := &saver{dir: dir, keep: 2, seq: 1, stage: checkpoint.Training}
+	params := []float64{1, 2, 3, 4}
+	acc := []float64{5, 6, 7, 8}
+	history := []gd.UpdateStats{}
+	s.history = &history
+	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: params,
+		Optimizer: gd.OptimizerState{Name: "adagrad", Slots: map[string][]float64{"acc": acc}}}
+	for i := range 4 {
+		st.Pos = i
+		if i > 0 {
+			history[i-1].Step = i
+		}
+		history = append(history, gd.UpdateStats{Step: i + 1})
+		if err := s.Save(st); err != nil {
+			t.Fatal(err)
+		}
+		// What training does next, while the checkpoint is written.
+		for j := range params {
+			params[j] += 10
+			acc[j] += 100
+		}
+		history[i].Step = -1
+	}
+	if err := s.wait(); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := checkpoint.List(dir)
+	if got := fmt.Sprint(list); len(list) != 3 || list[0].Seq != 1 || list[1].Seq != 3 {
+		t.Fatalf("before the last is synced: %s, want 1 (synced) 3 4", got)
+	}
+	if s.unsynced == nil || s.syncedSeq != 1 {
+		t.Fatalf("syncedSeq %d, unsynced %v: the first alone should be fsynced", s.syncedSeq, s.unsynced != nil)
+	}
+	if err := s.finish(); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = checkpoint.List(dir)
+	if len(list) != 2 || list[0].Seq != 3 {
+		t.Fatalf("after finish: %v, want 3 4", list)
+	}
+	for _, e := range list {
+		c, err := checkpoint.Read(e.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := e.Seq - 1
+		want := float64(10 * i)
+		if c.State.Pos != i || c.State.Params[0] != 1+want || c.State.Optimizer.Slots["acc"][3] != 8+10*want || len(c.Updates) != i+1 || c.Updates[i].Step != i+1 {
+			t.Errorf("checkpoint %d holds pos %d, params %v, acc %v, updates %v", e.Seq, c.State.Pos, c.State.Params, c.State.Optimizer.Slots["acc"], c.Updates)
+		}
+	}
+}

@@ -234,7 +234,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
-	defer sv.wait()
+	defer sv.finish()
 	if h.Update != nil && (sv != nil || resume != nil) {
 		// The per-update history goes into the checkpoints, and comes
 		// back from one before the run goes on.
@@ -342,7 +342,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
-	if err := sv.wait(); err != nil {
+	if err := sv.finish(); err != nil {
 		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
