@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,9 +57,13 @@ func (e *ResumeError) Error() string {
 		strings.Join(parts, " and "), strings.Join(config.Resumable, ", "))
 }
 
-// dataFiles are the fingerprints of the data d holds.
-func dataFiles(d *Data) []checkpoint.DataFile {
+// dataFiles are the fingerprints of the data d holds; train, when set, is
+// the training data's (streamed: d does not hold it).
+func dataFiles(d *Data, train *checkpoint.DataFile) []checkpoint.DataFile {
 	var out []checkpoint.DataFile
+	if train != nil {
+		out = append(out, *train)
+	}
 	for _, f := range []struct {
 		key, path string
 		e         *data.Examples
@@ -92,14 +97,14 @@ func vectorizerFingerprint(v *vectorize.Vectorizer) string {
 }
 
 // checkResume refuses a checkpoint written from another config or other
-// data than cfg and d (what the fitted vectorizer says is checked later).
-func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, d *Data) error {
+// data than cfg and the data files now (what the fitted vectorizer says is
+// checked later).
+func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.DataFile) error {
 	e := &ResumeError{Keys: cfg.Changed(c.Config)}
 	was := map[string]checkpoint.DataFile{}
 	for _, f := range c.Data {
 		was[f.Key] = f
 	}
-	now := dataFiles(d)
 	for _, f := range now {
 		if w, ok := was[f.Key]; !ok || w.SHA256 != f.SHA256 {
 			e.Files = append(e.Files, fmt.Sprintf("%s (%s)", f.Key, f.Path))
@@ -280,8 +285,9 @@ func (s *saver) wait() error {
 }
 
 // finish waits for the last checkpoint to be written and to reach the
-// disk, and removes the older ones beyond checkpoint.keep: before Train
-// returns (a run interrupted exits right after).
+// disk, removes the older ones beyond checkpoint.keep and the spare one
+// kept to write over: before Train returns (a run interrupted exits right
+// after).
 func (s *saver) finish() error {
 	if s == nil {
 		return nil
@@ -289,17 +295,19 @@ func (s *saver) finish() error {
 	if err := s.wait(); err != nil {
 		return err
 	}
-	if s.unsynced == nil {
-		return nil
+	if s.unsynced != nil {
+		if err := s.unsynced(); err != nil {
+			return err
+		}
+		s.unsynced = nil
+		if err := checkpoint.Prune(s.dir, s.keep, 0, false); err != nil {
+			return err
+		}
 	}
-	if err := s.unsynced(); err != nil {
-		return err
-	}
-	s.unsynced = nil
-	return checkpoint.Prune(s.dir, s.keep, 0)
+	return checkpoint.RemoveSpare(s.dir)
 }
 
-func newSaver(cfg *config.Config, ck *Checkpointing, d *Data, features int, vec string) (*saver, error) {
+func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile, features int, vec string) (*saver, error) {
 	cp := cfg.Checkpoint
 	if err := checkpoint.RemoveStale(cp.Dir); err != nil {
 		return nil, err
@@ -312,7 +320,7 @@ func newSaver(cfg *config.Config, ck *Checkpointing, d *Data, features int, vec 
 		dir: cp.Dir, everyUpdates: cp.EveryUpdates, every: time.Duration(cp.EverySeconds * float64(time.Second)),
 		everyEpoch: cp.EveryEpoch, keep: cp.Keep, saved: ck.Saved, seq: seq, last: time.Now(), stage: checkpoint.Training,
 		base: checkpoint.Checkpoint{DLCVersion: ck.DLCVersion, ConfigPath: ck.ConfigPath, Sets: ck.Sets, Config: cfg.Values(),
-			Data: dataFiles(d), Features: features, Vectorizer: vec},
+			Data: files, Features: features, Vectorizer: vec},
 	}, nil
 }
 
@@ -368,7 +376,7 @@ func (s *saver) Save(st *gd.State) error {
 			pin = snap.Seq
 		}
 		if w.err == nil {
-			w.err = checkpoint.Prune(s.dir, s.keep, pin)
+			w.err = checkpoint.Prune(s.dir, s.keep, pin, true)
 		}
 		done <- w
 	}(s.pending)
@@ -384,4 +392,28 @@ func (s *saver) boundary() error {
 		return nil
 	}
 	return s.Save(nil)
+}
+
+// keepUpdates makes the per-update history go into sv's checkpoints and,
+// on a resume, come back from the checkpoint (reported to h.Update again)
+// before the run goes on.
+func keepUpdates(h *Hooks, sv *saver, resume *checkpoint.Checkpoint) {
+	if h.Update == nil || (sv == nil && resume == nil) {
+		return
+	}
+	var updates []gd.UpdateStats
+	if resume != nil {
+		updates = slices.Clone(resume.Updates)
+	}
+	report := h.Update
+	for i := range updates {
+		report(&updates[i])
+	}
+	h.Update = func(u *gd.UpdateStats) {
+		updates = append(updates, *u)
+		report(u)
+	}
+	if sv != nil {
+		sv.history = &updates
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
@@ -166,7 +165,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
 	}
 	if resume != nil {
-		if err := checkResume(resume, cfg, d); err != nil {
+		if err := checkResume(resume, cfg, dataFiles(d, nil)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -228,32 +227,14 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
 	}
 	if cfg.Checkpoint.Dir != "" {
-		if sv, err = newSaver(cfg, ck, d, vec.Features(), vecPrint); err != nil {
+		if sv, err = newSaver(cfg, ck, dataFiles(d, nil), vec.Features(), vecPrint); err != nil {
 			return nil, nil, err
 		}
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
 	defer sv.finish()
-	if h.Update != nil && (sv != nil || resume != nil) {
-		// The per-update history goes into the checkpoints, and comes
-		// back from one before the run goes on.
-		var updates []gd.UpdateStats
-		if resume != nil {
-			updates = slices.Clone(resume.Updates)
-		}
-		report := h.Update
-		for i := range updates {
-			report(&updates[i])
-		}
-		h.Update = func(u *gd.UpdateStats) {
-			updates = append(updates, *u)
-			report(u)
-		}
-		if sv != nil {
-			sv.history = &updates
-		}
-	}
+	keepUpdates(&h, sv, resume)
 	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
