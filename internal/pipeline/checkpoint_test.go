@@ -44,7 +44,9 @@ func trainBytes(t *testing.T, cfg *config.Config, c *checkpoint.Checkpoint) ([]b
 // and the sgd method, a run that saves checkpoints writes the model a run
 // without them writes, and a run resumed from any of its checkpoints —
 // in the model's training or in the calibration's — writes it too, with
-// the same per-update history.
+// the same per-update history. Streamed training too: its rows cache (in a
+// folder of the test's own, beside a copy of the data) is read again from
+// each epoch's start on a resume.
 func TestResumeWritesTheSameModel(t *testing.T) {
 	root := testenv.Root(t)
 	path := filepath.Join(root, "testdata", "topics", "topics.yaml")
@@ -56,10 +58,22 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 		{"momentum folds early stopping", []string{"optimizer.name=momentum", "calibration.folds=3", "data.validation_split=0.2",
 			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
 		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
+		{"streamed dropout holdout", []string{"training.streaming=true", "training.shuffle_buffer=50", "model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=6"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			data := []string{"data.train=" + filepath.Join(root, "testdata", "topics", "train.jsonl"), "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
+			train := filepath.Join(root, "testdata", "topics", "train.jsonl")
+			if slices.Contains(tc.sets, "training.streaming=true") {
+				b, err := os.ReadFile(train)
+				if err != nil {
+					t.Fatal(err)
+				}
+				train = filepath.Join(t.TempDir(), "train.jsonl")
+				if err := os.WriteFile(train, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
 			load := func(extra ...string) *config.Config {
 				cfg, err := config.Load(path, slices.Concat(data, tc.sets, extra))
 				if err != nil {

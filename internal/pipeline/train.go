@@ -129,12 +129,6 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	if cfg.Training.Streaming {
-		// The streamed loop has no checkpoints yet (its cache position and
-		// shuffle window would have to be saved); refusing beats a run
-		// the user thinks is safe from a kill.
-		if cfg.Checkpoint.Dir != "" || (h.Checkpoint != nil && h.Checkpoint.Resume != nil) {
-			return nil, nil, cfg.Errorf("checkpoint.dir", "streamed training (training.streaming) saves no checkpoints and resumes none yet; train without --checkpoint and --resume, or set training.streaming: false if the data fits in memory")
-		}
 		return trainStream(ctx, cfg, d, h, from)
 	}
 	classes, err := classesFor(cfg, d, from)
