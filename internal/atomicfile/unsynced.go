@@ -44,8 +44,13 @@ func WriteUnsynced(path string, perm os.FileMode, write func(w io.Writer) error)
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
+	return syncer(path), nil
+}
+
+// syncer waits for path and its folder to reach the disk.
+func syncer(path string) func() error {
 	return func() error {
-		for _, p := range []string{path, dir} {
+		for _, p := range []string{path, filepath.Dir(path)} {
 			f, err := os.Open(p)
 			if err != nil {
 				return fmt.Errorf("cannot sync %s: %w", path, unwrapPath(err))
@@ -57,5 +62,60 @@ func WriteUnsynced(path string, perm os.FileMode, write func(w io.Writer) error)
 			}
 		}
 		return nil
-	}, nil
+	}
+}
+
+// WriteOver is WriteUnsynced writing over spare, a file of path's folder
+// that is no longer wanted (an old checkpoint), in place, before renaming
+// it to path: the kernel reuses the spare's pages in its cache. Writing a
+// large file anew makes it find fresh pages, and on a machine short of
+// them (a virtual machine, others' page cache) that cost a 224 MB
+// checkpoint up to half a second of system time and seconds of stalls,
+// against about 35 ms over the pages of the last-but-keep one. The spare
+// must be named as a temporary file, so that a reader never takes it for
+// a whole one while it is written; cut off (a SIGKILL), it stays a
+// temporary file.
+func WriteOver(spare, path string, perm os.FileMode, write func(w io.Writer) error) (sync func() error, err error) {
+	if st, serr := os.Lstat(path); serr == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("cannot write %s: it is not a regular file", path)
+	}
+	f, err := os.OpenFile(spare, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(spare)
+		}
+	}()
+	cw := &counter{w: f}
+	if err = write(cw); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	if err = f.Truncate(cw.n); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	if err = f.Chmod(perm); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	if err = f.Close(); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	if err = os.Rename(spare, path); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+	}
+	return syncer(path), nil
+}
+
+// counter counts the bytes written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

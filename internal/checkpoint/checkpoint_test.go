@@ -88,13 +88,13 @@ func TestEveryCutAndFlipIsDetected(t *testing.T) {
 
 // TestNewestFallsBack: the newest whole checkpoint is read, a torn newer
 // one passed over and reported; Prune keeps the last K; the numbering
-// goes on above the torn one.
+// goes on above the torn one; Prune keeps a pinned old one.
 func TestNewestFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	if _, _, _, err := Newest(dir); err == nil || !strings.Contains(err.Error(), "no checkpoint") {
 		t.Fatalf("empty folder: %v", err)
 	}
-	for seq := 1; seq <= 4; seq++ {
+	for seq := 1; seq <= 5; seq++ {
 		c := sample()
 		c.Seq = seq
 		_, sync, err := Write(dir, c)
@@ -106,6 +106,13 @@ func TestNewestFallsBack(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if err := Prune(dir, 3, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := List(dir); len(list) != 4 || list[0].Seq != 1 || list[1].Seq != 3 {
+		t.Fatalf("after Prune(3) pinning 1: %v", list)
+	}
+	os.Remove(filepath.Join(dir, Name(5)))
 	stale := filepath.Join(dir, "."+Name(5)+".tmp-123")
 	os.WriteFile(stale, []byte("cut off"), 0o644)
 	if err := RemoveStale(dir); err != nil {
@@ -114,12 +121,12 @@ func TestNewestFallsBack(t *testing.T) {
 	if _, err := os.Stat(stale); err == nil {
 		t.Fatal("RemoveStale left a cut-off temporary file")
 	}
-	if err := Prune(dir, 3); err != nil {
+	if err := Prune(dir, 2, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := List(dir)
-	if len(list) != 3 || list[0].Seq != 2 {
-		t.Fatalf("after Prune(3): %v", list)
+	if len(list) != 2 || list[0].Seq != 3 {
+		t.Fatalf("after Prune(2): %v", list)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
 		t.Fatal("Prune removed a file that is not a checkpoint")
@@ -203,8 +210,69 @@ func BenchmarkWrite(b *testing.B) {
 		if err := sync(); err != nil {
 			b.Fatal(err)
 		}
-		if err := Prune(dir, 1); err != nil {
+		if err := Prune(dir, 1, 0, false); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPruneRecycles: Prune with recycle keeps the newest checkpoint it
+// would remove as the spare (hidden from List), Write writes over it —
+// a shorter checkpoint over a longer one reads back whole — and
+// RemoveSpare removes it; a spare cut off mid-write is RemoveStale's.
+func TestPruneRecycles(t *testing.T) {
+	dir := t.TempDir()
+	big := sample()
+	big.State.Params = make([]float64, 10000)
+	for seq := 1; seq <= 3; seq++ {
+		big.Seq = seq
+		if _, _, err := Write(dir, big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Prune(dir, 1, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	spare := filepath.Join(dir, spareName)
+	if list, _ := List(dir); len(list) != 1 || list[0].Seq != 3 {
+		t.Fatalf("after Prune(1) recycling: %v", list)
+	}
+	if _, err := os.Stat(spare); err != nil {
+		t.Fatalf("no spare: %v", err)
+	}
+	small := sample()
+	small.Seq = 4
+	path, _, err := Write(dir, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(spare); err == nil {
+		t.Fatal("Write left the spare")
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(got, small) {
+		t.Fatal("the checkpoint written over the spare reads back differently")
+	}
+	if fi, _ := os.Stat(path); fi.Size() != int64(len(encoded(t, small))) {
+		t.Fatalf("%d bytes, want %d", fi.Size(), len(encoded(t, small)))
+	}
+	if err := Prune(dir, 1, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveSpare(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(spare); err == nil {
+		t.Fatal("RemoveSpare left the spare")
+	}
+	os.WriteFile(spare, []byte("cut off"), 0o644)
+	if err := RemoveStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(spare); err == nil {
+		t.Fatal("RemoveStale left a spare cut off mid-write")
 	}
 }

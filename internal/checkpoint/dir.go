@@ -58,23 +58,36 @@ func Decode(r io.Reader, size int64) (*Checkpoint, error) {
 // atomicfile.WriteUnsynced: a checkpoint of the IMDB recipe is 224 MB, and
 // training need not wait for the disk; until sync returns, a crash of the
 // machine may leave the file torn, which Newest detects and passes over).
+// When Prune left a spare file in dir, Write writes over it (see
+// atomicfile.WriteOver).
 func Write(dir string, c *Checkpoint) (path string, sync func() error, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("cannot create the checkpoint folder: %w", err)
 	}
 	path = filepath.Join(dir, Name(c.Seq))
-	sync, err = atomicfile.WriteUnsynced(path, 0o644, func(w io.Writer) error {
+	write := func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		if err := Encode(bw, c); err != nil {
 			return err
 		}
 		return bw.Flush()
-	})
+	}
+	spare := filepath.Join(dir, spareName)
+	if st, serr := os.Lstat(spare); serr == nil && st.Mode().IsRegular() {
+		sync, err = atomicfile.WriteOver(spare, path, 0o644, write)
+	} else {
+		sync, err = atomicfile.WriteUnsynced(path, 0o644, write)
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot write checkpoint %s: %w", path, err)
 	}
 	return path, sync, nil
 }
+
+// spareName is the old checkpoint Prune keeps for Write to write over:
+// named as a checkpoint's temporary file, which no reader takes for a
+// checkpoint and RemoveStale removes.
+const spareName = "." + prefix + "000000000" + suffix + ".tmp-spare"
 
 // Read reads and verifies the checkpoint file at path.
 func Read(path string) (*Checkpoint, error) {
@@ -196,16 +209,44 @@ func RemoveStale(dir string) error {
 	return nil
 }
 
-// Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1).
-func Prune(dir string, keep int) error {
+// Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1)
+// and the one numbered pin (0: none), which a run keeps as the newest
+// that is known to be on the disk. With recycle, the newest of those it
+// would remove becomes the spare file the next Write writes over, when
+// there is none yet (RemoveSpare removes it).
+func Prune(dir string, keep, pin int, recycle bool) error {
 	list, err := List(dir)
 	if err != nil {
 		return err
 	}
-	for _, e := range list[:max(0, len(list)-max(keep, 1))] {
+	spare := filepath.Join(dir, spareName)
+	if _, err := os.Lstat(spare); err == nil {
+		recycle = false
+	}
+	old := list[:max(0, len(list)-max(keep, 1))]
+	for i := len(old) - 1; i >= 0; i-- {
+		e := old[i]
+		if e.Seq == pin {
+			continue
+		}
+		if recycle {
+			recycle = false
+			if os.Rename(e.Path, spare) == nil {
+				continue
+			}
+		}
 		if err := os.Remove(e.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove the old checkpoint %s: %w", e.Path, err)
 		}
+	}
+	return nil
+}
+
+// RemoveSpare removes the spare file Prune left in dir, if any.
+func RemoveSpare(dir string) error {
+	err := os.Remove(filepath.Join(dir, spareName))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, spareName), err)
 	}
 	return nil
 }

@@ -44,7 +44,9 @@ func trainBytes(t *testing.T, cfg *config.Config, c *checkpoint.Checkpoint) ([]b
 // and the sgd method, a run that saves checkpoints writes the model a run
 // without them writes, and a run resumed from any of its checkpoints —
 // in the model's training or in the calibration's — writes it too, with
-// the same per-update history.
+// the same per-update history. Streamed training too: its rows cache (in a
+// folder of the test's own, beside a copy of the data) is read again from
+// each epoch's start on a resume.
 func TestResumeWritesTheSameModel(t *testing.T) {
 	root := testenv.Root(t)
 	path := filepath.Join(root, "testdata", "topics", "topics.yaml")
@@ -56,10 +58,22 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 		{"momentum folds early stopping", []string{"optimizer.name=momentum", "calibration.folds=3", "data.validation_split=0.2",
 			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
 		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
+		{"streamed dropout holdout", []string{"training.streaming=true", "training.shuffle_buffer=50", "model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=6"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			data := []string{"data.train=" + filepath.Join(root, "testdata", "topics", "train.jsonl"), "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
+			train := filepath.Join(root, "testdata", "topics", "train.jsonl")
+			if slices.Contains(tc.sets, "training.streaming=true") {
+				b, err := os.ReadFile(train)
+				if err != nil {
+					t.Fatal(err)
+				}
+				train = filepath.Join(t.TempDir(), "train.jsonl")
+				if err := os.WriteFile(train, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
 			load := func(extra ...string) *config.Config {
 				cfg, err := config.Load(path, slices.Concat(data, tc.sets, extra))
 				if err != nil {
@@ -160,5 +174,65 @@ func TestResumeRefusesChanges(t *testing.T) {
 	err = resume()
 	if !errors.As(err, &re) || len(re.Files) != 1 || !strings.Contains(re.Files[0], "data.test") {
 		t.Fatalf("changed test file: %v", err)
+	}
+}
+
+// TestSaverWritesWhatWasSaved: the writer writes the state as it stood
+// when Save returned, though the trainer changes its arrays right after
+// (the writer writes a copy, on its own goroutine); the first checkpoint
+// and the run's last are fsynced, the ones between not, and pruning keeps
+// the newest fsynced one beside the keep newest until the last is synced.
+func TestSaverWritesWhatWasSaved(t *testing.T) {
+	dir := t.TempDir()
+	s := &saver{dir: dir, keep: 2, seq: 1, stage: checkpoint.Training}
+	params := []float64{1, 2, 3, 4}
+	acc := []float64{5, 6, 7, 8}
+	history := []gd.UpdateStats{}
+	s.history = &history
+	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: params,
+		Optimizer: gd.OptimizerState{Name: "adagrad", Slots: map[string][]float64{"acc": acc}}}
+	for i := range 4 {
+		st.Pos = i
+		if i > 0 {
+			history[i-1].Step = i
+		}
+		history = append(history, gd.UpdateStats{Step: i + 1})
+		if err := s.Save(st); err != nil {
+			t.Fatal(err)
+		}
+		// What training does next, while the checkpoint is written.
+		for j := range params {
+			params[j] += 10
+			acc[j] += 100
+		}
+		history[i].Step = -1
+	}
+	if err := s.wait(); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := checkpoint.List(dir)
+	if got := fmt.Sprint(list); len(list) != 3 || list[0].Seq != 1 || list[1].Seq != 3 {
+		t.Fatalf("before the last is synced: %s, want 1 (synced) 3 4", got)
+	}
+	if s.unsynced == nil || s.syncedSeq != 1 {
+		t.Fatalf("syncedSeq %d, unsynced %v: the first alone should be fsynced", s.syncedSeq, s.unsynced != nil)
+	}
+	if err := s.finish(); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = checkpoint.List(dir)
+	if len(list) != 2 || list[0].Seq != 3 {
+		t.Fatalf("after finish: %v, want 3 4", list)
+	}
+	for _, e := range list {
+		c, err := checkpoint.Read(e.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := e.Seq - 1
+		want := float64(10 * i)
+		if c.State.Pos != i || c.State.Params[0] != 1+want || c.State.Optimizer.Slots["acc"][3] != 8+10*want || len(c.Updates) != i+1 || c.Updates[i].Step != i+1 {
+			t.Errorf("checkpoint %d holds pos %d, params %v, acc %v, updates %v", e.Seq, c.State.Pos, c.State.Params, c.State.Optimizer.Slots["acc"], c.Updates)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
@@ -503,6 +504,37 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		}
 	}
 	vec := s.vec
+	// Checkpoints: an epoch's order is drawn from the seed and the epoch
+	// alone (StartEpoch), so a run resumed within an epoch draws it again
+	// and reads the examples it had trained on again, dropping them (gd
+	// does); the state is gd's, the dropout source's, and the calibration
+	// network's as in memory.
+	ck := h.Checkpoint
+	if ck == nil {
+		ck = &Checkpointing{ConfigPath: cfg.Path}
+	}
+	resume := ck.Resume
+	fingerprints := dataFiles(d, &checkpoint.DataFile{Key: "data.train", Path: d.Paths.Train, SHA256: s.fingerprint, Examples: s.examples})
+	if resume != nil {
+		if err := checkResume(resume, cfg, fingerprints); err != nil {
+			return nil, nil, err
+		}
+	}
+	var sv *saver
+	var vecPrint string
+	if cfg.Checkpoint.Dir != "" || resume != nil {
+		vecPrint = vectorizerFingerprint(vec)
+	}
+	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
+		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
+	}
+	if cfg.Checkpoint.Dir != "" {
+		if sv, err = newSaver(cfg, ck, fingerprints, vec.Features(), vecPrint); err != nil {
+			return nil, nil, err
+		}
+	}
+	defer sv.finish()
+	keepUpdates(&h, sv, resume)
 	var weights, perClass []float64
 	if !plan.Regression && cfg.Training.ClassWeight.IsSet() {
 		if perClass, err = classWeightsFromCounts(cfg, s.labelCounts, classes); err != nil {
@@ -545,16 +577,32 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		h.Started(&Setup{Examples: s.examples, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 			Chosen: chosen, Warnings: warnings})
 	}
-	newObjective := func(net *mlp.Network, skip func(int) bool, n int) *streamObjective {
+	newObjective := func(net *mlp.Network, skip func(int) bool, n int, dropout *rand.PCG) *streamObjective {
 		return &streamObjective{
-			Objective: &mlp.Objective{Net: net, Dropout: rand.New(rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7))},
+			Objective: &mlp.Objective{Net: net, Dropout: rand.New(dropout)},
 			cache:     s.cache, shuffle: !plan.Training.NoShuffle, buffer: buffer, seed: uint64(cfg.Training.Seed),
 			skip: skip, n: n, x: sparse.New(vec.Features(), vec.Binary()), weights: weights,
 		}
 	}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
 	trainStart := time.Now()
-	gres, err := gd.Train(ctx, newObjective(net, nil, s.examples), opt, plan.Training, cb)
+	var gres *gd.Result
+	if resume != nil && resume.Stage == checkpoint.Calibrating {
+		// The model's network was trained: its weights and record are
+		// in the checkpoint.
+		if len(resume.MainParams) != len(net.Params()) {
+			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		}
+		copy(net.Params(), resume.MainParams)
+		net.ParamsChanged(nil)
+		gres = resume.Main
+	} else {
+		var src *rand.PCG
+		if src, err = dropoutSource(cfg, resume, sv, &cb); err != nil {
+			return nil, nil, err
+		}
+		gres, err = gd.Train(ctx, newObjective(net, nil, s.examples, src), opt, plan.Training, cb)
+	}
 	res.Interrupted = errors.Is(err, context.Canceled)
 	if err != nil && !res.Interrupted {
 		return nil, nil, err
@@ -568,7 +616,14 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		res.While = "training"
 	} else if cfg.CalibrationOptions().Enabled() {
 		opt = nil
-		cal, err = streamCalibration(ctx, plan, s, classes, h, newObjective)
+		if sv != nil {
+			main := *gres
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+			// One network, whose held-out scores are taken after it
+			// trained: none are kept in the checkpoint.
+			sv.cal = &checkpoint.Calibration{Part: 1, Parts: 1, Z: []float64{}, Truth: []int{}, Uncal: []float64{}}
+		}
+		cal, err = streamCalibration(ctx, plan, s, classes, h, newObjective, sv, resume)
 		switch {
 		case errors.Is(err, context.Canceled):
 			res.Interrupted, res.While = true, "calibrating"
@@ -577,6 +632,9 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		case err != nil:
 			return nil, nil, err
 		}
+	}
+	if err := sv.finish(); err != nil {
+		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
 	m := &model.Model{Config: cfg.Absolute(), Vectorizer: vec, Net: net, Labels: classes, Calibration: cal, Record: model.Record{
@@ -604,7 +662,9 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 
 // streamCalibration trains a second network without the held-out share
 // of the stream, scores that share with it and fits the calibration.
-func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes []string, h Hooks, newObjective func(*mlp.Network, func(int) bool, int) *streamObjective) (*calibrate.Calibrator, error) {
+// With sv, it saves checkpoints as it trains; resume, in the calibrating
+// stage, is the checkpoint it goes on from.
+func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes []string, h Hooks, newObjective func(*mlp.Network, func(int) bool, int, *rand.PCG) *streamObjective, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, error) {
 	opts := plan.Config.CalibrationOptions()
 	seed := uint64(plan.Config.Training.Seed)
 	held := heldOutOfStream(seed, streamHoldout(opts.Holdout, s.examples))
@@ -625,7 +685,24 @@ func streamCalibration(ctx context.Context, plan *Plan, s *streamData, classes [
 	if err != nil {
 		return nil, err
 	}
-	if _, err := gd.Train(ctx, newObjective(net, held, s.examples-nHeld), opt, plan.Training, gd.Callbacks{}); err != nil {
+	if resume != nil && (resume.Stage != checkpoint.Calibrating || resume.State == nil) {
+		resume = nil // the calibration network had not begun
+	}
+	if resume != nil {
+		if c := resume.Calibration; c.Part != 1 || c.Parts != 1 {
+			return nil, fmt.Errorf("the checkpoint's calibration is at network %d of %d, and streamed training makes 1", c.Part, c.Parts)
+		}
+	} else if sv != nil {
+		if err := sv.boundary(); err != nil {
+			return nil, err
+		}
+	}
+	var cb gd.Callbacks
+	src, err := dropoutSource(plan.Config, resume, sv, &cb)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := gd.Train(ctx, newObjective(net, held, s.examples-nHeld, src), opt, plan.Training, cb); err != nil {
 		return nil, err
 	}
 	var scores calibrate.Scores
@@ -712,4 +789,22 @@ func streamLabels(cfg *config.Config, train []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// dropoutSource is the dropout source of a streamed network (the one
+// trained, or calibration's): afresh from the seed, or where resume's
+// state left it (whose gd state then goes into cb); with sv, cb saves
+// checkpoints and sv the source's state in them.
+func dropoutSource(cfg *config.Config, resume *checkpoint.Checkpoint, sv *saver, cb *gd.Callbacks) (*rand.PCG, error) {
+	src := rand.NewPCG(uint64(cfg.Training.Seed), 0xd20b0a7)
+	if resume != nil {
+		if err := src.UnmarshalBinary(resume.Dropout); err != nil {
+			return nil, fmt.Errorf("the checkpoint's dropout source: %v", err)
+		}
+		cb.Resume = resume.State
+	}
+	if sv != nil {
+		sv.dropout, cb.Checkpoint = src, sv
+	}
+	return src, nil
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
@@ -133,12 +132,6 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	if cfg.Training.Streaming {
-		// The streamed loop has no checkpoints yet (its cache position and
-		// shuffle window would have to be saved); refusing beats a run
-		// the user thinks is safe from a kill.
-		if cfg.Checkpoint.Dir != "" || (h.Checkpoint != nil && h.Checkpoint.Resume != nil) {
-			return nil, nil, cfg.Errorf("checkpoint.dir", "streamed training (training.streaming) saves no checkpoints and resumes none yet; train without --checkpoint and --resume, or set training.streaming: false if the data fits in memory")
-		}
 		return trainStream(ctx, cfg, d, h, from)
 	}
 	classes, err := classesFor(cfg, d, from)
@@ -169,7 +162,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
 	}
 	if resume != nil {
-		if err := checkResume(resume, cfg, d); err != nil {
+		if err := checkResume(resume, cfg, dataFiles(d, nil)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -231,32 +224,14 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
 	}
 	if cfg.Checkpoint.Dir != "" {
-		if sv, err = newSaver(cfg, ck, d, vec.Features(), vecPrint); err != nil {
+		if sv, err = newSaver(cfg, ck, dataFiles(d, nil), vec.Features(), vecPrint); err != nil {
 			return nil, nil, err
 		}
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
-	defer sv.wait()
-	if h.Update != nil && (sv != nil || resume != nil) {
-		// The per-update history goes into the checkpoints, and comes
-		// back from one before the run goes on.
-		var updates []gd.UpdateStats
-		if resume != nil {
-			updates = slices.Clone(resume.Updates)
-		}
-		report := h.Update
-		for i := range updates {
-			report(&updates[i])
-		}
-		h.Update = func(u *gd.UpdateStats) {
-			updates = append(updates, *u)
-			report(u)
-		}
-		if sv != nil {
-			sv.history = &updates
-		}
-	}
+	defer sv.finish()
+	keepUpdates(&h, sv, resume)
 	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
@@ -345,7 +320,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
-	if err := sv.wait(); err != nil {
+	if err := sv.finish(); err != nil {
 		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
