@@ -226,7 +226,7 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	// The version serving now answers this request, whatever reloads
 	// happen while it waits.
 	v := m.Current()
-	req, err := Decode(http.MaxBytesReader(x, r.Body, s.o.MaxBodyBytes), s.o.MaxInputs)
+	req, err := decode(http.MaxBytesReader(x, r.Body, s.o.MaxBodyBytes), s.o.MaxInputs, r.ContentLength)
 	if err != nil {
 		re := err.(*RequestError)
 		x.fail(re.Status, re.Msg)
