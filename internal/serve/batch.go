@@ -21,10 +21,38 @@ type job struct {
 	version *Version // the model version the request started with
 	req     *Request
 	// What the worker leaves: the answers as JSON objects separated by
-	// commas, or the error that stops the request.
+	// commas after the answer's first head bytes, or the error that stops
+	// the request.
 	out  []byte
+	head int
 	err  error
-	done chan struct{} // closed when out or err is set
+	done chan struct{} // receives once out or err is set
+}
+
+// jobs are reused, with their channel and answer buffer: a request that
+// waits for its answer hands its job back (release); one whose client left
+// leaves it to the garbage collector.
+var jobs = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+
+func newJob(ctx context.Context, v *Version, req *Request) *job {
+	j := jobs.Get().(*job)
+	j.ctx, j.version, j.req = ctx, v, req
+	if n := 256 + 128*req.Inputs(); cap(j.out) < n {
+		j.out = make([]byte, 0, n)
+	}
+	return j
+}
+
+// pooledAnswer is the largest answer buffer a released job keeps.
+const pooledAnswer = 64 << 10
+
+// release hands a finished job back for reuse.
+func (j *job) release() {
+	if cap(j.out) > pooledAnswer {
+		return
+	}
+	*j = job{out: j.out[:0], done: j.done}
+	jobs.Put(j)
 }
 
 // key is what jobs answered in one block must share: the model version and
@@ -155,13 +183,21 @@ func (w *worker) answer(block []*job) {
 // answerGroup answers jobs sharing k in one block, or each job on its own
 // when the inputs are lines of numbers, whose errors are each job's own.
 func (w *worker) answerGroup(k key, group []*job) {
+	// The jobs are finished in order; finished counts those that are, and
+	// may have been handed back and reused since: a panic finishes the
+	// others only.
+	finished := 0
+	finish := func(j *job, err error) {
+		j.finish(err)
+		finished++
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			w.metrics.panics.Inc()
 			w.log.Error("panic while answering; the requests get 500", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			// The predictors may be left half-way: start afresh.
 			clear(w.predictors)
-			for _, j := range group {
+			for _, j := range group[finished:] {
 				j.finish(&RequestError{http.StatusInternalServerError, "the server failed while answering this request; it has been logged"})
 			}
 		}
@@ -184,7 +220,7 @@ func (w *worker) answerGroup(k key, group []*job) {
 					break
 				}
 			}
-			j.finish(err)
+			finish(j, err)
 		}
 		return
 	}
@@ -221,7 +257,7 @@ func (w *worker) answerGroup(k key, group []*job) {
 		if err != nil && j.err == nil {
 			j.err = err
 		}
-		j.finish(j.err)
+		finish(j, j.err)
 	}
 }
 
@@ -270,5 +306,5 @@ func (j *job) append(a *pipeline.Answer, m *model.Model, i int) error {
 // finish hands the job back to its request.
 func (j *job) finish(err error) {
 	j.err = err
-	close(j.done)
+	j.done <- struct{}{}
 }
