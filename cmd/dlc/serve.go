@@ -168,6 +168,10 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 	log := newLogger(logOut, o.LogFormat, o.LogLevel)
 	o.Server.Log = log
 	o.Server.LogRequests = o.LogFormat == "json" || o.LogLevel == "debug"
+	if o.LogFormat == "json" && (o.LogLevel == "debug" || o.LogLevel == "info") {
+		// The same lines, made faster than through slog.
+		o.Server.RequestLog = logOut
+	}
 	var models []*serve.Model
 	for _, arg := range o.Models {
 		name, path, err := serve.ParseModelArg(arg)

@@ -113,7 +113,7 @@ func cpuNanos(b *testing.B) int64 {
 // through the handler, the batcher's workers and back, as bench/serve.sh
 // sends them but without the network: "text" one review per request from
 // 64 clients at once, "block" 1,000 reviews per request from 4. Requests
-// are logged as JSON (to nowhere), as --log-format json does. Besides
+// are logged as JSON (to nowhere), as --log-format json does (RequestLog). Besides
 // go test's wall-clock ns/op (two cores shared by the clients and the
 // workers), it reports the process's CPU time per request and per input
 // (cpu-us/req, cpu-us/input: what bench/serve.sh's "server us/input"
@@ -132,7 +132,7 @@ func BenchmarkServeIMDB(b *testing.B) {
 				b.Fatal(err)
 			}
 			log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-			s, err := New([]*Model{open(b, "imdb", path)}, Options{Log: log, LogRequests: true})
+			s, err := New([]*Model{open(b, "imdb", path)}, Options{Log: log, LogRequests: true, RequestLog: io.Discard})
 			if err != nil {
 				b.Fatal(err)
 			}

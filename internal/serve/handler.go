@@ -150,18 +150,14 @@ func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
 		s.metrics.latency.WithLabelValues(x.handler).Observe(took.Seconds())
 	}
 	if s.o.LogRequests {
-		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", x.status),
-			slog.Float64("ms", float64(took.Microseconds())/1000), slog.Int64("bytes_in", r.ContentLength),
-			slog.Int64("bytes_out", x.written), slog.String("remote", r.RemoteAddr),
+		l := requestLine{method: r.Method, path: r.URL.Path, remote: r.RemoteAddr, status: x.status,
+			ms: float64(took.Microseconds()) / 1000, bytesIn: r.ContentLength, bytesOut: x.written,
+			model: x.model, inputs: x.inputs, err: x.msg}
+		if s.o.RequestLog != nil {
+			s.logRequest(&l)
+		} else {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", l.attrs()...)
 		}
-		if x.model != "" {
-			attrs = append(attrs, slog.String("model", x.model), slog.Int("inputs", x.inputs))
-		}
-		if x.msg != "" {
-			attrs = append(attrs, slog.String("error", x.msg))
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}
 }
 
