@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/model"
@@ -76,6 +77,8 @@ func (j *job) key() key {
 // the window trades a little latency for fuller blocks when it does not.
 type batcher struct {
 	jobs     chan *job
+	workers  int
+	busy     atomic.Int32 // workers answering a block
 	window   time.Duration
 	maxBatch int
 	metrics  *metrics
@@ -84,7 +87,7 @@ type batcher struct {
 }
 
 func newBatcher(workers, queue, maxBatch int, window time.Duration, m *metrics, log *slog.Logger) *batcher {
-	b := &batcher{jobs: make(chan *job, queue), window: window, maxBatch: maxBatch, metrics: m, log: log}
+	b := &batcher{jobs: make(chan *job, queue), workers: workers, window: window, maxBatch: maxBatch, metrics: m, log: log}
 	for range workers {
 		b.wg.Go(b.work)
 	}
@@ -100,7 +103,7 @@ func (b *batcher) close() {
 // work is one worker: it gathers blocks and answers them until the queue
 // is closed.
 func (b *batcher) work() {
-	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, metrics: b.metrics, log: b.log}
+	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: b.metrics, log: b.log}
 	var timer *time.Timer
 	if b.window > 0 {
 		timer = time.NewTimer(b.window)
@@ -141,7 +144,9 @@ func (b *batcher) work() {
 		}
 		b.metrics.batchIn.Observe(float64(n))
 		b.metrics.batchReqs.Observe(float64(len(block)))
+		b.busy.Add(1)
 		w.answer(block)
+		b.busy.Add(-1)
 		clear(block) // drop the finished jobs' memory
 	}
 }
@@ -149,6 +154,7 @@ func (b *batcher) work() {
 // worker answers blocks with predictors of its own: a Predictor is not
 // safe for concurrent use.
 type worker struct {
+	b          *batcher
 	predictors map[*Version]*pipeline.Predictor // plain options, per version
 	texts      []string
 	values     []float64
@@ -250,7 +256,14 @@ func (w *worker) answerGroup(k key, group []*job) {
 		for _, j := range group {
 			w.texts = append(w.texts, j.req.Texts...)
 		}
-		err = p.PredictTexts(w.texts, next)
+		if w.b.busy.Load() >= int32(w.b.workers) {
+			// Every worker has a block: each encodes its own on its core,
+			// with its predictor's encoder and memory, rather than
+			// spreading one over every core with fresh ones.
+			err = p.PredictTextsHere(w.texts, next)
+		} else {
+			err = p.PredictTexts(w.texts, next)
+		}
 		clear(w.texts) // the texts are the requests' memory
 	}
 	for _, j := range group {
