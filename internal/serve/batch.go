@@ -22,10 +22,9 @@ type job struct {
 	version *Version // the model version the request started with
 	req     *Request
 	// What the worker leaves: the answers as JSON objects separated by
-	// commas after the answer's first head bytes, or the error that stops
-	// the request.
+	// commas, after the envelope's opening the handler wrote, or the error
+	// that stops the request.
 	out  []byte
-	head int
 	err  error
 	done chan struct{} // receives once out or err is set
 }

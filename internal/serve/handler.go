@@ -252,7 +252,6 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	j.out = append(j.out, `,"model_sha256":"`...)
 	j.out = append(j.out, v.SHA256...)
 	j.out = append(j.out, `","predictions":[`...)
-	j.head = len(j.out)
 	s.batch.jobs <- j
 	select {
 	case <-j.done:
