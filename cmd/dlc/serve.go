@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,9 +164,14 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 		defer bw.Close()
 		logOut = bw
 	}
+	defer tuneGC()()
 	log := newLogger(logOut, o.LogFormat, o.LogLevel)
 	o.Server.Log = log
 	o.Server.LogRequests = o.LogFormat == "json" || o.LogLevel == "debug"
+	if o.LogFormat == "json" && (o.LogLevel == "debug" || o.LogLevel == "info") {
+		// The same lines, made faster than through slog.
+		o.Server.RequestLog = logOut
+	}
 	var models []*serve.Model
 	for _, arg := range o.Models {
 		name, path, err := serve.ParseModelArg(arg)
@@ -227,6 +233,43 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveGCPercent and serveMemoryLimit are the garbage collector's settings
+// while dlc serve runs, unless GOGC and GOMEMLIMIT say otherwise. A
+// server's live heap is small (the models, the requests in flight) and
+// what it allocates per request is garbage at once, so at Go's default
+// (GOGC=100) it collects every few megabytes: a 1,000-text request
+// allocates 4.5 MB, so with 4 clients the collector ran about 14 times a
+// second, each run taking CPU from the requests and adding to their tail
+// latency. At 400 it runs about a fifth as often (BenchmarkServeIMDB: 31
+// instead of 178 collections per 1,000 such requests). The soft memory
+// limit keeps the larger goal from growing the process beyond what it
+// reached at the default under attack (README, Memory: 607 MiB of 128
+// bodies of 4 MiB in flight): near the limit the collector runs sooner.
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 512 << 20
+)
+
+// tuneGC applies serveGCPercent and serveMemoryLimit where the environment
+// does not set them, and returns what puts the settings back.
+func tuneGC() (restore func()) {
+	percent, limit := -2, int64(-1)
+	if os.Getenv("GOGC") == "" {
+		percent = debug.SetGCPercent(serveGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		limit = debug.SetMemoryLimit(serveMemoryLimit)
+	}
+	return func() {
+		if percent != -2 {
+			debug.SetGCPercent(percent)
+		}
+		if limit >= 0 {
+			debug.SetMemoryLimit(limit)
+		}
+	}
 }
 
 // workers is the worker count Options.Workers 0 means, for the log.

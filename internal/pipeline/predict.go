@@ -193,8 +193,17 @@ func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
 		return p.PredictRows(p.m.Vectorizer.Transform(texts), fn)
 	}
 	// A few texts (a server's requests gathered in a moment) are encoded
-	// here, with the predictor's own encoder into a reused matrix: starting
-	// goroutines and encoders for them would cost more than the encoding.
+	// here: starting goroutines and encoders for them would cost more than
+	// the encoding.
+	return p.PredictTextsHere(texts, fn)
+}
+
+// PredictTextsHere is PredictTexts encoding every text on the calling
+// goroutine, with the predictor's own encoder into a reused matrix, however
+// many there are: for a caller that keeps the other cores busy itself (dlc
+// serve's workers, each with a block of its own), to which encoding on
+// every core would only add goroutines, fresh encoders and copies.
+func (p *Predictor) PredictTextsHere(texts []string, fn func(*Answer) error) error {
 	if p.block == nil {
 		p.block = sparse.New(p.m.Vectorizer.Features(), p.m.Vectorizer.Binary())
 	}
@@ -202,8 +211,16 @@ func (p *Predictor) PredictTexts(texts []string, fn func(*Answer) error) error {
 	for _, text := range texts {
 		p.block.AppendRow(p.enc.Encode(text))
 	}
-	return p.PredictRows(p.block, fn)
+	err := p.PredictRows(p.block, fn)
+	if cap(p.block.Indices) > keptBlock {
+		p.block = nil // a large block's memory goes back to the heap
+	}
+	return err
 }
+
+// keptBlock is the most features a Predictor's block keeps room for
+// between calls (4 MiB of indices: about 4,000 IMDB reviews).
+const keptBlock = 1 << 20
 
 // smallBlock is the most texts PredictTexts encodes on the calling
 // goroutine; larger blocks are encoded on every core.

@@ -16,7 +16,8 @@ import (
 
 // PredictTexts answers a block exactly as Predict answers its texts one by
 // one, whether the block is encoded on the calling goroutine (a few texts)
-// or on every core (more than smallBlock), with every weighting.
+// or on every core (more than smallBlock), with every weighting; so does
+// PredictTextsHere, which encodes any block on the calling goroutine.
 func TestPredictTextsEqualsPredict(t *testing.T) {
 	words := strings.Fields("oil barrel opec the merger price stake offer profit wheat grain crop earn quarter dividend")
 	for _, mode := range []string{"multi_hot", "count", "tf_idf"} {
@@ -24,7 +25,13 @@ func TestPredictTextsEqualsPredict(t *testing.T) {
 		// One predictor answers every block, as a server's worker does:
 		// no block may see the rows of the one before.
 		block := NewPredictor(m, PredictOptions{Explain: 2})
-		for _, n := range []int{1, smallBlock - 1, smallBlock, smallBlock + 1, 300} {
+		for k, n := range []int{1, smallBlock - 1, smallBlock, smallBlock + 1, 300, 1, 300, 65, 2} {
+			// The second half of the sizes again through PredictTextsHere,
+			// interleaved with the first on the same predictor.
+			predict := block.PredictTexts
+			if k >= 5 || k%2 == 1 {
+				predict = block.PredictTextsHere
+			}
 			texts := make([]string, n)
 			for i := range texts {
 				var b strings.Builder
@@ -47,7 +54,7 @@ func TestPredictTextsEqualsPredict(t *testing.T) {
 				want = append(want, string(b))
 			}
 			i := 0
-			err := block.PredictTexts(texts, func(a *Answer) error {
+			err := predict(texts, func(a *Answer) error {
 				b, err := a.AppendJSON(nil, m, 2, true)
 				if err != nil {
 					return err

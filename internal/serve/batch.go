@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlc-dev/dlc/internal/model"
@@ -21,10 +22,37 @@ type job struct {
 	version *Version // the model version the request started with
 	req     *Request
 	// What the worker leaves: the answers as JSON objects separated by
-	// commas, or the error that stops the request.
+	// commas, after the envelope's opening the handler wrote, or the error
+	// that stops the request.
 	out  []byte
 	err  error
-	done chan struct{} // closed when out or err is set
+	done chan struct{} // receives once out or err is set
+}
+
+// jobs are reused, with their channel and answer buffer: a request that
+// waits for its answer hands its job back (release); one whose client left
+// leaves it to the garbage collector.
+var jobs = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+
+func newJob(ctx context.Context, v *Version, req *Request) *job {
+	j := jobs.Get().(*job)
+	j.ctx, j.version, j.req = ctx, v, req
+	if n := 256 + 128*req.Inputs(); cap(j.out) < n {
+		j.out = make([]byte, 0, n)
+	}
+	return j
+}
+
+// pooledAnswer is the largest answer buffer a released job keeps.
+const pooledAnswer = 64 << 10
+
+// release hands a finished job back for reuse.
+func (j *job) release() {
+	if cap(j.out) > pooledAnswer {
+		return
+	}
+	*j = job{out: j.out[:0], done: j.done}
+	jobs.Put(j)
 }
 
 // key is what jobs answered in one block must share: the model version and
@@ -48,6 +76,8 @@ func (j *job) key() key {
 // the window trades a little latency for fuller blocks when it does not.
 type batcher struct {
 	jobs     chan *job
+	workers  int
+	busy     atomic.Int32 // workers answering a block
 	window   time.Duration
 	maxBatch int
 	metrics  *metrics
@@ -56,7 +86,7 @@ type batcher struct {
 }
 
 func newBatcher(workers, queue, maxBatch int, window time.Duration, m *metrics, log *slog.Logger) *batcher {
-	b := &batcher{jobs: make(chan *job, queue), window: window, maxBatch: maxBatch, metrics: m, log: log}
+	b := &batcher{jobs: make(chan *job, queue), workers: workers, window: window, maxBatch: maxBatch, metrics: m, log: log}
 	for range workers {
 		b.wg.Go(b.work)
 	}
@@ -72,7 +102,7 @@ func (b *batcher) close() {
 // work is one worker: it gathers blocks and answers them until the queue
 // is closed.
 func (b *batcher) work() {
-	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, metrics: b.metrics, log: b.log}
+	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: b.metrics, log: b.log}
 	var timer *time.Timer
 	if b.window > 0 {
 		timer = time.NewTimer(b.window)
@@ -113,7 +143,9 @@ func (b *batcher) work() {
 		}
 		b.metrics.batchIn.Observe(float64(n))
 		b.metrics.batchReqs.Observe(float64(len(block)))
+		b.busy.Add(1)
 		w.answer(block)
+		b.busy.Add(-1)
 		clear(block) // drop the finished jobs' memory
 	}
 }
@@ -121,6 +153,7 @@ func (b *batcher) work() {
 // worker answers blocks with predictors of its own: a Predictor is not
 // safe for concurrent use.
 type worker struct {
+	b          *batcher
 	predictors map[*Version]*pipeline.Predictor // plain options, per version
 	texts      []string
 	values     []float64
@@ -155,13 +188,21 @@ func (w *worker) answer(block []*job) {
 // answerGroup answers jobs sharing k in one block, or each job on its own
 // when the inputs are lines of numbers, whose errors are each job's own.
 func (w *worker) answerGroup(k key, group []*job) {
+	// The jobs are finished in order; finished counts those that are, and
+	// may have been handed back and reused since: a panic finishes the
+	// others only.
+	finished := 0
+	finish := func(j *job, err error) {
+		j.finish(err)
+		finished++
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			w.metrics.panics.Inc()
 			w.log.Error("panic while answering; the requests get 500", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			// The predictors may be left half-way: start afresh.
 			clear(w.predictors)
-			for _, j := range group {
+			for _, j := range group[finished:] {
 				j.finish(&RequestError{http.StatusInternalServerError, "the server failed while answering this request; it has been logged"})
 			}
 		}
@@ -184,7 +225,7 @@ func (w *worker) answerGroup(k key, group []*job) {
 					break
 				}
 			}
-			j.finish(err)
+			finish(j, err)
 		}
 		return
 	}
@@ -214,14 +255,21 @@ func (w *worker) answerGroup(k key, group []*job) {
 		for _, j := range group {
 			w.texts = append(w.texts, j.req.Texts...)
 		}
-		err = p.PredictTexts(w.texts, next)
+		if w.b.busy.Load() >= int32(w.b.workers) {
+			// Every worker has a block: each encodes its own on its core,
+			// with its predictor's encoder and memory, rather than
+			// spreading one over every core with fresh ones.
+			err = p.PredictTextsHere(w.texts, next)
+		} else {
+			err = p.PredictTexts(w.texts, next)
+		}
 		clear(w.texts) // the texts are the requests' memory
 	}
 	for _, j := range group {
 		if err != nil && j.err == nil {
 			j.err = err
 		}
-		j.finish(j.err)
+		finish(j, j.err)
 	}
 }
 
@@ -270,5 +318,5 @@ func (j *job) append(a *pipeline.Answer, m *model.Model, i int) error {
 // finish hands the job back to its request.
 func (j *job) finish(err error) {
 	j.err = err
-	close(j.done)
+	j.done <- struct{}{}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -68,13 +69,22 @@ const fields = `"texts" or "instances", and optionally "top_k", "explain", "thre
 // *RequestError: 400 naming what is wrong and where, 413 for a request (or,
 // through http.MaxBytesReader, a body) that is too large.
 func Decode(r io.Reader, maxInputs int) (*Request, error) {
+	return decode(r, maxInputs, -1)
+}
+
+// decode is Decode of a body of size bytes (-1 when unknown), which sizes
+// the memory set aside for its texts.
+func decode(r io.Reader, maxInputs int, size int64) (*Request, error) {
 	d := decoders.Get().(*decoder)
 	d.dec.Reset(r)
 	d.max = maxInputs
+	d.size = size
 	req, err := d.request()
 	if err != nil {
 		req, err = nil, d.explain(err)
 	}
+	// The texts' memory is the request's now.
+	d.arena = nil
 	// A decoder keeps its buffer for the next request, unless a large body
 	// grew it: that memory goes back to the heap.
 	if d.dec.InputOffset() <= pooledBuffer {
@@ -95,8 +105,47 @@ const pooledBuffer = 64 << 10
 var noInput = strings.NewReader("")
 
 type decoder struct {
-	dec *jsontext.Decoder
-	max int
+	dec  *jsontext.Decoder
+	max  int
+	size int64 // the body's bytes, -1 unknown
+	// arena holds the request's texts back to back, unquoted: one
+	// allocation for many texts (or a few, in chunks) instead of two for
+	// each, and one copy of each text's bytes instead of two.
+	arena []byte
+}
+
+// textChunk is the most memory set aside for texts at a time: a body
+// that announces a large length but sends it slowly holds no more than
+// this beyond what it has sent.
+const textChunk = 64 << 10
+
+// text returns the string a JSON string literal holds (raw, as the
+// decoder read it, quotes and escapes included), unquoted into the arena.
+// The string aliases the arena: that is safe because bytes of the arena,
+// once handed out, are never written again — later texts go after them,
+// or into a new chunk when they do not fit.
+func (d *decoder) text(raw []byte) (string, error) {
+	// Unquoted, a string is shorter than its literal (an escape is longer
+	// than what it stands for; invalid UTF-8, which would grow, has been
+	// refused by the decoder).
+	if cap(d.arena)-len(d.arena) < len(raw) {
+		chunk := int64(textChunk)
+		if d.size >= 0 {
+			// What is left of the body, this string included.
+			chunk = min(chunk, d.size-d.dec.InputOffset()+int64(len(raw)))
+		}
+		d.arena = make([]byte, 0, max(int64(len(raw)), chunk))
+	}
+	start := len(d.arena)
+	var err error
+	if d.arena, err = jsontext.AppendUnquote(d.arena, raw); err != nil {
+		return "", err
+	}
+	b := d.arena[start:]
+	if len(b) == 0 {
+		return "", nil
+	}
+	return unsafe.String(&b[0], len(b)), nil
 }
 
 // tooMany is the error for a request holding more inputs than allowed.
@@ -197,11 +246,15 @@ func (d *decoder) texts(req *Request) error {
 		if i == d.max {
 			return tooMany{"texts"}
 		}
-		tok, err := d.dec.ReadToken()
+		raw, err := d.dec.ReadValue()
 		if err != nil {
 			return err
 		}
-		req.Texts = append(req.Texts, tok.String())
+		text, err := d.text(raw)
+		if err != nil {
+			return err
+		}
+		req.Texts = append(req.Texts, text)
 	}
 	_, err := d.dec.ReadToken()
 	return err

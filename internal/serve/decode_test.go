@@ -91,6 +91,24 @@ func TestDecodeReads(t *testing.T) {
 	if !reflect.DeepEqual(req, want) {
 		t.Errorf("got %+v, want %+v", req, want)
 	}
+	// Texts are unquoted into chunks of memory shared by several texts:
+	// with the body's length known or not, texts across chunks, texts
+	// larger than a chunk and empty texts come back whole.
+	long := strings.Repeat("x", textChunk+5)
+	texts := []string{"a", long, "", strings.Repeat("é\"", textChunk/3), long[:textChunk/2], "b"}
+	for i := range 50 {
+		texts = append(texts, strings.Repeat("y", i*97))
+	}
+	b, _ := json.Marshal(map[string][]string{"texts": texts})
+	for _, size := range []int64{-1, int64(len(b))} {
+		req, err := decode(reader(string(b)), 100, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(req.Texts, texts) {
+			t.Errorf("size %d: the texts came back otherwise", size)
+		}
+	}
 	req, err = Decode(reader(`{"instances": [[1, -2.5e-3], [0, 255]]}`), 10)
 	if err != nil {
 		t.Fatal(err)

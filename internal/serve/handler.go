@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -141,22 +140,24 @@ func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
 		x.status = statusClientClosed
 	}
 	took := time.Since(start)
-	code := strconv.Itoa(x.status)
-	s.metrics.requests.WithLabelValues(x.handler, x.model, code).Inc()
-	s.metrics.latency.WithLabelValues(x.handler).Observe(took.Seconds())
+	if pm := s.predictMetrics[x.model]; pm != nil && x.status == http.StatusOK {
+		// The common case, with its series bound once: looking a series
+		// up by its labels hashes them, and the code's string allocates.
+		pm.ok.Inc()
+		pm.latency.Observe(took.Seconds())
+	} else {
+		s.metrics.requests.WithLabelValues(x.handler, x.model, strconv.Itoa(x.status)).Inc()
+		s.metrics.latency.WithLabelValues(x.handler).Observe(took.Seconds())
+	}
 	if s.o.LogRequests {
-		attrs := []slog.Attr{
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", x.status),
-			slog.Float64("ms", float64(took.Microseconds())/1000), slog.Int64("bytes_in", r.ContentLength),
-			slog.Int64("bytes_out", x.written), slog.String("remote", r.RemoteAddr),
+		l := requestLine{method: r.Method, path: r.URL.Path, remote: r.RemoteAddr, status: x.status,
+			ms: float64(took.Microseconds()) / 1000, bytesIn: r.ContentLength, bytesOut: x.written,
+			model: x.model, inputs: x.inputs, err: x.msg}
+		if s.o.RequestLog != nil {
+			s.logRequest(&l)
+		} else {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", l.attrs()...)
 		}
-		if x.model != "" {
-			attrs = append(attrs, slog.String("model", x.model), slog.Int("inputs", x.inputs))
-		}
-		if x.msg != "" {
-			attrs = append(attrs, slog.String("error", x.msg))
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	}
 }
 
@@ -226,7 +227,13 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	// The version serving now answers this request, whatever reloads
 	// happen while it waits.
 	v := m.Current()
-	req, err := Decode(http.MaxBytesReader(x, r.Body, s.o.MaxBodyBytes), s.o.MaxInputs)
+	body := r.Body
+	if r.ContentLength < 0 {
+		// A body of a known length is read no further than that length,
+		// checked above; one without is cut off at the limit.
+		body = http.MaxBytesReader(x, body, s.o.MaxBodyBytes)
+	}
+	req, err := decode(body, s.o.MaxInputs, r.ContentLength)
 	if err != nil {
 		re := err.(*RequestError)
 		x.fail(re.Status, re.Msg)
@@ -237,14 +244,21 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		x.fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	j := &job{ctx: r.Context(), version: v, req: req, done: make(chan struct{})}
-	j.out = make([]byte, 0, 96*req.Inputs())
+	j := newJob(r.Context(), v, req)
+	// The answer's envelope opens the buffer the worker writes the answers
+	// into, and closes it after: the answer is one Write, not copied.
+	j.out = append(j.out, `{"model":`...)
+	j.out = strconv.AppendQuote(j.out, m.Name) // names are plain ASCII (nameRE)
+	j.out = append(j.out, `,"model_sha256":"`...)
+	j.out = append(j.out, v.SHA256...)
+	j.out = append(j.out, `","predictions":[`...)
 	s.batch.jobs <- j
 	select {
 	case <-j.done:
 	case <-r.Context().Done():
-		return // the client left; nothing can be sent
+		return // the client left; nothing can be sent (the job is the worker's)
 	}
+	defer j.release()
 	if j.err != nil {
 		var re *RequestError
 		if !errors.As(j.err, &re) {
@@ -256,24 +270,27 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		x.fail(re.Status, re.Msg)
 		return
 	}
-	s.metrics.inputs.WithLabelValues(m.Name).Add(float64(req.Inputs()))
-	// The answers are written where the worker left them, between the
-	// envelope's two halves: a large request's answers are not copied.
-	head := make([]byte, 0, len(m.Name)+len(v.SHA256)+64)
-	head = append(head, `{"model":`...)
-	head = strconv.AppendQuote(head, m.Name) // names are plain ASCII (nameRE)
-	head = append(head, `,"model_sha256":"`...)
-	head = append(head, v.SHA256...)
-	head = append(head, `","predictions":[`...)
-	const tail = "]}\n"
+	s.predictMetrics[m.Name].inputs.Add(float64(req.Inputs()))
+	j.out = append(j.out, "]}\n"...)
 	h := x.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(head)+len(j.out)+len(tail)))
+	h["Content-Type"] = jsonContentType
+	if len(j.out) > chunkingSize {
+		// net/http sets the length of a smaller answer, written in one
+		// Write before the handler returns, itself, without allocating.
+		h["Content-Length"] = []string{strconv.Itoa(len(j.out))}
+	}
 	x.WriteHeader(http.StatusOK)
-	x.Write(head)
 	x.Write(j.out)
-	io.WriteString(x, tail)
 }
+
+// jsonContentType is the Content-Type header of JSON answers, one slice
+// for all (net/http only reads it).
+var jsonContentType = []string{"application/json"}
+
+// chunkingSize is net/http's bufferBeforeChunkingSize: an answer of at
+// most this many bytes, written at once, gets its Content-Length from
+// net/http.
+const chunkingSize = 2048
 
 // check refuses what the request asks of the model that it cannot do:
 // each message names the field, as predict's name the flag.

@@ -87,3 +87,19 @@ func (m *metrics) serving(v *Version) {
 	m.reloads.WithLabelValues(name, "ok")
 	m.reloads.WithLabelValues(name, "failed")
 }
+
+// predictMetrics are the series a model's answered predict request
+// counts in.
+type predictMetrics struct {
+	ok      prometheus.Counter  // requests{handler="predict", model, code="200"}
+	latency prometheus.Observer // latency{handler="predict"}
+	inputs  prometheus.Counter  // inputs{model}
+}
+
+func (m *metrics) predict(model string) *predictMetrics {
+	return &predictMetrics{
+		ok:      m.requests.WithLabelValues("predict", model, "200"),
+		latency: m.latency.WithLabelValues("predict"),
+		inputs:  m.inputs.WithLabelValues(model),
+	}
+}

@@ -306,11 +306,20 @@ func TestPanicIsRecovered(t *testing.T) {
 }
 
 // With LogRequests, every request is one JSON line with what an operator
-// looks for.
+// looks for, through slog or written to RequestLog.
 func TestRequestLog(t *testing.T) {
-	var logs syncBuffer
 	topics := open(t, "topics", writeModel(t, t.TempDir(), "topics", "topics"))
-	ts := newTestServer(t, Options{Log: slog.New(slog.NewJSONHandler(&logs, nil)), LogRequests: true}, topics)
+	for _, direct := range []bool{false, true} {
+		var logs syncBuffer
+		o := Options{Log: slog.New(slog.NewJSONHandler(&logs, nil)), LogRequests: true}
+		if direct {
+			o.RequestLog = &logs
+		}
+		testRequestLog(t, newTestServer(t, o, topics), &logs)
+	}
+}
+
+func testRequestLog(t *testing.T, ts *testServer, logs *syncBuffer) {
 	ts.do(t, "POST", "/v1/models/topics:predict", `{"texts": ["oil", "wheat"]}`)
 	ts.do(t, "POST", "/v1/models/topics:predict", `{"texts": 1}`)
 	ts.do(t, "GET", "/healthz", "")
