@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/config"
@@ -14,12 +15,14 @@ import (
 // test texts Read leaves and ReadRest reads after the fit get the rows and
 // coverage the fitted vectorizer gives their texts, and the rows they got
 // when they were counted beside the training texts (for tf-idf, whose
-// values depend on the fit, and multi-hot with bigrams).
+// values depend on the fit, multi-hot with bigrams, and the naive-Bayes
+// weighting, learnt from the training labels after the counts).
 func TestReadRestIsTransform(t *testing.T) {
 	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
 	for _, sets := range [][]string{
 		{"vectorizer.mode=tf_idf"},
 		{"vectorizer.ngrams=2", "vectorizer.max_tokens=300"},
+		{"vectorizer.ngrams=2", "vectorizer.weighting=nb"}, // weighed by what the fit learnt from the labels
 	} {
 		cfg, err := config.Load(filepath.Join(dir, "topics.yaml"), append([]string{"data.validation=" + filepath.Join(dir, "test.jsonl")}, sets...))
 		if err != nil {
@@ -46,6 +49,9 @@ func TestReadRestIsTransform(t *testing.T) {
 			t.Fatal(err)
 		}
 		cx, ccov := Encode(f.Vectorizer, counted)
+		if (f.Vectorizer.NBRatio != nil) != strings.Contains(strings.Join(sets, " "), "nb") {
+			t.Fatalf("%v: the vectorizer's naive-Bayes ratios are %v", sets, f.Vectorizer.NBRatio != nil)
+		}
 		if x.NNZ() == 0 || cov.Known == 0 {
 			t.Fatalf("%v: the test texts have no known n-gram: the test proves nothing", sets)
 		}
