@@ -89,8 +89,26 @@ func BenchmarkUpdate(b *testing.B) {
 					opt.Update(p, g)
 				}
 			})
+			if s, ok := opt0(name, size.n).(gd.SparseOptimizer); ok {
+				// The step as sparse training takes it (MNIST: every row
+				// a batch touches), over all the parameters.
+				b.Run(size.name+"/"+name+"/lazy", func(b *testing.B) {
+					p := make([]float64, size.n)
+					spans := [][2]int{{0, size.n}}
+					b.ReportAllocs()
+					for b.Loop() {
+						s.UpdateSpans(p, g, spans)
+					}
+				})
+			}
 		}
 	}
+}
+
+// opt0 is the update rule name for n parameters, with a small step.
+func opt0(name string, n int) gd.Optimizer {
+	opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 1e-6}, n)
+	return opt
 }
 
 // bigVocab is a tf-idf-like matrix shaped like the IMDB words-and-pairs

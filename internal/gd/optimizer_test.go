@@ -2,6 +2,7 @@ package gd
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -342,6 +343,70 @@ func TestZeroGradientShortcut(t *testing.T) {
 		}
 		if name == NameAdagrad && !hasSpans {
 			t.Error("adagrad no longer has the sparse path")
+		}
+	}
+}
+
+// TestRMSpropLazy4Matches: RMSprop's lazy step gives the same bits four
+// entries at a time (where this processor can) as entry by entry, for
+// gradients of +0 (skipped), -0 (not skipped), tiny and huge values,
+// averages of -0 and NaN (which a skipped entry keeps, and which reach its
+// parameter unless it is skipped), lengths with and without a remainder
+// of 1 to 3.
+func TestRMSpropLazy4Matches(t *testing.T) {
+	if !haveRMSpropLazy4 {
+		t.Skip("no AVX2 here: the lazy step runs entry by entry only")
+	}
+	defer func(was bool) { haveRMSpropLazy4 = was }(haveRMSpropLazy4)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 103, 1024} {
+		var got [2][]float64
+		var avgs [2][]float64
+		grad := make([]float64, n)
+		for i := range grad {
+			switch rng.IntN(6) {
+			case 0:
+				grad[i] = 0
+			case 1:
+				grad[i] = math.Copysign(0, -1)
+			case 2:
+				grad[i] = rng.NormFloat64() * 1e-160
+			case 3:
+				grad[i] = rng.NormFloat64() * 1e150
+			default:
+				grad[i] = rng.NormFloat64()
+			}
+		}
+		params := make([]float64, n)
+		avg := make([]float64, n)
+		for i := range params {
+			params[i] = rng.NormFloat64()
+			if rng.IntN(4) == 0 {
+				params[i] = math.Copysign(0, -1)
+			}
+			switch avg[i] = rng.ExpFloat64(); rng.IntN(8) {
+			case 0: // what a skipped entry keeps as it is: the bits of -0
+				avg[i] = math.Copysign(0, -1)
+			case 1: // and a NaN, which would spread to its parameter
+				avg[i] = math.NaN()
+			}
+		}
+		for k, avx := range []bool{false, true} {
+			haveRMSpropLazy4 = avx
+			o := &RMSprop{Rho: 0.9, Epsilon: 1e-7}
+			o.init()
+			o.avg = append([]float64(nil), avg...)
+			o.stepScale, o.stepKeep = 0.81, 0.1/0.81
+			p := append([]float64(nil), params...)
+			c := &chunks{params: p, grad: grad, lr: 0.001}
+			o.lazyChunk(c, 0, n)
+			got[k], avgs[k] = p, o.avg
+		}
+		for i := range got[0] {
+			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) || math.Float64bits(avgs[0][i]) != math.Float64bits(avgs[1][i]) {
+				t.Fatalf("n %d, entry %d (gradient %v): parameter %v and average %v entry by entry, %v and %v four at a time",
+					n, i, grad[i], got[0][i], avgs[0][i], got[1][i], avgs[1][i])
+			}
 		}
 	}
 }

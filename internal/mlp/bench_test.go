@@ -61,13 +61,19 @@ func multiHotRows(n int) (*sparse.Matrix, []int32) {
 }
 
 // BenchmarkGradient is one training step's forward and backward pass of
-// the two notebooks: MNIST (a batch of 128 digits, 784 → 512 relu → 10
+// the two notebooks: MNIST (in float64, and as its config has it with
+// the first layer in float32; a batch of 128 digits, 784 → 512 relu → 10
 // softmax, 407,050 parameters) and IMDB (a batch of 512 reviews,
 // 10000 → 16 relu → 16 relu → 1 sigmoid, 160,305 parameters).
 func BenchmarkGradient(b *testing.B) {
 	b.Run("mnist", func(b *testing.B) {
 		x, y := mnistRows(b, 1024)
 		net, _ := New(Spec{Inputs: 784, Hidden: []LayerSpec{{Units: 512, Activation: ReLU}}, Outputs: 10, Output: Softmax, Loss: CategoricalCrossEntropy}, rand.New(rand.NewPCG(1, 1)))
+		benchGradient(b, net, x, y, 128)
+	})
+	b.Run("mnist32", func(b *testing.B) { // the notebook's config: model.precision float32
+		x, y := mnistRows(b, 1024)
+		net, _ := New(Spec{Inputs: 784, Hidden: []LayerSpec{{Units: 512, Activation: ReLU}}, Outputs: 10, Output: Softmax, Loss: CategoricalCrossEntropy, Precision: Float32}, rand.New(rand.NewPCG(1, 1)))
 		benchGradient(b, net, x, y, 128)
 	})
 	b.Run("imdb", func(b *testing.B) {

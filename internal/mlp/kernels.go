@@ -295,15 +295,25 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 // four lanes where float64 has two).
 var sblas gonum.Implementation
 
+// termChunk is how many terms sparseAccumulate32 and scatterFeatures32
+// hand accumRows32 at a time, their factors converted to float32 in a
+// buffer on the stack.
+const termChunk = 256
+
 // sparseAccumulate32 is sparseAccumulate in float32: z += x · W for one
 // sparse row x, W being the float32 copy of the first layer's kernel.
 func sparseAccumulate32(z, w []float32, width int, idx []int32, vals []float64) {
-	for k, f := range idx {
-		a := float32(1)
-		if vals != nil {
-			a = float32(vals[k])
+	var alphas [termChunk]float32
+	for lo := 0; lo < len(idx); lo += termChunk {
+		hi := min(lo+termChunk, len(idx))
+		a := alphas[:hi-lo]
+		for k := range a {
+			a[k] = 1
+			if vals != nil {
+				a[k] = float32(vals[lo+k])
+			}
 		}
-		sblas.Saxpy(width, a, w[int(f)*width:int(f+1)*width], 1, z, 1)
+		accumRows32(z, w, width, idx[lo:hi], a)
 	}
 }
 
@@ -311,15 +321,19 @@ func sparseAccumulate32(z, w []float32, width int, idx []int32, vals []float64) 
 // the weight gradient is summed in acc (width float32s, the task's own)
 // from the float32 deltas d, then stored in gW as float64.
 func scatterFeatures32(gW []float64, width int, c *batchColumns, lo, hi int, d, acc []float32) {
+	var alphas [termChunk]float32
 	for k := lo; k < hi; k++ {
 		clear(acc)
-		for p := c.start[k]; p < c.start[k+1]; p++ {
-			r := int(c.pos[p])
-			a := float32(1)
-			if c.val != nil {
-				a = float32(c.val[p])
+		for p := c.start[k]; p < c.start[k+1]; p += termChunk {
+			q := min(p+termChunk, c.start[k+1])
+			a := alphas[:q-p]
+			for i := range a {
+				a[i] = 1
+				if c.val != nil {
+					a[i] = float32(c.val[int(p)+i])
+				}
 			}
-			sblas.Saxpy(width, a, d[r*width:(r+1)*width], 1, acc, 1)
+			accumRows32(acc, d, width, c.pos[p:q], a)
 		}
 		f := int(c.feats[k])
 		g := gW[f*width : (f+1)*width]

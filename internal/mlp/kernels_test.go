@@ -128,3 +128,50 @@ func valuesOrNil(binary bool) []float64 {
 	}
 	return []float64{}
 }
+
+// TestAccumRows32MatchesSaxpy: the float32 first layer's kernel gives the
+// bits of a gonum Saxpy per term, term by term in order, for widths with
+// and without a remainder past the 64-column blocks and more terms than
+// one chunk of termChunk, with accum64 (where this processor can run it)
+// and without.
+func TestAccumRows32MatchesSaxpy(t *testing.T) {
+	paths := []bool{false}
+	if haveAccum64 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccum64 = was }(haveAccum64)
+	rng := rand.New(rand.NewPCG(32, 32))
+	for _, width := range []int{1, 8, 63, 64, 100, 512, 520} {
+		for _, terms := range []int{0, 1, 7, 150, 600} {
+			rowsIn := 50
+			m := make([]float32, rowsIn*width)
+			for i := range m {
+				m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+			}
+			idx := make([]int32, terms)
+			vals := make([]float64, terms)
+			for k := range idx {
+				idx[k] = int32(rng.IntN(rowsIn))
+				vals[k] = rng.NormFloat64()
+			}
+			want := make([]float32, width)
+			for i := range want {
+				want[i] = float32(rng.NormFloat64())
+			}
+			z := append([]float32(nil), want...)
+			for k, r := range idx {
+				sblas.Saxpy(width, float32(vals[k]), m[int(r)*width:int(r+1)*width], 1, want, 1)
+			}
+			for _, avx := range paths {
+				haveAccum64 = avx
+				got := append([]float32(nil), z...)
+				sparseAccumulate32(got, m, width, idx, vals)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("width %d, %d terms (accum64 %v), column %d: %v, Saxpy %v", width, terms, avx, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

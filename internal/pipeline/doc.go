@@ -14,7 +14,8 @@
 // settings. Train chooses the output and loss a config left out for the
 // data's labels (ForData says which), warns when the fitted vocabulary
 // leaves most of the text out, and records the absolute paths of the data;
-// Continue trains a model's weights further. ReadWith reads data for a
+// Continue trains a model's weights further; Data.ReadRest reads the
+// validation and test texts Read leaves for a fitted vectorizer. ReadWith reads data for a
 // trained model under other field names, Top says what a bag-of-words
 // classifier learned per label. Everything here returns plain errors: the command line maps
 // them to exit codes, a server to HTTP statuses.

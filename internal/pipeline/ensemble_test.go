@@ -116,6 +116,13 @@ func TestEnsembleAnswersTheMean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The test texts are counted and left for the fitted vectorizer.
+	if d.Test != nil {
+		t.Fatal("Read read the test texts of a counted training split before the fit")
+	}
+	if err := d.ReadRest(m.Vectorizer); err != nil {
+		t.Fatal(err)
+	}
 	s, err := Score(m, d.Test)
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +130,13 @@ func TestEnsembleAnswersTheMean(t *testing.T) {
 	if s.Report.Accuracy != res.Test.Report.Accuracy {
 		t.Fatalf("Score %v, training's test score %v", s.Report.Accuracy, res.Test.Report.Accuracy)
 	}
+	// Their texts, kept, for predict.
+	test, err := readSplit(m.Config, d.Paths.Test, "")
+	if err != nil || test.Len() != d.Test.Len() || len(test.Texts) != test.Len() {
+		t.Fatalf("the test texts read again: %v", err)
+	}
 	i := 0
-	err = p.PredictTexts(d.Test.Texts, func(a *Answer) error {
+	err = p.PredictTexts(test.Texts, func(a *Answer) error {
 		if a.Order[0] != s.Predicted[i] {
 			return fmt.Errorf("text %d: predict says %d, evaluate %d", i, a.Order[0], s.Predicted[i])
 		}

@@ -57,6 +57,9 @@ func Vectorize(cfg *config.Config, d *Data) (*Features, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.ReadRest(vec); err != nil {
+		return nil, err
+	}
 	f.Vectorizer = vec
 	f.Splits = []*Split{{Name: "train", Examples: d.Train, X: x, Coverage: cov}}
 	for _, s := range []struct {

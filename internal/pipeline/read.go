@@ -57,6 +57,17 @@ type Data struct {
 	// Streamed says why training.streaming was chosen for a config that
 	// left it out ("" when it was not, or was set).
 	Streamed string
+	// later are the text files left to be read once the vectorizer is
+	// fitted (ReadRest), Validation and Test nil until then.
+	later []laterSplit
+}
+
+// laterSplit is a text file Read left for the fitted vectorizer: where
+// it goes in Data, its path and fields.
+type laterSplit struct {
+	e      **data.Examples
+	path   string
+	fields data.Fields
 }
 
 // Resolve turns data.dataset or data.train/test into file paths; a
@@ -109,7 +120,10 @@ func CheckDataset(cfg *config.Config) error {
 // Read resolves a config's data and reads it: the training, validation and
 // test files side by side (reading is a good part of the time), their
 // errors reported in that order; then data.validation_split holds part of
-// the training examples out.
+// the training examples out. When the training texts are counted as they
+// are read (a vocabulary to fit, one label a text), the validation and
+// test text files are left for Data.ReadRest, which Train and Vectorize
+// call once the vocabulary is fitted.
 func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
 	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
@@ -138,8 +152,16 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	// Texts are counted as they are read, but those a validation split is
 	// drawn from, which are kept to be drawn from.
 	count := countable(cfg)
+	text := func(path, labels string) bool { return labels == "" && !data.IsIDX(path) }
+	// With the training texts counted, the validation and test texts need
+	// no counts of their own: they are read once the vocabulary is fitted
+	// (readLater) and encoded through it as they come, a lookup in its
+	// small table for each token where counting them took a probe of a
+	// table of every word they have (IMDB: 10,000 words against 81,000).
+	trainCounted := count && !split && !cfg.Training.Streaming && text(paths.Train, paths.TrainLabels)
+	var later []laterSplit
 	read := func(path, labels string, counted bool) (*data.Examples, error) {
-		if counted && labels == "" && !data.IsIDX(path) {
+		if counted && text(path, labels) {
 			return readCounted(cfg, path, cfg.VectorizerOptions())
 		}
 		return readSplit(cfg, path, labels)
@@ -154,13 +176,13 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 			return read(paths.Train, paths.TrainLabels, count && !split)
 		},
 		func() (*data.Examples, error) {
-			if split || paths.Validation == "" {
+			if split || paths.Validation == "" || (trainCounted && text(paths.Validation, "")) {
 				return nil, nil
 			}
 			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
-			if paths.Test == "" {
+			if paths.Test == "" || (trainCounted && text(paths.Test, paths.TestLabels)) {
 				return nil, nil
 			}
 			return read(paths.Test, paths.TestLabels, count)
@@ -182,10 +204,33 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 		return nil, &InterruptedError{When: "while reading the data"}
 	}
 	d := &Data{Paths: paths, Train: sets[0], Validation: sets[1], Test: sets[2], Streamed: streamed}
+	if trainCounted && !split && paths.Validation != "" && text(paths.Validation, "") {
+		later = append(later, laterSplit{&d.Validation, paths.Validation, fields(cfg)})
+	}
+	if trainCounted && paths.Test != "" && text(paths.Test, paths.TestLabels) {
+		later = append(later, laterSplit{&d.Test, paths.Test, fields(cfg)})
+	}
+	d.later = later
 	if split {
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
 	}
 	return d, nil
+}
+
+// ReadRest reads the validation and test text files that Read left for
+// the fitted vectorizer v (Train and Vectorize call it after the fit), each
+// encoded by v as it is read; it does nothing when Read left none. Of a
+// counted training split, d.Validation and d.Test are nil until then.
+func (d *Data) ReadRest(v *vectorize.Vectorizer) error {
+	for _, l := range d.later {
+		e, err := readEncoded(l.fields, l.path, v)
+		if err != nil {
+			return err
+		}
+		*l.e = e
+	}
+	d.later = nil
+	return nil
 }
 
 // ReadTrain reads a config's training examples and nothing else: the

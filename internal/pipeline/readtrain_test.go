@@ -11,8 +11,8 @@ import (
 
 // TestReadTrainReadsNothingElse: ReadTrain reads the training split and
 // leaves the test and validation files unopened (here they are not JSON,
-// and Read, which reads them, fails on them); the Data it returns names
-// neither.
+// and Read, or ReadRest after the fit for the counted texts here, fails
+// on them); the Data it returns names neither.
 func TestReadTrainReadsNothingElse(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -28,10 +28,14 @@ func TestReadTrainReadsNothingElse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(context.Background(), cfg, dir); err == nil {
-		t.Fatal("Read read the broken test file without an error: the test proves nothing")
+	d, err := Read(context.Background(), cfg, dir)
+	if err == nil {
+		_, err = Vectorize(cfg, d)
 	}
-	d, err := ReadTrain(context.Background(), cfg, dir)
+	if err == nil {
+		t.Fatal("Read and Vectorize read the broken test file without an error: the test proves nothing")
+	}
+	d, err = ReadTrain(context.Background(), cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,6 +161,15 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	if cfg.Model.Ensemble > 1 && (resume != nil || cfg.Checkpoint.Dir != "") {
 		return nil, nil, cfg.Errorf("model.ensemble", "model.ensemble's networks train side by side and are not saved in checkpoints: remove checkpoint.dir (or model.ensemble)")
 	}
+	vecStart := time.Now()
+	fit, err := plan.fitFor(train, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	vec, x, cov := fit.vec, fit.x, fit.cov
+	if err := d.ReadRest(vec); err != nil {
+		return nil, nil, err
+	}
 	if resume != nil {
 		if err := checkResume(resume, cfg, dataFiles(d, nil)); err != nil {
 			return nil, nil, err
@@ -174,12 +183,6 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
-	vecStart := time.Now()
-	fit, err := plan.fitFor(train, from)
-	if err != nil {
-		return nil, nil, err
-	}
-	vec, x, cov := fit.vec, fit.x, fit.cov
 	warnings := appendWarning(nil, vocabularyWarning(cfg, train, cov))
 	warnings = appendWarning(warnings, emptyRowsWarning(cfg, "training", train, x))
 	y, err := targets(train, classes, plan.Regression)
