@@ -28,8 +28,14 @@ const (
 	Patience    = 3
 	// DefaultFolds is k when Options.Folds is 0: three folds train on two
 	// thirds of the data each, which ranks recipes as five would at 60 %
-	// of the cost.
+	// of the cost. A training split of BigFolds examples or more gets two
+	// folds instead: each half holds out enough examples to rank recipes
+	// (10,000 of them measure an accuracy of 0.9 within ±0.006), and a
+	// trial costs half as much: on IMDB's 25,000 reviews, three folds of
+	// the design's two recipes took more than a 5-minute budget on two
+	// loaded cores.
 	DefaultFolds = 3
+	BigFolds     = 20000
 	// DefaultCacheBytes bounds the vectorized folds kept between trials.
 	DefaultCacheBytes = 2 << 30
 )
@@ -55,8 +61,9 @@ type Options struct {
 	Sets   []string
 	// DataDir is where fetched datasets are (data.dataset).
 	DataDir string
-	// Folds is k of the k-fold cross-validation, at least 2;
-	// 0 = DefaultFolds.
+	// Folds is k of the k-fold cross-validation, at least 2; 0 =
+	// DefaultFolds, or 2 for a training split of BigFolds examples or
+	// more.
 	Folds int
 	// Budget ends the search when it has run this long (the trainings
 	// under way are stopped and left out); Trials ends it once that many
@@ -205,15 +212,18 @@ func Search(ctx context.Context, o Options) (*Result, error) {
 		return nil, base.Errorf("data.task", "dlc tune ranks recipes by their accuracy, which a regression (data.task: regression) does not have")
 	}
 	k := o.Folds
-	if k == 0 {
-		k = DefaultFolds
-	}
-	if k < 2 {
+	if k != 0 && k < 2 {
 		return nil, fmt.Errorf("cross-validation needs at least 2 folds, not %d", k)
 	}
 	d, err := pipeline.ReadTrain(ctx, base, o.DataDir)
 	if err != nil {
 		return nil, err
+	}
+	if k == 0 {
+		k = DefaultFolds
+		if d.Train.Len() >= BigFolds {
+			k = 2
+		}
 	}
 	classes := d.Train.Classes()
 	if len(classes) < 2 {
