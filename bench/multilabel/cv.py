@@ -16,10 +16,11 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recipes"))
+from dlcrun import train  # noqa: E402
 
 
 def main():
@@ -38,21 +39,16 @@ def main():
     pat = re.compile(r"test micro-F1 ([0-9.]+), macro-F1 ([0-9.]+), subset accuracy ([0-9.]+)")
     for f in folds:
         d = os.path.join(a.dir, "f%d" % f)
-        cmd = [a.dlc, "train", "-c", a.config, "--set", "data.dataset=",
-               "--set", "data.train=" + os.path.join(d, "train.jsonl"),
-               "--set", "data.test=" + os.path.join(d, "val.jsonl"),
-               "--out", os.path.join(tmp, "m.dlc")]
-        for s in a.set:
-            cmd += ["--set", s]
-        t0 = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        secs.append(time.time() - t0)
-        m = pat.search(p.stdout)
-        if p.returncode != 0 or not m:
-            sys.exit("fold %d failed: %s" % (f, p.stderr.strip()))
+        out, err, sec, _ = train(a.dlc, ["-c", a.config, "--out", os.path.join(tmp, "m.dlc")],
+                                 ["data.dataset=", "data.train=" + os.path.join(d, "train.jsonl"),
+                                  "data.test=" + os.path.join(d, "val.jsonl")] + a.set, "fold %d" % f)
+        secs.append(sec)
+        m = pat.search(out)
+        if not m:
+            sys.exit("fold %d printed no test micro-F1: %s" % (f, out.strip()))
         s = [float(x) for x in m.groups()]
         scores.append(s)
-        th = re.search(r"thresholds: .*", p.stderr)
+        th = re.search(r"thresholds: .*", err)
         print("fold %d: micro-F1 %.4f macro-F1 %.4f subset %.4f  %.1fs  %s" % (f, *s, secs[-1], th.group(0) if th else ""), flush=True)
     mean = [statistics.mean(c) for c in zip(*scores)]
     sd = [statistics.stdev(c) if len(c) > 1 else 0 for c in zip(*scores)]

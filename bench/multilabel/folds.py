@@ -6,9 +6,12 @@ Usage: folds.py [DATASET] [--k 5] [--seed 0] [--data-dir $DLC_DATA] [--out DIR]
 Writes DIR/DATASET/f0..f{k-1}/{train,val}.jsonl (default DATASET
 reuters-modapte, DIR /tmp/dlc-folds). Each newswire is dealt to the folds
 with the others of its rarest topic (the topic fewest training newswires
-have), shuffled with random.Random(seed), round-robin carried from topic to
-topic, as dlc itself draws its held-out examples (pipeline/multilabel.go):
-every topic is spread over the folds in proportion, and each training
+have), shuffled with random.Random(seed) and dealt round-robin, carried from
+topic to topic so the folds' sizes differ by at most one. dlc draws its own
+held-out examples from the same strata (rarestLabels in
+internal/pipeline/multilabel.go) but starts each topic's deal at the first
+part, so these folds are not dlc's. Every topic is spread over the folds in
+proportion, and each training
 newswire is validated exactly once, except the only newswire of a topic,
 which stays in every fold's training half (a model cannot learn a topic it
 never saw). Lines are copied byte for byte and keep their order. The test

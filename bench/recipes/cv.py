@@ -25,9 +25,9 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
+
+from dlcrun import train
 
 
 def main():
@@ -49,20 +49,12 @@ def main():
     for f in folds:
         d = os.path.join(a.dir, "f%d" % f)
         hist = os.path.join(tmp, "h%d.csv" % f)
-        cmd = ["/usr/bin/time", "-f", "RSS %M", a.dlc, "train", "-q", "-c", a.config,
-               "--set", "data.dataset=", "--set", "data.test=", "--set", "data.validation_split=0",
-               "--set", "data.train=" + os.path.join(d, "train.jsonl"),
-               "--set", "data.validation=" + os.path.join(d, "val.jsonl"),
-               "--out", os.path.join(tmp, "m.dlc"), "--history", hist]
-        for s in a.set:
-            cmd += ["--set", s]
-        t0 = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        secs.append(time.time() - t0)
-        if p.returncode != 0:
-            sys.exit("fold %d failed: %s" % (f, p.stderr.strip()))
-        m = re.search(r"RSS (\d+)", p.stderr)
-        rss.append(int(m.group(1)) / 1024 if m else 0)
+        _, _, sec, mib = train(a.dlc, ["-q", "-c", a.config, "--out", os.path.join(tmp, "m.dlc"), "--history", hist],
+                               ["data.dataset=", "data.test=", "data.validation_split=0",
+                                "data.train=" + os.path.join(d, "train.jsonl"),
+                                "data.validation=" + os.path.join(d, "val.jsonl")] + a.set, "fold %d" % f)
+        secs.append(sec)
+        rss.append(mib)
         with open(hist) as h:
             rows = list(csv.DictReader(h))
         curves.append([float(r["val_accuracy"]) for r in rows])
@@ -91,21 +83,13 @@ def final(a):
     tmp = tempfile.mkdtemp(prefix="dlc-cv-")
     for f in folds:
         d = os.path.join(a.dir, "f%d" % f)
-        cmd = ["/usr/bin/time", "-f", "RSS %M", a.dlc, "train", "-c", a.config,
-               "--set", "data.dataset=", "--set", "data.validation=", "--set", "data.validation_split=0",
-               "--set", "data.train=" + os.path.join(d, "train.jsonl"),
-               "--set", "data.test=" + os.path.join(d, "val.jsonl"),
-               "--out", os.path.join(tmp, "m.dlc")]
-        for s in a.set:
-            cmd += ["--set", s]
-        t0 = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        secs.append(time.time() - t0)
-        if p.returncode != 0:
-            sys.exit("fold %d failed: %s" % (f, p.stderr.strip()))
-        m = re.search(r"RSS (\d+)", p.stderr)
-        rss.append(int(m.group(1)) / 1024 if m else 0)
-        accs.append(float(re.search(r"test accuracy ([0-9.]+)", p.stdout).group(1)))
+        out, _, sec, mib = train(a.dlc, ["-c", a.config, "--out", os.path.join(tmp, "m.dlc")],
+                                 ["data.dataset=", "data.validation=", "data.validation_split=0",
+                                  "data.train=" + os.path.join(d, "train.jsonl"),
+                                  "data.test=" + os.path.join(d, "val.jsonl")] + a.set, "fold %d" % f)
+        secs.append(sec)
+        rss.append(mib)
+        accs.append(float(re.search(r"test accuracy ([0-9.]+)", out).group(1)))
         # The probabilities' calibration on the fold, from the model's record.
         q = subprocess.run([a.dlc, "inspect", "--format", "json", os.path.join(tmp, "m.dlc")], capture_output=True, text=True)
         test = json.loads(q.stdout)["training"].get("test", {})

@@ -13,12 +13,12 @@ of a whole `dlc train`.
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from dlcrun import train
 
 
 def main():
@@ -33,17 +33,10 @@ def main():
     accs, secs, rss = [], [], []
     print("%s  %s" % (a.config, " ".join(a.set)))
     for seed in [int(s) for s in a.seeds.split(",")]:
-        cmd = ["/usr/bin/time", "-f", "RSS %M", a.dlc, "train", "--quiet", "-c", a.config,
-               "--set", "training.seed=%d" % seed, "--out", model]
-        for s in a.set:
-            cmd += ["--set", s]
-        t0 = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        secs.append(time.time() - t0)
-        if p.returncode != 0:
-            sys.exit("seed %d failed: %s" % (seed, p.stderr.strip()))
-        m = re.search(r"RSS (\d+)", p.stderr)
-        rss.append(int(m.group(1)) / 1024 if m else 0)
+        _, _, sec, mib = train(a.dlc, ["--quiet", "-c", a.config, "--out", model],
+                               ["training.seed=%d" % seed] + a.set, "seed %d" % seed)
+        secs.append(sec)
+        rss.append(mib)
         q = subprocess.run([a.dlc, "evaluate", "--model", model, "--format", "json"], capture_output=True, text=True)
         if q.returncode != 0:
             sys.exit("evaluate of seed %d failed: %s" % (seed, q.stderr.strip()))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 
@@ -358,12 +359,8 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 				o.Baseline, ev.Accuracy, b.Accuracy, b.McNemar.PValue, o.Alpha))
 	}
 	if o.Plot != "" {
-		bins := make([]plot.Bin, len(ev.Reliability))
-		for i, b := range ev.Reliability {
-			bins[i] = plot.Bin{Lo: b.Lo, Hi: b.Hi, Count: b.Count, Confidence: b.Confidence, Accuracy: b.Accuracy}
-		}
 		title := fmt.Sprintf("%s: ECE %.4f on %d examples", filepath.Base(o.Model), ev.ECE, ev.N)
-		if err := plot.WriteReliability(o.Plot, title, bins); err != nil {
+		if err := plotReliability(o.Plot, title, ev.Reliability); err != nil {
 			return err
 		}
 	}
@@ -372,16 +369,33 @@ func runEvaluate(g *globals, stdio *IO, o *evaluateOptions) error {
 		return err
 	}
 	if o.Format == "json" {
-		enc := json.NewEncoder(stdio.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(ev); err != nil {
+		if err := writeJSONReport(stdio.Out, ev); err != nil {
 			return err
 		}
 	} else if err := printEvaluation(stdio, ev, o); err != nil {
 		return err
 	}
 	return gs.err()
+}
+
+// plotReliability draws evaluate --plot's reliability diagram of the
+// bins to path, for a single-label and a multi-label report alike.
+func plotReliability(path, title string, rel []calibrate.Bin) error {
+	bins := make([]plot.Bin, len(rel))
+	for i, b := range rel {
+		bins[i] = plot.Bin{Lo: b.Lo, Hi: b.Hi, Count: b.Count, Confidence: b.Confidence, Accuracy: b.Accuracy}
+	}
+	return plot.WriteReliability(path, title, bins)
+}
+
+// writeJSONReport writes evaluate --format json's report: indented, with
+// a label's <, > and & kept as they are rather than escaped for HTML, so
+// that a script reading the report finds the labels of its data.
+func writeJSONReport(w io.Writer, report any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(report)
 }
 
 // ensembleSize is the number of networks of an ensemble, 0 for one network.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"text/tabwriter"
@@ -11,7 +10,6 @@ import (
 	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/pipeline"
-	"github.com/dlc-dev/dlc/internal/plot"
 )
 
 // multiEvaluation is the JSON report of evaluate for a multi-label model.
@@ -142,20 +140,13 @@ func evaluateMultiLabel(stdio *IO, o *evaluateOptions, m, base *model.Model, pat
 	}
 	ev.Gates = gs.results
 	if o.Plot != "" {
-		bins := make([]plot.Bin, len(ev.Reliability))
-		for i, b := range ev.Reliability {
-			bins[i] = plot.Bin{Lo: b.Lo, Hi: b.Hi, Count: b.Count, Confidence: b.Confidence, Accuracy: b.Accuracy}
-		}
 		title := fmt.Sprintf("%s: ECE %.4f over the %d labels of %d examples", filepath.Base(o.Model), ev.ECE, len(m.Labels), ev.N)
-		if err := plot.WriteReliability(o.Plot, title, bins); err != nil {
+		if err := plotReliability(o.Plot, title, ev.Reliability); err != nil {
 			return err
 		}
 	}
 	if o.Format == "json" {
-		enc := json.NewEncoder(stdio.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(ev); err != nil {
+		if err := writeJSONReport(stdio.Out, ev); err != nil {
 			return err
 		}
 	} else if err := printMultiEvaluation(stdio, ev); err != nil {

@@ -295,30 +295,30 @@ func (a *answerer) write(p *pipeline.Answer) error {
 	}
 	switch o.Format {
 	case "tsv":
-		for k, c := range p.Order[:o.TopK] {
-			if k > 0 {
-				a.w.WriteByte('\t')
-			}
-			a.w.WriteString(a.label(c))
-			a.w.WriteByte('\t')
-			a.float(p.Scores[c], 6)
-		}
+		a.labelScores(p, p.Order[:o.TopK], 6)
 		a.tsvScores(p)
 	default:
-		for k, c := range p.Order[:o.TopK] {
-			if k > 0 {
-				a.w.WriteByte('\t')
-			}
-			a.w.WriteString(a.label(c))
-			a.w.WriteByte('\t')
-			a.float(p.Scores[c], 4)
-		}
+		a.labelScores(p, p.Order[:o.TopK], 4)
 		if o.Explain > 0 {
 			a.w.WriteByte('\t')
 			a.effects(p.Effects)
 		}
 	}
 	return a.w.WriteByte('\n')
+}
+
+// labelScores writes the answer's label and score columns for the
+// classes cs, tab-separated, each score to the given digits (more for
+// tsv, which scripts read, than for the text a person reads).
+func (a *answerer) labelScores(p *pipeline.Answer, cs []int, digits int) {
+	for k, c := range cs {
+		if k > 0 {
+			a.w.WriteByte('\t')
+		}
+		a.w.WriteString(a.label(c))
+		a.w.WriteByte('\t')
+		a.float(p.Scores[c], digits)
+	}
 }
 
 // tsvScores writes the tsv columns every answer ends with: each label's

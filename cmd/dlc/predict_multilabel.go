@@ -57,14 +57,7 @@ func (a *answerer) writeMulti(p *pipeline.Answer) error {
 		}
 		a.tsvScores(p)
 	default:
-		for i, c := range a.shown(p) {
-			if i > 0 {
-				a.w.WriteByte('\t')
-			}
-			a.w.WriteString(a.label(c))
-			a.w.WriteByte('\t')
-			a.float(p.Scores[c], 4)
-		}
+		a.labelScores(p, a.shown(p), 4)
 		if o.Explain > 0 {
 			a.w.WriteByte('\t')
 			a.effects(p.Effects)

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -96,22 +95,7 @@ func flow(ptr any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case *ClassWeight:
-		switch {
-		case p.Balanced:
-			return "balanced"
-		case len(p.Weights) > 0:
-			keys := make([]string, 0, len(p.Weights))
-			for k := range p.Weights {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			parts := make([]string, len(keys))
-			for i, k := range keys {
-				parts[i] = fmt.Sprintf("%s: %s", scalar(k), strconv.FormatFloat(p.Weights[k], 'g', -1, 64))
-			}
-			return "{" + strings.Join(parts, ", ") + "}"
-		}
-		return "none"
+		return p.format(scalar)
 	}
 	panic(fmt.Sprintf("config: no YAML form for %T", ptr))
 }

@@ -344,24 +344,33 @@ func format(ptr any) string {
 	case *[]int:
 		return strings.ReplaceAll(fmt.Sprint(*p), " ", ", ")
 	case *ClassWeight:
-		switch {
-		case p.Balanced:
-			return "balanced"
-		case len(p.Weights) > 0:
-			keys := make([]string, 0, len(p.Weights))
-			for k := range p.Weights {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			parts := make([]string, len(keys))
-			for i, k := range keys {
-				parts[i] = fmt.Sprintf("%s: %g", k, p.Weights[k])
-			}
-			return "{" + strings.Join(parts, ", ") + "}"
-		}
-		return "none"
+		return p.format(func(s string) string { return s })
 	}
 	return ""
+}
+
+// format writes the class weights as "balanced", "none" or a flow map
+// sorted by label, each label written through label: the same map is
+// shown in help texts and resume refusals (format, labels as they are)
+// and written to a YAML config by KeysYAML (flow, labels quoted where
+// YAML needs it).
+func (w *ClassWeight) format(label func(string) string) string {
+	switch {
+	case w.Balanced:
+		return "balanced"
+	case len(w.Weights) > 0:
+		keys := make([]string, 0, len(w.Weights))
+		for k := range w.Weights {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s: %g", label(k), w.Weights[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return "none"
 }
 
 // EnvName is the environment variable that overrides key.

@@ -60,16 +60,7 @@ func Classification(truth, predicted []int, k int) Report {
 	}
 	present := 0
 	for c := range k {
-		s := ClassScore{Support: trueN[c]}
-		if predN[c] > 0 {
-			s.Precision = float64(tp[c]) / float64(predN[c])
-		}
-		if trueN[c] > 0 {
-			s.Recall = float64(tp[c]) / float64(trueN[c])
-		}
-		if s.Precision+s.Recall > 0 {
-			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
-		}
+		s := classScore(tp[c], predN[c], trueN[c])
 		r.Classes[c] = s
 		if predN[c] > 0 || trueN[c] > 0 {
 			present++
@@ -114,4 +105,21 @@ func Classification(truth, predicted []int, k int) Report {
 		r.Confusion[row[t]][row[predicted[i]]]++
 	}
 	return r
+}
+
+// classScore is one class's precision, recall and F1 from its true
+// positives, its predicted and its actual counts (0 where undefined, as
+// scikit-learn's zero_division=0), for single- and multi-label reports.
+func classScore(tp, predicted, actual int) ClassScore {
+	s := ClassScore{Support: actual}
+	if predicted > 0 {
+		s.Precision = float64(tp) / float64(predicted)
+	}
+	if actual > 0 {
+		s.Recall = float64(tp) / float64(actual)
+	}
+	if s.Precision+s.Recall > 0 {
+		s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
+	}
+	return s
 }

@@ -77,16 +77,7 @@ func MultiLabel(truth, predicted [][]int, k int) MultiLabelReport {
 	}
 	var TP, P, T, present int
 	for l := range k {
-		s := ClassScore{Support: trueN[l]}
-		if predN[l] > 0 {
-			s.Precision = float64(tp[l]) / float64(predN[l])
-		}
-		if trueN[l] > 0 {
-			s.Recall = float64(tp[l]) / float64(trueN[l])
-		}
-		if s.Precision+s.Recall > 0 {
-			s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
-		}
+		s := classScore(tp[l], predN[l], trueN[l])
 		r.Classes[l] = s
 		if predN[l] > 0 || trueN[l] > 0 {
 			present++
