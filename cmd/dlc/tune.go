@@ -77,7 +77,7 @@ at once and writes the best config found so far; the exit status is then
   dlc tune -c data-only.yaml --format json > search.jsonl`,
 		Args: exactArgs(0, "no arguments (the config is --config FILE)"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runTune(c.Context(), g, stdio, o, c.Flags().Changed("budget"), c.Flags().Changed("trials"))
+			return runTune(c.Context(), g, stdio, o, c.Flags().Changed("budget"), c.Flags().Changed("trials"), c.Flags().Changed("folds"))
 		},
 	}
 	f := cmd.Flags()
@@ -85,7 +85,7 @@ at once and writes the best config found so far; the exit status is then
 	f.StringArrayVar(&o.Sets, "set", nil, "override a config key of the base: --set training.seed=7 (repeatable)")
 	f.DurationVar(&o.Budget, "budget", defaultBudget, "stop searching after this long (5m, 1h30m)")
 	f.IntVar(&o.Trials, "trials", 0, "stop after this many trials instead of after --budget")
-	f.IntVar(&o.Folds, "folds", tune.DefaultFolds, "k of the k-fold cross-validation")
+	f.IntVar(&o.Folds, "folds", 0, fmt.Sprintf("k of the k-fold cross-validation (default %d, or 2 for %d training examples or more)", tune.DefaultFolds, tune.BigFolds))
 	f.StringVarP(&o.Out, "out", "o", "best.yaml", "where to write the winning config")
 	f.Var(newEnum(&o.Format, "text", "text", "json"), "format", "text, or json: one object per line")
 	f.BoolVar(&o.Train, "train", false, "train the winner on the whole training split and write the model")
@@ -94,7 +94,7 @@ at once and writes the best config found so far; the exit status is then
 	return cmd
 }
 
-func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetSet, trialsSet bool) error {
+func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetSet, trialsSet, foldsSet bool) error {
 	switch {
 	case o.Config == "":
 		return usageErrorf("dlc tune needs --config FILE; see dlc tune --help")
@@ -105,7 +105,7 @@ func runTune(ctx context.Context, g *globals, stdio *IO, o *tuneOptions, budgetS
 		return usageErrorf("--trials must be at least 1, not %d", o.Trials)
 	case o.Trials == 0 && o.Budget <= 0:
 		return usageErrorf("--budget must be above 0, not %v", o.Budget)
-	case o.Folds < 2:
+	case o.Folds < 2 && (o.Folds != 0 || foldsSet):
 		return usageErrorf("--folds must be at least 2, not %d", o.Folds)
 	case o.Model != "" && !o.Train:
 		return usageErrorf("--model names the model --train writes; add --train")

@@ -173,6 +173,9 @@ func pack(c *Checkpoint) (*meta, *arrays) {
 		if o.Done != nil {
 			a.putI64("optimizer.done", o.Done)
 		}
+		if o.Behind != nil {
+			a.putI64("optimizer.behind", o.Behind)
+		}
 	}
 	if r := c.Main; r != nil {
 		m.Main = &resultMeta{Steps: r.Steps, Stopped: r.Stopped, BestEpoch: r.BestEpoch, Best: Float(r.Best), Restored: r.Restored, History: epochsMeta(r.History)}
@@ -249,6 +252,7 @@ func unpack(m *meta, a *arrays) (*Checkpoint, error) {
 			}
 		}
 		st.Optimizer.Done = a.i64["optimizer.done"]
+		st.Optimizer.Behind = a.i64["optimizer.behind"]
 		c.State = st
 	}
 	if r := m.Main; r != nil {

@@ -20,7 +20,7 @@ func sample() *Checkpoint {
 		History:   []gd.EpochStats{{Epoch: 1, Steps: 4, Loss: 0.7, Accuracy: 0.5, LearningRate: 0.01, ValLoss: math.NaN(), ValAccuracy: math.NaN()}},
 		BestEpoch: 1, Best: 0.7, BestVal: math.NaN(), ConvBest: math.Inf(1),
 		Params: []float64{1, -2, math.Copysign(0, -1), 1e-300}, BestParams: []float64{4, 3, 2, 1},
-		Optimizer: gd.OptimizerState{Name: "momentum", Steps: 5, Scale: 1, Now: 4, Done: []int64{4, 5}, Slots: map[string][]float64{"velocity": {0.1, 0.2, 0.3, 0.4}}}}
+		Optimizer: gd.OptimizerState{Name: "momentum", Steps: 5, Scale: 1, Now: 4, Done: []int64{4, 5}, Behind: []int64{0, 3}, Slots: map[string][]float64{"velocity": {0.1, 0.2, 0.3, 0.4}}}}
 	return &Checkpoint{DLCVersion: "test", Written: "2026-01-01T00:00:00Z", Seq: 7, Stage: Calibrating,
 		ConfigPath: "/x/c.yaml", Sets: []string{"training.epochs=3"}, Config: map[string]string{"training.epochs": "3"},
 		Data:     []DataFile{{Key: "data.train", Path: "t.jsonl", SHA256: "ab", Examples: 4}},

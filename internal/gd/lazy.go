@@ -14,8 +14,9 @@ import "math"
 //   - momentum: each row keeps the number of steps it has taken; a row
 //     that comes back after k steps away first takes the k zero-gradient
 //     steps it missed, in one go: v ← μᵏ v, θ ← θ + (μ + … + μᵏ) v
-//     (Nesterov: μ times that), the velocity's geometric series. Exact
-//     within rounding.
+//     (Nesterov: μ times that), the velocity's geometric series, with θ's
+//     move by the last step's velocity and v's decay put off to the pass
+//     that next writes each (see Momentum). Exact within rounding.
 //   - Adam: nothing; see Adam.UpdateSpans for what that approximates.
 //
 // A step then costs what its batch touches, not the whole first layer.

@@ -56,9 +56,14 @@ type OptimizerState struct {
 	Slots map[string][]float64
 	// Scale is lazy RMSprop's decay D (1 otherwise).
 	Scale float64
-	// Now and Done are lazy momentum's row clock (nil Done: not started).
-	Now  int64
-	Done []int64
+	// Now and Done are lazy momentum's row clock (nil Done: not started);
+	// Behind is, per row, what its lazy path put off: 2 × the steps its
+	// velocity is yet to be decayed by, plus 1 when its θ is yet to move
+	// by its last step's velocity (nil: nothing, as a checkpoint written
+	// before Behind existed says).
+	Now    int64
+	Done   []int64
+	Behind []int64
 }
 
 // Checkpointer saves Train's State at the moments it chooses. Train asks
@@ -259,6 +264,15 @@ func (o *Momentum) saveState(s *OptimizerState) {
 	o.save(s, o.Name())
 	s.Slots["velocity"] = o.velocity
 	s.Now, s.Done = o.clock.now, o.clock.done
+	if o.clock.done != nil {
+		s.Behind = make([]int64, len(o.decay))
+		for r, d := range o.decay {
+			s.Behind[r] = 2 * d
+			if o.lag[r] {
+				s.Behind[r]++
+			}
+		}
+	}
 }
 
 func (o *Momentum) loadState(s *OptimizerState) error {
@@ -283,8 +297,22 @@ func (o *Momentum) loadState(s *OptimizerState) error {
 	if s.Now < 0 || s.Now > int64(s.Steps) {
 		return fmt.Errorf("the saved %s state's clock is at %d of %d updates", s.Name, s.Now, s.Steps)
 	}
+	if s.Behind != nil && len(s.Behind) != len(s.Done) {
+		return fmt.Errorf("the saved %s state has %d rows put off, and %d row counters", s.Name, len(s.Behind), len(s.Done))
+	}
+	for r, b := range s.Behind {
+		if b < 0 || b/2 > int64(s.Steps) {
+			return fmt.Errorf("the saved %s state has row %d behind by %d updates of %d", s.Name, r, b/2, s.Steps)
+		}
+	}
 	copy(o.clock.done, s.Done)
 	o.clock.now = s.Now
 	o.mu.grow(o.clock.now)
+	for r := range o.decay {
+		o.decay[r], o.lag[r] = 0, false
+		if s.Behind != nil {
+			o.decay[r], o.lag[r] = s.Behind[r]/2, s.Behind[r]%2 == 1
+		}
+	}
 	return nil
 }

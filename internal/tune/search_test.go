@@ -77,11 +77,13 @@ func fingerprint(r *Result) string {
 	return b.String()
 }
 
-// TestSearchIsReproducible: a search of 9 trials (the first bracket: 9
-// trials for 3 epochs, 3 promoted to 9, 1 to 27) reads the training split
-// only (the test split is not JSON: reading it would fail), prunes by
-// successive halving, scores each trial on every fold, and finds the same
-// trials, scores and winner with one worker as with two, and again.
+// TestSearchIsReproducible: a search of 9 trials (the design's bracket:
+// its points for 3 epochs, the best promoted to 9 and to 27; then
+// Hyperband's first bracket with the rest: 3 epochs, a third promoted to
+// 9, 1 to 27) reads the training split only (the test split is not JSON:
+// reading it would fail), prunes by successive halving, scores each trial
+// on every fold, and finds the same trials, scores and winner with one
+// worker as with two, and again.
 func TestSearchIsReproducible(t *testing.T) {
 	cfgPath := setup(t)
 	var rungsSeen []*Rung
@@ -93,23 +95,37 @@ func TestSearchIsReproducible(t *testing.T) {
 	if a.Stopped != StopTrials || len(a.Trials) != 9 || a.Best == nil {
 		t.Fatalf("stopped %q after %d trials, best %v", a.Stopped, len(a.Trials), a.Best)
 	}
-	if len(rungsSeen) != 3 || len(rungsSeen[0].Evaluations) != 9 || len(rungsSeen[0].Promoted) != 3 ||
-		len(rungsSeen[1].Promoted) != 1 || len(rungsSeen[2].Evaluations) != 1 {
-		t.Fatalf("rungs: %d; want 9 trials scored, 3 promoted, then 1", len(rungsSeen))
+	if len(rungsSeen) != 6 || rungsSeen[2].Bracket != 1 || rungsSeen[3].Bracket != 2 {
+		t.Fatalf("rungs: %d; want the design's bracket, then one of Hyperband's, 3 rungs each", len(rungsSeen))
 	}
-	// The promoted are the best three of the first rung.
+	d := len(rungsSeen[0].Evaluations)
 	for _, e := range rungsSeen[0].Evaluations {
-		promoted := false
-		for _, p := range rungsSeen[0].Promoted {
-			promoted = promoted || p == e.Trial
+		if e.Trial.Origin == "random" {
+			t.Errorf("trial %d, drawn at random, is in the design's bracket", e.Trial.ID)
 		}
-		for _, p := range rungsSeen[0].Promoted {
-			if !promoted && e.Err == nil && e.Mean > p.Evaluations[0].Mean {
-				t.Errorf("trial %d (%.4f) was pruned, trial %d (%.4f) promoted", e.Trial.ID, e.Mean, p.ID, p.Evaluations[0].Mean)
+	}
+	if d < 2 || len(rungsSeen[0].Promoted) != 1 || len(rungsSeen[1].Promoted) != 1 || len(rungsSeen[2].Evaluations) != 1 {
+		t.Fatalf("the design's bracket: %d trials, %d promoted; want at least 2 scored, 1 promoted up to the top", d, len(rungsSeen[0].Promoted))
+	}
+	if n := len(rungsSeen[3].Evaluations); n != 9-d || len(rungsSeen[3].Promoted) != n/Eta ||
+		len(rungsSeen[4].Promoted) != 1 || len(rungsSeen[5].Evaluations) != 1 {
+		t.Fatalf("Hyperband's bracket: %d trials, %d promoted; want %d scored, a third promoted, then 1", n, len(rungsSeen[3].Promoted), 9-d)
+	}
+	// The promoted are the best of each bracket's first rung.
+	for _, first := range []*Rung{rungsSeen[0], rungsSeen[3]} {
+		for _, e := range first.Evaluations {
+			promoted := false
+			for _, p := range first.Promoted {
+				promoted = promoted || p == e.Trial
 			}
-		}
-		if e.Err == nil && (len(e.Folds) != DefaultFolds || len(e.Curve) == 0 || len(e.Curve) > FirstEpochs) {
-			t.Errorf("trial %d: %d folds, a curve of %d epochs", e.Trial.ID, len(e.Folds), len(e.Curve))
+			for _, p := range first.Promoted {
+				if !promoted && e.Err == nil && e.Mean > p.Evaluations[0].Mean {
+					t.Errorf("trial %d (%.4f) was pruned, trial %d (%.4f) promoted", e.Trial.ID, e.Mean, p.ID, p.Evaluations[0].Mean)
+				}
+			}
+			if e.Err == nil && (len(e.Folds) != DefaultFolds || len(e.Curve) == 0 || len(e.Curve) > FirstEpochs) {
+				t.Errorf("trial %d: %d folds, a curve of %d epochs", e.Trial.ID, len(e.Folds), len(e.Curve))
+			}
 		}
 	}
 	if a.Trials[0].Origin != "base" || len(a.Trials[0].Params) != 0 {

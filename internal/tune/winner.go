@@ -35,6 +35,9 @@ func Describe(c *config.Config) string {
 		if v.Mode == "tf_idf" && v.SublinearTF {
 			feats += " sublinear"
 		}
+		if v.Weighting == "nb" {
+			feats += " nb"
+		}
 	}
 	net := []string{feats}
 	for _, l := range c.Model.Layers {
