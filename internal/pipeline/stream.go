@@ -588,14 +588,9 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	trainStart := time.Now()
 	var gres *gd.Result
 	if resume != nil && resume.Stage == checkpoint.Calibrating {
-		// The model's network was trained: its weights and record are
-		// in the checkpoint.
-		if len(resume.MainParams) != len(net.Params()) {
-			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		if gres, err = restoreTrained(net, resume); err != nil {
+			return nil, nil, err
 		}
-		copy(net.Params(), resume.MainParams)
-		net.ParamsChanged(nil)
-		gres = resume.Main
 	} else {
 		var src *rand.PCG
 		if src, err = dropoutSource(cfg, resume, sv, &cb); err != nil {

@@ -258,14 +258,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: share, Dropout: rand.New(src)}
 	var gres *gd.Result
 	if resume != nil && resume.Stage == checkpoint.Calibrating {
-		// The model's network was trained: its weights and record are
-		// in the checkpoint.
-		if len(resume.MainParams) != len(net.Params()) {
-			return nil, nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+		if gres, err = restoreTrained(net, resume); err != nil {
+			return nil, nil, err
 		}
-		copy(net.Params(), resume.MainParams)
-		net.ParamsChanged(nil)
-		gres = resume.Main
 	} else {
 		if resume != nil {
 			if err := src.UnmarshalBinary(resume.Dropout); err != nil {
@@ -496,4 +491,16 @@ func trainingCallbacks(h Hooks, net *mlp.Network, xVal *sparse.Matrix, yVal mlp.
 			return nil
 		},
 	}
+}
+
+// restoreTrained puts back the model's network from a checkpoint written
+// while calibrating (the network was trained: its weights and record are
+// in the checkpoint), for in-memory and streamed training alike.
+func restoreTrained(net *mlp.Network, resume *checkpoint.Checkpoint) (*gd.Result, error) {
+	if len(resume.MainParams) != len(net.Params()) {
+		return nil, fmt.Errorf("the checkpoint holds %d weights of the model's network, which has %d", len(resume.MainParams), len(net.Params()))
+	}
+	copy(net.Params(), resume.MainParams)
+	net.ParamsChanged(nil)
+	return resume.Main, nil
 }
