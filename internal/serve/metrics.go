@@ -73,7 +73,13 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.inflight, m.inputs, m.batchIn, m.batchReqs,
 		m.reloads, m.loadedAt, m.info, m.panics,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		// The scheduler's metrics besides the Go collector's defaults:
+		// go_sched_latencies_seconds is how long goroutines wait for a CPU
+		// once runnable. Under load most of a request's latency is such
+		// waiting, before its handler starts and after its answer is
+		// written, which the request histogram above cannot see.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -73,6 +73,11 @@ func TestPredictAnswersAsPredict(t *testing.T) {
 		if got := metricValue(t, ts, "dlc_predict_batch_requests_count"); got < 1 {
 			t.Errorf("no block counted")
 		}
+		// The scheduler's latency, which says how long goroutines waited
+		// for a CPU (most of a loaded server's latency), is exposed.
+		if got := metricValue(t, ts, "go_sched_latencies_seconds_count"); got < 1 {
+			t.Errorf("go_sched_latencies_seconds is missing from /metrics")
+		}
 	}
 }
 
