@@ -47,10 +47,10 @@ func trainBytes(t *testing.T, cfg *config.Config, c *checkpoint.Checkpoint) ([]b
 // in the model's training or in the calibration's — writes it too, with
 // the same per-update history. Streamed training too: its rows cache (in a
 // folder of the test's own, beside a copy of the data) is read again from
-// each epoch's start on a resume.
+// each epoch's start on a resume. A multi-label model too: its
+// calibration networks' held-out scores and label sets are checkpointed.
 func TestResumeWritesTheSameModel(t *testing.T) {
 	root := testenv.Root(t)
-	path := filepath.Join(root, "testdata", "topics", "topics.yaml")
 	for _, tc := range []struct {
 		name string
 		sets []string
@@ -60,10 +60,16 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
 		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
 		{"streamed dropout holdout", []string{"training.streaming=true", "training.shuffle_buffer=50", "model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=6"}},
+		{"multilabel folds", []string{"calibration.folds=2", "training.epochs=6", "checkpoint.every_updates=9"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			train := filepath.Join(root, "testdata", "topics", "train.jsonl")
+			fixture := "topics"
+			if strings.HasPrefix(tc.name, "multilabel") {
+				fixture = "multilabel"
+			}
+			path := filepath.Join(root, "testdata", fixture, fixture+".yaml")
+			train := filepath.Join(root, "testdata", fixture, "train.jsonl")
 			if slices.Contains(tc.sets, "training.streaming=true") {
 				b, err := os.ReadFile(train)
 				if err != nil {
@@ -74,7 +80,7 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
+			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", fixture, "test.jsonl")}
 			load := func(extra ...string) *config.Config {
 				cfg, err := config.Load(path, slices.Concat(data, tc.sets, extra))
 				if err != nil {
@@ -287,5 +293,29 @@ func TestDuePutsOffWhileWriting(t *testing.T) {
 	s.pending = make(chan written, 1)
 	if s.Due(false) || !s.Due(false) {
 		t.Fatal("with wait_for_write, not due exactly every_updates updates while a checkpoint is being written")
+	}
+}
+
+// TestResumeMultiCalibrationRefusesMalformed: a multi-label calibration's
+// labels in a checkpoint are each example's count, then its labels; any
+// other shape is refused, never indexed past.
+func TestResumeMultiCalibrationRefusesMalformed(t *testing.T) {
+	z := []float64{1, 2, 3, 4, 5, 6}
+	good := &checkpoint.Calibration{Z: z, Uncal: z, Truth: []int{2, 0, 2, 0}}
+	sets, err := resumeMultiCalibration(good, 2, 3)
+	if err != nil || fmt.Sprint(sets) != "[[0 2] []]" {
+		t.Fatalf("%v, %v", sets, err)
+	}
+	for _, truth := range [][]int{{2, 0, 2}, {2, 0, 2, 0, 0}, {2, 2, 0, 0}, {1, 3, 0}, {-1, 0}, {4, 0, 1, 2, 0, 0}, {2, 0, 2, 9}, {1, 0}} {
+		c := *good
+		c.Truth = truth
+		if _, err := resumeMultiCalibration(&c, 2, 3); err == nil {
+			t.Errorf("labels %v accepted", truth)
+		}
+	}
+	c := *good
+	c.Uncal = z[:3]
+	if _, err := resumeMultiCalibration(&c, 2, 3); err == nil {
+		t.Error("3 probabilities for 2 examples of 3 labels accepted")
 	}
 }

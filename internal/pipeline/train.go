@@ -293,18 +293,16 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
+		if sv != nil {
+			main := *gres
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+		}
 		if multi {
-			// A multi-label model's calibration is not checkpointed: a
-			// resume trains it again from its start (deterministic).
 			var tuned *calibrate.Thresholds
-			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from, sv, resume); err == nil {
 				th = tuned
 			}
 		} else {
-			if sv != nil {
-				main := *gres
-				sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
-			}
 			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume, labelWeighing(fit, y, len(classes)))
 		}
 		switch {
