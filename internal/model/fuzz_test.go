@@ -1,32 +1,17 @@
 package model
 
 import (
-	"flag"
 	"os"
 	"sort"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// TestMain bounds how long the fuzzer minimizes each new input to 1,000
-// runs of the target, unless -fuzzminimizetime is given. By default it
-// minimizes for 60 s, and a model file (3 KB for the seed: the config and
-// vocabulary ride in its header) takes longer than that: the pass that
-// tries removing every span of bytes is quadratic in the length. When the
-// minute runs out, go test kills the fuzz worker (its reply races the
-// same deadline), counts none of its runs and starts another, so each new
-// input cost a minute and a worker: FuzzDecode made 2,811 runs in 10
-// minutes, its worker restarting about once a minute.
+// TestMain: see testenv.BoundMinimizing.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.fuzzminimizetime" })
-	if !given {
-		if err := flag.Set("test.fuzzminimizetime", "1000x"); err != nil {
-			panic(err)
-		}
-	}
+	testenv.BoundMinimizing()
 	os.Exit(m.Run())
 }
 
