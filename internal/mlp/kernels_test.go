@@ -175,3 +175,119 @@ func TestAccumRows32MatchesSaxpy(t *testing.T) {
 		}
 	}
 }
+
+// shortValue draws a test factor: often ±0 (what ReLU and a zeroed delta
+// give, and what the AVX kernels must skip or keep as Go does), else of
+// any magnitude from 1e-300 to 1e3.
+func shortValue(rng *rand.Rand) float64 {
+	switch rng.IntN(5) {
+	case 0:
+		return 0
+	case 1:
+		return math.Copysign(0, -1)
+	}
+	return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-6)) * (1 + float64(rng.IntN(2))*1e-294)
+}
+
+func sameBits(x, y []float64) int {
+	for i := range x {
+		if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestShortAVXMatchesGo: the AVX kernels of the output layer (axpy2x12 in
+// gemmNN and gemmTNRows, dotCols8 in gemmNT, reluBackprop4) give the very
+// bits of the Go loops (signed zeros included: a ±0 factor is skipped,
+// not added, and a -0 sum stays -0), for every row width up to 16, odd
+// and even numbers of rows, and widths of c with and without a remainder
+// past the 8 columns dotCols8 takes at a time.
+func TestShortAVXMatchesGo(t *testing.T) {
+	if !haveShortAVX {
+		t.Skip("this processor has no AVX: only the Go loops run")
+	}
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	rng := rand.New(rand.NewPCG(12, 12))
+	fill := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = shortValue(rng)
+		}
+		return x
+	}
+	both := func(f func() []float64) (avx, plain []float64) {
+		haveShortAVX = true
+		avx = f()
+		haveShortAVX = false
+		plain = f()
+		return avx, plain
+	}
+	for n := 1; n <= 16; n++ {
+		for _, m := range []int{1, 2, 3, 7, 16} {
+			for _, k := range []int{1, 2, 5, 10, 33} {
+				a, b, c0 := fill(m*k), fill(k*n), fill(m*n)
+				avx, plain := both(func() []float64 {
+					c := append([]float64(nil), c0...)
+					gemmNN(m, n, k, a, b, c)
+					return c
+				})
+				if i := sameBits(avx, plain); i >= 0 {
+					t.Fatalf("gemmNN m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", m, n, k, i, avx[i], plain[i])
+				}
+				d, g0 := fill(m*n), fill(k*n)
+				for _, span := range [][2]int{{0, k}, {1, k}, {0, k - 1}, {k / 2, k}} {
+					if span[0] >= span[1] {
+						continue
+					}
+					avx, plain = both(func() []float64 {
+						g := append([]float64(nil), g0...) // rows outside the span stay as they are
+						gemmTNRows(span[0], span[1], m, n, k, a, d, g)
+						return g
+					})
+					if i := sameBits(avx, plain); i >= 0 {
+						t.Fatalf("gemmTNRows %v m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", span, m, n, k, i, avx[i], plain[i])
+					}
+				}
+			}
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 23, 40, 512} {
+		for _, m := range []int{1, 3, 16} {
+			for _, k := range []int{1, 2, 3, 4, 5, 9, 10, 13, 32, 52} {
+				a, b := fill(m*k), fill(n*k)
+				bT := make([]float64, k*n)
+				for j := range n {
+					for o := range k {
+						bT[o*n+j] = b[j*k+o]
+					}
+				}
+				avx, plain := both(func() []float64 {
+					c := fill(m * n)
+					gemmNT(m, n, k, a, b, bT, c)
+					return c
+				})
+				if i := sameBits(avx, plain); i >= 0 {
+					t.Fatalf("gemmNT m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", m, n, k, i, avx[i], plain[i])
+				}
+			}
+		}
+	}
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 31, 512} {
+		z, d0 := fill(n), fill(n)
+		for i := range z {
+			if rng.IntN(8) == 0 {
+				z[i] = math.NaN()
+			}
+		}
+		avx, plain := both(func() []float64 {
+			d := append([]float64(nil), d0...)
+			ReLU.backprop(d, z, nil, n)
+			return d
+		})
+		if i := sameBits(avx, plain); i >= 0 {
+			t.Fatalf("ReLU backprop n=%d: element %d is %v in AVX, %v in Go", n, i, avx[i], plain[i])
+		}
+	}
+}

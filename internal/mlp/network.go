@@ -323,8 +323,12 @@ type Workspace struct {
 	h    [][]float64 // the input of the next layer: a, or a with units dropped
 	mask [][]float64 // dropout factors per hidden layer: 0 or 1/(1−p)
 	d    [][]float64 // dL/dz per layer
-	loss []float64   // per batch row: its (weighted) loss
-	hit  []bool      // per batch row: classified correctly
+	// wT holds, for each layer after the first that is at least 8 inputs
+	// wide, its kernel transposed (Out×In), made at the start of every
+	// training pass for the backward pass's gemmNT; nil for the others.
+	wT   [][]float64
+	loss []float64 // per batch row: its (weighted) loss
+	hit  []bool    // per batch row: classified correctly
 
 	// Dropout draws the training-time dropout masks; it must be set before
 	// Gradient is called on a network with dropout.
@@ -366,8 +370,13 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 		ws.dirty = true
 	}
 	ws.net, ws.rows = n, rows
-	ws.z, ws.a, ws.h, ws.mask, ws.d = nil, nil, nil, nil, nil
-	for _, l := range n.Layers {
+	ws.z, ws.a, ws.h, ws.mask, ws.d, ws.wT = nil, nil, nil, nil, nil, nil
+	for li, l := range n.Layers {
+		var wT []float64
+		if li > 0 && l.In >= 8 && haveShortAVX {
+			wT = make([]float64, l.In*l.Out)
+		}
+		ws.wT = append(ws.wT, wT)
 		ws.z = append(ws.z, make([]float64, rows*l.Out))
 		a := make([]float64, rows*l.Out)
 		ws.a = append(ws.a, a)
@@ -419,6 +428,9 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	if train && n.dropout {
 		n.drawMasks(len(rows), ws)
 	}
+	if train {
+		n.transposeKernels(ws)
+	}
 	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train}
 	work := 0
 	for _, row := range rows {
@@ -433,6 +445,21 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	}
 	ws.group.Run((len(rows)+rowBlock-1)/rowBlock, work, &ws.pass)
 	ws.pass = passTasks{}
+}
+
+// transposeKernels brings ws.wT up to date with the kernels.
+func (n *Network) transposeKernels(ws *Workspace) {
+	for li, t := range ws.wT {
+		if t == nil {
+			continue
+		}
+		l := n.Layers[li]
+		for j := range l.In {
+			for o, v := range l.W[j*l.Out : (j+1)*l.Out] {
+				t[o*l.In+j] = v
+			}
+		}
+	}
 }
 
 // drawMasks draws the dropout masks of a training batch of b rows, layer
@@ -523,7 +550,7 @@ func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace)
 		l := n.Layers[li]
 		below := n.Layers[li-1]
 		dPrev := ws.d[li-1][lo*l.In : hi*l.In]
-		gemmNT(hi-lo, l.In, l.Out, ws.d[li][lo*l.Out:hi*l.Out], l.W, dPrev)
+		gemmNT(hi-lo, l.In, l.Out, ws.d[li][lo*l.Out:hi*l.Out], l.W, ws.wT[li], dPrev)
 		if below.Dropout > 0 {
 			for i, m := range ws.mask[li-1][lo*l.In : hi*l.In] {
 				dPrev[i] *= m
