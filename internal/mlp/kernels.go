@@ -338,25 +338,58 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 // four lanes where float64 has two).
 var sblas gonum.Implementation
 
-// termChunk is how many terms sparseAccumulate32 and scatterFeatures32
-// hand accumRows32 at a time, their factors converted to float32 in a
-// buffer on the stack.
+// termChunk is how many terms scatterFeatures32 hands accumRows32 at a
+// time, their factors converted to float32 in a buffer on the stack.
 const termChunk = 256
 
-// sparseAccumulate32 is sparseAccumulate in float32: z += x · W for one
-// sparse row x, W being the float32 copy of the first layer's kernel.
-func sparseAccumulate32(z, w []float32, width int, idx []int32, vals []float64) {
-	var alphas [termChunk]float32
-	for lo := 0; lo < len(idx); lo += termChunk {
-		hi := min(lo+termChunk, len(idx))
-		a := alphas[:hi-lo]
-		for k := range a {
-			a[k] = 1
+// sparseAccumulateRows32 is sparseAccumulate in float32 for several rows:
+// z (len(rows)×width) += x's rows · W, W being the float32 copy of the
+// first layer's kernel; alphas has room for the rows' terms. It goes
+// column block by column block (accum64's 64 columns), each block through
+// all the rows, so that the slice of W one block reads stays in cache
+// over the rows instead of all of W streaming past for every row. Every
+// element still gets its row's terms in order, the bits of a Saxpy per
+// term.
+func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []int, alphas []float32) {
+	k := 0
+	for _, row := range rows {
+		idx, vals := x.Row(row)
+		a := alphas[k : k+len(idx)]
+		for i, f := range idx {
+			_ = w[int(f)*width+width-1] // the rows are in w
+			a[i] = 1
 			if vals != nil {
-				a[k] = float32(vals[lo+k])
+				a[i] = float32(vals[i])
 			}
 		}
-		accumRows32(z, w, width, idx[lo:hi], a)
+		k += len(idx)
+	}
+	wide := 0
+	if haveAccum64 && len(rows) > 0 {
+		wide = width &^ 63
+		_ = z[len(rows)*width-1]
+	}
+	for c := 0; c < wide; c += 64 {
+		k := 0
+		for r, row := range rows {
+			idx, _ := x.Row(row)
+			if len(idx) > 0 {
+				accum64(&z[r*width+c], &w[c], width, idx, alphas[k:k+len(idx)])
+			}
+			k += len(idx)
+		}
+	}
+	if wide == width {
+		return
+	}
+	k = 0
+	for r, row := range rows {
+		idx, _ := x.Row(row)
+		zr := z[r*width+wide : (r+1)*width]
+		for i, f := range idx {
+			sblas.Saxpy(width-wide, alphas[k+i], w[int(f)*width+wide:int(f+1)*width], 1, zr, 1)
+		}
+		k += len(idx)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // TestDotMatchesGonum: the short dot product sums in the order of gonum's
@@ -131,9 +133,10 @@ func valuesOrNil(binary bool) []float64 {
 
 // TestAccumRows32MatchesSaxpy: the float32 first layer's kernel gives the
 // bits of a gonum Saxpy per term, term by term in order, for widths with
-// and without a remainder past the 64-column blocks and more terms than
-// one chunk of termChunk, with accum64 (where this processor can run it)
-// and without.
+// and without a remainder past the 64-column blocks, rows of up to 600
+// terms (more than one chunk of termChunk for scatterFeatures32), an
+// empty row and a repeated one, with accum64 (where this processor can
+// run it) and without.
 func TestAccumRows32MatchesSaxpy(t *testing.T) {
 	paths := []bool{false}
 	if haveAccum64 {
@@ -141,35 +144,44 @@ func TestAccumRows32MatchesSaxpy(t *testing.T) {
 	}
 	defer func(was bool) { haveAccum64 = was }(haveAccum64)
 	rng := rand.New(rand.NewPCG(32, 32))
+	const inputs = 50
 	for _, width := range []int{1, 8, 63, 64, 100, 512, 520} {
+		m := make([]float32, inputs*width)
+		for i := range m {
+			m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+		}
+		x := sparse.New(inputs, false)
 		for _, terms := range []int{0, 1, 7, 150, 600} {
-			rowsIn := 50
-			m := make([]float32, rowsIn*width)
-			for i := range m {
-				m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
-			}
 			idx := make([]int32, terms)
 			vals := make([]float64, terms)
 			for k := range idx {
-				idx[k] = int32(rng.IntN(rowsIn))
+				idx[k] = int32(rng.IntN(inputs)) // repeated features too: the kernel does not care
 				vals[k] = rng.NormFloat64()
 			}
-			want := make([]float32, width)
+			x.Indices = append(x.Indices, idx...)
+			x.Values = append(x.Values, vals...)
+			x.Indptr = append(x.Indptr, len(x.Indices))
+			x.Rows++
+		}
+		rows := []int{3, 0, 4, 1, 3, 2}
+		z := make([]float32, len(rows)*width)
+		for i := range z {
+			z[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), z...)
+		for r, row := range rows {
+			idx, vals := x.Row(row)
+			for k, f := range idx {
+				sblas.Saxpy(width, float32(vals[k]), m[int(f)*width:int(f+1)*width], 1, want[r*width:(r+1)*width], 1)
+			}
+		}
+		for _, avx := range paths {
+			haveAccum64 = avx
+			got := append([]float32(nil), z...)
+			sparseAccumulateRows32(got, m, width, x, rows, make([]float32, len(x.Indices)*2))
 			for i := range want {
-				want[i] = float32(rng.NormFloat64())
-			}
-			z := append([]float32(nil), want...)
-			for k, r := range idx {
-				sblas.Saxpy(width, float32(vals[k]), m[int(r)*width:int(r+1)*width], 1, want, 1)
-			}
-			for _, avx := range paths {
-				haveAccum64 = avx
-				got := append([]float32(nil), z...)
-				sparseAccumulate32(got, m, width, idx, vals)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("width %d, %d terms (accum64 %v), column %d: %v, Saxpy %v", width, terms, avx, i, got[i], want[i])
-					}
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("width %d (accum64 %v), row %d, column %d: %v, Saxpy %v", width, avx, rows[i/width], i%width, got[i], want[i])
 				}
 			}
 		}
@@ -291,3 +303,4 @@ func TestShortAVXMatchesGo(t *testing.T) {
 		}
 	}
 }
+

@@ -340,8 +340,12 @@ type Workspace struct {
 	cols  batchColumns // the batch by feature, for the first layer's gradient
 
 	// Float32 first layer (Spec.Precision): its sums per row, its deltas,
-	// and one row of weight gradient per gradient task.
+	// and one row of weight gradient per gradient task; the factors of
+	// the batch's terms in float32, batch row r's from alphaAt[r] to
+	// alphaAt[r+1].
 	z32, d32, acc32 []float32
+	alpha32         []float32
+	alphaAt         []int
 
 	// Sparse-gradient bookkeeping (see Objective.Support): the first-layer
 	// rows the last sparse gradient wrote are the features of its batch,
@@ -433,8 +437,17 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	}
 	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train}
 	work := 0
+	if n.w32 != nil {
+		ws.alphaAt = append(ws.alphaAt[:0], 0)
+	}
 	for _, row := range rows {
 		work += x.Indptr[row+1] - x.Indptr[row]
+		if n.w32 != nil {
+			ws.alphaAt = append(ws.alphaAt, work)
+		}
+	}
+	if n.w32 != nil {
+		ws.alpha32 = slices.Grow(ws.alpha32[:0], work)[:work]
 	}
 	work *= n.Layers[0].Out
 	for _, l := range n.Layers[1:] {
@@ -488,21 +501,24 @@ func (n *Network) drawMasks(b int, ws *Workspace) {
 // in training, hidden units are dropped as the masks say.
 func (n *Network) forwardRows(x *sparse.Matrix, rows []int, lo, hi int, ws *Workspace, train bool) {
 	first := n.Layers[0]
-	for r := lo; r < hi; r++ {
-		zr := ws.z[0][r*first.Out : (r+1)*first.Out]
-		idx, vals := x.Row(rows[r])
-		if n.w32 != nil {
-			// Σ x·W in float32, then the bias added in float64.
-			zr32 := ws.z32[r*first.Out : (r+1)*first.Out]
-			clear(zr32)
-			sparseAccumulate32(zr32, n.w32, first.Out, idx, vals)
+	if n.w32 != nil {
+		// Σ x·W in float32, then the bias added in float64.
+		z32 := ws.z32[lo*first.Out : hi*first.Out]
+		clear(z32)
+		sparseAccumulateRows32(z32, n.w32, first.Out, x, rows[lo:hi], ws.alpha32[ws.alphaAt[lo]:ws.alphaAt[hi]])
+		z := ws.z[0][lo*first.Out : hi*first.Out]
+		for r := range hi - lo {
 			for j, b := range first.B {
-				zr[j] = b + float64(zr32[j])
+				z[r*first.Out+j] = b + float64(z32[r*first.Out+j])
 			}
-			continue
 		}
-		copy(zr, first.B)
-		sparseAccumulate(zr, first.W, first.Out, idx, vals)
+	} else {
+		for r := lo; r < hi; r++ {
+			zr := ws.z[0][r*first.Out : (r+1)*first.Out]
+			idx, vals := x.Row(rows[r])
+			copy(zr, first.B)
+			sparseAccumulate(zr, first.W, first.Out, idx, vals)
+		}
 	}
 	for li, l := range n.Layers {
 		z := ws.z[li][lo*l.Out : hi*l.Out]
