@@ -304,3 +304,27 @@ func TestShortAVXMatchesGo(t *testing.T) {
 	}
 }
 
+// TestNarrowMatchesConversion: the float32 copy of the first layer's
+// weights has the bits of Go's float32 conversion, with AVX or without:
+// halfway cases, values that round to ±Inf or to subnormals, ±0, NaN.
+func TestNarrowMatchesConversion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	src := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e39, -1e39, 1e-46, -1e-46, 3e-39,
+		1 + 0x1p-24, 1 + 0x1p-24 + 0x1p-52, 1 + 3*0x1p-24, math.MaxFloat32, math.SmallestNonzeroFloat32 / 2}
+	for range 1000 {
+		src = append(src, rng.NormFloat64()*math.Pow(2, float64(rng.IntN(300)-150)))
+	}
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	for _, avx := range []bool{false, haveShortAVX} {
+		haveShortAVX = avx
+		for _, n := range []int{0, 3, 4, 7, len(src)} {
+			dst := make([]float32, n)
+			narrow(dst, src[:n])
+			for i, v := range src[:n] {
+				if want := float32(v); math.Float32bits(dst[i]) != math.Float32bits(want) && !(v != v && dst[i] != dst[i]) {
+					t.Fatalf("AVX %v: float32(%v) is %v, want %v", avx, v, dst[i], want)
+				}
+			}
+		}
+	}
+}

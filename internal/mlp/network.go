@@ -183,8 +183,21 @@ const mirrorBlock = 1 << 15
 
 func (m *mirrorTasks) Do(t int) {
 	lo, hi := t*mirrorBlock, min(len(m.w), (t+1)*mirrorBlock)
-	for i, v := range m.w[lo:hi] {
-		m.w32[lo+i] = float32(v)
+	narrow(m.w32[lo:hi], m.w[lo:hi])
+}
+
+// narrow sets dst[i] = float32(src[i]) (len(dst) ≥ len(src)), four at a
+// time where the processor has AVX: the float32 copy of the first layer's
+// rows an update touched.
+func narrow(dst []float32, src []float64) {
+	i := 0
+	if haveShortAVX && len(src) >= 4 {
+		i = len(src) &^ 3
+		_ = dst[i-1]
+		narrow4(&dst[0], &src[0], i)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float32(src[i])
 	}
 }
 
@@ -275,8 +288,8 @@ func (n *Network) ParamsChanged(spans [][2]int) {
 	}
 	for _, sp := range spans {
 		lo, hi := sp[0], min(sp[1], len(w))
-		for i := lo; i < hi; i++ {
-			n.w32[i] = float32(w[i])
+		if lo < hi {
+			narrow(n.w32[lo:hi], w[lo:hi])
 		}
 	}
 }

@@ -23,3 +23,8 @@ func dotCols8(c *float64, a *float64, k int, bT *float64, ldb, cols int)
 //
 //go:noescape
 func reluBackprop4(d, z *float64, n int)
+
+// narrow4 sets dst[i] = float32(src[i]) for i < n (a multiple of 4).
+//
+//go:noescape
+func narrow4(dst *float32, src *float64, n int)

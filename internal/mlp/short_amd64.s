@@ -225,3 +225,25 @@ relu:
 reludone:
 	VZEROUPPER
 	RET
+
+// func narrow4(dst *float32, src *float64, n int)
+//
+// dst[i] = float32(src[i]) for i < n, n a multiple of 4: VCVTPD2PS rounds
+// to nearest even, as Go's conversion does.
+TEXT ·narrow4(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+
+narrow:
+	CMPQ AX, CX
+	JGE narrowdone
+	VCVTPD2PSY 0(SI)(AX*8), X0
+	VMOVUPS X0, 0(DI)(AX*4)
+	ADDQ $4, AX
+	JMP narrow
+
+narrowdone:
+	VZEROUPPER
+	RET

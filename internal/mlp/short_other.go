@@ -16,3 +16,7 @@ func dotCols8(c *float64, a *float64, k int, bT *float64, ldb, cols int) {
 func reluBackprop4(d, z *float64, n int) {
 	panic("mlp: reluBackprop4 without its assembly")
 }
+
+func narrow4(dst *float32, src *float64, n int) {
+	panic("mlp: narrow4 without its assembly")
+}
