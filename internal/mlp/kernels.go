@@ -345,7 +345,7 @@ const termChunk = 256
 // sparseAccumulateRows32 is sparseAccumulate in float32 for several rows:
 // z (len(rows)×width) += x's rows · W, W being the float32 copy of the
 // first layer's kernel; alphas has room for the rows' terms. It goes
-// column block by column block (accum64's 64 columns), each block through
+// column block by column block (colBlocks), each block through
 // all the rows, so that the slice of W one block reads stays in cache
 // over the rows instead of all of W streaming past for every row. Every
 // element still gets its row's terms in order, the bits of a Saxpy per
@@ -366,18 +366,18 @@ func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []
 	}
 	wide := 0
 	if haveAccum64 && len(rows) > 0 {
-		wide = width &^ 63
 		_ = z[len(rows)*width-1]
-	}
-	for c := 0; c < wide; c += 64 {
-		k := 0
-		for r, row := range rows {
-			idx, _ := x.Row(row)
-			if len(idx) > 0 {
-				accum64(&z[r*width+c], &w[c], width, idx, alphas[k:k+len(idx)])
+		wide = colBlocks(width, func(c, cols int) {
+			accum := accumBlock(cols)
+			k := 0
+			for r, row := range rows {
+				idx, _ := x.Row(row)
+				if len(idx) > 0 {
+					accum(&z[r*width+c], &w[c], width, idx, alphas[k:k+len(idx)])
+				}
+				k += len(idx)
 			}
-			k += len(idx)
-		}
+		})
 	}
 	if wide == width {
 		return

@@ -136,16 +136,20 @@ func valuesOrNil(binary bool) []float64 {
 // and without a remainder past the 64-column blocks, rows of up to 600
 // terms (more than one chunk of termChunk for scatterFeatures32), an
 // empty row and a repeated one, with accum64 (where this processor can
-// run it) and without.
+// run it), accum128 (where it has AVX-512) and without.
 func TestAccumRows32MatchesSaxpy(t *testing.T) {
-	paths := []bool{false}
+	type path struct{ avx, avx512 bool }
+	paths := []path{{}}
 	if haveAccum64 {
-		paths = append(paths, true)
+		paths = append(paths, path{true, false})
 	}
-	defer func(was bool) { haveAccum64 = was }(haveAccum64)
+	if haveAccum128 {
+		paths = append(paths, path{true, true})
+	}
+	defer func(was, was512 bool) { haveAccum64, haveAccum128 = was, was512 }(haveAccum64, haveAccum128)
 	rng := rand.New(rand.NewPCG(32, 32))
 	const inputs = 50
-	for _, width := range []int{1, 8, 63, 64, 100, 512, 520} {
+	for _, width := range []int{1, 8, 63, 64, 100, 128, 200, 512, 520, 704} {
 		m := make([]float32, inputs*width)
 		for i := range m {
 			m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
@@ -175,13 +179,30 @@ func TestAccumRows32MatchesSaxpy(t *testing.T) {
 				sblas.Saxpy(width, float32(vals[k]), m[int(f)*width:int(f+1)*width], 1, want[r*width:(r+1)*width], 1)
 			}
 		}
-		for _, avx := range paths {
-			haveAccum64 = avx
+		for _, p := range paths {
+			haveAccum64, haveAccum128 = p.avx, p.avx512
 			got := append([]float32(nil), z...)
 			sparseAccumulateRows32(got, m, width, x, rows, make([]float32, len(x.Indices)*2))
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("width %d (accum64 %v), row %d, column %d: %v, Saxpy %v", width, avx, rows[i/width], i%width, got[i], want[i])
+					t.Fatalf("width %d (%+v), row %d, column %d: %v, Saxpy %v", width, p, rows[i/width], i%width, got[i], want[i])
+				}
+			}
+			// The weight gradient's kernel, one row's terms.
+			idx, vals := x.Row(4)
+			a := make([]float32, len(idx))
+			for k, v := range vals {
+				a[k] = float32(v)
+			}
+			got = append(got[:0], z[:width]...)
+			accumRows32(got, m, width, idx, a)
+			wantRow := append([]float32(nil), z[:width]...)
+			for k, f := range idx {
+				sblas.Saxpy(width, a[k], m[int(f)*width:int(f+1)*width], 1, wantRow, 1)
+			}
+			for i := range wantRow {
+				if math.Float32bits(got[i]) != math.Float32bits(wantRow[i]) {
+					t.Fatalf("accumRows32 width %d (%+v), column %d: %v, Saxpy %v", width, p, i, got[i], wantRow[i])
 				}
 			}
 		}
