@@ -167,7 +167,8 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	vec, x, cov := fit.vec, fit.x, fit.cov
-	if err := d.ReadRest(vec); err != nil {
+	// The test texts are read again and scored at the end (scoreTest).
+	if err := d.readValidation(vec); err != nil {
 		return nil, nil, err
 	}
 	if resume != nil {
@@ -353,8 +354,10 @@ func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model,
 		if res.Test, warning, err = scoreTest(plan.Config, m, d.Test); err != nil {
 			return nil, nil, err
 		}
-		res.TestPath = d.Paths.Test
-		m.Record.Test = testRecord(res.Test)
+		if res.Test != nil {
+			res.TestPath = d.Paths.Test
+			m.Record.Test = testRecord(res.Test)
+		}
 		if warning != "" {
 			warnings = append(warnings, warning)
 			res.Warnings = []string{warning}
