@@ -3,8 +3,11 @@
 # features × 32 units, Adagrad, 4,456 updates with the calibration
 # network's; a checkpoint is 224 MB, 336 MB while calibrating, with the
 # model's network beside it) trained as a whole `dlc train` without
-# checkpoints (A) and with one every N updates (B, default 100, nothing
-# by epoch or time), in pairs whose order alternates (A B, B A, A B, ...),
+# checkpoints (A) and with one at most every N updates (B, default 100,
+# nothing by epoch or time; one due while the last is still being written
+# is put off, so the last line says how many were written; WAIT=1 sets
+# checkpoint.wait_for_write, exactly every N), in pairs whose order
+# alternates (A B, B A, A B, ...),
 # each pair's ratio B/A of wall time, of CPU time (user + sys) and of train
 # seconds (the "train" of dlc's last progress line: training and
 # calibrating, without reading and vectorizing). Prints every pair and the
@@ -33,7 +36,7 @@ run() { # name, extra args...
 	read -r wall rss user sys <"$tmp/time"
 	echo "$wall $(echo "$user + $sys" | bc -l) $train"
 }
-cadence=(--set checkpoint.every_updates="$every" --set checkpoint.every_epoch=false --set checkpoint.every_seconds=0)
+cadence=(--set checkpoint.every_updates="$every" --set checkpoint.every_epoch=false --set checkpoint.every_seconds=0 --set checkpoint.wait_for_write="$([ "${WAIT:-0}" = 1 ] && echo true || echo false)")
 [ "$every" = default ] && cadence=()
 runb() { rm -rf "$tmp/ck"; run b --checkpoint "$tmp/ck" "${cadence[@]}"; }
 printf '%-5s %8s %8s %7s %8s %8s %7s %8s %8s %7s\n' pair wall_A wall_B ratio cpu_A cpu_B ratio train_A train_B ratio

@@ -103,7 +103,11 @@ metric); the exit status is then 130. A second Ctrl-C stops at once.
 every 5 minutes by default (checkpoint.every_seconds; or every N updates,
 checkpoint.every_updates, or after every epoch, checkpoint.every_epoch),
 and when Ctrl-C or SIGTERM stops it; the newest 3 are kept (checkpoint.keep). Each is written
-atomically with a checksum. --resume DIR goes on from the newest whole
+atomically with a checksum, while training goes on. The seconds and the
+updates are "at most this often": a checkpoint that falls due while the
+last is still being written is put off to the first update after that
+write (the one after an epoch and the one Ctrl-C writes are not;
+checkpoint.wait_for_write makes them all wait). --resume DIR goes on from the newest whole
 checkpoint in DIR (a torn one is passed over, said in one line) and ends
 with exactly the model file the run that was never stopped writes; it
 trains with the config recorded in the checkpoint (with --set and --out

@@ -67,7 +67,9 @@ type Checkpoint struct {
 
 // Calibration is how far calibrating has gone: Part of Parts is the
 // network being trained (1-based), and Z, Truth and Uncal the held-out
-// scores of the parts done.
+// scores of the parts done. Truth holds a single-label model's label per
+// example; a multi-label model's, per example, its number of labels, then
+// its labels.
 type Calibration struct {
 	Part  int       `json:"part"`
 	Parts int       `json:"parts"`

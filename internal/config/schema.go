@@ -157,6 +157,10 @@ type Config struct {
 		EverySeconds float64 `json:"every_seconds"`
 		EveryEpoch   bool    `json:"every_epoch"`
 		Keep         int     `json:"keep"`
+		// WaitForWrite makes a checkpoint due while the last is being
+		// written wait for it, instead of being put off: checkpoints at
+		// exactly every every_updates updates, training at the disk's pace.
+		WaitForWrite bool `json:"wait_for_write"`
 	} `json:"-"`
 
 	// Path is the YAML file the config was read from ("" for none).
@@ -295,9 +299,10 @@ func (c *Config) fields() []field {
 		{"calibration.folds", &c.Calibration.Folds, "0 = calibration.holdout; 2 or more = cross-fit that many networks instead (as scikit-learn's CalibratedClassifierCV): steadier, that many times the training"},
 		{"output.model", &c.Output.Model, "where train writes the model file (relative to the config file's folder)"},
 		{"checkpoint.dir", &c.Checkpoint.Dir, "train saves checkpoints into this folder (or --checkpoint DIR), from which --resume DIR goes on exactly; \"\" = none"},
-		{"checkpoint.every_updates", &c.Checkpoint.EveryUpdates, "save a checkpoint every this many updates (0 = not by count)"},
-		{"checkpoint.every_seconds", &c.Checkpoint.EverySeconds, "save a checkpoint when this many seconds have passed since the last (0 = not by time)"},
+		{"checkpoint.every_updates", &c.Checkpoint.EveryUpdates, "save a checkpoint at most every this many updates (0 = not by count): one due while the last is still being written is put off to the first update after that write, never dropped"},
+		{"checkpoint.every_seconds", &c.Checkpoint.EverySeconds, "save a checkpoint when this many seconds have passed since the last (0 = not by time); put off, as every_updates, while the last is being written"},
 		{"checkpoint.every_epoch", &c.Checkpoint.EveryEpoch, "save a checkpoint after every epoch (but the last)"},
+		{"checkpoint.wait_for_write", &c.Checkpoint.WaitForWrite, "true: a checkpoint due while the last is still being written waits for it instead of being put off, so that they fall exactly every every_updates updates (training then goes at the disk's pace)"},
 		{"checkpoint.keep", &c.Checkpoint.Keep, "keep the newest this many checkpoints, removing older ones (at least 1; 2 or more lets a resume fall back past a torn one)"},
 	}
 }

@@ -45,6 +45,7 @@ var Resumable = []string{
 	"checkpoint.every_updates",
 	"checkpoint.every_seconds",
 	"checkpoint.every_epoch",
+	"checkpoint.wait_for_write",
 	"checkpoint.keep",
 }
 

@@ -49,8 +49,16 @@ func (act Activation) apply(z, a []float64, width int) {
 func (act Activation) backprop(d, z, a []float64, width int) {
 	switch act {
 	case ReLU:
-		for i, v := range z {
-			if v <= 0 {
+		i := 0
+		if haveShortAVX && len(z) >= 4 {
+			// Four at a time without a branch: about half of a layer's
+			// units are off, at random, which a branch mispredicts.
+			i = len(z) &^ 3
+			_ = d[i-1]
+			reluBackprop4(&d[0], &z[0], i)
+		}
+		for ; i < len(z); i++ {
+			if z[i] <= 0 {
 				d[i] = 0
 			}
 		}

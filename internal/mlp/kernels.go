@@ -56,9 +56,23 @@ func sparseAccumulate(z, w []float64, width int, idx []int32, vals []float64) {
 // in a buffer on the stack, without a call per term.
 func gemmNN(m, n, k int, a, b, c []float64) {
 	if n <= maxShort {
+		i0 := 0
+		if haveShortAVX && n <= maxShortAVX && m > 0 && k > 0 {
+			// Two rows of c at a time in AVX registers: the same terms,
+			// the same order, the same bits.
+			_, _, _ = a[m*k-1], b[k*n-1], c[m*n-1]
+			for ; i0+2 <= m; i0 += 2 {
+				axpy2x12(&c[i0*n], &c[(i0+1)*n], n, &a[i0*k], 8*k, 8, &b[0], 8*n, k)
+			}
+			if i0 < m {
+				var spare [maxShortAVX]float64
+				axpy2x12(&c[i0*n], &spare[0], n, &a[i0*k], 0, 8, &b[0], 8*n, k)
+				i0 = m
+			}
+		}
 		var buf [maxShort]float64
 		s := buf[:n]
-		for i := range m {
+		for i := i0; i < m; i++ {
 			ci := c[i*n : (i+1)*n]
 			copy(s, ci)
 			for l, v := range a[i*k : (i+1)*k] {
@@ -85,13 +99,27 @@ func gemmNN(m, n, k int, a, b, c []float64) {
 // maxShort is the widest row the short-row kernels sum on the stack.
 const maxShort = 16
 
+// maxShortAVX is the widest row axpy2x12 sums (three AVX vectors): the
+// output layer of up to 12 classes, such as MNIST's 10 digits.
+const maxShortAVX = 12
+
 // gemmNT sets c = a · bᵀ for row-major a (m×k), b (n×k) and c (m×n): each
-// element one dot product.
-func gemmNT(m, n, k int, a, b, c []float64) {
+// element one dot product. bT, when not nil, is b transposed (k×n), which
+// lets dotCols8 take eight elements of a row of c at a time with the bits
+// of dot; it is only read where haveShortAVX.
+func gemmNT(m, n, k int, a, b, bT, c []float64) {
+	wide := 0
+	if bT != nil && haveShortAVX && m > 0 && k > 0 {
+		wide = n &^ 7
+		_, _, _ = a[m*k-1], bT[k*n-1], c[m*n-1]
+	}
 	for i := range m {
 		ai := a[i*k : (i+1)*k]
 		ci := c[i*n : (i+1)*n]
-		for j := range ci {
+		if wide > 0 {
+			dotCols8(&ci[0], &ai[0], k, &bT[0], n, wide)
+		}
+		for j := wide; j < n; j++ {
 			ci[j] = 0
 			ci[j] += dot(ai, b[j*k:(j+1)*k])
 		}
@@ -127,6 +155,21 @@ func dot(x, y []float64) float64 {
 // a[r,i]·b[r,:] over the non-zero a[r,i]. Different row ranges of c can be
 // computed at the same time. A short row of c is summed on the stack.
 func gemmTNRows(lo, hi, m, n, k int, a, b, c []float64) {
+	if n <= maxShortAVX && haveShortAVX && m > 0 && lo < hi {
+		// Two rows of c at a time in AVX registers, summed from +0 as
+		// the loop below sums them: the same bits.
+		clear(c[lo*n : hi*n])
+		_, _ = a[(m-1)*k+hi-1], b[m*n-1]
+		i := lo
+		for ; i+2 <= hi; i += 2 {
+			axpy2x12(&c[i*n], &c[(i+1)*n], n, &a[i], 8, 8*k, &b[0], 8*n, m)
+		}
+		if i < hi {
+			var spare [maxShortAVX]float64
+			axpy2x12(&c[i*n], &spare[0], n, &a[i], 0, 8*k, &b[0], 8*n, m)
+		}
+		return
+	}
 	if n <= maxShort {
 		var buf [maxShort]float64
 		s := buf[:n]
@@ -295,25 +338,58 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 // four lanes where float64 has two).
 var sblas gonum.Implementation
 
-// termChunk is how many terms sparseAccumulate32 and scatterFeatures32
-// hand accumRows32 at a time, their factors converted to float32 in a
-// buffer on the stack.
+// termChunk is how many terms scatterFeatures32 hands accumRows32 at a
+// time, their factors converted to float32 in a buffer on the stack.
 const termChunk = 256
 
-// sparseAccumulate32 is sparseAccumulate in float32: z += x · W for one
-// sparse row x, W being the float32 copy of the first layer's kernel.
-func sparseAccumulate32(z, w []float32, width int, idx []int32, vals []float64) {
-	var alphas [termChunk]float32
-	for lo := 0; lo < len(idx); lo += termChunk {
-		hi := min(lo+termChunk, len(idx))
-		a := alphas[:hi-lo]
-		for k := range a {
-			a[k] = 1
+// sparseAccumulateRows32 is sparseAccumulate in float32 for several rows:
+// z (len(rows)×width) += x's rows · W, W being the float32 copy of the
+// first layer's kernel; alphas has room for the rows' terms. It goes
+// column block by column block (colBlocks), each block through
+// all the rows, so that the slice of W one block reads stays in cache
+// over the rows instead of all of W streaming past for every row. Every
+// element still gets its row's terms in order, the bits of a Saxpy per
+// term.
+func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []int, alphas []float32) {
+	k := 0
+	for _, row := range rows {
+		idx, vals := x.Row(row)
+		a := alphas[k : k+len(idx)]
+		for i, f := range idx {
+			_ = w[int(f)*width+width-1] // the rows are in w
+			a[i] = 1
 			if vals != nil {
-				a[k] = float32(vals[lo+k])
+				a[i] = float32(vals[i])
 			}
 		}
-		accumRows32(z, w, width, idx[lo:hi], a)
+		k += len(idx)
+	}
+	wide := 0
+	if haveAccum64 && len(rows) > 0 {
+		_ = z[len(rows)*width-1]
+		wide = colBlocks(width, func(c, cols int) {
+			accum := accumBlock(cols)
+			k := 0
+			for r, row := range rows {
+				idx, _ := x.Row(row)
+				if len(idx) > 0 {
+					accum(&z[r*width+c], &w[c], width, idx, alphas[k:k+len(idx)])
+				}
+				k += len(idx)
+			}
+		})
+	}
+	if wide == width {
+		return
+	}
+	k = 0
+	for r, row := range rows {
+		idx, _ := x.Row(row)
+		zr := z[r*width+wide : (r+1)*width]
+		for i, f := range idx {
+			sblas.Saxpy(width-wide, alphas[k+i], w[int(f)*width+wide:int(f+1)*width], 1, zr, 1)
+		}
+		k += len(idx)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // TestDotMatchesGonum: the short dot product sums in the order of gonum's
@@ -131,45 +133,217 @@ func valuesOrNil(binary bool) []float64 {
 
 // TestAccumRows32MatchesSaxpy: the float32 first layer's kernel gives the
 // bits of a gonum Saxpy per term, term by term in order, for widths with
-// and without a remainder past the 64-column blocks and more terms than
-// one chunk of termChunk, with accum64 (where this processor can run it)
-// and without.
+// and without a remainder past the 64-column blocks, rows of up to 600
+// terms (more than one chunk of termChunk for scatterFeatures32), an
+// empty row and a repeated one, with accum64 (where this processor can
+// run it), accum128 (where it has AVX-512) and without.
 func TestAccumRows32MatchesSaxpy(t *testing.T) {
-	paths := []bool{false}
+	type path struct{ avx, avx512 bool }
+	paths := []path{{}}
 	if haveAccum64 {
-		paths = append(paths, true)
+		paths = append(paths, path{true, false})
 	}
-	defer func(was bool) { haveAccum64 = was }(haveAccum64)
+	if haveAccum128 {
+		paths = append(paths, path{true, true})
+	}
+	defer func(was, was512 bool) { haveAccum64, haveAccum128 = was, was512 }(haveAccum64, haveAccum128)
 	rng := rand.New(rand.NewPCG(32, 32))
-	for _, width := range []int{1, 8, 63, 64, 100, 512, 520} {
+	const inputs = 50
+	for _, width := range []int{1, 8, 63, 64, 100, 128, 200, 512, 520, 704} {
+		m := make([]float32, inputs*width)
+		for i := range m {
+			m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+		}
+		x := sparse.New(inputs, false)
 		for _, terms := range []int{0, 1, 7, 150, 600} {
-			rowsIn := 50
-			m := make([]float32, rowsIn*width)
-			for i := range m {
-				m[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
-			}
 			idx := make([]int32, terms)
 			vals := make([]float64, terms)
 			for k := range idx {
-				idx[k] = int32(rng.IntN(rowsIn))
+				idx[k] = int32(rng.IntN(inputs)) // repeated features too: the kernel does not care
 				vals[k] = rng.NormFloat64()
 			}
-			want := make([]float32, width)
+			x.Indices = append(x.Indices, idx...)
+			x.Values = append(x.Values, vals...)
+			x.Indptr = append(x.Indptr, len(x.Indices))
+			x.Rows++
+		}
+		rows := []int{3, 0, 4, 1, 3, 2}
+		z := make([]float32, len(rows)*width)
+		for i := range z {
+			z[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), z...)
+		for r, row := range rows {
+			idx, vals := x.Row(row)
+			for k, f := range idx {
+				sblas.Saxpy(width, float32(vals[k]), m[int(f)*width:int(f+1)*width], 1, want[r*width:(r+1)*width], 1)
+			}
+		}
+		for _, p := range paths {
+			haveAccum64, haveAccum128 = p.avx, p.avx512
+			got := append([]float32(nil), z...)
+			sparseAccumulateRows32(got, m, width, x, rows, make([]float32, len(x.Indices)*2))
 			for i := range want {
-				want[i] = float32(rng.NormFloat64())
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("width %d (%+v), row %d, column %d: %v, Saxpy %v", width, p, rows[i/width], i%width, got[i], want[i])
+				}
 			}
-			z := append([]float32(nil), want...)
-			for k, r := range idx {
-				sblas.Saxpy(width, float32(vals[k]), m[int(r)*width:int(r+1)*width], 1, want, 1)
+			// The weight gradient's kernel, one row's terms.
+			idx, vals := x.Row(4)
+			a := make([]float32, len(idx))
+			for k, v := range vals {
+				a[k] = float32(v)
 			}
-			for _, avx := range paths {
-				haveAccum64 = avx
-				got := append([]float32(nil), z...)
-				sparseAccumulate32(got, m, width, idx, vals)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("width %d, %d terms (accum64 %v), column %d: %v, Saxpy %v", width, terms, avx, i, got[i], want[i])
+			got = append(got[:0], z[:width]...)
+			accumRows32(got, m, width, idx, a)
+			wantRow := append([]float32(nil), z[:width]...)
+			for k, f := range idx {
+				sblas.Saxpy(width, a[k], m[int(f)*width:int(f+1)*width], 1, wantRow, 1)
+			}
+			for i := range wantRow {
+				if math.Float32bits(got[i]) != math.Float32bits(wantRow[i]) {
+					t.Fatalf("accumRows32 width %d (%+v), column %d: %v, Saxpy %v", width, p, i, got[i], wantRow[i])
+				}
+			}
+		}
+	}
+}
+
+// shortValue draws a test factor: often ±0 (what ReLU and a zeroed delta
+// give, and what the AVX kernels must skip or keep as Go does), else of
+// any magnitude from 1e-300 to 1e3.
+func shortValue(rng *rand.Rand) float64 {
+	switch rng.IntN(5) {
+	case 0:
+		return 0
+	case 1:
+		return math.Copysign(0, -1)
+	}
+	return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-6)) * (1 + float64(rng.IntN(2))*1e-294)
+}
+
+func sameBits(x, y []float64) int {
+	for i := range x {
+		if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestShortAVXMatchesGo: the AVX kernels of the output layer (axpy2x12 in
+// gemmNN and gemmTNRows, dotCols8 in gemmNT, reluBackprop4) give the very
+// bits of the Go loops (signed zeros included: a ±0 factor is skipped,
+// not added, and a -0 sum stays -0), for every row width up to 16, odd
+// and even numbers of rows, and widths of c with and without a remainder
+// past the 8 columns dotCols8 takes at a time.
+func TestShortAVXMatchesGo(t *testing.T) {
+	if !haveShortAVX {
+		t.Skip("this processor has no AVX: only the Go loops run")
+	}
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	rng := rand.New(rand.NewPCG(12, 12))
+	fill := func(n int) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = shortValue(rng)
+		}
+		return x
+	}
+	both := func(f func() []float64) (avx, plain []float64) {
+		haveShortAVX = true
+		avx = f()
+		haveShortAVX = false
+		plain = f()
+		return avx, plain
+	}
+	for n := 1; n <= 16; n++ {
+		for _, m := range []int{1, 2, 3, 7, 16} {
+			for _, k := range []int{1, 2, 5, 10, 33} {
+				a, b, c0 := fill(m*k), fill(k*n), fill(m*n)
+				avx, plain := both(func() []float64 {
+					c := append([]float64(nil), c0...)
+					gemmNN(m, n, k, a, b, c)
+					return c
+				})
+				if i := sameBits(avx, plain); i >= 0 {
+					t.Fatalf("gemmNN m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", m, n, k, i, avx[i], plain[i])
+				}
+				d, g0 := fill(m*n), fill(k*n)
+				for _, span := range [][2]int{{0, k}, {1, k}, {0, k - 1}, {k / 2, k}} {
+					if span[0] >= span[1] {
+						continue
 					}
+					avx, plain = both(func() []float64 {
+						g := append([]float64(nil), g0...) // rows outside the span stay as they are
+						gemmTNRows(span[0], span[1], m, n, k, a, d, g)
+						return g
+					})
+					if i := sameBits(avx, plain); i >= 0 {
+						t.Fatalf("gemmTNRows %v m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", span, m, n, k, i, avx[i], plain[i])
+					}
+				}
+			}
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 23, 40, 512} {
+		for _, m := range []int{1, 3, 16} {
+			for _, k := range []int{1, 2, 3, 4, 5, 9, 10, 13, 32, 52} {
+				a, b := fill(m*k), fill(n*k)
+				bT := make([]float64, k*n)
+				for j := range n {
+					for o := range k {
+						bT[o*n+j] = b[j*k+o]
+					}
+				}
+				avx, plain := both(func() []float64 {
+					c := fill(m * n)
+					gemmNT(m, n, k, a, b, bT, c)
+					return c
+				})
+				if i := sameBits(avx, plain); i >= 0 {
+					t.Fatalf("gemmNT m=%d n=%d k=%d: element %d is %v in AVX, %v in Go", m, n, k, i, avx[i], plain[i])
+				}
+			}
+		}
+	}
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 31, 512} {
+		z, d0 := fill(n), fill(n)
+		for i := range z {
+			if rng.IntN(8) == 0 {
+				z[i] = math.NaN()
+			}
+		}
+		avx, plain := both(func() []float64 {
+			d := append([]float64(nil), d0...)
+			ReLU.backprop(d, z, nil, n)
+			return d
+		})
+		if i := sameBits(avx, plain); i >= 0 {
+			t.Fatalf("ReLU backprop n=%d: element %d is %v in AVX, %v in Go", n, i, avx[i], plain[i])
+		}
+	}
+}
+
+// TestNarrowMatchesConversion: the float32 copy of the first layer's
+// weights has the bits of Go's float32 conversion, with AVX or without:
+// halfway cases, values that round to ±Inf or to subnormals, ±0, NaN.
+func TestNarrowMatchesConversion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	src := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 1e39, -1e39, 1e-46, -1e-46, 3e-39,
+		1 + 0x1p-24, 1 + 0x1p-24 + 0x1p-52, 1 + 3*0x1p-24, math.MaxFloat32, math.SmallestNonzeroFloat32 / 2}
+	for range 1000 {
+		src = append(src, rng.NormFloat64()*math.Pow(2, float64(rng.IntN(300)-150)))
+	}
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	for _, avx := range []bool{false, haveShortAVX} {
+		haveShortAVX = avx
+		for _, n := range []int{0, 3, 4, 7, len(src)} {
+			dst := make([]float32, n)
+			narrow(dst, src[:n])
+			for i, v := range src[:n] {
+				if want := float32(v); math.Float32bits(dst[i]) != math.Float32bits(want) && !(v != v && dst[i] != dst[i]) {
+					t.Fatalf("AVX %v: float32(%v) is %v, want %v", avx, v, dst[i], want)
 				}
 			}
 		}

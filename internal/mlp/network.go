@@ -183,8 +183,21 @@ const mirrorBlock = 1 << 15
 
 func (m *mirrorTasks) Do(t int) {
 	lo, hi := t*mirrorBlock, min(len(m.w), (t+1)*mirrorBlock)
-	for i, v := range m.w[lo:hi] {
-		m.w32[lo+i] = float32(v)
+	narrow(m.w32[lo:hi], m.w[lo:hi])
+}
+
+// narrow sets dst[i] = float32(src[i]) (len(dst) ≥ len(src)), four at a
+// time where the processor has AVX: the float32 copy of the first layer's
+// rows an update touched.
+func narrow(dst []float32, src []float64) {
+	i := 0
+	if haveShortAVX && len(src) >= 4 {
+		i = len(src) &^ 3
+		_ = dst[i-1]
+		narrow4(&dst[0], &src[0], i)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float32(src[i])
 	}
 }
 
@@ -275,8 +288,8 @@ func (n *Network) ParamsChanged(spans [][2]int) {
 	}
 	for _, sp := range spans {
 		lo, hi := sp[0], min(sp[1], len(w))
-		for i := lo; i < hi; i++ {
-			n.w32[i] = float32(w[i])
+		if lo < hi {
+			narrow(n.w32[lo:hi], w[lo:hi])
 		}
 	}
 }
@@ -323,8 +336,12 @@ type Workspace struct {
 	h    [][]float64 // the input of the next layer: a, or a with units dropped
 	mask [][]float64 // dropout factors per hidden layer: 0 or 1/(1−p)
 	d    [][]float64 // dL/dz per layer
-	loss []float64   // per batch row: its (weighted) loss
-	hit  []bool      // per batch row: classified correctly
+	// wT holds, for each layer after the first that is at least 8 inputs
+	// wide, its kernel transposed (Out×In), made at the start of every
+	// training pass for the backward pass's gemmNT; nil for the others.
+	wT   [][]float64
+	loss []float64 // per batch row: its (weighted) loss
+	hit  []bool    // per batch row: classified correctly
 
 	// Dropout draws the training-time dropout masks; it must be set before
 	// Gradient is called on a network with dropout.
@@ -336,8 +353,12 @@ type Workspace struct {
 	cols  batchColumns // the batch by feature, for the first layer's gradient
 
 	// Float32 first layer (Spec.Precision): its sums per row, its deltas,
-	// and one row of weight gradient per gradient task.
+	// and one row of weight gradient per gradient task; the factors of
+	// the batch's terms in float32, batch row r's from alphaAt[r] to
+	// alphaAt[r+1].
 	z32, d32, acc32 []float32
+	alpha32         []float32
+	alphaAt         []int
 
 	// Sparse-gradient bookkeeping (see Objective.Support): the first-layer
 	// rows the last sparse gradient wrote are the features of its batch,
@@ -366,8 +387,13 @@ func (ws *Workspace) ensure(n *Network, rows int) *Workspace {
 		ws.dirty = true
 	}
 	ws.net, ws.rows = n, rows
-	ws.z, ws.a, ws.h, ws.mask, ws.d = nil, nil, nil, nil, nil
-	for _, l := range n.Layers {
+	ws.z, ws.a, ws.h, ws.mask, ws.d, ws.wT = nil, nil, nil, nil, nil, nil
+	for li, l := range n.Layers {
+		var wT []float64
+		if li > 0 && l.In >= 8 && haveShortAVX {
+			wT = make([]float64, l.In*l.Out)
+		}
+		ws.wT = append(ws.wT, wT)
 		ws.z = append(ws.z, make([]float64, rows*l.Out))
 		a := make([]float64, rows*l.Out)
 		ws.a = append(ws.a, a)
@@ -419,10 +445,22 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	if train && n.dropout {
 		n.drawMasks(len(rows), ws)
 	}
+	if train {
+		n.transposeKernels(ws)
+	}
 	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train}
 	work := 0
+	if n.w32 != nil {
+		ws.alphaAt = append(ws.alphaAt[:0], 0)
+	}
 	for _, row := range rows {
 		work += x.Indptr[row+1] - x.Indptr[row]
+		if n.w32 != nil {
+			ws.alphaAt = append(ws.alphaAt, work)
+		}
+	}
+	if n.w32 != nil {
+		ws.alpha32 = slices.Grow(ws.alpha32[:0], work)[:work]
 	}
 	work *= n.Layers[0].Out
 	for _, l := range n.Layers[1:] {
@@ -433,6 +471,21 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	}
 	ws.group.Run((len(rows)+rowBlock-1)/rowBlock, work, &ws.pass)
 	ws.pass = passTasks{}
+}
+
+// transposeKernels brings ws.wT up to date with the kernels.
+func (n *Network) transposeKernels(ws *Workspace) {
+	for li, t := range ws.wT {
+		if t == nil {
+			continue
+		}
+		l := n.Layers[li]
+		for j := range l.In {
+			for o, v := range l.W[j*l.Out : (j+1)*l.Out] {
+				t[o*l.In+j] = v
+			}
+		}
+	}
 }
 
 // drawMasks draws the dropout masks of a training batch of b rows, layer
@@ -461,21 +514,24 @@ func (n *Network) drawMasks(b int, ws *Workspace) {
 // in training, hidden units are dropped as the masks say.
 func (n *Network) forwardRows(x *sparse.Matrix, rows []int, lo, hi int, ws *Workspace, train bool) {
 	first := n.Layers[0]
-	for r := lo; r < hi; r++ {
-		zr := ws.z[0][r*first.Out : (r+1)*first.Out]
-		idx, vals := x.Row(rows[r])
-		if n.w32 != nil {
-			// Σ x·W in float32, then the bias added in float64.
-			zr32 := ws.z32[r*first.Out : (r+1)*first.Out]
-			clear(zr32)
-			sparseAccumulate32(zr32, n.w32, first.Out, idx, vals)
+	if n.w32 != nil {
+		// Σ x·W in float32, then the bias added in float64.
+		z32 := ws.z32[lo*first.Out : hi*first.Out]
+		clear(z32)
+		sparseAccumulateRows32(z32, n.w32, first.Out, x, rows[lo:hi], ws.alpha32[ws.alphaAt[lo]:ws.alphaAt[hi]])
+		z := ws.z[0][lo*first.Out : hi*first.Out]
+		for r := range hi - lo {
 			for j, b := range first.B {
-				zr[j] = b + float64(zr32[j])
+				z[r*first.Out+j] = b + float64(z32[r*first.Out+j])
 			}
-			continue
 		}
-		copy(zr, first.B)
-		sparseAccumulate(zr, first.W, first.Out, idx, vals)
+	} else {
+		for r := lo; r < hi; r++ {
+			zr := ws.z[0][r*first.Out : (r+1)*first.Out]
+			idx, vals := x.Row(rows[r])
+			copy(zr, first.B)
+			sparseAccumulate(zr, first.W, first.Out, idx, vals)
+		}
 	}
 	for li, l := range n.Layers {
 		z := ws.z[li][lo*l.Out : hi*l.Out]
@@ -523,7 +579,7 @@ func (n *Network) backwardRows(y Targets, rows []int, lo, hi int, ws *Workspace)
 		l := n.Layers[li]
 		below := n.Layers[li-1]
 		dPrev := ws.d[li-1][lo*l.In : hi*l.In]
-		gemmNT(hi-lo, l.In, l.Out, ws.d[li][lo*l.Out:hi*l.Out], l.W, dPrev)
+		gemmNT(hi-lo, l.In, l.Out, ws.d[li][lo*l.Out:hi*l.Out], l.W, ws.wT[li], dPrev)
 		if below.Dropout > 0 {
 			for i, m := range ws.mask[li-1][lo*l.In : hi*l.In] {
 				dPrev[i] *= m

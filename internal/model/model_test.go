@@ -184,22 +184,6 @@ func TestLoadNamesThePath(t *testing.T) {
 	}
 }
 
-func FuzzDecode(f *testing.F) {
-	good, err := Encode(tinyModel(f))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(good)
-	f.Add(good[:100])
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := Decode(b)
-		if err == nil && m.Net == nil {
-			t.Fatal("decoded without a network")
-		}
-	})
-}
-
 // A calibrated model keeps its calibration, is written as format 2 (a dlc
 // that predates calibration refuses it rather than answer uncalibrated),
 // and a calibration that does not fit the model is refused by name.

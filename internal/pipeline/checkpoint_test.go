@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/config"
@@ -46,10 +47,10 @@ func trainBytes(t *testing.T, cfg *config.Config, c *checkpoint.Checkpoint) ([]b
 // in the model's training or in the calibration's — writes it too, with
 // the same per-update history. Streamed training too: its rows cache (in a
 // folder of the test's own, beside a copy of the data) is read again from
-// each epoch's start on a resume.
+// each epoch's start on a resume. A multi-label model too: its
+// calibration networks' held-out scores and label sets are checkpointed.
 func TestResumeWritesTheSameModel(t *testing.T) {
 	root := testenv.Root(t)
-	path := filepath.Join(root, "testdata", "topics", "topics.yaml")
 	for _, tc := range []struct {
 		name string
 		sets []string
@@ -59,10 +60,16 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 			"training.early_stopping.monitor=val_loss", "training.early_stopping.patience=1", "training.epochs=12", "checkpoint.every_updates=7", "checkpoint.every_epoch=true"}},
 		{"adam sgd method", []string{"optimizer.name=adam", "training.method=sgd", "training.epochs=2", "checkpoint.every_updates=61"}},
 		{"streamed dropout holdout", []string{"training.streaming=true", "training.shuffle_buffer=50", "model.layers=[{units: 8, activation: relu, dropout: 0.3}]", "checkpoint.every_updates=6"}},
+		{"multilabel folds", []string{"calibration.folds=2", "training.epochs=6", "checkpoint.every_updates=9"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			train := filepath.Join(root, "testdata", "topics", "train.jsonl")
+			fixture := "topics"
+			if strings.HasPrefix(tc.name, "multilabel") {
+				fixture = "multilabel"
+			}
+			path := filepath.Join(root, "testdata", fixture, fixture+".yaml")
+			train := filepath.Join(root, "testdata", fixture, "train.jsonl")
 			if slices.Contains(tc.sets, "training.streaming=true") {
 				b, err := os.ReadFile(train)
 				if err != nil {
@@ -73,7 +80,7 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", "topics", "test.jsonl")}
+			data := []string{"data.train=" + train, "data.test=" + filepath.Join(root, "testdata", fixture, "test.jsonl")}
 			load := func(extra ...string) *config.Config {
 				cfg, err := config.Load(path, slices.Concat(data, tc.sets, extra))
 				if err != nil {
@@ -82,39 +89,46 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 				return cfg
 			}
 			want, wantUpdates := trainBytes(t, load(), nil)
-			got, _ := trainBytes(t, load("checkpoint.dir="+dir, "checkpoint.keep=100000"), nil)
-			if !bytes.Equal(got, want) {
-				t.Fatal("saving checkpoints changed the model file")
-			}
-			list, err := checkpoint.List(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stages := map[string]int{}
-			for i, e := range list {
-				c, err := checkpoint.Read(e.Path)
+			// Checkpoints put off while the last is written (the default:
+			// which updates have one depends on the disk), then exactly
+			// every every_updates updates (wait_for_write: both stages
+			// and mid-epoch positions, every run).
+			for _, wait := range []bool{false, true} {
+				dir := filepath.Join(dir, fmt.Sprint("wait", wait))
+				got, _ := trainBytes(t, load("checkpoint.dir="+dir, "checkpoint.keep=100000", fmt.Sprint("checkpoint.wait_for_write=", wait)), nil)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("saving checkpoints (wait_for_write %v) changed the model file", wait)
+				}
+				list, err := checkpoint.List(dir)
 				if err != nil {
 					t.Fatal(err)
 				}
-				stages[c.Stage]++
-				if i%3 != 0 && i != len(list)-1 {
-					continue
+				stages := map[string]int{}
+				for i, e := range list {
+					c, err := checkpoint.Read(e.Path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					stages[c.Stage]++
+					if i%3 != 0 && i != len(list)-1 {
+						continue
+					}
+					got, updates := trainBytes(t, load(), c)
+					where := fmt.Sprintf("resumed from checkpoint %d of %d (wait_for_write %v, %s", i+1, len(list), wait, c.Stage)
+					if c.State != nil {
+						where += fmt.Sprintf(", epoch %d, example %d", c.State.Epoch, c.State.Pos)
+					}
+					where += ")"
+					if !bytes.Equal(got, want) {
+						t.Fatalf("%s: the model file differs from the uninterrupted run's", where)
+					}
+					if !slices.Equal(updates, wantUpdates) {
+						t.Fatalf("%s: %d updates in the history, want %d", where, len(updates), len(wantUpdates))
+					}
 				}
-				got, updates := trainBytes(t, load(), c)
-				where := fmt.Sprintf("resumed from checkpoint %d of %d (%s", i+1, len(list), c.Stage)
-				if c.State != nil {
-					where += fmt.Sprintf(", epoch %d, example %d", c.State.Epoch, c.State.Pos)
+				if wait && (stages[checkpoint.Training] == 0 || stages[checkpoint.Calibrating] == 0) {
+					t.Fatalf("checkpoints by stage: %v; want both stages", stages)
 				}
-				where += ")"
-				if !bytes.Equal(got, want) {
-					t.Fatalf("%s: the model file differs from the uninterrupted run's", where)
-				}
-				if !slices.Equal(updates, wantUpdates) {
-					t.Fatalf("%s: %d updates in the history, want %d", where, len(updates), len(wantUpdates))
-				}
-			}
-			if stages[checkpoint.Training] == 0 || stages[checkpoint.Calibrating] == 0 {
-				t.Fatalf("checkpoints by stage: %v; want both stages", stages)
 			}
 		})
 	}
@@ -234,5 +248,74 @@ func TestSaverWritesWhatWasSaved(t *testing.T) {
 		if c.State.Pos != i || c.State.Params[0] != 1+want || c.State.Optimizer.Slots["acc"][3] != 8+10*want || len(c.Updates) != i+1 || c.Updates[i].Step != i+1 {
 			t.Errorf("checkpoint %d holds pos %d, params %v, acc %v, updates %v", e.Seq, c.State.Pos, c.State.Params, c.State.Optimizer.Slots["acc"], c.Updates)
 		}
+	}
+}
+
+// TestDuePutsOffWhileWriting: a checkpoint due by count or by time while
+// the last one is still being written is put off to the first update after
+// that write is done, the count going on meanwhile (so the next comes
+// every_updates after the one put off, not after it fell due); one after
+// an epoch is not put off, nor any with checkpoint.wait_for_write.
+func TestDuePutsOffWhileWriting(t *testing.T) {
+	s := &saver{everyUpdates: 3, everyEpoch: true}
+	s.pending = make(chan written, 1) // a write in flight
+	for i := 1; i <= 5; i++ {
+		if s.Due(false) {
+			t.Fatalf("update %d: due while the last checkpoint is being written", i)
+		}
+	}
+	if !s.Due(true) {
+		t.Fatal("the end of an epoch was put off while a checkpoint is being written")
+	}
+	s.pending <- written{} // the write is done
+	if !s.Due(false) || s.updates != 6 {
+		t.Fatalf("not due at the first update after the write (count %d)", s.updates)
+	}
+	s.pending, s.updates = nil, 0 // what Save does
+	for i := 1; i <= 3; i++ {
+		if due := s.Due(false); due != (i == 3) {
+			t.Fatalf("update %d after a checkpoint: due %v", i, due)
+		}
+	}
+
+	s = &saver{every: time.Millisecond, last: time.Now().Add(-time.Second)}
+	s.pending = make(chan written, 1)
+	if s.Due(false) || s.Due(true) {
+		t.Fatal("due by time while the last checkpoint is being written")
+	}
+	s.pending <- written{}
+	if !s.Due(false) {
+		t.Fatal("not due by time once the write is done")
+	}
+
+	// checkpoint.wait_for_write: due on time, Save waits for the write.
+	s = &saver{everyUpdates: 2, waitForWrite: true}
+	s.pending = make(chan written, 1)
+	if s.Due(false) || !s.Due(false) {
+		t.Fatal("with wait_for_write, not due exactly every_updates updates while a checkpoint is being written")
+	}
+}
+
+// TestResumeMultiCalibrationRefusesMalformed: a multi-label calibration's
+// labels in a checkpoint are each example's count, then its labels; any
+// other shape is refused, never indexed past.
+func TestResumeMultiCalibrationRefusesMalformed(t *testing.T) {
+	z := []float64{1, 2, 3, 4, 5, 6}
+	good := &checkpoint.Calibration{Z: z, Uncal: z, Truth: []int{2, 0, 2, 0}}
+	sets, err := resumeMultiCalibration(good, 2, 3)
+	if err != nil || fmt.Sprint(sets) != "[[0 2] []]" {
+		t.Fatalf("%v, %v", sets, err)
+	}
+	for _, truth := range [][]int{{2, 0, 2}, {2, 0, 2, 0, 0}, {2, 2, 0, 0}, {1, 3, 0}, {-1, 0}, {4, 0, 1, 2, 0, 0}, {2, 0, 2, 9}, {1, 0}} {
+		c := *good
+		c.Truth = truth
+		if _, err := resumeMultiCalibration(&c, 2, 3); err == nil {
+			t.Errorf("labels %v accepted", truth)
+		}
+	}
+	c := *good
+	c.Uncal = z[:3]
+	if _, err := resumeMultiCalibration(&c, 2, 3); err == nil {
+		t.Error("3 probabilities for 2 examples of 3 labels accepted")
 	}
 }

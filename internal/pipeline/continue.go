@@ -9,6 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
+	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // Continue trains from's weights further on d, as Train trains new ones:
@@ -133,14 +134,82 @@ func recordStop(r *model.Record, res *Result, from *model.Model) {
 }
 
 // scoreTest scores the test split as Score does, and warns when its
-// median text has no feature.
+// median text has no feature. A split of which Read took only the labels
+// is read again, each batch of texts encoded and scored as it comes: its
+// rows are never all held. Should that fail (the file is gone, or it
+// changed since), the model is kept and not scored, with a warning
+// saying why.
 func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, string, error) {
 	y, err := targets(e, m.Labels, m.Net.Spec().Regression)
 	if err != nil {
 		return nil, "", err
 	}
+	if e.Streamed != nil {
+		if lt, ok := e.Streamed.Value.(*laterText); ok {
+			return scoreLater(cfg, m, e, y, lt)
+		}
+	}
 	x, _ := Encode(m.Vectorizer, e)
 	return scoreModel(m, x, y), emptyRowsWarning(cfg, "test", e, x), nil
+}
+
+// scoreLater is scoreTest of a test split read again batch by batch.
+func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targets, lt *laterText) (*Scores, string, error) {
+	sc := newScoring(modelForward(m), len(m.Labels), e.Len())
+	n := e.Len()
+	var lens []int
+	// The rows are scored evalBatch at a time, as score takes them (a
+	// whole number of readBatches' batches), so that the loss is summed
+	// in the same pieces and comes out with the same bits.
+	var pieces []*sparse.Matrix
+	scored, pending := 0, 0
+	flush := func() {
+		if pending == 0 {
+			return
+		}
+		x := pieces[0]
+		if len(pieces) > 1 {
+			x = sparse.New(x.Cols, x.Binary())
+			for _, p := range pieces {
+				x.Append(p)
+			}
+		}
+		if hi := scored + x.Rows; hi <= n { // else the file grew: refused below
+			sc.add(x, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
+		}
+		scored += x.Rows
+		pieces, pending = pieces[:0], 0
+	}
+	again, err := readBatches(lt.path, lt.f, func(texts []string) {
+		x := m.Vectorizer.Transform(texts)
+		for r := range x.Rows {
+			lens = append(lens, x.Indptr[r+1]-x.Indptr[r])
+		}
+		pieces, pending = append(pieces, x), pending+x.Rows
+		if pending >= evalBatch {
+			flush()
+		}
+	})
+	flush()
+	if err == nil {
+		err = lt.same(e, again)
+	}
+	if err != nil {
+		return nil, fmt.Sprintf("the test split was not scored: it is read again after training, and %v; score the saved model with dlc evaluate", err), nil
+	}
+	var warning string
+	if len(lens) > 0 {
+		warning = noFeaturesWarning(cfg, "test", e, median(lens))
+	}
+	return sc.done(), warning, nil
+}
+
+// sliceOrNil is s[lo:hi], or nil for a nil s.
+func sliceOrNil[T any](s []T, lo, hi int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
 }
 
 // ForData returns cfg as a run on d would train it: the output and loss it

@@ -90,6 +90,34 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	return e, nil
 }
 
+// laterText is a text split of which only the labels and fingerprint were
+// read (readLabels): its texts are read again, and encoded, once they can
+// be (Data.ReadRest, scoreTest).
+type laterText struct {
+	path string
+	f    data.Fields
+}
+
+// readLabels reads the labels and fingerprint of the text split at path
+// and nothing else; its Examples hold a *laterText in Streamed.Value.
+func readLabels(f data.Fields, path string) (*data.Examples, error) {
+	e, err := data.ReadEach(path, f, func(string) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	e.Streamed.Value = &laterText{path: path, f: f}
+	return e, nil
+}
+
+// same checks that again, the split read anew, is the one whose labels
+// were read as first.
+func (lt *laterText) same(first, again *data.Examples) error {
+	if again.Fingerprint() != first.Fingerprint() {
+		return fmt.Errorf("%s changed while it was being used: its texts or labels differ from when it was first read", lt.path)
+	}
+	return nil
+}
+
 // readBatches reads the texts at path with data.ReadEach and hands them,
 // streamBatch at a time and in order, to take, which runs in a goroutine
 // of its own beside the reading.
@@ -140,6 +168,8 @@ func encodeTokenized(v *vectorize.Vectorizer, e *data.Examples) (*sparse.Matrix,
 		if s.v == v {
 			return s.x, s.cov
 		}
+	case *laterText:
+		panic(fmt.Sprintf("pipeline: %s was encoded before Data.ReadRest read its texts", e.Path))
 	}
 	panic(fmt.Sprintf("pipeline: %s was read for another vectorizer", e.Path))
 }

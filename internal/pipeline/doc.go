@@ -15,7 +15,8 @@
 // data's labels (ForData says which), warns when the fitted vocabulary
 // leaves most of the text out, and records the absolute paths of the data;
 // Continue trains a model's weights further; Data.ReadRest reads the
-// validation and test texts Read leaves for a fitted vectorizer. ReadWith reads data for a
+// validation and test texts Read leaves for a fitted vectorizer (Train
+// scores such a test split batch by batch at the end). ReadWith reads data for a
 // trained model under other field names, Top says what a bag-of-words
 // classifier learned per label. Everything here returns plain errors: the command line maps
 // them to exit codes, a server to HTTP statuses.

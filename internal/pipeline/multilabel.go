@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/metrics"
 	"github.com/dlc-dev/dlc/internal/mlp"
@@ -172,22 +173,74 @@ func naturalThresholds(net *mlp.Network, calibrated bool, y *sparse.Matrix) *cal
 
 // fitMultiLabel fits a multi-label model's calibration (one temperature)
 // and tunes its thresholds, both on training examples scored by networks
-// trained without them.
-func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.Matrix, y mlp.Targets, h Hooks, from *model.Model) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
+// trained without them. With sv it saves checkpoints of its progress; from
+// a checkpoint of the calibrating stage it goes on where that one stood.
+func fitMultiLabel(ctx context.Context, plan *Plan, net *mlp.Network, x *sparse.Matrix, y mlp.Targets, h Hooks, from *model.Model, sv *saver, resume *checkpoint.Checkpoint) (*calibrate.Calibrator, *calibrate.Thresholds, error) {
 	opts := plan.Config.CalibrationOptions()
 	k := y.Multi.Cols
 	scores := calibrate.MultiScores{Labels: k}
 	var uncal []float64
+	// truths is scores.Truth as a checkpoint holds it: each example's
+	// number of labels, then its labels.
+	var truths []int
+	hc := &heldCheckpoint{sv: sv, resume: resume,
+		progress: func(part, parts int) *checkpoint.Calibration {
+			return &checkpoint.Calibration{Part: part, Parts: parts, Z: scores.Z, Truth: truths, Uncal: uncal}
+		},
+		restore: func(c *checkpoint.Calibration, held int) error {
+			sets, err := resumeMultiCalibration(c, held, k)
+			if err != nil {
+				return err
+			}
+			scores.Z, scores.Truth, truths, uncal = slices.Clone(c.Z), sets, slices.Clone(c.Truth), slices.Clone(c.Uncal)
+			return nil
+		}}
 	held, err := eachHeldOut(ctx, plan, x, y, rarestLabels(y.Multi), k+1, h, from, func(n *mlp.Network, r int, out, z []float64) {
 		scores.Z = multiScore(n, z, scores.Z)
 		idx, _ := y.Multi.Row(r)
 		scores.Truth = append(scores.Truth, idx)
+		truths = append(truths, len(idx))
+		for _, l := range idx {
+			truths = append(truths, int(l))
+		}
 		uncal = multiProbs(n, nil, out, z, uncal)
-	}, nil, nil)
+	}, hc, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	return fitMultiScores(opts.Method, net, &scores, uncal, y.Multi, heldOutWhat(held, x.Rows, opts))
+}
+
+// resumeMultiCalibration checks the scores a checkpoint's calibration of a
+// multi-label model holds of the parts it had done (labels scores and
+// probabilities per held-out example, and its labels, increasing and in
+// range, each example's after their number) and returns its examples'
+// labels.
+func resumeMultiCalibration(c *checkpoint.Calibration, held, labels int) ([][]int32, error) {
+	if len(c.Z) != held*labels || len(c.Uncal) != held*labels {
+		return nil, fmt.Errorf("the checkpoint's calibration holds %d scores and %d probabilities for %d held-out examples of %d labels", len(c.Z), len(c.Uncal), held, labels)
+	}
+	sets := make([][]int32, 0, held)
+	for i := 0; i < len(c.Truth); {
+		n := c.Truth[i]
+		if n < 0 || n > labels || n > len(c.Truth)-i-1 || len(sets) == held {
+			return nil, fmt.Errorf("the checkpoint's calibration holds malformed labels at %d of %d", i, len(c.Truth))
+		}
+		set := make([]int32, n)
+		for j := range set {
+			l := c.Truth[i+1+j]
+			if l < 0 || l >= labels || (j > 0 && int32(l) <= set[j-1]) {
+				return nil, fmt.Errorf("the checkpoint's calibration holds the labels %v of %d", c.Truth[i+1:i+1+n], labels)
+			}
+			set[j] = int32(l)
+		}
+		sets = append(sets, set)
+		i += 1 + n
+	}
+	if len(sets) != held {
+		return nil, fmt.Errorf("the checkpoint's calibration holds the labels of %d held-out examples, not %d", len(sets), held)
+	}
+	return sets, nil
 }
 
 // fitMultiScores fits a multi-label model's calibration of method (one

@@ -57,8 +57,10 @@ type Data struct {
 	// Streamed says why training.streaming was chosen for a config that
 	// left it out ("" when it was not, or was set).
 	Streamed string
-	// later are the text files left to be read once the vectorizer is
-	// fitted (ReadRest), Validation and Test nil until then.
+	// later is the validation text file left to be read once the
+	// vectorizer is fitted (ReadRest), Validation nil until then. A test
+	// text file left so is not in it: Test then holds its labels alone,
+	// and a *laterText.
 	later []laterSplit
 }
 
@@ -121,9 +123,12 @@ func CheckDataset(cfg *config.Config) error {
 // test files side by side (reading is a good part of the time), their
 // errors reported in that order; then data.validation_split holds part of
 // the training examples out. When the training texts are counted as they
-// are read (a vocabulary to fit, one label a text), the validation and
-// test text files are left for Data.ReadRest, which Train and Vectorize
-// call once the vocabulary is fitted.
+// are read (a vocabulary to fit, one label a text), the validation text
+// file is left for Data.ReadRest, which Train and Vectorize call once the
+// vocabulary is fitted, and of the test text file only the labels and
+// fingerprint are read: Train reads it again once the model is trained,
+// encoding and scoring it a batch at a time, and ReadRest encodes it
+// whole.
 func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error) {
 	paths, err := resolveTrain(cfg, dataDir)
 	if err != nil {
@@ -155,9 +160,12 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	text := func(path, labels string) bool { return labels == "" && !data.IsIDX(path) }
 	// With the training texts counted, the validation and test texts need
 	// no counts of their own: they are read once the vocabulary is fitted
-	// (readLater) and encoded through it as they come, a lookup in its
-	// small table for each token where counting them took a probe of a
-	// table of every word they have (IMDB: 10,000 words against 81,000).
+	// and encoded through it as they come, a lookup in its small table
+	// for each token where counting them took a probe of a table of every
+	// word they have (IMDB: 10,000 words against 81,000). The test texts
+	// are not even held as rows through training (the IMDB recipe's
+	// n-gram rows of them are about 100 MB): only their labels, read now
+	// to be checked before any epoch.
 	trainCounted := count && !split && !cfg.Training.Streaming && text(paths.Train, paths.TrainLabels)
 	var later []laterSplit
 	read := func(path, labels string, counted bool) (*data.Examples, error) {
@@ -182,8 +190,11 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 			return read(paths.Validation, "", count)
 		},
 		func() (*data.Examples, error) {
-			if paths.Test == "" || (trainCounted && text(paths.Test, paths.TestLabels)) {
+			if paths.Test == "" {
 				return nil, nil
+			}
+			if trainCounted && text(paths.Test, paths.TestLabels) {
+				return readLabels(fields(cfg), paths.Test)
 			}
 			return read(paths.Test, paths.TestLabels, count)
 		},
@@ -207,9 +218,6 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	if trainCounted && !split && paths.Validation != "" && text(paths.Validation, "") {
 		later = append(later, laterSplit{&d.Validation, paths.Validation, fields(cfg)})
 	}
-	if trainCounted && paths.Test != "" && text(paths.Test, paths.TestLabels) {
-		later = append(later, laterSplit{&d.Test, paths.Test, fields(cfg)})
-	}
 	d.later = later
 	if split {
 		d.Train, d.Validation = splitValidation(d.Train, cfg.Data.ValidationSplit, uint64(cfg.Training.Seed), cfg.Regression())
@@ -217,11 +225,36 @@ func Read(ctx context.Context, cfg *config.Config, dataDir string) (*Data, error
 	return d, nil
 }
 
-// ReadRest reads the validation and test text files that Read left for
-// the fitted vectorizer v (Train and Vectorize call it after the fit), each
-// encoded by v as it is read; it does nothing when Read left none. Of a
-// counted training split, d.Validation and d.Test are nil until then.
+// ReadRest reads the validation text file that Read left for the fitted
+// vectorizer v, and the test text file Read took only the labels of, each
+// encoded by v as it is read (Vectorize calls it after the fit); it does
+// nothing when Read left neither. Of a counted training split,
+// d.Validation is nil until then, and d.Test holds no rows.
 func (d *Data) ReadRest(v *vectorize.Vectorizer) error {
+	if err := d.readValidation(v); err != nil {
+		return err
+	}
+	if d.Test == nil || d.Test.Streamed == nil {
+		return nil
+	}
+	lt, ok := d.Test.Streamed.Value.(*laterText)
+	if !ok {
+		return nil
+	}
+	e, err := readEncoded(lt.f, lt.path, v)
+	if err != nil {
+		return err
+	}
+	if err := lt.same(d.Test, e); err != nil {
+		return fmt.Errorf("%w; run again once it no longer changes", err)
+	}
+	d.Test = e
+	return nil
+}
+
+// readValidation is ReadRest for the validation file alone: what Train
+// needs before its epochs.
+func (d *Data) readValidation(v *vectorize.Vectorizer) error {
 	for _, l := range d.later {
 		e, err := readEncoded(l.fields, l.path, v)
 		if err != nil {

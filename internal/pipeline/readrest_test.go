@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -11,12 +13,13 @@ import (
 	"github.com/dlc-dev/dlc/internal/testenv"
 )
 
-// TestReadRestIsTransform: of a counted training split, the validation and
-// test texts Read leaves and ReadRest reads after the fit get the rows and
-// coverage the fitted vectorizer gives their texts, and the rows they got
-// when they were counted beside the training texts (for tf-idf, whose
-// values depend on the fit, multi-hot with bigrams, and the naive-Bayes
-// weighting, learnt from the training labels after the counts).
+// TestReadRestIsTransform: of a counted training split, the validation
+// texts Read leaves and the test texts it reads only the labels of get,
+// once ReadRest reads them after the fit, the rows and coverage the fitted
+// vectorizer gives their texts, and the rows they got when they were
+// counted beside the training texts (for tf-idf, whose values depend on
+// the fit, multi-hot with bigrams, and the naive-Bayes weighting, learnt
+// from the training labels after the counts).
 func TestReadRestIsTransform(t *testing.T) {
 	dir := filepath.Join(testenv.Root(t), "testdata", "topics")
 	for _, sets := range [][]string{
@@ -32,7 +35,7 @@ func TestReadRestIsTransform(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Test != nil || d.Validation != nil || len(d.later) != 2 {
+		if _, ok := d.Test.Streamed.Value.(*laterText); !ok || d.Validation != nil || len(d.later) != 1 {
 			t.Fatalf("%v: Read read the test or validation texts of a counted training split (%d left)", sets, len(d.later))
 		}
 		f, err := Vectorize(cfg, d)
@@ -63,5 +66,81 @@ func TestReadRestIsTransform(t *testing.T) {
 				t.Errorf("%v: the %s split read after the fit has another fingerprint or labels", sets, s.Name)
 			}
 		}
+	}
+}
+
+// TestScoreTestReadsAgain: the test split Read took only the labels of is
+// scored at the end of training batch by batch, with the very scores of
+// the whole split encoded and scored at once; when the file changed in
+// the meantime the model is kept, unscored, with a warning saying so.
+func TestScoreTestReadsAgain(t *testing.T) {
+	src := filepath.Join(testenv.Root(t), "testdata", "topics")
+	dir := t.TempDir()
+	test := filepath.Join(dir, "test.jsonl")
+	body, err := os.ReadFile(filepath.Join(src, "test.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// More test texts than one batch of readBatches, so that the scores
+	// are joined from several.
+	var many []byte
+	for len(many) < 3*streamBatch*len(body)/max(1, bytes.Count(body, []byte("\n"))) {
+		many = append(many, body...)
+	}
+	if err := os.WriteFile(test, many, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(src, "topics.yaml"), []string{"data.test=" + test})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d.Test.Streamed.Value.(*laterText); !ok {
+		t.Fatal("Read read the test texts: the test proves nothing")
+	}
+	m, res, err := Train(context.Background(), cfg, d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := readEncoded(fields(cfg), test, m.Vectorizer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Len() <= 2*streamBatch {
+		t.Fatalf("%d test texts: not several batches", whole.Len())
+	}
+	want, _, err := scoreTest(cfg, m, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Test == nil {
+		t.Fatal("the test split was not scored")
+	}
+	got, wantV := reflect.ValueOf(*res.Test), reflect.ValueOf(*want)
+	for i := range got.NumField() {
+		if !reflect.DeepEqual(got.Field(i).Interface(), wantV.Field(i).Interface()) {
+			t.Errorf("the test split scored batch by batch differs from it scored whole in %s", got.Type().Field(i).Name)
+		}
+	}
+	if m.Record.Test == nil || *m.Record.Test.Accuracy != want.Report.Accuracy {
+		t.Fatalf("the model records test %+v", m.Record.Test)
+	}
+
+	d, err = Read(context.Background(), cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(test, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, res, err = Train(context.Background(), cfg, d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Test != nil || m.Record.Test != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "the test split was not scored: it is read again after training, and "+test+" changed while it was being used") {
+		t.Fatalf("a test file changed during training: test %v, warnings %q", res.Test, res.Warnings)
 	}
 }

@@ -41,54 +41,90 @@ type Scores struct {
 // calibrator turns the networks' scores into the probabilities that
 // decide.
 func score(f *forward, x *sparse.Matrix, y mlp.Targets, classes int) *Scores {
-	net, cal := f.net(), f.cal
-	if net.Spec().MultiLabel {
+	if f.net().Spec().MultiLabel {
 		return scoreMulti(f, nil, x, y)
 	}
-	k := net.Spec().Outputs
-	s := &Scores{Predicted: make([]int, x.Rows), Outputs: make([]float64, 0, x.Rows*k)}
-	regression := net.Spec().Regression
-	if !regression {
-		s.Probs = make([]float64, 0, x.Rows*classes)
+	sc := newScoring(f, classes, x.Rows)
+	sc.add(x, y)
+	return sc.done()
+}
+
+// scoring is score taken a piece of the rows at a time (single-label
+// models): add each piece in order, then done. Only the outputs are kept,
+// not the rows, so a split can be encoded and scored piece by piece.
+type scoring struct {
+	f          *forward
+	classes    int
+	regression bool
+	s          *Scores
+	lossSum    float64
+	values     []float64 // regression: the true values, in order
+	rows       []int
+}
+
+// newScoring starts scoring with the networks of f, for a model of the
+// given classes, on about n rows.
+func newScoring(f *forward, classes, n int) *scoring {
+	k := f.net().Spec().Outputs
+	sc := &scoring{f: f, classes: classes, regression: f.net().Spec().Regression, rows: make([]int, 0, evalBatch)}
+	sc.s = &Scores{Predicted: make([]int, 0, n), Outputs: make([]float64, 0, n*k)}
+	if !sc.regression {
+		sc.s.Probs = make([]float64, 0, n*classes)
+		sc.s.Truth = make([]int, 0, n)
 	}
-	rows := make([]int, 0, evalBatch)
-	var lossSum float64
+	return sc
+}
+
+// add scores the rows of x against y, whose truths are x's rows'.
+func (sc *scoring) add(x *sparse.Matrix, y mlp.Targets) {
+	f, s := sc.f, sc.s
+	net, cal := f.net(), f.cal
+	k := net.Spec().Outputs
 	for lo := 0; lo < x.Rows; lo += evalBatch {
-		rows = rows[:0]
+		rows := sc.rows[:0]
 		for r := lo; r < min(x.Rows, lo+evalBatch); r++ {
 			rows = append(rows, r)
 		}
 		out, l := f.evaluate(x, y, rows)
-		lossSum += l
+		sc.lossSum += l
 		s.Outputs = append(s.Outputs, out...)
-		if regression {
+		if sc.regression {
 			continue
 		}
-		for i, r := range rows {
+		for i := range rows {
 			if cal == nil {
-				s.Predicted[r] = net.Decide(out[i*k : (i+1)*k])
+				s.Predicted = append(s.Predicted, net.Decide(out[i*k:(i+1)*k]))
 				s.Probs = f.uncalibrated(i, s.Probs)
 				continue
 			}
 			start := len(s.Probs)
 			s.Probs = f.answer(i, s.Probs)
-			s.Predicted[r] = argmax(s.Probs[start:])
+			s.Predicted = append(s.Predicted, argmax(s.Probs[start:]))
 		}
 	}
-	s.Loss = lossSum / float64(max(1, x.Rows))
-	if regression {
-		r := metrics.Regression(y.Value, s.Outputs)
+	if sc.regression {
+		sc.values = append(sc.values, y.Value[:x.Rows]...)
+		return
+	}
+	for _, c := range y.Class[:x.Rows] {
+		s.Truth = append(s.Truth, int(c))
+	}
+}
+
+// done summarizes the rows added.
+func (sc *scoring) done() *Scores {
+	s := sc.s
+	n := len(s.Outputs) / sc.f.net().Spec().Outputs
+	s.Loss = sc.lossSum / float64(max(1, n))
+	if sc.regression {
+		r := metrics.Regression(sc.values, s.Outputs)
 		s.Regression, s.Predicted = &r, nil
 		s.Report.N = r.N
 		return s
 	}
-	s.Truth = make([]int, x.Rows)
-	for i, c := range y.Class {
-		s.Truth[i] = int(c)
-	}
-	s.Report = metrics.Classification(s.Truth, s.Predicted, classes)
-	s.Quality = calibrate.Measure(s.Probs, classes, s.Truth)
-	s.Bins = calibrate.Reliability(s.Probs, classes, s.Truth)
+	s.Report = metrics.Classification(s.Truth, s.Predicted, sc.classes)
+	s.Quality = calibrate.Measure(s.Probs, sc.classes, s.Truth)
+	s.Bins = calibrate.Reliability(s.Probs, sc.classes, s.Truth)
 	return s
 }
 

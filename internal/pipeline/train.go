@@ -167,7 +167,8 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		return nil, nil, err
 	}
 	vec, x, cov := fit.vec, fit.x, fit.cov
-	if err := d.ReadRest(vec); err != nil {
+	// The test texts are read again and scored at the end (scoreTest).
+	if err := d.readValidation(vec); err != nil {
 		return nil, nil, err
 	}
 	if resume != nil {
@@ -293,18 +294,16 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		// still leaves a model to write; the model's gradient and
 		// optimizer state are garbage by now.
 		obj, opt = nil, nil
+		if sv != nil {
+			main := *gres
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
+		}
 		if multi {
-			// A multi-label model's calibration is not checkpointed: a
-			// resume trains it again from its start (deterministic).
 			var tuned *calibrate.Thresholds
-			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from); err == nil {
+			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from, sv, resume); err == nil {
 				th = tuned
 			}
 		} else {
-			if sv != nil {
-				main := *gres
-				sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
-			}
 			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume, labelWeighing(fit, y, len(classes)))
 		}
 		switch {
@@ -355,8 +354,10 @@ func finish(m *model.Model, plan *Plan, d *Data, res *Result, from *model.Model,
 		if res.Test, warning, err = scoreTest(plan.Config, m, d.Test); err != nil {
 			return nil, nil, err
 		}
-		res.TestPath = d.Paths.Test
-		m.Record.Test = testRecord(res.Test)
+		if res.Test != nil {
+			res.TestPath = d.Paths.Test
+			m.Record.Test = testRecord(res.Test)
+		}
 		if warning != "" {
 			warnings = append(warnings, warning)
 			res.Warnings = []string{warning}

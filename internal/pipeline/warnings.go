@@ -36,7 +36,16 @@ func vocabularyWarning(cfg *config.Config, e *data.Examples, cov vectorize.Cover
 // most of them share nothing with the vocabulary (another language, or the
 // wrong field read as the text). "" otherwise, and for numeric data.
 func emptyRowsWarning(cfg *config.Config, split string, e *data.Examples, x *sparse.Matrix) string {
-	if !e.IsText() || x.Rows == 0 || medianNNZ(x) > 0 {
+	if x.Rows == 0 {
+		return ""
+	}
+	return noFeaturesWarning(cfg, split, e, medianNNZ(x))
+}
+
+// noFeaturesWarning is emptyRowsWarning given the median number of
+// features of the split's rows.
+func noFeaturesWarning(cfg *config.Config, split string, e *data.Examples, median float64) string {
+	if !e.IsText() || median > 0 {
 		return ""
 	}
 	return fmt.Sprintf("the %s texts (%s) have a median of 0 features: most share no n-gram with the vocabulary; check that data.text_field (%s) holds their text, and the vectorizer",
@@ -45,11 +54,16 @@ func emptyRowsWarning(cfg *config.Config, split string, e *data.Examples, x *spa
 
 // medianNNZ is the median number of features of x's rows.
 func medianNNZ(x *sparse.Matrix) float64 {
-	n := x.Rows
-	lens := make([]int, n)
+	lens := make([]int, x.Rows)
 	for i := range lens {
 		lens[i] = x.Indptr[i+1] - x.Indptr[i]
 	}
+	return median(lens)
+}
+
+// median is the median of lens (at least one), which it sorts.
+func median(lens []int) float64 {
+	n := len(lens)
 	slices.Sort(lens)
 	return float64(lens[(n-1)/2]+lens[n/2]) / 2
 }

@@ -2,10 +2,11 @@
 // datasets in ../shared/datasets beside the project root, and a Python with
 // scikit-learn to compare against. Tests that need them skip, saying why,
 // where they are missing; in CI they are present (.ci/run installs
-// Debian's python3-sklearn).
+// Debian's python3-sklearn). And how fuzz targets of large inputs are run.
 package testenv
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,4 +61,25 @@ func SklearnPython() string {
 		}
 	}
 	return ""
+}
+
+// BoundMinimizing makes the fuzzer minimize each new input for at most
+// 1,000 runs of the target, unless -fuzzminimizetime is given; call it
+// from TestMain before m.Run. By default go test minimizes for 60 s, and
+// a model or checkpoint file of a few KB (a config and a vocabulary ride
+// in its header) takes longer than that: the pass that tries removing
+// every span of bytes is quadratic in the length. When the minute runs
+// out, go test kills the fuzz worker (its reply races the same deadline),
+// counts none of its runs and starts another, so each new input cost a
+// minute and a worker: the model loader's FuzzDecode made 2,811 runs in
+// 10 minutes, its worker restarting about once a minute.
+func BoundMinimizing() {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.fuzzminimizetime" })
+	if !given {
+		if err := flag.Set("test.fuzzminimizetime", "1000x"); err != nil {
+			panic(err)
+		}
+	}
 }
