@@ -106,7 +106,7 @@ debug.`,
 	f.IntVar(&so.MaxInputs, "max-inputs", 10000, "the most texts or instances in one request (413 above it)")
 	f.IntVar(&so.MaxInflight, "max-inflight", 128, "predict requests answered at once; more get 503 at once")
 	f.IntVar(&so.MaxConns, "max-conns", 4096, "open connections at once; more wait to be accepted")
-	f.IntVar(&so.Workers, "workers", 0, "blocks of requests answered at once, each with its own predictors (default: one per core)")
+	f.IntVar(&so.Workers, "workers", 0, "goroutines answering blocks of requests (default: one per core)")
 	f.DurationVar(&so.BatchWindow, "batch-window", 0, "how long a worker waits for more requests to fill a block (0: takes those already waiting)")
 	f.IntVar(&so.MaxBatch, "max-batch", 256, "the most inputs gathered from several requests into one block")
 	f.DurationVar(&so.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time to receive a request's headers")

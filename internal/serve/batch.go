@@ -74,17 +74,10 @@ func (j *job) key() key {
 // and answers the jobs that share a key with one PredictTexts call.
 // Under load the queue holds many jobs and the blocks fill by themselves;
 // the window trades a little latency for fuller blocks when it does not.
-// With no window, a request that finds the queue empty and a worker's
-// state free is answered on its own goroutine (here): it would have been
-// a block of one.
 type batcher struct {
-	jobs chan *job
-	// states are the workers' predictors and buffers, one per worker: a
-	// block is answered with one taken from here, by a worker goroutine or
-	// by a request answered where it arrived (here).
-	states   chan *worker
+	jobs     chan *job
 	workers  int
-	busy     atomic.Int32 // blocks being answered
+	busy     atomic.Int32 // workers answering a block
 	window   time.Duration
 	maxBatch int
 	metrics  *metrics
@@ -93,9 +86,8 @@ type batcher struct {
 }
 
 func newBatcher(workers, queue, maxBatch int, window time.Duration, m *metrics, log *slog.Logger) *batcher {
-	b := &batcher{jobs: make(chan *job, queue), states: make(chan *worker, workers), workers: workers, window: window, maxBatch: maxBatch, metrics: m, log: log}
+	b := &batcher{jobs: make(chan *job, queue), workers: workers, window: window, maxBatch: maxBatch, metrics: m, log: log}
 	for range workers {
-		b.states <- &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: m, log: log}
 		b.wg.Go(b.work)
 	}
 	return b
@@ -107,40 +99,10 @@ func (b *batcher) close() {
 	b.wg.Wait()
 }
 
-// here answers j on the calling goroutine, as a block of its own, when no
-// job is queued, a worker's state is free and there is no batching window
-// to wait for, and reports whether it did. Such a request would be the
-// only job of the next block anyway; answered here it is spared two
-// goroutine switches, and, on a busy machine, the wait for its goroutine
-// to be scheduled again once a worker has answered it.
-func (b *batcher) here(j *job) bool {
-	if b.window > 0 || len(b.jobs) > 0 {
-		return false
-	}
-	select {
-	case w := <-b.states:
-		b.answerHere(w, j)
-		<-j.done
-		return true
-	default:
-		return false
-	}
-}
-
-// answerHere answers j alone with w, and hands w back even if it panics
-// (the middleware recovers the request; the state serves on).
-func (b *batcher) answerHere(w *worker, j *job) {
-	defer func() {
-		w.one[0] = nil
-		b.states <- w
-	}()
-	w.one[0] = j
-	b.answer(w, w.one[:], j.req.Inputs())
-}
-
-// work is one worker goroutine: it gathers blocks and answers them until
-// the queue is closed.
+// work is one worker: it gathers blocks and answers them until the queue
+// is closed.
 func (b *batcher) work() {
+	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: b.metrics, log: b.log}
 	var timer *time.Timer
 	if b.window > 0 {
 		timer = time.NewTimer(b.window)
@@ -179,20 +141,13 @@ func (b *batcher) work() {
 		if timer != nil {
 			timer.Stop()
 		}
-		w := <-b.states
-		b.answer(w, block, n)
-		b.states <- w
+		b.metrics.batchIn.Observe(float64(n))
+		b.metrics.batchReqs.Observe(float64(len(block)))
+		b.busy.Add(1)
+		w.answer(block)
+		b.busy.Add(-1)
 		clear(block) // drop the finished jobs' memory
 	}
-}
-
-// answer answers a block of n inputs with w.
-func (b *batcher) answer(w *worker, block []*job, n int) {
-	b.metrics.batchIn.Observe(float64(n))
-	b.metrics.batchReqs.Observe(float64(len(block)))
-	b.busy.Add(1)
-	w.answer(block)
-	b.busy.Add(-1)
 }
 
 // worker answers blocks with predictors of its own: a Predictor is not
@@ -202,7 +157,6 @@ type worker struct {
 	predictors map[*Version]*pipeline.Predictor // plain options, per version
 	texts      []string
 	values     []float64
-	one        [1]*job // a block answered here
 	metrics    *metrics
 	log        *slog.Logger
 }

@@ -252,13 +252,11 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	j.out = append(j.out, `,"model_sha256":"`...)
 	j.out = append(j.out, v.SHA256...)
 	j.out = append(j.out, `","predictions":[`...)
-	if !s.batch.here(j) {
-		s.batch.jobs <- j
-		select {
-		case <-j.done:
-		case <-r.Context().Done():
-			return // the client left; nothing can be sent (the job is the worker's)
-		}
+	s.batch.jobs <- j
+	select {
+	case <-j.done:
+	case <-r.Context().Done():
+		return // the client left; nothing can be sent (the job is the worker's)
 	}
 	defer j.release()
 	if j.err != nil {

@@ -34,8 +34,8 @@ type Options struct {
 	// MaxConns is how many connections are open at once; more wait to be
 	// accepted (default 4096).
 	MaxConns int
-	// Workers is how many blocks of requests are answered at once, each
-	// with predictors of its own (default: one per core, GOMAXPROCS).
+	// Workers is how many goroutines answer blocks of requests, each with
+	// predictors of its own (default: one per core, GOMAXPROCS).
 	Workers int
 	// BatchWindow is how long a worker that has taken a request waits for
 	// more to answer in the same block (default 0: it takes only those
