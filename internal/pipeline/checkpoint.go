@@ -309,6 +309,24 @@ func (s *saver) finish() error {
 	return checkpoint.RemoveSpare(s.dir)
 }
 
+// saverFor checks that the vectorizer fitted now is the one a resumed
+// checkpoint was written with, and opens the saver when the config asks
+// for checkpoints (nil otherwise; a nil saver saves nothing). Only then
+// is the vectorizer hashed: a run without checkpoints pays nothing.
+func saverFor(cfg *config.Config, ck *Checkpointing, resume *checkpoint.Checkpoint, files []checkpoint.DataFile, vec *vectorize.Vectorizer) (*saver, error) {
+	if cfg.Checkpoint.Dir == "" && resume == nil {
+		return nil, nil
+	}
+	vecPrint := vectorizerFingerprint(vec)
+	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
+		return nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
+	}
+	if cfg.Checkpoint.Dir == "" {
+		return nil, nil
+	}
+	return newSaver(cfg, ck, files, vec.Features(), vecPrint)
+}
+
 func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile, features int, vec string) (*saver, error) {
 	cp := cfg.Checkpoint
 	if err := checkpoint.RemoveStale(cp.Dir); err != nil {

@@ -520,18 +520,9 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 			return nil, nil, err
 		}
 	}
-	var sv *saver
-	var vecPrint string
-	if cfg.Checkpoint.Dir != "" || resume != nil {
-		vecPrint = vectorizerFingerprint(vec)
-	}
-	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
-		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
-	}
-	if cfg.Checkpoint.Dir != "" {
-		if sv, err = newSaver(cfg, ck, fingerprints, vec.Features(), vecPrint); err != nil {
-			return nil, nil, err
-		}
+	sv, err := saverFor(cfg, ck, resume, fingerprints, vec)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer sv.finish()
 	keepUpdates(&h, sv, resume)

@@ -219,18 +219,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		xVal, _ = Encode(vec, d.Validation)
 		warnings = appendWarning(warnings, emptyRowsWarning(cfg, "validation", d.Validation, xVal))
 	}
-	var sv *saver
-	var vecPrint string
-	if cfg.Checkpoint.Dir != "" || resume != nil {
-		vecPrint = vectorizerFingerprint(vec)
-	}
-	if resume != nil && (resume.Features != vec.Features() || resume.Vectorizer != vecPrint) {
-		return nil, nil, &ResumeError{Other: "the vectorizer fitted on the training data"}
-	}
-	if cfg.Checkpoint.Dir != "" {
-		if sv, err = newSaver(cfg, ck, dataFiles(d, nil), vec.Features(), vecPrint); err != nil {
-			return nil, nil, err
-		}
+	sv, err := saverFor(cfg, ck, resume, dataFiles(d, nil), vec)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
