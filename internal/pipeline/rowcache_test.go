@@ -14,17 +14,11 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 )
 
-// TestRowCacheNeverTrusted: a cache cut anywhere, with any byte changed,
-// of another version or of other data is refused with why, never read.
-func TestRowCacheNeverTrusted(t *testing.T) {
-	dir := t.TempDir()
-	raw, err := os.ReadFile("../../testdata/tiny/train.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	train := filepath.Join(dir, "train.jsonl")
-	os.WriteFile(train, raw, 0o644)
-	cfg, err := config.Load("../../testdata/tiny/tiny.yaml", []string{"data.train=" + train, "data.test=", "training.streaming=true"})
+// openTinyStream opens train for streamed training under the tiny config
+// with sets on top (no test split), writing its rows cache.
+func openTinyStream(t *testing.T, train string, sets ...string) (*Plan, *streamData) {
+	t.Helper()
+	cfg, err := config.Load("../../testdata/tiny/tiny.yaml", append([]string{"data.train=" + train, "data.test=", "training.streaming=true"}, sets...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +30,20 @@ func TestRowCacheNeverTrusted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return plan, s
+}
+
+// TestRowCacheNeverTrusted: a cache cut anywhere, with any byte changed,
+// of another version or of other data is refused with why, never read.
+func TestRowCacheNeverTrusted(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../testdata/tiny/train.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := filepath.Join(dir, "train.jsonl")
+	os.WriteFile(train, raw, 0o644)
+	plan, s := openTinyStream(t, train)
 	s.cache.Close()
 	path := cachePath(train)
 	good, err := os.ReadFile(path)
@@ -102,19 +110,7 @@ func TestEpochWindow(t *testing.T) {
 				lines = append(lines, `{"text": "`+texts[i]+`", "label": "`+labels[i]+`"}`)
 			}
 			os.WriteFile(train, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-			cfg, err := config.Load("../../testdata/tiny/tiny.yaml", []string{"data.train=" + train, "data.test=", "training.streaming=true",
-				"vectorizer.mode=" + mode, "vectorizer.max_tokens=500"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := Build(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := openStream(context.Background(), plan, []string{train})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, s := openTinyStream(t, train, "vectorizer.mode="+mode, "vectorizer.max_tokens=500")
 			defer s.cache.Close()
 			x := s.vec.Transform(texts)
 			want := make([]string, len(texts))
