@@ -21,10 +21,11 @@ import (
 // TestKillAndResume kills dlc train with SIGKILL at random moments of its
 // training (the model's, the calibration network's, scoring the test
 // split), resumes it with dlc train --resume, and holds the model file
-// written to the uninterrupted run's, byte for byte. Five configs on the
+// written to the uninterrupted run's, byte for byte. Six configs on the
 // real data, four kills each: the IMDB notebook; the R52 recipe (dropout
-// 0.3, Adagrad); the sgd method (one example per update); Adam; early
-// stopping on a validation split. In each config's second kill the newest
+// 0.3, Adagrad); the sgd method (one example per update); Adam (its lazy
+// path's row counters and put-off moves) and lazyadam; early stopping on a
+// validation split. In each config's second kill the newest
 // checkpoint is also cut in half by hand: the resume must say so, fall
 // back to the one before, and still end byte for byte.
 //
@@ -58,6 +59,7 @@ func TestKillAndResume(t *testing.T) {
 		{"r52 recipe", "reuters.yaml", []string{r52Epochs, "checkpoint.every_updates=97"}},
 		{"sgd method", "reuters-notebook.yaml", []string{"training.method=sgd", "optimizer.name=sgd", "optimizer.learning_rate=0.01", "training.epochs=1", "checkpoint.every_updates=701"}},
 		{"adam", "reuters-notebook.yaml", []string{"optimizer.name=adam", "checkpoint.every_updates=7"}},
+		{"lazyadam", "reuters-notebook.yaml", []string{"optimizer.name=lazyadam", "training.epochs=4", "checkpoint.every_updates=11"}},
 		{"early stopping", "imdb.yaml", []string{"data.validation_split=0.2", "training.early_stopping.monitor=val_loss",
 			"training.early_stopping.patience=1", "training.epochs=10", "checkpoint.every_updates=31"}},
 	} {

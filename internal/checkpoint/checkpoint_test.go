@@ -321,3 +321,24 @@ func TestResealReachesPastTheChecksum(t *testing.T) {
 		t.Fatalf("resealed: %v", err)
 	}
 }
+
+// TestFormatVersions: a checkpoint of format 1 (before adam's row
+// counters) is read as it was written; one newer than this dlc's is
+// refused, saying so.
+func TestFormatVersions(t *testing.T) {
+	b := encoded(t, sample())
+	cur := []byte(`"format_version":2,`)
+	if !bytes.Contains(b, cur) {
+		t.Fatalf("the header lacks %s", cur)
+	}
+	old := reseal(bytes.Replace(b, cur, []byte(`"format_version":1,`), 1))
+	c, err := Decode(bytes.NewReader(old), int64(len(old)))
+	if err != nil || !same(c, sample()) {
+		t.Fatalf("format 1: %v", err)
+	}
+	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":3,`), 1))
+	_, err = Decode(bytes.NewReader(newer), int64(len(newer)))
+	if want := "has format version 3, which this dlc (format 2) cannot read; use a newer dlc"; err == nil || err.Error() != want {
+		t.Fatalf("format 3: %v, want %q", err, want)
+	}
+}

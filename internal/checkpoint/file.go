@@ -21,7 +21,12 @@ import (
 const (
 	magic = "DLCCKPT\n"
 	// FormatVersion is the layout's version; a newer one is refused.
-	FormatVersion = 1
+	// Version 2 has the same layout as 1, but an adam state in it is the
+	// lazy path that follows the dense rule, with its row counters
+	// (optimizer.done, optimizer.behind), which a dlc of version 1 would
+	// ignore and go on as lazyadam; this dlc refuses a version-1 lazy adam
+	// state (gd's Adam.loadState) and reads everything else of version 1.
+	FormatVersion = 2
 	// maxHeader caps the JSON header (the per-epoch history is in it).
 	maxHeader = 64 << 20
 )

@@ -130,7 +130,7 @@ func TestBadValues(t *testing.T) {
 		{[]string{"data.task=multilabel", "calibration.method=platt"}, "--set calibration.method: calibration.method platt is not made for data.task multilabel, whose labels are calibrated by one temperature shared by all of them: use auto, temperature or none"},
 		{[]string{"data.label_separator=|"}, `--set data.label_separator: data.label_separator is empty; give the characters between two labels in quotes, such as "|"`},
 		{[]string{"data.label_separator=;"}, "--set data.label_separator: data.label_separator cuts a label field into several labels, which only data.task multilabel reads; set data.task: multilabel or remove it"},
-		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
+		{[]string{"optimizer.name=adamw"}, `optimizer.name "adamw" is not one of [sgd momentum nesterov rmsprop adam lazyadam adagrad]`},
 		{[]string{"optimizer.momentum=1"}, "optimizer.momentum must be between 0 and 1, not 1"},
 		{[]string{"optimizer.schedule.name=step"}, "--set optimizer.schedule.name: optimizer.schedule.decay_steps must be at least 1 for schedule step, not 0"},
 		{[]string{"optimizer.schedule.name=step", "optimizer.schedule.decay_steps=10"}, "--set optimizer.schedule.name: optimizer.schedule.decay_rate must be above 0 and at most 1 for schedule step, not 0"},

@@ -17,7 +17,12 @@ import "math"
 //     (Nesterov: μ times that), the velocity's geometric series, with θ's
 //     move by the last step's velocity and v's decay put off to the pass
 //     that next writes each (see Momentum). Exact within rounding.
-//   - Adam: nothing; see Adam.UpdateSpans for what that approximates.
+//   - Adam: likewise, each row keeps its step count; a row that comes
+//     back after k steps away moves by the k zero-gradient steps it
+//     missed, a sum over the decaying moments whose per-row factors come
+//     from tables (see Adam). Exact within rounding for ε = 0, and within
+//     a second-order term in ε otherwise.
+//   - LazyAdam: nothing; it is a rule of its own (see LazyAdam).
 //
 // A step then costs what its batch touches, not the whole first layer.
 type LazyOptimizer interface {
@@ -35,8 +40,7 @@ type LazyOptimizer interface {
 	// zero gradient.
 	CatchUp(params []float64, spans [][2]int)
 	// Flush catches every row up: afterwards the parameters and the state
-	// are those of the dense rule (within rounding; for Adam, see
-	// Adam.UpdateSpans).
+	// are those of the dense rule (within rounding; for Adam, see Adam).
 	Flush(params []float64)
 }
 
@@ -53,10 +57,11 @@ type LazyObjective interface {
 	Touches(rows []int) [][2]int
 }
 
-// rowClock is a lazy rule's per-row step counters (momentum's): done[r] is how many
-// updates row r (parameters r·width up to (r+1)·width) has taken. The
-// rows a step does not touch fall behind; catching one up is applying the
-// steps it missed, k = now − done[r], at once.
+// rowClock is a lazy rule's per-row step counters (momentum's, Adam's):
+// done[r] is how many updates row r (parameters r·width up to
+// (r+1)·width) has taken. The rows a step does not touch fall behind;
+// catching one up is applying the steps it missed, k = now − done[r], at
+// once.
 type rowClock struct {
 	width int
 	done  []int64

@@ -39,11 +39,12 @@ const (
 	NameNesterov = "nesterov"
 	NameRMSprop  = "rmsprop"
 	NameAdam     = "adam"
+	NameLazyAdam = "lazyadam"
 	NameAdagrad  = "adagrad"
 )
 
 // OptimizerNames lists the rules NewOptimizer knows.
-var OptimizerNames = []string{NameSGD, NameMomentum, NameNesterov, NameRMSprop, NameAdam, NameAdagrad}
+var OptimizerNames = []string{NameSGD, NameMomentum, NameNesterov, NameRMSprop, NameAdam, NameLazyAdam, NameAdagrad}
 
 // OptimizerConfig selects and tunes an update rule. NewOptimizer reads a
 // zero field as its default, the value in DefaultOptimizer, which is
@@ -62,8 +63,10 @@ type OptimizerConfig struct {
 	// Momentum is the velocity's decay for momentum and nesterov, between 0
 	// and 1; default 0.9.
 	Momentum float64
-	// Beta1 and Beta2 are Adam's decays of the gradient's first and second
-	// moments, between 0 and 1; defaults 0.9 and 0.999.
+	// Beta1 and Beta2 are Adam's (and LazyAdam's) decays of the gradient's
+	// first and second moments, between 0 and 1; defaults 0.9 and 0.999.
+	// Adam's lazy path needs Beta1 below about 0.995 Beta2 (see
+	// adamWindow).
 	Beta1, Beta2 float64
 	// InitialAccumulator starts Adagrad's sum of squared gradients, at least
 	// 0; default 0.1 (so a zero here starts it at 0.1, not 0).
@@ -75,8 +78,9 @@ type OptimizerConfig struct {
 	// its formula reads. By default (false) Train updates, on an objective
 	// whose gradients are sparse, only the rows a batch touches: exactly
 	// the same for SGD and Adagrad, the same within rounding for RMSprop
-	// and momentum (LazyOptimizer), an approximation for Adam (see
-	// Adam.UpdateSpans).
+	// and momentum (LazyOptimizer), and for Adam within rounding and a
+	// second-order approximation in ε (see Adam). LazyAdam is a lazy rule
+	// of its own and takes no Dense.
 	Dense bool
 }
 
@@ -134,6 +138,13 @@ func (c OptimizerConfig) Validate() error {
 			return option.Errorf(p.name, "must be between 0 and 1, not %v", p.v)
 		}
 	}
+	if c.Name == NameAdam && !c.Dense && adamWindow(c.Beta1, c.Beta2) > maxAdamWindow {
+		return option.Errorf("beta_1", "must be below beta_2 × %.4g (%.4g) for adam's lazy updates, not %v: their catch-up sums a series in beta_1/beta_2 that must fall off within %d steps; set lazy: false to update densely with these betas",
+			maxAdamRatio, c.Beta2*maxAdamRatio, c.Beta1, maxAdamWindow)
+	}
+	if c.Name == NameLazyAdam && c.Dense {
+		return option.Errorf("lazy", "is false, but lazyadam is Adam's lazy approximation and has no dense form of its own; use name: adam for the dense rule")
+	}
 	if !(c.InitialAccumulator >= 0) {
 		return option.Errorf("initial_accumulator", "must be at least 0, not %v", c.InitialAccumulator)
 	}
@@ -173,6 +184,8 @@ func newRule(c OptimizerConfig, n int) Optimizer {
 		return &RMSprop{rate: r, Rho: c.Rho, Epsilon: c.Epsilon, avg: make([]float64, n)}
 	case NameAdam:
 		return &Adam{rate: r, Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}
+	case NameLazyAdam:
+		return &LazyAdam{rate: r, Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, m: make([]float64, n), v: make([]float64, n)}
 	case NameAdagrad:
 		acc := make([]float64, n)
 		for i := range acc {

@@ -56,7 +56,8 @@ type OptimizerState struct {
 	Slots map[string][]float64
 	// Scale is lazy RMSprop's decay D (1 otherwise).
 	Scale float64
-	// Now and Done are lazy momentum's row clock (nil Done: not started);
+	// Now and Done are lazy momentum's and Adam's row clock (nil Done: not
+	// started);
 	// Behind is, per row, what its lazy path put off: 2 × the steps its
 	// velocity is yet to be decayed by, plus 1 when its θ is yet to move
 	// by its last step's velocity (nil: nothing, as a checkpoint written
@@ -230,9 +231,39 @@ func (o *Adagrad) loadState(s *OptimizerState) error {
 func (o *Adam) saveState(s *OptimizerState) {
 	o.save(s, o.Name())
 	s.Slots["m"], s.Slots["v"] = o.m, o.v
+	saveBehind(s, &o.clock, o.decay, o.lag)
 }
 
 func (o *Adam) loadState(s *OptimizerState) error {
+	o.init()
+	if err := o.load(s); err != nil {
+		return err
+	}
+	if err := slot(s, "m", o.m); err != nil {
+		return err
+	}
+	if err := slot(s, "v", o.v); err != nil {
+		return err
+	}
+	if s.Done == nil && o.clock.done != nil {
+		// Before adam's lazy path followed the dense rule, it kept no row
+		// counters: its m and v are lazyadam's, which this run cannot go
+		// on from exactly.
+		return fmt.Errorf("the saved adam state was written by a dlc whose lazy adam did not follow the dense rule (that rule is now optimizer.name lazyadam); start afresh without --resume")
+	}
+	if err := loadBehind(s, &o.clock, o.decay, o.lag); err != nil {
+		return err
+	}
+	o.series.reset(o) // tick rebuilds it to the clock's step
+	return nil
+}
+
+func (o *LazyAdam) saveState(s *OptimizerState) {
+	o.save(s, o.Name())
+	s.Slots["m"], s.Slots["v"] = o.m, o.v
+}
+
+func (o *LazyAdam) loadState(s *OptimizerState) error {
 	if err := o.load(s); err != nil {
 		return err
 	}
@@ -263,16 +294,7 @@ func (o *RMSprop) loadState(s *OptimizerState) error {
 func (o *Momentum) saveState(s *OptimizerState) {
 	o.save(s, o.Name())
 	s.Slots["velocity"] = o.velocity
-	s.Now, s.Done = o.clock.now, o.clock.done
-	if o.clock.done != nil {
-		s.Behind = make([]int64, len(o.decay))
-		for r, d := range o.decay {
-			s.Behind[r] = 2 * d
-			if o.lag[r] {
-				s.Behind[r]++
-			}
-		}
-	}
+	saveBehind(s, &o.clock, o.decay, o.lag)
 }
 
 func (o *Momentum) loadState(s *OptimizerState) error {
@@ -283,14 +305,41 @@ func (o *Momentum) loadState(s *OptimizerState) error {
 	if err := slot(s, "velocity", o.velocity); err != nil {
 		return err
 	}
+	if err := loadBehind(s, &o.clock, o.decay, o.lag); err != nil {
+		return err
+	}
+	if o.clock.done != nil {
+		o.mu.grow(o.clock.now)
+	}
+	return nil
+}
+
+// saveBehind records a lazy rule's row clock and what each row put off
+// (momentum's and Adam's decay and lag) in s.
+func saveBehind(s *OptimizerState, clock *rowClock, decay []int64, lag []bool) {
+	s.Now, s.Done = clock.now, clock.done
+	if clock.done != nil {
+		s.Behind = make([]int64, len(decay))
+		for r, d := range decay {
+			s.Behind[r] = 2 * d
+			if lag[r] {
+				s.Behind[r]++
+			}
+		}
+	}
+}
+
+// loadBehind checks and restores what saveBehind recorded; a state
+// without a clock (a dense run's) leaves the rule's as it is.
+func loadBehind(s *OptimizerState, clock *rowClock, decay []int64, lag []bool) error {
 	if s.Done == nil {
 		return nil
 	}
-	if o.clock.done == nil || len(s.Done) != len(o.clock.done) {
-		return fmt.Errorf("the saved %s state has %d row counters, the run %d", s.Name, len(s.Done), len(o.clock.done))
+	if clock.done == nil || len(s.Done) != len(clock.done) {
+		return fmt.Errorf("the saved %s state has %d row counters, the run %d", s.Name, len(s.Done), len(clock.done))
 	}
 	for _, d := range s.Done {
-		if d < 0 || d > int64(s.Steps)+1 {
+		if d < 0 || d > int64(s.Steps) {
 			return fmt.Errorf("the saved %s state has a row at update %d of %d", s.Name, d, s.Steps)
 		}
 	}
@@ -305,13 +354,12 @@ func (o *Momentum) loadState(s *OptimizerState) error {
 			return fmt.Errorf("the saved %s state has row %d behind by %d updates of %d", s.Name, r, b/2, s.Steps)
 		}
 	}
-	copy(o.clock.done, s.Done)
-	o.clock.now = s.Now
-	o.mu.grow(o.clock.now)
-	for r := range o.decay {
-		o.decay[r], o.lag[r] = 0, false
+	copy(clock.done, s.Done)
+	clock.now = s.Now
+	for r := range decay {
+		decay[r], lag[r] = 0, false
 		if s.Behind != nil {
-			o.decay[r], o.lag[r] = s.Behind[r]/2, s.Behind[r]%2 == 1
+			decay[r], lag[r] = s.Behind[r]/2, s.Behind[r]%2 == 1
 		}
 	}
 	return nil

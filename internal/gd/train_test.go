@@ -497,11 +497,13 @@ func sparseTexts(n int, seed uint64) (*sparse.Matrix, []int32) {
 // TestLazyTrainingMatchesDense trains a sparse-text MLP (relu, dropout,
 // mini-batches) with each rule that has an exact lazy form, once lazily
 // and once with OptimizerConfig.Dense: the weights must agree within 1e-12
-// (the catch-ups reorder a few roundings). Adam's lazy form approximates,
-// so it is held only to learning the data (TestLazyRulesLearn).
+// (the catch-ups reorder a few roundings), Adam's within 1e-10 (its
+// catch-up is exact but for a second-order term in ε: 2.8e-12 here).
+// lazyadam is a rule of its own, held only to learning the data
+// (TestLazyRulesLearn).
 func TestLazyTrainingMatchesDense(t *testing.T) {
 	x, y := sparseTexts(200, 1)
-	for _, name := range []string{gd.NameRMSprop, gd.NameMomentum, gd.NameNesterov, gd.NameAdagrad, gd.NameSGD} {
+	for _, name := range []string{gd.NameRMSprop, gd.NameMomentum, gd.NameNesterov, gd.NameAdagrad, gd.NameSGD, gd.NameAdam} {
 		train := func(dense bool) ([]float64, *gd.Result) {
 			net, _ := mlp.New(mlp.Spec{Inputs: 300, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
 				Hidden: []mlp.LayerSpec{{Units: 6, Activation: mlp.ReLU, Dropout: 0.2}}}, rand.New(rand.NewPCG(1, 1)))
@@ -521,14 +523,18 @@ func TestLazyTrainingMatchesDense(t *testing.T) {
 				worst = d // NaN too
 			}
 		}
-		if !(worst <= 1e-12) {
+		tol := 1e-12
+		if name == gd.NameAdam {
+			tol = 1e-10
+		}
+		if !(worst <= tol) {
 			t.Errorf("%s: lazy and dense training differ by up to %.3g in a weight", name, worst)
 		}
 		if (name == gd.NameAdagrad || name == gd.NameSGD) && !slices.Equal(a, b) {
 			t.Errorf("%s: lazy and dense weights are not bit for bit equal", name)
 		}
 		for e := range ra.History {
-			if d := math.Abs(ra.History[e].Loss - rb.History[e].Loss); !(d <= 1e-12) {
+			if d := math.Abs(ra.History[e].Loss - rb.History[e].Loss); !(d <= tol) {
 				t.Errorf("%s epoch %d: loss %v lazily, %v densely", name, e+1, rb.History[e].Loss, ra.History[e].Loss)
 			}
 		}

@@ -29,7 +29,7 @@ func TestOptimizerConfigValidate(t *testing.T) {
 		want string
 	}{
 		{func(*OptimizerConfig) {}, ""},
-		{func(c *OptimizerConfig) { c.Name = "adamw" }, `name "adamw" is not one of [sgd momentum nesterov rmsprop adam adagrad]`},
+		{func(c *OptimizerConfig) { c.Name = "adamw" }, `name "adamw" is not one of [sgd momentum nesterov rmsprop adam lazyadam adagrad]`},
 		{func(c *OptimizerConfig) { c.LearningRate = -1 }, "learning_rate must be above 0, not -1"},
 		{func(c *OptimizerConfig) { c.LearningRate = math.Inf(1) }, "learning_rate must be above 0, not +Inf"},
 		// A config that spells its values out means 0 as 0.
@@ -39,6 +39,13 @@ func TestOptimizerConfigValidate(t *testing.T) {
 		{func(c *OptimizerConfig) { c.Momentum = 1 }, "momentum must be between 0 and 1, not 1"},
 		{func(c *OptimizerConfig) { c.Beta1 = -0.5 }, "beta_1 must be between 0 and 1, not -0.5"},
 		{func(c *OptimizerConfig) { c.Beta2 = math.NaN() }, "beta_2 must be between 0 and 1, not NaN"},
+		{func(c *OptimizerConfig) { c.Name, c.Beta1, c.Beta2 = NameAdam, 0.99, 0.995 }, ""},
+		{func(c *OptimizerConfig) { c.Name, c.Beta1, c.Beta2 = NameAdam, 0.999, 0.999 },
+			"beta_1 must be below beta_2 × 0.9952 (0.9942) for adam's lazy updates, not 0.999: their catch-up sums a series in beta_1/beta_2 that must fall off within 8192 steps; set lazy: false to update densely with these betas"},
+		{func(c *OptimizerConfig) { c.Name, c.Beta1, c.Beta2, c.Dense = NameAdam, 0.999, 0.999, true }, ""},
+		{func(c *OptimizerConfig) { c.Name, c.Beta1, c.Beta2 = NameLazyAdam, 0.999, 0.999 }, ""},
+		{func(c *OptimizerConfig) { c.Name, c.Dense = NameLazyAdam, true },
+			"lazy is false, but lazyadam is Adam's lazy approximation and has no dense form of its own; use name: adam for the dense rule"},
 		{func(c *OptimizerConfig) { c.InitialAccumulator = 0 }, ""},
 		{func(c *OptimizerConfig) { c.InitialAccumulator = -1 }, "initial_accumulator must be at least 0, not -1"},
 		{func(c *OptimizerConfig) { c.Schedule = Schedule{} }, ""},

@@ -103,7 +103,7 @@ func (p *Plan) trainSlots() int {
 	slots := 1
 	switch p.Optimizer.Name {
 	case gd.NameSGD:
-	case gd.NameAdam:
+	case gd.NameAdam, gd.NameLazyAdam:
 		slots += 2
 	default:
 		slots++

@@ -52,8 +52,8 @@ func (p *Plan) checkMemory(spec mlp.Spec) error {
 	slots, what := 2, "weights, gradient"
 	switch name := p.Optimizer.Name; name {
 	case gd.NameSGD:
-	case gd.NameAdam:
-		slots, what = slots+2, what+" and adam's two slots of state"
+	case gd.NameAdam, gd.NameLazyAdam:
+		slots, what = slots+2, what+" and "+name+"'s two slots of state"
 	default:
 		slots, what = slots+1, what+" and "+name+"'s state"
 	}
