@@ -114,7 +114,9 @@ func (o *Adam) StartRows(width int) {
 	o.lag = make([]bool, rows)
 	o.b1.reset(o.Beta1)
 	o.b2.reset(o.Beta2)
-	o.series.reset(o)
+	if o.series.window == 0 {
+		o.series.reset(o)
+	}
 }
 
 // Drifts implements LazyOptimizer: a zero gradient moves θ by the
@@ -130,6 +132,9 @@ func (o *Adam) tick() {
 	o.clock.now = int64(o.steps)
 	o.b1.grow(o.clock.now)
 	o.b2.grow(o.clock.now)
+	if o.series.now > o.clock.now { // a state from before was loaded
+		o.series.reset(o)
+	}
 	o.series.advance(o, o.clock.now)
 }
 
@@ -215,6 +220,12 @@ func (o *Adam) move(p []float64, r int) {
 	if b != a {
 		eps *= b / a
 	}
+	if haveAdamMove4 {
+		n := len(p) &^ 3
+		adamMove4(p[:n], m[:n], v[:n], a, eps)
+		p, m, v = p[n:], m[n:], v[n:]
+	}
+	v = v[:len(m)]
 	for i, mi := range m {
 		p[i] -= a * mi / (math.Sqrt(v[i]) + eps)
 	}
@@ -279,7 +290,8 @@ func (o *Adam) Flush(params []float64) {
 // term is lost in the sum's rounding, so a step costs O(window) and a
 // catch-up O(1), however long the row was away. Each q[a] takes its
 // terms in the order of τ, so the tables are a function of the step count
-// alone: a resumed run rebuilds them to the bit.
+// alone (and the rule's settings): a resumed run rebuilds them to the bit,
+// and a run that goes on from a rule's state keeps them.
 type adamSeries struct {
 	window int
 	now    int64

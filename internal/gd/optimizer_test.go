@@ -510,3 +510,48 @@ func TestRMSpropLazy4Matches(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamMove4Matches: lazy Adam's catch-up four entries at a time
+// (adam_amd64.s) moves every weight to the same bits as the loop entry by
+// entry, for moments of every size, zero and subnormal, and the -0 of a
+// weight.
+func TestAdamMove4Matches(t *testing.T) {
+	if !haveAdamMove4 {
+		t.Skip("no AVX here: the catch-up runs entry by entry only")
+	}
+	defer func(was bool) { haveAdamMove4 = was }(haveAdamMove4)
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, n := range []int{1, 3, 4, 5, 8, 103, 1024} {
+		params, m, v := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range params {
+			params[i] = rng.NormFloat64()
+			if rng.IntN(4) == 0 {
+				params[i] = math.Copysign(0, -1)
+			}
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-30))
+			v[i] = m[i] * m[i] * rng.Float64() * 100
+			switch rng.IntN(8) {
+			case 0:
+				m[i], v[i] = 0, 0
+			case 1:
+				m[i], v[i] = 1e-310, 1e-318 // subnormal
+			}
+		}
+		var got [2][]float64
+		for k, avx := range []bool{false, true} {
+			haveAdamMove4 = avx
+			o := &Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, m: m, v: v}
+			o.StartRows(n + 1) // one row of all n
+			o.series.q1[0], o.series.q2[0] = 0.003, 0.0031
+			o.clock.done[0], o.decay[0], o.lag[0] = 0, 0, false
+			p := slices.Clone(params)
+			o.move(p, 0)
+			got[k] = p
+		}
+		for i := range got[0] {
+			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) {
+				t.Fatalf("n %d, entry %d (m %v, v %v): %v entry by entry, %v four at a time", n, i, m[i], v[i], got[0][i], got[1][i])
+			}
+		}
+	}
+}

@@ -251,11 +251,8 @@ func (o *Adam) loadState(s *OptimizerState) error {
 		// on from exactly.
 		return fmt.Errorf("the saved adam state was written by a dlc whose lazy adam did not follow the dense rule (that rule is now optimizer.name lazyadam); start afresh without --resume")
 	}
-	if err := loadBehind(s, &o.clock, o.decay, o.lag); err != nil {
-		return err
-	}
-	o.series.reset(o) // tick rebuilds it to the clock's step
-	return nil
+	// tick brings the series to the clock's step.
+	return loadBehind(s, &o.clock, o.decay, o.lag)
 }
 
 func (o *LazyAdam) saveState(s *OptimizerState) {

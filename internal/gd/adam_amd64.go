@@ -1,0 +1,14 @@
+package gd
+
+import "golang.org/x/sys/cpu"
+
+// haveAdamMove4 says whether adamMove4 can run here (AVX).
+var haveAdamMove4 = cpu.X86.HasAVX
+
+// adamMove4 is Adam.move's loop over p, m and v (len(p) a multiple of 4,
+// m and v as long) four entries at a time, with the same bits
+// (adam_amd64.s): the square root and the division are most of a
+// catch-up's time.
+//
+//go:noescape
+func adamMove4(p, m, v []float64, a, eps float64)

@@ -1,0 +1,10 @@
+//go:build !amd64
+
+package gd
+
+// haveAdamMove4 is false where adamMove4 has no assembly.
+var haveAdamMove4 = false
+
+func adamMove4(p, m, v []float64, a, eps float64) {
+	panic("gd: adamMove4 without its assembly")
+}
