@@ -252,11 +252,8 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	j.out = append(j.out, `,"model_sha256":"`...)
 	j.out = append(j.out, v.SHA256...)
 	j.out = append(j.out, `","predictions":[`...)
-	s.batch.jobs <- j
-	select {
-	case <-j.done:
-	case <-r.Context().Done():
-		return // the client left; nothing can be sent (the job is the worker's)
+	if !s.batch.run(j) {
+		return // the client left; nothing can be sent (the job is the batcher's)
 	}
 	defer j.release()
 	if j.err != nil {
