@@ -13,7 +13,7 @@ import (
 func TestLeadPassesOverALeftRequest(t *testing.T) {
 	topics := open(t, "topics", writeModel(t, t.TempDir(), "topics", "topics"))
 	v := topics.Current()
-	b := newBatcher(1, 256, 0, newMetrics(), nil)
+	b := newBatcher(1, 256, 0, newMetrics(func() float64 { return 0 }), nil)
 	// The one state is taken, as by a request answering a block.
 	w := b.free[0]
 	b.free = b.free[:0]

@@ -134,7 +134,12 @@ func New(models []*Model, o Options) (*Server, error) {
 	if len(models) == 0 {
 		return nil, errors.New("dlc serve needs at least one model")
 	}
-	s := &Server{o: o, models: map[string]*Model{}, metrics: newMetrics(), predictMetrics: map[string]*predictMetrics{}, log: o.Log}
+	s := &Server{o: o, models: map[string]*Model{}, predictMetrics: map[string]*predictMetrics{}, log: o.Log}
+	s.metrics = newMetrics(func() float64 {
+		// A request over the limit is counted for a moment before it is
+		// refused.
+		return float64(min(s.inflight.Load(), int64(o.MaxInflight)))
+	})
 	for _, m := range models {
 		if prev := s.models[m.Name]; prev != nil {
 			return nil, fmt.Errorf("two models are named %s (%s and %s); name them apart with NAME=PATH", m.Name, prev.Path, m.Path)
