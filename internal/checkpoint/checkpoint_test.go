@@ -171,17 +171,30 @@ func reseal(b []byte) []byte {
 // input's size allows; what it accepts encodes again. Each input is
 // decoded as it is and resealed, with a checksum that matches: without
 // that, the fuzzer's changes almost never pass the CRC-32C, and the
-// metadata and the arrays' assembly behind it are never reached.
+// metadata and the arrays' assembly behind it are never reached. Each is
+// also read as a network file (see WriteNetwork).
 func FuzzDecode(f *testing.F) {
 	f.Add(encoded(f, sample()))
+	named := sample()
+	named.MainFile, named.MainSHA256 = networkName(NetworkSum(named.MainParams)), NetworkSum(named.MainParams)
+	f.Add(encoded(f, named))
 	s := sample()
 	s.Stage, s.Main, s.MainParams, s.Calibration, s.Updates = Training, nil, nil, nil, nil
 	f.Add(encoded(f, s))
 	s.State = nil
 	f.Add(encoded(f, s))
 	f.Add([]byte(magic))
+	var net bytes.Buffer
+	a := newArrays()
+	a.putF64("params", named.MainParams)
+	if err := encode(&net, networkFormat, networkMeta{SHA256: named.MainSHA256}, a); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(net.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, b := range [][]byte{b, reseal(b)} {
+			var m networkMeta
+			decode(bytes.NewReader(b), int64(len(b)), networkFormat, &m)
 			c, err := Decode(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
 				continue

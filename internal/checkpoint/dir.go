@@ -37,18 +37,20 @@ func seqOf(name string) (int, bool) {
 // Encode writes c as a checkpoint file.
 func Encode(w io.Writer, c *Checkpoint) error {
 	m, a := pack(c)
-	return encode(w, m, a)
+	return encode(w, checkpointFormat, m, a)
 }
 
 // Decode reads a checkpoint file of size bytes. Its errors read as a
 // predicate ("is torn or corrupt: ..."), for Read to prefix with the path.
+// A checkpoint that names the file of the model's network (MainFile)
+// comes without its weights (MainParams nil): Read reads them.
 func Decode(r io.Reader, size int64) (*Checkpoint, error) {
 	m := &meta{Checkpoint: &Checkpoint{}}
-	a, err := decode(r, size, m)
+	a, version, err := decode(r, size, checkpointFormat, m)
 	if err != nil {
 		return nil, err
 	}
-	return unpack(m, a)
+	return unpack(m, a, version)
 }
 
 // Write writes c into dir as checkpoint number c.Seq, atomically (a
@@ -104,6 +106,9 @@ func Read(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s is not a regular file", path)
 	}
 	c, err := Decode(f, st.Size())
+	if err == nil && c.MainFile != "" {
+		c.MainParams, err = readNetwork(filepath.Dir(path), c.MainFile, c.MainSHA256)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s %w", path, err)
 	}
@@ -187,8 +192,9 @@ func NextSeq(dir string) (int, error) {
 	return list[len(list)-1].Seq + 1, nil
 }
 
-// RemoveStale removes the temporary files of checkpoints whose writing
-// was cut off (a SIGKILL mid-write leaves ".ckpt-N.dlcc.tmp-*" behind):
+// RemoveStale removes the temporary files of checkpoints (and network
+// files) whose writing was cut off (a SIGKILL mid-write leaves
+// ".ckpt-N.dlcc.tmp-*" behind):
 // for a run about to write into dir, which is the only writer there.
 func RemoveStale(dir string) error {
 	ents, err := os.ReadDir(dir)
@@ -200,7 +206,9 @@ func RemoveStale(dir string) error {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if base, _, ok := strings.Cut(name, ".tmp-"); ok && e.Type().IsRegular() && strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, suffix) {
+		base, _, ok := strings.Cut(name, ".tmp-")
+		ours := strings.HasPrefix(base, "."+prefix) && strings.HasSuffix(base, suffix) || strings.HasPrefix(base, "."+netPrefix) && strings.HasSuffix(base, netSuffix)
+		if ok && ours && e.Type().IsRegular() {
 			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("cannot remove %s: %w", filepath.Join(dir, name), err)
 			}
@@ -211,10 +219,18 @@ func RemoveStale(dir string) error {
 
 // Prune removes all but the keep newest checkpoint files of dir (keep ≥ 1)
 // and the one numbered pin (0: none), which a run keeps as the newest
-// that is known to be on the disk. With recycle, the newest of those it
+// that is known to be on the disk, and then the network files (see
+// WriteNetwork) no checkpoint left names. With recycle, the newest of those it
 // would remove becomes the spare file the next Write writes over, when
 // there is none yet (RemoveSpare removes it).
 func Prune(dir string, keep, pin int, recycle bool) error {
+	if err := pruneCheckpoints(dir, keep, pin, recycle); err != nil {
+		return err
+	}
+	return pruneNetworks(dir)
+}
+
+func pruneCheckpoints(dir string, keep, pin int, recycle bool) error {
 	list, err := List(dir)
 	if err != nil {
 		return err

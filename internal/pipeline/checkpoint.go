@@ -165,6 +165,10 @@ type saver struct {
 	main       *gd.Result
 	mainParams []float64
 	cal        *checkpoint.Calibration
+	// mainFile and mainSum name the file of the folder that holds
+	// mainParams once the writer has written it (see
+	// checkpoint.WriteNetwork); empty before.
+	mainFile, mainSum string
 
 	// snap is the copy the writer writes, its buffers reused.
 	snap snapshot
@@ -187,6 +191,8 @@ type written struct {
 	synced bool
 	sync   func() error // when not synced
 	err    error
+	// mainFile and mainSum: the model's network's file, once written.
+	mainFile, mainSum string
 }
 
 // snapshot is the copy of a checkpoint's arrays the writer writes.
@@ -275,6 +281,7 @@ func (s *saver) wait() error {
 	if w.err != nil {
 		return w.err
 	}
+	s.mainFile, s.mainSum = w.mainFile, w.mainSum
 	if w.synced {
 		s.syncedSeq, s.unsynced = w.c.Seq, nil
 	} else {
@@ -400,6 +407,7 @@ func (s *saver) Save(st *gd.State) error {
 		}
 	}
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
+	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
 	snap := s.snap.take(&c)
 	sync := s.synced.IsZero() || time.Since(s.synced) >= syncEvery
 	if sync {
@@ -408,8 +416,20 @@ func (s *saver) Save(st *gd.State) error {
 	pin := s.syncedSeq
 	s.pending = make(chan written, 1)
 	go func(done chan<- written) {
-		path, syncf, err := checkpoint.Write(s.dir, snap)
-		w := written{path: path, c: snap, synced: sync, sync: syncf, err: err}
+		var w written
+		var err error
+		if snap.MainParams != nil && snap.MainFile == "" {
+			// The model's finished network goes into its own file once;
+			// this checkpoint and the later ones name it.
+			snap.MainFile, snap.MainSHA256, err = checkpoint.WriteNetwork(s.dir, snap.MainParams)
+		}
+		w.mainFile, w.mainSum = snap.MainFile, snap.MainSHA256
+		var path string
+		var syncf func() error
+		if err == nil {
+			path, syncf, err = checkpoint.Write(s.dir, snap)
+		}
+		w.path, w.c, w.synced, w.sync, w.err = path, snap, sync, syncf, err
 		if err == nil && sync {
 			// The older ones go only once this one is on the disk.
 			w.err = syncf()

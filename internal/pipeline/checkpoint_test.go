@@ -110,6 +110,9 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 						t.Fatal(err)
 					}
 					stages[c.Stage]++
+					if c.Stage == checkpoint.Calibrating && c.MainFile == "" {
+						t.Fatalf("calibrating checkpoint %s holds the model's network itself, not naming its file", e.Path)
+					}
 					if i%3 != 0 && i != len(list)-1 {
 						continue
 					}
@@ -128,6 +131,9 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 				}
 				if wait && (stages[checkpoint.Training] == 0 || stages[checkpoint.Calibrating] == 0) {
 					t.Fatalf("checkpoints by stage: %v; want both stages", stages)
+				}
+				if nets, _ := filepath.Glob(filepath.Join(dir, "net-*.dlcn")); stages[checkpoint.Calibrating] > 0 && len(nets) != 1 {
+					t.Fatalf("%d network files %v, want the model's network written once", len(nets), nets)
 				}
 			}
 		})
