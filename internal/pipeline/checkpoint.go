@@ -293,18 +293,31 @@ func (s *saver) wait() error {
 	return nil
 }
 
-// finish waits for the last checkpoint to be written and to reach the
-// disk, removes the older ones beyond checkpoint.keep and the spare one
-// kept to write over: before Train returns (a run interrupted exits right
-// after).
-func (s *saver) finish() error {
+// finish waits for the last checkpoint to be written, removes the older
+// ones beyond checkpoint.keep and the spare one kept to write over: before
+// Train returns (a run interrupted exits right after). The last checkpoint
+// of a run that stops before its end (interrupted, or failed) is made to
+// reach the disk: it is the one to resume from. That of a run that
+// completed is not (done): the model file, which is written next and
+// synced, is what the run leaves, and a resume of the run from its
+// checkpoints only ends at the same model again; so the newest synced one
+// is kept besides the keep newest, as while training (syncing the IMDB
+// recipe's last 224 MB checkpoint took from a quarter of a second to
+// seconds of the run's end).
+func (s *saver) finish(done bool) error {
 	if s == nil {
 		return nil
 	}
 	if err := s.wait(); err != nil {
 		return err
 	}
-	if s.unsynced != nil {
+	switch {
+	case s.unsynced != nil && done:
+		s.unsynced = nil
+		if err := checkpoint.Prune(s.dir, s.keep, s.syncedSeq, false); err != nil {
+			return err
+		}
+	case s.unsynced != nil:
 		if err := s.unsynced(); err != nil {
 			return err
 		}

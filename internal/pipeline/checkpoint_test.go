@@ -200,9 +200,18 @@ func TestResumeRefusesChanges(t *testing.T) {
 // TestSaverWritesWhatWasSaved: the writer writes the state as it stood
 // when Save returned, though the trainer changes its arrays right after
 // (the writer writes a copy, on its own goroutine); the first checkpoint
-// and the run's last are fsynced, the ones between not, and pruning keeps
-// the newest fsynced one beside the keep newest until the last is synced.
+// is fsynced, the ones between not, and pruning keeps the newest fsynced
+// one beside the keep newest; the last of a run that stops before its
+// end is synced at finish (and the one pinned goes), that of a run that
+// completed is not (the pinned one stays, also when finish is called
+// again, as Train's deferred call does).
 func TestSaverWritesWhatWasSaved(t *testing.T) {
+	for _, done := range []bool{false, true} {
+		t.Run(fmt.Sprint("done=", done), func(t *testing.T) { saverWritesWhatWasSaved(t, done) })
+	}
+}
+
+func saverWritesWhatWasSaved(t *testing.T, done bool) {
 	dir := t.TempDir()
 	s := &saver{dir: dir, keep: 2, seq: 1, stage: checkpoint.Training}
 	params := []float64{1, 2, 3, 4}
@@ -237,11 +246,19 @@ func TestSaverWritesWhatWasSaved(t *testing.T) {
 	if s.unsynced == nil || s.syncedSeq != 1 {
 		t.Fatalf("syncedSeq %d, unsynced %v: the first alone should be fsynced", s.syncedSeq, s.unsynced != nil)
 	}
-	if err := s.finish(); err != nil {
+	if err := s.finish(done); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.finish(false); err != nil {
 		t.Fatal(err)
 	}
 	list, _ = checkpoint.List(dir)
-	if len(list) != 2 || list[0].Seq != 3 {
+	if done {
+		if len(list) != 3 || list[0].Seq != 1 || list[1].Seq != 3 {
+			t.Fatalf("after finish of a completed run: %v, want 1 (synced) 3 4", list)
+		}
+		list = list[1:]
+	} else if len(list) != 2 || list[0].Seq != 3 {
 		t.Fatalf("after finish: %v, want 3 4", list)
 	}
 	for _, e := range list {

@@ -225,7 +225,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
-	defer sv.finish()
+	defer sv.finish(false)
 	keepUpdates(&h, sv, resume)
 	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
@@ -308,7 +308,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
-	if err := sv.finish(); err != nil {
+	if err := sv.finish(!res.Interrupted); err != nil {
 		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()
