@@ -272,7 +272,7 @@ func TestPruneRecycles(t *testing.T) {
 	if err := Prune(dir, 1, 0, true); err != nil {
 		t.Fatal(err)
 	}
-	spare := filepath.Join(dir, spareName)
+	spare := filepath.Join(dir, spareNames[0])
 	if list, _ := List(dir); len(list) != 1 || list[0].Seq != 3 {
 		t.Fatalf("after Prune(1) recycling: %v", list)
 	}
@@ -332,5 +332,62 @@ func TestResealReachesPastTheChecksum(t *testing.T) {
 	sealed := reseal(b)
 	if _, err := Decode(bytes.NewReader(sealed), int64(len(sealed))); err != nil && strings.Contains(err.Error(), "checksum") {
 		t.Fatalf("resealed: %v", err)
+	}
+}
+
+// TestPruneKeepsTwoSpares: when the pinned (fsynced) checkpoint is no
+// longer pinned, Prune makes it the second spare instead of removing it,
+// and the writes that follow go over the spares' files (the same files,
+// their pages cached) until none is left.
+func TestPruneKeepsTwoSpares(t *testing.T) {
+	dir := t.TempDir()
+	c := sample()
+	write := func(seq int) string {
+		c.Seq = seq
+		path, _, err := Write(dir, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for seq := 1; seq <= 4; seq++ {
+		write(seq)
+	}
+	// Keep 2, 1 pinned: 2 becomes the spare.
+	if err := Prune(dir, 2, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	// 5 is fsynced and pinned now: 3 and 1 are no longer wanted.
+	write(5)
+	if err := Prune(dir, 2, 5, true); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := List(dir); fmt.Sprint(list) != fmt.Sprint([]Entry{{4, filepath.Join(dir, Name(4))}, {5, filepath.Join(dir, Name(5))}}) {
+		t.Fatalf("after Prune(2) pinning 5: %v", list)
+	}
+	var spares []os.FileInfo
+	for _, name := range spareNames {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("spare %s: %v", name, err)
+		}
+		spares = append(spares, fi)
+	}
+	for i, seq := range []int{6, 7} {
+		fi, err := os.Stat(write(seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(fi, spares[i]) {
+			t.Fatalf("checkpoint %d was not written over spare %d", seq, i+1)
+		}
+	}
+	if err := RemoveSpare(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range spareNames {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Fatalf("RemoveSpare left %s", name)
+		}
 	}
 }
