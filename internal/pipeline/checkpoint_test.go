@@ -342,3 +342,46 @@ func TestResumeMultiCalibrationRefusesMalformed(t *testing.T) {
 		t.Error("3 probabilities for 2 examples of 3 labels accepted")
 	}
 }
+
+// TestSaverPreparesItsBuffers: told the network's size and update rule,
+// a saver whose checkpoints come by count makes the snapshot's buffers
+// (the weights and Adam's two moments) at the first update, and the first
+// Save copies into them instead of making its own; by time, not before
+// half the wait is over.
+func TestSaverPreparesItsBuffers(t *testing.T) {
+	const n = 5000
+	opt, err := gd.NewOptimizer(gd.OptimizerConfig{Name: "adam", LearningRate: 0.01}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTime := &saver{every: time.Hour, last: time.Now()}
+	byTime.prepare(n, opt)
+	if byTime.Due(false) || byTime.prepared != nil {
+		t.Fatal("a saver by time made its buffers before half the wait was over")
+	}
+	s := &saver{dir: t.TempDir(), keep: 2, seq: 1, stage: checkpoint.Training, everyUpdates: 3}
+	s.prepare(n, opt)
+	if s.Due(false) || s.prepared == nil {
+		t.Fatal("a saver by count did not make its buffers at the first update")
+	}
+	<-s.prepared
+	made := map[string]*float64{"params": &s.snap.params[0]}
+	for k, v := range s.snap.slots {
+		made[k] = &v[0]
+	}
+	if len(made) != 3 || len(s.snap.params) != n || len(s.snap.slots["m"]) != n || len(s.snap.slots["v"]) != n {
+		t.Fatalf("buffers made: params %d, slots %d", len(s.snap.params), len(s.snap.slots))
+	}
+	params := make([]float64, n)
+	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: params,
+		Optimizer: gd.OptimizerState{Name: "adam", Slots: map[string][]float64{"m": make([]float64, n), "v": make([]float64, n)}}}
+	if err := s.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.finish(true); err != nil {
+		t.Fatal(err)
+	}
+	if &s.snap.params[0] != made["params"] || &s.snap.slots["m"][0] != made["m"] || &s.snap.slots["v"][0] != made["v"] {
+		t.Fatal("the first Save made buffers of its own")
+	}
+}

@@ -545,6 +545,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if err != nil {
 		return nil, nil, err
 	}
+	sv.prepare(len(net.Params()), opt)
 	var xVal *sparse.Matrix
 	var yVal mlp.Targets
 	var warnings []string

@@ -227,6 +227,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	// returns (a run interrupted exits right after).
 	defer sv.finish(false)
 	keepUpdates(&h, sv, resume)
+	sv.prepare(len(net.Params()), opt)
 	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
