@@ -5,7 +5,9 @@
 // the position in the epoch, early stopping), the dropout source, the
 // calibration's progress, the per-update history, and what the run was
 // started from (the config's values, the data's fingerprints) — written
-// atomically with a checksum, one file per checkpoint, the last few kept.
+// atomically with a checksum, one file per checkpoint (and one file of the
+// model's finished network that the checkpoints of calibration share),
+// the last few kept.
 package checkpoint
 
 import (
