@@ -355,11 +355,14 @@ func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []
 	for _, row := range rows {
 		idx, vals := x.Row(row)
 		a := alphas[k : k+len(idx)]
-		for i, f := range idx {
+		for _, f := range idx {
 			_ = w[int(f)*width+width-1] // the rows are in w
-			a[i] = 1
-			if vals != nil {
-				a[i] = float32(vals[i])
+		}
+		if vals != nil {
+			narrow(a, vals)
+		} else {
+			for i := range a {
+				a[i] = 1
 			}
 		}
 		k += len(idx)
@@ -403,18 +406,16 @@ func scatterFeatures32(gW []float64, width int, c *batchColumns, lo, hi int, d, 
 		for p := c.start[k]; p < c.start[k+1]; p += termChunk {
 			q := min(p+termChunk, c.start[k+1])
 			a := alphas[:q-p]
-			for i := range a {
-				a[i] = 1
-				if c.val != nil {
-					a[i] = float32(c.val[int(p)+i])
+			if c.val != nil {
+				narrow(a, c.val[p:q])
+			} else {
+				for i := range a {
+					a[i] = 1
 				}
 			}
 			accumRows32(acc, d, width, c.pos[p:q], a)
 		}
 		f := int(c.feats[k])
-		g := gW[f*width : (f+1)*width]
-		for j, v := range acc {
-			g[j] = float64(v)
-		}
+		widen(gW[f*width:(f+1)*width], acc)
 	}
 }

@@ -349,3 +349,45 @@ func TestNarrowMatchesConversion(t *testing.T) {
 		}
 	}
 }
+
+// TestWidenMatchesConversion: the float32 first layer's sums go to
+// float64 (the weight gradient's rows; with the bias added, the forward
+// sums) with the bits of Go's conversion and addition, with AVX or
+// without: ±0 (-0 + +0 is +0), ±Inf, NaN, subnormals, sums that round.
+func TestWidenMatchesConversion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	src := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1, -1, 3e-39}
+	for range 1000 {
+		src = append(src, float32(rng.NormFloat64()*math.Pow(2, float64(rng.IntN(200)-100))))
+	}
+	b := make([]float64, len(src))
+	for i := range b {
+		b[i] = rng.NormFloat64() * math.Pow(2, float64(rng.IntN(200)-100))
+	}
+	b[0], b[1], b[2], b[3] = 0, 0, math.Inf(-1), 1
+	same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) || (x != x && y != y) }
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	for _, avx := range []bool{false, haveShortAVX} {
+		haveShortAVX = avx
+		for _, n := range []int{0, 3, 4, 7, 8, 13, len(src)} {
+			dst := make([]float64, n+1)
+			dst[n] = 42 // past the end: left alone
+			widen(dst, src[:n])
+			for i, v := range src[:n] {
+				if want := float64(v); !same(dst[i], want) {
+					t.Fatalf("AVX %v n=%d: float64(%v) is %v, want %v", avx, n, v, dst[i], want)
+				}
+			}
+			widenAdd(dst, b, src[:n])
+			for i, v := range src[:n] {
+				if want := b[i] + float64(v); !same(dst[i], want) {
+					t.Fatalf("AVX %v n=%d: %v + float64(%v) is %v, want %v", avx, n, b[i], v, dst[i], want)
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("AVX %v n=%d: the element past the end was written (%v)", avx, n, dst[n])
+			}
+		}
+	}
+}
