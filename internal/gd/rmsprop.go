@@ -5,6 +5,7 @@ import "math"
 var (
 	_ Optimizer     = (*RMSprop)(nil)
 	_ LazyOptimizer = (*RMSprop)(nil)
+	_ spanTeller    = (*RMSprop)(nil)
 )
 
 // RMSprop divides each step by a running root mean square of the gradient,
@@ -125,6 +126,10 @@ func (o *RMSprop) lazyChunk(c *chunks, lo, hi int) {
 		p[i] -= lr * gi / (math.Sqrt(d*a) + eps)
 	}
 }
+
+// tellSpans implements spanTeller: UpdateSpans writes the parameters of
+// its spans (lazyChunk) and no others.
+func (o *RMSprop) tellSpans(f func(lo, hi int)) { o.told = f }
 
 // CatchUp implements LazyOptimizer: no weight is behind.
 func (*RMSprop) CatchUp([]float64, [][2]int) {}

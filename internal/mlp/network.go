@@ -338,6 +338,18 @@ func (n *Network) ParamsChanged(spans [][2]int) {
 	m.w, m.w32, m.spans = nil, nil, nil
 }
 
+// spanChanged is ParamsChanged of the one span [lo, hi), on the calling
+// goroutine: it writes only that span's part of the float32 copy.
+func (n *Network) spanChanged(lo, hi int) {
+	if n.w32 == nil {
+		return
+	}
+	w := n.Layers[0].W
+	if hi = min(hi, len(w)); lo < hi {
+		narrow(n.w32[lo:hi], w[lo:hi])
+	}
+}
+
 // Spec returns the description the network was built from.
 func (n *Network) Spec() Spec { return n.spec }
 
