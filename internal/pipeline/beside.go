@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/parallel"
 )
 
 // Calibration's networks are trained afresh on part of the examples: they
@@ -45,6 +46,7 @@ func calibrateBeside(plan *Plan, params int, single, plain bool) bool {
 // while the model's network trains.
 type besideCalibration struct {
 	cancel context.CancelFunc
+	alone  func() // parallel.SideBySide's release
 	done   chan struct{}
 	cal    *calibrate.Calibrator
 	err    error
@@ -59,9 +61,12 @@ type besideCalibration struct {
 }
 
 // startBeside starts fit on its own goroutine, with a context that stop
-// cancels and hooks whose Calibrating waits for tell.
+// cancels and hooks whose Calibrating waits for tell. Until alone (or
+// wait, or stop) is called, every parallel list runs on its caller's
+// goroutine (parallel.SideBySide): the two trainings take a core each,
+// with no step waiting for a helper the other training holds.
 func startBeside(ctx context.Context, h Hooks, fit func(context.Context, Hooks) (*calibrate.Calibrator, error)) *besideCalibration {
-	b := &besideCalibration{done: make(chan struct{}), hook: h.Calibrating}
+	b := &besideCalibration{done: make(chan struct{}), hook: h.Calibrating, alone: parallel.SideBySide()}
 	ctx, b.cancel = context.WithCancel(ctx)
 	hk := h
 	hk.Calibrating = b.calibrating
@@ -102,6 +107,7 @@ func (b *besideCalibration) tell() {
 
 // wait tells the hook (tell) and returns what fit returned, once it has.
 func (b *besideCalibration) wait() (*calibrate.Calibrator, error) {
+	b.alone() // the model's training is done: its cores are free
 	b.tell()
 	<-b.done
 	return b.cal, b.err
@@ -114,5 +120,6 @@ func (b *besideCalibration) stop() {
 		return
 	}
 	b.cancel()
+	b.alone()
 	<-b.done
 }
