@@ -124,6 +124,52 @@ func TestScatterFeaturesMatchesRows(t *testing.T) {
 	}
 }
 
+// TestScatterFeatures32MatchesSaxpy: the float32 first layer's weight
+// gradient by feature (its values converted to float32 as the batch is
+// regrouped, val32; all 1 for a multi-hot batch) gives the bits of a
+// Saxpy per entry in batch order, widened to float64, also for features
+// in more rows than one termChunk, split into blocks of features or not.
+func TestScatterFeatures32MatchesSaxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const inputs, width = 300, 136
+	for _, binary := range []bool{false, true} {
+		x := randomRows(rng, 60, inputs, binary)
+		rows := make([]int, 400) // repeated rows: features in more than termChunk of them
+		for i := range rows {
+			rows[i] = rng.IntN(x.Rows)
+		}
+		d := make([]float32, len(rows)*width)
+		for i := range d {
+			d[i] = float32(rng.NormFloat64())
+		}
+		want32 := make([]float32, inputs*width)
+		for r, row := range rows {
+			idx, vals := x.Row(row)
+			for k, f := range idx {
+				a := float32(1)
+				if vals != nil {
+					a = float32(vals[k])
+				}
+				sblas.Saxpy(width, a, d[r*width:(r+1)*width], 1, want32[int(f)*width:int(f+1)*width], 1)
+			}
+		}
+		c := batchColumns{f32: true}
+		c.build(x, rows, inputs)
+		for _, blocks := range []int{1, 3} {
+			got := make([]float64, inputs*width)
+			acc := make([]float32, width)
+			for b := range blocks {
+				scatterFeatures32(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d, acc)
+			}
+			for i, w := range want32 {
+				if math.Float64bits(got[i]) != math.Float64bits(float64(w)) {
+					t.Fatalf("binary %v, %d blocks: entry %d is %v by feature, %v by Saxpy", binary, blocks, i, got[i], w)
+				}
+			}
+		}
+	}
+}
+
 func valuesOrNil(binary bool) []float64 {
 	if binary {
 		return nil

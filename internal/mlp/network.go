@@ -767,6 +767,7 @@ func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrou
 	if g.clearPrev {
 		ws.prevFeats = append(ws.prevFeats[:0], c.feats...)
 	}
+	c.f32 = n.w32 != nil
 	c.build(x, rows, n.Layers[0].In)
 	if !g.clearPrev {
 		return
