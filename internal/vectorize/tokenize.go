@@ -153,7 +153,8 @@ func (t Tokenizer) each(text string, buf []byte, keep bool, emit func(tok []byte
 	for i := 0; i < n; {
 		// The common case: a run of ASCII letters and digits. (Copying the
 		// run at once and folding it in place measured slower: tokens are
-		// short.)
+		// short. Skipping the byte loop after a run the eight-byte loop
+		// ended measured no faster.)
 		start := i
 		if free := tok[len(tok):cap(tok)]; len(free) >= n-i {
 			// The rest of the text fits after tok (as it does in the
