@@ -60,8 +60,9 @@ a field the model cannot use (the message names it), 404 unknown model,
 requests at once (with Retry-After).
 
 Requests arriving together are answered in one vectorized block per
-worker (--workers, one per core): a worker takes the requests waiting, or
-those arriving within --batch-window, up to --max-batch inputs.
+worker (--workers, one per core): a request that finds a worker free
+answers itself and the requests waiting, or those arriving within
+--batch-window, up to --max-batch inputs; one that finds none waits.
 
 When a model file is replaced (dlc train writes a new file and renames it
 over the old one; so do mv and Kubernetes volumes) or on SIGHUP, the new
@@ -106,7 +107,7 @@ debug.`,
 	f.IntVar(&so.MaxInputs, "max-inputs", 10000, "the most texts or instances in one request (413 above it)")
 	f.IntVar(&so.MaxInflight, "max-inflight", 128, "predict requests answered at once; more get 503 at once")
 	f.IntVar(&so.MaxConns, "max-conns", 4096, "open connections at once; more wait to be accepted")
-	f.IntVar(&so.Workers, "workers", 0, "goroutines answering blocks of requests (default: one per core)")
+	f.IntVar(&so.Workers, "workers", 0, "blocks of requests answered at once, each with its own predictors (default: one per core)")
 	f.DurationVar(&so.BatchWindow, "batch-window", 0, "how long a worker waits for more requests to fill a block (0: takes those already waiting)")
 	f.IntVar(&so.MaxBatch, "max-batch", 256, "the most inputs gathered from several requests into one block")
 	f.DurationVar(&so.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "time to receive a request's headers")
@@ -189,12 +190,10 @@ func runServe(ctx context.Context, stdio *IO, o *serveOptions) error {
 		return &usageError{err}
 	}
 	if ctx.Err() != nil { // a signal while the models loaded
-		s.Close()
 		return ctx.Err()
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		s.Close()
 		return fmt.Errorf("cannot listen on %s: %v", o.Addr, listenError(err))
 	}
 	// From here a signal drains, however long that takes (--drain-timeout),

@@ -16,17 +16,24 @@ import (
 	"github.com/dlc-dev/dlc/internal/pipeline"
 )
 
-// A job is one admitted predict request on its way through a worker.
+// A job is one admitted predict request on its way through a block.
 type job struct {
 	ctx     context.Context
 	version *Version // the model version the request started with
 	req     *Request
-	// What the worker leaves: the answers as JSON objects separated by
+	// What the block leaves: the answers as JSON objects separated by
 	// commas, after the envelope's opening the handler wrote, or the error
 	// that stops the request.
-	out  []byte
-	err  error
-	done chan struct{} // receives once out or err is set
+	out []byte
+	err error
+	// done receives once: when out or err is set, or when the request is
+	// handed a worker's state to lead the next block (lead).
+	done chan struct{}
+	// waiting is whether the request's handler waits on done (it stops
+	// when its client leaves); lead is the state handed to it. Both are
+	// the batcher's, under its mutex.
+	waiting bool
+	lead    *worker
 }
 
 // jobs are reused, with their channel and answer buffer: a request that
@@ -68,95 +75,186 @@ func (j *job) key() key {
 	return key{j.version, j.req.Texts == nil, j.req.Explain, pipeline.Threshold{Set: j.req.HasThreshold, Value: j.req.Threshold}}
 }
 
-// batcher gathers the jobs waiting into blocks, TF Serving style: a worker
-// takes the first job waiting, then every job that arrives within window
-// (or, with no window, every job already waiting), up to maxBatch inputs,
-// and answers the jobs that share a key with one PredictTexts call.
-// Under load the queue holds many jobs and the blocks fill by themselves;
-// the window trades a little latency for fuller blocks when it does not.
+// batcher gathers the requests waiting into blocks, TF Serving style, and
+// answers the jobs of a block that share a key with one PredictTexts call.
+// Its workers are states (predictors and buffers), not goroutines: a
+// request that finds a state free leads — it takes the state and answers,
+// on its own goroutine, a block of its job and every job queued behind it
+// (up to maxBatch inputs), or, with a window, of those that arrive within
+// it. Requests that find every state taken queue, in order, and wait; a
+// leader that has answered its block hands its state to the first of them,
+// which leads the next block. So a lone request is answered where it
+// arrived, without waking a worker goroutine and being woken by it, and
+// under load each request is woken once, by its answer or by the lead,
+// while the blocks fill from the queue as before.
 type batcher struct {
-	jobs     chan *job
-	workers  int
-	busy     atomic.Int32 // workers answering a block
+	mu      sync.Mutex
+	queue   []*job // requests waiting for a block, oldest first
+	free    []*worker
+	workers int
+	busy    atomic.Int32 // blocks being answered
+	// With a window, queued counts the inputs queued, and full wakes a
+	// leader waiting out its window once they fill a block.
 	window   time.Duration
+	queued   int
+	full     chan struct{}
 	maxBatch int
 	metrics  *metrics
 	log      *slog.Logger
-	wg       sync.WaitGroup
 }
 
-func newBatcher(workers, queue, maxBatch int, window time.Duration, m *metrics, log *slog.Logger) *batcher {
-	b := &batcher{jobs: make(chan *job, queue), workers: workers, window: window, maxBatch: maxBatch, metrics: m, log: log}
+func newBatcher(workers, maxBatch int, window time.Duration, m *metrics, log *slog.Logger) *batcher {
+	b := &batcher{workers: workers, window: window, full: make(chan struct{}, 1), maxBatch: maxBatch, metrics: m, log: log}
 	for range workers {
-		b.wg.Go(b.work)
+		b.free = append(b.free, &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: m, log: log})
 	}
 	return b
 }
 
-// close lets the workers finish the jobs queued and waits for them.
-func (b *batcher) close() {
-	close(b.jobs)
-	b.wg.Wait()
+// run answers j, leading a block or waiting for one, and reports whether
+// its handler is still there to send the answer (false: the client left).
+func (b *batcher) run(j *job) bool {
+	b.mu.Lock()
+	if n := len(b.free); n > 0 {
+		// A free state means no request waits: j is the oldest.
+		w := b.free[n-1]
+		b.free = b.free[:n-1]
+		b.mu.Unlock()
+		b.lead(w, j)
+		return true
+	}
+	j.waiting = true
+	b.queue = append(b.queue, j)
+	if b.window > 0 {
+		if b.queued += j.req.Inputs(); b.queued >= b.maxBatch {
+			select {
+			case b.full <- struct{}{}:
+			default:
+			}
+		}
+	}
+	b.mu.Unlock()
+	select {
+	case <-j.done:
+	case <-j.ctx.Done():
+		b.mu.Lock()
+		j.waiting = false
+		led := j.lead != nil
+		b.mu.Unlock()
+		if !led {
+			// A block answers the job later, to no one.
+			return false
+		}
+		// Handed the lead as its client left: it leads all the same.
+		<-j.done
+		b.lead(j.lead, j)
+		return false
+	}
+	if j.lead != nil {
+		b.lead(j.lead, j)
+	}
+	return true
 }
 
-// work is one worker: it gathers blocks and answers them until the queue
-// is closed.
-func (b *batcher) work() {
-	w := &worker{predictors: map[*Version]*pipeline.Predictor{}, b: b, metrics: b.metrics, log: b.log}
-	var timer *time.Timer
+// lead answers a block of first and the jobs queued behind it with w, then
+// hands w on. first is answered when it returns.
+func (b *batcher) lead(w *worker, first *job) {
+	first.lead = nil
+	answering := false
+	defer func() {
+		if answering {
+			b.busy.Add(-1)
+		}
+		clear(w.block) // drop the finished jobs' memory
+		b.handOff(w)   // even after a panic, which the middleware recovers
+	}()
 	if b.window > 0 {
-		timer = time.NewTimer(b.window)
-		timer.Stop()
+		if w.timer == nil {
+			w.timer = time.NewTimer(b.window)
+		} else {
+			w.timer.Reset(b.window)
+		}
+		select {
+		case <-w.timer.C:
+		case <-b.full:
+			w.timer.Stop()
+		}
 	}
-	var block []*job
-	for first := range b.jobs {
-		block = append(block[:0], first)
-		n := first.req.Inputs()
-		if timer != nil {
-			timer.Reset(b.window)
+	block := append(w.block[:0], first)
+	n := first.req.Inputs()
+	b.mu.Lock()
+	taken := 0
+	for _, j := range b.queue {
+		if n >= b.maxBatch {
+			break
 		}
-	gather:
-		for n < b.maxBatch {
-			var j *job
-			var ok bool
-			if timer == nil {
-				select {
-				case j, ok = <-b.jobs:
-				default:
-					break gather
-				}
-			} else {
-				select {
-				case j, ok = <-b.jobs:
-				case <-timer.C:
-					break gather
-				}
-			}
-			if !ok {
-				break
-			}
-			block = append(block, j)
-			n += j.req.Inputs()
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		b.metrics.batchIn.Observe(float64(n))
-		b.metrics.batchReqs.Observe(float64(len(block)))
-		b.busy.Add(1)
-		w.answer(block)
-		b.busy.Add(-1)
-		clear(block) // drop the finished jobs' memory
+		block = append(block, j)
+		n += j.req.Inputs()
+		taken++
 	}
+	b.pop(taken)
+	if b.window > 0 {
+		b.queued = 0
+		for _, j := range b.queue {
+			b.queued += j.req.Inputs()
+		}
+		if b.queued < b.maxBatch {
+			select { // a signal for a block taken now
+			case <-b.full:
+			default:
+			}
+		}
+	}
+	b.mu.Unlock()
+	w.block = block
+	b.metrics.batchIn.Observe(float64(n))
+	b.metrics.batchReqs.Observe(float64(len(block)))
+	b.busy.Add(1)
+	answering = true
+	w.answer(block)
+	// first's answer is a token on its channel like the others': it was
+	// answered here, not woken.
+	<-first.done
+}
+
+// handOff gives w to the first request waiting, to lead the next block, or
+// back to the free states when none waits.
+func (b *batcher) handOff(w *worker) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.queue) > 0 {
+		j := b.queue[0]
+		b.pop(1)
+		if b.window > 0 {
+			b.queued -= j.req.Inputs()
+		}
+		if j.waiting {
+			j.lead = w
+			j.done <- struct{}{}
+			return
+		}
+		// Its client left, and nothing reads its answer.
+	}
+	b.free = append(b.free, w)
+}
+
+// pop drops the first k jobs of the queue.
+func (b *batcher) pop(k int) {
+	n := copy(b.queue, b.queue[k:])
+	clear(b.queue[n:]) // no job's memory is held past its block
+	b.queue = b.queue[:n]
 }
 
 // worker answers blocks with predictors of its own: a Predictor is not
-// safe for concurrent use.
+// safe for concurrent use. It is a state a leading request takes, not a
+// goroutine.
 type worker struct {
 	b          *batcher
 	predictors map[*Version]*pipeline.Predictor // plain options, per version
 	texts      []string
 	values     []float64
+	block      []*job
+	timer      *time.Timer // the window's
 	metrics    *metrics
 	log        *slog.Logger
 }

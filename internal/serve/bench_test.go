@@ -136,7 +136,6 @@ func BenchmarkServeIMDB(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer s.Close()
 			var bodies [][]byte
 			for i := 0; i+c.per <= len(texts); i += c.per {
 				body, err := json.Marshal(map[string][]string{"texts": texts[i : i+c.per]})

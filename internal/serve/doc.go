@@ -2,10 +2,12 @@
 //
 // A predict request (POST /v1/models/NAME:predict, {"texts": [...]} or
 // {"instances": [[...], ...]}) is decoded strictly, admitted under a limit
-// on the requests in flight, and queued; workers, one per core, each with
-// predictors of their own, gather the requests waiting into blocks and
-// answer a block with one pipeline.Predictor.PredictTexts call, as TF
-// Serving batches. Each answer is pipeline.Answer.AppendJSON, the bytes
+// on the requests in flight, and answered in blocks, as TF Serving batches:
+// a request that finds one of the workers' states free (one per core, each
+// with predictors of its own) takes it and answers, on its own goroutine,
+// itself and the requests queued behind it with one
+// pipeline.Predictor.PredictTexts call; one that finds none queues, and is
+// woken by its answer or to lead the next block. Each answer is pipeline.Answer.AppendJSON, the bytes
 // dlc predict --format json writes.
 //
 // A model's file can be replaced while the server runs: Watch and Reload

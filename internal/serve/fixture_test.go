@@ -116,10 +116,7 @@ func newTestServer(t testing.TB, o Options, models ...*Model) *testServer {
 		t.Fatal(err)
 	}
 	h := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		h.Close()
-		s.Close()
-	})
+	t.Cleanup(h.Close)
 	return &testServer{s, h}
 }
 

@@ -139,7 +139,8 @@ func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
 	if x.status == 0 {
 		x.status = statusClientClosed
 	}
-	took := time.Since(start)
+	end := time.Now()
+	took := end.Sub(start)
 	if pm := s.predictMetrics[x.model]; pm != nil && x.status == http.StatusOK {
 		// The common case, with its series bound once: looking a series
 		// up by its labels hashes them, and the code's string allocates.
@@ -154,7 +155,7 @@ func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
 			ms: float64(took.Microseconds()) / 1000, bytesIn: r.ContentLength, bytesOut: x.written,
 			model: x.model, inputs: x.inputs, err: x.msg}
 		if s.o.RequestLog != nil {
-			s.logRequest(&l)
+			s.logRequest(&l, end)
 		} else {
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", l.attrs()...)
 		}
@@ -215,11 +216,7 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		x.fail(http.StatusServiceUnavailable, fmt.Sprintf("the server is answering %d requests, its limit; retry in a moment", s.o.MaxInflight))
 		return
 	}
-	s.metrics.inflight.Inc()
-	defer func() {
-		s.inflight.Add(-1)
-		s.metrics.inflight.Dec()
-	}()
+	defer s.inflight.Add(-1)
 	if r.ContentLength > s.o.MaxBodyBytes {
 		x.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is %d bytes, more than the limit of %d; send fewer inputs per request", r.ContentLength, s.o.MaxBodyBytes))
 		return
@@ -252,11 +249,8 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	j.out = append(j.out, `,"model_sha256":"`...)
 	j.out = append(j.out, v.SHA256...)
 	j.out = append(j.out, `","predictions":[`...)
-	s.batch.jobs <- j
-	select {
-	case <-j.done:
-	case <-r.Context().Done():
-		return // the client left; nothing can be sent (the job is the worker's)
+	if !s.batch.run(j) {
+		return // the client left; nothing can be sent (the job is the batcher's)
 	}
 	defer j.release()
 	if j.err != nil {

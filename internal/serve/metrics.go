@@ -12,7 +12,7 @@ type metrics struct {
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec   // by handler, model, code
 	latency   *prometheus.HistogramVec // by handler
-	inflight  prometheus.Gauge
+	inflight  prometheus.GaugeFunc
 	inputs    *prometheus.CounterVec // answered, by model
 	batchIn   prometheus.Histogram   // inputs per block
 	batchReqs prometheus.Histogram   // requests per block
@@ -22,7 +22,9 @@ type metrics struct {
 	panics    prometheus.Counter
 }
 
-func newMetrics() *metrics {
+// newMetrics returns the server's metrics; inflight reads the predict
+// requests admitted and not yet answered.
+func newMetrics(inflight func() float64) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -36,10 +38,12 @@ func newMetrics() *metrics {
 			// millisecond) to a large request on a loaded server.
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"handler"}),
-		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
+		// Read when scraped, from the count admission keeps anyway, rather
+		// than a gauge every request adds to and takes from.
+		inflight: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "dlc_predict_inflight_requests",
 			Help: "Predict requests admitted and not yet answered.",
-		}),
+		}, inflight),
 		inputs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dlc_predict_inputs_total",
 			Help: "Texts and instances answered, by model.",

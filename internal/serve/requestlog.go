@@ -126,10 +126,11 @@ func appendLogString(b []byte, s string) []byte {
 // lineBuffers are the request lines' buffers, reused.
 var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// logRequest writes l to Options.RequestLog, one Write a line.
-func (s *Server) logRequest(l *requestLine) {
+// logRequest writes l, of a request answered at t, to Options.RequestLog,
+// one Write a line.
+func (s *Server) logRequest(l *requestLine, t time.Time) {
 	bp := lineBuffers.Get().(*[]byte)
-	*bp = l.appendJSON((*bp)[:0], time.Now())
+	*bp = l.appendJSON((*bp)[:0], t)
 	s.requestLogMu.Lock()
 	s.o.RequestLog.Write(*bp)
 	s.requestLogMu.Unlock()

@@ -72,7 +72,7 @@ func BenchmarkRequestLine(b *testing.B) {
 		s := &Server{o: Options{RequestLog: io.Discard}}
 		b.ReportAllocs()
 		for b.Loop() {
-			s.logRequest(&l)
+			s.logRequest(&l, time.Now())
 		}
 	})
 }

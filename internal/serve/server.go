@@ -34,14 +34,15 @@ type Options struct {
 	// MaxConns is how many connections are open at once; more wait to be
 	// accepted (default 4096).
 	MaxConns int
-	// Workers is how many goroutines answer blocks of requests, each with
-	// predictors of its own (default: one per core, GOMAXPROCS).
+	// Workers is how many blocks of requests are answered at once, each
+	// with predictors of its own (default: one per core, GOMAXPROCS). A
+	// block is answered on the goroutine of the request that leads it.
 	Workers int
-	// BatchWindow is how long a worker that has taken a request waits for
-	// more to answer in the same block (default 0: it takes only those
+	// BatchWindow is how long a request that leads a block waits for
+	// more to answer in it (default 0: it takes only those
 	// already waiting, which under load is plenty).
 	BatchWindow time.Duration
-	// MaxBatch is how many inputs a worker gathers into one block from
+	// MaxBatch is how many inputs are gathered into one block from
 	// several requests; one larger request is a block of its own
 	// (default 256).
 	MaxBatch int
@@ -120,7 +121,6 @@ type Server struct {
 	batch          *batcher
 	inflight       atomic.Int64
 	draining       atomic.Bool
-	closeOnce      sync.Once
 	reloadMu       sync.Mutex
 	handler        http.Handler
 	log            *slog.Logger
@@ -128,14 +128,18 @@ type Server struct {
 	requestLogMu sync.Mutex
 }
 
-// New returns a server for models (at least one, names distinct), its
-// workers started.
+// New returns a server for models (at least one, names distinct).
 func New(models []*Model, o Options) (*Server, error) {
 	o.defaults()
 	if len(models) == 0 {
 		return nil, errors.New("dlc serve needs at least one model")
 	}
-	s := &Server{o: o, models: map[string]*Model{}, metrics: newMetrics(), predictMetrics: map[string]*predictMetrics{}, log: o.Log}
+	s := &Server{o: o, models: map[string]*Model{}, predictMetrics: map[string]*predictMetrics{}, log: o.Log}
+	s.metrics = newMetrics(func() float64 {
+		// A request over the limit is counted for a moment before it is
+		// refused.
+		return float64(min(s.inflight.Load(), int64(o.MaxInflight)))
+	})
 	for _, m := range models {
 		if prev := s.models[m.Name]; prev != nil {
 			return nil, fmt.Errorf("two models are named %s (%s and %s); name them apart with NAME=PATH", m.Name, prev.Path, m.Path)
@@ -147,7 +151,7 @@ func New(models []*Model, o Options) (*Server, error) {
 	}
 	slices.Sort(s.names)
 	// The queue holds every admitted request: a send never waits.
-	s.batch = newBatcher(o.Workers, o.MaxInflight, o.MaxBatch, o.BatchWindow, s.metrics, s.log)
+	s.batch = newBatcher(o.Workers, o.MaxBatch, o.BatchWindow, s.metrics, s.log)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -170,7 +174,7 @@ func (s *Server) Models() []*Model {
 // delay (at least closeGrace) ln is closed, and every request already
 // accepted is answered before Serve returns nil. It returns an error when ln fails or
 // when requests are still unanswered after Options.DrainTimeout (they are
-// then cut off). The workers are stopped when it has drained.
+// then cut off).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -213,15 +217,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 		return fmt.Errorf("%d requests were still being answered after the drain timeout of %s and were cut off", left, s.o.DrainTimeout)
 	}
-	s.Close()
 	s.log.Info("drained", "seconds", time.Since(start).Seconds())
 	return nil
-}
-
-// Close stops the workers once they have answered every request queued.
-// Call it when no handler is running any more (Serve does, once drained).
-func (s *Server) Close() {
-	s.closeOnce.Do(s.batch.close)
 }
 
 // Reload loads again every model whose file changed (onlyChanged: whose

@@ -410,7 +410,6 @@ func BenchmarkPredictOneText(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
 	body := `{"texts": ["the company said the oil price of opec crude rose in the quarter, and its net profit and dividend per share with it"]}`
 	b.ReportAllocs()
 	for b.Loop() {
