@@ -5,7 +5,9 @@
 // the position in the epoch, early stopping), the dropout source, the
 // calibration's progress, the per-update history, and what the run was
 // started from (the config's values, the data's fingerprints) — written
-// atomically with a checksum, one file per checkpoint, the last few kept.
+// atomically with a checksum, one file per checkpoint (and one file of the
+// model's finished network that the checkpoints of calibration share),
+// the last few kept.
 package checkpoint
 
 import (
@@ -59,6 +61,11 @@ type Checkpoint struct {
 	// calibrating): its result and final weights.
 	Main       *gd.Result `json:"-"`
 	MainParams []float64  `json:"-"`
+	// MainFile, when set, names the file of the checkpoint's folder that
+	// holds MainParams (see WriteNetwork), and MainSHA256 their SHA-256:
+	// the checkpoint file then does not hold them itself.
+	MainFile   string `json:"main_file,omitempty"`
+	MainSHA256 string `json:"main_sha256,omitempty"`
 	// Calibration is the calibration's progress (stage calibrating).
 	Calibration *Calibration `json:"calibration,omitempty"`
 	// Updates is the per-update history so far (when it is kept).
@@ -181,7 +188,9 @@ func pack(c *Checkpoint) (*meta, *arrays) {
 	}
 	if r := c.Main; r != nil {
 		m.Main = &resultMeta{Steps: r.Steps, Stopped: r.Stopped, BestEpoch: r.BestEpoch, Best: Float(r.Best), Restored: r.Restored, History: epochsMeta(r.History)}
-		a.putF64("main.params", c.MainParams)
+		if c.MainFile == "" {
+			a.putF64("main.params", c.MainParams)
+		}
 	}
 	if cal := c.Calibration; cal != nil {
 		a.putF64("calibration.z", cal.Z)
@@ -204,9 +213,10 @@ func pack(c *Checkpoint) (*meta, *arrays) {
 	return m, a
 }
 
-// unpack rebuilds a Checkpoint from the header's metadata and the arrays,
-// checking that the arrays it needs are there.
-func unpack(m *meta, a *arrays) (*Checkpoint, error) {
+// unpack rebuilds a Checkpoint from the header's metadata and the arrays
+// of a file of the given layout version, checking that the arrays it
+// needs are there.
+func unpack(m *meta, a *arrays, version int) (*Checkpoint, error) {
 	c := m.Checkpoint
 	if c.Stage != Training && c.Stage != Calibrating {
 		return nil, fmt.Errorf("has the stage %q, neither %s nor %s", c.Stage, Training, Calibrating)
@@ -259,9 +269,18 @@ func unpack(m *meta, a *arrays) (*Checkpoint, error) {
 	}
 	if r := m.Main; r != nil {
 		c.Main = &gd.Result{Steps: r.Steps, Stopped: r.Stopped, BestEpoch: r.BestEpoch, Best: float64(r.Best), Restored: r.Restored, History: epochsOf(r.History)}
-		if c.MainParams, err = f64("main.params"); err != nil {
-			return nil, err
+		switch {
+		case c.MainFile == "" && c.MainSHA256 == "":
+			if c.MainParams, err = f64("main.params"); err != nil {
+				return nil, err
+			}
+		case version < 2:
+			return nil, errors.New("names a file of its model's network, which its format version 1 does not")
+		case !validNetworkRef(c.MainFile, c.MainSHA256):
+			return nil, fmt.Errorf("names %q as the file of its model's network, not a network file's name", c.MainFile)
 		}
+	} else if c.MainFile != "" || c.MainSHA256 != "" {
+		return nil, errors.New("names the file of a model's network it does not have")
 	}
 	if c.Stage == Training && c.State == nil {
 		return nil, errors.New("is in the training stage without its state")

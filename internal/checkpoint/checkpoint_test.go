@@ -171,17 +171,30 @@ func reseal(b []byte) []byte {
 // input's size allows; what it accepts encodes again. Each input is
 // decoded as it is and resealed, with a checksum that matches: without
 // that, the fuzzer's changes almost never pass the CRC-32C, and the
-// metadata and the arrays' assembly behind it are never reached.
+// metadata and the arrays' assembly behind it are never reached. Each is
+// also read as a network file (see WriteNetwork).
 func FuzzDecode(f *testing.F) {
 	f.Add(encoded(f, sample()))
+	named := sample()
+	named.MainFile, named.MainSHA256 = networkName(NetworkSum(named.MainParams)), NetworkSum(named.MainParams)
+	f.Add(encoded(f, named))
 	s := sample()
 	s.Stage, s.Main, s.MainParams, s.Calibration, s.Updates = Training, nil, nil, nil, nil
 	f.Add(encoded(f, s))
 	s.State = nil
 	f.Add(encoded(f, s))
 	f.Add([]byte(magic))
+	var net bytes.Buffer
+	a := newArrays()
+	a.putF64("params", named.MainParams)
+	if err := encode(&net, networkFormat, networkMeta{SHA256: named.MainSHA256}, a); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(net.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, b := range [][]byte{b, reseal(b)} {
+			var m networkMeta
+			decode(bytes.NewReader(b), int64(len(b)), networkFormat, &m)
 			c, err := Decode(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
 				continue
@@ -259,7 +272,7 @@ func TestPruneRecycles(t *testing.T) {
 	if err := Prune(dir, 1, 0, true); err != nil {
 		t.Fatal(err)
 	}
-	spare := filepath.Join(dir, spareName)
+	spare := filepath.Join(dir, spareNames[0])
 	if list, _ := List(dir); len(list) != 1 || list[0].Seq != 3 {
 		t.Fatalf("after Prune(1) recycling: %v", list)
 	}
@@ -322,23 +335,82 @@ func TestResealReachesPastTheChecksum(t *testing.T) {
 	}
 }
 
-// TestFormatVersions: a checkpoint of format 1 (before adam's row
+// TestFormatVersions: a checkpoint of format 2 or 1 (before adam's row
 // counters) is read as it was written; one newer than this dlc's is
 // refused, saying so.
 func TestFormatVersions(t *testing.T) {
 	b := encoded(t, sample())
-	cur := []byte(`"format_version":2,`)
+	cur := []byte(`"format_version":3,`)
 	if !bytes.Contains(b, cur) {
 		t.Fatalf("the header lacks %s", cur)
 	}
-	old := reseal(bytes.Replace(b, cur, []byte(`"format_version":1,`), 1))
-	c, err := Decode(bytes.NewReader(old), int64(len(old)))
-	if err != nil || !same(c, sample()) {
-		t.Fatalf("format 1: %v", err)
+	for _, v := range []string{"2", "1"} {
+		old := reseal(bytes.Replace(b, cur, []byte(`"format_version":`+v+`,`), 1))
+		c, err := Decode(bytes.NewReader(old), int64(len(old)))
+		if err != nil || !same(c, sample()) {
+			t.Fatalf("format %s: %v", v, err)
+		}
 	}
-	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":3,`), 1))
-	_, err = Decode(bytes.NewReader(newer), int64(len(newer)))
-	if want := "has format version 3, which this dlc (format 2) cannot read; use a newer dlc"; err == nil || err.Error() != want {
-		t.Fatalf("format 3: %v, want %q", err, want)
+	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":4,`), 1))
+	_, err := Decode(bytes.NewReader(newer), int64(len(newer)))
+	if want := "has format version 4, which this dlc (format 3) cannot read; use a newer dlc"; err == nil || err.Error() != want {
+		t.Fatalf("format 4: %v, want %q", err, want)
+	}
+}
+
+// TestPruneKeepsTwoSpares: when the pinned (fsynced) checkpoint is no
+// longer pinned, Prune makes it the second spare instead of removing it,
+// and the writes that follow go over the spares' files (the same files,
+// their pages cached) until none is left.
+func TestPruneKeepsTwoSpares(t *testing.T) {
+	dir := t.TempDir()
+	c := sample()
+	write := func(seq int) string {
+		c.Seq = seq
+		path, _, err := Write(dir, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for seq := 1; seq <= 4; seq++ {
+		write(seq)
+	}
+	// Keep 2, 1 pinned: 2 becomes the spare.
+	if err := Prune(dir, 2, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	// 5 is fsynced and pinned now: 3 and 1 are no longer wanted.
+	write(5)
+	if err := Prune(dir, 2, 5, true); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := List(dir); fmt.Sprint(list) != fmt.Sprint([]Entry{{4, filepath.Join(dir, Name(4))}, {5, filepath.Join(dir, Name(5))}}) {
+		t.Fatalf("after Prune(2) pinning 5: %v", list)
+	}
+	var spares []os.FileInfo
+	for _, name := range spareNames {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatalf("spare %s: %v", name, err)
+		}
+		spares = append(spares, fi)
+	}
+	for i, seq := range []int{6, 7} {
+		fi, err := os.Stat(write(seq))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !os.SameFile(fi, spares[i]) {
+			t.Fatalf("checkpoint %d was not written over spare %d", seq, i+1)
+		}
+	}
+	if err := RemoveSpare(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range spareNames {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Fatalf("RemoveSpare left %s", name)
+		}
 	}
 }

@@ -14,19 +14,26 @@ import (
 
 // The file: an 8-byte magic, the header's length (uint64, little-endian),
 // the header (JSON: the metadata and the list of arrays with their types
-// and lengths), the arrays back to back (little-endian), and the SHA-256 of
+// and lengths), the arrays back to back (little-endian), and the CRC-32C of
 // everything before it. A file cut short, or with any byte changed, fails
 // the checksum; the sizes the header declares are checked against the
 // file's size before anything is allocated.
 const (
 	magic = "DLCCKPT\n"
 	// FormatVersion is the layout's version; a newer one is refused.
-	// Version 2 has the same layout as 1, but an adam state in it is the
-	// lazy path that follows the dense rule, with its row counters
-	// (optimizer.done, optimizer.behind), which a dlc of version 1 would
-	// ignore and go on as lazyadam; this dlc refuses a version-1 lazy adam
-	// state (gd's Adam.loadState) and reads everything else of version 1.
-	FormatVersion = 2
+	// Version 2 (issue 16): a calibrating checkpoint may name the file
+	// holding the model's network (Checkpoint.MainFile) instead of holding
+	// it; version 1 files, which always hold it, are still read.
+	// Version 3 (issue 13): the same layout as 2, but an adam state in it
+	// is the lazy path that follows the dense rule, with its row counters
+	// (optimizer.done, optimizer.behind), which a dlc of version 2 would
+	// ignore and go on as lazyadam; this dlc refuses a lazy adam state of
+	// an earlier version (gd's Adam.loadState) and reads everything else.
+	FormatVersion = 3
+	// The header's format of a checkpoint file and of a network file
+	// (see WriteNetwork).
+	checkpointFormat = "dlc-checkpoint"
+	networkFormat    = "dlc-checkpoint-network"
 	// maxHeader caps the JSON header (the per-epoch history is in it).
 	maxHeader = 64 << 20
 )
@@ -165,13 +172,20 @@ func (a *arrays) putU8(name string, v []byte) {
 	a.u8[name] = v
 }
 
-// encode writes the file: meta as the header's metadata, then a's arrays.
-func encode(w io.Writer, meta any, a *arrays) error {
+// encode writes the file: meta as the header's metadata, then a's arrays;
+// format is the header's (checkpointFormat or networkFormat).
+func encode(w io.Writer, format string, meta any, a *arrays) error {
+	return encodeVersion(w, format, FormatVersion, meta, a)
+}
+
+// encodeVersion is encode writing the layout version given (a test writes
+// an older one).
+func encodeVersion(w io.Writer, format string, version int, meta any, a *arrays) error {
 	m, err := json.Marshal(meta)
 	if err != nil {
 		return fmt.Errorf("checkpoint: encoding its metadata: %w", err)
 	}
-	h, err := json.Marshal(header{Format: "dlc-checkpoint", FormatVersion: FormatVersion, Meta: m, Arrays: a.list})
+	h, err := json.Marshal(header{Format: format, FormatVersion: version, Meta: m, Arrays: a.list})
 	if err != nil {
 		return err
 	}
@@ -218,56 +232,57 @@ func encode(w io.Writer, meta any, a *arrays) error {
 var errCorrupt = errors.New("is torn or corrupt")
 
 // decode reads a file of size bytes from r into meta and returns its
-// arrays. Every size is checked against size before it is allocated, and
-// the checksum is checked before decode returns anything.
-func decode(r io.Reader, size int64, meta any) (*arrays, error) {
+// arrays and its layout version; the file's header must say format. Every
+// size is checked against size before it is allocated, and the checksum is
+// checked before decode returns anything.
+func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, error) {
 	if size < int64(len(magic))+8+sumSize {
-		return nil, fmt.Errorf("%w: %d bytes is shorter than any checkpoint", errCorrupt, size)
+		return nil, 0, fmt.Errorf("%w: %d bytes is shorter than any checkpoint", errCorrupt, size)
 	}
 	sum := crc32.New(castagnoli)
 	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-sumSize), sum), 1<<16)
 	var head [16]byte
 	if _, err := io.ReadFull(br, head[:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if string(head[:8]) != magic {
-		return nil, errors.New("is not a dlc checkpoint")
+		return nil, 0, errors.New("is not a dlc checkpoint")
 	}
 	hl := binary.LittleEndian.Uint64(head[8:])
 	body := uint64(size) - 16 - sumSize
 	if hl > maxHeader || hl > body {
-		return nil, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, body)
+		return nil, 0, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, body)
 	}
 	hb := make([]byte, hl)
 	if _, err := io.ReadFull(br, hb); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	var h header
 	if err := json.Unmarshal(hb, &h); err != nil {
-		return nil, fmt.Errorf("%w: its header: %v", errCorrupt, err)
+		return nil, 0, fmt.Errorf("%w: its header: %v", errCorrupt, err)
 	}
-	if h.Format != "dlc-checkpoint" {
-		return nil, errors.New("is not a dlc checkpoint")
+	if h.Format != format {
+		return nil, 0, errors.New("is not a dlc checkpoint")
 	}
 	if h.FormatVersion < 1 || h.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("has format version %d, which this dlc (format %d) cannot read; use a newer dlc", h.FormatVersion, FormatVersion)
+		return nil, 0, fmt.Errorf("has format version %d, which this dlc (format %d) cannot read; use a newer dlc", h.FormatVersion, FormatVersion)
 	}
 	left := body - hl
 	for _, ar := range h.Arrays {
 		sz, ok := dtypeSize[ar.DType]
 		if !ok || ar.Len < 0 || uint64(ar.Len) > left/uint64(sz) {
-			return nil, fmt.Errorf("%w: array %q (%s × %d) does not fit in the file", errCorrupt, ar.Name, ar.DType, ar.Len)
+			return nil, 0, fmt.Errorf("%w: array %q (%s × %d) does not fit in the file", errCorrupt, ar.Name, ar.DType, ar.Len)
 		}
 		left -= uint64(ar.Len) * uint64(sz)
 	}
 	if left != 0 {
-		return nil, fmt.Errorf("%w: %d bytes beyond its arrays", errCorrupt, left)
+		return nil, 0, fmt.Errorf("%w: %d bytes beyond its arrays", errCorrupt, left)
 	}
 	a := newArrays()
 	var buf []byte
 	for _, ar := range h.Arrays {
 		if a.has(ar.Name) {
-			return nil, fmt.Errorf("%w: array %q twice", errCorrupt, ar.Name)
+			return nil, 0, fmt.Errorf("%w: array %q twice", errCorrupt, ar.Name)
 		}
 		var err error
 		switch ar.DType {
@@ -293,18 +308,18 @@ func decode(r io.Reader, size int64, meta any) (*arrays, error) {
 			a.putU8(ar.Name, v)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+			return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 	}
 	var want [sumSize]byte
 	if _, err := io.ReadFull(r, want[:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
+		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if sum.Sum32() != binary.LittleEndian.Uint32(want[:]) {
-		return nil, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
+		return nil, 0, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
 	}
 	if err := json.Unmarshal(h.Meta, meta); err != nil {
-		return nil, fmt.Errorf("%w: its metadata: %v", errCorrupt, err)
+		return nil, 0, fmt.Errorf("%w: its metadata: %v", errCorrupt, err)
 	}
-	return a, nil
+	return a, h.FormatVersion, nil
 }

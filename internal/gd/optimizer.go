@@ -219,6 +219,10 @@ type chunks struct {
 	lr           float64 // the step's learning rate
 	rule         func(c *chunks, lo, hi int)
 	spans        [][2]int // runSpans: the ranges to update
+	// told, when not nil, hears of each span runSpans updated, from the
+	// task that updated it (see SpanWatcher); only rules that write
+	// nothing else in UpdateSpans set it (tellSpans).
+	told func(lo, hi int)
 }
 
 // run applies rule to params and grad; cost is the rule's work per
@@ -259,6 +263,9 @@ func (s *spanTasks) Do(t int) {
 	c := (*chunks)(s)
 	for _, sp := range c.spans[t*spansPerTask : min(len(c.spans), (t+1)*spansPerTask)] {
 		c.rule(c, sp[0], sp[1])
+		if c.told != nil {
+			c.told(sp[0], sp[1])
+		}
 	}
 }
 

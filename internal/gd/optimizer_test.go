@@ -448,7 +448,8 @@ func TestZeroGradientShortcut(t *testing.T) {
 }
 
 // TestRMSpropLazy4Matches: RMSprop's lazy step gives the same bits four
-// entries at a time (where this processor can) as entry by entry, for
+// and eight entries at a time (where this processor can) as entry by
+// entry, for
 // gradients of +0 (skipped), -0 (not skipped), tiny and huge values,
 // averages of -0 and NaN (which a skipped entry keeps, and which reach its
 // parameter unless it is skipped), lengths with and without a remainder
@@ -457,11 +458,17 @@ func TestRMSpropLazy4Matches(t *testing.T) {
 	if !haveRMSpropLazy4 {
 		t.Skip("no AVX2 here: the lazy step runs entry by entry only")
 	}
-	defer func(was bool) { haveRMSpropLazy4 = was }(haveRMSpropLazy4)
+	defer func(was4, was8 bool) { haveRMSpropLazy4, haveRMSpropLazy8 = was4, was8 }(haveRMSpropLazy4, haveRMSpropLazy8)
+	// The kernels each way runs: none, four at a time, eight (where the
+	// processor has AVX-512) then four.
+	ways := [][2]bool{{false, false}, {true, false}}
+	if haveRMSpropLazy8 {
+		ways = append(ways, [2]bool{true, true})
+	}
 	rng := rand.New(rand.NewPCG(4, 4))
-	for _, n := range []int{0, 1, 3, 4, 5, 8, 103, 1024} {
-		var got [2][]float64
-		var avgs [2][]float64
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 12, 15, 103, 1024} {
+		got := make([][]float64, len(ways))
+		avgs := make([][]float64, len(ways))
 		grad := make([]float64, n)
 		for i := range grad {
 			switch rng.IntN(6) {
@@ -491,8 +498,8 @@ func TestRMSpropLazy4Matches(t *testing.T) {
 				avg[i] = math.NaN()
 			}
 		}
-		for k, avx := range []bool{false, true} {
-			haveRMSpropLazy4 = avx
+		for k, way := range ways {
+			haveRMSpropLazy4, haveRMSpropLazy8 = way[0], way[1]
 			o := &RMSprop{Rho: 0.9, Epsilon: 1e-7}
 			o.init()
 			o.avg = append([]float64(nil), avg...)
@@ -502,10 +509,12 @@ func TestRMSpropLazy4Matches(t *testing.T) {
 			o.lazyChunk(c, 0, n)
 			got[k], avgs[k] = p, o.avg
 		}
-		for i := range got[0] {
-			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) || math.Float64bits(avgs[0][i]) != math.Float64bits(avgs[1][i]) {
-				t.Fatalf("n %d, entry %d (gradient %v): parameter %v and average %v entry by entry, %v and %v four at a time",
-					n, i, grad[i], got[0][i], avgs[0][i], got[1][i], avgs[1][i])
+		for k := 1; k < len(ways); k++ {
+			for i := range got[0] {
+				if math.Float64bits(got[0][i]) != math.Float64bits(got[k][i]) || math.Float64bits(avgs[0][i]) != math.Float64bits(avgs[k][i]) {
+					t.Fatalf("n %d, entry %d (gradient %v): parameter %v and average %v entry by entry, %v and %v with kernels %v",
+						n, i, grad[i], got[0][i], avgs[0][i], got[k][i], avgs[k][i], ways[k])
+				}
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import "math"
 var (
 	_ Optimizer     = (*RMSprop)(nil)
 	_ LazyOptimizer = (*RMSprop)(nil)
+	_ spanTeller    = (*RMSprop)(nil)
 )
 
 // RMSprop divides each step by a running root mean square of the gradient,
@@ -102,10 +103,16 @@ func (o *RMSprop) lazyChunk(c *chunks, lo, hi int) {
 	d, keep, lr, eps := o.stepScale, o.stepKeep, c.lr, o.Epsilon
 	p, g, avg := c.params[lo:hi], c.grad[lo:hi], o.avg[lo:hi]
 	p, avg = p[:len(g)], avg[:len(g)]
-	if haveRMSpropLazy4 {
-		// Four entries at a time where the processor can (the square
+	if haveRMSpropLazy8 {
+		// Eight entries at a time where the processor can (the square
 		// root and the division are most of an MNIST step's update),
-		// the same operations in the same order; the rest below.
+		// then four, the same operations in the same order; the rest
+		// below.
+		n := len(g) &^ 7
+		rmspropLazy8(p[:n], g[:n], avg[:n], keep, d, lr, eps)
+		p, g, avg = p[n:], g[n:], avg[n:]
+	}
+	if haveRMSpropLazy4 {
 		n := len(g) &^ 3
 		rmspropLazy4(p[:n], g[:n], avg[:n], keep, d, lr, eps)
 		p, g, avg = p[n:], g[n:], avg[n:]
@@ -119,6 +126,10 @@ func (o *RMSprop) lazyChunk(c *chunks, lo, hi int) {
 		p[i] -= lr * gi / (math.Sqrt(d*a) + eps)
 	}
 }
+
+// tellSpans implements spanTeller: UpdateSpans writes the parameters of
+// its spans (lazyChunk) and no others.
+func (o *RMSprop) tellSpans(f func(lo, hi int)) { o.told = f }
 
 // CatchUp implements LazyOptimizer: no weight is behind.
 func (*RMSprop) CatchUp([]float64, [][2]int) {}

@@ -46,3 +46,46 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func rmspropLazy8(p, g, avg []float64, keep, d, lr, eps float64)
+//
+// rmspropLazy4 eight entries at a time in ZMM registers (AVX-512F,
+// len(g) a multiple of 8): the same operations, each rounded alike; the
+// entries whose g is +0 are masked out of the stores instead of blended.
+TEXT ·rmspropLazy8(SB), NOSPLIT, $0-104
+	MOVQ p_base+0(FP), DI
+	MOVQ g_base+24(FP), SI
+	MOVQ g_len+32(FP), CX
+	MOVQ avg_base+48(FP), R8
+	VBROADCASTSD keep+72(FP), Z10
+	VBROADCASTSD d+80(FP), Z11
+	VBROADCASTSD lr+88(FP), Z12
+	VBROADCASTSD eps+96(FP), Z13
+	VPXORQ Z14, Z14, Z14
+	XORQ AX, AX
+	TESTQ CX, CX
+	JE done8
+
+loop8:
+	VMOVUPD (SI)(AX*8), Z0      // g
+	VPCMPQ $4, Z14, Z0, K1      // g is not +0 (its bits differ from 0)
+	VMULPD Z0, Z10, Z3          // keep·g
+	VMULPD Z0, Z3, Z3           // ·g
+	VMOVUPD (R8)(AX*8), Z1      // avg
+	VADDPD Z3, Z1, Z3           // a = avg + keep·g·g
+	VMULPD Z3, Z11, Z4          // d·a
+	VSQRTPD Z4, Z4
+	VADDPD Z13, Z4, Z4          // √(d·a) + eps
+	VMULPD Z0, Z12, Z5          // lr·g
+	VDIVPD Z4, Z5, Z5           // lr·g / (√(d·a) + eps)
+	VMOVUPD (DI)(AX*8), Z2      // p
+	VSUBPD Z5, Z2, Z5           // p - that
+	VMOVUPD Z3, K1, (R8)(AX*8)
+	VMOVUPD Z5, K1, (DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT loop8
+
+done8:
+	VZEROUPPER
+	RET

@@ -84,6 +84,24 @@ type stateful interface {
 	loadState(*OptimizerState) error
 }
 
+// SlotLengths returns the arrays of opt's update rule's state that a
+// State holds (Adagrad's sums, Adam's moments, ...), by name, with their
+// lengths; nil when the rule cannot save its state. For sizing a
+// checkpoint's buffers before the first State comes.
+func SlotLengths(opt Optimizer) map[string]int {
+	r, ok := rule(opt).(stateful)
+	if !ok {
+		return nil
+	}
+	var st OptimizerState
+	r.saveState(&st) // the rule's own arrays, not copies
+	out := make(map[string]int, len(st.Slots))
+	for k, v := range st.Slots {
+		out[k] = len(v)
+	}
+	return out
+}
+
 // rule returns the update rule under opt's wrappers.
 func rule(opt Optimizer) Optimizer {
 	for {

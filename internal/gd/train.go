@@ -42,6 +42,24 @@ type ParamsWatcher interface {
 	ParamsChanged(spans [][2]int)
 }
 
+// SpanWatcher is a ParamsWatcher that can also hear of one span [lo, hi)
+// of a sparse update at a time, as soon as it is written, from whichever
+// goroutine wrote it: several at once for spans that do not overlap. A
+// rule that updates span by span (RMSprop's lazy step) then tells it of
+// each span while the span's parameters are still in the core's cache,
+// instead of Train telling it of them all after the update.
+type SpanWatcher interface {
+	ParamsWatcher
+	SpanChanged(lo, hi int)
+}
+
+// spanTeller is an update rule whose UpdateSpans writes the parameters of
+// its spans, span by span, and nothing else, and can tell a SpanWatcher
+// of each (nil: none).
+type spanTeller interface {
+	tellSpans(func(lo, hi int))
+}
+
 // Method is how many examples one update looks at.
 type Method string
 
@@ -310,6 +328,16 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	var up UpdateStats
 
 	watcher, _ := obj.(ParamsWatcher)
+	// told: the rule tells the watcher of its sparse updates' spans
+	// itself, span by span.
+	told := false
+	if sw, ok := obj.(SpanWatcher); ok && useSpans {
+		if st, ok := opt.(spanTeller); ok {
+			st.tellSpans(sw.SpanChanged)
+			defer st.tellSpans(nil)
+			told = true
+		}
+	}
 	if cb.Resume != nil {
 		if err := p.restore(cb.Resume, c); err != nil {
 			return nil, fmt.Errorf("cannot resume: %w", err)
@@ -407,7 +435,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			if useSpans {
 				spans := sobj.Support()
 				sopt.UpdateSpans(params, grad, spans)
-				if watcher != nil {
+				if watcher != nil && !told {
 					watcher.ParamsChanged(spans)
 				}
 			} else {

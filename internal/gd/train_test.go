@@ -423,6 +423,52 @@ func TestParamsWatcherHearsEveryChange(t *testing.T) {
 	}
 }
 
+// spanWatched is watched that can also hear of a sparse update span by
+// span (gd.SpanWatcher), and says which rows a gradient reads
+// (gd.LazyObjective), so that RMSprop takes its sparse path.
+type spanWatched struct {
+	watched
+	spans [][2]int
+}
+
+func (w *spanWatched) SpanChanged(lo, hi int) { w.spans = append(w.spans, [2]int{lo, hi}) }
+func (w *spanWatched) RowWidth() int          { return 1 }
+func (w *spanWatched) Touches([]int) [][2]int { return [][2]int{{0, 1}} }
+
+// TestSpanWatcherHearsEverySpan: RMSprop's sparse updates tell a
+// SpanWatcher of each span they wrote themselves, instead of Train telling
+// ParamsChanged; a rule that cannot (SGD) leaves it to Train; dense
+// changes (the restore) still go to ParamsChanged.
+func TestSpanWatcherHearsEverySpan(t *testing.T) {
+	for _, name := range []string{gd.NameSGD, gd.NameRMSprop} {
+		obj := &spanWatched{watched: watched{scripted: scripted{p: []float64{0}}}}
+		opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 1, Rho: 0.9, Epsilon: 1e-7}, 1)
+		valLoss := []float64{3, 1, 2}
+		res, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.MiniBatch, BatchSize: 2, Epochs: 3,
+			EarlyStopping: gd.EarlyStopping{Monitor: "val_loss", Patience: 5, RestoreBest: true}},
+			gd.Callbacks{OnEpoch: func(st *gd.EpochStats) error { st.ValLoss = valLoss[st.Epoch-1]; return nil }})
+		if err != nil || !res.Restored {
+			t.Fatalf("%s: err %v, restored %v", name, err, res.Restored)
+		}
+		told, heard := 0, 6 // SGD: every update through ParamsChanged
+		if name == gd.NameRMSprop {
+			told, heard = 6, 0
+		}
+		if len(obj.spans) != told {
+			t.Errorf("%s: SpanChanged heard %v, want %d spans", name, obj.spans, told)
+		}
+		for _, sp := range obj.spans {
+			if sp != [2]int{0, 1} {
+				t.Errorf("%s: SpanChanged heard %v, want [0 1]", name, sp)
+			}
+		}
+		// Then the restore, always through ParamsChanged.
+		if len(obj.heard) != heard+1 || obj.heard[heard] != nil {
+			t.Errorf("%s: ParamsChanged heard %v, want %d updates and the restore (nil)", name, obj.heard, heard)
+		}
+	}
+}
+
 // TestFloat32CopyFollowsTraining: a network whose first layer runs in
 // float32 reads a float32 copy of its weights; after training (sparse
 // Adagrad updates, dense RMSprop ones, scoring in between, the best epoch

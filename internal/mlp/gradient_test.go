@@ -353,19 +353,24 @@ func TestRejectedPairs(t *testing.T) {
 // before each gradient, names the same ranges as the support after it —
 // also when the objective trains on a subset of X's rows (Objective.Rows,
 // as calibration's held-out training does), whose batch indices both must
-// map.
+// map. It runs the three kernels of the first layer's weight gradient:
+// row by row (5 units), by feature (128 units), and by feature in float32,
+// whose rows of a batch's features are written whole and only the rows of
+// the batch before that the batch lacks are cleared.
 func TestSparseGradientMatchesDense(t *testing.T) {
 	subset := make([]int, 0, 20)
 	for r := 29; r >= 10; r-- {
 		subset = append(subset, r)
 	}
 	for _, c := range []struct {
-		l2   float64
-		rows []int
-	}{{0, nil}, {0.1, nil}, {0, subset}} {
+		l2        float64
+		rows      []int
+		units     int
+		precision string
+	}{{0, nil, 5, ""}, {0.1, nil, 5, ""}, {0, subset, 5, ""}, {0, nil, 128, ""}, {0, subset, 128, Float32}, {0.1, nil, 128, Float32}} {
 		l2 := c.l2
 		spec := Spec{Inputs: 40, Outputs: 1, Output: Sigmoid, Loss: BinaryCrossEntropy, L2: l2,
-			Hidden: []LayerSpec{{Units: 5, Activation: ReLU}}}
+			Hidden: []LayerSpec{{Units: c.units, Activation: ReLU}}, Precision: c.precision}
 		rng := rand.New(rand.NewPCG(9, 9))
 		n, err := New(spec, rng)
 		if err != nil {
@@ -394,6 +399,7 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 			for i := range n.Params() {
 				n.Params()[i] += 0.01 * rng.NormFloat64()
 			}
+			n.ParamsChanged(nil)
 			touches := slices.Clone(obj.Touches(rows))
 			obj.Gradient(rows, grad)
 			xRows := rows
@@ -415,7 +421,7 @@ func TestSparseGradientMatchesDense(t *testing.T) {
 			}
 			for i := range grad {
 				if grad[i] != want[i] {
-					t.Fatalf("l2=%v step %d: gradient entry %d is %v, the dense gradient says %v", l2, step, i, grad[i], want[i])
+					t.Fatalf("l2=%v units %d %s step %d: gradient entry %d is %v, the dense gradient says %v", l2, c.units, c.precision, step, i, grad[i], want[i])
 				}
 				if want[i] != 0 && !inSupport[i] {
 					t.Fatalf("l2=%v step %d: entry %d is non-zero but outside the reported support", l2, step, i)

@@ -240,6 +240,10 @@ type batchColumns struct {
 	start []int32
 	pos   []int32
 	val   []float64
+	// val32 replaces val where f32 is set (by the caller, before build):
+	// the values as the float32 first layer's kernel takes them.
+	val32 []float32
+	f32   bool
 	// slot[f].k is feature f's index in feats when slot[f].gen == gen:
 	// side by side, one cache line per feature looked up.
 	slot []featureSlot
@@ -292,20 +296,43 @@ func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
 	c.start = append(c.start, sum)
 	c.fill = append(c.fill[:0], c.start[:len(c.feats)]...)
 	c.pos = slices.Grow(c.pos[:0], nnz)[:nnz]
-	c.val = c.val[:0]
-	if !x.Binary() {
-		c.val = slices.Grow(c.val, nnz)[:nnz]
+	c.val, c.val32 = c.val[:0], c.val32[:0]
+	if x.Binary() {
+		for r, row := range rows {
+			idx, _ := x.Row(row)
+			for _, f := range idx {
+				s := c.slot[f].k
+				c.pos[c.fill[s]] = int32(r)
+				c.fill[s]++
+			}
+		}
+		return
 	}
+	if c.f32 {
+		c.val32 = slices.Grow(c.val32, nnz)[:nnz]
+		for r, row := range rows {
+			idx, vals := x.Row(row)
+			vals = vals[:len(idx)]
+			for k, f := range idx {
+				s := c.slot[f].k
+				p := c.fill[s]
+				c.fill[s]++
+				c.pos[p] = int32(r)
+				c.val32[p] = float32(vals[k])
+			}
+		}
+		return
+	}
+	c.val = slices.Grow(c.val, nnz)[:nnz]
 	for r, row := range rows {
 		idx, vals := x.Row(row)
+		vals = vals[:len(idx)]
 		for k, f := range idx {
 			s := c.slot[f].k
 			p := c.fill[s]
 			c.fill[s]++
 			c.pos[p] = int32(r)
-			if vals != nil {
-				c.val[p] = vals[k]
-			}
+			c.val[p] = vals[k]
 		}
 	}
 }
@@ -338,8 +365,9 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 // four lanes where float64 has two).
 var sblas gonum.Implementation
 
-// termChunk is how many terms scatterFeatures32 hands accumRows32 at a
-// time, their factors converted to float32 in a buffer on the stack.
+// termChunk is how many terms of a multi-hot batch scatterFeatures32
+// hands accumRows32 at a time, with factors of 1 from a buffer on the
+// stack.
 const termChunk = 256
 
 // sparseAccumulateRows32 is sparseAccumulate in float32 for several rows:
@@ -355,11 +383,14 @@ func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []
 	for _, row := range rows {
 		idx, vals := x.Row(row)
 		a := alphas[k : k+len(idx)]
-		for i, f := range idx {
+		for _, f := range idx {
 			_ = w[int(f)*width+width-1] // the rows are in w
-			a[i] = 1
-			if vals != nil {
-				a[i] = float32(vals[i])
+		}
+		if vals != nil {
+			narrow(a, vals)
+		} else {
+			for i := range a {
+				a[i] = 1
 			}
 		}
 		k += len(idx)
@@ -395,26 +426,27 @@ func sparseAccumulateRows32(z, w []float32, width int, x *sparse.Matrix, rows []
 
 // scatterFeatures32 is scatterFeatures in float32: each feature's row of
 // the weight gradient is summed in acc (width float32s, the task's own)
-// from the float32 deltas d, then stored in gW as float64.
+// from the float32 deltas d, then stored in gW as float64. c is built
+// with f32 set: its values are in val32, or all 1 for a multi-hot batch.
 func scatterFeatures32(gW []float64, width int, c *batchColumns, lo, hi int, d, acc []float32) {
-	var alphas [termChunk]float32
+	var ones [termChunk]float32
+	if len(c.val32) == 0 {
+		for i := range ones {
+			ones[i] = 1
+		}
+	}
 	for k := lo; k < hi; k++ {
 		clear(acc)
-		for p := c.start[k]; p < c.start[k+1]; p += termChunk {
-			q := min(p+termChunk, c.start[k+1])
-			a := alphas[:q-p]
-			for i := range a {
-				a[i] = 1
-				if c.val != nil {
-					a[i] = float32(c.val[int(p)+i])
-				}
+		if len(c.val32) > 0 {
+			p, q := c.start[k], c.start[k+1]
+			accumRows32(acc, d, width, c.pos[p:q], c.val32[p:q])
+		} else {
+			for p := c.start[k]; p < c.start[k+1]; p += termChunk {
+				q := min(p+termChunk, c.start[k+1])
+				accumRows32(acc, d, width, c.pos[p:q], ones[:q-p])
 			}
-			accumRows32(acc, d, width, c.pos[p:q], a)
 		}
 		f := int(c.feats[k])
-		g := gW[f*width : (f+1)*width]
-		for j, v := range acc {
-			g[j] = float64(v)
-		}
+		widen(gW[f*width:(f+1)*width], acc)
 	}
 }

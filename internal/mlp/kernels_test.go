@@ -124,6 +124,52 @@ func TestScatterFeaturesMatchesRows(t *testing.T) {
 	}
 }
 
+// TestScatterFeatures32MatchesSaxpy: the float32 first layer's weight
+// gradient by feature (its values converted to float32 as the batch is
+// regrouped, val32; all 1 for a multi-hot batch) gives the bits of a
+// Saxpy per entry in batch order, widened to float64, also for features
+// in more rows than one termChunk, split into blocks of features or not.
+func TestScatterFeatures32MatchesSaxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const inputs, width = 300, 136
+	for _, binary := range []bool{false, true} {
+		x := randomRows(rng, 60, inputs, binary)
+		rows := make([]int, 400) // repeated rows: features in more than termChunk of them
+		for i := range rows {
+			rows[i] = rng.IntN(x.Rows)
+		}
+		d := make([]float32, len(rows)*width)
+		for i := range d {
+			d[i] = float32(rng.NormFloat64())
+		}
+		want32 := make([]float32, inputs*width)
+		for r, row := range rows {
+			idx, vals := x.Row(row)
+			for k, f := range idx {
+				a := float32(1)
+				if vals != nil {
+					a = float32(vals[k])
+				}
+				sblas.Saxpy(width, a, d[r*width:(r+1)*width], 1, want32[int(f)*width:int(f+1)*width], 1)
+			}
+		}
+		c := batchColumns{f32: true}
+		c.build(x, rows, inputs)
+		for _, blocks := range []int{1, 3} {
+			got := make([]float64, inputs*width)
+			acc := make([]float32, width)
+			for b := range blocks {
+				scatterFeatures32(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d, acc)
+			}
+			for i, w := range want32 {
+				if math.Float64bits(got[i]) != math.Float64bits(float64(w)) {
+					t.Fatalf("binary %v, %d blocks: entry %d is %v by feature, %v by Saxpy", binary, blocks, i, got[i], w)
+				}
+			}
+		}
+	}
+}
+
 func valuesOrNil(binary bool) []float64 {
 	if binary {
 		return nil
@@ -345,6 +391,48 @@ func TestNarrowMatchesConversion(t *testing.T) {
 				if want := float32(v); math.Float32bits(dst[i]) != math.Float32bits(want) && !(v != v && dst[i] != dst[i]) {
 					t.Fatalf("AVX %v: float32(%v) is %v, want %v", avx, v, dst[i], want)
 				}
+			}
+		}
+	}
+}
+
+// TestWidenMatchesConversion: the float32 first layer's sums go to
+// float64 (the weight gradient's rows; with the bias added, the forward
+// sums) with the bits of Go's conversion and addition, with AVX or
+// without: ±0 (-0 + +0 is +0), ±Inf, NaN, subnormals, sums that round.
+func TestWidenMatchesConversion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	src := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1, -1, 3e-39}
+	for range 1000 {
+		src = append(src, float32(rng.NormFloat64()*math.Pow(2, float64(rng.IntN(200)-100))))
+	}
+	b := make([]float64, len(src))
+	for i := range b {
+		b[i] = rng.NormFloat64() * math.Pow(2, float64(rng.IntN(200)-100))
+	}
+	b[0], b[1], b[2], b[3] = 0, 0, math.Inf(-1), 1
+	same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) || (x != x && y != y) }
+	defer func(was bool) { haveShortAVX = was }(haveShortAVX)
+	for _, avx := range []bool{false, haveShortAVX} {
+		haveShortAVX = avx
+		for _, n := range []int{0, 3, 4, 7, 8, 13, len(src)} {
+			dst := make([]float64, n+1)
+			dst[n] = 42 // past the end: left alone
+			widen(dst, src[:n])
+			for i, v := range src[:n] {
+				if want := float64(v); !same(dst[i], want) {
+					t.Fatalf("AVX %v n=%d: float64(%v) is %v, want %v", avx, n, v, dst[i], want)
+				}
+			}
+			widenAdd(dst, b, src[:n])
+			for i, v := range src[:n] {
+				if want := b[i] + float64(v); !same(dst[i], want) {
+					t.Fatalf("AVX %v n=%d: %v + float64(%v) is %v, want %v", avx, n, b[i], v, dst[i], want)
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("AVX %v n=%d: the element past the end was written (%v)", avx, n, dst[n])
 			}
 		}
 	}

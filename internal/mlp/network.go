@@ -171,19 +171,33 @@ type Network struct {
 }
 
 // mirrorTasks copies the first layer's kernel into its float32 copy, in
-// blocks of mirrorBlock weights (each element is one conversion, so any
+// blocks of mirrorBlock weights, or the spans an update wrote,
+// mirrorSpans of them a task (each element is one conversion, so any
 // split gives the same copy).
 type mirrorTasks struct {
 	group parallel.Group
 	w     []float64
 	w32   []float32
+	spans [][2]int // nil: all of w
 }
 
-const mirrorBlock = 1 << 15
+const (
+	mirrorBlock = 1 << 15
+	mirrorSpans = 64
+)
 
 func (m *mirrorTasks) Do(t int) {
-	lo, hi := t*mirrorBlock, min(len(m.w), (t+1)*mirrorBlock)
-	narrow(m.w32[lo:hi], m.w[lo:hi])
+	if m.spans == nil {
+		lo, hi := t*mirrorBlock, min(len(m.w), (t+1)*mirrorBlock)
+		narrow(m.w32[lo:hi], m.w[lo:hi])
+		return
+	}
+	for _, sp := range m.spans[t*mirrorSpans : min(len(m.spans), (t+1)*mirrorSpans)] {
+		lo, hi := sp[0], min(sp[1], len(m.w))
+		if lo < hi {
+			narrow(m.w32[lo:hi], m.w[lo:hi])
+		}
+	}
 }
 
 // narrow sets dst[i] = float32(src[i]) (len(dst) ≥ len(src)), four at a
@@ -198,6 +212,36 @@ func narrow(dst []float32, src []float64) {
 	}
 	for ; i < len(src); i++ {
 		dst[i] = float32(src[i])
+	}
+}
+
+// widen sets dst[i] = float64(src[i]) (len(dst) ≥ len(src)), four at a
+// time where the processor has AVX: a row of the float32 first layer's
+// weight gradient stored as float64. The conversion is exact.
+func widen(dst []float64, src []float32) {
+	i := 0
+	if haveShortAVX && len(src) >= 4 {
+		i = len(src) &^ 3
+		_ = dst[i-1]
+		widen4(&dst[0], &src[0], i)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = float64(src[i])
+	}
+}
+
+// widenAdd sets dst[i] = b[i] + float64(src[i]) (len(dst), len(b) ≥
+// len(src)), four at a time where the processor has AVX: the float32
+// first layer's sums plus the float64 bias, one rounded addition each.
+func widenAdd(dst, b []float64, src []float32) {
+	i := 0
+	if haveShortAVX && len(src) >= 4 {
+		i = len(src) &^ 3
+		_, _ = dst[i-1], b[i-1]
+		widenAdd4(&dst[0], &b[0], &src[0], i)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = b[i] + float64(src[i])
 	}
 }
 
@@ -278,19 +322,31 @@ func (n *Network) ParamsChanged(spans [][2]int) {
 	if n.w32 == nil {
 		return
 	}
-	w := n.Layers[0].W
+	m := &n.mirror
+	m.w, m.w32, m.spans = n.Layers[0].W, n.w32, spans
 	if spans == nil {
-		m := &n.mirror
-		m.w, m.w32 = w, n.w32
-		m.group.Run((len(w)+mirrorBlock-1)/mirrorBlock, len(w), m)
-		m.w, m.w32 = nil, nil
+		m.group.Run((len(m.w)+mirrorBlock-1)/mirrorBlock, len(m.w), m)
+	} else {
+		// The rows a sparse update wrote (a batch's features), on every
+		// core: MNIST's 600-odd rows of 512 weights a step.
+		work := 0
+		for _, sp := range spans {
+			work += max(0, min(sp[1], len(m.w))-sp[0])
+		}
+		m.group.Run((len(spans)+mirrorSpans-1)/mirrorSpans, work, m)
+	}
+	m.w, m.w32, m.spans = nil, nil, nil
+}
+
+// spanChanged is ParamsChanged of the one span [lo, hi), on the calling
+// goroutine: it writes only that span's part of the float32 copy.
+func (n *Network) spanChanged(lo, hi int) {
+	if n.w32 == nil {
 		return
 	}
-	for _, sp := range spans {
-		lo, hi := sp[0], min(sp[1], len(w))
-		if lo < hi {
-			narrow(n.w32[lo:hi], w[lo:hi])
-		}
+	w := n.Layers[0].W
+	if hi = min(hi, len(w)); lo < hi {
+		narrow(n.w32[lo:hi], w[lo:hi])
 	}
 }
 
@@ -351,6 +407,10 @@ type Workspace struct {
 	pass  passTasks
 	grads gradTasks
 	cols  batchColumns // the batch by feature, for the first layer's gradient
+	// regroup and prevFeats are regroup's: what it is to do, and the
+	// features of the batch before.
+	regroup   regrouping
+	prevFeats []int32
 
 	// Float32 first layer (Spec.Precision): its sums per row, its deltas,
 	// and one row of weight gradient per gradient task; the factors of
@@ -429,9 +489,27 @@ type passTasks struct {
 	y     Targets
 	rows  []int
 	train bool // dropout on, and the backward pass
+	// regroup, when not nil, makes task 0 regroup the batch by feature
+	// for the first layer's weight gradient (see Network.regroup) while
+	// the other tasks pass the rows, which it does not depend on.
+	regroup *regrouping
+}
+
+// regrouping is what Network.regroup needs: the first layer's weight
+// gradient, and whether to clear the rows the previous batch wrote.
+type regrouping struct {
+	gW0       []float64
+	clearPrev bool
 }
 
 func (p *passTasks) Do(t int) {
+	if p.regroup != nil {
+		if t == 0 {
+			p.n.regroup(p.x, p.rows, p.ws, p.regroup)
+			return
+		}
+		t--
+	}
 	lo, hi := t*rowBlock, min(len(p.rows), (t+1)*rowBlock)
 	p.n.forwardRows(p.x, p.rows, lo, hi, p.ws, p.train)
 	if p.train {
@@ -440,15 +518,16 @@ func (p *passTasks) Do(t int) {
 }
 
 // run passes rows of x through the network (and back, in training) on
-// every core.
-func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, train bool) {
+// every core; with regroup (training only), it regroups the batch by
+// feature meanwhile.
+func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, train bool, regroup *regrouping) {
 	if train && n.dropout {
 		n.drawMasks(len(rows), ws)
 	}
 	if train {
 		n.transposeKernels(ws)
 	}
-	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train}
+	ws.pass = passTasks{n: n, ws: ws, x: x, y: y, rows: rows, train: train, regroup: regroup}
 	work := 0
 	if n.w32 != nil {
 		ws.alphaAt = append(ws.alphaAt[:0], 0)
@@ -469,7 +548,11 @@ func (n *Network) run(x *sparse.Matrix, y Targets, rows []int, ws *Workspace, tr
 	if train {
 		work *= 2
 	}
-	ws.group.Run((len(rows)+rowBlock-1)/rowBlock, work, &ws.pass)
+	tasks := (len(rows) + rowBlock - 1) / rowBlock
+	if regroup != nil {
+		tasks++
+	}
+	ws.group.Run(tasks, work, &ws.pass)
 	ws.pass = passTasks{}
 }
 
@@ -521,9 +604,7 @@ func (n *Network) forwardRows(x *sparse.Matrix, rows []int, lo, hi int, ws *Work
 		sparseAccumulateRows32(z32, n.w32, first.Out, x, rows[lo:hi], ws.alpha32[ws.alphaAt[lo]:ws.alphaAt[hi]])
 		z := ws.z[0][lo*first.Out : hi*first.Out]
 		for r := range hi - lo {
-			for j, b := range first.B {
-				z[r*first.Out+j] = b + float64(z32[r*first.Out+j])
-			}
+			widenAdd(z[r*first.Out:(r+1)*first.Out], first.B, z32[r*first.Out:(r+1)*first.Out])
 		}
 	} else {
 		for r := lo; r < hi; r++ {
@@ -626,7 +707,23 @@ func (n *Network) Gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float64, ws *Workspace, sparse bool) (lossSum float64, correct int) {
 	w := ws.ensure(n, len(rows))
 	b := len(rows)
-	n.run(x, y, rows, w, true)
+	first := n.Layers[0]
+	gW0 := grad[:first.In*first.Out]
+	clearPrev := sparse && !w.dirty
+	if !clearPrev {
+		clear(gW0)
+	}
+	var regroup *regrouping
+	if n.byFeature() {
+		w.regroup = regrouping{gW0: gW0, clearPrev: clearPrev}
+		regroup = &w.regroup
+	} else if clearPrev {
+		for _, f := range w.cols.feats { // the previous batch's
+			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
+		}
+	}
+	n.run(x, y, rows, w, true, regroup)
+	w.regroup = regrouping{}
 	for r := range b {
 		lossSum += w.loss[r]
 		if w.hit[r] {
@@ -634,15 +731,6 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 		}
 	}
 
-	first := n.Layers[0]
-	gW0 := grad[:first.In*first.Out]
-	if sparse && !w.dirty {
-		for _, f := range w.cols.feats { // the previous batch's
-			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
-		}
-	} else {
-		clear(gW0)
-	}
 	w.grads.start(n, w, x, rows, grad)
 	w.group.Run(len(w.grads.list), w.grads.work, &w.grads)
 	w.grads.n, w.grads.ws, w.grads.x, w.grads.rows, w.grads.grad = nil, nil, nil, nil, nil
@@ -665,6 +753,32 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 		w.cols.collect(x, rows, first.In)
 	}
 	return lossSum, correct
+}
+
+// regroup regroups the batch rows of x by feature into ws.cols for the
+// first layer's weight gradient, and with g.clearPrev clears the rows of
+// g.gW0 the previous batch's gradient wrote (its features, still in
+// ws.cols until then). In float32, scatterFeatures32 writes every row of
+// the new batch's features whole, so only the previous batch's features
+// the new batch lacks need clearing; scatterFeatures adds to its rows, so
+// all of them do.
+func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrouping) {
+	c := &ws.cols
+	if g.clearPrev {
+		ws.prevFeats = append(ws.prevFeats[:0], c.feats...)
+	}
+	c.f32 = n.w32 != nil
+	c.build(x, rows, n.Layers[0].In)
+	if !g.clearPrev {
+		return
+	}
+	width := n.Layers[0].Out
+	for _, f := range ws.prevFeats {
+		if n.w32 != nil && c.slot[f].gen == c.gen {
+			continue // in the new batch too: written whole
+		}
+		clear(g.gW0[int(f)*width : int(f+1)*width])
+	}
 }
 
 // byFeature reports whether the first layer's weight gradient is computed
@@ -728,8 +842,7 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 			// The batch regrouped by feature, cut into as many blocks of
 			// about equal entries as cores are likely to take (one when
 			// working alone). The blocks change nothing in the result.
-			c := &ws.cols
-			c.build(x, rows, l.In)
+			c := &ws.cols // regrouped by the pass (regroup)
 			work := nnz * l.Out
 			blocks := ws.group.Workers(work)
 			k := 0
@@ -747,10 +860,7 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 				}
 			}
 			if n.w32 != nil {
-				d := ws.d[0][:b*l.Out]
-				for i, v := range d {
-					ws.d32[i] = float32(v)
-				}
+				narrow(ws.d32, ws.d[0][:b*l.Out])
 				ws.acc32 = slices.Grow(ws.acc32[:0], blocks*l.Out)[:blocks*l.Out]
 			}
 			g.work += work
@@ -799,7 +909,7 @@ func (g *gradTasks) Do(t int) {
 // is dropped.
 func (n *Network) Predict(x *sparse.Matrix, rows []int, out []float64, ws *Workspace) []float64 {
 	w := ws.ensure(n, len(rows))
-	n.run(x, Targets{}, rows, w, false)
+	n.run(x, Targets{}, rows, w, false, nil)
 	last := len(n.Layers) - 1
 	k := len(rows) * n.Layers[last].Out
 	out = append(out[:0], w.a[last][:k]...)

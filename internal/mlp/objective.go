@@ -46,6 +46,12 @@ func (o *Objective) Params() []float64 { return o.Net.Params() }
 // ParamsChanged implements gd.ParamsWatcher: see Network.ParamsChanged.
 func (o *Objective) ParamsChanged(spans [][2]int) { o.Net.ParamsChanged(spans) }
 
+// SpanChanged implements gd.SpanWatcher: ParamsChanged of the one span
+// [lo, hi), safe to call for spans that do not overlap at the same time.
+// An update tells it of each span right after writing it, so that the
+// float32 copy is made while the weights are in the core's cache.
+func (o *Objective) SpanChanged(lo, hi int) { o.Net.spanChanged(lo, hi) }
+
 // Len returns the number of training rows.
 func (o *Objective) Len() int {
 	if o.Rows != nil {

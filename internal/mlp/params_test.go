@@ -37,3 +37,45 @@ func TestSpecParams(t *testing.T) {
 		t.Errorf("FromParams: %v", err)
 	}
 }
+
+// TestParamsChangedSpans: after an update of some first-layer rows (more
+// than one task's worth of spans), ParamsChanged(spans) brings exactly
+// those rows of the float32 copy up to date, on one core or several (the
+// rows hold enough weights for parallel.Group to use every core), and
+// ParamsChanged(nil) all of them.
+func TestParamsChangedSpans(t *testing.T) {
+	s := Spec{Inputs: 600, Hidden: []LayerSpec{{Units: 130, Activation: ReLU}}, Outputs: 3, Output: Softmax,
+		Loss: CategoricalCrossEntropy, Precision: Float32}
+	n, err := New(s, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := n.Layers[0].W
+	width := n.Layers[0].Out
+	var spans [][2]int
+	for f := 0; f < s.Inputs; f += 2 {
+		spans = append(spans, [2]int{f * width, (f + 1) * width})
+	}
+	spans = append(spans, [2]int{len(w), len(n.Params())}) // past the kernel: not mirrored
+	before := append([]float32(nil), n.w32...)
+	for i := range n.Params() {
+		n.Params()[i] += 1
+	}
+	n.ParamsChanged(spans)
+	for i, v := range w {
+		f := i / width
+		want := float32(v)
+		if f%2 == 1 {
+			want = before[i] // not in a span: the copy before the update
+		}
+		if n.w32[i] != want {
+			t.Fatalf("weight %d (feature %d): float32 copy %v, want %v", i, f, n.w32[i], want)
+		}
+	}
+	n.ParamsChanged(nil)
+	for i, v := range w {
+		if n.w32[i] != float32(v) {
+			t.Fatalf("weight %d after ParamsChanged(nil): %v, want %v", i, n.w32[i], float32(v))
+		}
+	}
+}

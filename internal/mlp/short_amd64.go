@@ -28,3 +28,14 @@ func reluBackprop4(d, z *float64, n int)
 //
 //go:noescape
 func narrow4(dst *float32, src *float64, n int)
+
+// widen4 sets dst[i] = float64(src[i]) for i < n (a multiple of 4).
+//
+//go:noescape
+func widen4(dst *float64, src *float32, n int)
+
+// widenAdd4 sets dst[i] = b[i] + float64(src[i]) for i < n (a multiple
+// of 4).
+//
+//go:noescape
+func widenAdd4(dst, b *float64, src *float32, n int)

@@ -247,3 +247,50 @@ narrow:
 narrowdone:
 	VZEROUPPER
 	RET
+
+// func widen4(dst *float64, src *float32, n int)
+//
+// dst[i] = float64(src[i]) for i < n, n a multiple of 4: VCVTPS2PD is
+// exact, as Go's conversion is (a NaN is quieted by both).
+TEXT ·widen4(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+
+widen:
+	CMPQ AX, CX
+	JGE widendone
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VMOVUPD Y0, 0(DI)(AX*8)
+	ADDQ $4, AX
+	JMP widen
+
+widendone:
+	VZEROUPPER
+	RET
+
+// func widenAdd4(dst, b *float64, src *float32, n int)
+//
+// dst[i] = b[i] + float64(src[i]) for i < n, n a multiple of 4: the
+// exact widening, then one rounded addition (VADDPD), as in Go.
+TEXT ·widenAdd4(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), BX
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+
+widenadd:
+	CMPQ AX, CX
+	JGE widenadddone
+	VMOVUPD 0(BX)(AX*8), Y1
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VADDPD Y0, Y1, Y0 // b first, as in the Go expression
+	VMOVUPD Y0, 0(DI)(AX*8)
+	ADDQ $4, AX
+	JMP widenadd
+
+widenadddone:
+	VZEROUPPER
+	RET

@@ -20,3 +20,11 @@ func reluBackprop4(d, z *float64, n int) {
 func narrow4(dst *float32, src *float64, n int) {
 	panic("mlp: narrow4 without its assembly")
 }
+
+func widen4(dst *float64, src *float32, n int) {
+	panic("mlp: widen4 without its assembly")
+}
+
+func widenAdd4(dst, b *float64, src *float32, n int) {
+	panic("mlp: widenAdd4 without its assembly")
+}

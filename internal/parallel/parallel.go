@@ -55,13 +55,27 @@ const aloneRuns = 4
 // it (fewer, larger tasks when it works alone); its results must not
 // depend on it.
 func (g *Group) Workers(work int) int {
-	if work < MinWork || g.alone >= aloneRuns {
+	if work < MinWork || g.alone >= aloneRuns || sideBySide.Load() > 0 {
 		return 1
 	}
 	return runtime.GOMAXPROCS(0)
 }
 
 const closed = 1 << 62
+
+// sideBySide counts the callers of SideBySide whose release is still due.
+var sideBySide atomic.Int64
+
+// SideBySide makes every Run do its tasks on the calling goroutine, and
+// Workers answer 1, until release is called: for a caller that has
+// started work of its own on another goroutine (two trainings at once),
+// each of which then keeps a core busy without waiting for the other's
+// helpers. Results do not change (see the package doc).
+func SideBySide() (release func()) {
+	sideBySide.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { sideBySide.Add(-1) }) }
+}
 
 // Run does tasks 0..n-1 of t and returns when all are done. work is the
 // caller's estimate of the whole list's cost, in multiply-adds: below
@@ -73,7 +87,7 @@ const closed = 1 << 62
 // that gets no core in time simply finds the list done.
 func (g *Group) Run(n, work int, t Tasks) {
 	procs := runtime.GOMAXPROCS(0)
-	if n <= 1 || work < MinWork || procs == 1 {
+	if n <= 1 || work < MinWork || procs == 1 || sideBySide.Load() > 0 {
 		for i := range n {
 			t.Do(i)
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 type counts struct{ done []atomic.Int32 }
@@ -47,4 +48,45 @@ func TestRunAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { g.Run(16, 1<<20, task) }); n != 0 {
 		t.Errorf("Run allocates %v times per call", n)
 	}
+}
+
+// overlap records the most tasks of a list running at once.
+type overlap struct {
+	now, most atomic.Int32
+	wait      chan struct{}
+}
+
+func (o *overlap) Do(int) {
+	n := o.now.Add(1)
+	for m := o.most.Load(); n > m && !o.most.CompareAndSwap(m, n); m = o.most.Load() {
+	}
+	select { // hold the task a while, so that a helper would overlap it
+	case <-o.wait:
+	case <-time.After(2 * time.Millisecond):
+	}
+	o.now.Add(-1)
+}
+
+// TestSideBySide: while a SideBySide is not released, Workers says 1 and
+// Run does the tasks one at a time on its caller; released (twice: the
+// second does nothing), Workers counts the cores again.
+func TestSideBySide(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var g Group
+	release := SideBySide()
+	if w := g.Workers(MinWork); w != 1 {
+		t.Fatalf("Workers says %d side by side, want 1", w)
+	}
+	o := &overlap{wait: make(chan struct{})}
+	g.Run(40, MinWork, o)
+	if m := o.most.Load(); m != 1 {
+		t.Fatalf("%d tasks ran at once side by side, want 1", m)
+	}
+	release()
+	release()
+	if w := g.Workers(MinWork); w != 4 {
+		t.Fatalf("Workers says %d after the release, want 4", w)
+	}
+	// (Whether a helper then joins depends on the machine's load: not
+	// asserted.)
 }

@@ -123,8 +123,10 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 // saver writes the checkpoints of a run: gd.Checkpointer for each
 // network trained, and the boundaries between them.
 //
-// A checkpoint of the IMDB recipe is 224 MB (336 MB while calibrating),
-// and the recipe makes one every 100 updates if asked to, about every
+// A checkpoint of the IMDB recipe is 224 MB (while calibrating too: the
+// model's finished network is written once, into a file of its own that
+// the calibrating checkpoints name; see checkpoint.WriteNetwork), and the
+// recipe makes one every 100 updates if asked to, about every
 // tenth of a second. Save only copies the state into buffers it keeps
 // from one checkpoint to the next (a memcpy, on the training goroutine,
 // which Train's contract asks for: its State is its own); a goroutine
@@ -139,10 +141,10 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 // kernel holds, and fsyncing 224 MB ten times a second made the disk, not
 // training, the pace (the kernel also drops the pages of a checkpoint
 // pruned before they were written back, so most of them never reach the
-// disk). One is fsynced when none has been for syncEvery, and the run's
-// last one always; pruning keeps the newest fsynced one besides the keep
-// newest, so a machine that crashes leaves at least a checkpoint at most
-// syncEvery older than the newest.
+// disk). One is fsynced when none has been for syncEvery, and the last of
+// a run that stops before its end always (see finish); pruning keeps the
+// newest fsynced one besides the keep newest, so a machine that crashes
+// leaves at least a checkpoint at most syncEvery older than the newest.
 type saver struct {
 	dir          string
 	everyUpdates int
@@ -165,9 +167,17 @@ type saver struct {
 	main       *gd.Result
 	mainParams []float64
 	cal        *checkpoint.Calibration
+	// mainFile and mainSum name the file of the folder that holds
+	// mainParams once the writer has written it (see
+	// checkpoint.WriteNetwork); empty before.
+	mainFile, mainSum string
 
-	// snap is the copy the writer writes, its buffers reused.
-	snap snapshot
+	// snap is the copy the writer writes, its buffers reused. sizes are
+	// its first buffers' (see prepare), until they are being made;
+	// prepared is closed once they are made (nil: not asked).
+	snap     snapshot
+	sizes    *bufferSizes
+	prepared chan struct{}
 	// pending is the write in flight (nil: none), its result sent once.
 	pending chan written
 	// synced is when a checkpoint was last fsynced and its number; unsynced
@@ -187,6 +197,8 @@ type written struct {
 	synced bool
 	sync   func() error // when not synced
 	err    error
+	// mainFile and mainSum: the model's network's file, once written.
+	mainFile, mainSum string
 }
 
 // snapshot is the copy of a checkpoint's arrays the writer writes.
@@ -265,6 +277,58 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 	return out
 }
 
+// bufferSizes are the lengths of the weights and of the update rule's
+// arrays, by name.
+type bufferSizes struct {
+	params int
+	slots  map[string]int
+}
+
+// prepare tells the saver the size of the network trained (n weights) and
+// its update rule (opt), for Due to make the snapshot's buffers and touch
+// their memory on a goroutine of its own while training goes on: at the
+// first update when checkpoints come by count (every_updates), or once
+// half the wait for the first is over when they come by time. Left to the
+// first Save,
+// that was 224 MB of fresh memory for the IMDB recipe, faulted in on the
+// training goroutine, which waited (on this VM a fresh page costs about
+// 14 µs: 0.8 s, and 2.6 s at load 5-9, against 13-80 ms for a copy into
+// buffers already there). Not at once by time: a run that ends before
+// its first checkpoint (the default cadence is every 300 s) would have
+// paid for nothing.
+func (s *saver) prepare(n int, opt gd.Optimizer) {
+	if s == nil || s.snap.params != nil {
+		return
+	}
+	s.sizes = &bufferSizes{params: n, slots: gd.SlotLengths(opt)}
+}
+
+// startPreparing makes the buffers prepare was told of.
+func (s *saver) startPreparing() {
+	sz := s.sizes
+	s.sizes = nil
+	done := make(chan struct{})
+	s.prepared = done
+	go func() {
+		defer close(done)
+		s.snap.params = touched(sz.params)
+		s.snap.slots = make(map[string][]float64, len(sz.slots))
+		for k, l := range sz.slots {
+			s.snap.slots[k] = touched(l)
+		}
+	}()
+}
+
+// touched returns n float64s with each page of their memory written to,
+// so that the kernel has given it.
+func touched(n int) []float64 {
+	v := make([]float64, n)
+	for i := 0; i < n; i += 512 { // 4 KiB
+		v[i] = 0
+	}
+	return v
+}
+
 // wait waits for the write in flight, if any, and returns what failed.
 func (s *saver) wait() error {
 	if s == nil || s.pending == nil {
@@ -275,6 +339,7 @@ func (s *saver) wait() error {
 	if w.err != nil {
 		return w.err
 	}
+	s.mainFile, s.mainSum = w.mainFile, w.mainSum
 	if w.synced {
 		s.syncedSeq, s.unsynced = w.c.Seq, nil
 	} else {
@@ -286,18 +351,31 @@ func (s *saver) wait() error {
 	return nil
 }
 
-// finish waits for the last checkpoint to be written and to reach the
-// disk, removes the older ones beyond checkpoint.keep and the spare one
-// kept to write over: before Train returns (a run interrupted exits right
-// after).
-func (s *saver) finish() error {
+// finish waits for the last checkpoint to be written, removes the older
+// ones beyond checkpoint.keep and the spare one kept to write over: before
+// Train returns (a run interrupted exits right after). The last checkpoint
+// of a run that stops before its end (interrupted, or failed) is made to
+// reach the disk: it is the one to resume from. That of a run that
+// completed is not (done): the model file, which is written next and
+// synced, is what the run leaves, and a resume of the run from its
+// checkpoints only ends at the same model again; so the newest synced one
+// is kept besides the keep newest, as while training (syncing the IMDB
+// recipe's last 224 MB checkpoint took from a quarter of a second to
+// seconds of the run's end).
+func (s *saver) finish(done bool) error {
 	if s == nil {
 		return nil
 	}
 	if err := s.wait(); err != nil {
 		return err
 	}
-	if s.unsynced != nil {
+	switch {
+	case s.unsynced != nil && done:
+		s.unsynced = nil
+		if err := checkpoint.Prune(s.dir, s.keep, s.syncedSeq, false); err != nil {
+			return err
+		}
+	case s.unsynced != nil:
 		if err := s.unsynced(); err != nil {
 			return err
 		}
@@ -362,6 +440,11 @@ func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile
 func (s *saver) Due(epochEnd bool) bool {
 	if !epochEnd {
 		s.updates++
+	}
+	if s.sizes != nil && (s.everyUpdates > 0 || s.every > 0 && 2*time.Since(s.last) >= s.every) {
+		s.startPreparing()
+	}
+	if !epochEnd {
 		if s.everyUpdates > 0 && s.updates >= s.everyUpdates {
 			return !s.writing()
 		}
@@ -383,6 +466,10 @@ func (s *saver) Save(st *gd.State) error {
 	if err := s.wait(); err != nil {
 		return err
 	}
+	if s.prepared != nil {
+		<-s.prepared
+		s.prepared = nil
+	}
 	c := s.base
 	c.Seq, c.Written, c.Stage = s.seq, time.Now().UTC().Format(time.RFC3339), s.stage
 	c.State = st
@@ -400,6 +487,7 @@ func (s *saver) Save(st *gd.State) error {
 		}
 	}
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
+	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
 	snap := s.snap.take(&c)
 	sync := s.synced.IsZero() || time.Since(s.synced) >= syncEvery
 	if sync {
@@ -408,8 +496,20 @@ func (s *saver) Save(st *gd.State) error {
 	pin := s.syncedSeq
 	s.pending = make(chan written, 1)
 	go func(done chan<- written) {
-		path, syncf, err := checkpoint.Write(s.dir, snap)
-		w := written{path: path, c: snap, synced: sync, sync: syncf, err: err}
+		var w written
+		var err error
+		if snap.MainParams != nil && snap.MainFile == "" {
+			// The model's finished network goes into its own file once;
+			// this checkpoint and the later ones name it.
+			snap.MainFile, snap.MainSHA256, err = checkpoint.WriteNetwork(s.dir, snap.MainParams)
+		}
+		w.mainFile, w.mainSum = snap.MainFile, snap.MainSHA256
+		var path string
+		var syncf func() error
+		if err == nil {
+			path, syncf, err = checkpoint.Write(s.dir, snap)
+		}
+		w.path, w.c, w.synced, w.sync, w.err = path, snap, sync, syncf, err
 		if err == nil && sync {
 			// The older ones go only once this one is on the disk.
 			w.err = syncf()

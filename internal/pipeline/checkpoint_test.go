@@ -110,6 +110,9 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 						t.Fatal(err)
 					}
 					stages[c.Stage]++
+					if c.Stage == checkpoint.Calibrating && c.MainFile == "" {
+						t.Fatalf("calibrating checkpoint %s holds the model's network itself, not naming its file", e.Path)
+					}
 					if i%3 != 0 && i != len(list)-1 {
 						continue
 					}
@@ -128,6 +131,9 @@ func TestResumeWritesTheSameModel(t *testing.T) {
 				}
 				if wait && (stages[checkpoint.Training] == 0 || stages[checkpoint.Calibrating] == 0) {
 					t.Fatalf("checkpoints by stage: %v; want both stages", stages)
+				}
+				if nets, _ := filepath.Glob(filepath.Join(dir, "net-*.dlcn")); stages[checkpoint.Calibrating] > 0 && len(nets) != 1 {
+					t.Fatalf("%d network files %v, want the model's network written once", len(nets), nets)
 				}
 			}
 		})
@@ -194,9 +200,18 @@ func TestResumeRefusesChanges(t *testing.T) {
 // TestSaverWritesWhatWasSaved: the writer writes the state as it stood
 // when Save returned, though the trainer changes its arrays right after
 // (the writer writes a copy, on its own goroutine); the first checkpoint
-// and the run's last are fsynced, the ones between not, and pruning keeps
-// the newest fsynced one beside the keep newest until the last is synced.
+// is fsynced, the ones between not, and pruning keeps the newest fsynced
+// one beside the keep newest; the last of a run that stops before its
+// end is synced at finish (and the one pinned goes), that of a run that
+// completed is not (the pinned one stays, also when finish is called
+// again, as Train's deferred call does).
 func TestSaverWritesWhatWasSaved(t *testing.T) {
+	for _, done := range []bool{false, true} {
+		t.Run(fmt.Sprint("done=", done), func(t *testing.T) { saverWritesWhatWasSaved(t, done) })
+	}
+}
+
+func saverWritesWhatWasSaved(t *testing.T, done bool) {
 	dir := t.TempDir()
 	s := &saver{dir: dir, keep: 2, seq: 1, stage: checkpoint.Training}
 	params := []float64{1, 2, 3, 4}
@@ -231,11 +246,19 @@ func TestSaverWritesWhatWasSaved(t *testing.T) {
 	if s.unsynced == nil || s.syncedSeq != 1 {
 		t.Fatalf("syncedSeq %d, unsynced %v: the first alone should be fsynced", s.syncedSeq, s.unsynced != nil)
 	}
-	if err := s.finish(); err != nil {
+	if err := s.finish(done); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.finish(false); err != nil {
 		t.Fatal(err)
 	}
 	list, _ = checkpoint.List(dir)
-	if len(list) != 2 || list[0].Seq != 3 {
+	if done {
+		if len(list) != 3 || list[0].Seq != 1 || list[1].Seq != 3 {
+			t.Fatalf("after finish of a completed run: %v, want 1 (synced) 3 4", list)
+		}
+		list = list[1:]
+	} else if len(list) != 2 || list[0].Seq != 3 {
 		t.Fatalf("after finish: %v, want 3 4", list)
 	}
 	for _, e := range list {
@@ -317,5 +340,48 @@ func TestResumeMultiCalibrationRefusesMalformed(t *testing.T) {
 	c.Uncal = z[:3]
 	if _, err := resumeMultiCalibration(&c, 2, 3); err == nil {
 		t.Error("3 probabilities for 2 examples of 3 labels accepted")
+	}
+}
+
+// TestSaverPreparesItsBuffers: told the network's size and update rule,
+// a saver whose checkpoints come by count makes the snapshot's buffers
+// (the weights and Adam's two moments) at the first update, and the first
+// Save copies into them instead of making its own; by time, not before
+// half the wait is over.
+func TestSaverPreparesItsBuffers(t *testing.T) {
+	const n = 5000
+	opt, err := gd.NewOptimizer(gd.OptimizerConfig{Name: "adam", LearningRate: 0.01}, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTime := &saver{every: time.Hour, last: time.Now()}
+	byTime.prepare(n, opt)
+	if byTime.Due(false) || byTime.prepared != nil {
+		t.Fatal("a saver by time made its buffers before half the wait was over")
+	}
+	s := &saver{dir: t.TempDir(), keep: 2, seq: 1, stage: checkpoint.Training, everyUpdates: 3}
+	s.prepare(n, opt)
+	if s.Due(false) || s.prepared == nil {
+		t.Fatal("a saver by count did not make its buffers at the first update")
+	}
+	<-s.prepared
+	made := map[string]*float64{"params": &s.snap.params[0]}
+	for k, v := range s.snap.slots {
+		made[k] = &v[0]
+	}
+	if len(made) != 3 || len(s.snap.params) != n || len(s.snap.slots["m"]) != n || len(s.snap.slots["v"]) != n {
+		t.Fatalf("buffers made: params %d, slots %d", len(s.snap.params), len(s.snap.slots))
+	}
+	params := make([]float64, n)
+	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: params,
+		Optimizer: gd.OptimizerState{Name: "adam", Slots: map[string][]float64{"m": make([]float64, n), "v": make([]float64, n)}}}
+	if err := s.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.finish(true); err != nil {
+		t.Fatal(err)
+	}
+	if &s.snap.params[0] != made["params"] || &s.snap.slots["m"][0] != made["m"] || &s.snap.slots["v"][0] != made["v"] {
+		t.Fatal("the first Save made buffers of its own")
 	}
 }

@@ -524,7 +524,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if err != nil {
 		return nil, nil, err
 	}
-	defer sv.finish()
+	defer sv.finish(false)
 	keepUpdates(&h, sv, resume)
 	var weights, perClass []float64
 	if !plan.Regression && cfg.Training.ClassWeight.IsSet() {
@@ -545,6 +545,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 	if err != nil {
 		return nil, nil, err
 	}
+	sv.prepare(len(net.Params()), opt)
 	var xVal *sparse.Matrix
 	var yVal mlp.Targets
 	var warnings []string
@@ -619,7 +620,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 			return nil, nil, err
 		}
 	}
-	if err := sv.finish(); err != nil {
+	if err := sv.finish(!res.Interrupted); err != nil {
 		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()

@@ -225,8 +225,9 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	}
 	// Whatever happens, the last checkpoint is on the disk before Train
 	// returns (a run interrupted exits right after).
-	defer sv.finish()
+	defer sv.finish(false)
 	keepUpdates(&h, sv, resume)
+	sv.prepare(len(net.Params()), opt)
 	setup := &Setup{Examples: x.Rows, Classes: classes, Features: vec.Features(), Spec: net.Spec(), ClassWeights: perClass,
 		Chosen: cfg.Chosen(), Warnings: warnings, MultiLabel: multi, Share: x.Rows, Processes: 1}
 	cb := trainingCallbacks(h, net, xVal, yVal, len(classes), plan.Regression, d.Validation != nil)
@@ -249,6 +250,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 	src := rand.NewPCG(uint64(cfg.Training.Seed), dropout)
 	obj := &mlp.Objective{Net: net, X: x, Y: y, Rows: share, Dropout: rand.New(src)}
 	var gres *gd.Result
+	var beside *besideCalibration // calibration's networks training beside the model's
 	if resume != nil && resume.Stage == checkpoint.Calibrating {
 		if gres, err = restoreTrained(net, resume); err != nil {
 			return nil, nil, err
@@ -262,6 +264,13 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		}
 		if sv != nil {
 			sv.dropout, cb.Checkpoint = src, sv
+		}
+		reweigh := labelWeighing(fit, y, len(classes))
+		if calibrateBeside(plan, len(net.Params()), !multi && dd == nil && sv == nil && resume == nil, reweigh == nil) {
+			beside = startBeside(ctx, h, func(ctx context.Context, h Hooks) (*calibrate.Calibrator, error) {
+				return fitCalibration(ctx, plan, x, y, classes, h, from, nil, nil, nil)
+			})
+			defer beside.stop() // on every way out
 		}
 		gres, err = gd.Train(ctx, obj, opt, training, cb)
 	}
@@ -279,22 +288,27 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		th = naturalThresholds(net, false, y.Multi)
 	}
 	if res.Interrupted {
+		beside.stop()
 		res.While = "training"
 	} else if plan.Config.CalibrationOptions().Enabled() {
-		// After the model's own training, so that an interruption here
-		// still leaves a model to write; the model's gradient and
-		// optimizer state are garbage by now.
+		// After the model's own training (or beside it, see beside.go,
+		// and waited for here), so that an interruption here still
+		// leaves a model to write; the model's gradient and optimizer
+		// state are garbage by now.
 		obj, opt = nil, nil
 		if sv != nil {
 			main := *gres
 			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
 		}
-		if multi {
+		switch {
+		case beside != nil:
+			cal, err = beside.wait()
+		case multi:
 			var tuned *calibrate.Thresholds
 			if cal, tuned, err = fitMultiLabel(ctx, plan, net, x, y, h, from, sv, resume); err == nil {
 				th = tuned
 			}
-		} else {
+		default:
 			cal, err = fitCalibration(ctx, plan, x, y, classes, h, from, sv, resume, labelWeighing(fit, y, len(classes)))
 		}
 		switch {
@@ -308,7 +322,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			return nil, nil, err
 		}
 	}
-	if err := sv.finish(); err != nil {
+	if err := sv.finish(!res.Interrupted); err != nil {
 		return nil, nil, err
 	}
 	res.TrainSeconds = time.Since(trainStart).Seconds()

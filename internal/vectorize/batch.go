@@ -1,5 +1,7 @@
 package vectorize
 
+import "encoding/binary"
+
 // textTokens holds the tokens of one text, each with its table hash, so
 // that a text's hash-table probes run back to back after it is tokenized.
 // Probing each token as the tokenizer cuts it puts the tokenizer's work
@@ -26,7 +28,7 @@ func (b *textTokens) fill(t Tokenizer, text string) {
 	}
 	b.toks, b.hash, b.word = b.toks[:0], b.hash[:0], b.word[:0]
 	t.each(text, b.buf[:0], true, func(tok []byte) {
-		h, w := hashBytes(tok)
+		h, w := hashToken(tok)
 		b.toks = append(b.toks, tok[:len(tok):len(tok)])
 		b.hash = append(b.hash, h)
 		b.word = append(b.word, w)
@@ -52,4 +54,17 @@ func (b *textTokens) lookup(s *strTable) []int32 {
 	}
 	b.ids = ids
 	return ids
+}
+
+// hashToken is hashBytes of a token the tokenizer cut in a buffer with room
+// after it: a token of under 8 bytes is packed by one 8-byte load, masked
+// to its length, instead of byte by byte. The bytes past the token are
+// only read, never used, so the hash and word are hashBytes's exactly.
+func hashToken(tok []byte) (h, word uint64) {
+	n := len(tok)
+	if n >= 8 || cap(tok) < 8 {
+		return hashBytes(tok)
+	}
+	word = binary.LittleEndian.Uint64(tok[:8]) & (1<<(8*uint(n)) - 1)
+	return mix64(uint64(n)*0x9e3779b97f4a7c15 ^ word), word
 }

@@ -213,6 +213,8 @@ func FuzzTokenizer(f *testing.F) {
 		"a < b <i>c</i> <!-- d --> <b e",
 		"ab\xffcd\xe2\x82 \xf0\x9f\x98\x80 end",
 		"The THE tHe it's I'm",
+		"Extraordinarily GOOD film@home [x]`y{z} ~ 0123456789/:;ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz\x7f",
+		"abcdefghé12345678Ünïcödé abcdefg",
 		"",
 	} {
 		f.Add(s, true, true, false, uint8(0))
@@ -236,8 +238,30 @@ func FuzzTokenizer(f *testing.F) {
 			}
 			got = append(got, string(b))
 		})
-		if want := referenceTokens(tok, text); !slices.Equal(got, want) {
+		want := referenceTokens(tok, text)
+		if !slices.Equal(got, want) {
 			t.Fatalf("%+v on %q:\n got %q\nwant %q", tok, text, got, want)
+		}
+		// With a buffer that holds the whole text, Each and textTokens
+		// (counting and encoding) take the eight-bytes-at-a-time ASCII
+		// path, which must cut the same tokens as the byte loop above
+		// and hash them as hashBytes does.
+		got = got[:0]
+		tok.Each(text, make([]byte, 0, len(text)+8), func(b []byte) { got = append(got, string(b)) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v on %q with room:\n got %q\nwant %q", tok, text, got, want)
+		}
+		var tt textTokens
+		tt.fill(tok, text)
+		got = got[:0]
+		for i, b := range tt.toks {
+			got = append(got, string(b))
+			if h, w := hashBytes(b); h != tt.hash[i] || w != tt.word[i] {
+				t.Fatalf("%+v on %q: token %q hashed %x/%x, want %x/%x", tok, text, b, tt.hash[i], tt.word[i], h, w)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v on %q in textTokens:\n got %q\nwant %q", tok, text, got, want)
 		}
 	})
 }

@@ -1,0 +1,126 @@
+package pipeline
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"github.com/dlc-dev/dlc/internal/calibrate"
+	"github.com/dlc-dev/dlc/internal/parallel"
+)
+
+// Calibration's networks are trained afresh on part of the examples: they
+// do not depend on the model's network, only on the config, the seed and
+// the data. Where nothing else forbids it they therefore train beside the
+// model's network instead of after it (calibrateBeside), each training
+// taking what the other leaves of the cores. Their arithmetic is the same
+// (every kernel gives bits that do not depend on how many cores run it),
+// so the calibration, and the model file, are byte for byte those of the
+// calibration trained after the model; the hooks hear of the calibration
+// networks where they would have, once the model's training is done. On
+// MNIST, whose sibling network is about half of training, this keeps both
+// cores busy through the serial parts of each step.
+
+// besideMaxBytes bounds the training state (weights, gradient, optimizer
+// state) of a calibration network trained beside the model's: above it,
+// the two at once would raise the peak memory noticeably, and it trains
+// after. MNIST's network holds 407k parameters (10 MB of state), the IMDB
+// notebook's 160k (4 MB); the R52 recipe's 2.6M (62 MB; its peak rose
+// from 130 to 166 MiB beside) and the IMDB recipe's millions train after.
+// A variable so that tests can make every calibration train after.
+var besideMaxBytes = 16 << 20
+
+// calibrateBeside says whether calibration's networks may train beside
+// the model's: on more than one core, for a single-label model trained
+// in one process, saving no checkpoints (whose calibrating stage starts
+// after training), with features not weighted by the labels (each
+// network would hold a reweighed copy of the rows), and a network whose
+// training state is within besideMaxBytes.
+func calibrateBeside(plan *Plan, params int, single, plain bool) bool {
+	if !plan.Config.CalibrationOptions().Enabled() || !single || !plain || runtime.GOMAXPROCS(0) < 2 {
+		return false
+	}
+	return params*8*(1+plan.trainSlots()) <= besideMaxBytes
+}
+
+// besideCalibration is a calibration being fitted on its own goroutine
+// while the model's network trains.
+type besideCalibration struct {
+	cancel context.CancelFunc
+	alone  func() // parallel.SideBySide's release
+	done   chan struct{}
+	cal    *calibrate.Calibrator
+	err    error
+
+	// The caller's Calibrating hook is told of each network in order,
+	// once the model's training is done (tell): until then the parts are
+	// kept in waiting.
+	mu      sync.Mutex
+	hook    func(*CalibrationPart)
+	live    bool
+	waiting []*CalibrationPart
+}
+
+// startBeside starts fit on its own goroutine, with a context that stop
+// cancels and hooks whose Calibrating waits for tell. Until alone (or
+// wait, or stop) is called, every parallel list runs on its caller's
+// goroutine (parallel.SideBySide): the two trainings take a core each,
+// with no step waiting for a helper the other training holds.
+func startBeside(ctx context.Context, h Hooks, fit func(context.Context, Hooks) (*calibrate.Calibrator, error)) *besideCalibration {
+	b := &besideCalibration{done: make(chan struct{}), hook: h.Calibrating, alone: parallel.SideBySide()}
+	ctx, b.cancel = context.WithCancel(ctx)
+	hk := h
+	hk.Calibrating = b.calibrating
+	go func() {
+		defer close(b.done)
+		b.cal, b.err = fit(ctx, hk)
+	}()
+	return b
+}
+
+func (b *besideCalibration) calibrating(p *CalibrationPart) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hook == nil {
+		return
+	}
+	if !b.live {
+		c := *p
+		b.waiting = append(b.waiting, &c)
+		return
+	}
+	b.hook(p)
+}
+
+// tell hands the hook the networks started so far, and from now on each
+// as it starts.
+func (b *besideCalibration) tell() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.live = true
+	if b.hook != nil {
+		for _, p := range b.waiting {
+			b.hook(p)
+		}
+	}
+	b.waiting = nil
+}
+
+// wait tells the hook (tell) and returns what fit returned, once it has.
+func (b *besideCalibration) wait() (*calibrate.Calibrator, error) {
+	b.alone() // the model's training is done: its cores are free
+	b.tell()
+	<-b.done
+	return b.cal, b.err
+}
+
+// stop cancels the calibration and waits for its goroutine; nil does
+// nothing.
+func (b *besideCalibration) stop() {
+	if b == nil {
+		return
+	}
+	b.cancel()
+	b.alone()
+	<-b.done
+}
