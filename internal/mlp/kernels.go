@@ -310,20 +310,17 @@ func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
 	}
 	if c.f32 {
 		c.val32 = slices.Grow(c.val32, nnz)[:nnz]
-		for r, row := range rows {
-			idx, vals := x.Row(row)
-			vals = vals[:len(idx)]
-			for k, f := range idx {
-				s := c.slot[f].k
-				p := c.fill[s]
-				c.fill[s]++
-				c.pos[p] = int32(r)
-				c.val32[p] = float32(vals[k])
-			}
-		}
+		regroupValues(c, x, rows, c.val32)
 		return
 	}
 	c.val = slices.Grow(c.val, nnz)[:nnz]
+	regroupValues(c, x, rows, c.val)
+}
+
+// regroupValues places each entry of the given rows of x at its feature's
+// next position (c.fill), recording its row in c.pos and its value in dst,
+// in the precision the first layer sums in.
+func regroupValues[T float32 | float64](c *batchColumns, x *sparse.Matrix, rows []int, dst []T) {
 	for r, row := range rows {
 		idx, vals := x.Row(row)
 		vals = vals[:len(idx)]
@@ -332,7 +329,7 @@ func (c *batchColumns) build(x *sparse.Matrix, rows []int, inputs int) {
 			p := c.fill[s]
 			c.fill[s]++
 			c.pos[p] = int32(r)
-			c.val[p] = vals[k]
+			dst[p] = T(vals[k])
 		}
 	}
 }
