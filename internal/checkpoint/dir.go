@@ -136,15 +136,25 @@ type Entry struct {
 	Path string
 }
 
-// List returns the checkpoint files of dir, oldest first; a folder that
-// does not exist has none.
-func List(dir string) ([]Entry, error) {
+// readFolder returns the entries of the checkpoint folder dir; a folder
+// that does not exist has none.
+func readFolder(dir string) ([]os.DirEntry, error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the checkpoint folder: %w", err)
+	}
+	return ents, nil
+}
+
+// List returns the checkpoint files of dir, oldest first; a folder that
+// does not exist has none.
+func List(dir string) ([]Entry, error) {
+	ents, err := readFolder(dir)
+	if err != nil {
+		return nil, err
 	}
 	var out []Entry
 	for _, e := range ents {
@@ -208,12 +218,9 @@ func NextSeq(dir string) (int, error) {
 // ".ckpt-N.dlcc.tmp-*" behind):
 // for a run about to write into dir, which is the only writer there.
 func RemoveStale(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	ents, err := readFolder(dir)
 	if err != nil {
-		return fmt.Errorf("cannot read the checkpoint folder: %w", err)
+		return err
 	}
 	for _, e := range ents {
 		name := e.Name()

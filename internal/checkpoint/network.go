@@ -177,12 +177,9 @@ func mainFileOf(path string) string {
 // pruneNetworks removes the network files of dir that no checkpoint file
 // of dir names.
 func pruneNetworks(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	ents, err := readFolder(dir)
 	if err != nil {
-		return fmt.Errorf("cannot read the checkpoint folder: %w", err)
+		return err
 	}
 	var nets []string
 	for _, e := range ents {
