@@ -20,8 +20,10 @@
 # Installs wrk (Debian's package) when it is missing. Works in $BENCH_DIR
 # (default /tmp/dlc-bench-serve). The server writes its JSON log (one line
 # per request) to a file there, as it would in production. Set WINDOW to a
-# --batch-window (default 0), DURATION to phase 1 and 2's seconds (20), and
-# ONLY=load to run phases 1 and 2 alone (to compare windows).
+# --batch-window (default 0), DURATION to phase 1 and 2's seconds (20),
+# ONLY=load to run phases 1 and 2 alone (to compare windows), DLC to a dlc
+# binary to serve instead of one built from this tree (to compare two
+# builds in alternating runs), and PORT to the port served on (18093).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -40,9 +42,13 @@ if ! command -v wrk >/dev/null; then
   apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends wrk >&2
 fi
 
-go build -o "$dir/dlc" ./cmd/dlc
+if [ -n "${DLC:-}" ]; then
+  dlc=$(realpath "$DLC")
+else
+  go build -o "$dir/dlc" ./cmd/dlc
+  dlc=$dir/dlc
+fi
 go build -o "$dir/serveclient" ./bench/serveclient
-dlc=$dir/dlc
 client=$dir/serveclient
 if [ ! -f "$DLC_DATA/imdb/test.jsonl" ]; then
   [ -f "$archive" ] || { echo "bench/serve.sh: $archive is missing" >&2; exit 1; }
@@ -56,7 +62,7 @@ test=$DLC_DATA/imdb/test.jsonl
 [ -f "$dir/bodies-1000.txt" ] || "$client" bodies -per 1000 -n 25 "$test" >"$dir/bodies-1000.txt"
 [ -f "$dir/predict.jsonl" ] || "$dlc" predict --model "$dir/imdb-a.dlc" --format json --input "$test" >"$dir/predict.jsonl"
 
-port=18093
+port=${PORT:-18093}
 base=http://127.0.0.1:$port
 url=$base/v1/models/imdb:predict
 pid=
@@ -105,7 +111,7 @@ non2xx() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
 errors() { awk '/Socket errors/ {sub(/^ */, ", "); printf "%s", $0}' "$1"; }
 
 declare -a single_rps single_p50 single_p99 block_tps
-echo "# dlc serve, IMDB notebook model, --batch-window $window, $(nproc) cores (shared with wrk)"
+echo "# dlc serve ($dlc), IMDB notebook model, --batch-window $window, $(nproc) cores (shared with wrk)"
 for r in $(seq "$runs"); do
   start
   # A short warm-up, then the measured run.
