@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -26,7 +27,8 @@ type exchange struct {
 	handler string
 	model   string // a served model's name, or ""
 	inputs  int
-	msg     string // the error message sent
+	msg     string    // the error message sent
+	end     time.Time // when the answer was flushed (send), or zero
 }
 
 func (x *exchange) WriteHeader(code int) {
@@ -139,7 +141,10 @@ func (s *Server) finish(x *exchange, r *http.Request, start time.Time) {
 	if x.status == 0 {
 		x.status = statusClientClosed
 	}
-	end := time.Now()
+	end := x.end
+	if end.IsZero() {
+		end = time.Now()
+	}
 	took := end.Sub(start)
 	if pm := s.predictMetrics[x.model]; pm != nil && x.status == http.StatusOK {
 		// The common case, with its series bound once: looking a series
@@ -264,27 +269,36 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		x.fail(re.Status, re.Msg)
 		return
 	}
-	s.predictMetrics[m.Name].inputs.Add(float64(req.Inputs()))
 	j.out = append(j.out, "]}\n"...)
 	h := x.Header()
 	h["Content-Type"] = jsonContentType
-	if len(j.out) > chunkingSize {
-		// net/http sets the length of a smaller answer, written in one
-		// Write before the handler returns, itself, without allocating.
-		h["Content-Length"] = []string{strconv.Itoa(len(j.out))}
-	}
+	// The length is set, so that the answer flushed below goes out whole
+	// rather than chunked (net/http sets it itself only once the handler
+	// has returned).
+	h["Content-Length"] = []string{strconv.Itoa(len(j.out))}
 	x.WriteHeader(http.StatusOK)
 	x.Write(j.out)
+	x.send()
+	s.predictMetrics[m.Name].inputs.Add(float64(req.Inputs()))
+}
+
+// send flushes the answer written to the client now, not after the
+// handler returns: what is left — the metrics, the log line, the job's
+// release — is none of the client's waiting. The latency ends here, and
+// the goroutine yields, so that a request whose answer is ready (woken by
+// this one's block, or handed the worker state to lead the next) runs
+// before this one's bookkeeping on a machine whose cores are all busy.
+func (x *exchange) send() {
+	if f, ok := x.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	x.end = time.Now()
+	runtime.Gosched()
 }
 
 // jsonContentType is the Content-Type header of JSON answers, one slice
 // for all (net/http only reads it).
 var jsonContentType = []string{"application/json"}
-
-// chunkingSize is net/http's bufferBeforeChunkingSize: an answer of at
-// most this many bytes, written at once, gets its Content-Length from
-// net/http.
-const chunkingSize = 2048
 
 // check refuses what the request asks of the model that it cannot do:
 // each message names the field, as predict's name the flag.
