@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -279,17 +278,34 @@ func workers(n int) int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// batchWriter gathers writes in a buffer written out every interval and
-// on Close: many small writes (log lines) become few system calls.
+// batchWriter gathers writes in a buffer written out every interval, when
+// it holds batchBytes, and on Close: many small writes (log lines) become
+// few system calls. A Write only copies under the lock; the buffer is
+// written out by the goroutine of the ticker, after swapping in an empty
+// one, so that no request waits on the lock while a system call runs (or
+// while the thread making it waits for a core).
 type batchWriter struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu    sync.Mutex
+	buf   []byte // written since the last swap
+	out   io.Writer
+	outMu sync.Mutex // one write out at a time, in order
+	spare []byte     // the buffer written out last, empty; under outMu
+	kick  chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
 }
 
+// batchBytes is the buffer's size that starts a write out before the
+// interval ends; maxBatchBytes the size at which Write writes out itself,
+// so that a writer slower than the lines holds the memory to about that.
+const (
+	batchBytes    = 64 << 10
+	maxBatchBytes = 1 << 20
+)
+
 func newBatchWriter(w io.Writer, interval time.Duration) *batchWriter {
-	b := &batchWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	b := &batchWriter{out: w, buf: make([]byte, 0, batchBytes), spare: make([]byte, 0, batchBytes),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		t := time.NewTicker(interval)
@@ -297,6 +313,8 @@ func newBatchWriter(w io.Writer, interval time.Duration) *batchWriter {
 		for {
 			select {
 			case <-t.C:
+				b.flush()
+			case <-b.kick:
 				b.flush()
 			case <-b.stop:
 				return
@@ -308,14 +326,36 @@ func newBatchWriter(w io.Writer, interval time.Duration) *batchWriter {
 
 func (b *batchWriter) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.w.Write(p)
+	b.buf = append(b.buf, p...)
+	n := len(b.buf)
+	b.mu.Unlock()
+	switch {
+	case n >= maxBatchBytes:
+		b.flush()
+	case n >= batchBytes:
+		select {
+		case b.kick <- struct{}{}:
+		default: // a write out is due already
+		}
+	}
+	return len(p), nil
 }
 
+// flush writes out what is buffered.
 func (b *batchWriter) flush() {
+	b.outMu.Lock()
+	defer b.outMu.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.w.Flush()
+	out := b.buf
+	b.buf = b.spare
+	b.mu.Unlock()
+	if len(out) > 0 {
+		b.out.Write(out)
+	}
+	if cap(out) > maxBatchBytes*2 {
+		out = make([]byte, 0, batchBytes) // a burst's memory goes back
+	}
+	b.spare = out[:0]
 }
 
 // Close writes what is buffered and stops the timer.

@@ -300,3 +300,63 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// countingWriter records what is written to it and how many Writes.
+type countingWriter struct {
+	mu     sync.Mutex
+	b      strings.Builder
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes++
+	return c.b.Write(p)
+}
+
+// The log's batchWriter loses no line and reorders none of a writer's,
+// writes out in few large writes, and takes a write past its largest
+// buffer whole.
+func TestBatchWriter(t *testing.T) {
+	var out countingWriter
+	b := newBatchWriter(&out, time.Hour) // no ticks: the writes out are the buffer's
+	const writers, lines = 4, 20000
+	var wg sync.WaitGroup
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range lines {
+				fmt.Fprintf(b, "%d %d\n", g, i)
+			}
+		}()
+	}
+	wg.Wait()
+	big := strings.Repeat("x", maxBatchBytes+1) + "\n"
+	io.WriteString(b, big)
+	b.Close()
+	got := out.b.String()
+	if !strings.HasSuffix(got, big) {
+		t.Fatalf("the %d-byte write is not the output's end", len(big))
+	}
+	next := make([]int, writers)
+	for _, l := range strings.Split(strings.TrimSuffix(got, big), "\n") {
+		if l == "" {
+			continue
+		}
+		var g, i int
+		if _, err := fmt.Sscanf(l, "%d %d", &g, &i); err != nil || g < 0 || g >= writers || i != next[g] {
+			t.Fatalf("line %q: writer %d's next line is %d", l, g, next[g])
+		}
+		next[g]++
+	}
+	for g, n := range next {
+		if n != lines {
+			t.Errorf("writer %d: %d lines out, want %d", g, n, lines)
+		}
+	}
+	if out.writes > 1000 {
+		t.Errorf("%d writes out for %d lines", out.writes, writers*lines)
+	}
+}
