@@ -221,7 +221,17 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 		x.fail(http.StatusServiceUnavailable, fmt.Sprintf("the server is answering %d requests, its limit; retry in a moment", s.o.MaxInflight))
 		return
 	}
-	defer s.inflight.Add(-1)
+	// The request leaves the count when its answer is sent (or it fails),
+	// before the bookkeeping after it: a client answered may send its next
+	// request at once, and finds room.
+	admitted := true
+	leave := func() {
+		if admitted {
+			admitted = false
+			s.inflight.Add(-1)
+		}
+	}
+	defer leave()
 	if r.ContentLength > s.o.MaxBodyBytes {
 		x.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is %d bytes, more than the limit of %d; send fewer inputs per request", r.ContentLength, s.o.MaxBodyBytes))
 		return
@@ -278,6 +288,7 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 	h["Content-Length"] = []string{strconv.Itoa(len(j.out))}
 	x.WriteHeader(http.StatusOK)
 	x.Write(j.out)
+	leave()
 	x.send()
 	s.predictMetrics[m.Name].inputs.Add(float64(req.Inputs()))
 }
