@@ -141,10 +141,13 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 // kernel holds, and fsyncing 224 MB ten times a second made the disk, not
 // training, the pace (the kernel also drops the pages of a checkpoint
 // pruned before they were written back, so most of them never reach the
-// disk). One is fsynced when none has been for syncEvery, and the last of
-// a run that stops before its end always (see finish); pruning keeps the
-// newest fsynced one besides the keep newest, so a machine that crashes
-// leaves at least a checkpoint at most syncEvery older than the newest.
+// disk). One is fsynced when none has been for syncEvery, counted from the
+// run's start (fsyncing the first at once cost a short run a fresh file
+// and an fsync it did not need: a machine that crashes before syncEvery
+// loses at most that much training), and the last of a run that stops
+// before its end always (see finish); pruning keeps the newest fsynced
+// one besides the keep newest, so a machine that crashes leaves at least
+// a checkpoint at most syncEvery older than the newest.
 type saver struct {
 	dir          string
 	everyUpdates int
@@ -180,7 +183,8 @@ type saver struct {
 	prepared chan struct{}
 	// pending is the write in flight (nil: none), its result sent once.
 	pending chan written
-	// synced is when a checkpoint was last fsynced and its number; unsynced
+	// synced is when a checkpoint was last fsynced (the run's start before
+	// the first; zero: fsync the first) and its number; unsynced
 	// is the fsync of the newest checkpoint when it was not (nil when it was).
 	synced    time.Time
 	syncedSeq int
@@ -414,9 +418,10 @@ func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	return &saver{
 		dir: cp.Dir, everyUpdates: cp.EveryUpdates, every: time.Duration(cp.EverySeconds * float64(time.Second)),
-		everyEpoch: cp.EveryEpoch, waitForWrite: cp.WaitForWrite, keep: cp.Keep, saved: ck.Saved, seq: seq, last: time.Now(), stage: checkpoint.Training,
+		everyEpoch: cp.EveryEpoch, waitForWrite: cp.WaitForWrite, keep: cp.Keep, saved: ck.Saved, seq: seq, last: now, synced: now, stage: checkpoint.Training,
 		base: checkpoint.Checkpoint{DLCVersion: ck.DLCVersion, ConfigPath: ck.ConfigPath, Sets: ck.Sets, Config: cfg.Values(),
 			Data: files, Features: features, Vectorizer: vec},
 	}, nil
@@ -489,7 +494,7 @@ func (s *saver) Save(st *gd.State) error {
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
 	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
 	snap := s.snap.take(&c)
-	sync := s.synced.IsZero() || time.Since(s.synced) >= syncEvery
+	sync := time.Since(s.synced) >= syncEvery
 	if sync {
 		s.synced = time.Now()
 	}
