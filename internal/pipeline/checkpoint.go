@@ -223,6 +223,11 @@ type snapshot struct {
 	dropout     []byte
 	mainHistory []gd.EpochStats
 	main        gd.Result
+	// from is the tracker of the State the weights and the update rule's
+	// arrays were last taken from (nil: none, or one without): while the
+	// States come with the same tracker, only what it says changed is
+	// copied, over the last take's copy.
+	from *gd.ChangeTracker
 }
 
 // fill copies src into *buf, reusing its memory, and returns the copy; nil
@@ -239,6 +244,17 @@ func fill[T any](buf *[]T, src []T) []T {
 	return *buf
 }
 
+// fillChanged is fill for an array as long as the weights: with
+// incremental, *buf holds src as the last take copied it, and only the
+// ranges ch says changed since are copied again.
+func fillChanged(buf *[]float64, src []float64, ch *gd.ChangeTracker, incremental bool) []float64 {
+	if !incremental || len(*buf) != len(src) {
+		return fill(buf, src)
+	}
+	ch.Ranges(func(lo, hi int) { copy((*buf)[lo:hi], src[lo:hi]) })
+	return *buf
+}
+
 // take copies c (whose State, Updates and Calibration are the trainer's
 // own, changing as soon as Save returns) into the snapshot; the model's
 // finished network's weights (MainParams) do not change while it
@@ -251,7 +267,10 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 	if s := c.State; s != nil {
 		sn.st = *s
 		st := &sn.st
-		st.Params = fill(&sn.params, s.Params)
+		incremental := s.Changed != nil && s.Changed == sn.from && !s.Changed.All() && s.Changed.Len() == len(s.Params)
+		sn.from = s.Changed
+		st.Changed = nil
+		st.Params = fillChanged(&sn.params, s.Params, s.Changed, incremental)
 		st.BestParams = fill(&sn.best, s.BestParams)
 		st.Order = fill(&sn.order, s.Order)
 		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
@@ -263,7 +282,7 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 		st.Optimizer.Slots = make(map[string][]float64, len(s.Optimizer.Slots))
 		for k, v := range s.Optimizer.Slots {
 			buf := sn.slots[k]
-			st.Optimizer.Slots[k] = fill(&buf, v)
+			st.Optimizer.Slots[k] = fillChanged(&buf, v, s.Changed, incremental)
 			sn.slots[k] = buf
 		}
 		out.State = st
@@ -311,6 +330,7 @@ func (s *saver) prepare(n int, opt gd.Optimizer) {
 func (s *saver) startPreparing() {
 	sz := s.sizes
 	s.sizes = nil
+	s.snap.from = nil // its buffers are new
 	done := make(chan struct{})
 	s.prepared = done
 	go func() {
