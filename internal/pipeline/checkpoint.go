@@ -15,6 +15,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -228,6 +229,9 @@ type snapshot struct {
 	// States come with the same tracker, only what it says changed is
 	// copied, over the last take's copy.
 	from *gd.ChangeTracker
+	// copy and group are takeWeights' tasks and their goroutines.
+	copy  rangeCopy
+	group parallel.Group
 }
 
 // fill copies src into *buf, reusing its memory, and returns the copy; nil
@@ -241,17 +245,6 @@ func fill[T any](buf *[]T, src []T) []T {
 	}
 	*buf = (*buf)[:len(src)]
 	copy(*buf, src)
-	return *buf
-}
-
-// fillChanged is fill for an array as long as the weights: with
-// incremental, *buf holds src as the last take copied it, and only the
-// ranges ch says changed since are copied again.
-func fillChanged(buf *[]float64, src []float64, ch *gd.ChangeTracker, incremental bool) []float64 {
-	if !incremental || len(*buf) != len(src) {
-		return fill(buf, src)
-	}
-	ch.Ranges(func(lo, hi int) { copy((*buf)[lo:hi], src[lo:hi]) })
 	return *buf
 }
 
@@ -270,21 +263,12 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 		incremental := s.Changed != nil && s.Changed == sn.from && !s.Changed.All() && s.Changed.Len() == len(s.Params)
 		sn.from = s.Changed
 		st.Changed = nil
-		st.Params = fillChanged(&sn.params, s.Params, s.Changed, incremental)
+		sn.takeWeights(s, st, incremental)
 		st.BestParams = fill(&sn.best, s.BestParams)
 		st.Order = fill(&sn.order, s.Order)
 		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
 		st.History = fill(&sn.history, s.History)
 		st.Optimizer.Done = fill(&sn.done, s.Optimizer.Done)
-		if sn.slots == nil {
-			sn.slots = map[string][]float64{}
-		}
-		st.Optimizer.Slots = make(map[string][]float64, len(s.Optimizer.Slots))
-		for k, v := range s.Optimizer.Slots {
-			buf := sn.slots[k]
-			st.Optimizer.Slots[k] = fillChanged(&buf, v, s.Changed, incremental)
-			sn.slots[k] = buf
-		}
 		out.State = st
 	}
 	if c.Main != nil {

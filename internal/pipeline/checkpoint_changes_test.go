@@ -9,6 +9,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
+	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
@@ -82,6 +83,39 @@ func TestSnapshotOfChangesIsExact(t *testing.T) {
 		}
 		if tc.took != tc.saves-1 {
 			t.Errorf("%s: %d of %d saves after the first taken by changes", name, tc.took, tc.saves)
+		}
+	}
+}
+
+// TestRangeCopyAcrossPieces: ranges that start and end inside pieces and
+// span several of them are copied exactly, into every destination, by
+// tasks run in parallel, and nothing outside them.
+func TestRangeCopyAcrossPieces(t *testing.T) {
+	n := 2*pieceValues + 1234
+	src := [][]float64{make([]float64, n), make([]float64, n)}
+	for k, v := range src {
+		for i := range v {
+			v[i] = float64(i + k)
+		}
+	}
+	dst := [][]float64{make([]float64, n), make([]float64, n)}
+	ranges := [][2]int{{0, 3}, {100, pieceValues + 5}, {pieceValues + 7, pieceValues + 8}, {2*pieceValues - 1, n}}
+	c := &rangeCopy{dst: dst, src: src, ranges: ranges}
+	var g parallel.Group
+	g.Run((n+pieceValues-1)/pieceValues, 2*n, c)
+	for k := range dst {
+		r := 0
+		for i, x := range dst[k] {
+			for r < len(ranges) && ranges[r][1] <= i {
+				r++
+			}
+			want := 0.0
+			if r < len(ranges) && ranges[r][0] <= i {
+				want = src[k][i]
+			}
+			if x != want {
+				t.Fatalf("destination %d, value %d: %v, want %v", k, i, x, want)
+			}
 		}
 	}
 }
