@@ -71,6 +71,32 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPiecesSumTheWholeFile: arrays longer than a piece of summed (and
+// not a multiple of it) are written whole, and the trailer is the CRC-32C
+// of every byte before it.
+func TestPiecesSumTheWholeFile(t *testing.T) {
+	c := sample()
+	st := *c.State
+	st.Params = make([]float64, 3*piece/8+5)
+	for i := range st.Params {
+		st.Params[i] = float64(i) * 1.5
+	}
+	st.Optimizer.Slots = map[string][]float64{"velocity": slices.Clone(st.Params)}
+	c.State = &st
+	b := encoded(t, c)
+	body := b[:len(b)-sumSize]
+	if got, want := binary.LittleEndian.Uint32(b[len(body):]), crc32.Checksum(body, castagnoli); got != want {
+		t.Fatalf("trailer %08x, the CRC-32C of the file %08x", got, want)
+	}
+	got, err := Decode(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(c, got) {
+		t.Fatal("an array of several pieces read back changed")
+	}
+}
+
 // TestEveryCutAndFlipIsDetected: a file cut at any length, or with any
 // byte changed, is refused as torn or corrupt.
 func TestEveryCutAndFlipIsDetected(t *testing.T) {

@@ -1,7 +1,6 @@
 package checkpoint
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -67,13 +66,9 @@ func Write(dir string, c *Checkpoint) (path string, sync func() error, err error
 		return "", nil, fmt.Errorf("cannot create the checkpoint folder: %w", err)
 	}
 	path = filepath.Join(dir, Name(c.Seq))
-	write := func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := Encode(bw, c); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
+	// Encode buffers its small writes itself; its arrays go to the file
+	// as they are, without a copy through another buffer.
+	write := func(w io.Writer) error { return Encode(w, c) }
 	spare := ""
 	for _, name := range spareNames {
 		if st, serr := os.Lstat(filepath.Join(dir, name)); serr == nil && st.Mode().IsRegular() {

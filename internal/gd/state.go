@@ -43,6 +43,12 @@ type State struct {
 	// kept for EarlyStopping.RestoreBest (nil when none are).
 	Params, BestParams []float64
 	Optimizer          OptimizerState
+	// Changed, when not nil, holds where Params and the Optimizer's Slots
+	// (then each as long as Params) may have changed since the last State
+	// this run of Train saved (the whole of them in the first): a
+	// Checkpointer that keeps a copy of that State need copy only those
+	// ranges. Nil: anything may have.
+	Changed *ChangeTracker
 }
 
 // OptimizerState is an update rule's running state, as it stands: a lazy

@@ -347,12 +347,18 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		}
 	}
 	sy := newSyncer(cb.Sync, c, opt)
+	changes := trackChanges(cb.Checkpoint, opt, useSpans && !lazy, len(params))
 	var state State
 	save := func() error {
 		if err := p.capture(&state); err != nil {
 			return err
 		}
-		return cb.Checkpoint.Save(&state)
+		state.Changed = changes
+		if err := cb.Checkpoint.Save(&state); err != nil {
+			return err
+		}
+		changes.clear()
+		return nil
 	}
 	// flush brings the rows a lazy rule has left behind up to date, before
 	// anyone else reads the parameters.
@@ -435,6 +441,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			if useSpans {
 				spans := sobj.Support()
 				sopt.UpdateSpans(params, grad, spans)
+				changes.markSpans(spans)
 				if watcher != nil && !told {
 					watcher.ParamsChanged(spans)
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
 	"github.com/dlc-dev/dlc/internal/gd"
+	"github.com/dlc-dev/dlc/internal/parallel"
 	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
@@ -141,10 +142,13 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 // kernel holds, and fsyncing 224 MB ten times a second made the disk, not
 // training, the pace (the kernel also drops the pages of a checkpoint
 // pruned before they were written back, so most of them never reach the
-// disk). One is fsynced when none has been for syncEvery, and the last of
-// a run that stops before its end always (see finish); pruning keeps the
-// newest fsynced one besides the keep newest, so a machine that crashes
-// leaves at least a checkpoint at most syncEvery older than the newest.
+// disk). One is fsynced when none has been for syncEvery, counted from the
+// run's start (fsyncing the first at once cost a short run a fresh file
+// and an fsync it did not need: a machine that crashes before syncEvery
+// loses at most that much training), and the last of a run that stops
+// before its end always (see finish); pruning keeps the newest fsynced
+// one besides the keep newest, so a machine that crashes leaves at least
+// a checkpoint at most syncEvery older than the newest.
 type saver struct {
 	dir          string
 	everyUpdates int
@@ -180,7 +184,8 @@ type saver struct {
 	prepared chan struct{}
 	// pending is the write in flight (nil: none), its result sent once.
 	pending chan written
-	// synced is when a checkpoint was last fsynced and its number; unsynced
+	// synced is when a checkpoint was last fsynced (the run's start before
+	// the first; zero: fsync the first) and its number; unsynced
 	// is the fsync of the newest checkpoint when it was not (nil when it was).
 	synced    time.Time
 	syncedSeq int
@@ -219,6 +224,14 @@ type snapshot struct {
 	dropout     []byte
 	mainHistory []gd.EpochStats
 	main        gd.Result
+	// from is the tracker of the State the weights and the update rule's
+	// arrays were last taken from (nil: none, or one without): while the
+	// States come with the same tracker, only what it says changed is
+	// copied, over the last take's copy.
+	from *gd.ChangeTracker
+	// copy and group are takeWeights' tasks and their goroutines.
+	copy  rangeCopy
+	group parallel.Group
 }
 
 // fill copies src into *buf, reusing its memory, and returns the copy; nil
@@ -247,21 +260,15 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 	if s := c.State; s != nil {
 		sn.st = *s
 		st := &sn.st
-		st.Params = fill(&sn.params, s.Params)
+		incremental := s.Changed != nil && s.Changed == sn.from && !s.Changed.All() && s.Changed.Len() == len(s.Params)
+		sn.from = s.Changed
+		st.Changed = nil
+		sn.takeWeights(s, st, incremental)
 		st.BestParams = fill(&sn.best, s.BestParams)
 		st.Order = fill(&sn.order, s.Order)
 		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
 		st.History = fill(&sn.history, s.History)
 		st.Optimizer.Done = fill(&sn.done, s.Optimizer.Done)
-		if sn.slots == nil {
-			sn.slots = map[string][]float64{}
-		}
-		st.Optimizer.Slots = make(map[string][]float64, len(s.Optimizer.Slots))
-		for k, v := range s.Optimizer.Slots {
-			buf := sn.slots[k]
-			st.Optimizer.Slots[k] = fill(&buf, v)
-			sn.slots[k] = buf
-		}
 		out.State = st
 	}
 	if c.Main != nil {
@@ -307,6 +314,7 @@ func (s *saver) prepare(n int, opt gd.Optimizer) {
 func (s *saver) startPreparing() {
 	sz := s.sizes
 	s.sizes = nil
+	s.snap.from = nil // its buffers are new
 	done := make(chan struct{})
 	s.prepared = done
 	go func() {
@@ -414,9 +422,10 @@ func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	return &saver{
 		dir: cp.Dir, everyUpdates: cp.EveryUpdates, every: time.Duration(cp.EverySeconds * float64(time.Second)),
-		everyEpoch: cp.EveryEpoch, waitForWrite: cp.WaitForWrite, keep: cp.Keep, saved: ck.Saved, seq: seq, last: time.Now(), stage: checkpoint.Training,
+		everyEpoch: cp.EveryEpoch, waitForWrite: cp.WaitForWrite, keep: cp.Keep, saved: ck.Saved, seq: seq, last: now, synced: now, stage: checkpoint.Training,
 		base: checkpoint.Checkpoint{DLCVersion: ck.DLCVersion, ConfigPath: ck.ConfigPath, Sets: ck.Sets, Config: cfg.Values(),
 			Data: files, Features: features, Vectorizer: vec},
 	}, nil
@@ -489,7 +498,7 @@ func (s *saver) Save(st *gd.State) error {
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
 	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
 	snap := s.snap.take(&c)
-	sync := s.synced.IsZero() || time.Since(s.synced) >= syncEvery
+	sync := time.Since(s.synced) >= syncEvery
 	if sync {
 		s.synced = time.Now()
 	}

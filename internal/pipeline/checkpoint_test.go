@@ -385,3 +385,35 @@ func TestSaverPreparesItsBuffers(t *testing.T) {
 		t.Fatal("the first Save made buffers of its own")
 	}
 }
+
+// TestFirstSyncCountsFromTheStart: a run's saver fsyncs a checkpoint once
+// syncEvery has passed since the run began, not its first at once; the
+// first is still the one to resume from, and it is fsynced when the run
+// stops before its end (finish).
+func TestFirstSyncCountsFromTheStart(t *testing.T) {
+	cfg := config.Default()
+	cfg.Checkpoint.Dir, cfg.Checkpoint.Keep = t.TempDir(), 2
+	s, err := newSaver(cfg, &Checkpointing{}, nil, 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: []float64{1, 2}, Optimizer: gd.OptimizerState{Name: "sgd"}}
+	if err := s.Save(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.wait(); err != nil {
+		t.Fatal(err)
+	}
+	if s.unsynced == nil || s.syncedSeq != 0 {
+		t.Fatalf("the first checkpoint of a run was fsynced at once (syncedSeq %d)", s.syncedSeq)
+	}
+	if err := s.finish(false); err != nil {
+		t.Fatal(err)
+	}
+	if s.unsynced != nil {
+		t.Fatal("the last checkpoint of a run stopped before its end was not fsynced")
+	}
+	if list, _ := checkpoint.List(cfg.Checkpoint.Dir); len(list) != 1 || list[0].Seq != 1 {
+		t.Fatalf("checkpoints left: %v, want 1", list)
+	}
+}
