@@ -155,30 +155,36 @@ func (o *Adam) UpdateSpans(params, grad []float64, spans [][2]int) {
 func (o *Adam) lazyChunk(c *chunks, lo, hi int) {
 	cl := &o.clock
 	w, now := cl.width, cl.now
-	b1, b2 := o.Beta1, o.Beta2
-	k1, k2 := 1-b1, 1-b2
 	o.catchUp(c.params, lo, hi)
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
 		end := min(hi, (r+1)*w)
-		m, v := o.m[r*w:end], o.v[r*w:end]
-		g := c.grad[r*w : end]
-		g, v = g[:len(m)], v[:len(m)]
+		f1, f2 := 1.0, 1.0
 		if d := o.decay[r]; d > 0 {
-			f1, _ := o.b1.at(d)
-			f2, _ := o.b2.at(d)
-			for i, gi := range g {
-				m[i] = b1*(f1*m[i]) + k1*gi
-				v[i] = b2*(f2*v[i]) + k2*gi*gi
-			}
-		} else {
-			for i, gi := range g {
-				m[i] = b1*m[i] + k1*gi
-				v[i] = b2*v[i] + k2*gi*gi
-			}
+			f1, _ = o.b1.at(d)
+			f2, _ = o.b2.at(d)
 		}
+		adamMoments(c.grad[r*w:end], o.m[r*w:end], o.v[r*w:end], f1, f2, o.Beta1, o.Beta2)
 		o.decay[r], o.lag[r] = 0, true
 		cl.done[r] = now + 1
+	}
+}
+
+// adamMoments is Adam's update of the moments m and v by the gradient g,
+// after their put-off decay by f1 = β₁ᵈ and f2 = β₂ᵈ: m ← β₁ (f1 m) +
+// (1−β₁) g, v ← β₂ (f2 v) + (1−β₂) g². With f1 = f2 = 1 (nothing put off)
+// that is the dense step's update to the bit, as 1·m is m.
+func adamMoments(g, m, v []float64, f1, f2, b1, b2 float64) {
+	g, v = g[:len(m)], v[:len(m)]
+	if haveAdamMove4 {
+		n := len(m) &^ 3
+		adamMoments4(g[:n], m[:n], v[:n], f1, f2, b1, b2)
+		g, m, v = g[n:], m[n:], v[n:]
+	}
+	k1, k2 := 1-b1, 1-b2
+	for i, gi := range g {
+		m[i] = b1*(f1*m[i]) + k1*gi
+		v[i] = b2*(f2*v[i]) + k2*gi*gi
 	}
 }
 
