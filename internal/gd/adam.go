@@ -37,7 +37,10 @@ var (
 // leaves θ's move to the row's next catch-up (the sum's j = 0 term, αₛ m /
 // (√v + ε)), and a catch-up leaves the moments' decay by β₁ᵏ and β₂ᵏ to
 // the row's next step. A row touched at every step is then moved bit for
-// bit as the dense rule moves it.
+// bit as the dense rule moves it. When the objective keeps its
+// gradients' rows (RowKeeper), the step is put off as well: the row's next
+// catch-up updates its moments from the kept gradient and moves θ by them
+// in the one pass over its θ, m and v (see keepGradient), to the same bits.
 type Adam struct {
 	rate
 	chunks
@@ -49,12 +52,17 @@ type Adam struct {
 	// step put off: decay[r] is the zero-gradient steps by which its m
 	// and v are yet to be decayed (β₁ᵈ, β₂ᵈ), and lag[r] says its θ has
 	// yet to move by its last step.
-	decay  []int64
-	lag    []bool
+	decay []int64
+	lag   []bool
+	// kept, when not nil, is the gradient whose rows the objective keeps
+	// (see keepGradient), and pend[r] says that row r's step is put off
+	// to its next catch-up, which reads the row's gradient from kept.
+	kept   []float64
+	pend   []bool
 	b1, b2 powers // β₁ᵏ, β₂ᵏ
 	series adamSeries
 
-	dense, lazy, fix, flushRule func(c *chunks, lo, hi int) // method values, made once
+	dense, lazy, keep, fix, flushRule func(c *chunks, lo, hi int) // method values, made once
 }
 
 // Name implements Optimizer.
@@ -74,7 +82,7 @@ func (o *Adam) alpha() float64 {
 
 func (o *Adam) init() {
 	if o.dense == nil { // once: a method value allocates
-		o.dense, o.lazy, o.fix, o.flushRule = o.chunk, o.lazyChunk, o.catchUpChunk, o.flushChunk
+		o.dense, o.lazy, o.keep, o.fix, o.flushRule = o.chunk, o.lazyChunk, o.keepChunk, o.catchUpChunk, o.flushChunk
 	}
 }
 
@@ -112,6 +120,7 @@ func (o *Adam) StartRows(width int) {
 	rows := len(o.clock.done)
 	o.decay = make([]int64, rows)
 	o.lag = make([]bool, rows)
+	o.pend = make([]bool, rows)
 	o.b1.reset(o.Beta1)
 	o.b2.reset(o.Beta2)
 	if o.series.window == 0 {
@@ -144,6 +153,9 @@ func (o *Adam) UpdateSpans(params, grad []float64, spans [][2]int) {
 	o.init()
 	o.tick()
 	o.rule = o.lazy
+	if o.kept != nil {
+		o.rule = o.keep
+	}
 	o.runSpans(params, grad, spans, 0, 6)
 	o.next()
 }
@@ -202,11 +214,15 @@ func (o *Adam) catchUp(params []float64, lo, hi int) {
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
 		k := now - cl.done[r]
-		if k == 0 && !o.lag[r] {
+		if k == 0 && !o.lag[r] && !o.pend[r] {
 			continue
 		}
 		end := min(hi, (r+1)*w)
-		o.move(params[r*w:end], r)
+		if o.pend[r] {
+			o.stepMove(params[r*w:end], r)
+		} else {
+			o.move(params[r*w:end], r)
+		}
 		o.decay[r] += k
 		o.lag[r] = false
 		cl.done[r] = now
@@ -244,11 +260,14 @@ func (o *Adam) flushChunk(c *chunks, lo, hi int) {
 	w, now := cl.width, cl.now
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
+		end := min(hi, (r+1)*w)
+		if o.pend[r] {
+			o.settleRow(r, end)
+		}
 		k := now - cl.done[r]
 		if k == 0 && !o.lag[r] && o.decay[r] == 0 {
 			continue
 		}
-		end := min(hi, (r+1)*w)
 		if k > 0 || o.lag[r] {
 			o.move(c.params[r*w:end], r)
 		}
