@@ -12,7 +12,7 @@
 # which has no dense form).
 #
 #   go build -o bin/dlc ./cmd/dlc
-#   DLC_DATA=... [RULES="adagrad momentum"] bash bench/lazy.sh [RUNS] [--dense]      # default 3 rounds
+#   DLC_DATA=... [RULES="adagrad momentum"] [RECIPES=reuters] bash bench/lazy.sh [RUNS] [--dense]      # default 3 rounds
 #
 # DLC_DATA must hold the fetched imdb and reuters datasets; needs GNU
 # /usr/bin/time. The learning rates are the recipes' for Adagrad and Keras'
@@ -37,6 +37,11 @@ trap 'rm -rf "$tmp"' EXIT
 # be among them).
 read -ra rules <<<"${RULES:-adagrad rmsprop momentum adam lazyadam}"
 [[ " ${rules[*]} " == *" adagrad "* ]] || { echo "bench/lazy.sh: RULES must include adagrad, the yardstick" >&2; exit 1; }
+# RECIPES="reuters" runs only that recipe (one of imdb-ngrams, reuters).
+read -ra recipes <<<"${RECIPES:-imdb-ngrams reuters}"
+for r in "${recipes[@]}"; do
+	[ -f "configs/$r.yaml" ] || { echo "bench/lazy.sh: RECIPES names $r, which has no configs/$r.yaml" >&2; exit 1; }
+done
 declare -A rate=([adagrad]=0.03 [rmsprop]=0.001 [momentum]=0.03 [adam]=0.001 [lazyadam]=0.001)
 
 # train NAME RECIPE RULE [SET...]: one whole run; appends "wall_s rss_mib"
@@ -52,7 +57,7 @@ train() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-for recipe in imdb-ngrams reuters; do
+for recipe in "${recipes[@]}"; do
 	for ((i = 0; i < runs; i++)); do
 		for ((j = 0; j < ${#rules[@]}; j++)); do
 			rule=${rules[$(((i + j) % ${#rules[@]}))]}

@@ -37,7 +37,10 @@ var (
 // leaves θ's move to the row's next catch-up (the sum's j = 0 term, αₛ m /
 // (√v + ε)), and a catch-up leaves the moments' decay by β₁ᵏ and β₂ᵏ to
 // the row's next step. A row touched at every step is then moved bit for
-// bit as the dense rule moves it.
+// bit as the dense rule moves it. When the objective keeps its
+// gradients' rows (RowKeeper), the step is put off as well: the row's next
+// catch-up updates its moments from the kept gradient and moves θ by them
+// in the one pass over its θ, m and v (see keepGradient), to the same bits.
 type Adam struct {
 	rate
 	chunks
@@ -49,12 +52,17 @@ type Adam struct {
 	// step put off: decay[r] is the zero-gradient steps by which its m
 	// and v are yet to be decayed (β₁ᵈ, β₂ᵈ), and lag[r] says its θ has
 	// yet to move by its last step.
-	decay  []int64
-	lag    []bool
+	decay []int64
+	lag   []bool
+	// kept, when not nil, is the gradient whose rows the objective keeps
+	// (see keepGradient), and pend[r] says that row r's step is put off
+	// to its next catch-up, which reads the row's gradient from kept.
+	kept   []float64
+	pend   []bool
 	b1, b2 powers // β₁ᵏ, β₂ᵏ
 	series adamSeries
 
-	dense, lazy, fix, flushRule func(c *chunks, lo, hi int) // method values, made once
+	dense, lazy, keep, fix, flushRule func(c *chunks, lo, hi int) // method values, made once
 }
 
 // Name implements Optimizer.
@@ -74,7 +82,7 @@ func (o *Adam) alpha() float64 {
 
 func (o *Adam) init() {
 	if o.dense == nil { // once: a method value allocates
-		o.dense, o.lazy, o.fix, o.flushRule = o.chunk, o.lazyChunk, o.catchUpChunk, o.flushChunk
+		o.dense, o.lazy, o.keep, o.fix, o.flushRule = o.chunk, o.lazyChunk, o.keepChunk, o.catchUpChunk, o.flushChunk
 	}
 }
 
@@ -112,6 +120,7 @@ func (o *Adam) StartRows(width int) {
 	rows := len(o.clock.done)
 	o.decay = make([]int64, rows)
 	o.lag = make([]bool, rows)
+	o.pend = make([]bool, rows)
 	o.b1.reset(o.Beta1)
 	o.b2.reset(o.Beta2)
 	if o.series.window == 0 {
@@ -144,6 +153,9 @@ func (o *Adam) UpdateSpans(params, grad []float64, spans [][2]int) {
 	o.init()
 	o.tick()
 	o.rule = o.lazy
+	if o.kept != nil {
+		o.rule = o.keep
+	}
 	o.runSpans(params, grad, spans, 0, 6)
 	o.next()
 }
@@ -155,30 +167,36 @@ func (o *Adam) UpdateSpans(params, grad []float64, spans [][2]int) {
 func (o *Adam) lazyChunk(c *chunks, lo, hi int) {
 	cl := &o.clock
 	w, now := cl.width, cl.now
-	b1, b2 := o.Beta1, o.Beta2
-	k1, k2 := 1-b1, 1-b2
 	o.catchUp(c.params, lo, hi)
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
 		end := min(hi, (r+1)*w)
-		m, v := o.m[r*w:end], o.v[r*w:end]
-		g := c.grad[r*w : end]
-		g, v = g[:len(m)], v[:len(m)]
+		f1, f2 := 1.0, 1.0
 		if d := o.decay[r]; d > 0 {
-			f1, _ := o.b1.at(d)
-			f2, _ := o.b2.at(d)
-			for i, gi := range g {
-				m[i] = b1*(f1*m[i]) + k1*gi
-				v[i] = b2*(f2*v[i]) + k2*gi*gi
-			}
-		} else {
-			for i, gi := range g {
-				m[i] = b1*m[i] + k1*gi
-				v[i] = b2*v[i] + k2*gi*gi
-			}
+			f1, _ = o.b1.at(d)
+			f2, _ = o.b2.at(d)
 		}
+		adamMoments(c.grad[r*w:end], o.m[r*w:end], o.v[r*w:end], f1, f2, o.Beta1, o.Beta2)
 		o.decay[r], o.lag[r] = 0, true
 		cl.done[r] = now + 1
+	}
+}
+
+// adamMoments is Adam's update of the moments m and v by the gradient g,
+// after their put-off decay by f1 = β₁ᵈ and f2 = β₂ᵈ: m ← β₁ (f1 m) +
+// (1−β₁) g, v ← β₂ (f2 v) + (1−β₂) g². With f1 = f2 = 1 (nothing put off)
+// that is the dense step's update to the bit, as 1·m is m.
+func adamMoments(g, m, v []float64, f1, f2, b1, b2 float64) {
+	g, v = g[:len(m)], v[:len(m)]
+	if haveAdamMove4 {
+		n := len(m) &^ 3
+		adamMoments4(g[:n], m[:n], v[:n], f1, f2, b1, b2)
+		g, m, v = g[n:], m[n:], v[n:]
+	}
+	k1, k2 := 1-b1, 1-b2
+	for i, gi := range g {
+		m[i] = b1*(f1*m[i]) + k1*gi
+		v[i] = b2*(f2*v[i]) + k2*gi*gi
 	}
 }
 
@@ -196,11 +214,15 @@ func (o *Adam) catchUp(params []float64, lo, hi int) {
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
 		k := now - cl.done[r]
-		if k == 0 && !o.lag[r] {
+		if k == 0 && !o.lag[r] && !o.pend[r] {
 			continue
 		}
 		end := min(hi, (r+1)*w)
-		o.move(params[r*w:end], r)
+		if o.pend[r] {
+			o.stepMove(params[r*w:end], r)
+		} else {
+			o.move(params[r*w:end], r)
+		}
 		o.decay[r] += k
 		o.lag[r] = false
 		cl.done[r] = now
@@ -238,11 +260,14 @@ func (o *Adam) flushChunk(c *chunks, lo, hi int) {
 	w, now := cl.width, cl.now
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
+		end := min(hi, (r+1)*w)
+		if o.pend[r] {
+			o.settleRow(r, end)
+		}
 		k := now - cl.done[r]
 		if k == 0 && !o.lag[r] && o.decay[r] == 0 {
 			continue
 		}
-		end := min(hi, (r+1)*w)
 		if k > 0 || o.lag[r] {
 			o.move(c.params[r*w:end], r)
 		}

@@ -564,3 +564,92 @@ func TestAdamMove4Matches(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamMoments4Matches: lazy Adam's step four entries at a time
+// (adam_amd64.s) leaves the moments at the same bits as the loop entry by
+// entry, with and without a put-off decay, for gradients and moments of
+// every size, zero, -0 and subnormal.
+func TestAdamMoments4Matches(t *testing.T) {
+	if !haveAdamMove4 {
+		t.Skip("no AVX here: the step runs entry by entry only")
+	}
+	defer func(was bool) { haveAdamMove4 = was }(haveAdamMove4)
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{1, 3, 4, 5, 8, 103, 1024} {
+		g, m, v := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range g {
+			g[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-30))
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-30))
+			v[i] = m[i] * m[i] * rng.Float64() * 100
+			switch rng.IntN(8) {
+			case 0:
+				g[i] = math.Copysign(0, -1)
+			case 1:
+				m[i], v[i] = 0, 0
+			case 2:
+				g[i], m[i], v[i] = 1e-310, 1e-310, 1e-318 // subnormal
+			}
+		}
+		for _, f := range [][2]float64{{1, 1}, {0.729, 0.997002999}} {
+			var gotM, gotV [2][]float64
+			for k, avx := range []bool{false, true} {
+				haveAdamMove4 = avx
+				gotM[k], gotV[k] = slices.Clone(m), slices.Clone(v)
+				adamMoments(g, gotM[k], gotV[k], f[0], f[1], 0.9, 0.999)
+			}
+			for i := range g {
+				if math.Float64bits(gotM[0][i]) != math.Float64bits(gotM[1][i]) || math.Float64bits(gotV[0][i]) != math.Float64bits(gotV[1][i]) {
+					t.Fatalf("n %d, decay %v, entry %d (g %v, m %v, v %v): m %v and v %v entry by entry, %v and %v four at a time",
+						n, f, i, g[i], m[i], v[i], gotM[0][i], gotV[0][i], gotM[1][i], gotV[1][i])
+				}
+			}
+		}
+	}
+}
+
+// TestAdamStepMove4Matches: lazy Adam's step and catch-up of a row in one
+// pass four entries at a time (adam_amd64.s) leaves the weights and the
+// moments at the same bits as adamMoments and then move's loop entry by
+// entry.
+func TestAdamStepMove4Matches(t *testing.T) {
+	if !haveAdamMove4 {
+		t.Skip("no AVX here: the one pass runs entry by entry only")
+	}
+	defer func(was bool) { haveAdamMove4 = was }(haveAdamMove4)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 3, 4, 5, 8, 103, 1024} {
+		g, p, m, v := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range g {
+			g[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-30))
+			p[i] = rng.NormFloat64()
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(40)-30))
+			v[i] = m[i] * m[i] * rng.Float64() * 100
+			switch rng.IntN(8) {
+			case 0:
+				g[i], p[i] = math.Copysign(0, -1), math.Copysign(0, -1)
+			case 1:
+				g[i], m[i], v[i] = 0, 0, 0
+			case 2:
+				g[i], m[i], v[i] = 1e-310, 1e-310, 1e-318 // subnormal
+			}
+		}
+		// Entry by entry, as two passes: the moments, then the move.
+		wantP, wantM, wantV := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+		haveAdamMove4 = false
+		adamMoments(g, wantM, wantV, 0.729, 0.997002999, 0.9, 0.999)
+		for i := range wantP {
+			wantP[i] -= 0.003 * wantM[i] / (math.Sqrt(wantV[i]) + 1.1e-7)
+		}
+		for _, avx := range []bool{false, true} {
+			haveAdamMove4 = avx
+			gotP, gotM, gotV := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+			adamStepMove(g, gotP, gotM, gotV, 0.729, 0.997002999, 0.9, 0.999, 0.003, 1.1e-7)
+			for i := range g {
+				if math.Float64bits(gotP[i]) != math.Float64bits(wantP[i]) || math.Float64bits(gotM[i]) != math.Float64bits(wantM[i]) || math.Float64bits(gotV[i]) != math.Float64bits(wantV[i]) {
+					t.Fatalf("avx %v, n %d, entry %d (g %v, m %v, v %v): θ %v, m %v, v %v in one pass, %v, %v, %v in two",
+						avx, n, i, g[i], m[i], v[i], gotP[i], gotM[i], gotV[i], wantP[i], wantM[i], wantV[i])
+				}
+			}
+		}
+	}
+}

@@ -253,6 +253,7 @@ func (o *Adagrad) loadState(s *OptimizerState) error {
 }
 
 func (o *Adam) saveState(s *OptimizerState) {
+	o.settle() // a State holds no put-off step: it reads no gradient
 	o.save(s, o.Name())
 	s.Slots["m"], s.Slots["v"] = o.m, o.v
 	saveBehind(s, &o.clock, o.decay, o.lag)
@@ -275,6 +276,7 @@ func (o *Adam) loadState(s *OptimizerState) error {
 		// on from exactly.
 		return fmt.Errorf("the saved adam state was written by a dlc whose lazy adam did not follow the dense rule (that rule is now optimizer.name lazyadam); start afresh without --resume")
 	}
+	clear(o.pend)
 	// tick brings the series to the clock's step.
 	return loadBehind(s, &o.clock, o.decay, o.lag)
 }

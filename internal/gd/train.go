@@ -319,6 +319,11 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		lopt.StartRows(lobj.RowWidth())
 		drifts = lopt.Drifts()
 	}
+	if drifts {
+		if end := keepRows(obj, opt, grad); end != nil {
+			defer end()
+		}
+	}
 	bs := c.BatchRows(n)
 	res := &Result{Stopped: StopEpochs}
 	es := c.EarlyStopping

@@ -425,6 +425,10 @@ type Workspace struct {
 	// cols.feats, unless dirty says the whole gradient may be non-zero (a
 	// new network, an L2 penalty, a gradient that was not sparse).
 	dirty bool
+	// keep (Objective.KeepRows) has a sparse gradient clear the rows of
+	// its own batch, not those of the batch before, which stay for the
+	// update rule to read when they come back.
+	keep bool
 }
 
 // Logits returns the output layer's weighted sums of the last Predict or
@@ -500,6 +504,14 @@ type passTasks struct {
 type regrouping struct {
 	gW0       []float64
 	clearPrev bool
+	keep      bool // Workspace.keep: clear the new batch's rows instead
+}
+
+// clearRows clears the rows (of width entries) of g that feats name.
+func clearRows(g []float64, width int, feats []int32) {
+	for _, f := range feats {
+		clear(g[int(f)*width : int(f+1)*width])
+	}
 }
 
 func (p *passTasks) Do(t int) {
@@ -710,13 +722,19 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 	first := n.Layers[0]
 	gW0 := grad[:first.In*first.Out]
 	clearPrev := sparse && !w.dirty
+	keep := clearPrev && w.keep
 	if !clearPrev {
 		clear(gW0)
 	}
 	var regroup *regrouping
 	if n.byFeature() {
-		w.regroup = regrouping{gW0: gW0, clearPrev: clearPrev}
+		w.regroup = regrouping{gW0: gW0, clearPrev: clearPrev, keep: keep}
 		regroup = &w.regroup
+	} else if keep {
+		// scatterRows adds to the rows of this batch's features, which
+		// the rule has read already (they are its Touches).
+		w.cols.collect(x, rows, first.In)
+		clearRows(gW0, first.Out, w.cols.feats)
 	} else if clearPrev {
 		for _, f := range w.cols.feats { // the previous batch's
 			clear(gW0[int(f)*first.Out : int(f+1)*first.Out])
@@ -749,7 +767,7 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 	// features (already in cols when the gradient went by feature), or
 	// everything.
 	w.dirty = !sparse || n.spec.L2 > 0
-	if !w.dirty && !n.byFeature() {
+	if !w.dirty && !n.byFeature() && !keep {
 		w.cols.collect(x, rows, first.In)
 	}
 	return lossSum, correct
@@ -769,6 +787,12 @@ func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrou
 	}
 	c.f32 = n.w32 != nil
 	c.build(x, rows, n.Layers[0].In)
+	if g.keep {
+		if n.w32 == nil { // scatterFeatures adds to its rows
+			clearRows(g.gW0, n.Layers[0].Out, c.feats)
+		}
+		return
+	}
 	if !g.clearPrev {
 		return
 	}

@@ -98,6 +98,18 @@ func (o *Objective) Support() [][2]int {
 	return append(o.spans, [2]int{first.In * first.Out, len(n.params)})
 }
 
+// KeepRows implements gd.RowKeeper: with keep, Gradient clears and
+// writes the first-layer rows of its own batch's features (which Touches
+// returns for the batch) and leaves the rows of earlier batches as they
+// were; Support is unchanged. Turned off, the next Gradient clears all of
+// grad, whose kept rows Support would not report.
+func (o *Objective) KeepRows(keep bool) {
+	if o.ws.keep && !keep {
+		o.ws.dirty = true
+	}
+	o.ws.keep = keep
+}
+
 // RowWidth implements gd.LazyObjective: the first layer's kernel is one
 // row of Out weights per input feature, and the spans of Support and
 // Touches are whole rows of it (the parameters after the kernel start a
