@@ -171,11 +171,7 @@ func (o *Adam) lazyChunk(c *chunks, lo, hi int) {
 	r0, r1 := cl.rows(lo, hi)
 	for r := r0; r < r1; r++ {
 		end := min(hi, (r+1)*w)
-		f1, f2 := 1.0, 1.0
-		if d := o.decay[r]; d > 0 {
-			f1, _ = o.b1.at(d)
-			f2, _ = o.b2.at(d)
-		}
+		f1, f2 := o.decayFactors(r)
 		adamMoments(c.grad[r*w:end], o.m[r*w:end], o.v[r*w:end], f1, f2, o.Beta1, o.Beta2)
 		o.decay[r], o.lag[r] = 0, true
 		cl.done[r] = now + 1
