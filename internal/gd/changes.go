@@ -37,6 +37,35 @@ func trackChanges(cp Checkpointer, opt Optimizer, sparse bool, n int) *ChangeTra
 	return nil
 }
 
+// copyGuard is the DeferredCopier a run of Train protects its writes from,
+// or nil: it has none, or keeps no ChangeTracker.
+type copyGuard struct{ d DeferredCopier }
+
+// deferredCopier returns cp's guard when it is a DeferredCopier and the
+// run keeps a tracker (changes).
+func deferredCopier(cp Checkpointer, changes *ChangeTracker) *copyGuard {
+	d, ok := cp.(DeferredCopier)
+	if !ok || changes == nil {
+		return nil
+	}
+	return &copyGuard{d}
+}
+
+// on says the run's States may be copied after Save (State's Deferred).
+func (g *copyGuard) on() bool { return g != nil }
+
+func (g *copyGuard) protect(spans [][2]int) {
+	if g != nil {
+		g.d.Protect(spans)
+	}
+}
+
+func (g *copyGuard) settle() {
+	if g != nil {
+		g.d.Settle()
+	}
+}
+
 // newChangeTracker tracks n values; everything starts as changed.
 func newChangeTracker(n int) *ChangeTracker {
 	return &ChangeTracker{all: true, dirty: make([]uint64, (n+changeBlock*64-1)/(changeBlock*64)), n: n}

@@ -49,6 +49,10 @@ type State struct {
 	// Checkpointer that keeps a copy of that State need copy only those
 	// ranges. Nil: anything may have.
 	Changed *ChangeTracker
+	// Deferred says that Train calls the Checkpointer's Protect and Settle
+	// (see DeferredCopier) while this State's Changed is set: Save may
+	// leave Changed's ranges to be copied after it returns.
+	Deferred bool
 }
 
 // OptimizerState is an update rule's running state, as it stands: a lazy
@@ -78,10 +82,27 @@ type OptimizerState struct {
 // last (epochEnd true), and calls Save when it answers true; when the
 // context is cancelled, Train calls Save without asking, before it
 // flushes or restores anything. The State and its slices are Train's
-// own: Save must copy or write what it keeps before it returns.
+// own: Save must copy or write what it keeps before it returns (but see
+// DeferredCopier).
 type Checkpointer interface {
 	Due(epochEnd bool) bool
 	Save(*State) error
+}
+
+// DeferredCopier is a Checkpointer that copies the ranges of the weights
+// and of the update rule's arrays a State's Changed names after Save
+// returned, while training goes on: copied by Save, the IMDB recipe's
+// 100 MB held training up at every checkpoint. Train tells it so (State's
+// Deferred) only when it keeps a ChangeTracker, whose updates write the
+// weights and the rule's arrays at their spans alone; it then calls
+// Protect with the spans an update is about to write, before writing
+// them, and Settle before it writes anywhere else or returns. Protect
+// must copy what of the spans is still to be copied (or wait for it), and
+// Settle wait for the whole copy.
+type DeferredCopier interface {
+	Checkpointer
+	Protect(spans [][2]int)
+	Settle()
 }
 
 // stateful is an update rule that can save and restore its state.

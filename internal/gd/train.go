@@ -353,12 +353,14 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	}
 	sy := newSyncer(cb.Sync, c, opt)
 	changes := trackChanges(cb.Checkpoint, opt, useSpans && !lazy, len(params))
+	guard := deferredCopier(cb.Checkpoint, changes)
+	defer guard.settle()
 	var state State
 	save := func() error {
 		if err := p.capture(&state); err != nil {
 			return err
 		}
-		state.Changed = changes
+		state.Changed, state.Deferred = changes, guard.on()
 		if err := cb.Checkpoint.Save(&state); err != nil {
 			return err
 		}
@@ -376,6 +378,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		}
 	}
 	restore := func() {
+		guard.settle()
 		if es.RestoreBest && best != nil {
 			copy(params, best)
 			if watcher != nil {
@@ -445,6 +448,7 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 			}
 			if useSpans {
 				spans := sobj.Support()
+				guard.protect(spans)
 				sopt.UpdateSpans(params, grad, spans)
 				changes.markSpans(spans)
 				if watcher != nil && !told {

@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"math/bits"
+	"runtime"
 	"sort"
+	"sync/atomic"
 
 	"github.com/dlc-dev/dlc/internal/gd"
 )
@@ -49,7 +52,8 @@ func weights(s *gd.State) (params []float64, slots map[string][]float64) {
 // as them into the snapshot's buffers, which st (the copy of s) then
 // holds: only what s.Changed says changed when incremental (the buffers
 // hold the last take's copy; see take), everything otherwise, in parallel
-// pieces. The rule's other arrays are copied as they are.
+// pieces; or, when s is Deferred, leaves that copy to sn.later (see
+// deferredCopy). The rule's other arrays are copied as they are.
 func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool) {
 	params, slots := weights(s)
 	n := len(params)
@@ -88,6 +92,144 @@ func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool) {
 	} else if n > 0 {
 		c.ranges = append(c.ranges, [2]int{0, n})
 	}
-	sn.group.Run((n+pieceValues-1)/pieceValues, n*len(c.dst), c)
+	if s.Deferred && s.Changed != nil {
+		sn.later.start(c.dst, c.src, n, c.ranges)
+		sn.copying = &sn.later
+	} else {
+		sn.group.Run((n+pieceValues-1)/pieceValues, n*len(c.dst), c)
+	}
 	c.dst, c.src = c.dst[:0], c.src[:0] // not to keep the trainer's arrays
+}
+
+// copyBlock is the values a bit of a deferredCopy stands for: a
+// first-layer row of the IMDB recipe, what one update writes at a time.
+const copyBlock = 32
+
+// deferredCopy is a snapshot's copy of the weights and the update rule's
+// arrays as long as them that a DeferredCopier makes after Save returned,
+// while training goes on (see gd.DeferredCopier): the writer's goroutine
+// copies the blocks still to be copied (run) before it writes them, and
+// training, before an update writes its spans, copies the blocks of them
+// still to be copied itself (protect), so that the copy holds each block
+// as it stood at the Save. A block is claimed by clearing its bit in
+// pending, the writer a word's bits at once; whoever claims counts itself
+// in the word's busy first, so that an update finding its block's bit
+// already cleared waits (microseconds) for the writer to be done with the
+// word, and the writer, done, for a block an update is still copying.
+type deferredCopy struct {
+	dst, src [][]float64
+	n        int
+	pending  []atomic.Uint64 // a bit per copyBlock values still to be copied
+	busy     []atomic.Int32  // per word of pending: those copying its blocks
+	done     chan struct{}   // closed once everything is copied
+	finished atomic.Bool     // done is closed
+}
+
+// start sets d to copy ranges (in order, not overlapping) of each src
+// (n values) into its dst.
+func (d *deferredCopy) start(dst, src [][]float64, n int, ranges [][2]int) {
+	d.dst, d.src, d.n = append(d.dst[:0], dst...), append(d.src[:0], src...), n
+	words := (n + copyBlock*64 - 1) / (copyBlock * 64)
+	if len(d.pending) != words {
+		d.pending, d.busy = make([]atomic.Uint64, words), make([]atomic.Int32, words)
+	}
+	for i := range d.pending {
+		d.pending[i].Store(0)
+	}
+	for _, r := range ranges {
+		// The range's blocks [lo, hi), a word's share at a time.
+		for lo, hi := r[0]/copyBlock, (r[1]-1)/copyBlock+1; lo < hi; {
+			w := lo >> 6
+			end := min(hi, (w+1)<<6)
+			mask := ^uint64(0) << (lo & 63)
+			if end&63 != 0 {
+				mask &= 1<<(end&63) - 1
+			}
+			d.pending[w].Store(d.pending[w].Load() | mask)
+			lo = end
+		}
+	}
+	d.done = make(chan struct{})
+	d.finished.Store(false)
+}
+
+// run copies every block still to be copied, word by word; for the
+// writer's goroutine.
+func (d *deferredCopy) run() {
+	for w := range d.pending {
+		if d.pending[w].Load() == 0 {
+			continue
+		}
+		d.busy[w].Add(1)
+		d.copyBlocks(w, d.pending[w].Swap(0))
+		d.busy[w].Add(-1)
+	}
+	for w := range d.busy {
+		for d.busy[w].Load() != 0 { // an update copying a block it claimed
+			runtime.Gosched()
+		}
+	}
+	d.finished.Store(true)
+	close(d.done)
+}
+
+// protect copies the blocks of spans still to be copied, and waits for
+// those the writer is copying; for training, before it writes spans.
+func (d *deferredCopy) protect(spans [][2]int) {
+	if d.finished.Load() {
+		return
+	}
+	for _, s := range spans {
+		if s[0] >= s[1] {
+			continue
+		}
+		for b, end := s[0]/copyBlock, (s[1]-1)/copyBlock; b <= end; b++ {
+			d.claim(b)
+		}
+	}
+}
+
+// claim copies block b when it is still to be copied, or waits for the
+// writer when it took the block's word.
+func (d *deferredCopy) claim(b int) {
+	w, bit := b>>6, uint64(1)<<(b&63)
+	p := &d.pending[w]
+	if p.Load()&bit != 0 {
+		d.busy[w].Add(1)
+		for old := p.Load(); old&bit != 0; old = p.Load() {
+			if p.CompareAndSwap(old, old&^bit) {
+				d.copyBlocks(w, bit)
+				d.busy[w].Add(-1)
+				return
+			}
+		}
+		d.busy[w].Add(-1)
+	}
+	for d.busy[w].Load() != 0 {
+		runtime.Gosched()
+	}
+}
+
+// copyBlocks copies the blocks of word w whose bits are set, a run of
+// them at a time.
+func (d *deferredCopy) copyBlocks(w int, set uint64) {
+	for set != 0 {
+		lo := bits.TrailingZeros64(set)
+		hi := bits.TrailingZeros64(^(set >> lo)) + lo // the run's end
+		a, b := (w*64+lo)*copyBlock, min(d.n, (w*64+hi)*copyBlock)
+		for k, dst := range d.dst {
+			copy(dst[a:b], d.src[k][a:b])
+		}
+		if hi == 64 {
+			return
+		}
+		set &^= (1<<hi - 1)
+	}
+}
+
+// settle waits for the copy; for training, which may then write
+// anywhere.
+func (d *deferredCopy) settle() {
+	<-d.done
+	clear(d.src) // not to keep the trainer's arrays
 }
