@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"github.com/dlc-dev/dlc/internal/gd"
 )
@@ -112,10 +113,10 @@ const copyBlock = 32
 // training, before an update writes its spans, copies the blocks of them
 // still to be copied itself (protect), so that the copy holds each block
 // as it stood at the Save. A block is claimed by clearing its bit in
-// pending, the writer a word's bits at once; whoever claims counts itself
-// in the word's busy first, so that an update finding its block's bit
-// already cleared waits (microseconds) for the writer to be done with the
-// word, and the writer, done, for a block an update is still copying.
+// pending, the writer's up to 8 at once; whoever claims counts itself in
+// the word's busy first, so that an update finding its block's bit
+// already cleared waits (a microsecond) for the writer to be done with
+// them, and the writer, done, for a block an update is still copying.
 type deferredCopy struct {
 	dst, src [][]float64
 	n        int
@@ -157,17 +158,22 @@ func (d *deferredCopy) start(dst, src [][]float64, n int, ranges [][2]int) {
 // writer's goroutine.
 func (d *deferredCopy) run() {
 	for w := range d.pending {
-		if d.pending[w].Load() == 0 {
-			continue
+		p := &d.pending[w]
+		for old := p.Load(); old != 0; old = p.Load() {
+			// A claim takes the blocks of the lowest byte of the word
+			// that has any, so that an update waiting for the word waits
+			// for the copy of 8 blocks (4 KiB of each array) at most, not
+			// 64, should the writer's thread be descheduled in between.
+			group := uint64(0xff) << (bits.TrailingZeros64(old) &^ 7)
+			d.busy[w].Add(1)
+			if p.CompareAndSwap(old, old&^group) {
+				d.copyBlocks(w, old&group)
+			}
+			d.busy[w].Add(-1)
 		}
-		d.busy[w].Add(1)
-		d.copyBlocks(w, d.pending[w].Swap(0))
-		d.busy[w].Add(-1)
 	}
 	for w := range d.busy {
-		for d.busy[w].Load() != 0 { // an update copying a block it claimed
-			runtime.Gosched()
-		}
+		waitIdle(&d.busy[w]) // an update copying a block it claimed
 	}
 	d.finished.Store(true)
 	close(d.done)
@@ -205,8 +211,20 @@ func (d *deferredCopy) claim(b int) {
 		}
 		d.busy[w].Add(-1)
 	}
-	for d.busy[w].Load() != 0 {
-		runtime.Gosched()
+	waitIdle(&d.busy[w])
+}
+
+// waitIdle waits until no one copies blocks of a word (busy is 0):
+// yielding at first, then sleeping, so that a wait for the writer's
+// thread, which the kernel may have taken off its core (a loaded
+// machine), does not spin away the core it needs.
+func waitIdle(busy *atomic.Int32) {
+	for i := 0; busy.Load() != 0; i++ {
+		if i < 50 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 }
 
