@@ -24,6 +24,8 @@ func TestCalibrationBesideIsAfter(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 { // calibrateBeside wants two cores
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
+	defer func(was func() bool) { machineBusy = was }(machineBusy)
+	machineBusy = func() bool { return false } // whatever else runs now
 	for _, tc := range []struct{ folds, weighting string }{{"0", "none"}, {"3", "none"}, {"0", "nb"}, {"3", "nb"}} {
 		folds := tc.folds
 		var files [2][]byte
@@ -46,6 +48,11 @@ func TestCalibrationBesideIsAfter(t *testing.T) {
 			if got := calibrateBeside(plan, 1000, true, 0); got != (limit > 0) {
 				t.Fatalf("folds %s, limit %d: calibrateBeside says %v", folds, limit, got)
 			}
+			machineBusy = func() bool { return true }
+			if calibrateBeside(plan, 1000, true, 0) {
+				t.Fatalf("folds %s, limit %d: calibrateBeside says yes on a busy machine", folds, limit)
+			}
+			machineBusy = func() bool { return false }
 			h := Hooks{
 				Epoch: func(*gd.EpochStats) error {
 					events[k] = append(events[k], "epoch")
