@@ -64,7 +64,9 @@ Each trial scored is printed as the search goes (its mean accuracy over the
 folds ± their standard deviation, the epoch of the best mean, how long its
 trainings took), each rung's promotions and prunings, and at the end a
 leaderboard. The winner is written to --out as a commented YAML config
-with training.epochs at its best epoch; --train also trains it on the
+with training.epochs at its best epoch and the range it should score in on
+new data (its mean ± 2 standard deviations of one accuracy: the folds', or
+the binomial one of a fold's size when the folds agree more closely); --train also trains it on the
 whole training split, as dlc train would, and writes the model.
 
 The search stops when --budget has passed (the trainings under way are
@@ -408,6 +410,9 @@ type bestJSON struct {
 	Mean   float64 `json:"cv_mean"`
 	Std    float64 `json:"cv_std"`
 	Epochs int     `json:"epochs"`
+	// Expect is the range the winner should score on new data: see
+	// tune.Result.Expect.
+	Expect []float64 `json:"expect,omitempty"`
 }
 
 // status says what became of a trial.
@@ -522,10 +527,12 @@ func stopReason(s string) string {
 func (p *tunePrinter) wrote(r *tune.Result, out string) {
 	e := r.Best
 	if p.json {
-		p.emit(bestJSON{Event: "wrote", Out: out, Trial: e.Trial.ID, Mean: e.Mean, Std: e.Std, Epochs: e.BestEpoch})
+		lo, hi := r.Expect(e)
+		p.emit(bestJSON{Event: "wrote", Out: out, Trial: e.Trial.ID, Mean: e.Mean, Std: e.Std, Epochs: e.BestEpoch, Expect: []float64{lo, hi}})
 		return
 	}
 	fmt.Fprintf(p.stdio.Out, "best: trial %d, %d-fold cross-validated accuracy %.4f ± %.4f after %s: %s\n",
 		e.Trial.ID, r.Folds, e.Mean, e.Std, epochs(e.BestEpoch), tune.Describe(e.Trial.Config()))
+	fmt.Fprintf(p.stdio.Out, "trained on the whole split, expect %s on new data of the same kind\n", r.ExpectWords(e))
 	fmt.Fprintf(p.stdio.Out, "wrote %s; train it with: dlc train --config %s\n", out, out)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -295,16 +294,12 @@ func (s *Server) predict(x *exchange, r *http.Request, m *Model) {
 
 // send flushes the answer written to the client now, not after the
 // handler returns: what is left — the metrics, the log line, the job's
-// release — is none of the client's waiting. The latency ends here, and
-// the goroutine yields, so that a request whose answer is ready (woken by
-// this one's block, or handed the worker state to lead the next) runs
-// before this one's bookkeeping on a machine whose cores are all busy.
+// release — is none of the client's waiting. The latency ends here.
 func (x *exchange) send() {
 	if f, ok := x.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
 	x.end = time.Now()
-	runtime.Gosched()
 }
 
 // jsonContentType is the Content-Type header of JSON answers, one slice

@@ -180,10 +180,12 @@ const (
 
 // Result is what a search did and found.
 type Result struct {
-	Base     *config.Config
-	Data     *pipeline.Data // the training split, all that was read
-	Classes  []string
-	Folds    int
+	Base    *config.Config
+	Data    *pipeline.Data // the training split, all that was read
+	Classes []string
+	Folds   int
+	// HeldOut is the fewest examples a fold held out (validated on).
+	HeldOut  int
 	Trials   []*Trial
 	Brackets int
 	Best     *Evaluation // nil when no trial was scored
@@ -248,13 +250,17 @@ func Search(ctx context.Context, o Options) (*Result, error) {
 		rng:  rand.New(rand.NewPCG(uint64(base.Training.Seed), 0x7e57ab1e)),
 		seen: map[string]bool{},
 	}
-	for _, f := range Folds(d.Train.Labels, k, uint64(base.Training.Seed)) {
+	heldOutFewest := 0
+	for i, f := range Folds(d.Train.Labels, k, uint64(base.Training.Seed)) {
+		if i == 0 || len(f.Validation) < heldOutFewest {
+			heldOutFewest = len(f.Validation)
+		}
 		s.folds = append(s.folds, [2]*data.Examples{
 			d.Train.Subset(f.Train, d.Train.Path),
 			d.Train.Subset(f.Validation, d.Train.Path+" (validation fold)"),
 		})
 	}
-	res := &Result{Base: base, Data: d, Classes: classes, Folds: k, options: o}
+	res := &Result{Base: base, Data: d, Classes: classes, Folds: k, HeldOut: heldOutFewest, options: o}
 	if o.OnStart != nil {
 		o.OnStart(res)
 	}
