@@ -63,6 +63,18 @@ func (o *LazyAdam) lazyChunk(c *chunks, lo, hi int) {
 	k1, k2 := 1-b1, 1-b2
 	p, g, m, v := c.params[lo:hi], c.grad[lo:hi], o.m[lo:hi], o.v[lo:hi]
 	p, m, v = p[:len(g)], m[:len(g)], v[:len(g)]
+	if haveLazyAdam8 {
+		// Eight entries at a time where the processor can, then four,
+		// the same operations in the same order; the rest below.
+		n := len(g) &^ 7
+		lazyAdam8(p[:n], g[:n], m[:n], v[:n], b1, k1, b2, k2, alpha, eps)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
+	if haveLazyAdam4 {
+		n := len(g) &^ 3
+		lazyAdam4(p[:n], g[:n], m[:n], v[:n], b1, k1, b2, k2, alpha, eps)
+		p, g, m, v = p[n:], g[n:], m[n:], v[n:]
+	}
 	for i, gi := range g {
 		if math.Float64bits(gi) == 0 {
 			continue

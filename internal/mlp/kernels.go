@@ -39,6 +39,16 @@ const shortDot = 32
 // = all ones), W being row-major with width columns: only the rows of W that
 // x names are read.
 func sparseAccumulate(z, w []float64, width int, idx []int32, vals []float64) {
+	if haveAccumD32 && width >= 32 {
+		// The row's sums in registers, a block of columns at a time:
+		// the same terms in the same order (accumRows).
+		if vals == nil {
+			accumOnes(z, w, width, idx)
+		} else {
+			accumRows(z, w, width, idx, vals[:len(idx)])
+		}
+		return
+	}
 	if vals == nil {
 		for _, f := range idx {
 			add(w[int(f)*width:int(f+1)*width], z)
@@ -88,12 +98,41 @@ func gemmNN(m, n, k int, a, b, c []float64) {
 	}
 	for i := range m {
 		ci := c[i*n : (i+1)*n]
+		if haveAccumD32 && n >= 32 {
+			accumNonZero(ci, b, n, a[i*k:(i+1)*k], 1, k)
+			continue
+		}
 		for l, v := range a[i*k : (i+1)*k] {
 			if v != 0 {
 				axpy(v, b[l*n:(l+1)*n], ci)
 			}
 		}
 	}
+}
+
+// gatherChunk is how many terms accumNonZero gathers on the stack before
+// handing them to accumRows.
+const gatherChunk = 256
+
+// accumNonZero adds a[j·stride] · b's row j (rows of n float64s) to c for
+// j < terms in order, skipping the a that are zero (±0), as the axpy loops
+// of gemmNN and gemmTNRows skip them: the same terms in the same order
+// (accumRows), so the same bits. Relu and dropout make most of a hidden
+// layer's activations zero.
+func accumNonZero(c, b []float64, n int, a []float64, stride, terms int) {
+	var rows [gatherChunk]int32
+	var alphas [gatherChunk]float64
+	cnt := 0
+	for j := range terms {
+		if v := a[j*stride]; v != 0 {
+			rows[cnt], alphas[cnt] = int32(j), v
+			if cnt++; cnt == gatherChunk {
+				accumRows(c, b, n, rows[:cnt], alphas[:cnt])
+				cnt = 0
+			}
+		}
+	}
+	accumRows(c, b, n, rows[:cnt], alphas[:cnt])
 }
 
 // maxShort is the widest row the short-row kernels sum on the stack.
@@ -187,6 +226,15 @@ func gemmTNRows(lo, hi, m, n, k int, a, b, c []float64) {
 		return
 	}
 	clear(c[lo*n : hi*n])
+	if haveAccumD32 && n >= 32 {
+		// Row by row of c, its terms (a's column, r ascending) summed in
+		// registers: every element gets its terms in the order of r, as
+		// below.
+		for i := lo; i < hi; i++ {
+			accumNonZero(c[i*n:(i+1)*n], b, n, a[i:], k, m)
+		}
+		return
+	}
 	for r := range m {
 		br := b[r*n : (r+1)*n]
 		for i, v := range a[r*k+lo : r*k+hi] {
@@ -334,18 +382,38 @@ func regroupValues[T float32 | float64](c *batchColumns, x *sparse.Matrix, rows 
 	}
 }
 
-// scatterFeatures adds the outer products xᵀ·d of a batch to the first
-// layer's weight gradient gW (width columns), for the batch's features
-// lo..hi (indices into c.feats) only: feature by feature, each adding
-// v·d[r] of its rows r in batch order to its weight row. Every element of
+// scatterFeatures sets the first layer's weight gradient gW (width
+// columns) to the outer products xᵀ·d of a batch, for the batch's features
+// lo..hi (indices into c.feats) only: feature by feature, each weight row
+// cleared and then v·d[r] of its rows r added in batch order. Clearing a
+// row here, as its sums are about to be written, rather than in a pass of
+// its own before (Network.regroup), spares a second trip to memory for the
+// rows of words in consecutive batches. Every element of
 // gW gets its terms in batch order, as a pass row by row would add them,
 // so the features can be split over cores with the very same result. Going
 // by feature keeps one weight row in cache while the batch's rows of d
 // stream past, instead of a read and a write of a far weight row per entry.
 func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []float64) {
+	if haveAccumD32 && width >= 32 {
+		// Each weight row's sums in registers, a block of columns at a
+		// time: the same terms in the same order (accumRows).
+		for k := lo; k < hi; k++ {
+			f := int(c.feats[k])
+			g := gW[f*width : (f+1)*width]
+			clear(g)
+			p, q := c.start[k], c.start[k+1]
+			if c.val == nil {
+				accumOnes(g, d, width, c.pos[p:q])
+			} else {
+				accumRows(g, d, width, c.pos[p:q], c.val[p:q])
+			}
+		}
+		return
+	}
 	for k := lo; k < hi; k++ {
 		f := int(c.feats[k])
 		g := gW[f*width : (f+1)*width]
+		clear(g)
 		for p := c.start[k]; p < c.start[k+1]; p++ {
 			r := int(c.pos[p])
 			dr := d[r*width : (r+1)*width]

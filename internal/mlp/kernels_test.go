@@ -29,11 +29,12 @@ func TestDotMatchesGonum(t *testing.T) {
 }
 
 // TestShortKernelsMatchAxpy: the stack-summed short rows of gemmNN and
-// gemmTNRows add the same terms in the same order as the axpy loops.
+// gemmTNRows, and the register-summed wide ones (accumNonZero), add the
+// same terms in the same order as the axpy loops.
 func TestShortKernelsMatchAxpy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	const m, k = 7, 9
-	for _, n := range []int{1, 3, 10, 16} {
+	for _, n := range []int{1, 3, 10, 16, 20, 40, 52, 70} {
 		a, b := make([]float64, m*k), make([]float64, k*n)
 		for i := range a {
 			if rng.Float64() < 0.7 {
@@ -87,38 +88,49 @@ func TestShortKernelsMatchAxpy(t *testing.T) {
 // TestScatterFeaturesMatchesRows: the first layer's weight gradient
 // computed feature by feature, in any split of the features, has the very
 // bits of the row-by-row pass (signed zeros included), for valued and
-// multi-hot batches, with repeated rows and rows without entries.
+// multi-hot batches, with repeated rows and rows without entries, for
+// rows narrower than the register kernels' blocks (accumRows) and rows
+// of whole blocks with and without columns past them.
 func TestScatterFeaturesMatchesRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	const inputs, width = 500, 24
-	for _, binary := range []bool{false, true} {
-		x := randomRows(rng, 60, inputs, binary)
-		x.AppendRow(nil, valuesOrNil(binary))
-		rows := []int{3, 60, 7, 3, 59, 0, 12, 12, 41}
-		d := make([]float64, len(rows)*width)
-		for i := range d {
-			switch rng.IntN(4) {
-			case 0:
-				d[i] = 0
-			case 1:
-				d[i] = math.Copysign(0, -1)
-			default:
-				d[i] = rng.NormFloat64()
-			}
+	const inputs = 500
+	for _, c := range []struct {
+		width  int
+		binary bool
+	}{{24, false}, {24, true}, {136, false}, {136, true}, {256, false}, {256, true}} {
+		scatterMatchesRows(t, rng, inputs, c.width, c.binary)
+	}
+}
+
+// scatterMatchesRows is one case of TestScatterFeaturesMatchesRows.
+func scatterMatchesRows(t *testing.T, rng *rand.Rand, inputs, width int, binary bool) {
+	t.Helper()
+	x := randomRows(rng, 60, inputs, binary)
+	x.AppendRow(nil, valuesOrNil(binary))
+	rows := []int{3, 60, 7, 3, 59, 0, 12, 12, 41}
+	d := make([]float64, len(rows)*width)
+	for i := range d {
+		switch rng.IntN(4) {
+		case 0:
+			d[i] = 0
+		case 1:
+			d[i] = math.Copysign(0, -1)
+		default:
+			d[i] = rng.NormFloat64()
 		}
-		want := make([]float64, inputs*width)
-		scatterRows(want, width, x, rows, d)
-		var c batchColumns
-		for _, blocks := range []int{1, 2, 5} {
-			c.build(x, rows, inputs)
-			got := make([]float64, inputs*width)
-			for b := range blocks {
-				scatterFeatures(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d)
-			}
-			for i := range want {
-				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-					t.Fatalf("binary %v, %d blocks: entry %d is %v by feature, %v by row", binary, blocks, i, got[i], want[i])
-				}
+	}
+	want := make([]float64, inputs*width)
+	scatterRows(want, width, x, rows, d)
+	var c batchColumns
+	for _, blocks := range []int{1, 2, 5} {
+		c.build(x, rows, inputs)
+		got := make([]float64, inputs*width)
+		for b := range blocks {
+			scatterFeatures(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d)
+		}
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("width %d, binary %v, %d blocks: entry %d is %v by feature, %v by row", width, binary, blocks, i, got[i], want[i])
 			}
 		}
 	}
@@ -434,6 +446,81 @@ func TestWidenMatchesConversion(t *testing.T) {
 			if dst[n] != 42 {
 				t.Fatalf("AVX %v n=%d: the element past the end was written (%v)", avx, n, dst[n])
 			}
+		}
+	}
+}
+
+// TestAccumRowsMatchesAxpy: the register kernels of accumRows (where this
+// processor has them) give the bits of one gonum axpy per term in order,
+// onto sums that are not zero to start with, for factors of every size,
+// zero and -0, widths with and without columns past the blocks, and
+// multi-hot terms (accumOnes) longer than one termChunk; and
+// sparseAccumulate, which goes through them for rows of 32 or more
+// columns, gives the bits of its axpy loop.
+func TestAccumRowsMatchesAxpy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	const inputs = 300
+	for _, width := range []int{8, 31, 32, 40, 64, 96, 136, 256} {
+		m := make([]float64, inputs*width)
+		for i := range m {
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+			if rng.IntN(10) == 0 {
+				m[i] = math.Copysign(0, -1)
+			}
+		}
+		for _, terms := range []int{0, 1, 7, termChunk + 3} {
+			rows := make([]int32, terms)
+			alphas := make([]float64, terms)
+			ones := make([]float64, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs))
+				ones[k] = 1
+				switch rng.IntN(5) {
+				case 0:
+					alphas[k] = 0
+				case 1:
+					alphas[k] = math.Copysign(0, -1)
+				default:
+					alphas[k] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			for _, binary := range []bool{false, true} {
+				a := alphas
+				if binary {
+					a = ones
+				}
+				z0 := make([]float64, width)
+				for i := range z0 {
+					z0[i] = rng.NormFloat64()
+				}
+				want := append([]float64(nil), z0...)
+				for k, r := range rows {
+					floats.AddScaled(want, a[k], m[int(r)*width:int(r+1)*width])
+				}
+				got := append([]float64(nil), z0...)
+				if binary {
+					accumOnes(got, m, width, rows)
+				} else {
+					accumRows(got, m, width, rows, a)
+				}
+				sameFloats(t, "accumRows", width, terms, binary, got, want)
+				got = append(got[:0], z0...)
+				var vals []float64
+				if !binary {
+					vals = a
+				}
+				sparseAccumulate(got, m, width, rows, vals)
+				sameFloats(t, "sparseAccumulate", width, terms, binary, got, want)
+			}
+		}
+	}
+}
+
+func sameFloats(t *testing.T, what string, width, terms int, binary bool, got, want []float64) {
+	t.Helper()
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("%s, width %d, %d terms, binary %v: column %d is %v, one axpy a term gives %v", what, width, terms, binary, i, got[i], want[i])
 		}
 	}
 }

@@ -575,9 +575,14 @@ func (n *Network) transposeKernels(ws *Workspace) {
 			continue
 		}
 		l := n.Layers[li]
-		for j := range l.In {
-			for o, v := range l.W[j*l.Out : (j+1)*l.Out] {
-				t[o*l.In+j] = v
+		// Row by row of the transpose: its writes go in order and the
+		// reads stride, where the other way round every write would
+		// land in another cache line (R52's 256×52 output layer, at
+		// every step).
+		for o := range l.Out {
+			to := t[o*l.In : (o+1)*l.In]
+			for j := range to {
+				to[j] = l.W[j*l.Out+o]
 			}
 		}
 	}
@@ -776,10 +781,9 @@ func (n *Network) gradient(x *sparse.Matrix, y Targets, rows []int, grad []float
 // regroup regroups the batch rows of x by feature into ws.cols for the
 // first layer's weight gradient, and with g.clearPrev clears the rows of
 // g.gW0 the previous batch's gradient wrote (its features, still in
-// ws.cols until then). In float32, scatterFeatures32 writes every row of
-// the new batch's features whole, so only the previous batch's features
-// the new batch lacks need clearing; scatterFeatures adds to its rows, so
-// all of them do.
+// ws.cols until then). scatterFeatures and scatterFeatures32 write every
+// row of the new batch's features whole, so only the previous batch's
+// features the new batch lacks need clearing.
 func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrouping) {
 	c := &ws.cols
 	if g.clearPrev {
@@ -788,9 +792,6 @@ func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrou
 	c.f32 = n.w32 != nil
 	c.build(x, rows, n.Layers[0].In)
 	if g.keep {
-		if n.w32 == nil { // scatterFeatures adds to its rows
-			clearRows(g.gW0, n.Layers[0].Out, c.feats)
-		}
 		return
 	}
 	if !g.clearPrev {
@@ -798,7 +799,7 @@ func (n *Network) regroup(x *sparse.Matrix, rows []int, ws *Workspace, g *regrou
 	}
 	width := n.Layers[0].Out
 	for _, f := range ws.prevFeats {
-		if n.w32 != nil && c.slot[f].gen == c.gen {
+		if c.slot[f].gen == c.gen {
 			continue // in the new batch too: written whole
 		}
 		clear(g.gW0[int(f)*width : int(f+1)*width])

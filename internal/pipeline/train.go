@@ -266,9 +266,13 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 			sv.dropout, cb.Checkpoint = src, sv
 		}
 		reweigh := labelWeighing(fit, y, len(classes))
-		if calibrateBeside(plan, len(net.Params()), !multi && dd == nil && sv == nil && resume == nil, reweigh == nil) {
+		rowBytes := 0
+		if reweigh != nil { // each network weighs its own copy of the values
+			rowBytes = 8 * x.NNZ()
+		}
+		if calibrateBeside(plan, len(net.Params()), !multi && dd == nil && sv == nil && resume == nil, rowBytes) {
 			beside = startBeside(ctx, h, func(ctx context.Context, h Hooks) (*calibrate.Calibrator, error) {
-				return fitCalibration(ctx, plan, x, y, classes, h, from, nil, nil, nil)
+				return fitCalibration(ctx, plan, x, y, classes, h, from, nil, nil, reweigh)
 			})
 			defer beside.stop() // on every way out
 		}

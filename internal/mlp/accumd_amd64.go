@@ -1,0 +1,22 @@
+package mlp
+
+import "golang.org/x/sys/cpu"
+
+// haveAccumD32 says whether accumD32 can run here: its 256-bit AVX
+// instructions (no AVX2, no FMA needed).
+var haveAccumD32 = cpu.X86.HasAVX
+
+// haveAccumD64 says whether accumD64 can run here: AVX-512F, which
+// x/sys/cpu reports only where the operating system saves its registers.
+var haveAccumD64 = cpu.X86.HasAVX512F
+
+// accumD32 adds alphas[k] · w's row rows[k] (rows width float64s apart)
+// to z, 32 columns of each, the terms in the order of k (accumd_amd64.s).
+//
+//go:noescape
+func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
+
+// accumD64 is accumD32 for 64 columns, in AVX-512 registers.
+//
+//go:noescape
+func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)

@@ -1,0 +1,125 @@
+#include "textflag.h"
+
+// func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
+//
+// z[0:32] += alphas[k] · w[rows[k]·width : rows[k]·width+32] for k in
+// order, each product rounded and then added (VMULPD, VADDPD: no fused
+// multiply-add), as gonum's axpy does element by element, the 32 sums
+// held in Y0-Y7 between the terms.
+TEXT ·accumD32(SB), NOSPLIT, $0-72
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ width+16(FP), DX
+	SHLQ $3, DX
+	MOVQ rows_base+24(FP), R8
+	MOVQ rows_len+32(FP), CX
+	MOVQ alphas_base+48(FP), R9
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	XORQ AX, AX
+	TESTQ CX, CX
+	JE done
+
+loop:
+	MOVLQSX (R8)(AX*4), R10
+	IMULQ DX, R10
+	ADDQ SI, R10
+	VBROADCASTSD (R9)(AX*8), Y8
+	VMULPD 0(R10), Y8, Y9
+	VMULPD 32(R10), Y8, Y10
+	VMULPD 64(R10), Y8, Y11
+	VMULPD 96(R10), Y8, Y12
+	VADDPD Y9, Y0, Y0
+	VADDPD Y10, Y1, Y1
+	VADDPD Y11, Y2, Y2
+	VADDPD Y12, Y3, Y3
+	VMULPD 128(R10), Y8, Y13
+	VMULPD 160(R10), Y8, Y14
+	VMULPD 192(R10), Y8, Y15
+	VMULPD 224(R10), Y8, Y9
+	VADDPD Y13, Y4, Y4
+	VADDPD Y14, Y5, Y5
+	VADDPD Y15, Y6, Y6
+	VADDPD Y9, Y7, Y7
+	INCQ AX
+	CMPQ AX, CX
+	JLT loop
+
+done:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
+//
+// accumD32 for 64 columns in Z0-Z7 (AVX-512F): the same products and
+// sums, element by element, so the same bits.
+TEXT ·accumD64(SB), NOSPLIT, $0-72
+	MOVQ z+0(FP), DI
+	MOVQ w+8(FP), SI
+	MOVQ width+16(FP), DX
+	SHLQ $3, DX
+	MOVQ rows_base+24(FP), R8
+	MOVQ rows_len+32(FP), CX
+	MOVQ alphas_base+48(FP), R9
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	VMOVUPD 256(DI), Z4
+	VMOVUPD 320(DI), Z5
+	VMOVUPD 384(DI), Z6
+	VMOVUPD 448(DI), Z7
+	XORQ AX, AX
+	TESTQ CX, CX
+	JE done64
+
+loop64:
+	MOVLQSX (R8)(AX*4), R10
+	IMULQ DX, R10
+	ADDQ SI, R10
+	VBROADCASTSD (R9)(AX*8), Z8
+	VMULPD 0(R10), Z8, Z9
+	VMULPD 64(R10), Z8, Z10
+	VMULPD 128(R10), Z8, Z11
+	VMULPD 192(R10), Z8, Z12
+	VADDPD Z9, Z0, Z0
+	VADDPD Z10, Z1, Z1
+	VADDPD Z11, Z2, Z2
+	VADDPD Z12, Z3, Z3
+	VMULPD 256(R10), Z8, Z13
+	VMULPD 320(R10), Z8, Z14
+	VMULPD 384(R10), Z8, Z15
+	VMULPD 448(R10), Z8, Z9
+	VADDPD Z13, Z4, Z4
+	VADDPD Z14, Z5, Z5
+	VADDPD Z15, Z6, Z6
+	VADDPD Z9, Z7, Z7
+	INCQ AX
+	CMPQ AX, CX
+	JLT loop64
+
+done64:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 256(DI)
+	VMOVUPD Z5, 320(DI)
+	VMOVUPD Z6, 384(DI)
+	VMOVUPD Z7, 448(DI)
+	VZEROUPPER
+	RET
