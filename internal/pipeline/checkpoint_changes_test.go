@@ -51,27 +51,36 @@ func (c *takeChecker) Save(st *gd.State) error {
 // changed ranges over the last take, is byte for byte that of a copy of
 // everything; and most of the saves were taken by changes.
 func TestSnapshotOfChangesIsExact(t *testing.T) {
-	x, y := sparseTexts(150, 400)
-	spec := mlp.Spec{Inputs: 400, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
-		Hidden: []mlp.LayerSpec{{Units: 5, Activation: mlp.ReLU, Dropout: 0.2}}}
 	for _, name := range []string{gd.NameSGD, gd.NameAdagrad} {
-		net, err := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, err := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 0.05}, len(net.Params()))
-		if err != nil {
-			t.Fatal(err)
-		}
 		tc := &takeChecker{t: t}
-		obj := &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}, Dropout: rand.New(rand.NewPCG(2, 2))}
-		cfg := gd.Config{Method: gd.MiniBatch, BatchSize: 8, Epochs: 3, Seed: 3}
-		if _, err := gd.Train(context.Background(), obj, o, cfg, gd.Callbacks{Checkpoint: tc}); err != nil {
-			t.Fatal(err)
-		}
+		trainSparseTexts(t, name, tc)
 		if tc.took != tc.saves-1 {
 			t.Errorf("%s: %d of %d saves after the first taken by changes", name, tc.took, tc.saves)
 		}
+	}
+}
+
+// trainSparseTexts trains a small sparse-text MLP (400 features, 5 relu
+// units with dropout, sigmoid) with the update rule name for 3 epochs of
+// batches of 8, saving checkpoints through cp: the same run for each
+// checkpointer the tests hold against a whole copy.
+func trainSparseTexts(t *testing.T, name string, cp gd.Checkpointer) {
+	t.Helper()
+	x, y := sparseTexts(150, 400)
+	spec := mlp.Spec{Inputs: 400, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
+		Hidden: []mlp.LayerSpec{{Units: 5, Activation: mlp.ReLU, Dropout: 0.2}}}
+	net, err := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 0.05}, len(net.Params()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}, Dropout: rand.New(rand.NewPCG(2, 2))}
+	cfg := gd.Config{Method: gd.MiniBatch, BatchSize: 8, Epochs: 3, Seed: 3}
+	if _, err := gd.Train(context.Background(), obj, o, cfg, gd.Callbacks{Checkpoint: cp}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -198,24 +207,9 @@ func (c *deferChecker) wait() {
 // it writes until then, and every checkpoint so made is byte for byte a
 // whole copy's of the State at its Save.
 func TestDeferredSnapshotIsExact(t *testing.T) {
-	x, y := sparseTexts(150, 400)
-	spec := mlp.Spec{Inputs: 400, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
-		Hidden: []mlp.LayerSpec{{Units: 5, Activation: mlp.ReLU, Dropout: 0.2}}}
 	for _, name := range []string{gd.NameSGD, gd.NameAdagrad} {
-		net, err := mlp.New(spec, rand.New(rand.NewPCG(1, 1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, err := gd.NewOptimizer(gd.OptimizerConfig{Name: name, LearningRate: 0.05}, len(net.Params()))
-		if err != nil {
-			t.Fatal(err)
-		}
 		dc := &deferChecker{t: t}
-		obj := &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}, Dropout: rand.New(rand.NewPCG(2, 2))}
-		cfg := gd.Config{Method: gd.MiniBatch, BatchSize: 8, Epochs: 3, Seed: 3}
-		if _, err := gd.Train(context.Background(), obj, o, cfg, gd.Callbacks{Checkpoint: dc}); err != nil {
-			t.Fatal(err)
-		}
+		trainSparseTexts(t, name, dc)
 		dc.wait()
 		if dc.saves == 0 || dc.deferred != dc.saves {
 			t.Errorf("%s: %d of %d saves copied after Save", name, dc.deferred, dc.saves)
