@@ -9,14 +9,15 @@ package mlp
 // instruction where gonum's SSE2 takes two; the columns past the blocks
 // go through axpy. It is the float64 first layer's forward pass
 // (sparseAccumulate) and weight gradient by feature (scatterFeatures):
-// the R52 and R8 recipes' 256-wide rows.
+// the R52 and R8 recipes' 256-wide rows, and the IMDB notebook's 16-wide
+// ones, where a call of gonum's per term cost more than its arithmetic.
 func accumRows(z, m []float64, width int, rows []int32, alphas []float64) {
 	if len(rows) == 0 {
 		return
 	}
 	_ = alphas[len(rows)-1]
 	wide := 0
-	if haveAccumD32 && width >= 32 {
+	if haveAccumD32 && width >= minAccumWidth {
 		for _, r := range rows {
 			_ = m[int(r)*width+width-1] // the rows are in m
 		}
@@ -29,6 +30,10 @@ func accumRows(z, m []float64, width int, rows []int32, alphas []float64) {
 		for ; wide+32 <= width; wide += 32 {
 			accumD32(&z[wide], &m[wide], width, rows, alphas)
 		}
+		if wide+16 <= width {
+			accumD16(&z[wide], &m[wide], width, rows, alphas)
+			wide += 16
+		}
 	}
 	if wide == width {
 		return
@@ -37,6 +42,10 @@ func accumRows(z, m []float64, width int, rows []int32, alphas []float64) {
 		axpy(alphas[k], m[int(r)*width+wide:int(r+1)*width], z[wide:width])
 	}
 }
+
+// minAccumWidth is the narrowest row accumRows sums in registers: one
+// block of 16 columns (accumD16).
+const minAccumWidth = 16
 
 // onesD are the factors of a multi-hot row's terms, termChunk at a time:
 // 1·w is w exactly, so a term adds what add would.

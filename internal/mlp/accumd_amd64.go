@@ -20,3 +20,8 @@ func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
 //
 //go:noescape
 func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
+
+// accumD16 is accumD32 for 16 columns, in four AVX registers.
+//
+//go:noescape
+func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64)

@@ -15,3 +15,7 @@ func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
 func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64) {
 	panic("mlp: accumD64 without its assembly")
 }
+
+func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64) {
+	panic("mlp: accumD16 without its assembly")
+}

@@ -39,7 +39,7 @@ const shortDot = 32
 // = all ones), W being row-major with width columns: only the rows of W that
 // x names are read.
 func sparseAccumulate(z, w []float64, width int, idx []int32, vals []float64) {
-	if haveAccumD32 && width >= 32 {
+	if haveAccumD32 && width >= minAccumWidth {
 		// The row's sums in registers, a block of columns at a time:
 		// the same terms in the same order (accumRows).
 		if vals == nil {
@@ -394,7 +394,7 @@ func regroupValues[T float32 | float64](c *batchColumns, x *sparse.Matrix, rows 
 // by feature keeps one weight row in cache while the batch's rows of d
 // stream past, instead of a read and a write of a far weight row per entry.
 func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []float64) {
-	if haveAccumD32 && width >= 32 {
+	if haveAccumD32 && width >= minAccumWidth {
 		// Each weight row's sums in registers, a block of columns at a
 		// time: the same terms in the same order (accumRows).
 		for k := lo; k < hi; k++ {

@@ -460,7 +460,7 @@ func TestWidenMatchesConversion(t *testing.T) {
 func TestAccumRowsMatchesAxpy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	const inputs = 300
-	for _, width := range []int{8, 31, 32, 40, 64, 96, 136, 256} {
+	for _, width := range []int{8, 15, 16, 17, 24, 31, 32, 40, 48, 64, 96, 112, 136, 256} {
 		m := make([]float64, inputs*width)
 		for i := range m {
 			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
