@@ -1,8 +1,10 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -51,7 +53,7 @@ func parseObjectWith(line []byte, want []string, out []jsonField, scratch *[]byt
 	} else {
 		for {
 			p.ws()
-			key, err := p.str()
+			slot, err := p.key(want)
 			if err != nil {
 				return err
 			}
@@ -61,12 +63,6 @@ func parseObjectWith(line []byte, want []string, out []jsonField, scratch *[]byt
 			}
 			p.i++
 			p.ws()
-			slot := -1
-			for k, w := range want {
-				if w == key {
-					slot = k
-				}
-			}
 			if slot >= 0 {
 				f := jsonField{found: true}
 				switch c := p.peek(); {
@@ -305,24 +301,9 @@ func (p *jsonParser) str() (string, error) {
 		return "", p.fail("expected a string")
 	}
 	p.i++
-	start := p.i
 	// Fast path: no escapes and plain ASCII/valid UTF-8.
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if c == '"' {
-			s := p.b[start:p.i]
-			p.i++
-			if utf8.Valid(s) {
-				return string(s), nil
-			}
-			p.i = start
-			break
-		}
-		if c == '\\' || c < 0x20 {
-			p.i = start
-			break
-		}
-		p.i++
+	if s, ok := p.plain(); ok {
+		return string(s), nil
 	}
 	var out []byte
 	if p.scratch != nil {
@@ -382,16 +363,116 @@ func (p *jsonParser) str() (string, error) {
 				p.i-- // point at the escape's letter
 				return "", p.fail("invalid escape in string")
 			}
-		case c < utf8.RuneSelf:
-			out = append(out, c)
-			p.i++
 		default:
-			r, size := utf8.DecodeRune(p.b[p.i:])
-			out = utf8.AppendRune(out, r)
-			p.i += size
+			// A run of plain bytes up to the next quote, backslash or
+			// control character, copied at once when it is valid UTF-8
+			// (decoding it rune by rune gives the same bytes then), else
+			// rune by rune. The run ends at an ASCII byte, which no
+			// encoded rune continues into, so its last rune decodes as it
+			// would in the whole line.
+			n, ascii := plainLen(p.b[p.i:])
+			run := p.b[p.i : p.i+n]
+			p.i += n
+			if ascii || utf8.Valid(run) {
+				out = append(out, run...)
+				continue
+			}
+			for len(run) > 0 {
+				r, size := utf8.DecodeRune(run)
+				out = utf8.AppendRune(out, r)
+				run = run[size:]
+			}
 		}
 	}
 }
+
+// plain returns the string at p.i (just past its opening quote) and moves
+// past its closing quote when it has no escape or control character and is
+// valid UTF-8, as most are; otherwise it reports false and leaves p.i.
+func (p *jsonParser) plain() ([]byte, bool) {
+	n, ascii := plainLen(p.b[p.i:])
+	end := p.i + n
+	if end >= len(p.b) || p.b[end] != '"' {
+		return nil, false
+	}
+	s := p.b[p.i:end]
+	if !ascii && !utf8.Valid(s) {
+		return nil, false
+	}
+	p.i = end + 1
+	return s, true
+}
+
+// key decodes an object's key at p.i and returns the index in want of the
+// last field it names, or -1. A plain key is compared where it is, not
+// made a string first.
+func (p *jsonParser) key(want []string) (int, error) {
+	var k []byte
+	if p.peek() == '"' {
+		p.i++
+		s, ok := p.plain()
+		if !ok {
+			p.i--
+		}
+		k = s
+	}
+	if k == nil {
+		s, err := p.str()
+		if err != nil {
+			return -1, err
+		}
+		k = []byte(s)
+	}
+	slot := -1
+	for i, w := range want {
+		if w == string(k) {
+			slot = i
+		}
+	}
+	return slot, nil
+}
+
+// The bytes of a 64-bit word: ones has 1 in each, hi8 their high bits.
+const (
+	ones = 0x0101010101010101
+	hi8  = 0x8080808080808080
+)
+
+// plainLen returns how many bytes of b come before the first '"', '\\' or
+// control character (below 0x20), all of b when none does, and whether
+// those bytes are all ASCII. It tests eight bytes at a time: a string's
+// bytes are mostly plain, and a byte-by-byte loop's three tests and
+// branch per byte were the JSON reader's cost.
+func plainLen(b []byte) (n int, ascii bool) {
+	var high uint64
+	for n+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[n:])
+		// A byte's high bit is set in m when the byte is a quote, a
+		// backslash or a control character (zeroBytes of x xor c flags
+		// the bytes equal to c), and may be set in the bytes above such a
+		// byte (a borrow), never below: its lowest set bit is exact.
+		m := zeroBytes(x^('"'*ones)) | zeroBytes(x^('\\'*ones)) | (x-0x20*ones)&^x&hi8
+		if m != 0 {
+			k := bits.TrailingZeros64(m) / 8
+			high |= x & (1<<(8*k) - 1)
+			return n + k, high&hi8 == 0
+		}
+		high |= x
+		n += 8
+	}
+	for ; n < len(b); n++ {
+		c := b[n]
+		if c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		high |= uint64(c)
+	}
+	return n, high&hi8 == 0
+}
+
+// zeroBytes sets the high bit of each byte of x that is 0 (and maybe of
+// bytes above one that is: see plainLen).
+func zeroBytes(x uint64) uint64 { return (x - ones) &^ x & hi8 }
 
 func (p *jsonParser) hex4() (rune, bool) {
 	if len(p.b)-p.i < 4 {

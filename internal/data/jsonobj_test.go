@@ -57,6 +57,38 @@ func TestParseObject(t *testing.T) {
 	}
 }
 
+// TestPlainLen holds plainLen's eight-bytes-at-a-time scan to a byte loop,
+// with each kind of byte that ends a plain run, and a non-ASCII one, at
+// every offset of a string longer than two words.
+func TestPlainLen(t *testing.T) {
+	want := func(b []byte) (int, bool) {
+		ascii := true
+		for i, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 {
+				return i, ascii
+			}
+			ascii = ascii && c < 0x80
+		}
+		return len(b), ascii
+	}
+	for _, end := range []byte{'"', '\\', 0, 0x1f, 0x20, 0x7f, 0x80, 0xff, '!', '#', '[', ']'} {
+		for _, high := range []int{-1, 0, 3, 7, 8, 12} {
+			for at := range 20 {
+				b := []byte("abcdefghijklmnopqrstuvwxyz")[:at+1+at%3]
+				b[at] = end
+				if high >= 0 && high < len(b) && high != at {
+					b[high] = 0xc3
+				}
+				n, ascii := plainLen(b)
+				wn, wascii := want(b)
+				if n != wn || ascii != wascii {
+					t.Fatalf("plainLen(%q) = %d, %v; want %d, %v", b, n, ascii, wn, wascii)
+				}
+			}
+		}
+	}
+}
+
 // FuzzParseObject holds the hand-written JSONL parser to encoding/json:
 // what encoding/json decodes as an object, parseObject accepts with the
 // same text and label; what encoding/json rejects, parseObject rejects.
@@ -86,6 +118,9 @@ func FuzzParseObject(f *testing.F) {
 		`{"text": "x", "label": ["a", null]}`,
 		`{"text": "x", "label": ["a", ["b"]]}`,
 		`{"text": ["x"], "label": [ ]}`,
+		`{"text": "0123456789abcdef\"ghij\\klmno\u00e9pq é xyz 0123456789", "label": "pos"}`,
+		"{\"text\": \"0123456789abcdef é ghijklmno \xe2\x80\", \"label\": \"a\\tb c\xc3\xa9d\xffe\"}",
+		"{\"0123456789\": 1, \"text\": \"01234567\x01\"}",
 	} {
 		f.Add([]byte(s))
 	}
