@@ -153,6 +153,28 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 	return scoreModel(m, x, y), emptyRowsWarning(cfg, "test", e, x), nil
 }
 
+// joinPieces is the rows of pieces (one or more) in one matrix, made with
+// room for exactly them.
+func joinPieces(pieces []*sparse.Matrix) *sparse.Matrix {
+	if len(pieces) == 1 {
+		return pieces[0]
+	}
+	rows, nnz := 0, 0
+	for _, p := range pieces {
+		rows, nnz = rows+p.Rows, nnz+p.NNZ()
+	}
+	x := sparse.New(pieces[0].Cols, pieces[0].Binary())
+	x.Indptr = make([]int, 1, rows+1)
+	x.Indices = make([]int32, 0, nnz)
+	if x.Values != nil {
+		x.Values = make([]float64, 0, nnz)
+	}
+	for _, p := range pieces {
+		x.Append(p)
+	}
+	return x
+}
+
 // scoreLater is scoreTest of a test split read again batch by batch.
 func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targets, lt *laterText) (*Scores, string, error) {
 	sc := newScoring(modelForward(m), len(m.Labels), e.Len())
@@ -167,13 +189,7 @@ func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targ
 		if pending == 0 {
 			return
 		}
-		x := pieces[0]
-		if len(pieces) > 1 {
-			x = sparse.New(x.Cols, x.Binary())
-			for _, p := range pieces {
-				x.Append(p)
-			}
-		}
+		x := joinPieces(pieces)
 		if hi := scored + x.Rows; hi <= n { // else the file grew: refused below
 			sc.add(x, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
 		}
@@ -181,11 +197,13 @@ func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targ
 		pieces, pending = pieces[:0], 0
 	}
 	again, err := readBatches(lt.path, lt.f, func(texts []string) {
-		x := m.Vectorizer.Transform(texts)
-		for r := range x.Rows {
-			lens = append(lens, x.Indptr[r+1]-x.Indptr[r])
+		xs, _ := m.Vectorizer.TransformPieces(texts)
+		for _, x := range xs {
+			for r := range x.Rows {
+				lens = append(lens, x.Indptr[r+1]-x.Indptr[r])
+			}
+			pieces, pending = append(pieces, x), pending+x.Rows
 		}
-		pieces, pending = append(pieces, x), pending+x.Rows
 		if pending >= evalBatch {
 			flush()
 		}

@@ -65,9 +65,11 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	var pieces []*sparse.Matrix
 	rows, nnz := 0, 0
 	e, err := readBatches(path, f, func(texts []string) {
-		x, cov := v.TransformCoverage(texts)
-		pieces = append(pieces, x)
-		rows, nnz = rows+x.Rows, nnz+x.NNZ()
+		xs, cov := v.TransformPieces(texts)
+		for _, x := range xs {
+			pieces = append(pieces, x)
+			rows, nnz = rows+x.Rows, nnz+x.NNZ()
+		}
 		enc.cov.Tokens += cov.Tokens
 		enc.cov.KnownTokens += cov.KnownTokens
 		enc.cov.Grams += cov.Grams

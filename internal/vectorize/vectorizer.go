@@ -436,7 +436,26 @@ func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
 
 // TransformCoverage is Transform that also counts the texts' coverage.
 func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage) {
-	return blockRows(v, len(texts), v.NewEncoder, func(enc *Encoder, m *sparse.Matrix, lo, hi int) Coverage {
+	pieces, cov := v.TransformPieces(texts)
+	return concat(v.Features(), v.Binary(), pieces, len(texts)), cov
+}
+
+// TransformPieces is TransformCoverage with the rows left in pieces,
+// consecutive texts each, for a caller that joins the pieces of many
+// calls (a file encoded a batch of texts at a time) once: each row is
+// then copied once, where joining each call's rows first copied it twice
+// more.
+func (v *Vectorizer) TransformPieces(texts []string) ([]*sparse.Matrix, Coverage) {
+	// A text of b bytes has at most b/2 tokens; an IMDB review's distinct
+	// words of the notebook's vocabulary are about a tenth of its bytes.
+	room := func(lo, hi int) int {
+		n := 0
+		for _, t := range texts[lo:hi] {
+			n += len(t)
+		}
+		return n / 8
+	}
+	return blockPieces(v, len(texts), v.NewEncoder, room, func(enc *Encoder, m *sparse.Matrix, lo, hi int) Coverage {
 		start := enc.cov
 		for _, text := range texts[lo:hi] {
 			m.AppendRow(enc.Encode(text))
@@ -447,27 +466,40 @@ func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage
 
 // blockRows makes the rows of docs texts on every core, in fixed blocks of
 // blockSize texts so that the result is the same on any core count: rows
-// appends the rows of texts lo..hi to m (a block's scratch matrix, reused)
-// with the goroutine's own state, and returns their coverage. The blocks'
-// rows are joined in order, their coverage summed.
-func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) (*sparse.Matrix, Coverage) {
+// appends the rows of texts lo..hi to m (the block's own) with the
+// goroutine's own state, and returns their coverage. The blocks' rows are
+// joined in order, their coverage summed.
+func blockRows[S any](v *Vectorizer, docs int, newState func() S, room func(lo, hi int) int, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) (*sparse.Matrix, Coverage) {
+	pieces, cov := blockPieces(v, docs, newState, room, rows)
+	return concat(v.Features(), v.Binary(), pieces, docs), cov
+}
+
+// blockPieces is blockRows without the join: the blocks' rows, in order.
+// Each block writes its rows into a matrix of its own, the piece itself,
+// made with room for room(lo, hi) entries (a guess: more are appended),
+// so that a block's rows are not copied out of a scratch matrix, nor
+// moved to grow unless the guess was short.
+func blockPieces[S any](v *Vectorizer, docs int, newState func() S, room func(lo, hi int) int, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) ([]*sparse.Matrix, Coverage) {
 	blocks := (docs + blockSize - 1) / blockSize
 	pieces := make([]*sparse.Matrix, blocks)
 	covs := make([]Coverage, blocks)
-	type state struct {
-		s S
-		m *sparse.Matrix
-	}
-	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.Binary())} }, func(st state, b int) {
-		st.m.Reset()
-		covs[b] = rows(st.s, st.m, b*blockSize, min(docs, (b+1)*blockSize))
-		pieces[b] = st.m.Clone()
+	parallelBlocks(blocks, newState, func(st S, b int) {
+		lo, hi := b*blockSize, min(docs, (b+1)*blockSize)
+		m := sparse.New(v.Features(), v.Binary())
+		m.Indptr = make([]int, 1, hi-lo+1)
+		n := room(lo, hi)
+		m.Indices = make([]int32, 0, n)
+		if m.Values != nil {
+			m.Values = make([]float64, 0, n)
+		}
+		covs[b] = rows(st, m, lo, hi)
+		pieces[b] = m
 	})
 	var cov Coverage
 	for _, c := range covs {
 		cov.add(c)
 	}
-	return concat(v.Features(), v.Binary(), pieces, docs), cov
+	return pieces, cov
 }
 
 // parallelBlocks runs work on blocks 0..blocks-1 over GOMAXPROCS goroutines,
