@@ -571,22 +571,9 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 		rb  rowBuilder
 		ids []int32
 	}
-	// A text's features are at most its nodes, each a varint of a byte or
-	// more; on IMDB the notebook's distinct words of a review are about a
-	// third of the bytes of its stream.
-	room := func(lo, hi int) int {
-		n, w := 0, 0
-		for d := lo; d < hi; d++ {
-			for d >= ranges[w+1] {
-				w++
-			}
-			n += len(parts[w].docs[d-ranges[w]])
-		}
-		return n / 3
-	}
 	return blockRows(v, docs, func() *state {
 		return &state{rb: newRowBuilder(v)}
-	}, room, func(st *state, m *sparse.Matrix, lo, hi int) Coverage {
+	}, func(st *state, m *sparse.Matrix, lo, hi int) Coverage {
 		rb := &st.rb
 		var cov Coverage
 		w := 0
