@@ -74,7 +74,10 @@ func syncer(path string) func() error {
 // large file anew makes it find fresh pages, and on a machine short of
 // them (a virtual machine, others' page cache) that cost a 224 MB
 // checkpoint up to half a second of system time and seconds of stalls,
-// against about 35 ms over the pages of the last-but-keep one. The spare
+// against about 35 ms over the pages of the last-but-keep one. With
+// O_DIRECT (see WriteUnsynced) the spare's blocks are written in place,
+// without allocating new ones: 224 MiB took 0.19-0.39 s written over a
+// file, 0.40-0.53 s into a new one (load 4-7). The spare
 // must be named as a temporary file, so that a reader never takes it for
 // a whole one while it is written; cut off (a SIGKILL), it stays a
 // temporary file.
