@@ -23,11 +23,21 @@
 # --batch-window (default 0), DURATION to phase 1 and 2's seconds (20),
 # ONLY=load to run phases 1 and 2 alone (to compare windows), DLC to a dlc
 # binary to serve instead of one built from this tree (to compare two
-# builds in alternating runs), and PORT to the port served on (18093).
+# builds in alternating runs), PORT to the port served on (18093), and
+# WRK_THREADS to wrk's threads for the 64-connection runs (default 1).
+#
+# Why one wrk thread: wrk and the server share the 2 cores, and wrk's
+# latency includes every moment its own thread waits for one. One thread
+# drives 64 connections at 20,000-26,000 requests/s on about 0.4 of a core
+# (17-22 us of CPU per request); two threads take 35-46 us per request for
+# the same work (each wakes for half the events), and the third runnable
+# thread beside the server's two stretches the tail: quiet, alternating,
+# p99 14.6-16.7 ms with -t2 against 10.4-12.4 ms with -t1 (main 6bfe065).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 runs=${1:-3}
+threads=${WRK_THREADS:-1}
 dir=${BENCH_DIR:-/tmp/dlc-bench-serve}
 window=${WINDOW:-0}
 duration=${DURATION:-20}
@@ -111,12 +121,12 @@ non2xx() { awk '/Non-2xx/ {n = $NF} END {print n + 0}' "$1"; }
 errors() { awk '/Socket errors/ {sub(/^ */, ", "); printf "%s", $0}' "$1"; }
 
 declare -a single_rps single_p50 single_p99 block_tps
-echo "# dlc serve ($dlc), IMDB notebook model, --batch-window $window, $(nproc) cores (shared with wrk)"
+echo "# dlc serve ($dlc), IMDB notebook model, --batch-window $window, $(nproc) cores (shared with wrk, $threads thread(s) for 64 connections)"
 for r in $(seq "$runs"); do
   start
   # A short warm-up, then the measured run.
-  wrk -t2 -c64 -d3s -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >/dev/null
-  timed "$dir/wrk-single-$r.txt" -t2 -c64 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt"
+  wrk -t"$threads" -c64 -d3s -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >/dev/null
+  timed "$dir/wrk-single-$r.txt" -t"$threads" -c64 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt"
   timed "$dir/wrk-block-$r.txt" -t1 -c4 -d"${duration}s" --latency -s bench/serve.lua "$url" -- "$dir/bodies-1000.txt"
   stop
   f=$dir/wrk-single-$r.txt
@@ -133,7 +143,7 @@ echo "1,000 texts per request, 4 connections: $(printf '%s\n' "${block_tps[@]}" 
 
 # 3. reload: 20 replacements during a 60 s run.
 start
-wrk -t2 -c64 -d60s --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >"$dir/wrk-reload.txt" &
+wrk -t"$threads" -c64 -d60s --latency -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >"$dir/wrk-reload.txt" &
 wrkpid=$!
 for i in $(seq 20); do
   sleep 2.5
@@ -151,7 +161,7 @@ echo "reload: 20 replacements in 60 s: $(reqs "$f") req/s, $(awk '/requests in/ 
 # 4. SIGTERM 4 s into a 10 s run.
 for r in $(seq "$runs"); do
   start
-  wrk -t2 -c64 -d10s -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >"$dir/wrk-term-$r.txt" 2>&1 &
+  wrk -t"$threads" -c64 -d10s -s bench/serve.lua "$url" -- "$dir/bodies-1.txt" >"$dir/wrk-term-$r.txt" 2>&1 &
   wrkpid=$!
   sleep 4
   kill -TERM "$pid"
