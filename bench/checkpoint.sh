@@ -20,6 +20,12 @@
 # N = default runs B with the config's own cadence (checkpoint.* at their
 # defaults: every 300 s, keep 3) instead.
 #
+# DLC (default bin/dlc) is the binary run; DLC_A, when set, the one A
+# runs instead: a change to how checkpoints are written leaves A's runs as
+# they were, so DLC_A=the build before and DLC=this one measures this
+# build's checkpoints against no checkpoints, and checks that this build
+# writes the same model as the build before.
+#
 # Then the kill test at full length: 20 SIGKILLs per config, the R52
 # recipe its whole 15 epochs (minutes):
 #
@@ -28,30 +34,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=${1:-3} every=${2:-100}
 dlc=${DLC:-bin/dlc}
+dlca=${DLC_A:-$dlc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-run() { # name, extra args...
-	local name=$1; shift
-	/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$dlc" train --config configs/imdb-ngrams.yaml --out "$tmp/$name.dlc" "$@" 2>"$tmp/err" >/dev/null
+run() { # name, binary, extra args...
+	local name=$1 bin=$2; shift 2
+	/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$bin" train --config configs/imdb-ngrams.yaml --out "$tmp/$name.dlc" "$@" 2>"$tmp/err" >/dev/null
 	local train; train=$(sed -n 's/.*train \([0-9.]*\)s, total.*/\1/p' "$tmp/err")
 	read -r wall rss user sys <"$tmp/time"
 	echo "$wall $(echo "$user + $sys" | bc -l) $train"
 }
 cadence=(--set checkpoint.every_updates="$every" --set checkpoint.every_epoch=false --set checkpoint.every_seconds=0 --set checkpoint.wait_for_write="$([ "${WAIT:-0}" = 1 ] && echo true || echo false)")
 [ "$every" = default ] && cadence=()
-runb() { rm -rf "$tmp/ck"; run b --checkpoint "$tmp/ck" "${cadence[@]}"; }
+runa() { run a "$dlca"; }
+runb() { rm -rf "$tmp/ck"; run b "$dlc" --checkpoint "$tmp/ck" "${cadence[@]}"; }
 # written: the newest checkpoint's number (they are numbered from 1).
 written() { ls "$tmp/ck" | sed -n 's/ckpt-0*\([0-9]*\).dlcc/\1/p' | sort -n | tail -1; }
 printf '%-5s %8s %8s %7s %8s %8s %7s %8s %8s %7s %7s %6s\n' pair wall_A wall_B ratio cpu_A cpu_B ratio train_A train_B ratio written load
 for i in $(seq "$pairs"); do
 	if (( i % 2 )); then
-		read -r wa ca ta < <(run a)
+		read -r wa ca ta < <(runa)
 		read -r wb cb tb < <(runb)
 		n=$(written)
 	else
 		read -r wb cb tb < <(runb)
 		n=$(written)
-		read -r wa ca ta < <(run a)
+		read -r wa ca ta < <(runa)
 	fi
 	cmp -s "$tmp/a.dlc" "$tmp/b.dlc" || { echo "pair $i: the model written with checkpoints differs" >&2; exit 1; }
 	r() { echo "$1 / $2" | bc -l; }
