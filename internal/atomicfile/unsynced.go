@@ -15,9 +15,6 @@ import (
 // holds the data); a machine that crashes in between may be left with a
 // file cut short or empty under the new name, which the reader must
 // detect (a checksum) and pass over. Only regular files are written.
-// Where the file system allows it, the file's whole 4 KiB blocks go to the
-// disk with O_DIRECT, not through the page cache (see directWriter): the
-// same bytes, for a fraction of the system time.
 func WriteUnsynced(path string, perm os.FileMode, write func(w io.Writer) error) (sync func() error, err error) {
 	if st, serr := os.Lstat(path); serr == nil && !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("cannot write %s: it is not a regular file", path)
@@ -35,7 +32,7 @@ func WriteUnsynced(path string, perm os.FileMode, write func(w io.Writer) error)
 		}
 		untrack(tmp.Name())
 	}()
-	if _, err = writeFile(tmp, write); err != nil {
+	if err = write(tmp); err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	if err = tmp.Chmod(perm); err != nil {
@@ -74,10 +71,7 @@ func syncer(path string) func() error {
 // large file anew makes it find fresh pages, and on a machine short of
 // them (a virtual machine, others' page cache) that cost a 224 MB
 // checkpoint up to half a second of system time and seconds of stalls,
-// against about 35 ms over the pages of the last-but-keep one. With
-// O_DIRECT (see WriteUnsynced) the spare's blocks are written in place,
-// without allocating new ones: 224 MiB took 0.19-0.39 s written over a
-// file, 0.40-0.53 s into a new one (load 4-7). The spare
+// against about 35 ms over the pages of the last-but-keep one. The spare
 // must be named as a temporary file, so that a reader never takes it for
 // a whole one while it is written; cut off (a SIGKILL), it stays a
 // temporary file.
@@ -95,11 +89,11 @@ func WriteOver(spare, path string, perm os.FileMode, write func(w io.Writer) err
 			os.Remove(spare)
 		}
 	}()
-	n, err := writeFile(f, write)
-	if err != nil {
+	cw := &counter{w: f}
+	if err = write(cw); err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
-	if err = f.Truncate(n); err != nil {
+	if err = f.Truncate(cw.n); err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	if err = f.Chmod(perm); err != nil {

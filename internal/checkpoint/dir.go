@@ -66,9 +66,8 @@ func Write(dir string, c *Checkpoint) (path string, sync func() error, err error
 		return "", nil, fmt.Errorf("cannot create the checkpoint folder: %w", err)
 	}
 	path = filepath.Join(dir, Name(c.Seq))
-	// Encode buffers its small writes itself; its arrays go to the
-	// writer as they are (which, with O_DIRECT, copies them into its
-	// aligned blocks: see atomicfile.WriteUnsynced).
+	// Encode buffers its small writes itself; its arrays go to the file
+	// as they are, without a copy through another buffer.
 	write := func(w io.Writer) error { return Encode(w, c) }
 	spare := ""
 	for _, name := range spareNames {

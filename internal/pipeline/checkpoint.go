@@ -146,11 +146,9 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 //
 // Not every checkpoint is fsynced: a process killed loses nothing the
 // kernel holds, and fsyncing 224 MB ten times a second made the disk, not
-// training, the pace (where a checkpoint goes through the page cache, the
-// kernel also drops the pages of one pruned before they were written
-// back; with O_DIRECT, which atomicfile uses where it can, every one goes
-// to the disk as it is written, and an fsync still waits for the disk's
-// own cache and the file's size and name). One is fsynced when none has been for syncEvery, counted from the
+// training, the pace (the kernel also drops the pages of a checkpoint
+// pruned before they were written back, so most of them never reach the
+// disk). One is fsynced when none has been for syncEvery, counted from the
 // run's start (fsyncing the first at once cost a short run a fresh file
 // and an fsync it did not need: a machine that crashes before syncEvery
 // loses at most that much training), and the last of a run that stops
