@@ -24,7 +24,8 @@
 #
 # Needs ../shared/datasets (or DLC_DATA holding imdb and mnist), GNU
 # /usr/bin/time, and for the peers /usr/bin/python3 with PyTorch and
-# fastText (Debian: apt-get install python3-torch fasttext); their TSV
+# fastText, which it installs from Debian's packages when they are missing
+# (python3-torch, about 235 packages with its dependencies; fasttext); their TSV
 # files are written by ../shared/peers/prepare.py and ft_prepare.py on the
 # first run. Works in $BENCH_DIR (default /tmp/dlc-bench-breakdown); DLC
 # names a dlc binary to measure instead of building this tree's, and
@@ -44,8 +45,15 @@ case $what in imdb | mnist | all) ;; *)
 	;;
 esac
 [ -x /usr/bin/time ] || { echo "bench/breakdown.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
-/usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "bench/breakdown.sh: /usr/bin/python3 cannot import torch (apt-get install python3-torch)" >&2; exit 1; }
-command -v fasttext >/dev/null || { echo "bench/breakdown.sh: fasttext is missing (apt-get install fasttext)" >&2; exit 1; }
+# install_peer PACKAGE...: Debian's packages, for the peers.
+install_peer() {
+	echo "bench/breakdown.sh: installing Debian's $*" >&2
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; } >&2
+}
+/usr/bin/python3 -c 'import torch' 2>/dev/null || install_peer python3-torch
+command -v fasttext >/dev/null || install_peer fasttext
+/usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "bench/breakdown.sh: /usr/bin/python3 cannot import torch after installing python3-torch; install PyTorch for it by hand" >&2; exit 1; }
+command -v fasttext >/dev/null || { echo "bench/breakdown.sh: fasttext is missing after installing it; install it by hand" >&2; exit 1; }
 mkdir -p "$dir"
 if [ -z "${DLC:-}" ]; then
 	go build -o "$dir/dlc" ./cmd/dlc
