@@ -153,28 +153,6 @@ func scoreTest(cfg *config.Config, m *model.Model, e *data.Examples) (*Scores, s
 	return scoreModel(m, x, y), emptyRowsWarning(cfg, "test", e, x), nil
 }
 
-// joinPieces is the rows of pieces (one or more) in one matrix, made with
-// room for exactly them.
-func joinPieces(pieces []*sparse.Matrix) *sparse.Matrix {
-	if len(pieces) == 1 {
-		return pieces[0]
-	}
-	rows, nnz := 0, 0
-	for _, p := range pieces {
-		rows, nnz = rows+p.Rows, nnz+p.NNZ()
-	}
-	x := sparse.New(pieces[0].Cols, pieces[0].Binary())
-	x.Indptr = make([]int, 1, rows+1)
-	x.Indices = make([]int32, 0, nnz)
-	if x.Values != nil {
-		x.Values = make([]float64, 0, nnz)
-	}
-	for _, p := range pieces {
-		x.Append(p)
-	}
-	return x
-}
-
 // scoreLater is scoreTest of a test split read again batch by batch.
 func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targets, lt *laterText) (*Scores, string, error) {
 	sc := newScoring(modelForward(m), len(m.Labels), e.Len())
@@ -189,7 +167,10 @@ func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targ
 		if pending == 0 {
 			return
 		}
-		x := joinPieces(pieces)
+		x := pieces[0] // a batch's rows in one piece are scored where they are
+		if len(pieces) > 1 {
+			x = sparse.Join(x.Cols, x.Binary(), pieces)
+		}
 		if hi := scored + x.Rows; hi <= n { // else the file grew: refused below
 			sc.add(x, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
 		}

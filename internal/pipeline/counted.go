@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/dlc-dev/dlc/internal/config"
 	"github.com/dlc-dev/dlc/internal/data"
@@ -63,13 +62,9 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	// The batches' rows are joined once at the end: a matrix grown batch
 	// by batch would be copied each time it doubled.
 	var pieces []*sparse.Matrix
-	rows, nnz := 0, 0
 	e, err := readBatches(path, f, func(texts []string) {
 		xs, cov := v.TransformPieces(texts)
-		for _, x := range xs {
-			pieces = append(pieces, x)
-			rows, nnz = rows+x.Rows, nnz+x.NNZ()
-		}
+		pieces = append(pieces, xs...)
 		enc.cov.Tokens += cov.Tokens
 		enc.cov.KnownTokens += cov.KnownTokens
 		enc.cov.Grams += cov.Grams
@@ -78,16 +73,7 @@ func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Exa
 	if err != nil {
 		return nil, err
 	}
-	enc.x = sparse.New(v.Features(), v.Binary())
-	enc.x.Indptr = slices.Grow(enc.x.Indptr, rows)
-	enc.x.Indices = make([]int32, 0, nnz)
-	if enc.x.Values != nil {
-		enc.x.Values = make([]float64, 0, nnz)
-	}
-	for i, p := range pieces {
-		enc.x.Append(p)
-		pieces[i] = nil
-	}
+	enc.x = sparse.Join(v.Features(), v.Binary(), pieces)
 	e.Streamed.Value = enc
 	return e, nil
 }

@@ -89,6 +89,30 @@ func (m *Matrix) Append(o *Matrix) {
 	m.Rows += o.Rows
 }
 
+// Join returns the rows of pieces, in order, in one matrix of cols columns
+// (binary or not, as the pieces are) whose storage is made exactly as large
+// as their entries at once: each row is copied once, where a matrix grown
+// piece by piece is copied again each time it doubles. Each entry of
+// pieces is set to nil once its rows are copied, so that its memory can be
+// freed while the rest are joined.
+func Join(cols int, binary bool, pieces []*Matrix) *Matrix {
+	rows, nnz := 0, 0
+	for _, p := range pieces {
+		rows, nnz = rows+p.Rows, nnz+p.NNZ()
+	}
+	out := New(cols, binary)
+	out.Indptr = make([]int, 1, rows+1)
+	out.Indices = make([]int32, 0, nnz)
+	if out.Values != nil {
+		out.Values = make([]float64, 0, nnz)
+	}
+	for i, p := range pieces {
+		out.Append(p)
+		pieces[i] = nil
+	}
+	return out
+}
+
 // Validate checks the structural invariants; it is used on data read from
 // outside (a model file, an svmlight file) before any row is indexed.
 func (m *Matrix) Validate() error {

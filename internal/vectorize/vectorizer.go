@@ -437,7 +437,7 @@ func (v *Vectorizer) Transform(texts []string) *sparse.Matrix {
 // TransformCoverage is Transform that also counts the texts' coverage.
 func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage) {
 	pieces, cov := v.TransformPieces(texts)
-	return concat(v.Features(), v.Binary(), pieces, len(texts)), cov
+	return sparse.Join(v.Features(), v.Binary(), pieces), cov
 }
 
 // TransformPieces is TransformCoverage with the rows left in pieces,
@@ -490,7 +490,7 @@ func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S,
 	for _, c := range covs {
 		cov.add(c)
 	}
-	return concat(v.Features(), v.Binary(), pieces, docs), cov
+	return sparse.Join(v.Features(), v.Binary(), pieces), cov
 }
 
 // blockPieces makes the rows of docs texts as blockRows does, but leaves
@@ -539,24 +539,6 @@ func parallelBlocks[S any](blocks int, newState func() S, work func(state S, blo
 		})
 	}
 	wg.Wait()
-}
-
-// concat joins the blocks' rows in order.
-func concat(cols int, binary bool, pieces []*sparse.Matrix, rows int) *sparse.Matrix {
-	out := sparse.New(cols, binary)
-	nnz := 0
-	for _, p := range pieces {
-		nnz += p.NNZ()
-	}
-	out.Indices = make([]int32, 0, nnz)
-	if out.Values != nil {
-		out.Values = make([]float64, 0, nnz)
-	}
-	out.Indptr = slices.Grow(out.Indptr, rows)
-	for _, p := range pieces {
-		out.Append(p)
-	}
-	return out
 }
 
 // Encoder encodes one text at a time with reused buffers; one per goroutine.
