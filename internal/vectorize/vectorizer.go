@@ -474,36 +474,25 @@ func (v *Vectorizer) TransformPieces(texts []string) ([]*sparse.Matrix, Coverage
 // garbage or room unused, and the IMDB recipe's 100 MB of training rows
 // then raised its peak RSS.)
 func blockRows[S any](v *Vectorizer, docs int, newState func() S, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) (*sparse.Matrix, Coverage) {
-	blocks := (docs + blockSize - 1) / blockSize
-	pieces := make([]*sparse.Matrix, blocks)
-	covs := make([]Coverage, blocks)
 	type state struct {
 		s S
 		m *sparse.Matrix
 	}
-	parallelBlocks(blocks, func() state { return state{newState(), sparse.New(v.Features(), v.Binary())} }, func(st state, b int) {
+	pieces, cov := eachBlock(docs, func() state { return state{newState(), sparse.New(v.Features(), v.Binary())} }, func(st state, lo, hi int) (*sparse.Matrix, Coverage) {
 		st.m.Reset()
-		covs[b] = rows(st.s, st.m, b*blockSize, min(docs, (b+1)*blockSize))
-		pieces[b] = st.m.Clone()
+		c := rows(st.s, st.m, lo, hi)
+		return st.m.Clone(), c
 	})
-	var cov Coverage
-	for _, c := range covs {
-		cov.add(c)
-	}
 	return sparse.Join(v.Features(), v.Binary(), pieces), cov
 }
 
 // blockPieces makes the rows of docs texts as blockRows does, but leaves
-// them in the blocks' pieces, in order. Each block writes its rows into a matrix of its own, the piece itself,
-// made with room for room(lo, hi) entries (a guess: more are appended),
+// them in the blocks' pieces, in order. Each block writes its rows into a
+// matrix of its own, the piece itself, made with room for room(lo, hi) entries (a guess: more are appended),
 // so that a block's rows are not copied out of a scratch matrix, nor
 // moved to grow unless the guess was short.
 func blockPieces[S any](v *Vectorizer, docs int, newState func() S, room func(lo, hi int) int, rows func(s S, m *sparse.Matrix, lo, hi int) Coverage) ([]*sparse.Matrix, Coverage) {
-	blocks := (docs + blockSize - 1) / blockSize
-	pieces := make([]*sparse.Matrix, blocks)
-	covs := make([]Coverage, blocks)
-	parallelBlocks(blocks, newState, func(st S, b int) {
-		lo, hi := b*blockSize, min(docs, (b+1)*blockSize)
+	return eachBlock(docs, newState, func(st S, lo, hi int) (*sparse.Matrix, Coverage) {
 		m := sparse.New(v.Features(), v.Binary())
 		m.Indptr = make([]int, 1, hi-lo+1)
 		n := room(lo, hi)
@@ -511,8 +500,19 @@ func blockPieces[S any](v *Vectorizer, docs int, newState func() S, room func(lo
 		if m.Values != nil {
 			m.Values = make([]float64, 0, n)
 		}
-		covs[b] = rows(st, m, lo, hi)
-		pieces[b] = m
+		return m, rows(st, m, lo, hi)
+	})
+}
+
+// eachBlock runs block on the texts lo..hi of each block of blockSize of
+// docs, over every core (parallelBlocks), and returns the blocks' pieces
+// in order and their coverage summed.
+func eachBlock[S any](docs int, newState func() S, block func(s S, lo, hi int) (*sparse.Matrix, Coverage)) ([]*sparse.Matrix, Coverage) {
+	blocks := (docs + blockSize - 1) / blockSize
+	pieces := make([]*sparse.Matrix, blocks)
+	covs := make([]Coverage, blocks)
+	parallelBlocks(blocks, newState, func(st S, b int) {
+		pieces[b], covs[b] = block(st, b*blockSize, min(docs, (b+1)*blockSize))
 	})
 	var cov Coverage
 	for _, c := range covs {
