@@ -40,9 +40,10 @@ import hashlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
+
+from dlcrun import run
 
 
 def parse_args():
@@ -101,16 +102,6 @@ def member_key(m, folds_dir, dlc_digest):
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def run(cmd, what):
-    """Runs cmd under /usr/bin/time; returns (stdout, wall s, cpu s, peak RSS MiB) or ends the script."""
-    with tempfile.NamedTemporaryFile(mode="r", suffix=".time") as t:
-        p = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", t.name] + cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit("%s failed: %s" % (what, p.stderr.strip()))
-        wall, user, sys_, rss = t.read().split()[-4:]
-    return p.stdout, float(wall), float(user) + float(sys_), int(rss) / 1024
-
-
 def read_labels(path):
     with open(path) as f:
         return [json.loads(l)["label"] for l in f if l.strip()]
@@ -128,8 +119,8 @@ def answer_dlc(a, m, d, tmp):
     cmd = [a.dlc, "train", "-q", "-c", m["config"], "--out", model]
     for s in fold_sets(d) + ["calibration.method=none"] + m["sets"]:
         cmd += ["--set", s]
-    _, wall, cpu, rss = run(cmd, "%s on %s" % (m["name"], d))
-    out, _, _, _ = run([a.dlc, "predict", "-m", model, "--input", os.path.join(d, "val.jsonl"), "--format", "json"],
+    _, _, wall, cpu, rss = run(cmd, "%s on %s" % (m["name"], d))
+    out, _, _, _, _ = run([a.dlc, "predict", "-m", model, "--input", os.path.join(d, "val.jsonl"), "--format", "json"],
                        "predict of %s on %s" % (m["name"], d))
     rows = [json.loads(l) for l in out.splitlines()]
     labels = sorted(rows[0]["scores"])
@@ -154,7 +145,7 @@ def answer_svc(a, m, d, tmp):
     cmd = [a.dlc, "vectorize", "-q", "-c", m["config"], "--out", out]
     for s in fold_sets(d, os.path.join(d, "val.jsonl")) + sets:
         cmd += ["--set", s]
-    _, wall, cpu, rss = run(cmd, "vectorize of %s on %s" % (m["name"], d))
+    _, _, wall, cpu, rss = run(cmd, "vectorize of %s on %s" % (m["name"], d))
     with open(os.path.join(out, "labels.tsv")) as f:
         index = {}
         for line in f:
