@@ -33,3 +33,7 @@ func mapFile(f *os.File, n int) ([]byte, error) {
 }
 
 func unmap(b []byte) error { return unix.Munmap(b) }
+
+// populate maps b's pages writable; an error (a kernel before 5.14) only
+// leaves the faults to the writes.
+func populate(b []byte) { unix.Madvise(b, unix.MADV_POPULATE_WRITE) }

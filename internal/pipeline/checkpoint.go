@@ -316,7 +316,7 @@ func (sn *snapshot) takeTo(c *checkpoint.Checkpoint, m *checkpoint.Mapper) (*che
 	out.State = st
 	var d *checkpoint.Draft
 	var err error
-	if m != nil && s.Deferred && s.Changed != nil && m.Spare() {
+	if m != nil && s.Deferred && s.Changed != nil {
 		// st's weights and slots are still s's: Begin reads their
 		// lengths alone.
 		if d, err = m.Begin(out); err == nil {
@@ -325,9 +325,9 @@ func (sn *snapshot) takeTo(c *checkpoint.Checkpoint, m *checkpoint.Mapper) (*che
 	}
 	sn.takeWeights(s, st, incremental, d)
 	if d != nil {
-		// The buffers no longer hold the last take: let them go (the
-		// first checkpoints of a run, before there was a spare, were
-		// taken into them).
+		// The buffers no longer hold the last take: let them go (a
+		// run on the dense path, or the first checkpoints of a
+		// calibration, were taken into them).
 		sn.from, sn.params = nil, nil
 		for _, name := range sn.copy.names {
 			if k, ok := strings.CutPrefix(name, "optimizer."); ok {
@@ -359,6 +359,12 @@ type bufferSizes struct {
 // paid for nothing.
 func (s *saver) prepare(n int, opt gd.Optimizer) {
 	if s == nil || s.snap.params != nil {
+		return
+	}
+	if s.mapper != nil && gd.TracksChanges(opt) {
+		// Its States' weights go straight into the checkpoint's file
+		// (see takeTo); a run on the dense path, whose States are not
+		// deferred, makes the buffers at its first Save.
 		return
 	}
 	s.sizes = &bufferSizes{params: n, slots: gd.SlotLengths(opt)}
@@ -575,6 +581,9 @@ func (s *saver) Save(st *gd.State) error {
 	pin := s.syncedSeq
 	s.pending = make(chan written, 1)
 	go func(done chan<- written) {
+		if draft != nil {
+			draft.Populate()
+		}
 		if later != nil {
 			later.run()
 			for k, name := range later.names {
