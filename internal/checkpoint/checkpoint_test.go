@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -183,48 +182,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// reseal returns b with its CRC-32C trailer (version 4: its arrays' sums
-// and its header's) made to match the rest: the checksums guard against
-// a torn or damaged file, not one made to harm.
+// reseal returns b with its CRC-32C trailer made to match the rest: the
+// checksum guards against a torn or damaged file, not one made to harm.
 func reseal(b []byte) []byte {
 	if len(b) < sumSize {
 		return b
 	}
-	if out, ok := resealAligned(b); ok {
-		return out
-	}
 	out := slices.Clone(b)
 	binary.LittleEndian.PutUint32(out[len(out)-sumSize:], crc32.Checksum(out[:len(out)-sumSize], castagnoli))
 	return out
-}
-
-// resealAligned is reseal of a version 4 file; ok is false when b is not
-// one whose arrays fit in it.
-func resealAligned(b []byte) ([]byte, bool) {
-	if len(b) < 16 || string(b[:8]) != magic {
-		return nil, false
-	}
-	hl := binary.LittleEndian.Uint64(b[8:])
-	if hl > uint64(len(b))-16 {
-		return nil, false
-	}
-	var h header
-	if json.Unmarshal(b[16:16+hl], &h) != nil || h.FormatVersion < alignedVersion {
-		return nil, false
-	}
-	head := 16 + hl
-	offs, end, ok := aligned(head, h.Arrays, uint64(len(b)))
-	if !ok || end > uint64(len(b)) {
-		return nil, false
-	}
-	out := slices.Clone(b)
-	n := uint64(sumSize * len(h.Arrays))
-	for i, ar := range h.Arrays {
-		v := out[offs[i] : offs[i]+uint64(ar.Len*dtypeSize[ar.DType])]
-		binary.LittleEndian.PutUint32(out[head+uint64(sumSize*i):], crc32.Checksum(v, castagnoli))
-	}
-	binary.LittleEndian.PutUint32(out[head+n:], crc32.Checksum(out[:head+n], castagnoli))
-	return out, true
 }
 
 // FuzzDecode: no input makes Decode panic or allocate beyond what the
@@ -251,10 +217,6 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(net.Bytes())
-	if NewMapper(f.TempDir()) != nil {
-		f.Add(encodedAligned(f, sample()))
-		f.Add(encodedAligned(f, s))
-	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, b := range [][]byte{b, reseal(b)} {
 			var m networkMeta
@@ -399,9 +361,9 @@ func TestResealReachesPastTheChecksum(t *testing.T) {
 	}
 }
 
-// TestFormatVersions: Encode writes format 3 (a Mapper 4); a checkpoint
-// of format 2 or 1 (before adam's row counters) is read as it was
-// written; one newer than this dlc's is refused, saying so.
+// TestFormatVersions: a checkpoint of format 2 or 1 (before adam's row
+// counters) is read as it was written; one newer than this dlc's is
+// refused, saying so.
 func TestFormatVersions(t *testing.T) {
 	b := encoded(t, sample())
 	cur := []byte(`"format_version":3,`)
@@ -415,10 +377,10 @@ func TestFormatVersions(t *testing.T) {
 			t.Fatalf("format %s: %v", v, err)
 		}
 	}
-	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":5,`), 1))
+	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":4,`), 1))
 	_, err := Decode(bytes.NewReader(newer), int64(len(newer)))
-	if want := "has format version 5, which this dlc (format 4) cannot read; use a newer dlc"; err == nil || err.Error() != want {
-		t.Fatalf("format 5: %v, want %q", err, want)
+	if want := "has format version 4, which this dlc (format 3) cannot read; use a newer dlc"; err == nil || err.Error() != want {
+		t.Fatalf("format 4: %v, want %q", err, want)
 	}
 }
 

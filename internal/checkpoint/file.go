@@ -13,24 +13,12 @@ import (
 	"strconv"
 )
 
-// The file, versions 1 to 3: an 8-byte magic, the header's length
-// (uint64, little-endian), the header (JSON: the metadata and the list of
-// arrays with their types and lengths), the arrays back to back
-// (little-endian), and the CRC-32C of everything before it. A file cut
-// short, or with any byte changed, fails the checksum; the sizes the
-// header declares are checked against the file's size before anything is
-// allocated.
-//
-// Version 4 (the files a Mapper writes): the magic, the header's length
-// and the header as before, then the CRC-32C of each array (4 bytes each,
-// in the header's order) and the CRC-32C of every byte before it (the
-// header's sum), then each array at the next offset that is a multiple of
-// alignment, the bytes in between zero, the file ending with the last
-// array. The arrays sit at fixed places, so that a writer can copy them
-// straight into the pages of a file mapped in memory, each array's sum
-// taken as it is copied, and write the header last; a byte changed
-// anywhere fails a sum or the zeros' check, and a file cut short its
-// size.
+// The file: an 8-byte magic, the header's length (uint64, little-endian),
+// the header (JSON: the metadata and the list of arrays with their types
+// and lengths), the arrays back to back (little-endian), and the CRC-32C of
+// everything before it. A file cut short, or with any byte changed, fails
+// the checksum; the sizes the header declares are checked against the
+// file's size before anything is allocated.
 const (
 	magic = "DLCCKPT\n"
 	// FormatVersion is the layout's version; a newer one is refused.
@@ -42,16 +30,7 @@ const (
 	// (optimizer.done, optimizer.behind), which a dlc of version 2 would
 	// ignore and go on as lazyadam; this dlc refuses a lazy adam state of
 	// an earlier version (gd's Adam.loadState) and reads everything else.
-	// Version 4: the same contents as 3, laid out for a Mapper (see
-	// above); Encode and Write still write version 3, the layout of a
-	// stream.
-	FormatVersion = 4
-	// streamVersion is what encode writes, alignedVersion the first
-	// version laid out at aligned offsets.
-	streamVersion  = 3
-	alignedVersion = 4
-	// alignment is a version 4 array's offsets' multiple: a page.
-	alignment = 4096
+	FormatVersion = 3
 	// The header's format of a checkpoint file and of a network file
 	// (see WriteNetwork).
 	checkpointFormat = "dlc-checkpoint"
@@ -197,7 +176,7 @@ func (a *arrays) putU8(name string, v []byte) {
 // encode writes the file: meta as the header's metadata, then a's arrays;
 // format is the header's (checkpointFormat or networkFormat).
 func encode(w io.Writer, format string, meta any, a *arrays) error {
-	return encodeVersion(w, format, streamVersion, meta, a)
+	return encodeVersion(w, format, FormatVersion, meta, a)
 }
 
 // encodeVersion is encode writing the layout version given (a test writes
@@ -281,24 +260,18 @@ func (s *summed) Write(p []byte) (int, error) {
 // full) or changed.
 var errCorrupt = errors.New("is torn or corrupt")
 
-// crcWriter sums what is written to it (CRC-32C), going on from s.
-type crcWriter struct{ s uint32 }
-
-func (c *crcWriter) Write(p []byte) (int, error) {
-	c.s = crc32.Update(c.s, castagnoli, p)
-	return len(p), nil
-}
-
 // decode reads a file of size bytes from r into meta and returns its
 // arrays and its layout version; the file's header must say format. Every
-// size is checked against size before it is allocated, and the checksums
-// are checked before decode returns anything.
+// size is checked against size before it is allocated, and the checksum is
+// checked before decode returns anything.
 func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, error) {
 	if size < int64(len(magic))+8+sumSize {
 		return nil, 0, fmt.Errorf("%w: %d bytes is shorter than any checkpoint", errCorrupt, size)
 	}
+	sum := crc32.New(castagnoli)
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-sumSize), sum), 1<<16)
 	var head [16]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil {
+	if _, err := io.ReadFull(br, head[:]); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if string(head[:8]) != magic {
@@ -310,7 +283,7 @@ func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, err
 		return nil, 0, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, body)
 	}
 	hb := make([]byte, hl)
-	if _, err := io.ReadFull(r, hb); err != nil {
+	if _, err := io.ReadFull(br, hb); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	var h header
@@ -323,175 +296,59 @@ func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, err
 	if h.FormatVersion < 1 || h.FormatVersion > FormatVersion {
 		return nil, 0, fmt.Errorf("has format version %d, which this dlc (format %d) cannot read; use a newer dlc", h.FormatVersion, FormatVersion)
 	}
-	sum := crc32.Update(crc32.Update(0, castagnoli, head[:]), castagnoli, hb)
-	var a *arrays
-	var err error
-	if h.FormatVersion >= alignedVersion {
-		a, err = readAligned(r, uint64(size), 16+hl, h.Arrays, sum)
-	} else {
-		a, err = readPacked(r, body-hl, h.Arrays, sum)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := json.Unmarshal(h.Meta, meta); err != nil {
-		return nil, 0, fmt.Errorf("%w: its metadata: %v", errCorrupt, err)
-	}
-	return a, h.FormatVersion, nil
-}
-
-// readPacked reads the arrays of a file of versions 1 to 3 (left bytes of
-// them, then the trailer) and checks the file's checksum, sum being that
-// of the bytes before them.
-func readPacked(r io.Reader, left uint64, list []array, sum uint32) (*arrays, error) {
-	all := left
-	for _, ar := range list {
+	left := body - hl
+	for _, ar := range h.Arrays {
 		sz, ok := dtypeSize[ar.DType]
 		if !ok || ar.Len < 0 || uint64(ar.Len) > left/uint64(sz) {
-			return nil, fmt.Errorf("%w: array %q (%s × %d) does not fit in the file", errCorrupt, ar.Name, ar.DType, ar.Len)
+			return nil, 0, fmt.Errorf("%w: array %q (%s × %d) does not fit in the file", errCorrupt, ar.Name, ar.DType, ar.Len)
 		}
 		left -= uint64(ar.Len) * uint64(sz)
 	}
 	if left != 0 {
-		return nil, fmt.Errorf("%w: %d bytes beyond its arrays", errCorrupt, left)
+		return nil, 0, fmt.Errorf("%w: %d bytes beyond its arrays", errCorrupt, left)
 	}
-	cw := &crcWriter{sum}
-	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, int64(all)), cw), 1<<16)
-	a, err := readArrays(br, list, nil)
-	if err != nil {
-		return nil, err
-	}
-	var want [sumSize]byte
-	if _, err := io.ReadFull(r, want[:]); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	if cw.s != binary.LittleEndian.Uint32(want[:]) {
-		return nil, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
-	}
-	return a, nil
-}
-
-// aligned returns where the arrays of list go in a version 4 file whose
-// header (magic and length included) is head bytes long, and the file's
-// size; ok is false when an array's type is unknown, its length negative,
-// or the file would be longer than limit.
-func aligned(head uint64, list []array, limit uint64) (offs []uint64, size uint64, ok bool) {
-	pos := head + uint64(sumSize)*uint64(len(list)+1)
-	if pos > limit {
-		return nil, 0, false
-	}
-	offs = make([]uint64, len(list))
-	for i, ar := range list {
-		sz, known := dtypeSize[ar.DType]
-		pos = (pos + alignment - 1) / alignment * alignment
-		if !known || ar.Len < 0 || pos > limit || uint64(ar.Len) > (limit-pos)/uint64(sz) {
-			return nil, 0, false
-		}
-		offs[i] = pos
-		pos += uint64(ar.Len) * uint64(sz)
-	}
-	return offs, pos, true
-}
-
-// readAligned reads the rest of a version 4 file of size bytes, whose
-// header ended at head with the sum given: the arrays' sums and the
-// header's, then the arrays, checking each array's sum and that the
-// bytes between them are zero.
-func readAligned(r io.Reader, size, head uint64, list []array, sum uint32) (*arrays, error) {
-	offs, end, ok := aligned(head, list, size)
-	if !ok {
-		return nil, fmt.Errorf("%w: its arrays do not fit in the file", errCorrupt)
-	}
-	if end != size {
-		return nil, fmt.Errorf("%w: %d bytes where its arrays take %d", errCorrupt, size, end)
-	}
-	sums := make([]byte, sumSize*(len(list)+1))
-	if _, err := io.ReadFull(r, sums); err != nil {
-		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
-	}
-	n := sumSize * len(list)
-	if crc32.Update(sum, castagnoli, sums[:n]) != binary.LittleEndian.Uint32(sums[n:]) {
-		return nil, fmt.Errorf("%w: its header's checksum does not match its header", errCorrupt)
-	}
-	at := head + uint64(len(sums))
-	br := bufio.NewReaderSize(io.LimitReader(r, int64(size-at)), 1<<16)
-	cw := &crcWriter{}
-	summed := io.TeeReader(br, cw)
-	var gap [alignment]byte
-	return readArrays(summed, list, func(i int, done bool) error {
-		if done {
-			if cw.s != binary.LittleEndian.Uint32(sums[sumSize*i:]) {
-				return fmt.Errorf("%w: its array %q does not match its checksum", errCorrupt, list[i].Name)
-			}
-			at = offs[i] + uint64(list[i].Len)*uint64(dtypeSize[list[i].DType])
-			return nil
-		}
-		g := gap[:offs[i]-at]
-		if _, err := io.ReadFull(br, g); err != nil {
-			return err
-		}
-		for _, b := range g {
-			if b != 0 {
-				return fmt.Errorf("%w: the bytes before its array %q are not zero", errCorrupt, list[i].Name)
-			}
-		}
-		cw.s = 0
-		return nil
-	})
-}
-
-// readArrays reads the arrays of list from r, one after the other; each,
-// when set, is called before an array is read (done false) and after
-// (done true).
-func readArrays(r io.Reader, list []array, each func(i int, done bool) error) (*arrays, error) {
 	a := newArrays()
 	var buf []byte
-	for i, ar := range list {
+	for _, ar := range h.Arrays {
 		if a.has(ar.Name) {
-			return nil, fmt.Errorf("%w: array %q twice", errCorrupt, ar.Name)
-		}
-		if each != nil {
-			if err := each(i, false); err != nil {
-				return nil, corrupt(err)
-			}
+			return nil, 0, fmt.Errorf("%w: array %q twice", errCorrupt, ar.Name)
 		}
 		var err error
 		switch ar.DType {
 		case "f64":
 			v := make([]float64, ar.Len)
 			if littleEndian {
-				_, err = io.ReadFull(r, f64Bytes(v))
+				_, err = io.ReadFull(br, f64Bytes(v))
 			} else {
-				buf, err = readWords(r, buf, len(v), func(i int, w uint64) { v[i] = math.Float64frombits(w) })
+				buf, err = readWords(br, buf, len(v), func(i int, w uint64) { v[i] = math.Float64frombits(w) })
 			}
 			a.putF64(ar.Name, v)
 		case "i64":
 			v := make([]int64, ar.Len)
 			if littleEndian {
-				_, err = io.ReadFull(r, i64Bytes(v))
+				_, err = io.ReadFull(br, i64Bytes(v))
 			} else {
-				buf, err = readWords(r, buf, len(v), func(i int, w uint64) { v[i] = int64(w) })
+				buf, err = readWords(br, buf, len(v), func(i int, w uint64) { v[i] = int64(w) })
 			}
 			a.putI64(ar.Name, v)
 		case "u8":
 			v := make([]byte, ar.Len)
-			_, err = io.ReadFull(r, v)
+			_, err = io.ReadFull(br, v)
 			a.putU8(ar.Name, v)
 		}
-		if err == nil && each != nil {
-			err = each(i, true)
-		}
 		if err != nil {
-			return nil, corrupt(err)
+			return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 	}
-	return a, nil
-}
-
-// corrupt is err as a torn or corrupt file's error.
-func corrupt(err error) error {
-	if errors.Is(err, errCorrupt) {
-		return err
+	var want [sumSize]byte
+	if _, err := io.ReadFull(r, want[:]); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	return fmt.Errorf("%w: %v", errCorrupt, err)
+	if sum.Sum32() != binary.LittleEndian.Uint32(want[:]) {
+		return nil, 0, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
+	}
+	if err := json.Unmarshal(h.Meta, meta); err != nil {
+		return nil, 0, fmt.Errorf("%w: its metadata: %v", errCorrupt, err)
+	}
+	return a, h.FormatVersion, nil
 }

@@ -30,21 +30,11 @@ func trackChanges(cp Checkpointer, opt Optimizer, sparse bool, n int) *ChangeTra
 	if cp == nil || !sparse {
 		return nil
 	}
-	if TracksChanges(opt) {
+	switch opt.(type) {
+	case *SGD, *Adagrad:
 		return newChangeTracker(n)
 	}
 	return nil
-}
-
-// TracksChanges reports whether Train keeps a ChangeTracker for opt on
-// the sparse path: SGD and Adagrad, whose States then come Deferred to a
-// DeferredCopier.
-func TracksChanges(opt Optimizer) bool {
-	switch opt.(type) {
-	case *SGD, *Adagrad:
-		return true
-	}
-	return false
 }
 
 // copyGuard is the DeferredCopier a run of Train protects its writes from,

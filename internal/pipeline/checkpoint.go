@@ -190,9 +190,6 @@ type saver struct {
 	prepared chan struct{}
 	// pending is the write in flight (nil: none), its result sent once.
 	pending chan written
-	// mapper writes the checkpoints whose weights are copied after Save
-	// (nil: none is, or files cannot be mapped here; see takeTo).
-	mapper *checkpoint.Mapper
 	// synced is when a checkpoint was last fsynced (the run's start before
 	// the first; zero: fsync the first) and its number; unsynced
 	// is the fsync of the newest checkpoint when it was not (nil when it was).
@@ -267,28 +264,25 @@ func fill[T any](buf *[]T, src []T) []T {
 // finished network's weights (MainParams) do not change while it
 // calibrates and are not copied.
 func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
-	out, _, _ := sn.takeTo(c, nil)
-	return out
-}
-
-// takeTo is take that, with m set and a State whose copy is deferred (see
-// deferredCopy), begins the checkpoint's file with m and copies the
-// weights and the update rule's arrays as long as them straight into it
-// (see checkpoint.Mapper) rather than into the snapshot's buffers, in
-// full: the writer then commits the draft returned instead of writing the
-// snapshot, and those arrays (224 MB of the IMDB recipe's) are copied
-// once, where a write of the buffers copied them twice. A file holds the
-// checkpoint some checkpoint.keep saves before, so copying only what
-// changed since the last save would not do; the IMDB recipe's hundred
-// updates between two saves write a share of the rows, and the saves
-// kept then change most. m's error is returned with a take into the
-// buffers, for the caller to write instead.
-func (sn *snapshot) takeTo(c *checkpoint.Checkpoint, m *checkpoint.Mapper) (*checkpoint.Checkpoint, *checkpoint.Draft, error) {
 	sn.copying = nil
 	sn.c = *c
 	out := &sn.c
 	out.Dropout = fill(&sn.dropout, c.Dropout)
 	out.Updates = fill(&sn.updates, c.Updates)
+	if s := c.State; s != nil {
+		sn.st = *s
+		st := &sn.st
+		incremental := s.Changed != nil && s.Changed == sn.from && !s.Changed.All() && s.Changed.Len() == len(s.Params)
+		sn.from = s.Changed
+		st.Changed, st.Deferred = nil, false
+		sn.takeWeights(s, st, incremental)
+		st.BestParams = fill(&sn.best, s.BestParams)
+		st.Order = fill(&sn.order, s.Order)
+		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
+		st.History = fill(&sn.history, s.History)
+		st.Optimizer.Done = fill(&sn.done, s.Optimizer.Done)
+		out.State = st
+	}
 	if c.Main != nil {
 		sn.main = *c.Main
 		sn.main.History = fill(&sn.mainHistory, c.Main.History)
@@ -299,43 +293,7 @@ func (sn *snapshot) takeTo(c *checkpoint.Checkpoint, m *checkpoint.Mapper) (*che
 			Z: fill(&sn.calZ, cal.Z), Truth: fill(&sn.calTruth, cal.Truth), Uncal: fill(&sn.calU, cal.Uncal)}
 		out.Calibration = &sn.cal
 	}
-	s := c.State
-	if s == nil {
-		return out, nil, nil
-	}
-	sn.st = *s
-	st := &sn.st
-	incremental := s.Changed != nil && s.Changed == sn.from && !s.Changed.All() && s.Changed.Len() == len(s.Params)
-	sn.from = s.Changed
-	st.Changed, st.Deferred = nil, false
-	st.BestParams = fill(&sn.best, s.BestParams)
-	st.Order = fill(&sn.order, s.Order)
-	st.Shuffle = fill(&sn.shuffle, s.Shuffle)
-	st.History = fill(&sn.history, s.History)
-	st.Optimizer.Done = fill(&sn.done, s.Optimizer.Done)
-	out.State = st
-	var d *checkpoint.Draft
-	var err error
-	if m != nil && s.Deferred && s.Changed != nil {
-		// st's weights and slots are still s's: Begin reads their
-		// lengths alone.
-		if d, err = m.Begin(out); err == nil {
-			incremental = false
-		}
-	}
-	sn.takeWeights(s, st, incremental, d)
-	if d != nil {
-		// The buffers no longer hold the last take: let them go (a
-		// run on the dense path, or the first checkpoints of a
-		// calibration, were taken into them).
-		sn.from, sn.params = nil, nil
-		for _, name := range sn.copy.names {
-			if k, ok := strings.CutPrefix(name, "optimizer."); ok {
-				delete(sn.slots, k)
-			}
-		}
-	}
-	return out, d, err
+	return out
 }
 
 // bufferSizes are the lengths of the weights and of the update rule's
@@ -359,12 +317,6 @@ type bufferSizes struct {
 // paid for nothing.
 func (s *saver) prepare(n int, opt gd.Optimizer) {
 	if s == nil || s.snap.params != nil {
-		return
-	}
-	if s.mapper != nil && gd.TracksChanges(opt) {
-		// Its States' weights go straight into the checkpoint's file
-		// (see takeTo); a run on the dense path, whose States are not
-		// deferred, makes the buffers at its first Save.
 		return
 	}
 	s.sizes = &bufferSizes{params: n, slots: gd.SlotLengths(opt)}
@@ -452,7 +404,6 @@ func (s *saver) finish(done bool) error {
 			return err
 		}
 	}
-	s.mapper.Close()
 	return checkpoint.RemoveSpare(s.dir)
 }
 
@@ -487,7 +438,6 @@ func newSaver(cfg *config.Config, ck *Checkpointing, files []checkpoint.DataFile
 	return &saver{
 		dir: cp.Dir, everyUpdates: cp.EveryUpdates, every: time.Duration(cp.EverySeconds * float64(time.Second)),
 		everyEpoch: cp.EveryEpoch, waitForWrite: cp.WaitForWrite, keep: cp.Keep, saved: ck.Saved, seq: seq, last: now, synced: now, stage: checkpoint.Training,
-		mapper: checkpoint.NewMapper(cp.Dir),
 		base: checkpoint.Checkpoint{DLCVersion: ck.DLCVersion, ConfigPath: ck.ConfigPath, Sets: ck.Sets, Config: cfg.Values(),
 			Data: files, Features: features, Vectorizer: vec},
 	}, nil
@@ -559,20 +509,7 @@ func (s *saver) Save(st *gd.State) error {
 	}
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
 	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
-	m := s.mapper
-	if c.MainParams != nil && c.MainFile == "" {
-		// The writer is yet to write the network's file, which the
-		// header names: the draft's header would be laid out without.
-		m = nil
-	}
-	snap, draft, err := s.snap.takeTo(&c, m)
-	if err != nil {
-		// Files cannot be mapped here after all: the snapshot was
-		// taken into the buffers, and this checkpoint and the next are
-		// written with checkpoint.Write.
-		s.mapper.Close()
-		s.mapper = nil
-	}
+	snap := s.snap.take(&c)
 	later := s.snap.copying
 	sync := time.Since(s.synced) >= syncEvery
 	if sync {
@@ -581,16 +518,8 @@ func (s *saver) Save(st *gd.State) error {
 	pin := s.syncedSeq
 	s.pending = make(chan written, 1)
 	go func(done chan<- written) {
-		if draft != nil {
-			draft.Populate()
-		}
 		if later != nil {
 			later.run()
-			for k, name := range later.names {
-				if name != "" {
-					draft.Summed(name, later.sums[k])
-				}
-			}
 		}
 		var w written
 		var err error
@@ -602,13 +531,8 @@ func (s *saver) Save(st *gd.State) error {
 		w.mainFile, w.mainSum = snap.MainFile, snap.MainSHA256
 		var path string
 		var syncf func() error
-		switch {
-		case err == nil && draft != nil:
-			path, syncf, err = draft.Commit()
-		case err == nil:
+		if err == nil {
 			path, syncf, err = checkpoint.Write(s.dir, snap)
-		case draft != nil:
-			draft.Abort()
 		}
 		w.path, w.c, w.synced, w.sync, w.err = path, snap, sync, syncf, err
 		if err == nil && sync {

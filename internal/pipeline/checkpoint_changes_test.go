@@ -238,7 +238,7 @@ func TestDeferredCopyRacesWrites(t *testing.T) {
 			}
 		}
 		var d deferredCopy
-		d.start(dst, src, n, ranges, nil)
+		d.start(dst, src, n, ranges)
 		go d.run()
 		for range 300 {
 			lo := rng.IntN(n)

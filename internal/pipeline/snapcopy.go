@@ -3,12 +3,10 @@ package pipeline
 import (
 	"math/bits"
 	"runtime"
-	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
 
-	"github.com/dlc-dev/dlc/internal/checkpoint"
 	"github.com/dlc-dev/dlc/internal/gd"
 )
 
@@ -23,9 +21,6 @@ const pieceValues = 1 << 20
 type rangeCopy struct {
 	dst, src [][]float64
 	ranges   [][2]int
-	// names are the checkpoint's arrays each dst is the place of in a
-	// checkpoint.Draft's file ("": a buffer).
-	names []string
 }
 
 // Do implements parallel.Tasks: task t copies the ranges' parts within
@@ -59,10 +54,8 @@ func weights(s *gd.State) (params []float64, slots map[string][]float64) {
 // holds: only what s.Changed says changed when incremental (the buffers
 // hold the last take's copy; see take), everything otherwise, in parallel
 // pieces; or, when s is Deferred, leaves that copy to sn.later (see
-// deferredCopy). The rule's other arrays are copied as they are. With
-// d set, the weights and those arrays go to their places in d's file
-// instead of the buffers (see takeTo), in full.
-func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool, d *checkpoint.Draft) {
+// deferredCopy). The rule's other arrays are copied as they are.
+func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool) {
 	params, slots := weights(s)
 	n := len(params)
 	if sn.slots == nil {
@@ -73,26 +66,22 @@ func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool, d *checkpoint
 		incremental = incremental && len(sn.slots[k]) == n
 	}
 	c := &sn.copy
-	c.dst, c.src, c.names = c.dst[:0], c.src[:0], c.names[:0]
-	add := func(name string, buf *[]float64, src []float64) []float64 {
-		dst := d.F64(name)
-		if len(dst) != n {
-			if len(*buf) != n {
-				*buf = make([]float64, n)
-			}
-			dst, name = *buf, ""
+	c.dst, c.src = c.dst[:0], c.src[:0]
+	add := func(buf *[]float64, src []float64) []float64 {
+		if len(*buf) != n {
+			*buf = make([]float64, n)
 		}
-		c.dst, c.src, c.names = append(c.dst, dst), append(c.src, src), append(c.names, name)
-		return dst
+		c.dst, c.src = append(c.dst, *buf), append(c.src, src)
+		return *buf
 	}
 	if params != nil {
-		st.Params = add("params", &sn.params, params)
+		st.Params = add(&sn.params, params)
 	}
 	st.Optimizer.Slots = make(map[string][]float64, len(s.Optimizer.Slots))
 	for k, v := range s.Optimizer.Slots {
 		buf := sn.slots[k]
 		if _, ok := slots[k]; ok {
-			st.Optimizer.Slots[k] = add("optimizer."+k, &buf, v)
+			st.Optimizer.Slots[k] = add(&buf, v)
 		} else {
 			st.Optimizer.Slots[k] = fill(&buf, v)
 		}
@@ -105,7 +94,7 @@ func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool, d *checkpoint
 		c.ranges = append(c.ranges, [2]int{0, n})
 	}
 	if s.Deferred && s.Changed != nil {
-		sn.later.start(c.dst, c.src, n, c.ranges, c.names)
+		sn.later.start(c.dst, c.src, n, c.ranges)
 		sn.copying = &sn.later
 	} else {
 		sn.group.Run((n+pieceValues-1)/pieceValues, n*len(c.dst), c)
@@ -135,24 +124,12 @@ type deferredCopy struct {
 	busy     []atomic.Int32  // per word of pending: those copying its blocks
 	done     chan struct{}   // closed once everything is copied
 	finished atomic.Bool     // done is closed
-	// names are the arrays of a checkpoint.Draft's file each dst is
-	// (see rangeCopy); when one is, run sums each dst as it goes (sums:
-	// CRC-32C), a word's blocks (16 KiB of each) as soon as they are
-	// copied, while they are in the processor's cache: the draft's
-	// Commit then need not read 224 MB again to sum them.
-	names []string
-	sums  []uint32
 }
 
 // start sets d to copy ranges (in order, not overlapping) of each src
 // (n values) into its dst.
-func (d *deferredCopy) start(dst, src [][]float64, n int, ranges [][2]int, names []string) {
+func (d *deferredCopy) start(dst, src [][]float64, n int, ranges [][2]int) {
 	d.dst, d.src, d.n = append(d.dst[:0], dst...), append(d.src[:0], src...), n
-	d.names, d.sums = d.names[:0], d.sums[:0]
-	if slices.ContainsFunc(names, func(s string) bool { return s != "" }) && len(ranges) == 1 && ranges[0] == [2]int{0, n} {
-		d.names = append(d.names, names...)
-		d.sums = append(d.sums, make([]uint32, len(names))...)
-	}
 	words := (n + copyBlock*64 - 1) / (copyBlock * 64)
 	if len(d.pending) != words {
 		d.pending, d.busy = make([]atomic.Uint64, words), make([]atomic.Int32, words)
@@ -193,14 +170,6 @@ func (d *deferredCopy) run() {
 				d.copyBlocks(w, old&group)
 			}
 			d.busy[w].Add(-1)
-		}
-		if len(d.sums) > 0 {
-			// An update may still be copying blocks of the word.
-			waitIdle(&d.busy[w])
-			lo, hi := w*64*copyBlock, min(d.n, (w+1)*64*copyBlock)
-			for k, dst := range d.dst {
-				d.sums[k] = checkpoint.SumF64(d.sums[k], dst[lo:hi])
-			}
 		}
 	}
 	for w := range d.busy {
