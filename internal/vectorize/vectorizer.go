@@ -448,12 +448,19 @@ func (v *Vectorizer) TransformCoverage(texts []string) (*sparse.Matrix, Coverage
 func (v *Vectorizer) TransformPieces(texts []string) ([]*sparse.Matrix, Coverage) {
 	// A text of b bytes has at most b/2 tokens; an IMDB review's distinct
 	// words of the notebook's vocabulary are about a tenth of its bytes.
+	// Character n-grams add about one distinct feature a byte for every
+	// three lengths (R52 with char_wb [3, 5]: 780 a newswire of about 760
+	// bytes), which a guess of words alone left to grow by three doublings.
+	lengths := 0
+	if v.CharNGrams.On() {
+		lengths = v.CharNGrams[1] - v.CharNGrams[0] + 1
+	}
 	room := func(lo, hi int) int {
 		n := 0
 		for _, t := range texts[lo:hi] {
 			n += len(t)
 		}
-		return n / 8
+		return n/8 + n*lengths/3
 	}
 	return blockPieces(v, len(texts), v.NewEncoder, room, func(enc *Encoder, m *sparse.Matrix, lo, hi int) Coverage {
 		start := enc.cov
