@@ -245,3 +245,52 @@ func TestWriteMulti(t *testing.T) {
 		t.Error("wrote 3 rows with 0 label sets")
 	}
 }
+
+// TestChunkStarts checks that chunks cover the rows in order, each at
+// least one row, and stop at chunkRows rows or once they hold
+// chunkEntries entries, so that wide rows make small chunks; and that a
+// matrix of wide rows, cut into many such chunks, reads back whole.
+func TestChunkStarts(t *testing.T) {
+	widths := []int{0, 3 * chunkEntries, 1, 0}
+	for range 2000 {
+		widths = append(widths, 7)
+	}
+	for range 10 {
+		widths = append(widths, chunkEntries/3)
+	}
+	x := &sparse.Matrix{Indptr: []int{0}}
+	for _, w := range widths {
+		x.Indptr = append(x.Indptr, x.Indptr[x.Rows]+w)
+		x.Rows++
+	}
+	starts := chunkStarts(x)
+	if starts[0] != 0 || starts[len(starts)-1] != x.Rows {
+		t.Fatalf("chunks %v do not cover rows 0..%d", starts, x.Rows)
+	}
+	for c := range len(starts) - 1 {
+		lo, hi := starts[c], starts[c+1]
+		full := hi-lo == chunkRows || x.Indptr[hi]-x.Indptr[lo] >= chunkEntries || hi == x.Rows
+		if hi <= lo || hi-lo > chunkRows || x.Indptr[hi-1]-x.Indptr[lo] >= chunkEntries || !full {
+			t.Fatalf("chunk %d holds rows %d..%d (%d entries)", c, lo, hi, x.Indptr[hi]-x.Indptr[lo])
+		}
+	}
+	if !slices.Equal(starts[:3], []int{0, 2, 514}) {
+		t.Errorf("chunks begin %v, want the wide row alone after the empty one, then 512 rows", starts[:3])
+	}
+
+	wide, labels := randomMatrix(1000, 12000, false, 2) // 300 entries a row: 219 rows a chunk
+	if n := len(chunkStarts(wide)) - 1; n < 3 {
+		t.Fatalf("%d chunks of wide rows, want several", n)
+	}
+	path := filepath.Join(t.TempDir(), "wide.svm")
+	if err := WriteFile(path, wide, labels); err != nil {
+		t.Fatal(err)
+	}
+	y, ylabels, err := ReadFile(path, wide.Cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(y.Indptr, wide.Indptr) || !slices.Equal(y.Indices, wide.Indices) || !slices.Equal(y.Values, wide.Values) || !slices.Equal(ylabels, labels) {
+		t.Fatal("wide rows read back differ")
+	}
+}

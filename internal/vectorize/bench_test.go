@@ -13,33 +13,40 @@ import (
 )
 
 // The benchmarks run on the fetched IMDB reviews ($DLC_DATA/imdb, from
-// `dlc fetch imdb`); they skip when those are missing.
-var imdb struct {
+// `dlc fetch imdb`) and Reuters newswires ($DLC_DATA/reuters); they skip
+// when those are missing.
+type fetched struct {
 	once        sync.Once
 	train, test []string
 	err         error
 }
 
-func imdbTexts(b *testing.B) (train, test []string) {
+var imdb, reuters fetched
+
+func imdbTexts(b *testing.B) (train, test []string) { return imdb.texts(b, "imdb") }
+
+func reutersTexts(b *testing.B) (train, test []string) { return reuters.texts(b, "reuters") }
+
+func (f *fetched) texts(b *testing.B, name string) (train, test []string) {
 	b.Helper()
-	imdb.once.Do(func() {
-		dir := filepath.Join(data.DefaultDir(), "imdb")
+	f.once.Do(func() {
+		dir := filepath.Join(data.DefaultDir(), name)
 		var tr, te *data.Examples
-		if tr, imdb.err = data.Read(filepath.Join(dir, "train.jsonl"), data.Fields{}); imdb.err != nil {
+		if tr, f.err = data.Read(filepath.Join(dir, "train.jsonl"), data.Fields{}); f.err != nil {
 			return
 		}
-		if te, imdb.err = data.Read(filepath.Join(dir, "test.jsonl"), data.Fields{}); imdb.err != nil {
+		if te, f.err = data.Read(filepath.Join(dir, "test.jsonl"), data.Fields{}); f.err != nil {
 			return
 		}
-		imdb.train, imdb.test = tr.Texts, te.Texts
+		f.train, f.test = tr.Texts, te.Texts
 	})
-	if imdb.err != nil {
-		if _, err := os.Stat(data.DefaultDir()); err != nil || os.IsNotExist(imdb.err) {
-			b.Skipf("skipping: IMDB is not fetched (%v); run dlc fetch imdb and set DLC_DATA", imdb.err)
+	if f.err != nil {
+		if _, err := os.Stat(data.DefaultDir()); err != nil || os.IsNotExist(f.err) {
+			b.Skipf("skipping: %s is not fetched (%v); run dlc fetch %s and set DLC_DATA", name, f.err, name)
 		}
-		b.Skipf("skipping: IMDB is not fetched: %v", imdb.err)
+		b.Skipf("skipping: %s is not fetched: %v", name, f.err)
 	}
-	return imdb.train, imdb.test
+	return f.train, f.test
 }
 
 func benchFit(b *testing.B, opts vectorize.Options) {
@@ -169,5 +176,45 @@ func BenchmarkVectorizeIMDBBigrams(b *testing.B) {
 			b.Fatal(err)
 		}
 		v.TransformCoverage(test)
+	}
+}
+
+// charWB is the character member of docs/recipes.md's fourth round:
+// configs/reuters.yaml's words with character 3- to 5-grams inside them
+// (char_wb), 40,000 features.
+var charWB = vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 40000, NGrams: 1, CharNGrams: vectorize.CharGrams{3, 5},
+	Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
+
+// BenchmarkVectorizeReutersChars is dlc vectorize of that member after
+// reading: fit on the R52 training newswires, encode them and the test
+// newswires.
+func BenchmarkVectorizeReutersChars(b *testing.B) {
+	train, test := reutersTexts(b)
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		v, _, _, err := vectorize.FitTransform(train, charWB)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.TransformCoverage(test)
+	}
+}
+
+// BenchmarkEncodeReutersChars is dlc predict with that member: one
+// newswire at a time through one Encoder.
+func BenchmarkEncodeReutersChars(b *testing.B) {
+	train, test := reutersTexts(b)
+	v, err := vectorize.Fit(train, charWB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc := v.NewEncoder()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for b.Loop() {
+		for _, t := range test {
+			enc.Encode(t)
+		}
 	}
 }

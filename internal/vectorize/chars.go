@@ -1,6 +1,8 @@
 package vectorize
 
 import (
+	"encoding/binary"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -66,9 +68,9 @@ type charGrammer struct {
 	tok      Tokenizer
 	analyzer CharAnalyzer
 	min, max int
-	text     []byte // the padded word or the normalized text
-	offs     []int  // offsets of its code points, and its length last
-	gram     []byte // "[" + gram + "]"
+	text     []byte     // the padded word or the normalized text, with room for an 8-byte load past its end
+	offs     []int      // offsets of its code points, and its length last
+	grams    textTokens // the text's n-grams, bracketed and hashed
 	tokBuf   []byte
 }
 
@@ -83,32 +85,86 @@ func newCharGrammer(o Options) *charGrammer {
 // each calls emit with every character n-gram of text, in its bracketed
 // form; the slice is valid only during the call.
 func (g *charGrammer) each(text string, emit func(gram []byte)) {
-	if g.analyzer == CharWB {
-		g.tokBuf = g.tok.Each(text, g.tokBuf, func(tok []byte) {
-			g.text = append(append(append(g.text[:0], '<'), tok...), '>')
-			g.grams(emit)
-		})
-		return
+	for _, gram := range g.fill(text, nil, false).toks {
+		emit(gram)
 	}
-	g.text = g.normalize(text, g.text[:0])
-	g.grams(emit)
 }
 
-// grams emits the n-grams of g.text.
-func (g *charGrammer) grams(emit func(gram []byte)) {
+// fill makes the character n-grams of text, in their bracketed form and
+// hashed for the tables, so that the caller probes a table for all of
+// them in a loop of its own, as for words (textTokens), rather than one
+// gram at a time between the making of the next: a text has ten or more
+// grams a word, and the table of a fit's distinct grams is far larger
+// than the cache. With char_wb, words are the text's tokens when the
+// caller has them already (haveWords), so that the text is not tokenized
+// twice. The grams are valid until the next fill.
+func (g *charGrammer) fill(text string, words [][]byte, haveWords bool) *textTokens {
+	b := &g.grams
+	b.buf, b.toks, b.hash, b.word = b.buf[:0], b.toks[:0], b.hash[:0], b.word[:0]
+	switch {
+	case g.analyzer != CharWB:
+		g.text = g.normalize(text, g.text[:0])
+		g.addGrams()
+	case haveWords:
+		for _, w := range words {
+			g.addWord(w)
+		}
+	default:
+		g.tokBuf = g.tok.Each(text, g.tokBuf, g.addWord)
+	}
+	return b
+}
+
+// addWord adds the grams of one word, marked "<word>".
+func (g *charGrammer) addWord(w []byte) {
+	g.text = append(append(append(g.text[:0], '<'), w...), '>')
+	g.addGrams()
+}
+
+// addGrams adds the n-grams of g.text.
+func (g *charGrammer) addGrams() {
+	p := slices.Grow(g.text, 8) // room for addGram's 8-byte loads
+	g.text = p
 	offs := g.offs[:0]
-	for i := range string(g.text) {
+	for i := range string(p) {
 		offs = append(offs, i)
 	}
-	offs = append(offs, len(g.text))
+	offs = append(offs, len(p))
 	g.offs = offs
 	chars := len(offs) - 1
 	for i := range chars {
 		for n := g.min; n <= g.max && i+n <= chars; n++ {
-			g.gram = append(append(append(g.gram[:0], '['), g.text[offs[i]:offs[i+n]]...), ']')
-			emit(g.gram)
+			g.grams.addGram(p, offs[i], offs[i+n])
 		}
 	}
+}
+
+// addGram appends "[" + p[lo:hi] + "]" to the tokens, with its hashBytes.
+// p must have room for an 8-byte load at lo. A gram of under 8 bytes,
+// brackets included (every ASCII gram of up to 5 characters), is packed
+// into its word by one masked load and written by one store, without a
+// loop over its bytes; its hash is then hashBytes's for such a string
+// (hashToken's shortcut).
+func (b *textTokens) addGram(p []byte, lo, hi int) {
+	m := hi - lo
+	if cap(b.buf)-len(b.buf) < m+2+8 {
+		// A new array: the grams already made keep the old one.
+		b.buf = make([]byte, 0, max(2*cap(b.buf), m+2+8, 1024))
+	}
+	start := len(b.buf)
+	var h, word uint64
+	if m <= 5 {
+		word = '[' | (binary.LittleEndian.Uint64(p[lo:lo+8])&(1<<(8*uint(m))-1))<<8 | ']'<<(8*uint(m+1))
+		binary.LittleEndian.PutUint64(b.buf[start:start+8], word)
+		b.buf = b.buf[:start+m+2]
+		h = mix64(uint64(m+2)*0x9e3779b97f4a7c15 ^ word)
+	} else {
+		b.buf = append(append(append(b.buf, '['), p[lo:hi]...), ']')
+		h, word = hashBytes(b.buf[start:])
+	}
+	b.toks = append(b.toks, b.buf[start:len(b.buf):len(b.buf)])
+	b.hash = append(b.hash, h)
+	b.word = append(b.word, word)
 }
 
 // normalize appends the text as the char analyzer reads it: case folded

@@ -164,6 +164,10 @@ func FuzzCharGrams(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, a := range CharAnalyzers {
+			for _, r := range [][2]int{{1, 3}, {3, 5}, {2, 8}} {
+				o := charOpts(a, r[0], r[1], 1)
+				checkFill(t, o, text)
+			}
 			o := charOpts(a, 1, 3, 1)
 			for _, g := range grams(o, text) {
 				inner := g[1 : len(g)-1]
@@ -192,6 +196,80 @@ func FuzzCharGrams(f *testing.F) {
 			}
 		}
 	})
+}
+
+// refCharGrams is the definition of a text's character n-grams, in order,
+// written plainly with runes and strings.
+func refCharGrams(o Options, text string) []string {
+	var out []string
+	add := func(s string) {
+		r := []rune(s)
+		for i := range r {
+			for n := o.CharNGrams[0]; n <= o.CharNGrams[1] && i+n <= len(r); n++ {
+				out = append(out, "["+string(r[i:i+n])+"]")
+			}
+		}
+	}
+	if o.CharAnalyzer == Char {
+		add(string(newCharGrammer(o).normalize(text, nil)))
+		return out
+	}
+	for _, w := range o.Tokenizer.Tokens(text) {
+		add("<" + w + ">")
+	}
+	return out
+}
+
+// checkFill checks the character grammer against refCharGrams: the same
+// grams in the same order, each with the table hash hashBytes gives it,
+// from the text and, with char_wb, from its tokens as a counter and an
+// encoder hold them, and again from a grammer that made other grams
+// before.
+func checkFill(t *testing.T, o Options, text string) {
+	t.Helper()
+	want := refCharGrams(o, text)
+	g := newCharGrammer(o)
+	var words textTokens
+	words.fill(o.Tokenizer, text)
+	fills := []func() *textTokens{
+		func() *textTokens { return g.fill(text, nil, false) },
+		func() *textTokens {
+			return g.fill("warm up the buffers with other words and "+strings.Repeat("x", 40), nil, false)
+		},
+		func() *textTokens { return g.fill(text, words.toks, true) },
+		func() *textTokens { return g.fill(text, nil, false) },
+	}
+	for i, fill := range fills {
+		b := fill()
+		if i == 1 {
+			continue
+		}
+		if len(b.toks) != len(want) || len(b.hash) != len(want) || len(b.word) != len(want) {
+			t.Fatalf("%s %v of %q (fill %d): %d grams, want %d: %q", o.CharAnalyzer, o.CharNGrams, text, i, len(b.toks), len(want), want)
+		}
+		for j, gram := range b.toks {
+			if string(gram) != want[j] {
+				t.Fatalf("%s %v of %q (fill %d): gram %d is %q, want %q", o.CharAnalyzer, o.CharNGrams, text, i, j, gram, want[j])
+			}
+			if h, w := hashBytes(gram); b.hash[j] != h || b.word[j] != w {
+				t.Fatalf("%s %v of %q (fill %d): gram %q hashed %x/%x, want hashBytes's %x/%x", o.CharAnalyzer, o.CharNGrams, text, i, gram, b.hash[j], b.word[j], h, w)
+			}
+		}
+	}
+}
+
+// TestCharFill checks the grammer on texts that take each of its paths:
+// ASCII and longer characters, grams of under and over 8 bytes, words
+// longer than the gram buffer's first array.
+func TestCharFill(t *testing.T) {
+	texts := []string{"", "a", "Ab cd, efghij! 日本語の文 naïve x", strings.Repeat("word ", 400), strings.Repeat("é", 300), "don't <br/> stop"}
+	for _, a := range CharAnalyzers {
+		for _, r := range [][2]int{{1, 1}, {1, 3}, {3, 5}, {4, 4}, {2, 8}, {10, 10}} {
+			for _, text := range texts {
+				checkFill(t, charOpts(a, r[0], r[1], 1), text)
+			}
+		}
+	}
 }
 
 // TestNBRatio checks the naive-Bayes log-count ratios against the paper's

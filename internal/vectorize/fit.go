@@ -322,25 +322,32 @@ func (c *counter) addDoc(text string, doc int32) {
 		}
 		prev = cur
 	}
-	c.addChars(text, doc)
+	c.addChars(text, doc, true)
 	if c.keep {
 		c.endDoc(t)
 	}
 }
 
 // addChars counts a text's character n-grams, each a token of its own
-// (its bracketed form tells it from a word).
-func (c *counter) addChars(text string, doc int32) {
+// (its bracketed form tells it from a word). With words, c.text holds the
+// text's tokens (tokenIDs), which char_wb takes its grams from. The grams'
+// new tokens get their nodes in the order of their ids, as token would
+// give them one gram at a time.
+func (c *counter) addChars(text string, doc int32, words bool) {
 	if c.chars == nil {
 		return
 	}
-	c.chars.each(text, func(g []byte) {
-		node := c.uni[c.token(g)]
+	ids := c.chars.fill(text, c.text.toks, words).insert(c.strs)
+	for len(c.uni) < c.strs.Len() {
+		c.uni = append(c.uni, c.node(-1, int32(len(c.uni))))
+	}
+	for _, s := range ids {
+		node := c.uni[s]
 		c.count(node, doc)
 		if c.keep {
 			c.keepNode(node)
 		}
-	})
+	}
 }
 
 // token returns the id of a token, adding it (and its unigram node) when
@@ -382,7 +389,7 @@ func (c *counter) addTokens(text string, doc int32) {
 			}
 		}
 	}
-	c.addChars(text, doc)
+	c.addChars(text, doc, c.n > 0)
 	if c.keep {
 		c.endDoc(tokens)
 	}
