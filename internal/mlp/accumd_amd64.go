@@ -25,3 +25,9 @@ func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
 //
 //go:noescape
 func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64)
+
+// scatterD16 adds d[0:16] to the 16 columns of w's row rows[k] (rows width
+// float64s apart) for every k in order (accumd_amd64.s).
+//
+//go:noescape
+func scatterD16(w *float64, d *float64, width int, rows []int32)

@@ -169,3 +169,45 @@ done16:
 	VMOVUPD Y3, 96(DI)
 	VZEROUPPER
 	RET
+
+// func scatterD16(w *float64, d *float64, width int, rows []int32)
+//
+// w[rows[k]·width : rows[k]·width+16] += d[0:16] for k in order (a
+// multi-hot batch row's delta added to the weight gradient's row of each
+// of its features): d held in Y0-Y3, each gradient row read, added to and
+// written back, element by element as gonum's floats.Add does, so the
+// same bits.
+TEXT ·scatterD16(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ d+8(FP), DI
+	MOVQ width+16(FP), DX
+	SHLQ $3, DX
+	MOVQ rows_base+24(FP), R8
+	MOVQ rows_len+32(FP), CX
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	XORQ AX, AX
+	TESTQ CX, CX
+	JE doneS16
+
+loopS16:
+	MOVLQSX (R8)(AX*4), R10
+	IMULQ DX, R10
+	ADDQ SI, R10
+	VADDPD 0(R10), Y0, Y4
+	VADDPD 32(R10), Y1, Y5
+	VADDPD 64(R10), Y2, Y6
+	VADDPD 96(R10), Y3, Y7
+	VMOVUPD Y4, 0(R10)
+	VMOVUPD Y5, 32(R10)
+	VMOVUPD Y6, 64(R10)
+	VMOVUPD Y7, 96(R10)
+	INCQ AX
+	CMPQ AX, CX
+	JLT loopS16
+
+doneS16:
+	VZEROUPPER
+	RET

@@ -19,3 +19,7 @@ func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
 func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64) {
 	panic("mlp: accumD16 without its assembly")
 }
+
+func scatterD16(w *float64, d *float64, width int, rows []int32) {
+	panic("mlp: scatterD16 without its assembly")
+}

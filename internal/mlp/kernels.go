@@ -267,9 +267,7 @@ func scatterRows(gW []float64, width int, x *sparse.Matrix, rows []int, d []floa
 		idx, vals := x.Row(row)
 		dr := d[r*width : (r+1)*width]
 		if vals == nil {
-			for _, f := range idx {
-				add(dr, gW[int(f)*width:int(f+1)*width])
-			}
+			scatterOnes(gW, width, idx, dr)
 			continue
 		}
 		for k, f := range idx {

@@ -1,6 +1,7 @@
 package mlp
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -521,6 +522,54 @@ func sameFloats(t *testing.T, what string, width, terms int, binary bool, got, w
 	for i := range want {
 		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
 			t.Fatalf("%s, width %d, %d terms, binary %v: column %d is %v, one axpy a term gives %v", what, width, terms, binary, i, got[i], want[i])
+		}
+	}
+}
+
+// TestScatterOnesMatchesAdd: a multi-hot row's delta added to the
+// gradient rows of its features has the bits of floats.Add per feature,
+// in order (signed zeros and repeated features included), for rows
+// narrower than the register kernel's block of 16, of whole blocks, and
+// of blocks with columns past them.
+func TestScatterOnesMatchesAdd(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(11, 11))
+	const inputs = 200
+	for _, width := range []int{8, 15, 16, 17, 24, 32, 40, 64} {
+		for _, terms := range []int{0, 1, 7, 300} {
+			rows := make([]int32, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs)) // repeated features too
+			}
+			d := make([]float64, width)
+			for i := range d {
+				switch rng.IntN(4) {
+				case 0:
+					d[i] = math.Copysign(0, -1)
+				default:
+					d[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			m0 := make([]float64, inputs*width)
+			for i := range m0 {
+				if rng.IntN(5) > 0 {
+					m0[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			want := append([]float64(nil), m0...)
+			for _, r := range rows {
+				floats.Add(want[int(r)*width:int(r+1)*width], d)
+			}
+			for _, avx := range paths {
+				haveAccumD32 = avx
+				got := append([]float64(nil), m0...)
+				scatterOnes(got, width, rows, d)
+				sameFloats(t, fmt.Sprintf("scatterOnes (avx %v)", avx), width, terms, true, got, want)
+			}
 		}
 	}
 }

@@ -128,6 +128,28 @@ func TestScoreTestReadsAgain(t *testing.T) {
 	if m.Record.Test == nil || *m.Record.Test.Accuracy != want.Report.Accuracy {
 		t.Fatalf("the model records test %+v", m.Record.Test)
 	}
+	// dlc evaluate's Score takes the rows read in pieces as they are,
+	// evalBatch at a time, never joined: the same scores to the bit.
+	again, err := readEncoded(fields(cfg), test, m.Vectorizer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Len() <= evalBatch {
+		t.Fatalf("%d test texts: not several of Score's batches", again.Len())
+	}
+	piecewise, err := Score(m, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc := again.Streamed.Value.(*encodedText); enc.x != nil || len(enc.pieces) < 2 {
+		t.Fatal("Score joined the pieces, or there was one: the test proves nothing")
+	}
+	got, wantV = reflect.ValueOf(*piecewise), reflect.ValueOf(*want)
+	for i := range got.NumField() {
+		if !reflect.DeepEqual(got.Field(i).Interface(), wantV.Field(i).Interface()) {
+			t.Errorf("the test split scored piece by piece differs from it scored joined in %s", got.Type().Field(i).Name)
+		}
+	}
 
 	d, err = Read(context.Background(), cfg, "")
 	if err != nil {

@@ -145,8 +145,46 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.Streamed != nil && !m.MultiLabel() {
+		if enc, ok := e.Streamed.Value.(*encodedText); ok && enc.v == m.Vectorizer && enc.x == nil {
+			return scorePieces(m, enc.pieces, y), nil
+		}
+	}
 	x, _ := Encode(m.Vectorizer, e)
 	return scoreModel(m, x, y), nil
+}
+
+// scorePieces is scoreModel of a single-label model on the rows of pieces,
+// in order, without joining them: the rows are copied a batch at a time
+// into one reused matrix of evalBatch rows, which score would have taken
+// from the joined rows, so that the loss is summed in the same groups and
+// comes out with the same bits.
+func scorePieces(m *model.Model, pieces []*sparse.Matrix, y mlp.Targets) *Scores {
+	n := 0
+	for _, p := range pieces {
+		n += p.Rows
+	}
+	sc := newScoring(modelForward(m), len(m.Labels), n)
+	batch := sparse.New(m.Vectorizer.Features(), m.Vectorizer.Binary())
+	scored := 0
+	flush := func() {
+		hi := scored + batch.Rows
+		sc.add(batch, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
+		scored = hi
+		batch.Reset()
+	}
+	for _, p := range pieces {
+		for r := range p.Rows {
+			batch.AppendRow(p.Row(r))
+			if batch.Rows == evalBatch {
+				flush()
+			}
+		}
+	}
+	if batch.Rows > 0 {
+		flush()
+	}
+	return sc.done()
 }
 
 // scoreModel scores m on the encoded rows x against y with all its

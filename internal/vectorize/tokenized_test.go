@@ -1,6 +1,7 @@
 package vectorize
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 )
@@ -113,6 +114,58 @@ func TestTokenizedIsWeighted(t *testing.T) {
 		want, wantCov := v.TransformCoverage(test)
 		if got, cov := v.TransformTokenized(ct); !sameMatrix(got, want) || cov != wantCov {
 			t.Errorf("%s: TransformTokenized of an NB-weighted vectorizer differs from TransformCoverage", o.Mode)
+		}
+	}
+}
+
+// TestTopIsRankingAll: the vocabulary top chooses, ranking only the
+// candidates that can be among the k (those with at least the k-th
+// largest count) and only their tokens, is the one ranking every token and
+// every candidate gives, for unigrams, bigrams and trigrams (counts with
+// many ties) and any k.
+func TestTopIsRankingAll(t *testing.T) {
+	texts := append(corpus(700, 9), "b a", "a b", "a", "b", "zz a b")
+	for _, n := range []int{1, 2, 3} {
+		c := newCounter(opts(MultiHot, 10, n), false)
+		for d, text := range texts {
+			c.addDoc(text, int32(d))
+		}
+		cands := make([]int32, 0, len(c.stats))
+		for g := range c.stats {
+			if g%5 != 3 { // not every node a candidate
+				cands = append(cands, int32(g))
+			}
+		}
+		// Every token ranked in byte order, every candidate ordered.
+		byBytes := make([]int32, c.strs.Len())
+		for i := range byBytes {
+			byBytes[i] = int32(i)
+		}
+		slices.SortFunc(byBytes, func(a, b int32) int { return bytes.Compare(c.strs.bytes(a), c.strs.bytes(b)) })
+		rank := make([]int32, len(byBytes))
+		for r, s := range byBytes {
+			rank[s] = int32(r)
+		}
+		all := make([]rankedGram, len(cands))
+		for i, g := range cands {
+			toks, m := c.gramTokens(g)
+			all[i] = rankedGram{node: g, total: c.stats[g].total}
+			for j := range all[i].rank {
+				all[i].rank[j] = -1
+				if j < m {
+					all[i].rank[j] = rank[toks[j]]
+				}
+			}
+		}
+		slices.SortFunc(all, compareRanked)
+		for _, k := range []int{1, 2, 7, 50, 333, len(cands) - 1, len(cands), len(cands) + 5} {
+			want := make([]int32, 0, k)
+			for _, r := range all[:min(k, len(all))] {
+				want = append(want, r.node)
+			}
+			if got := c.top(slices.Clone(cands), k); !slices.Equal(got, want) {
+				t.Errorf("%d-grams, k %d: top chose %d grams, not the %d ranking all chooses", n, k, len(got), len(want))
+			}
 		}
 	}
 }
