@@ -9,7 +9,6 @@ import (
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
-	"github.com/dlc-dev/dlc/internal/sparse"
 )
 
 // Continue trains from's weights further on d, as Train trains new ones:
@@ -158,38 +157,17 @@ func scoreLater(cfg *config.Config, m *model.Model, e *data.Examples, y mlp.Targ
 	sc := newScoring(modelForward(m), len(m.Labels), e.Len())
 	n := e.Len()
 	var lens []int
-	// The rows are scored evalBatch at a time, as score takes them (a
-	// whole number of readBatches' batches), so that the loss is summed
-	// in the same pieces and comes out with the same bits.
-	var pieces []*sparse.Matrix
-	scored, pending := 0, 0
-	flush := func() {
-		if pending == 0 {
-			return
-		}
-		x := pieces[0] // a batch's rows in one piece are scored where they are
-		if len(pieces) > 1 {
-			x = sparse.Join(x.Cols, x.Binary(), pieces)
-		}
-		if hi := scored + x.Rows; hi <= n { // else the file grew: refused below
-			sc.add(x, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
-		}
-		scored += x.Rows
-		pieces, pending = pieces[:0], 0
-	}
+	ps := sc.inPieces(m.Vectorizer, y, n)
 	again, err := readBatches(lt.path, lt.f, func(texts []string) {
 		xs, _ := m.Vectorizer.TransformPieces(texts)
 		for _, x := range xs {
 			for r := range x.Rows {
 				lens = append(lens, x.Indptr[r+1]-x.Indptr[r])
 			}
-			pieces, pending = append(pieces, x), pending+x.Rows
-		}
-		if pending >= evalBatch {
-			flush()
+			ps.add(x)
 		}
 	})
-	flush()
+	ps.flush()
 	if err == nil {
 		err = lt.same(e, again)
 	}

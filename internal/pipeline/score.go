@@ -7,6 +7,7 @@ import (
 	"github.com/dlc-dev/dlc/internal/mlp"
 	"github.com/dlc-dev/dlc/internal/model"
 	"github.com/dlc-dev/dlc/internal/sparse"
+	"github.com/dlc-dev/dlc/internal/vectorize"
 )
 
 // evalBatch is how many rows one forward pass of scoring takes.
@@ -155,36 +156,62 @@ func Score(m *model.Model, e *data.Examples) (*Scores, error) {
 }
 
 // scorePieces is scoreModel of a single-label model on the rows of pieces,
-// in order, without joining them: the rows are copied a batch at a time
-// into one reused matrix of evalBatch rows, which score would have taken
-// from the joined rows, so that the loss is summed in the same groups and
-// comes out with the same bits.
+// in order, without joining them (see pieceScoring).
 func scorePieces(m *model.Model, pieces []*sparse.Matrix, y mlp.Targets) *Scores {
 	n := 0
 	for _, p := range pieces {
 		n += p.Rows
 	}
 	sc := newScoring(modelForward(m), len(m.Labels), n)
-	batch := sparse.New(m.Vectorizer.Features(), m.Vectorizer.Binary())
-	scored := 0
-	flush := func() {
-		hi := scored + batch.Rows
-		sc.add(batch, mlp.Targets{Class: sliceOrNil(y.Class, scored, hi), Value: sliceOrNil(y.Value, scored, hi)})
-		scored = hi
-		batch.Reset()
-	}
+	ps := sc.inPieces(m.Vectorizer, y, n)
 	for _, p := range pieces {
-		for r := range p.Rows {
-			batch.AppendRow(p.Row(r))
-			if batch.Rows == evalBatch {
-				flush()
-			}
+		ps.add(p)
+	}
+	ps.flush()
+	return sc.done()
+}
+
+// pieceScoring hands a scoring rows that come in pieces of any size: they
+// are copied into one reused matrix and scored evalBatch at a time, the
+// groups score takes from joined rows, so that the loss is summed in the
+// same groups and comes out with the same bits, and no piece is joined
+// into fresh memory.
+type pieceScoring struct {
+	sc     *scoring
+	y      mlp.Targets
+	n      int // the rows y holds truths for
+	batch  *sparse.Matrix
+	scored int // the rows taken so far
+}
+
+// inPieces starts taking the rows of v's encoding in pieces, against the
+// n truths of y.
+func (sc *scoring) inPieces(v *vectorize.Vectorizer, y mlp.Targets, n int) *pieceScoring {
+	return &pieceScoring{sc: sc, y: y, n: n, batch: sparse.New(v.Features(), v.Binary())}
+}
+
+// add takes x's rows, scoring each whole batch.
+func (ps *pieceScoring) add(x *sparse.Matrix) {
+	for r := range x.Rows {
+		ps.batch.AppendRow(x.Row(r))
+		if ps.batch.Rows == evalBatch {
+			ps.flush()
 		}
 	}
-	if batch.Rows > 0 {
-		flush()
+}
+
+// flush scores the rows taken and not yet scored. Rows beyond the n truths
+// (a file that grew since its labels were read) are counted, not scored:
+// the caller refuses the split.
+func (ps *pieceScoring) flush() {
+	if ps.batch.Rows == 0 {
+		return
 	}
-	return sc.done()
+	if hi := ps.scored + ps.batch.Rows; hi <= ps.n {
+		ps.sc.add(ps.batch, mlp.Targets{Class: sliceOrNil(ps.y.Class, ps.scored, hi), Value: sliceOrNil(ps.y.Value, ps.scored, hi)})
+	}
+	ps.scored += ps.batch.Rows
+	ps.batch.Reset()
 }
 
 // scoreModel scores m on the encoded rows x against y with all its
