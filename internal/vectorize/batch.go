@@ -66,5 +66,5 @@ func hashToken(tok []byte) (h, word uint64) {
 		return hashBytes(tok)
 	}
 	word = binary.LittleEndian.Uint64(tok[:8]) & (1<<(8*uint(n)) - 1)
-	return mix64(uint64(n)*0x9e3779b97f4a7c15 ^ word), word
+	return hashShort(n, word), word
 }

@@ -157,7 +157,7 @@ func (b *textTokens) addGram(p []byte, lo, hi int) {
 		word = '[' | (binary.LittleEndian.Uint64(p[lo:lo+8])&(1<<(8*uint(m))-1))<<8 | ']'<<(8*uint(m+1))
 		binary.LittleEndian.PutUint64(b.buf[start:start+8], word)
 		b.buf = b.buf[:start+m+2]
-		h = mix64(uint64(m+2)*0x9e3779b97f4a7c15 ^ word)
+		h = hashShort(m+2, word)
 	} else {
 		b.buf = append(append(append(b.buf, '['), p[lo:hi]...), ']')
 		h, word = hashBytes(b.buf[start:])

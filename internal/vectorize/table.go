@@ -74,6 +74,13 @@ func hashBytes(b []byte) (h, word uint64) {
 	return mix64(h), word
 }
 
+// hashShort is hashBytes of a token of n < 8 bytes whose bytes word holds
+// packed (as hashBytes returns it): its value without the loop, for the
+// callers that pack a short token by one masked load.
+func hashShort(n int, word uint64) uint64 {
+	return mix64(uint64(n)*0x9e3779b97f4a7c15 ^ word)
+}
+
 // strSlot is one slot of a strTable. A string of up to 8 bytes (most
 // words) is held in the slot itself, so that finding it compares two
 // integers and reads nothing else; a longer one is compared in the arena.
