@@ -120,7 +120,13 @@ func BenchmarkTokenizedIMDB(b *testing.B) {
 // notebook's vectorizer: one review at a time through one Encoder.
 func BenchmarkEncodeIMDB(b *testing.B) {
 	train, test := imdbTexts(b)
-	v, err := vectorize.Fit(train, notebook)
+	benchEncode(b, train, test, notebook)
+}
+
+// benchEncode times the test texts encoded one at a time through one
+// Encoder of a vectorizer fitted with o on the training texts.
+func benchEncode(b *testing.B, train, test []string, o vectorize.Options) {
+	v, err := vectorize.Fit(train, o)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,10 +145,16 @@ func BenchmarkEncodeIMDB(b *testing.B) {
 // reviews.
 func BenchmarkVectorizeIMDB(b *testing.B) {
 	train, test := imdbTexts(b)
+	benchVectorize(b, train, test, notebook)
+}
+
+// benchVectorize times a vectorizer fitted with o on the training texts,
+// encoding them, then encoding the test texts.
+func benchVectorize(b *testing.B, train, test []string, o vectorize.Options) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
-		v, _, _, err := vectorize.FitTransform(train, notebook)
+		v, _, _, err := vectorize.FitTransform(train, o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -168,15 +180,7 @@ func reportCPU(b *testing.B) func() {
 func BenchmarkVectorizeIMDBBigrams(b *testing.B) {
 	train, test := imdbTexts(b)
 	o := vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 1 << 30, NGrams: 2, MinDF: vectorize.Docs(2), Tokenizer: vectorize.Tokenizer{Lowercase: true, StripHTML: true}}
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	for b.Loop() {
-		v, _, _, err := vectorize.FitTransform(train, o)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v.TransformCoverage(test)
-	}
+	benchVectorize(b, train, test, o)
 }
 
 // charWB is the character member of docs/recipes.md's fourth round:
@@ -190,31 +194,12 @@ var charWB = vectorize.Options{Mode: vectorize.TFIDF, MaxTokens: 40000, NGrams: 
 // newswires.
 func BenchmarkVectorizeReutersChars(b *testing.B) {
 	train, test := reutersTexts(b)
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	for b.Loop() {
-		v, _, _, err := vectorize.FitTransform(train, charWB)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v.TransformCoverage(test)
-	}
+	benchVectorize(b, train, test, charWB)
 }
 
 // BenchmarkEncodeReutersChars is dlc predict with that member: one
 // newswire at a time through one Encoder.
 func BenchmarkEncodeReutersChars(b *testing.B) {
 	train, test := reutersTexts(b)
-	v, err := vectorize.Fit(train, charWB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	enc := v.NewEncoder()
-	b.ReportAllocs()
-	defer reportCPU(b)()
-	for b.Loop() {
-		for _, t := range test {
-			enc.Encode(t)
-		}
-	}
+	benchEncode(b, train, test, charWB)
 }
