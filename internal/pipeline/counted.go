@@ -39,7 +39,7 @@ func readCounted(cfg *config.Config, path string, opts vectorize.Options) (*data
 	if err != nil {
 		return nil, err
 	}
-	e, err := readParts(path, fields(cfg), parts, c.Next, func(p int, texts []string) {
+	e, err := readParts(data.ReadEach, path, fields(cfg), parts, c.Next, func(p int, texts []string) {
 		for _, t := range texts {
 			c.AddTo(p, t)
 		}
@@ -88,12 +88,16 @@ func (enc *encodedText) matrix() *sparse.Matrix {
 }
 
 // readEncoded reads the text split at path into v's rows, which its
-// Examples hold in Streamed.Value.
-func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer) (*data.Examples, error) {
+// Examples hold in Streamed.Value; with sum, its fingerprint too.
+func readEncoded(f data.Fields, path string, v *vectorize.Vectorizer, sum bool) (*data.Examples, error) {
 	enc := &encodedText{v: v}
+	each := data.ReadEach
+	if !sum {
+		each = data.ReadEachUnsummed
+	}
 	// The batches' rows are kept in their pieces (joined once, if ever: a
 	// matrix grown batch by batch would be copied each time it doubled).
-	e, err := readBatches(path, f, func(texts []string) {
+	e, err := readParts(each, path, f, 1, func(int, int) {}, func(_ int, texts []string) {
 		xs, cov := v.TransformPieces(texts)
 		enc.pieces = append(enc.pieces, xs...)
 		enc.cov.Tokens += cov.Tokens
@@ -140,15 +144,16 @@ func (lt *laterText) same(first, again *data.Examples) error {
 // streamBatch at a time and in order, to take, which runs in a goroutine
 // of its own beside the reading.
 func readBatches(path string, f data.Fields, take func(texts []string)) (*data.Examples, error) {
-	return readParts(path, f, 1, func(int, int) {}, func(_ int, texts []string) { take(texts) })
+	return readParts(data.ReadEach, path, f, 1, func(int, int) {}, func(_ int, texts []string) { take(texts) })
 }
 
-// readParts is readBatches with parts goroutines that take the batches in
-// turn: batch k goes to take(k % parts, ...), which takes each part's
-// batches in order on the part's goroutine. next(p, n) is called, in the
-// order of the batches and on the reading goroutine, before part p is
-// handed the n texts of a batch.
-func readParts(path string, f data.Fields, parts int, next func(p, n int), take func(p int, texts []string)) (*data.Examples, error) {
+// readParts is readBatches reading with each (data.ReadEach or
+// ReadEachUnsummed), with parts goroutines that take the batches in turn:
+// batch k goes to take(k % parts, ...), which takes each part's batches in
+// order on the part's goroutine. next(p, n) is called, in the order of the
+// batches and on the reading goroutine, before part p is handed the n
+// texts of a batch.
+func readParts(each func(string, data.Fields, func(string) error) (*data.Examples, error), path string, f data.Fields, parts int, next func(p, n int), take func(p int, texts []string)) (*data.Examples, error) {
 	batches := make([]chan []string, parts)
 	var wg sync.WaitGroup
 	for p := range batches {
@@ -167,7 +172,7 @@ func readParts(path string, f data.Fields, parts int, next func(p, n int), take 
 		k++
 	}
 	batch := make([]string, 0, streamBatch)
-	e, err := data.ReadEach(path, f, func(text string) error {
+	e, err := each(path, f, func(text string) error {
 		batch = append(batch, text)
 		if len(batch) == streamBatch {
 			send(batch)
