@@ -96,6 +96,18 @@ func Read(path string, f Fields) (*Examples, error) {
 // labels, and in Streamed the number of texts and their fingerprint. An
 // error from fn stops the reading and is returned as is.
 func ReadEach(path string, f Fields, fn func(text string) error) (*Examples, error) {
+	return readEach(path, f, true, fn)
+}
+
+// ReadEachUnsummed is ReadEach without the fingerprint (Streamed.Sum is
+// ""), for data that is only scored: hashing the IMDB test split's 33 MB
+// (and copying each text to hash it) was about 3 % of dlc evaluate's CPU.
+func ReadEachUnsummed(path string, f Fields, fn func(text string) error) (*Examples, error) {
+	return readEach(path, f, false, fn)
+}
+
+// readEach is ReadEach, with the fingerprint when sum is set.
+func readEach(path string, f Fields, sum bool, fn func(text string) error) (*Examples, error) {
 	d := &Examples{Path: path, Streamed: &Streamed{}}
 	fp := textFingerprint{h: sha256.New()}
 	// The few distinct labels are kept once each, not once an example.
@@ -115,13 +127,17 @@ func ReadEach(path string, f Fields, fn func(text string) error) (*Examples, err
 			}
 			d.Labels = append(d.Labels, l)
 		}
-		fp.add(text, label)
+		if sum {
+			fp.add(text, label)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	d.Streamed.Sum = hex.EncodeToString(fp.h.Sum(nil))
+	if sum {
+		d.Streamed.Sum = hex.EncodeToString(fp.h.Sum(nil))
+	}
 	return d, nil
 }
 

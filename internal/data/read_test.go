@@ -273,7 +273,8 @@ func TestEachStreams(t *testing.T) {
 
 // TestReadEachIsRead: streamed texts come in file order, and the examples
 // ReadEach returns hold what Read's do, their fingerprint included, without
-// the texts; an error from the consumer stops the reading.
+// the texts (ReadEachUnsummed's, without the fingerprint); an error from
+// the consumer stops the reading.
 func TestReadEachIsRead(t *testing.T) {
 	for _, p := range []string{
 		writeData(t, "a.jsonl", "{\"text\": \"good, \\\"fun\\\"\", \"label\": \"pos\"}\n\n{\"label\": \"neg\", \"text\": \"bad\\tfilm\"}\n{\"text\": \"\", \"label\": \"pos\"}\n"),
@@ -296,6 +297,18 @@ func TestReadEachIsRead(t *testing.T) {
 		}
 		if got.Fingerprint() != want.Fingerprint() {
 			t.Errorf("%s: fingerprint %s, Read's %s", p, got.Fingerprint(), want.Fingerprint())
+		}
+		// ReadEachUnsummed reads the same, but for the fingerprint.
+		var unsummed []string
+		got, err = ReadEachUnsummed(p, Fields{}, func(text string) error {
+			unsummed = append(unsummed, text)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(unsummed, want.Texts) || !slices.Equal(got.Labels, want.Labels) || got.Len() != want.Len() || got.Fingerprint() != "" {
+			t.Errorf("%s: unsummed, streamed %q %q (%d) with the fingerprint %q, read %q %q", p, unsummed, got.Labels, got.Len(), got.Fingerprint(), want.Texts, want.Labels)
 		}
 		stop := errors.New("stop")
 		n := 0

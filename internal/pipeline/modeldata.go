@@ -44,8 +44,9 @@ func ReadWith(m *model.Model, cfg *config.Config, path string) (*data.Examples, 
 	}
 	if v := m.Vectorizer; v.Mode != vectorize.Dense && !c.MultiLabel() && !data.IsIDX(path) {
 		// Encoded as read: the texts are not kept (data.ReadEach reads one
-		// label a text).
-		return readEncoded(fields(&c), path, v)
+		// label a text). Nor hashed: nothing asks the data's fingerprint
+		// of what is only scored.
+		return readEncoded(fields(&c), path, v, false)
 	}
 	e, err := readExamples(&c, path)
 	if err == nil && e.Images != nil {

@@ -241,7 +241,7 @@ func (d *Data) ReadRest(v *vectorize.Vectorizer) error {
 	if !ok {
 		return nil
 	}
-	e, err := readEncoded(lt.f, lt.path, v)
+	e, err := readEncoded(lt.f, lt.path, v, true)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (d *Data) ReadRest(v *vectorize.Vectorizer) error {
 // needs before its epochs.
 func (d *Data) readValidation(v *vectorize.Vectorizer) error {
 	for _, l := range d.later {
-		e, err := readEncoded(l.fields, l.path, v)
+		e, err := readEncoded(l.fields, l.path, v, true)
 		if err != nil {
 			return err
 		}

@@ -105,7 +105,7 @@ func TestScoreTestReadsAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, err := readEncoded(fields(cfg), test, m.Vectorizer)
+	whole, err := readEncoded(fields(cfg), test, m.Vectorizer, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestScoreTestReadsAgain(t *testing.T) {
 	}
 	// dlc evaluate's Score takes the rows read in pieces as they are,
 	// evalBatch at a time, never joined: the same scores to the bit.
-	again, err := readEncoded(fields(cfg), test, m.Vectorizer)
+	again, err := readEncoded(fields(cfg), test, m.Vectorizer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

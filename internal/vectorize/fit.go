@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/dlc-dev/dlc/internal/sparse"
@@ -63,21 +64,52 @@ func fit(texts []string, opts Options, rows bool) (*Vectorizer, *sparse.Matrix, 
 		})
 	}
 	wg.Wait()
-	return fitCounted(opts, ranges, parts, rows, rows)
+	return fitCounted(opts, rangeSpans(ranges), parts, mergeCounters(parts), rows, rows)
 }
 
-// fitCounted makes the vectorizer from the counts of parts, the counters
-// of the texts ranges[w]..ranges[w+1], and with rows their rows. With
-// release the counters' tables go once they are merged (only their
-// streams are needed for the rows); a Counter keeps its own, as it may be
-// fitted again.
-func fitCounted(opts Options, ranges []int, parts []*counter, rows, release bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
-	docs := ranges[len(ranges)-1]
-	all := parts[0]
-	remaps := make([][]int32, len(parts)) // remaps[w][local node] = node of all; nil = same
-	for w, p := range parts[1:] {
-		remaps[w+1] = all.merge(p)
+// docSpan is a run of consecutive texts whose ids one counter kept: the
+// counter parts[part]'s texts first..first+n-1, in its own numbering.
+// The spans of a split, in order, say where each of its texts is.
+type docSpan struct{ part, first, n int }
+
+// rangeSpans are the spans of counters w that each took the contiguous
+// texts ranges[w]..ranges[w+1].
+func rangeSpans(ranges []int) []docSpan {
+	spans := make([]docSpan, len(ranges)-1)
+	for w := range spans {
+		spans[w] = docSpan{part: w, n: ranges[w+1] - ranges[w]}
 	}
+	return spans
+}
+
+// spansDocs is the number of texts of spans.
+func spansDocs(spans []docSpan) int {
+	n := 0
+	for _, s := range spans {
+		n += s.n
+	}
+	return n
+}
+
+// mergeCounters adds the counts of parts[1:] into parts[0] and returns
+// where each part's nodes went: remaps[w][local node] is the node of
+// parts[0]; nil for parts[0]'s own.
+func mergeCounters(parts []*counter) [][]int32 {
+	remaps := make([][]int32, len(parts))
+	for w, p := range parts[1:] {
+		remaps[w+1] = parts[0].merge(p)
+	}
+	return remaps
+}
+
+// fitCounted makes the vectorizer from the counts of parts merged into
+// parts[0] (mergeCounters, which gave remaps), the counters of the texts
+// spans says, and with rows their rows. With release the counters' tables
+// go once they are merged (only their streams are needed for the rows); a
+// Tokenized keeps parts[0]'s, as it may be fitted again.
+func fitCounted(opts Options, spans []docSpan, parts []*counter, remaps [][]int32, rows, release bool) (*Vectorizer, *sparse.Matrix, Coverage, error) {
+	docs := spansDocs(spans)
+	all := parts[0]
 
 	// Keep the n-grams within the document-frequency bounds, then the
 	// MaxTokens most frequent of them.
@@ -140,22 +172,14 @@ func fitCounted(opts Options, ranges []int, parts []*counter, rows, release bool
 	for f, g := range vocab {
 		feature[g] = int32(f)
 	}
-	local := make([][]int32, len(parts))
-	for w, p := range parts {
-		if w == 0 {
-			local[w] = feature
-		} else {
-			local[w] = make([]int32, len(remaps[w]))
-			for l, g := range remaps[w] {
-				local[w][l] = feature[g]
-			}
-		}
-		if release {
+	local := localFeatures(feature, remaps)
+	if release {
+		for _, p := range parts {
 			// Only the streams are needed from here on: let the tables go.
 			p.strs, p.uni, p.nodes, p.stats = nil, nil, nil, nil
 		}
 	}
-	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64) {
+	m, cov := buildRows(v, spans, parts, func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64) {
 		// A text's stream holds its tokens' nodes first.
 		for j, l := range nodes {
 			if f := local[w][l]; f >= 0 {
@@ -395,6 +419,23 @@ func (c *counter) addTokens(text string, doc int32) {
 	}
 }
 
+// localFeatures maps each part's nodes to features: feature[g] of the
+// merged counter's node g, through remaps (mergeCounters').
+func localFeatures(feature []int32, remaps [][]int32) [][]int32 {
+	local := make([][]int32, len(remaps))
+	for w, remap := range remaps {
+		if remap == nil {
+			local[w] = feature
+			continue
+		}
+		local[w] = make([]int32, len(remap))
+		for l, g := range remap {
+			local[w][l] = feature[g]
+		}
+	}
+	return local
+}
+
 // merge adds o's counts into c and returns where o's nodes went.
 func (c *counter) merge(o *counter) []int32 {
 	strMap := make([]int32, o.strs.Len())
@@ -600,8 +641,13 @@ func quickselect[T any](a []T, k int, compare func(a, b T) int) {
 // in fixed blocks of texts so the result is the same on any core count.
 // features adds one text's nodes to the row and returns how many of them,
 // and of its tokens, were features.
-func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64)) (*sparse.Matrix, Coverage) {
-	docs := ranges[len(ranges)-1]
+func buildRows(v *Vectorizer, spans []docSpan, parts []*counter, features func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64)) (*sparse.Matrix, Coverage) {
+	starts := make([]int, len(spans)) // starts[k]: the split's first text of span k
+	docs := 0
+	for k, s := range spans {
+		starts[k] = docs
+		docs += s.n
+	}
 	type state struct {
 		rb  rowBuilder
 		ids []int32
@@ -611,12 +657,13 @@ func buildRows(v *Vectorizer, ranges []int, parts []*counter, features func(rb *
 	}, func(st *state, m *sparse.Matrix, lo, hi int) Coverage {
 		rb := &st.rb
 		var cov Coverage
-		w := 0
+		k := sort.Search(len(spans), func(k int) bool { return starts[k]+spans[k].n > lo }) // the span of text lo
 		for d := lo; d < hi; d++ {
-			for d >= ranges[w+1] {
-				w++
+			for d >= starts[k]+spans[k].n {
+				k++
 			}
-			p, i := parts[w], d-ranges[w]
+			w := spans[k].part
+			p, i := parts[w], spans[k].first+d-starts[k]
 			st.ids = appendNodes(st.ids[:0], p.docs[i])
 			nodes := st.ids
 			rb.reset()
@@ -685,7 +732,7 @@ func fitHashing(texts []string, opts Options, ranges []int, rows bool) (*Vectori
 	if !rows {
 		return v, nil, Coverage{}, nil
 	}
-	m, cov := buildRows(v, ranges, parts, func(rb *rowBuilder, _ int, buckets []int32, tokens int) (int64, int64) {
+	m, cov := buildRows(v, rangeSpans(ranges), parts, func(rb *rowBuilder, _ int, buckets []int32, tokens int) (int64, int64) {
 		for _, b := range buckets {
 			rb.add(b)
 		}

@@ -3,6 +3,7 @@ package vectorize
 import (
 	"bytes"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -62,6 +63,75 @@ func TestTokenizedIsFitTransform(t *testing.T) {
 			}
 			if rx, rcov := r.TransformTokenized(ct); !sameMatrix(rx, wantT) || rcov != wantTCov {
 				t.Errorf("%+v: a restored vectorizer's TransformTokenized differs", o)
+			}
+		}
+	}
+}
+
+// TestTokenizedPartsAreOne: a Tokenized of several parts, each counting
+// runs of the texts on a goroutine of its own (as pipeline.readParts hands
+// them out: runs of one length in turn, the last one shorter), gives the
+// vocabulary, rows and coverage of FitTransform of the texts, fitted twice,
+// and encodes a split so counted as TransformCoverage of its texts.
+func TestTokenizedPartsAreOne(t *testing.T) {
+	train, test := corpus(2000, 5), append(corpus(600, 6), "zzz unseen words only", "", "the the the")
+	configs := []Options{opts(MultiHot, 200, 1), opts(TFIDF, 500, 2), opts(Count, 300, 1)}
+	configs[1].MinDF, configs[1].MaxDF, configs[1].SublinearTF = Docs(2), Fraction(0.9), true
+	configs[2].Tokenizer.StopWords, configs[2].Tokenizer.MinLength = EnglishStopWords, 2
+	// add feeds texts to a Tokenized of parts parts in runs of run texts.
+	add := func(o Options, texts []string, parts, run int) *Tokenized {
+		c, err := NewTokenizedParts(o, parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs := make([]chan []string, parts)
+		var wg sync.WaitGroup
+		for p := range runs {
+			runs[p] = make(chan []string, 1)
+			wg.Go(func() {
+				for r := range runs[p] {
+					for _, text := range r {
+						c.AddTo(p, text)
+					}
+				}
+			})
+		}
+		for k, lo := 0, 0; lo < len(texts); k, lo = k+1, lo+run {
+			r := texts[lo:min(lo+run, len(texts))]
+			c.Next(k%parts, len(r))
+			runs[k%parts] <- r
+		}
+		for _, r := range runs {
+			close(r)
+		}
+		wg.Wait()
+		if c.Len() != len(texts) {
+			t.Fatalf("Len %d for %d texts", c.Len(), len(texts))
+		}
+		return c
+	}
+	for _, o := range configs {
+		want, wantX, wantCov, err := FitTransform(train, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantT, wantTCov := want.TransformCoverage(test)
+		for _, shape := range [][2]int{{2, 512}, {2, 37}, {3, 1}, {1, 100}} {
+			c, ct := add(o, train, shape[0], shape[1]), add(o, test, shape[0], shape[1])
+			for round := range 2 {
+				v, x, cov, err := c.FitTransform(o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(v.Vocab, want.Vocab) || !slices.Equal(v.DocFreq, want.DocFreq) || v.Docs != want.Docs || v.Distinct != want.Distinct {
+					t.Errorf("%+v, %d parts taking %d texts at a time, fit %d: the vocabulary differs from FitTransform's", o, shape[0], shape[1], round+1)
+				}
+				if !sameMatrix(x, wantX) || cov != wantCov {
+					t.Errorf("%+v, %d parts taking %d texts at a time, fit %d: the rows differ (coverage %+v, want %+v)", o, shape[0], shape[1], round+1, cov, wantCov)
+				}
+				if tx, tcov := v.TransformTokenized(ct); !sameMatrix(tx, wantT) || tcov != wantTCov {
+					t.Errorf("%+v, %d parts taking %d texts at a time, fit %d: TransformTokenized differs from TransformCoverage", o, shape[0], shape[1], round+1)
+				}
 			}
 		}
 	}
