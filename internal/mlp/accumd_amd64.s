@@ -1,27 +1,29 @@
 #include "textflag.h"
 
-// func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
+// func accumD32(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 //
-// z[0:32] += alphas[k] · w[rows[k]·width : rows[k]·width+32] for k in
-// order, each product rounded and then added (VMULPD, VADDPD: no fused
-// multiply-add), as gonum's axpy does element by element, the 32 sums
-// held in Y0-Y7 between the terms.
-TEXT ·accumD32(SB), NOSPLIT, $0-72
+// z[0:32] = from[0:32] + alphas[k] · w[rows[k]·width : rows[k]·width+32]
+// for k in order, each product rounded and then added (VMULPD, VADDPD: no
+// fused multiply-add), as gonum's axpy does element by element, the 32
+// sums held in Y0-Y7 between the terms. from is z itself to add to z, or
+// 32 zeros to set it (the sums then start from +0, as on a cleared z).
+TEXT ·accumD32(SB), NOSPLIT, $0-80
 	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ width+16(FP), DX
+	MOVQ from+8(FP), BX
+	MOVQ w+16(FP), SI
+	MOVQ width+24(FP), DX
 	SHLQ $3, DX
-	MOVQ rows_base+24(FP), R8
-	MOVQ rows_len+32(FP), CX
-	MOVQ alphas_base+48(FP), R9
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
-	VMOVUPD 128(DI), Y4
-	VMOVUPD 160(DI), Y5
-	VMOVUPD 192(DI), Y6
-	VMOVUPD 224(DI), Y7
+	MOVQ rows_base+32(FP), R8
+	MOVQ rows_len+40(FP), CX
+	MOVQ alphas_base+56(FP), R9
+	VMOVUPD 0(BX), Y0
+	VMOVUPD 32(BX), Y1
+	VMOVUPD 64(BX), Y2
+	VMOVUPD 96(BX), Y3
+	VMOVUPD 128(BX), Y4
+	VMOVUPD 160(BX), Y5
+	VMOVUPD 192(BX), Y6
+	VMOVUPD 224(BX), Y7
 	XORQ AX, AX
 	TESTQ CX, CX
 	JE done
@@ -63,26 +65,27 @@ done:
 	VZEROUPPER
 	RET
 
-// func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
+// func accumD64(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 //
 // accumD32 for 64 columns in Z0-Z7 (AVX-512F): the same products and
 // sums, element by element, so the same bits.
-TEXT ·accumD64(SB), NOSPLIT, $0-72
+TEXT ·accumD64(SB), NOSPLIT, $0-80
 	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ width+16(FP), DX
+	MOVQ from+8(FP), BX
+	MOVQ w+16(FP), SI
+	MOVQ width+24(FP), DX
 	SHLQ $3, DX
-	MOVQ rows_base+24(FP), R8
-	MOVQ rows_len+32(FP), CX
-	MOVQ alphas_base+48(FP), R9
-	VMOVUPD 0(DI), Z0
-	VMOVUPD 64(DI), Z1
-	VMOVUPD 128(DI), Z2
-	VMOVUPD 192(DI), Z3
-	VMOVUPD 256(DI), Z4
-	VMOVUPD 320(DI), Z5
-	VMOVUPD 384(DI), Z6
-	VMOVUPD 448(DI), Z7
+	MOVQ rows_base+32(FP), R8
+	MOVQ rows_len+40(FP), CX
+	MOVQ alphas_base+56(FP), R9
+	VMOVUPD 0(BX), Z0
+	VMOVUPD 64(BX), Z1
+	VMOVUPD 128(BX), Z2
+	VMOVUPD 192(BX), Z3
+	VMOVUPD 256(BX), Z4
+	VMOVUPD 320(BX), Z5
+	VMOVUPD 384(BX), Z6
+	VMOVUPD 448(BX), Z7
 	XORQ AX, AX
 	TESTQ CX, CX
 	JE done64
@@ -124,23 +127,24 @@ done64:
 	VZEROUPPER
 	RET
 
-// func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64)
+// func accumD16(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 //
 // accumD32 for 16 columns in Y0-Y3 (the IMDB notebook's 16-unit first
 // layer): the same products and sums, element by element, so the same
 // bits.
-TEXT ·accumD16(SB), NOSPLIT, $0-72
+TEXT ·accumD16(SB), NOSPLIT, $0-80
 	MOVQ z+0(FP), DI
-	MOVQ w+8(FP), SI
-	MOVQ width+16(FP), DX
+	MOVQ from+8(FP), BX
+	MOVQ w+16(FP), SI
+	MOVQ width+24(FP), DX
 	SHLQ $3, DX
-	MOVQ rows_base+24(FP), R8
-	MOVQ rows_len+32(FP), CX
-	MOVQ alphas_base+48(FP), R9
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
+	MOVQ rows_base+32(FP), R8
+	MOVQ rows_len+40(FP), CX
+	MOVQ alphas_base+56(FP), R9
+	VMOVUPD 0(BX), Y0
+	VMOVUPD 32(BX), Y1
+	VMOVUPD 64(BX), Y2
+	VMOVUPD 96(BX), Y3
 	XORQ AX, AX
 	TESTQ CX, CX
 	JE done16

@@ -383,10 +383,12 @@ func regroupValues[T float32 | float64](c *batchColumns, x *sparse.Matrix, rows 
 // scatterFeatures sets the first layer's weight gradient gW (width
 // columns) to the outer products xᵀ·d of a batch, for the batch's features
 // lo..hi (indices into c.feats) only: feature by feature, each weight row
-// cleared and then v·d[r] of its rows r added in batch order. Clearing a
-// row here, as its sums are about to be written, rather than in a pass of
-// its own before (Network.regroup), spares a second trip to memory for the
-// rows of words in consecutive batches. Every element of
+// set to the sum from +0 of v·d[r] of its rows r in batch order (for a
+// valued batch in the register kernels, setRows, without clearing the row
+// first; else cleared and then added to). Clearing a row here, as its
+// sums are about to be written, rather than in a pass of its own before
+// (Network.regroup), spares a second trip to memory for the rows of words
+// in consecutive batches. Every element of
 // gW gets its terms in batch order, as a pass row by row would add them,
 // so the features can be split over cores with the very same result. Going
 // by feature keeps one weight row in cache while the batch's rows of d
@@ -398,12 +400,14 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 		for k := lo; k < hi; k++ {
 			f := int(c.feats[k])
 			g := gW[f*width : (f+1)*width]
-			clear(g)
 			p, q := c.start[k], c.start[k+1]
 			if c.val == nil {
+				clear(g)
 				accumOnes(g, d, width, c.pos[p:q])
 			} else {
-				accumRows(g, d, width, c.pos[p:q], c.val[p:q])
+				// Summed from +0 in registers: the row is not
+				// cleared first.
+				setRows(g, d, width, c.pos[p:q], c.val[p:q])
 			}
 		}
 		return

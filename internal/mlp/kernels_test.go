@@ -573,3 +573,55 @@ func TestScatterOnesMatchesAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestSetRowsMatchesClearedAxpy: setRows leaves in a row that held
+// anything (NaN included) the bits of one gonum axpy per term onto a
+// cleared row, in order, for the register kernels (where the processor
+// has them) and without them, widths with and without columns past the
+// blocks, and no terms at all (a cleared row).
+func TestSetRowsMatchesClearedAxpy(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(12, 12))
+	const inputs = 300
+	for _, width := range []int{8, 16, 17, 32, 40, 64, 136, 256} {
+		m := make([]float64, inputs*width)
+		for i := range m {
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+			if rng.IntN(10) == 0 {
+				m[i] = math.Copysign(0, -1)
+			}
+		}
+		for _, terms := range []int{0, 1, 7, 300} {
+			rows := make([]int32, terms)
+			alphas := make([]float64, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs))
+				switch rng.IntN(5) {
+				case 0:
+					alphas[k] = 0
+				case 1:
+					alphas[k] = math.Copysign(0, -1)
+				default:
+					alphas[k] = rng.NormFloat64()
+				}
+			}
+			want := make([]float64, width)
+			for k, r := range rows {
+				floats.AddScaled(want, alphas[k], m[int(r)*width:int(r+1)*width])
+			}
+			for _, avx := range paths {
+				haveAccumD32 = avx
+				got := make([]float64, width)
+				for i := range got {
+					got[i] = math.NaN()
+				}
+				setRows(got, m, width, rows, alphas)
+				sameFloats(t, fmt.Sprintf("setRows (avx %v)", avx), width, terms, false, got, want)
+			}
+		}
+	}
+}
