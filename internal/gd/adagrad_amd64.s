@@ -6,7 +6,10 @@
 // 4): for g[i] not +0, a = acc[i] + g·g, acc[i] = a,
 // p[i] -= lr·g / (√a + eps), each operation rounded as the Go code rounds
 // it (no fused multiply-add); an entry whose g is +0 is left as it is
-// (blended back).
+// (blended back), and four of them together are skipped without reading
+// acc and p: once most of a hinge-loss batch meets its margins, most
+// gradient rows of its features are +0 throughout, which the Go loop
+// skips entry by entry.
 TEXT ·adagrad4(SB), NOSPLIT, $0-88
 	MOVQ p_base+0(FP), DI
 	MOVQ g_base+24(FP), SI
@@ -21,9 +24,12 @@ TEXT ·adagrad4(SB), NOSPLIT, $0-88
 
 loop:
 	VMOVUPD (SI)(AX*8), Y0      // g
+	VPCMPEQQ Y14, Y0, Y9        // g is +0
+	VMOVMSKPD Y9, R11
+	CMPQ R11, $15
+	JEQ next                    // all four: nothing to do, nothing to read
 	VMOVUPD (R8)(AX*8), Y1      // acc
 	VMOVUPD (DI)(AX*8), Y2      // p
-	VPCMPEQQ Y14, Y0, Y9        // g is +0
 	VMULPD Y0, Y0, Y3           // g·g
 	VADDPD Y3, Y1, Y3           // a = acc + g·g
 	VSQRTPD Y3, Y4
@@ -35,6 +41,8 @@ loop:
 	VBLENDVPD Y9, Y2, Y5, Y5    // p where g is +0
 	VMOVUPD Y3, (R8)(AX*8)
 	VMOVUPD Y5, (DI)(AX*8)
+
+next:
 	ADDQ $4, AX
 	CMPQ AX, CX
 	JLT loop
@@ -63,6 +71,8 @@ TEXT ·adagrad8(SB), NOSPLIT, $0-88
 loop8:
 	VMOVUPD (SI)(AX*8), Z0      // g
 	VPCMPQ $4, Z14, Z0, K1      // g is not +0 (its bits differ from 0)
+	KORTESTW K1, K1
+	JEQ next8                   // all eight +0: nothing to do, nothing to read
 	VMULPD Z0, Z0, Z3           // g·g
 	VMOVUPD (R8)(AX*8), Z1      // acc
 	VADDPD Z3, Z1, Z3           // a = acc + g·g
@@ -74,6 +84,8 @@ loop8:
 	VSUBPD Z5, Z2, Z5           // p - that
 	VMOVUPD Z3, K1, (R8)(AX*8)
 	VMOVUPD Z5, K1, (DI)(AX*8)
+
+next8:
 	ADDQ $8, AX
 	CMPQ AX, CX
 	JLT loop8

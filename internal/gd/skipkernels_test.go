@@ -106,8 +106,9 @@ func TestLazyAdam4Matches(t *testing.T) {
 // TestAdagrad4Matches: Adagrad's step gives the same bits four and eight
 // entries at a time (where this processor can) as entry by entry, on the
 // inputs of newSkipCase (gradients of +0, which are skipped, and -0,
-// which are not; accumulators of -0 and NaN), for lengths with and
-// without a remainder.
+// which are not; accumulators of -0 and NaN) with a run of +0 gradients
+// long enough to skip whole vectors, for lengths with and without a
+// remainder.
 func TestAdagrad4Matches(t *testing.T) {
 	if !haveAdagrad4 {
 		t.Skip("no AVX2 here: the step runs entry by entry only")
@@ -117,6 +118,13 @@ func TestAdagrad4Matches(t *testing.T) {
 	ways := skipWays(haveAdagrad8)
 	for _, n := range skipLengths {
 		c := newSkipCase(rng, n)
+		if n > 24 {
+			// A run of +0 gradients, which the kernels skip four and
+			// eight at a time, and with them accumulators of NaN.
+			for i := 4; i < 24; i++ {
+				c.grad[i], c.state[0][i] = 0, math.NaN()
+			}
+		}
 		var want [][]float64
 		for k, way := range ways {
 			haveAdagrad4, haveAdagrad8 = way[0], way[1]
