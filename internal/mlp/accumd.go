@@ -125,3 +125,38 @@ func scatterOnes(m []float64, width int, rows []int32, d []float64) {
 		add(d[wide:width], m[int(r)*width+wide:int(r+1)*width])
 	}
 }
+
+// scatterScaled adds alphas[k]·d (d a valued row's delta, width long) to
+// the row of m of each feature rows[k], in order: what axpy per feature
+// does, element by element (the product rounded, then added), so the same
+// bits. Where the processor has AVX, 32 or 16 columns of d stay in
+// registers over all the features (scatterAxpyD32, scatterAxpyD16)
+// instead of one call of gonum's per feature, which on the IMDB recipe's
+// 32-wide first layer over hundreds of tf-idf n-grams a review cost more
+// than its 32 multiply-adds; the columns past the blocks go through axpy.
+func scatterScaled(m []float64, width int, rows []int32, alphas, d []float64) {
+	if len(rows) == 0 {
+		return
+	}
+	_ = alphas[len(rows)-1]
+	wide := 0
+	if haveAccumD32 && width >= minAccumWidth {
+		for _, r := range rows {
+			_ = m[int(r)*width+width-1] // the rows are in m
+		}
+		_ = d[width-1]
+		for ; wide+32 <= width; wide += 32 {
+			scatterAxpyD32(&m[wide], &d[wide], width, rows, alphas)
+		}
+		if wide+16 <= width {
+			scatterAxpyD16(&m[wide], &d[wide], width, rows, alphas)
+			wide += 16
+		}
+	}
+	if wide == width {
+		return
+	}
+	for k, r := range rows {
+		axpy(alphas[k], d[wide:width], m[int(r)*width+wide:int(r+1)*width])
+	}
+}

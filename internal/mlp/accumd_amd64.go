@@ -33,3 +33,15 @@ func accumD16(z, from *float64, w *float64, width int, rows []int32, alphas []fl
 //
 //go:noescape
 func scatterD16(w *float64, d *float64, width int, rows []int32)
+
+// scatterAxpyD32 adds alphas[k] · d[0:32] to the 32 columns of w's row
+// rows[k] (rows width float64s apart) for every k in order
+// (accumd_amd64.s).
+//
+//go:noescape
+func scatterAxpyD32(w *float64, d *float64, width int, rows []int32, alphas []float64)
+
+// scatterAxpyD16 is scatterAxpyD32 for 16 columns.
+//
+//go:noescape
+func scatterAxpyD16(w *float64, d *float64, width int, rows []int32, alphas []float64)

@@ -23,3 +23,11 @@ func accumD16(z, from *float64, w *float64, width int, rows []int32, alphas []fl
 func scatterD16(w *float64, d *float64, width int, rows []int32) {
 	panic("mlp: scatterD16 without its assembly")
 }
+
+func scatterAxpyD32(w *float64, d *float64, width int, rows []int32, alphas []float64) {
+	panic("mlp: scatterAxpyD32 without its assembly")
+}
+
+func scatterAxpyD16(w *float64, d *float64, width int, rows []int32, alphas []float64) {
+	panic("mlp: scatterAxpyD16 without its assembly")
+}

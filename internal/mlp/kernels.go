@@ -270,9 +270,7 @@ func scatterRows(gW []float64, width int, x *sparse.Matrix, rows []int, d []floa
 			scatterOnes(gW, width, idx, dr)
 			continue
 		}
-		for k, f := range idx {
-			axpy(vals[k], dr, gW[int(f)*width:int(f+1)*width])
-		}
+		scatterScaled(gW, width, idx, vals[:len(idx)], dr)
 	}
 }
 

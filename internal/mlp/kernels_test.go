@@ -625,3 +625,61 @@ func TestSetRowsMatchesClearedAxpy(t *testing.T) {
 		}
 	}
 }
+
+// TestScatterScaledMatchesAxpy: a valued row's delta, scaled by each of
+// its features' values, added to the gradient rows of those features has
+// the bits of one gonum axpy per feature, in order (factors of 0 and -0,
+// signed zeros in the delta, repeated features included), for rows
+// narrower than the register kernels' block of 16, of whole blocks of 32
+// and 16, and of blocks with columns past them.
+func TestScatterScaledMatchesAxpy(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(13, 13))
+	const inputs = 200
+	for _, width := range []int{8, 15, 16, 17, 24, 32, 40, 48, 64, 72} {
+		for _, terms := range []int{0, 1, 7, 300} {
+			rows := make([]int32, terms)
+			alphas := make([]float64, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs)) // repeated features too
+				switch rng.IntN(5) {
+				case 0:
+					alphas[k] = 0
+				case 1:
+					alphas[k] = math.Copysign(0, -1)
+				default:
+					alphas[k] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			d := make([]float64, width)
+			for i := range d {
+				switch rng.IntN(4) {
+				case 0:
+					d[i] = math.Copysign(0, -1)
+				default:
+					d[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			m0 := make([]float64, inputs*width)
+			for i := range m0 {
+				if rng.IntN(5) > 0 {
+					m0[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			want := append([]float64(nil), m0...)
+			for k, r := range rows {
+				floats.AddScaled(want[int(r)*width:int(r+1)*width], alphas[k], d)
+			}
+			for _, avx := range paths {
+				haveAccumD32 = avx
+				got := append([]float64(nil), m0...)
+				scatterScaled(got, width, rows, alphas, d)
+				sameFloats(t, fmt.Sprintf("scatterScaled (avx %v)", avx), width, terms, false, got, want)
+			}
+		}
+	}
+}
