@@ -33,6 +33,20 @@ func (o *Adagrad) chunk(c *chunks, lo, hi int) {
 	lr, eps := c.lr, o.Epsilon
 	p, g, acc := c.params[lo:hi], c.grad[lo:hi], o.acc[lo:hi]
 	p, acc = p[:len(g)], acc[:len(g)]
+	if haveAdagrad8 {
+		// Eight entries at a time where the processor can (the square
+		// root and the division are most of the update of a first layer
+		// over wide sparse rows: R52's character n-grams), then four,
+		// the same operations in the same order; the rest below.
+		n := len(g) &^ 7
+		adagrad8(p[:n], g[:n], acc[:n], lr, eps)
+		p, g, acc = p[n:], g[n:], acc[n:]
+	}
+	if haveAdagrad4 {
+		n := len(g) &^ 3
+		adagrad4(p[:n], g[:n], acc[:n], lr, eps)
+		p, g, acc = p[n:], g[n:], acc[n:]
+	}
 	for i, gi := range g {
 		if math.Float64bits(gi) == 0 { // +0 changes nothing (see RMSprop)
 			continue

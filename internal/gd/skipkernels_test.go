@@ -102,3 +102,40 @@ func TestLazyAdam4Matches(t *testing.T) {
 		}
 	}
 }
+
+// TestAdagrad4Matches: Adagrad's step gives the same bits four and eight
+// entries at a time (where this processor can) as entry by entry, on the
+// inputs of newSkipCase (gradients of +0, which are skipped, and -0,
+// which are not; accumulators of -0 and NaN) with a run of +0 gradients
+// long enough to skip whole vectors, for lengths with and without a
+// remainder.
+func TestAdagrad4Matches(t *testing.T) {
+	if !haveAdagrad4 {
+		t.Skip("no AVX2 here: the step runs entry by entry only")
+	}
+	defer func(was4, was8 bool) { haveAdagrad4, haveAdagrad8 = was4, was8 }(haveAdagrad4, haveAdagrad8)
+	rng := rand.New(rand.NewPCG(9, 9))
+	ways := skipWays(haveAdagrad8)
+	for _, n := range skipLengths {
+		c := newSkipCase(rng, n)
+		if n > 24 {
+			// A run of +0 gradients, which the kernels skip four and
+			// eight at a time, and with them accumulators of NaN.
+			for i := 4; i < 24; i++ {
+				c.grad[i], c.state[0][i] = 0, math.NaN()
+			}
+		}
+		var want [][]float64
+		for k, way := range ways {
+			haveAdagrad4, haveAdagrad8 = way[0], way[1]
+			o := &Adagrad{Epsilon: 1e-7, acc: append([]float64(nil), c.state[0]...)}
+			p := append([]float64(nil), c.params...)
+			o.chunk(&chunks{params: p, grad: c.grad, lr: 0.03}, 0, n)
+			if k == 0 {
+				want = [][]float64{p, o.acc}
+				continue
+			}
+			sameBits(t, "adagrad", n, c.grad, want, [][]float64{p, o.acc})
+		}
+	}
+}

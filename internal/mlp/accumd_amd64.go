@@ -11,23 +11,37 @@ var haveAccumD32 = cpu.X86.HasAVX
 var haveAccumD64 = cpu.X86.HasAVX512F
 
 // accumD32 adds alphas[k] · w's row rows[k] (rows width float64s apart)
-// to z, 32 columns of each, the terms in the order of k (accumd_amd64.s).
+// to from and stores the sums in z, 32 columns of each, the terms in the
+// order of k (accumd_amd64.s): from is z to add to it, zeroBlock to set
+// it.
 //
 //go:noescape
-func accumD32(z *float64, w *float64, width int, rows []int32, alphas []float64)
+func accumD32(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 
 // accumD64 is accumD32 for 64 columns, in AVX-512 registers.
 //
 //go:noescape
-func accumD64(z *float64, w *float64, width int, rows []int32, alphas []float64)
+func accumD64(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 
 // accumD16 is accumD32 for 16 columns, in four AVX registers.
 //
 //go:noescape
-func accumD16(z *float64, w *float64, width int, rows []int32, alphas []float64)
+func accumD16(z, from *float64, w *float64, width int, rows []int32, alphas []float64)
 
 // scatterD16 adds d[0:16] to the 16 columns of w's row rows[k] (rows width
 // float64s apart) for every k in order (accumd_amd64.s).
 //
 //go:noescape
 func scatterD16(w *float64, d *float64, width int, rows []int32)
+
+// scatterAxpyD32 adds alphas[k] · d[0:32] to the 32 columns of w's row
+// rows[k] (rows width float64s apart) for every k in order
+// (accumd_amd64.s).
+//
+//go:noescape
+func scatterAxpyD32(w *float64, d *float64, width int, rows []int32, alphas []float64)
+
+// scatterAxpyD16 is scatterAxpyD32 for 16 columns.
+//
+//go:noescape
+func scatterAxpyD16(w *float64, d *float64, width int, rows []int32, alphas []float64)

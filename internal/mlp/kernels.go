@@ -262,17 +262,23 @@ func columnSums(m, n int, a, s []float64) {
 // layer (a weight row of a few cache lines) this beats regrouping the
 // batch by feature (scatterFeatures), whose bookkeeping then costs more
 // than it saves; both add every element's terms in the same order.
-func scatterRows(gW []float64, width int, x *sparse.Matrix, rows []int, d []float64) {
+//
+// A batch row r with quiet[r] set (quiet nil: none) is left out: its
+// deltas are all ±0, so each of its terms is ±0, which leaves a sum
+// that started from +0 as it was (such a sum is never -0: in rounding to
+// nearest, x + y is -0 only when both are).
+func scatterRows(gW []float64, width int, x *sparse.Matrix, rows []int, d []float64, quiet []bool) {
 	for r, row := range rows {
+		if quiet != nil && quiet[r] {
+			continue
+		}
 		idx, vals := x.Row(row)
 		dr := d[r*width : (r+1)*width]
 		if vals == nil {
 			scatterOnes(gW, width, idx, dr)
 			continue
 		}
-		for k, f := range idx {
-			axpy(vals[k], dr, gW[int(f)*width:int(f+1)*width])
-		}
+		scatterScaled(gW, width, idx, vals[:len(idx)], dr)
 	}
 }
 
@@ -383,27 +389,46 @@ func regroupValues[T float32 | float64](c *batchColumns, x *sparse.Matrix, rows 
 // scatterFeatures sets the first layer's weight gradient gW (width
 // columns) to the outer products xᵀ·d of a batch, for the batch's features
 // lo..hi (indices into c.feats) only: feature by feature, each weight row
-// cleared and then v·d[r] of its rows r added in batch order. Clearing a
-// row here, as its sums are about to be written, rather than in a pass of
-// its own before (Network.regroup), spares a second trip to memory for the
-// rows of words in consecutive batches. Every element of
+// set to the sum from +0 of v·d[r] of its rows r in batch order (for a
+// valued batch in the register kernels, setRows, without clearing the row
+// first; else cleared and then added to). Clearing a row here, as its
+// sums are about to be written, rather than in a pass of its own before
+// (Network.regroup), spares a second trip to memory for the rows of words
+// in consecutive batches. Every element of
 // gW gets its terms in batch order, as a pass row by row would add them,
 // so the features can be split over cores with the very same result. Going
 // by feature keeps one weight row in cache while the batch's rows of d
 // stream past, instead of a read and a write of a far weight row per entry.
-func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []float64) {
+//
+// The entries of the batch rows r with quiet[r] set (quiet nil: none) are
+// left out, as scatterRows leaves them out: with the hinge loss, most
+// rows of a batch past the first epochs meet their margins and pass back
+// nothing.
+func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []float64, quiet []bool) {
 	if haveAccumD32 && width >= minAccumWidth {
 		// Each weight row's sums in registers, a block of columns at a
 		// time: the same terms in the same order (accumRows).
+		var rows [gatherChunk]int32
+		var alphas [gatherChunk]float64
 		for k := lo; k < hi; k++ {
 			f := int(c.feats[k])
 			g := gW[f*width : (f+1)*width]
-			clear(g)
 			p, q := c.start[k], c.start[k+1]
+			if quiet != nil {
+				var val []float64
+				if c.val != nil {
+					val = c.val[p:q]
+				}
+				setLive(g, d, width, c.pos[p:q], val, quiet, &rows, &alphas)
+				continue
+			}
 			if c.val == nil {
+				clear(g)
 				accumOnes(g, d, width, c.pos[p:q])
 			} else {
-				accumRows(g, d, width, c.pos[p:q], c.val[p:q])
+				// Summed from +0 in registers: the row is not
+				// cleared first.
+				setRows(g, d, width, c.pos[p:q], c.val[p:q])
 			}
 		}
 		return
@@ -414,6 +439,9 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 		clear(g)
 		for p := c.start[k]; p < c.start[k+1]; p++ {
 			r := int(c.pos[p])
+			if quiet != nil && quiet[r] {
+				continue
+			}
 			dr := d[r*width : (r+1)*width]
 			if c.val == nil {
 				add(dr, g)
@@ -421,6 +449,43 @@ func scatterFeatures(gW []float64, width int, c *batchColumns, lo, hi int, d []f
 				axpy(c.val[p], dr, g)
 			}
 		}
+	}
+}
+
+// setLive sets g (width long) to the sum from +0 of val[i]·d's row pos[i]
+// (val nil: factors of 1) over the i whose row is not quiet, in order,
+// gatherChunk terms at a time gathered in rows and alphas (the caller's,
+// made once for many features: zeroing them per feature cost more than
+// the sums of a row of 32 terms): the bits of setRows
+// (or accumOnes onto a cleared row) over all the terms, the quiet rows'
+// being ±0 (see scatterRows).
+func setLive(g, d []float64, width int, pos []int32, val []float64, quiet []bool, rows *[gatherChunk]int32, alphas *[gatherChunk]float64) {
+	set := true
+	for lo := 0; lo < len(pos); lo += gatherChunk {
+		hi := min(len(pos), lo+gatherChunk)
+		n := 0
+		for i, r := range pos[lo:hi] {
+			if quiet[r] {
+				continue
+			}
+			rows[n], alphas[n] = r, 1
+			if val != nil {
+				alphas[n] = val[lo+i]
+			}
+			n++
+		}
+		if n == 0 {
+			continue
+		}
+		if set {
+			setRows(g, d, width, rows[:n], alphas[:n])
+			set = false
+		} else {
+			accumRows(g, d, width, rows[:n], alphas[:n])
+		}
+	}
+	if set {
+		clear(g)
 	}
 }
 

@@ -130,7 +130,7 @@ func BenchmarkFirstLayer(b *testing.B) {
 			for b.Loop() {
 				clear(gW)
 				c.build(x, rows, in)
-				scatterFeatures(gW, out, &c, 0, len(c.feats), d)
+				scatterFeatures(gW, out, &c, 0, len(c.feats), d, nil)
 			}
 		})
 		// The same sums row by row, as dlc did before it regrouped the

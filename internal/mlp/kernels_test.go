@@ -121,13 +121,13 @@ func scatterMatchesRows(t *testing.T, rng *rand.Rand, inputs, width int, binary 
 		}
 	}
 	want := make([]float64, inputs*width)
-	scatterRows(want, width, x, rows, d)
+	scatterRows(want, width, x, rows, d, nil)
 	var c batchColumns
 	for _, blocks := range []int{1, 2, 5} {
 		c.build(x, rows, inputs)
 		got := make([]float64, inputs*width)
 		for b := range blocks {
-			scatterFeatures(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d)
+			scatterFeatures(got, width, &c, b*len(c.feats)/blocks, (b+1)*len(c.feats)/blocks, d, nil)
 		}
 		for i := range want {
 			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
@@ -569,6 +569,178 @@ func TestScatterOnesMatchesAdd(t *testing.T) {
 				got := append([]float64(nil), m0...)
 				scatterOnes(got, width, rows, d)
 				sameFloats(t, fmt.Sprintf("scatterOnes (avx %v)", avx), width, terms, true, got, want)
+			}
+		}
+	}
+}
+
+// TestSetRowsMatchesClearedAxpy: setRows leaves in a row that held
+// anything (NaN included) the bits of one gonum axpy per term onto a
+// cleared row, in order, for the register kernels (where the processor
+// has them) and without them, widths with and without columns past the
+// blocks, and no terms at all (a cleared row).
+func TestSetRowsMatchesClearedAxpy(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(12, 12))
+	const inputs = 300
+	for _, width := range []int{8, 16, 17, 32, 40, 64, 136, 256} {
+		m := make([]float64, inputs*width)
+		for i := range m {
+			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+			if rng.IntN(10) == 0 {
+				m[i] = math.Copysign(0, -1)
+			}
+		}
+		for _, terms := range []int{0, 1, 7, 300} {
+			rows := make([]int32, terms)
+			alphas := make([]float64, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs))
+				switch rng.IntN(5) {
+				case 0:
+					alphas[k] = 0
+				case 1:
+					alphas[k] = math.Copysign(0, -1)
+				default:
+					alphas[k] = rng.NormFloat64()
+				}
+			}
+			want := make([]float64, width)
+			for k, r := range rows {
+				floats.AddScaled(want, alphas[k], m[int(r)*width:int(r+1)*width])
+			}
+			for _, avx := range paths {
+				haveAccumD32 = avx
+				got := make([]float64, width)
+				for i := range got {
+					got[i] = math.NaN()
+				}
+				setRows(got, m, width, rows, alphas)
+				sameFloats(t, fmt.Sprintf("setRows (avx %v)", avx), width, terms, false, got, want)
+			}
+		}
+	}
+}
+
+// TestScatterScaledMatchesAxpy: a valued row's delta, scaled by each of
+// its features' values, added to the gradient rows of those features has
+// the bits of one gonum axpy per feature, in order (factors of 0 and -0,
+// signed zeros in the delta, repeated features included), for rows
+// narrower than the register kernels' block of 16, of whole blocks of 32
+// and 16, and of blocks with columns past them.
+func TestScatterScaledMatchesAxpy(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(13, 13))
+	const inputs = 200
+	for _, width := range []int{8, 15, 16, 17, 24, 32, 40, 48, 64, 72} {
+		for _, terms := range []int{0, 1, 7, 300} {
+			rows := make([]int32, terms)
+			alphas := make([]float64, terms)
+			for k := range rows {
+				rows[k] = int32(rng.IntN(inputs)) // repeated features too
+				switch rng.IntN(5) {
+				case 0:
+					alphas[k] = 0
+				case 1:
+					alphas[k] = math.Copysign(0, -1)
+				default:
+					alphas[k] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			d := make([]float64, width)
+			for i := range d {
+				switch rng.IntN(4) {
+				case 0:
+					d[i] = math.Copysign(0, -1)
+				default:
+					d[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			m0 := make([]float64, inputs*width)
+			for i := range m0 {
+				if rng.IntN(5) > 0 {
+					m0[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+				}
+			}
+			want := append([]float64(nil), m0...)
+			for k, r := range rows {
+				floats.AddScaled(want[int(r)*width:int(r+1)*width], alphas[k], d)
+			}
+			for _, avx := range paths {
+				haveAccumD32 = avx
+				got := append([]float64(nil), m0...)
+				scatterScaled(got, width, rows, alphas, d)
+				sameFloats(t, fmt.Sprintf("scatterScaled (avx %v)", avx), width, terms, false, got, want)
+			}
+		}
+	}
+}
+
+// TestQuietRowsLeftOut: leaving out the batch rows whose deltas are all
+// ±0 (quiet) gives the first layer's weight gradient the very bits of
+// adding their terms, by row and by feature, valued and multi-hot, for
+// widths through the register kernels and past them, with repeated rows,
+// features in more rows than one gather chunk, and every row quiet.
+func TestQuietRowsLeftOut(t *testing.T) {
+	paths := []bool{false}
+	if haveAccumD32 {
+		paths = append(paths, true)
+	}
+	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	rng := rand.New(rand.NewPCG(14, 14))
+	const inputs = 50
+	for _, width := range []int{8, 24, 32, 136, 256} {
+		for _, binary := range []bool{false, true} {
+			x := randomRows(rng, 40, inputs, binary)
+			rows := make([]int, 500) // a feature in 300 of them or so: more than gatherChunk
+			for i := range rows {
+				rows[i] = rng.IntN(40)
+			}
+			for _, allQuiet := range []bool{false, true} {
+				d := make([]float64, len(rows)*width)
+				quiet := make([]bool, len(rows))
+				for r := range rows {
+					quiet[r] = allQuiet || rng.IntN(3) > 0
+					for i := r * width; i < (r+1)*width; i++ {
+						switch {
+						case quiet[r] && rng.IntN(2) == 0:
+							d[i] = math.Copysign(0, -1)
+						case quiet[r]:
+							d[i] = 0
+						default:
+							d[i] = rng.NormFloat64()
+						}
+					}
+				}
+				for _, avx := range paths {
+					haveAccumD32 = avx
+					want := make([]float64, inputs*width)
+					scatterRows(want, width, x, rows, d, nil)
+					got := make([]float64, inputs*width)
+					scatterRows(got, width, x, rows, d, quiet)
+					sameFloats(t, fmt.Sprintf("scatterRows quiet (avx %v, all %v)", avx, allQuiet), width, len(rows), binary, got, want)
+					var c batchColumns
+					c.build(x, rows, inputs)
+					got = make([]float64, inputs*width)
+					for i := range got {
+						got[i] = math.NaN() // rows of the batch are written whole
+					}
+					scatterFeatures(got, width, &c, 0, len(c.feats), d, quiet)
+					for f := range inputs {
+						if c.slot[f].gen != c.gen {
+							clear(got[f*width : (f+1)*width])
+						}
+					}
+					sameFloats(t, fmt.Sprintf("scatterFeatures quiet (avx %v, all %v)", avx, allQuiet), width, len(rows), binary, got, want)
+				}
 			}
 		}
 	}

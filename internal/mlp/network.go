@@ -420,6 +420,12 @@ type Workspace struct {
 	alpha32         []float32
 	alphaAt         []int
 
+	// quiet says, per batch row, that its first layer's deltas are all
+	// ±0 (a hinge-loss row past its margin, or every unit off): its
+	// terms of the first layer's weight gradient are left out (float64
+	// first layer only; empty otherwise).
+	quiet []bool
+
 	// Sparse-gradient bookkeeping (see Objective.Support): the first-layer
 	// rows the last sparse gradient wrote are the features of its batch,
 	// cols.feats, unless dirty says the whole gradient may be non-zero (a
@@ -856,6 +862,20 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	for _, row := range rows {
 		nnz += x.Indptr[row+1] - x.Indptr[row]
 	}
+	ws.quiet = ws.quiet[:0]
+	if n.w32 == nil {
+		out := n.Layers[0].Out
+		for r := range b {
+			q := true
+			for _, v := range ws.d[0][r*out : (r+1)*out] {
+				if v != 0 {
+					q = false
+					break
+				}
+			}
+			ws.quiet = append(ws.quiet, q)
+		}
+	}
 	for li, l := range n.Layers {
 		g.list = append(g.list, gradTask{layer: li, bias: true})
 		if li == 0 && !n.byFeature() {
@@ -914,7 +934,7 @@ func (g *gradTasks) Do(t int) {
 	gW := g.grad[l.off : l.off+l.In*l.Out]
 	if task.layer == 0 {
 		if task.lo < 0 {
-			scatterRows(gW, l.Out, g.x, g.rows, d)
+			scatterRows(gW, l.Out, g.x, g.rows, d, g.ws.quiet)
 			return
 		}
 		if g.n.w32 != nil {
@@ -922,7 +942,7 @@ func (g *gradTasks) Do(t int) {
 			scatterFeatures32(gW, l.Out, &g.ws.cols, task.lo, task.hi, g.ws.d32[:b*l.Out], acc)
 			return
 		}
-		scatterFeatures(gW, l.Out, &g.ws.cols, task.lo, task.hi, d)
+		scatterFeatures(gW, l.Out, &g.ws.cols, task.lo, task.hi, d, g.ws.quiet)
 		return
 	}
 	prev := g.n.input(g.ws, task.layer-1, true)[:b*l.In]
