@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two dlc builds on one training, paired and alternating: A B, then B A,
 # and so on for PAIRS pairs, each a whole `dlc train ARGS --out` under
-# nice -n 10 and GNU /usr/bin/time; prints per run its wall, peak RSS,
+# nice -n 10 (NICE=env: not niced, for a quiet machine) and GNU /usr/bin/time; prints per run its wall, peak RSS,
 # user and sys seconds and the 1-minute load average, per pair whether the
 # two models are byte-identical (cmp), and at the end the per-pair ratios
 # B/A of CPU (user + sys) and wall with their medians. For changes that
@@ -19,7 +19,7 @@ for i in $(seq 1 "$pairs"); do
 	for w in $order; do
 		bin=$A
 		if [ "$w" = B ]; then bin=$B; fi
-		/usr/bin/time -o "$dir/t" -f '%e %M %U %S' nice -n 10 "$bin" train "$@" --out "$dir/$w.dlc" >"$dir/$w.log" 2>&1
+		/usr/bin/time -o "$dir/t" -f '%e %M %U %S' ${NICE:-nice -n 10} "$bin" train "$@" --out "$dir/$w.dlc" >"$dir/$w.log" 2>&1
 		echo "$i $w $(cat "$dir/t") $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$dir/runs"
 	done
 	if cmp -s "$dir/A.dlc" "$dir/B.dlc"; then echo "$i cmp-equal"; else echo "$i models differ"; fi
