@@ -70,26 +70,6 @@ type Checkpoint struct {
 	Calibration *Calibration `json:"calibration,omitempty"`
 	// Updates is the per-update history so far (when it is kept).
 	Updates []gd.UpdateStats `json:"-"`
-	// Live, when set, writes those of State's arrays that training goes
-	// on writing while the file is written (see LiveArrays); Encode hands
-	// it each array of float64 to write.
-	Live LiveArrays `json:"-"`
-}
-
-// LiveArrays writes arrays of a checkpoint that training goes on writing
-// while the file is written, instead of a copy of them (the weights and
-// the update rule's sums of the IMDB recipe, 224 MB, whose copy cost as
-// much fresh memory and time again): it hands the encoder each piece of
-// such an array while training waits for it rather than write it, and
-// the values of a piece that training wrote before the piece was written
-// as they stood at the checkpoint (copied aside first), so that the file
-// holds the arrays as they stood at the checkpoint.
-type LiveArrays interface {
-	// WriteLive writes v through put, a piece at a time and in order: put
-	// gets the piece as parts to write back to back, which no one
-	// changes until put returns. It reports false, without calling put,
-	// when v is not one of its arrays.
-	WriteLive(v []float64, put func(parts [][]float64) error) (bool, error)
 }
 
 // Calibration is how far calibrating has gone: Part of Parts is the
@@ -182,7 +162,6 @@ func epochsOf(h []epochMeta) []gd.EpochStats {
 func pack(c *Checkpoint) (*meta, *arrays) {
 	m := &meta{Checkpoint: c}
 	a := newArrays()
-	a.live = c.Live
 	if s := c.State; s != nil {
 		o := s.Optimizer
 		slots := slices.Sorted(maps.Keys(o.Slots))

@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"math"
@@ -12,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/dlc-dev/dlc/internal/gd"
 	"github.com/dlc-dev/dlc/internal/testenv"
@@ -75,7 +72,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestPiecesSumTheWholeFile: arrays longer than a piece of summed (and
-// not a multiple of it) are written whole, and the trailer is the XXH64
+// not a multiple of it) are written whole, and the trailer is the CRC-32C
 // of every byte before it.
 func TestPiecesSumTheWholeFile(t *testing.T) {
 	c := sample()
@@ -87,9 +84,9 @@ func TestPiecesSumTheWholeFile(t *testing.T) {
 	st.Optimizer.Slots = map[string][]float64{"velocity": slices.Clone(st.Params)}
 	c.State = &st
 	b := encoded(t, c)
-	body := b[:len(b)-8]
-	if got, want := binary.LittleEndian.Uint64(b[len(body):]), xxhash.Sum64(body); got != want {
-		t.Fatalf("trailer %016x, the XXH64 of the file %016x", got, want)
+	body := b[:len(b)-sumSize]
+	if got, want := binary.LittleEndian.Uint32(b[len(body):]), crc32.Checksum(body, castagnoli); got != want {
+		t.Fatalf("trailer %08x, the CRC-32C of the file %08x", got, want)
 	}
 	got, err := Decode(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -185,49 +182,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// reseal returns b with its trailer made to match the rest, as the
-// version its header says (or the current one, when it says none)
-// checksums it: the checksum guards against a torn or damaged file, not
-// one made to harm.
+// reseal returns b with its CRC-32C trailer made to match the rest: the
+// checksum guards against a torn or damaged file, not one made to harm.
 func reseal(b []byte) []byte {
-	version := FormatVersion
-	if len(b) >= 16 && string(b[:8]) == magic {
-		if hl := binary.LittleEndian.Uint64(b[8:]); hl <= uint64(len(b)-16) {
-			var h header
-			if json.Unmarshal(b[16:16+hl], &h) == nil && h.FormatVersion >= 1 && h.FormatVersion < xxhashSince {
-				version = h.FormatVersion
-			}
-		}
-	}
-	sum, size := newSum(version)
-	if len(b) < size {
+	if len(b) < sumSize {
 		return b
 	}
 	out := slices.Clone(b)
-	sum.Write(out[:len(out)-size])
-	copy(out[len(out)-size:], trailer(sum))
+	binary.LittleEndian.PutUint32(out[len(out)-sumSize:], crc32.Checksum(out[:len(out)-sumSize], castagnoli))
 	return out
-}
-
-// encodedAs is c encoded as layout version v writes it.
-func encodedAs(t testing.TB, c *Checkpoint, v int) []byte {
-	var b bytes.Buffer
-	m, a := pack(c)
-	if err := encodeVersion(&b, checkpointFormat, v, m, a); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // FuzzDecode: no input makes Decode panic or allocate beyond what the
 // input's size allows; what it accepts encodes again. Each input is
 // decoded as it is and resealed, with a checksum that matches: without
-// that, the fuzzer's changes almost never pass the checksum, and the
+// that, the fuzzer's changes almost never pass the CRC-32C, and the
 // metadata and the arrays' assembly behind it are never reached. Each is
 // also read as a network file (see WriteNetwork).
 func FuzzDecode(f *testing.F) {
-	f.Add(encoded(f, sample()))      // format 4: XXH64
-	f.Add(encodedAs(f, sample(), 3)) // format 3: CRC-32C
+	f.Add(encoded(f, sample()))
 	named := sample()
 	named.MainFile, named.MainSHA256 = networkName(NetworkSum(named.MainParams)), NetworkSum(named.MainParams)
 	f.Add(encoded(f, named))
@@ -371,7 +344,7 @@ func TestPruneRecycles(t *testing.T) {
 
 // TestResealReachesPastTheChecksum: a checkpoint changed in its metadata
 // fails its checksum as it is and, resealed, is judged by its contents
-// (else FuzzDecode would fuzz little but the checksum).
+// (else FuzzDecode would fuzz little but the CRC-32C).
 func TestResealReachesPastTheChecksum(t *testing.T) {
 	b := encoded(t, sample())
 	i := bytes.Index(b, []byte(`"seq":`))
@@ -388,38 +361,26 @@ func TestResealReachesPastTheChecksum(t *testing.T) {
 	}
 }
 
-// TestFormatVersions: a checkpoint of format 3, 2 or 1 (with a CRC-32C
-// trailer; 2 and 1 before adam's row counters) is read as it was
-// written, and damaged it is refused; one newer than this dlc's is
+// TestFormatVersions: a checkpoint of format 2 or 1 (before adam's row
+// counters) is read as it was written; one newer than this dlc's is
 // refused, saying so.
 func TestFormatVersions(t *testing.T) {
-	for _, v := range []int{3, 2, 1} {
-		old := encodedAs(t, sample(), v)
-		if !bytes.Contains(old, []byte(fmt.Sprintf(`"format_version":%d,`, v))) {
-			t.Fatalf("format %d: the header does not say so", v)
-		}
-		body := old[:len(old)-4]
-		if got, want := binary.LittleEndian.Uint32(old[len(body):]), crc32.Checksum(body, castagnoli); got != want {
-			t.Fatalf("format %d: trailer %08x, the CRC-32C of the file %08x", v, got, want)
-		}
-		c, err := Decode(bytes.NewReader(old), int64(len(old)))
-		if err != nil || !same(c, sample()) {
-			t.Fatalf("format %d: %v", v, err)
-		}
-		old[len(old)/2] ^= 1
-		if _, err := Decode(bytes.NewReader(old), int64(len(old))); !IsCorrupt(err) {
-			t.Fatalf("format %d with a byte changed: %v", v, err)
-		}
-	}
 	b := encoded(t, sample())
-	cur := []byte(fmt.Sprintf(`"format_version":%d,`, FormatVersion))
+	cur := []byte(`"format_version":3,`)
 	if !bytes.Contains(b, cur) {
 		t.Fatalf("the header lacks %s", cur)
 	}
-	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":5,`), 1))
+	for _, v := range []string{"2", "1"} {
+		old := reseal(bytes.Replace(b, cur, []byte(`"format_version":`+v+`,`), 1))
+		c, err := Decode(bytes.NewReader(old), int64(len(old)))
+		if err != nil || !same(c, sample()) {
+			t.Fatalf("format %s: %v", v, err)
+		}
+	}
+	newer := reseal(bytes.Replace(b, cur, []byte(`"format_version":4,`), 1))
 	_, err := Decode(bytes.NewReader(newer), int64(len(newer)))
-	if want := "has format version 5, which this dlc (format 4) cannot read; use a newer dlc"; err == nil || err.Error() != want {
-		t.Fatalf("format 5: %v, want %q", err, want)
+	if want := "has format version 4, which this dlc (format 3) cannot read; use a newer dlc"; err == nil || err.Error() != want {
+		t.Fatalf("format 4: %v, want %q", err, want)
 	}
 }
 

@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,20 +11,14 @@ import (
 	"io"
 	"math"
 	"strconv"
-
-	"github.com/cespare/xxhash/v2"
-
-	"github.com/dlc-dev/dlc/internal/atomicfile"
 )
 
 // The file: an 8-byte magic, the header's length (uint64, little-endian),
 // the header (JSON: the metadata and the list of arrays with their types
-// and lengths), the arrays back to back (little-endian), and the checksum
-// of everything before it: from format version 4 on the 64-bit xxHash
-// (XXH64, seed 0; 8 bytes, little-endian), before it the CRC-32C (4
-// bytes). A file cut short, or with any byte changed, fails the checksum;
-// the sizes the header declares are checked against the file's size
-// before anything is allocated.
+// and lengths), the arrays back to back (little-endian), and the CRC-32C of
+// everything before it. A file cut short, or with any byte changed, fails
+// the checksum; the sizes the header declares are checked against the
+// file's size before anything is allocated.
 const (
 	magic = "DLCCKPT\n"
 	// FormatVersion is the layout's version; a newer one is refused.
@@ -37,13 +30,7 @@ const (
 	// (optimizer.done, optimizer.behind), which a dlc of version 2 would
 	// ignore and go on as lazyadam; this dlc refuses a lazy adam state of
 	// an earlier version (gd's Adam.loadState) and reads everything else.
-	// Version 4 (issue 16): the layout of 3 with an XXH64 trailer instead
-	// of the CRC-32C, which took twice as long over the IMDB recipe's
-	// 224 MB (24 ms against 13 on this VM's cores, for every checkpoint);
-	// files of versions 1-3 are still read, with their CRC-32C.
-	FormatVersion = 4
-	// xxhashSince is the first version whose trailer is XXH64.
-	xxhashSince = 4
+	FormatVersion = 3
 	// The header's format of a checkpoint file and of a network file
 	// (see WriteNetwork).
 	checkpointFormat = "dlc-checkpoint"
@@ -112,9 +99,6 @@ type arrays struct {
 	f64  map[string][]float64
 	i64  map[string][]int64
 	u8   map[string][]byte
-	// live writes those of the f64 arrays training goes on writing (nil:
-	// none is).
-	live LiveArrays
 }
 
 func newArrays() *arrays {
@@ -124,28 +108,10 @@ func newArrays() *arrays {
 // chunk is the bytes converted at a time on a big-endian machine.
 const chunk = 1 << 16
 
-// castagnoli is CRC-32C's table, the checksum of versions 1-3.
+// castagnoli is CRC-32C's table; sumSize the trailer's bytes.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// minSumSize is the bytes of the shortest trailer (CRC-32C's).
-const minSumSize = 4
-
-// newSum returns the checksum of a file of layout version v and the
-// bytes of its trailer.
-func newSum(v int) (hash.Hash, int) {
-	if v < xxhashSince {
-		return crc32.New(castagnoli), 4
-	}
-	return xxhash.New(), 8
-}
-
-// trailer is sum's value as the file's trailer holds it (little-endian).
-func trailer(sum hash.Hash) []byte {
-	if h, ok := sum.(hash.Hash64); ok {
-		return binary.LittleEndian.AppendUint64(nil, h.Sum64())
-	}
-	return binary.LittleEndian.AppendUint32(nil, sum.(hash.Hash32).Sum32())
-}
+const sumSize = 4
 
 // writeWords writes n words, word(i) each, little-endian, through buf.
 func writeWords(w io.Writer, buf []byte, n int, word func(int) uint64) []byte {
@@ -224,9 +190,8 @@ func encodeVersion(w io.Writer, format string, version int, meta any, a *arrays)
 	if err != nil {
 		return err
 	}
-	sum, _ := newSum(version)
-	sw := &summed{w: w, sum: sum}
-	bw := bufio.NewWriterSize(sw, 1<<16)
+	sum := crc32.New(castagnoli)
+	bw := bufio.NewWriterSize(&summed{w: w, sum: sum}, 1<<16)
 	bw.WriteString(magic)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(h)))
@@ -237,26 +202,6 @@ func encodeVersion(w io.Writer, format string, version int, meta any, a *arrays)
 		switch ar.DType {
 		case "f64":
 			v := a.f64[ar.Name]
-			if a.live != nil {
-				ok, err := a.live.WriteLive(v, func(parts [][]float64) error {
-					if err := bw.Flush(); err != nil {
-						return err
-					}
-					if !littleEndian {
-						for _, p := range parts {
-							buf = writeWords(bw, buf, len(p), f64Word(p))
-						}
-						return bw.Flush() // of copies: it could wait
-					}
-					return sw.writeParts(parts)
-				})
-				if err != nil {
-					return err
-				}
-				if ok {
-					continue
-				}
-			}
 			if littleEndian {
 				bw.Write(f64Bytes(v))
 				continue
@@ -276,7 +221,9 @@ func encodeVersion(w io.Writer, format string, version int, meta any, a *arrays)
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	_, err = w.Write(trailer(sum))
+	var trailer [4]byte
+	binary.LittleEndian.PutUint32(trailer[:], sum.Sum32())
+	_, err = w.Write(trailer[:])
 	return err
 }
 
@@ -289,9 +236,8 @@ const piece = 256 << 10
 // memory a second time once the whole of it was written (what an
 // io.MultiWriter does).
 type summed struct {
-	w    io.Writer
-	sum  hash.Hash
-	bufs [][]byte // writeParts'
+	w   io.Writer
+	sum hash.Hash32
 }
 
 func (s *summed) Write(p []byte) (int, error) {
@@ -309,25 +255,6 @@ func (s *summed) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// writeParts writes parts back to back, in as few system calls as it can
-// (see atomicfile.WriteBuffers), and then checksums them, while they are
-// still in the processor's cache (a live piece is 256 KiB): little-endian
-// machines only.
-func (s *summed) writeParts(parts [][]float64) error {
-	s.bufs = s.bufs[:0]
-	for _, p := range parts {
-		s.bufs = append(s.bufs, f64Bytes(p))
-	}
-	err := atomicfile.WriteBuffers(s.w, s.bufs)
-	if err == nil {
-		for _, b := range s.bufs {
-			s.sum.Write(b)
-		}
-	}
-	clear(s.bufs) // not to keep training's arrays
-	return err
-}
-
 // errCorrupt is the error of a file that fails its checksum or its own
 // sizes: a checkpoint cut short (a crash while it was copied, a disk
 // full) or changed.
@@ -338,24 +265,25 @@ var errCorrupt = errors.New("is torn or corrupt")
 // size is checked against size before it is allocated, and the checksum is
 // checked before decode returns anything.
 func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, error) {
-	if size < int64(len(magic))+8+minSumSize {
+	if size < int64(len(magic))+8+sumSize {
 		return nil, 0, fmt.Errorf("%w: %d bytes is shorter than any checkpoint", errCorrupt, size)
 	}
-	// The magic and the header are read before the checksum is known
-	// (the header says the layout's version), and summed once it is.
+	sum := crc32.New(castagnoli)
+	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, size-sumSize), sum), 1<<16)
 	var head [16]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil {
+	if _, err := io.ReadFull(br, head[:]); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if string(head[:8]) != magic {
 		return nil, 0, errors.New("is not a dlc checkpoint")
 	}
 	hl := binary.LittleEndian.Uint64(head[8:])
-	if room := uint64(size) - 16 - minSumSize; hl > maxHeader || hl > room {
-		return nil, 0, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, room)
+	body := uint64(size) - 16 - sumSize
+	if hl > maxHeader || hl > body {
+		return nil, 0, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, body)
 	}
 	hb := make([]byte, hl)
-	if _, err := io.ReadFull(r, hb); err != nil {
+	if _, err := io.ReadFull(br, hb); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	var h header
@@ -368,14 +296,6 @@ func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, err
 	if h.FormatVersion < 1 || h.FormatVersion > FormatVersion {
 		return nil, 0, fmt.Errorf("has format version %d, which this dlc (format %d) cannot read; use a newer dlc", h.FormatVersion, FormatVersion)
 	}
-	sum, sumSize := newSum(h.FormatVersion)
-	if room := uint64(size) - 16 - uint64(sumSize); hl > room {
-		return nil, 0, fmt.Errorf("%w: its header claims %d bytes of %d", errCorrupt, hl, room)
-	}
-	body := uint64(size) - 16 - uint64(sumSize)
-	sum.Write(head[:])
-	sum.Write(hb)
-	br := bufio.NewReaderSize(io.TeeReader(io.LimitReader(r, int64(body-hl)), sum), 1<<16)
 	left := body - hl
 	for _, ar := range h.Arrays {
 		sz, ok := dtypeSize[ar.DType]
@@ -420,11 +340,11 @@ func decode(r io.Reader, size int64, format string, meta any) (*arrays, int, err
 			return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 	}
-	want := make([]byte, sumSize)
-	if _, err := io.ReadFull(r, want); err != nil {
+	var want [sumSize]byte
+	if _, err := io.ReadFull(r, want[:]); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	if !bytes.Equal(trailer(sum), want) {
+	if sum.Sum32() != binary.LittleEndian.Uint32(want[:]) {
 		return nil, 0, fmt.Errorf("%w: its checksum does not match its contents", errCorrupt)
 	}
 	if err := json.Unmarshal(h.Meta, meta); err != nil {

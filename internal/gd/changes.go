@@ -27,22 +27,14 @@ const changeBlock = 32
 // checkpoints (cp) with opt on the sparse path (sparse, and not lazy) when
 // opt is SGD or Adagrad, for n parameters; nil otherwise.
 func trackChanges(cp Checkpointer, opt Optimizer, sparse bool, n int) *ChangeTracker {
-	if cp == nil || !sparse || !DefersCopies(opt) {
+	if cp == nil || !sparse {
 		return nil
 	}
-	return newChangeTracker(n)
-}
-
-// DefersCopies reports whether Train keeps a ChangeTracker for opt on the
-// sparse path (an objective with Support, as mlp's), and so lets a
-// DeferredCopier copy or write the weights and opt's arrays after Save
-// (State's Deferred): SGD and Adagrad.
-func DefersCopies(opt Optimizer) bool {
 	switch opt.(type) {
 	case *SGD, *Adagrad:
-		return true
+		return newChangeTracker(n)
 	}
-	return false
+	return nil
 }
 
 // copyGuard is the DeferredCopier a run of Train protects its writes from,

@@ -51,8 +51,7 @@ type State struct {
 	Changed *ChangeTracker
 	// Deferred says that Train calls the Checkpointer's Protect and Settle
 	// (see DeferredCopier) while this State's Changed is set: Save may
-	// leave Params and the Optimizer's Slots as long as them to be copied
-	// or written after it returns.
+	// leave Changed's ranges to be copied after it returns.
 	Deferred bool
 }
 
@@ -90,17 +89,16 @@ type Checkpointer interface {
 	Save(*State) error
 }
 
-// DeferredCopier is a Checkpointer that copies or writes the weights and
-// the update rule's arrays as long as them (or the ranges a State's
-// Changed names) after Save returned, while training goes on: copied by
-// Save, the IMDB recipe's 100 MB held training up at every checkpoint.
-// Train tells it so (State's Deferred) only when it keeps a
-// ChangeTracker, whose updates write the weights and the rule's arrays at
-// their spans alone; it then calls Protect with the spans an update is
-// about to write, before writing them, and Settle before it writes
-// anywhere else or returns. Protect must keep what of the spans is still
-// to be copied or written (copy it aside, or wait for it), and Settle
-// wait until the arrays are no longer read.
+// DeferredCopier is a Checkpointer that copies the ranges of the weights
+// and of the update rule's arrays a State's Changed names after Save
+// returned, while training goes on: copied by Save, the IMDB recipe's
+// 100 MB held training up at every checkpoint. Train tells it so (State's
+// Deferred) only when it keeps a ChangeTracker, whose updates write the
+// weights and the rule's arrays at their spans alone; it then calls
+// Protect with the spans an update is about to write, before writing
+// them, and Settle before it writes anywhere else or returns. Protect
+// must copy what of the spans is still to be copied (or wait for it), and
+// Settle wait for the whole copy.
 type DeferredCopier interface {
 	Checkpointer
 	Protect(spans [][2]int)

@@ -31,9 +31,7 @@ type Checkpointing struct {
 	// Resume, when set, is the checkpoint to go on from: Train refuses it
 	// (a *ResumeError) when the config or the data differ from its.
 	Resume *checkpoint.Checkpoint
-	// Saved, when set, is told of every checkpoint written: its path, and
-	// the checkpoint, whose weights and update rule's arrays may be
-	// training's own by then, changed since (see liveWrite).
+	// Saved, when set, is told of every checkpoint written.
 	Saved func(path string, c *checkpoint.Checkpoint)
 }
 
@@ -133,12 +131,13 @@ func checkResume(c *checkpoint.Checkpoint, cfg *config.Config, now []checkpoint.
 // tenth of a second. Save only copies the state into buffers it keeps
 // from one checkpoint to the next (a memcpy, on the training goroutine,
 // which Train's contract asks for: its State is its own), but for the
-// weights and the update rule's arrays of SGD and Adagrad (224 MB):
-// Train protects their writes (the saver is a gd.DeferredCopier), and the
-// writer writes them from training's own arrays, a piece at a time,
-// training waiting for a piece being written and copying aside what it
-// writes ahead of the writer (see liveWrite). A goroutine encodes,
-// checksums, writes and renames while training goes on.
+// weights and the update rule's arrays of SGD and Adagrad (224 MB, of
+// which 100 changed between two checkpoints of the IMDB recipe): Train
+// protects their writes (the saver is a gd.DeferredCopier), and their
+// copy is left to the writer, training copying the rows an update is
+// about to write first when they are still to be copied (see
+// deferredCopy). A goroutine copies, encodes, checksums, writes and
+// renames while training goes on.
 // There is never more than one write in flight: a checkpoint that falls
 // due by count or time while the last one is still being written is put
 // off until it is done (see Due); one after an epoch, or the one an
@@ -239,13 +238,11 @@ type snapshot struct {
 	// copy and group are takeWeights' tasks and their goroutines.
 	copy  rangeCopy
 	group parallel.Group
-	// live writes the weights and the update rule's arrays of a Deferred
-	// State from training's own arrays; copying is the last take's, when
-	// it was one (nil otherwise). liveBlocks is live's piece in blocks (0:
-	// pieceBlocks; a test's smaller).
-	live       liveWrite
-	copying    *liveWrite
-	liveBlocks int
+	// later is the copy of the weights left to the writer (a Deferred
+	// State's), and copying the last take's, when it left one (nil
+	// otherwise).
+	later   deferredCopy
+	copying *deferredCopy
 }
 
 // fill copies src into *buf, reusing its memory, and returns the copy; nil
@@ -270,7 +267,6 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 	sn.copying = nil
 	sn.c = *c
 	out := &sn.c
-	out.Live = nil
 	out.Dropout = fill(&sn.dropout, c.Dropout)
 	out.Updates = fill(&sn.updates, c.Updates)
 	if s := c.State; s != nil {
@@ -319,11 +315,8 @@ type bufferSizes struct {
 // buffers already there). Not at once by time: a run that ends before
 // its first checkpoint (the default cadence is every 300 s) would have
 // paid for nothing.
-//
-// Not for SGD and Adagrad (gd.DefersCopies): their States are Deferred,
-// written from training's own arrays (see liveWrite).
 func (s *saver) prepare(n int, opt gd.Optimizer) {
-	if s == nil || s.snap.params != nil || gd.DefersCopies(opt) {
+	if s == nil || s.snap.params != nil {
 		return
 	}
 	s.sizes = &bufferSizes{params: n, slots: gd.SlotLengths(opt)}
@@ -367,9 +360,6 @@ func (s *saver) wait() error {
 		return w.err
 	}
 	s.mainFile, s.mainSum = w.mainFile, w.mainSum
-	if w.c == nil {
-		return nil // the network file alone (see calibrating)
-	}
 	if w.synced {
 		s.syncedSeq, s.unsynced = w.c.Seq, nil
 	} else {
@@ -491,35 +481,6 @@ func (s *saver) writing() bool {
 	return !s.waitForWrite && s.pending != nil && len(s.pending) == 0
 }
 
-// calibrating moves the saver to the calibration's stage, the model's
-// network trained (main, with its final weights params), and starts
-// writing the network's file (see checkpoint.WriteNetwork) as the write
-// in flight, once the one in flight is done: so the first calibrating
-// checkpoint is put off until it is (or waits for it: see Due), instead of
-// its writer writing and fsyncing 112 MB first while training goes on
-// and copies aside each block it writes (see liveWrite).
-func (s *saver) calibrating(main *gd.Result, params []float64) {
-	if s == nil {
-		return
-	}
-	s.stage, s.main, s.mainParams = checkpoint.Calibrating, main, params
-	if s.mainFile != "" {
-		return
-	}
-	before := s.pending
-	s.pending = make(chan written, 1)
-	go func(done chan<- written) {
-		var w written
-		if before != nil {
-			w = <-before // its outcome, for wait
-		}
-		if w.err == nil {
-			w.mainFile, w.mainSum, w.err = checkpoint.WriteNetwork(s.dir, params)
-		}
-		done <- w
-	}(s.pending)
-}
-
 // Save implements gd.Checkpointer.
 func (s *saver) Save(st *gd.State) error {
 	// The snapshot's buffers are the writer's until it is done.
@@ -549,7 +510,7 @@ func (s *saver) Save(st *gd.State) error {
 	c.Main, c.MainParams, c.Calibration = s.main, s.mainParams, s.cal
 	c.MainFile, c.MainSHA256 = s.mainFile, s.mainSum
 	snap := s.snap.take(&c)
-	live := s.snap.copying
+	later := s.snap.copying
 	sync := time.Since(s.synced) >= syncEvery
 	if sync {
 		s.synced = time.Now()
@@ -557,6 +518,9 @@ func (s *saver) Save(st *gd.State) error {
 	pin := s.syncedSeq
 	s.pending = make(chan written, 1)
 	go func(done chan<- written) {
+		if later != nil {
+			later.run()
+		}
 		var w written
 		var err error
 		if snap.MainParams != nil && snap.MainFile == "" {
@@ -569,9 +533,6 @@ func (s *saver) Save(st *gd.State) error {
 		var syncf func() error
 		if err == nil {
 			path, syncf, err = checkpoint.Write(s.dir, snap)
-		}
-		if live != nil {
-			live.finish() // training may write anywhere again
 		}
 		w.path, w.c, w.synced, w.sync, w.err = path, snap, sync, syncf, err
 		if err == nil && sync {

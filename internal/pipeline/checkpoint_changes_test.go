@@ -3,10 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"io"
 	"math/rand/v2"
-	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/dlc-dev/dlc/internal/checkpoint"
@@ -140,19 +137,14 @@ func TestRangeCopyAcrossPieces(t *testing.T) {
 	}
 }
 
-// deferChecker is takeChecker as a gd.DeferredCopier: its kept
-// snapshot's weights and update rule's arrays are written from training's
-// own after Save returned, on a goroutine, while training goes on, as the
-// saver's writer does (through a writer that yields at every write, in
-// pieces of blocks blocks, so that updates come between the pieces).
-// Each checkpoint must be byte for byte that of a whole copy made in
-// Save.
+// deferChecker is takeChecker as a gd.DeferredCopier: its kept snapshot's
+// weights are copied after Save returned, on a goroutine, while training
+// goes on, as the saver's writer does. Each checkpoint, encoded once that
+// copy is done, must be byte for byte that of a whole copy made in Save.
 type deferChecker struct {
 	t                  *testing.T
 	kept               snapshot
-	blocks             int
 	n, saves, deferred int
-	aside              int           // blocks training copied aside, over all saves
 	checked            chan struct{} // closed once the last save is compared
 }
 
@@ -167,10 +159,9 @@ func (c *deferChecker) Save(st *gd.State) error {
 	if err := checkpoint.Encode(&want, fresh.take(&checkpoint.Checkpoint{Seq: 1, Stage: checkpoint.Training, State: &whole})); err != nil {
 		return err
 	}
-	c.kept.liveBlocks = c.blocks
 	snap := c.kept.take(&checkpoint.Checkpoint{Seq: 1, Stage: checkpoint.Training, State: st})
-	live := c.kept.copying
-	if live != nil {
+	later := c.kept.copying
+	if later != nil {
 		c.deferred++
 	}
 	c.saves++
@@ -178,35 +169,18 @@ func (c *deferChecker) Save(st *gd.State) error {
 	c.checked = done
 	go func() {
 		defer close(done)
-		var got bytes.Buffer
-		err := checkpoint.Encode(yielding{&got}, snap)
-		if live != nil {
-			live.finish()
-			for k := range live.pieces {
-				for p := range live.pieces[k] {
-					pc := &live.pieces[k][p]
-					pc.mu.Lock()
-					c.aside += len(pc.aside)
-					pc.mu.Unlock()
-				}
-			}
+		if later != nil {
+			later.run()
 		}
-		if err != nil {
+		var got bytes.Buffer
+		if err := checkpoint.Encode(&got, snap); err != nil {
 			c.t.Error(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			c.t.Errorf("save %d: the checkpoint written from training's arrays differs from a whole copy's", save)
+			c.t.Errorf("save %d: the checkpoint whose weights were copied after Save differs from a whole copy's", save)
 		}
 	}()
 	return nil
-}
-
-// yielding is a writer that lets the other goroutines run at each write.
-type yielding struct{ w io.Writer }
-
-func (y yielding) Write(p []byte) (int, error) {
-	runtime.Gosched()
-	return y.w.Write(p)
 }
 
 func (c *deferChecker) Protect(spans [][2]int) {
@@ -229,69 +203,43 @@ func (c *deferChecker) wait() {
 }
 
 // TestDeferredSnapshotIsExact: with SGD and Adagrad, Train tells a
-// DeferredCopier its States may be written after Save, protects the spans
-// it writes until then, and every checkpoint written from its arrays
-// while it trains on is byte for byte a whole copy's of the State at its
-// Save: with the saver's pieces, and with pieces of a block, between
-// which updates write blocks not yet written (copied aside first) and
-// wait for blocks being written; with one thread too.
+// DeferredCopier its States may be copied after Save, protects the spans
+// it writes until then, and every checkpoint so made is byte for byte a
+// whole copy's of the State at its Save.
 func TestDeferredSnapshotIsExact(t *testing.T) {
-	for _, procs := range []int{runtime.GOMAXPROCS(0), 1} {
-		was := runtime.GOMAXPROCS(procs)
-		for _, blocks := range []int{0, 1} {
-			for _, name := range []string{gd.NameSGD, gd.NameAdagrad} {
-				dc := &deferChecker{t: t, blocks: blocks}
-				trainSparseTexts(t, name, dc)
-				dc.wait()
-				if dc.saves == 0 || dc.deferred != dc.saves {
-					t.Errorf("%s: %d of %d saves written after Save", name, dc.deferred, dc.saves)
-				}
-				if blocks == 1 && dc.aside == 0 {
-					t.Errorf("%s, pieces of a block, GOMAXPROCS %d: no update wrote ahead of the writer", name, procs)
-				}
-			}
+	for _, name := range []string{gd.NameSGD, gd.NameAdagrad} {
+		dc := &deferChecker{t: t}
+		trainSparseTexts(t, name, dc)
+		dc.wait()
+		if dc.saves == 0 || dc.deferred != dc.saves {
+			t.Errorf("%s: %d of %d saves copied after Save", name, dc.deferred, dc.saves)
 		}
-		runtime.GOMAXPROCS(was)
 	}
 }
 
-// TestLiveWriteRacesWrites: while the writer's goroutine writes two
-// arrays in pieces of 3 blocks, yielding between pieces, the other writes
-// spans of them, protecting each first; what was written is each array
-// as it stood when the write started, and an array not given to start is
-// not written.
-func TestLiveWriteRacesWrites(t *testing.T) {
+// TestDeferredCopyRacesWrites: while the writer's goroutine copies the
+// ranges, the other writes spans of the source, protecting each first;
+// the copy holds the source as it stood when the copy started, and
+// nothing outside the ranges.
+func TestDeferredCopyRacesWrites(t *testing.T) {
 	const n = 5000
 	rng := rand.New(rand.NewPCG(4, 4))
-	var d liveWrite
+	ranges := [][2]int{{0, 96}, {640, 2112}, {2144, 2176}, {4992, n}}
 	for round := range 20 {
 		src := [][]float64{make([]float64, n), make([]float64, n)}
-		want := make([][]float64, len(src))
+		dst := [][]float64{make([]float64, n), make([]float64, n)}
+		want := [][]float64{make([]float64, n), make([]float64, n)}
 		for k := range src {
 			for i := range src[k] {
-				src[k][i] = float64(i + k*n + round)
+				src[k][i], dst[k][i], want[k][i] = float64(i+k*n), -1, -1
 			}
-			want[k] = slices.Clone(src[k])
-		}
-		d.start(src, n, 3)
-		if ok, _ := d.WriteLive(want[0], nil); ok {
-			t.Fatal("an array not given to start was written")
-		}
-		got := make([][]float64, len(src))
-		go func() {
-			for k := range src {
-				if _, err := d.WriteLive(src[k], func(parts [][]float64) error {
-					for _, p := range parts {
-						got[k] = append(got[k], p...)
-					}
-					runtime.Gosched()
-					return nil
-				}); err != nil {
-					t.Error(err)
-				}
+			for _, r := range ranges {
+				copy(want[k][r[0]:r[1]], src[k][r[0]:r[1]])
 			}
-			d.finish()
-		}()
+		}
+		var d deferredCopy
+		d.start(dst, src, n, ranges)
+		go d.run()
 		for range 300 {
 			lo := rng.IntN(n)
 			span := [2]int{lo, min(n, lo+1+rng.IntN(80))}
@@ -303,9 +251,11 @@ func TestLiveWriteRacesWrites(t *testing.T) {
 			}
 		}
 		d.settle()
-		for k := range got {
-			if !slices.Equal(got[k], want[k]) {
-				t.Fatalf("round %d, array %d: written other values than the array held at the start", round, k)
+		for k := range dst {
+			for i := range dst[k] {
+				if dst[k][i] != want[k][i] {
+					t.Fatalf("round %d, array %d, value %d: %v, want %v", round, k, i, dst[k][i], want[k][i])
+				}
 			}
 		}
 	}

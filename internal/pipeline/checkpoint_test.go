@@ -205,18 +205,13 @@ func TestResumeRefusesChanges(t *testing.T) {
 // end is synced at finish (and the one pinned goes), that of a run that
 // completed is not (the pinned one stays, also when finish is called
 // again, as Train's deferred call does).
-//
-// With deferred, the States are Deferred, written from the trainer's
-// arrays, which it protects before it changes them.
 func TestSaverWritesWhatWasSaved(t *testing.T) {
-	for _, deferred := range []bool{false, true} {
-		for _, done := range []bool{false, true} {
-			t.Run(fmt.Sprint("deferred=", deferred, ",done=", done), func(t *testing.T) { saverWritesWhatWasSaved(t, done, deferred) })
-		}
+	for _, done := range []bool{false, true} {
+		t.Run(fmt.Sprint("done=", done), func(t *testing.T) { saverWritesWhatWasSaved(t, done) })
 	}
 }
 
-func saverWritesWhatWasSaved(t *testing.T, done, deferred bool) {
+func saverWritesWhatWasSaved(t *testing.T, done bool) {
 	dir := t.TempDir()
 	s := &saver{dir: dir, keep: 2, seq: 1, stage: checkpoint.Training}
 	params := []float64{1, 2, 3, 4}
@@ -225,9 +220,6 @@ func saverWritesWhatWasSaved(t *testing.T, done, deferred bool) {
 	s.history = &history
 	st := &gd.State{Epoch: 1, Order: []int{0, 1}, Shuffle: []byte{1}, Params: params,
 		Optimizer: gd.OptimizerState{Name: "adagrad", Slots: map[string][]float64{"acc": acc}}}
-	if deferred {
-		st.Changed, st.Deferred = &gd.ChangeTracker{}, true
-	}
 	for i := range 4 {
 		st.Pos = i
 		if i > 0 {
@@ -238,9 +230,6 @@ func saverWritesWhatWasSaved(t *testing.T, done, deferred bool) {
 			t.Fatal(err)
 		}
 		// What training does next, while the checkpoint is written.
-		if deferred {
-			s.Protect([][2]int{{0, len(params)}})
-		}
 		for j := range params {
 			params[j] += 10
 			acc[j] += 100

@@ -1,11 +1,11 @@
 package pipeline
 
 import (
-	"maps"
-	"slices"
+	"math/bits"
+	"runtime"
 	"sort"
-	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dlc-dev/dlc/internal/gd"
 )
@@ -53,34 +53,13 @@ func weights(s *gd.State) (params []float64, slots map[string][]float64) {
 // as them into the snapshot's buffers, which st (the copy of s) then
 // holds: only what s.Changed says changed when incremental (the buffers
 // hold the last take's copy; see take), everything otherwise, in parallel
-// pieces; or, when s is Deferred, copies nothing of them: st holds
-// training's own arrays, which sn.live writes (see liveWrite). The rule's
-// other arrays are copied as they are.
+// pieces; or, when s is Deferred, leaves that copy to sn.later (see
+// deferredCopy). The rule's other arrays are copied as they are.
 func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool) {
 	params, slots := weights(s)
 	n := len(params)
 	if sn.slots == nil {
 		sn.slots = map[string][]float64{}
-	}
-	if s.Deferred && s.Changed != nil && n > 0 {
-		st.Params = params
-		st.Optimizer.Slots = make(map[string][]float64, len(s.Optimizer.Slots))
-		arrays := [][]float64{params}
-		for _, k := range slices.Sorted(maps.Keys(s.Optimizer.Slots)) {
-			v := s.Optimizer.Slots[k]
-			if _, ok := slots[k]; ok {
-				st.Optimizer.Slots[k] = v
-				arrays = append(arrays, v)
-				continue
-			}
-			buf := sn.slots[k]
-			st.Optimizer.Slots[k] = fill(&buf, v)
-			sn.slots[k] = buf
-		}
-		sn.live.start(arrays, n, sn.liveBlocks)
-		sn.copying, sn.c.Live = &sn.live, &sn.live
-		sn.from = nil // the buffers hold no copy of this State
-		return
 	}
 	incremental = incremental && len(sn.params) == n
 	for k := range slots {
@@ -114,207 +93,161 @@ func (sn *snapshot) takeWeights(s, st *gd.State, incremental bool) {
 	} else if n > 0 {
 		c.ranges = append(c.ranges, [2]int{0, n})
 	}
-	sn.group.Run((n+pieceValues-1)/pieceValues, n*len(c.dst), c)
+	if s.Deferred && s.Changed != nil {
+		sn.later.start(c.dst, c.src, n, c.ranges)
+		sn.copying = &sn.later
+	} else {
+		sn.group.Run((n+pieceValues-1)/pieceValues, n*len(c.dst), c)
+	}
 	c.dst, c.src = c.dst[:0], c.src[:0] // not to keep the trainer's arrays
 }
 
-// copyBlock is the values training copies aside at a time (see
-// liveWrite): a first-layer row of the IMDB recipe, what one update
-// writes at a time.
+// copyBlock is the values a bit of a deferredCopy stands for: a
+// first-layer row of the IMDB recipe, what one update writes at a time.
 const copyBlock = 32
 
-// pieceBlocks is the blocks of a piece of a live array (liveWrite): 256
-// KiB, written with one system call and checksummed right after, while
-// still in the processor's cache.
-const pieceBlocks = 1024
-
-// liveWrite writes the weights and the update rule's arrays as long as
-// them of a Deferred State (see gd.DeferredCopier) from training's own
-// arrays, while training goes on, instead of from a copy: it is the
-// checkpoint's checkpoint.LiveArrays. The writer writes an array a piece
-// at a time, each while holding the piece's lock, so that an update that
-// writes into the piece waits for it (tens of microseconds); an update
-// that writes into a piece not yet written first copies each block
-// (copyBlock values) it writes there aside, once (protect), and the writer
-// writes that copy in the block's place. So the file holds every array
-// as it stood at the Save, without the 224 MB of buffers a copy of the
-// IMDB recipe's needed (each page of which cost about 14 µs when fresh)
-// nor the copy of the 100 MB that changed between two of its
-// checkpoints: the side copies are what training wrote ahead of the
-// writer, and their memory (side) is kept from one checkpoint to the
-// next. Each array has its own pieces: the weights are written before the
-// update rule's sums, which an update must still protect after the
-// weights' piece at the same place was written.
-type liveWrite struct {
-	arrays [][]float64 // training's arrays, each n values
-	n      int
-	blocks int // per piece: pieceBlocks (a test's smaller pieces)
-	pieces [][]livePiece
-	side   sideArena
-	parts  [][]float64 // WriteLive's, reused
-	// finished is set, and done closed, once the writer is done with the
-	// arrays (the file written, or its writing failed).
-	finished atomic.Bool
-	done     chan struct{}
+// deferredCopy is a snapshot's copy of the weights and the update rule's
+// arrays as long as them that a DeferredCopier makes after Save returned,
+// while training goes on (see gd.DeferredCopier): the writer's goroutine
+// copies the blocks still to be copied (run) before it writes them, and
+// training, before an update writes its spans, copies the blocks of them
+// still to be copied itself (protect), so that the copy holds each block
+// as it stood at the Save. A block is claimed by clearing its bit in
+// pending, the writer's up to 8 at once; whoever claims counts itself in
+// the word's busy first, so that an update finding its block's bit
+// already cleared waits (a microsecond) for the writer to be done with
+// them, and the writer, done, for a block an update is still copying.
+type deferredCopy struct {
+	dst, src [][]float64
+	n        int
+	pending  []atomic.Uint64 // a bit per copyBlock values still to be copied
+	busy     []atomic.Int32  // per word of pending: those copying its blocks
+	done     chan struct{}   // closed once everything is copied
+	finished atomic.Bool     // done is closed
 }
 
-// livePiece is a piece of a live array.
-type livePiece struct {
-	mu      sync.Mutex      // the writer's while it writes it; protect's while it copies aside
-	written atomic.Bool     // set (under mu) once written
-	aside   []asideBlock    // under mu
-	copied  []atomic.Uint64 // a bit per block: in aside (set under mu)
-}
-
-// asideBlock is the copy of a piece's block (its number in the piece)
-// made before training wrote it.
-type asideBlock struct {
-	block  int
-	values []float64
-}
-
-// start sets d to write arrays (each n values; in pieces of pieceBlocks
-// blocks, or blocks when not 0) for the Save that just took them.
-func (d *liveWrite) start(arrays [][]float64, n, blocks int) {
-	if blocks == 0 {
-		blocks = pieceBlocks
+// start sets d to copy ranges (in order, not overlapping) of each src
+// (n values) into its dst.
+func (d *deferredCopy) start(dst, src [][]float64, n int, ranges [][2]int) {
+	d.dst, d.src, d.n = append(d.dst[:0], dst...), append(d.src[:0], src...), n
+	words := (n + copyBlock*64 - 1) / (copyBlock * 64)
+	if len(d.pending) != words {
+		d.pending, d.busy = make([]atomic.Uint64, words), make([]atomic.Int32, words)
 	}
-	d.arrays, d.n = append(d.arrays[:0], arrays...), n
-	per := (n + blocks*copyBlock - 1) / (blocks * copyBlock)
-	if d.blocks != blocks || len(d.pieces) != len(arrays) || len(arrays) > 0 && len(d.pieces[0]) != per {
-		d.blocks = blocks
-		d.pieces = make([][]livePiece, len(arrays))
-		for k := range d.pieces {
-			d.pieces[k] = make([]livePiece, per)
-			for p := range d.pieces[k] {
-				d.pieces[k][p].copied = make([]atomic.Uint64, (blocks+63)/64)
+	for i := range d.pending {
+		d.pending[i].Store(0)
+	}
+	for _, r := range ranges {
+		// The range's blocks [lo, hi), a word's share at a time.
+		for lo, hi := r[0]/copyBlock, (r[1]-1)/copyBlock+1; lo < hi; {
+			w := lo >> 6
+			end := min(hi, (w+1)<<6)
+			mask := ^uint64(0) << (lo & 63)
+			if end&63 != 0 {
+				mask &= 1<<(end&63) - 1
 			}
+			d.pending[w].Store(d.pending[w].Load() | mask)
+			lo = end
 		}
 	}
-	for k := range d.pieces {
-		for p := range d.pieces[k] {
-			pc := &d.pieces[k][p]
-			pc.written.Store(false)
-			pc.aside = pc.aside[:0]
-			for i := range pc.copied {
-				pc.copied[i].Store(0)
-			}
-		}
-	}
-	d.side.reset()
 	d.done = make(chan struct{})
 	d.finished.Store(false)
 }
 
-// WriteLive implements checkpoint.LiveArrays; for the writer's goroutine.
-func (d *liveWrite) WriteLive(v []float64, put func(parts [][]float64) error) (bool, error) {
-	k := slices.IndexFunc(d.arrays, func(a []float64) bool { return len(a) == len(v) && len(v) > 0 && &a[0] == &v[0] })
-	if k < 0 {
-		return false, nil
-	}
-	size := d.blocks * copyBlock
-	for p := range d.pieces[k] {
-		pc := &d.pieces[k][p]
-		lo, hi := p*size, min(d.n, (p+1)*size)
-		pc.mu.Lock()
-		slices.SortFunc(pc.aside, func(a, b asideBlock) int { return a.block - b.block })
-		parts, at := d.parts[:0], lo
-		for _, a := range pc.aside {
-			if from := lo + a.block*copyBlock; from > at {
-				parts = append(parts, v[at:from])
+// run copies every block still to be copied, word by word; for the
+// writer's goroutine.
+func (d *deferredCopy) run() {
+	for w := range d.pending {
+		p := &d.pending[w]
+		for old := p.Load(); old != 0; old = p.Load() {
+			// A claim takes the blocks of the lowest byte of the word
+			// that has any, so that an update waiting for the word waits
+			// for the copy of 8 blocks (4 KiB of each array) at most, not
+			// 64, should the writer's thread be descheduled in between.
+			group := uint64(0xff) << (bits.TrailingZeros64(old) &^ 7)
+			d.busy[w].Add(1)
+			if p.CompareAndSwap(old, old&^group) {
+				d.copyBlocks(w, old&group)
 			}
-			parts = append(parts, a.values)
-			at = lo + a.block*copyBlock + len(a.values)
-		}
-		if at < hi {
-			parts = append(parts, v[at:hi])
-		}
-		err := put(parts)
-		pc.written.Store(true)
-		pc.mu.Unlock()
-		clear(parts) // not to keep training's arrays
-		d.parts = parts[:0]
-		if err != nil {
-			return true, err
+			d.busy[w].Add(-1)
 		}
 	}
-	return true, nil
-}
-
-// protect copies aside the blocks of spans of each array whose piece is
-// still to be written and that are not copied yet, and waits for a piece
-// being written; for training, before it writes spans. A block copied
-// aside, or in a piece written, is passed over without the piece's lock
-// (most of an update's blocks, the batch's features coming in no order).
-func (d *liveWrite) protect(spans [][2]int) {
-	if d.finished.Load() {
-		return
+	for w := range d.busy {
+		waitIdle(&d.busy[w]) // an update copying a block it claimed
 	}
-	for k, v := range d.arrays {
-		pieces := d.pieces[k]
-		for _, s := range spans {
-			if s[0] >= s[1] {
-				continue
-			}
-			for b, end := s[0]/copyBlock, (s[1]-1)/copyBlock; b <= end; b++ {
-				pc := &pieces[b/d.blocks]
-				i := b % d.blocks
-				w, bit := &pc.copied[i>>6], uint64(1)<<(i&63)
-				if pc.written.Load() || w.Load()&bit != 0 {
-					continue
-				}
-				pc.mu.Lock() // waits while the writer writes the piece
-				if !pc.written.Load() && w.Load()&bit == 0 {
-					lo := b * copyBlock
-					pc.aside = append(pc.aside, asideBlock{i, d.side.put(v[lo:min(d.n, lo+copyBlock)])})
-					w.Or(bit)
-				}
-				pc.mu.Unlock()
-			}
-		}
-	}
-}
-
-// finish says the writer is done with the arrays; for the writer's
-// goroutine, once the file is written (or failed), whatever happened.
-func (d *liveWrite) finish() {
 	d.finished.Store(true)
 	close(d.done)
 }
 
-// settle waits for the writer to be done with the arrays; for training,
-// which may then write anywhere.
-func (d *liveWrite) settle() {
+// protect copies the blocks of spans still to be copied, and waits for
+// those the writer is copying; for training, before it writes spans.
+func (d *deferredCopy) protect(spans [][2]int) {
+	if d.finished.Load() {
+		return
+	}
+	for _, s := range spans {
+		if s[0] >= s[1] {
+			continue
+		}
+		for b, end := s[0]/copyBlock, (s[1]-1)/copyBlock; b <= end; b++ {
+			d.claim(b)
+		}
+	}
+}
+
+// claim copies block b when it is still to be copied, or waits for the
+// writer when it took the block's word.
+func (d *deferredCopy) claim(b int) {
+	w, bit := b>>6, uint64(1)<<(b&63)
+	p := &d.pending[w]
+	if p.Load()&bit != 0 {
+		d.busy[w].Add(1)
+		for old := p.Load(); old&bit != 0; old = p.Load() {
+			if p.CompareAndSwap(old, old&^bit) {
+				d.copyBlocks(w, bit)
+				d.busy[w].Add(-1)
+				return
+			}
+		}
+		d.busy[w].Add(-1)
+	}
+	waitIdle(&d.busy[w])
+}
+
+// waitIdle waits until no one copies blocks of a word (busy is 0):
+// yielding at first, then sleeping, so that a wait for the writer's
+// thread, which the kernel may have taken off its core (a loaded
+// machine), does not spin away the core it needs.
+func waitIdle(busy *atomic.Int32) {
+	for i := 0; busy.Load() != 0; i++ {
+		if i < 50 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(20 * time.Microsecond)
+		}
+	}
+}
+
+// copyBlocks copies the blocks of word w whose bits are set, a run of
+// them at a time.
+func (d *deferredCopy) copyBlocks(w int, set uint64) {
+	for set != 0 {
+		lo := bits.TrailingZeros64(set)
+		hi := bits.TrailingZeros64(^(set >> lo)) + lo // the run's end
+		a, b := (w*64+lo)*copyBlock, min(d.n, (w*64+hi)*copyBlock)
+		for k, dst := range d.dst {
+			copy(dst[a:b], d.src[k][a:b])
+		}
+		if hi == 64 {
+			return
+		}
+		set &^= (1<<hi - 1)
+	}
+}
+
+// settle waits for the copy; for training, which may then write
+// anywhere.
+func (d *deferredCopy) settle() {
 	<-d.done
-	clear(d.arrays) // not to keep the trainer's arrays
+	clear(d.src) // not to keep the trainer's arrays
 }
-
-// sideChunk is the values of a piece of memory of a sideArena (1 MiB).
-const sideChunk = 1 << 17
-
-// sideArena is where protect copies blocks aside: chunks of memory kept
-// from one checkpoint to the next, never moved (the writer reads a copy
-// while training adds others), as many as training ever wrote ahead of
-// the writer.
-type sideArena struct {
-	chunks [][]float64
-	at     int // the chunk being filled
-	used   int // its values taken
-}
-
-// put returns a copy of v in the arena.
-func (a *sideArena) put(v []float64) []float64 {
-	if a.at < len(a.chunks) && a.used+len(v) > sideChunk {
-		a.at, a.used = a.at+1, 0
-	}
-	if a.at == len(a.chunks) {
-		a.chunks = append(a.chunks, make([]float64, sideChunk))
-	}
-	out := a.chunks[a.at][a.used : a.used+len(v) : a.used+len(v)]
-	copy(out, v)
-	a.used += len(v)
-	return out
-}
-
-// reset makes the arena's memory free for the next checkpoint's copies.
-func (a *sideArena) reset() { a.at, a.used = 0, 0 }

@@ -605,7 +605,7 @@ func trainStream(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from
 		opt = nil
 		if sv != nil {
 			main := *gres
-			sv.calibrating(&main, net.Params())
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
 			// One network, whose held-out scores are taken after it
 			// trained: none are kept in the checkpoint.
 			sv.cal = &checkpoint.Calibration{Part: 1, Parts: 1, Z: []float64{}, Truth: []int{}, Uncal: []float64{}}

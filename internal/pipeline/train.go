@@ -302,7 +302,7 @@ func train(ctx context.Context, cfg *config.Config, d *Data, h Hooks, from *mode
 		obj, opt = nil, nil
 		if sv != nil {
 			main := *gres
-			sv.calibrating(&main, net.Params())
+			sv.stage, sv.main, sv.mainParams = checkpoint.Calibrating, &main, net.Params()
 		}
 		switch {
 		case beside != nil:
