@@ -464,7 +464,7 @@ func TestAccumRowsMatchesAxpy(t *testing.T) {
 	for _, width := range []int{8, 15, 16, 17, 24, 31, 32, 40, 48, 64, 96, 112, 136, 256} {
 		m := make([]float64, inputs*width)
 		for i := range m {
-			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+			m[i] = anyMagnitude(rng)
 			if rng.IntN(10) == 0 {
 				m[i] = math.Copysign(0, -1)
 			}
@@ -482,7 +482,7 @@ func TestAccumRowsMatchesAxpy(t *testing.T) {
 				case 1:
 					alphas[k] = math.Copysign(0, -1)
 				default:
-					alphas[k] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					alphas[k] = anyMagnitude(rng)
 				}
 			}
 			for _, binary := range []bool{false, true} {
@@ -532,11 +532,7 @@ func sameFloats(t *testing.T, what string, width, terms int, binary bool, got, w
 // narrower than the register kernel's block of 16, of whole blocks, and
 // of blocks with columns past them.
 func TestScatterOnesMatchesAdd(t *testing.T) {
-	paths := []bool{false}
-	if haveAccumD32 {
-		paths = append(paths, true)
-	}
-	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	paths := d32Paths(t)
 	rng := rand.New(rand.NewPCG(11, 11))
 	const inputs = 200
 	for _, width := range []int{8, 15, 16, 17, 24, 32, 40, 64} {
@@ -551,13 +547,13 @@ func TestScatterOnesMatchesAdd(t *testing.T) {
 				case 0:
 					d[i] = math.Copysign(0, -1)
 				default:
-					d[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					d[i] = anyMagnitude(rng)
 				}
 			}
 			m0 := make([]float64, inputs*width)
 			for i := range m0 {
 				if rng.IntN(5) > 0 {
-					m0[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					m0[i] = anyMagnitude(rng)
 				}
 			}
 			want := append([]float64(nil), m0...)
@@ -580,17 +576,13 @@ func TestScatterOnesMatchesAdd(t *testing.T) {
 // has them) and without them, widths with and without columns past the
 // blocks, and no terms at all (a cleared row).
 func TestSetRowsMatchesClearedAxpy(t *testing.T) {
-	paths := []bool{false}
-	if haveAccumD32 {
-		paths = append(paths, true)
-	}
-	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	paths := d32Paths(t)
 	rng := rand.New(rand.NewPCG(12, 12))
 	const inputs = 300
 	for _, width := range []int{8, 16, 17, 32, 40, 64, 136, 256} {
 		m := make([]float64, inputs*width)
 		for i := range m {
-			m[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+			m[i] = anyMagnitude(rng)
 			if rng.IntN(10) == 0 {
 				m[i] = math.Copysign(0, -1)
 			}
@@ -633,11 +625,7 @@ func TestSetRowsMatchesClearedAxpy(t *testing.T) {
 // narrower than the register kernels' block of 16, of whole blocks of 32
 // and 16, and of blocks with columns past them.
 func TestScatterScaledMatchesAxpy(t *testing.T) {
-	paths := []bool{false}
-	if haveAccumD32 {
-		paths = append(paths, true)
-	}
-	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	paths := d32Paths(t)
 	rng := rand.New(rand.NewPCG(13, 13))
 	const inputs = 200
 	for _, width := range []int{8, 15, 16, 17, 24, 32, 40, 48, 64, 72} {
@@ -652,7 +640,7 @@ func TestScatterScaledMatchesAxpy(t *testing.T) {
 				case 1:
 					alphas[k] = math.Copysign(0, -1)
 				default:
-					alphas[k] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					alphas[k] = anyMagnitude(rng)
 				}
 			}
 			d := make([]float64, width)
@@ -661,13 +649,13 @@ func TestScatterScaledMatchesAxpy(t *testing.T) {
 				case 0:
 					d[i] = math.Copysign(0, -1)
 				default:
-					d[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					d[i] = anyMagnitude(rng)
 				}
 			}
 			m0 := make([]float64, inputs*width)
 			for i := range m0 {
 				if rng.IntN(5) > 0 {
-					m0[i] = rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
+					m0[i] = anyMagnitude(rng)
 				}
 			}
 			want := append([]float64(nil), m0...)
@@ -690,11 +678,7 @@ func TestScatterScaledMatchesAxpy(t *testing.T) {
 // widths through the register kernels and past them, with repeated rows,
 // features in more rows than one gather chunk, and every row quiet.
 func TestQuietRowsLeftOut(t *testing.T) {
-	paths := []bool{false}
-	if haveAccumD32 {
-		paths = append(paths, true)
-	}
-	defer func(was bool) { haveAccumD32 = was }(haveAccumD32)
+	paths := d32Paths(t)
 	rng := rand.New(rand.NewPCG(14, 14))
 	const inputs = 50
 	for _, width := range []int{8, 24, 32, 136, 256} {
@@ -744,4 +728,22 @@ func TestQuietRowsLeftOut(t *testing.T) {
 			}
 		}
 	}
+}
+
+// d32Paths is the paths a kernel test runs, by the value it sets
+// haveAccumD32 to: the Go loop always, the register kernels where this
+// processor has them; haveAccumD32 is restored when the test ends.
+func d32Paths(t *testing.T) []bool {
+	was := haveAccumD32
+	t.Cleanup(func() { haveAccumD32 = was })
+	if was {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
+// anyMagnitude is a normal draw scaled by 10^k, k in [-10, 10): values
+// whose sums round differently in another order.
+func anyMagnitude(rng *rand.Rand) float64 {
+	return rng.NormFloat64() * math.Pow(10, float64(rng.IntN(20)-10))
 }
