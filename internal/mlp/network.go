@@ -423,7 +423,8 @@ type Workspace struct {
 	// quiet says, per batch row, that its first layer's deltas are all
 	// ±0 (a hinge-loss row past its margin, or every unit off): its
 	// terms of the first layer's weight gradient are left out (float64
-	// first layer only; empty otherwise).
+	// first layer only; empty otherwise). gradTasks.quiet hands it on
+	// only when some row is quiet.
 	quiet []bool
 
 	// Sparse-gradient bookkeeping (see Objective.Support): the first-layer
@@ -839,6 +840,10 @@ type gradTasks struct {
 	grad []float64
 	list []gradTask
 	work int
+	// quiet is ws.quiet when some batch row is quiet, nil when none is:
+	// the kernels then sum every row as they are, without gathering the
+	// rows that are not quiet feature by feature (setLive) for nothing.
+	quiet []bool
 }
 
 // gradBlock is about how many multiply-adds one gradient task of a hidden
@@ -862,9 +867,10 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 	for _, row := range rows {
 		nnz += x.Indptr[row+1] - x.Indptr[row]
 	}
-	ws.quiet = ws.quiet[:0]
+	ws.quiet, g.quiet = ws.quiet[:0], nil
 	if n.w32 == nil {
 		out := n.Layers[0].Out
+		some := false
 		for r := range b {
 			q := true
 			for _, v := range ws.d[0][r*out : (r+1)*out] {
@@ -874,6 +880,10 @@ func (g *gradTasks) start(n *Network, ws *Workspace, x *sparse.Matrix, rows []in
 				}
 			}
 			ws.quiet = append(ws.quiet, q)
+			some = some || q
+		}
+		if some {
+			g.quiet = ws.quiet
 		}
 	}
 	for li, l := range n.Layers {
@@ -934,7 +944,7 @@ func (g *gradTasks) Do(t int) {
 	gW := g.grad[l.off : l.off+l.In*l.Out]
 	if task.layer == 0 {
 		if task.lo < 0 {
-			scatterRows(gW, l.Out, g.x, g.rows, d, g.ws.quiet)
+			scatterRows(gW, l.Out, g.x, g.rows, d, g.quiet)
 			return
 		}
 		if g.n.w32 != nil {
@@ -942,7 +952,7 @@ func (g *gradTasks) Do(t int) {
 			scatterFeatures32(gW, l.Out, &g.ws.cols, task.lo, task.hi, g.ws.d32[:b*l.Out], acc)
 			return
 		}
-		scatterFeatures(gW, l.Out, &g.ws.cols, task.lo, task.hi, d, g.ws.quiet)
+		scatterFeatures(gW, l.Out, &g.ws.cols, task.lo, task.hi, d, g.quiet)
 		return
 	}
 	prev := g.n.input(g.ws, task.layer-1, true)[:b*l.In]
