@@ -175,8 +175,7 @@ func fitCounted(opts Options, spans []docSpan, parts []*counter, remaps [][]int3
 	local := localFeatures(feature, remaps)
 	if release {
 		for _, p := range parts {
-			// Only the streams are needed from here on: let the tables go.
-			p.strs, p.uni, p.nodes, p.stats = nil, nil, nil, nil
+			p.dropTables()
 		}
 	}
 	m, cov := buildRows(v, spans, parts, func(rb *rowBuilder, w int, nodes []int32, tokens int) (known, knownTokens int64) {
@@ -221,6 +220,12 @@ type counter struct {
 	start  int    // where the current text begins in chunk
 	docs   [][]byte
 	tokens []int32
+}
+
+// dropTables lets c's tables go once its counts were merged or fitted:
+// only its texts' streams of node ids are needed from then on (the rows).
+func (c *counter) dropTables() {
+	c.strs, c.uni, c.nodes, c.stats = nil, nil, nil, nil
 }
 
 // chunkLen is the size of a chunk of node ids (4 MiB): large enough that

@@ -100,7 +100,7 @@ func (c *Tokenized) merge() {
 	c.merged.Do(func() {
 		c.remaps = mergeCounters(c.parts)
 		for _, p := range c.parts[1:] {
-			p.strs, p.uni, p.nodes, p.stats = nil, nil, nil, nil
+			p.dropTables()
 		}
 	})
 }
