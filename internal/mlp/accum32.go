@@ -12,9 +12,7 @@ package mlp
 func accumRows32(z, m []float32, width int, rows []int32, alphas []float32) {
 	wide := 0
 	if haveAccum64 && len(rows) > 0 {
-		for _, r := range rows {
-			_ = m[int(r)*width+width-1] // the rows are in m
-		}
+		checkRows(m, width, rows)
 		_ = z[width-1]
 		wide = colBlocks(width, func(c, cols int) {
 			accumBlock(cols)(&z[c], &m[c], width, rows, alphas)

@@ -32,6 +32,15 @@ func setRows(z, m []float64, width int, rows []int32, alphas []float64) {
 	accumFrom(z, true, m, width, rows, alphas)
 }
 
+// checkRows panics (an index out of range) unless each of rows is a
+// whole row of m (width values): the assembly kernels that take rows of m
+// by pointer read and write them unchecked.
+func checkRows[T float32 | float64](m []T, width int, rows []int32) {
+	for _, r := range rows {
+		_ = m[int(r)*width+width-1]
+	}
+}
+
 // zeroBlock is where setRows's register sums start: one block of +0s.
 var zeroBlock [64]float64
 
@@ -40,9 +49,7 @@ func accumFrom(z []float64, set bool, m []float64, width int, rows []int32, alph
 	_ = alphas[len(rows)-1]
 	wide := 0
 	if haveAccumD32 && width >= minAccumWidth {
-		for _, r := range rows {
-			_ = m[int(r)*width+width-1] // the rows are in m
-		}
+		checkRows(m, width, rows)
 		_ = z[width-1]
 		from := func(col int) *float64 {
 			if set {
@@ -110,9 +117,7 @@ func scatterOnes(m []float64, width int, rows []int32, d []float64) {
 	}
 	wide := 0
 	if haveAccumD32 && width >= minAccumWidth {
-		for _, r := range rows {
-			_ = m[int(r)*width+width-1] // the rows are in m
-		}
+		checkRows(m, width, rows)
 		_ = d[width-1]
 		for ; wide+16 <= width; wide += 16 {
 			scatterD16(&m[wide], &d[wide], width, rows)
@@ -141,9 +146,7 @@ func scatterScaled(m []float64, width int, rows []int32, alphas, d []float64) {
 	_ = alphas[len(rows)-1]
 	wide := 0
 	if haveAccumD32 && width >= minAccumWidth {
-		for _, r := range rows {
-			_ = m[int(r)*width+width-1] // the rows are in m
-		}
+		checkRows(m, width, rows)
 		_ = d[width-1]
 		for ; wide+32 <= width; wide += 32 {
 			scatterAxpyD32(&m[wide], &d[wide], width, rows, alphas)
