@@ -219,6 +219,7 @@ type snapshot struct {
 	cal         checkpoint.Calibration
 	params      []float64
 	best        []float64
+	sum         []float64 // the averaged epochs' (State.AverageSum)
 	order       []int
 	shuffle     []byte
 	history     []gd.EpochStats
@@ -277,6 +278,7 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 		st.Changed, st.Deferred = nil, false
 		sn.takeWeights(s, st, incremental)
 		st.BestParams = fill(&sn.best, s.BestParams)
+		st.AverageSum = fill(&sn.sum, s.AverageSum)
 		st.Order = fill(&sn.order, s.Order)
 		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
 		st.History = fill(&sn.history, s.History)
