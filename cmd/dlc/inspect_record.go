@@ -39,16 +39,6 @@ func stopSummary(r model.Record, c *config.Config) string {
 			out += fmt.Sprintf(" (%.4f)", v)
 		}
 	}
-	if k := c.Training.AverageEpochs; k > 0 {
-		switch first := capped - k + 1; {
-		case run < first:
-			out += fmt.Sprintf("; holds the last weights: training.average_epochs %d averages epochs %d-%d, none of which finished", k, first, capped)
-		case run == first:
-			out += fmt.Sprintf("; holds the weights at the end of epoch %d (training.average_epochs %d)", run, k)
-		default:
-			out += fmt.Sprintf("; holds the mean of the weights at the ends of epochs %d-%d (training.average_epochs %d)", first, run, k)
-		}
-	}
 	return out
 }
 

@@ -110,7 +110,6 @@ type stateMeta struct {
 	Wait         int          `json:"wait"`
 	ConvBest     Float        `json:"conv_best"`
 	ConvWait     int          `json:"conv_wait"`
-	Averaged     int          `json:"averaged,omitempty"`
 	Optimizer    optimizerMet `json:"optimizer"`
 }
 
@@ -169,14 +168,11 @@ func pack(c *Checkpoint) (*meta, *arrays) {
 		m.State = &stateMeta{Epoch: s.Epoch, Pos: s.Pos, Shuffled: s.Shuffled, EpochSteps: s.EpochSteps, LossSum: Float(s.LossSum),
 			Correct: s.Correct, LearningRate: Float(s.LearningRate), EpochSeconds: Float(s.EpochSeconds), Steps: s.Steps,
 			History: epochsMeta(s.History), BestEpoch: s.BestEpoch, Best: Float(s.Best), BestVal: Float(s.BestVal), Wait: s.Wait,
-			ConvBest: Float(s.ConvBest), ConvWait: s.ConvWait, Averaged: s.Averaged,
+			ConvBest: Float(s.ConvBest), ConvWait: s.ConvWait,
 			Optimizer: optimizerMet{Name: o.Name, Steps: o.Steps, Scale: Float(o.Scale), Now: o.Now, Slots: slots}}
 		a.putF64("params", s.Params)
 		if s.BestParams != nil {
 			a.putF64("best_params", s.BestParams)
-		}
-		if s.AverageSum != nil {
-			a.putF64("average_sum", s.AverageSum)
 		}
 		a.putInts("order", s.Order)
 		a.putU8("shuffle", s.Shuffle)
@@ -250,17 +246,12 @@ func unpack(m *meta, a *arrays, version int) (*Checkpoint, error) {
 		st := &gd.State{Epoch: s.Epoch, Pos: s.Pos, Shuffled: s.Shuffled, EpochSteps: s.EpochSteps, LossSum: float64(s.LossSum),
 			Correct: s.Correct, LearningRate: float64(s.LearningRate), EpochSeconds: float64(s.EpochSeconds), Steps: s.Steps,
 			History: epochsOf(s.History), BestEpoch: s.BestEpoch, Best: float64(s.Best), BestVal: float64(s.BestVal), Wait: s.Wait,
-			ConvBest: float64(s.ConvBest), ConvWait: s.ConvWait, Averaged: s.Averaged,
+			ConvBest: float64(s.ConvBest), ConvWait: s.ConvWait,
 			Optimizer: gd.OptimizerState{Name: o.Name, Steps: o.Steps, Scale: float64(o.Scale), Now: o.Now, Slots: map[string][]float64{}}}
 		if st.Params, err = f64("params"); err != nil {
 			return nil, err
 		}
 		st.BestParams = a.f64["best_params"]
-		if st.Averaged > 0 {
-			if st.AverageSum, err = f64("average_sum"); err != nil {
-				return nil, err
-			}
-		}
 		if st.Order, err = ints("order"); err != nil {
 			return nil, err
 		}

@@ -119,7 +119,6 @@ func (c *Config) TrainingConfig() gd.Config {
 		NoShuffle: !t.Shuffle, Seed: uint64(t.Seed),
 		Tolerance: t.Tolerance, Patience: t.Patience,
 		EarlyStopping: gd.EarlyStopping{Patience: es.Patience, MinDelta: es.MinDelta},
-		AverageEpochs: t.AverageEpochs,
 	}
 	if m := es.Monitor; m != "" && m != "none" {
 		g.EarlyStopping.Monitor, g.EarlyStopping.Stop = m, true

@@ -123,8 +123,6 @@ type Config struct {
 			RestoreBestWeights bool    `json:"restore_best_weights"`
 		} `json:"early_stopping"`
 		ClassWeight ClassWeight `json:"class_weight"`
-		// AverageEpochs: gd.Config's.
-		AverageEpochs int `json:"average_epochs,omitempty"`
 		// Streaming and ShuffleBuffer: pipeline/stream.go.
 		Streaming     bool `json:"streaming,omitempty"`
 		ShuffleBuffer int  `json:"shuffle_buffer,omitempty"`
@@ -290,7 +288,6 @@ func (c *Config) fields() []field {
 		{"training.early_stopping.patience", &c.Training.EarlyStopping.Patience, "epochs without improvement before stopping"},
 		{"training.early_stopping.min_delta", &c.Training.EarlyStopping.MinDelta, "the least change that counts as an improvement"},
 		{"training.early_stopping.restore_best_weights", &c.Training.EarlyStopping.RestoreBestWeights, "end with the weights of the best epoch, however training ended"},
-		{"training.average_epochs", &c.Training.AverageEpochs, "end with the mean of the weights at the ends of the last this many epochs (stochastic weight averaging, taken once an epoch; 0 = off, the last weights)"},
 		{"training.class_weight", &c.Training.ClassWeight, "none | balanced (n/(classes·count)) | a map {label: weight}"},
 		{"training.streaming", &c.Training.Streaming, "train from disk in memory that does not grow with the data: a first pass fits the vocabulary, a second writes the rows to a checksummed cache file beside the data, every epoch streams it through a shuffle buffer"},
 		{"training.shuffle_buffer", &c.Training.ShuffleBuffer, "training.streaming: the rows of the windowed shuffle (0 = 32768), fed from the cache's blocks in a shuffled order"},

@@ -42,11 +42,7 @@ type State struct {
 	// Params are the objective's parameters; BestParams the best epoch's
 	// kept for EarlyStopping.RestoreBest (nil when none are).
 	Params, BestParams []float64
-	// AverageSum is the sum of the weights at the ends of the Averaged
-	// epochs of Config.AverageEpochs so far (nil when none).
-	AverageSum []float64
-	Averaged   int
-	Optimizer  OptimizerState
+	Optimizer          OptimizerState
 	// Changed, when not nil, holds where Params and the Optimizer's Slots
 	// (then each as long as Params) may have changed since the last State
 	// this run of Train saved (the whole of them in the first): a
@@ -164,12 +160,8 @@ type progress struct {
 	order   []int // their shuffled indices; nil when a RowSource orders them
 	params  []float64
 	best    *[]float64
-	// sum is the sum of the weights of the averaged epochs so far,
-	// averaged how many (Config.AverageEpochs).
-	sum      *[]float64
-	averaged int
-	res      *Result
-	opt      Optimizer
+	res     *Result
+	opt     Optimizer
 }
 
 // capture fills st from the loop's state.
@@ -184,9 +176,6 @@ func (p *progress) capture(st *State) error {
 		Steps: p.res.Steps, History: p.res.History, BestEpoch: p.res.BestEpoch, Best: p.res.Best,
 		BestVal: p.bestVal, Wait: p.wait, ConvBest: p.convBest, ConvWait: p.convWait,
 		Params: p.params, BestParams: *p.best,
-	}
-	if p.averaged > 0 {
-		st.AverageSum, st.Averaged = *p.sum, p.averaged
 	}
 	r, ok := rule(p.opt).(stateful)
 	if !ok {
@@ -204,9 +193,6 @@ func (p *progress) restore(st *State, c Config) error {
 	}
 	if st.BestParams != nil && len(st.BestParams) != len(p.params) {
 		return fmt.Errorf("the saved best weights are %d parameters, the network's %d", len(st.BestParams), len(p.params))
-	}
-	if st.Averaged < 0 || st.Averaged > st.Epoch-1 || (st.Averaged > 0) != (st.AverageSum != nil) || (st.AverageSum != nil && len(st.AverageSum) != len(p.params)) {
-		return fmt.Errorf("the saved sum of averaged weights (%d epochs, %d parameters) does not fit the network's %d parameters in epoch %d", st.Averaged, len(st.AverageSum), len(p.params), st.Epoch)
 	}
 	if len(st.Order) != len(p.order) {
 		return fmt.Errorf("the saved order has %d examples, the data %d", len(st.Order), len(p.order))
@@ -242,7 +228,6 @@ func (p *progress) restore(st *State, c Config) error {
 	if st.BestParams != nil {
 		*p.best = append((*p.best)[:0], st.BestParams...)
 	}
-	*p.sum, p.averaged = append((*p.sum)[:0], st.AverageSum...), st.Averaged
 	p.epoch, p.pos, p.shuffled = st.Epoch, st.Pos, st.Shuffled
 	p.epochSteps, p.lossSum, p.correct, p.lr, p.seconds = st.EpochSteps, st.LossSum, st.Correct, st.LearningRate, st.EpochSeconds
 	p.res.Steps, p.res.History = st.Steps, slices.Clone(st.History)

@@ -98,16 +98,6 @@ type Config struct {
 	// EarlyStopping, when its Monitor is set, watches a metric after every
 	// epoch, keeps the best weights, and can end training; see EarlyStopping.
 	EarlyStopping EarlyStopping
-	// AverageEpochs K > 0 ends training with the mean of the weights at the
-	// ends of the last K epochs (Epochs−K+1 to Epochs): stochastic weight
-	// averaging (Izmailov et al., 2018) taken once an epoch, one pass over
-	// the weights an epoch and nothing per update. The epochs' statistics
-	// and the callbacks see the weights as trained, not the mean. A run
-	// interrupted ends with the mean of the averaged epochs it finished
-	// (the last weights when none). 0 turns it off; at most Epochs, and
-	// not with early stopping or Tolerance, which end runs short of their
-	// epochs.
-	AverageEpochs int
 }
 
 // EarlyStopping watches one metric of EpochStats after every epoch.
@@ -193,14 +183,6 @@ func (c Config) Validate() error {
 	}
 	if !(es.MinDelta >= 0) {
 		return option.Errorf("early_stopping.min_delta", "must be at least 0, not %v", es.MinDelta)
-	}
-	if c.AverageEpochs < 0 || c.AverageEpochs > c.Epochs {
-		return option.Errorf("average_epochs", "must be from 0 (off) to training.epochs (%d), not %d", c.Epochs, c.AverageEpochs)
-	}
-	if c.AverageEpochs > 0 && (es.Monitor != "" || c.Tolerance > 0) {
-		// Either may end the run before the epochs averaged, and early
-		// stopping's best weights would compete with the mean.
-		return option.Errorf("average_epochs", "averages the last epochs of training.epochs, which early stopping or training.tolerance may end before: use one or the other")
 	}
 	return nil
 }
@@ -345,9 +327,9 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	bs := c.BatchRows(n)
 	res := &Result{Stopped: StopEpochs}
 	es := c.EarlyStopping
-	var best, sum []float64
+	var best []float64
 	p := &progress{epoch: 1, bestVal: math.NaN(), convBest: math.Inf(1),
-		shuffle: shuffle, n: n, order: order, params: params, best: &best, sum: &sum, res: res, opt: opt}
+		shuffle: shuffle, n: n, order: order, params: params, best: &best, res: res, opt: opt}
 	var up UpdateStats
 
 	watcher, _ := obj.(ParamsWatcher)
@@ -397,15 +379,6 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 	}
 	restore := func() {
 		guard.settle()
-		if p.averaged > 0 {
-			k := float64(p.averaged)
-			for i, w := range sum {
-				params[i] = w / k
-			}
-			if watcher != nil {
-				watcher.ParamsChanged(nil)
-			}
-		}
 		if es.RestoreBest && best != nil {
 			copy(params, best)
 			if watcher != nil {
@@ -537,16 +510,6 @@ func Train(ctx context.Context, obj Objective, opt Optimizer, c Config, cb Callb
 		} else {
 			st.Loss = p.lossSum / examples
 			st.Accuracy = float64(p.correct) / examples
-		}
-		if c.AverageEpochs > 0 && epoch > c.Epochs-c.AverageEpochs {
-			if p.averaged == 0 {
-				sum = append(sum[:0], params...)
-			} else {
-				for i, w := range params {
-					sum[i] += w
-				}
-			}
-			p.averaged++
 		}
 		st.Seconds = time.Since(start).Seconds()
 		p.pos, p.shuffled, p.epochSteps, p.lossSum, p.correct, p.lr, p.seconds = 0, false, 0, 0, 0, 0, 0

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -649,84 +648,6 @@ func TestLazyFloat32CopyFollows(t *testing.T) {
 	for i := range a {
 		if d := math.Abs(a[i] - b[i]); !(d <= 1e-6) {
 			t.Fatalf("weight %d: %v lazily, %v densely: the forward pass read stale float32 weights", i, b[i], a[i])
-		}
-	}
-}
-
-// TestAverageEpochs: with AverageEpochs K the weights written are the mean
-// of those at the ends of the last K epochs, bit for bit as that mean is
-// taken here from the epochs' own weights (a sum in epoch order, divided
-// by K), while the callbacks saw the weights as trained; K = 0 leaves the
-// last weights.
-func TestAverageEpochs(t *testing.T) {
-	// θ counts the updates: 2 a epoch, so 2e after epoch e.
-	for _, tc := range []struct {
-		k    int
-		want float64
-	}{{0, 16}, {1, 16}, {3, 14}, {8, 9}} {
-		obj := &scripted{p: []float64{0}}
-		opt, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: gd.NameSGD, LearningRate: 1}, 1)
-		var seen []float64
-		_, err := gd.Train(context.Background(), obj, opt, gd.Config{Method: gd.MiniBatch, BatchSize: 2, Epochs: 8, AverageEpochs: tc.k},
-			gd.Callbacks{OnEpoch: func(*gd.EpochStats) error { seen = append(seen, obj.p[0]); return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if obj.p[0] != tc.want {
-			t.Errorf("average_epochs %d: θ = %v, want %v", tc.k, obj.p[0], tc.want)
-		}
-		if seen[7] != 16 {
-			t.Errorf("average_epochs %d: the last epoch's callback saw θ = %v, want the trained 16", tc.k, seen[7])
-		}
-	}
-
-	// A network with dropout and Adam, whose weights move in every entry.
-	const epochs, k = 6, 3
-	run := func(avg int) ([]float64, [][]float64) {
-		rng := rand.New(rand.NewPCG(5, 9))
-		x, y := separable(64)
-		net, _ := mlp.New(mlp.Spec{Inputs: 2, Outputs: 1, Output: mlp.Sigmoid, Loss: mlp.BinaryCrossEntropy,
-			Hidden: []mlp.LayerSpec{{Units: 8, Activation: mlp.ReLU, Dropout: 0.2}}}, rng)
-		obj := &mlp.Objective{Net: net, X: x, Y: mlp.Targets{Class: y}, Dropout: rand.New(rand.NewPCG(5, 10))}
-		o, _ := gd.NewOptimizer(gd.OptimizerConfig{Name: gd.NameAdam, LearningRate: 0.05}, len(net.Params()))
-		var ends [][]float64
-		_, err := gd.Train(context.Background(), obj, o, gd.Config{Method: gd.MiniBatch, BatchSize: 10, Epochs: epochs, Seed: 5, AverageEpochs: avg},
-			gd.Callbacks{OnEpoch: func(*gd.EpochStats) error { ends = append(ends, slices.Clone(net.Params())); return nil }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.Clone(net.Params()), ends
-	}
-	last, ends0 := run(0)
-	got, ends := run(k)
-	for e := range ends {
-		if !slices.Equal(ends[e], ends0[e]) {
-			t.Fatalf("epoch %d ended on other weights with averaging on: averaging must not change training", e+1)
-		}
-	}
-	want := slices.Clone(ends[epochs-k])
-	for _, w := range ends[epochs-k+1:] {
-		for i := range want {
-			want[i] += w[i]
-		}
-	}
-	for i := range want {
-		want[i] /= k
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("average_epochs %d: the weights written are not the mean of the last %d epochs' weights", k, k)
-	}
-	if slices.Equal(got, last) {
-		t.Errorf("average_epochs %d wrote the last epoch's weights", k)
-	}
-}
-
-// TestAverageEpochsValidated: K must be from 0 to the epochs.
-func TestAverageEpochsValidated(t *testing.T) {
-	for _, k := range []int{-1, 5} {
-		err := gd.Config{Method: gd.Batch, Epochs: 4, Patience: 1, EarlyStopping: gd.EarlyStopping{Patience: 1}, AverageEpochs: k}.Validate()
-		if err == nil || !strings.Contains(err.Error(), "average_epochs") {
-			t.Errorf("average_epochs %d of 4 epochs: err %v, want one naming average_epochs", k, err)
 		}
 	}
 }

@@ -219,7 +219,6 @@ type snapshot struct {
 	cal         checkpoint.Calibration
 	params      []float64
 	best        []float64
-	sum         []float64 // the averaged epochs' (State.AverageSum)
 	order       []int
 	shuffle     []byte
 	history     []gd.EpochStats
@@ -278,7 +277,6 @@ func (sn *snapshot) take(c *checkpoint.Checkpoint) *checkpoint.Checkpoint {
 		st.Changed, st.Deferred = nil, false
 		sn.takeWeights(s, st, incremental)
 		st.BestParams = fill(&sn.best, s.BestParams)
-		st.AverageSum = fill(&sn.sum, s.AverageSum)
 		st.Order = fill(&sn.order, s.Order)
 		st.Shuffle = fill(&sn.shuffle, s.Shuffle)
 		st.History = fill(&sn.history, s.History)

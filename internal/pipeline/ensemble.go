@@ -98,7 +98,7 @@ func ensembleWorkers(members, params, slots int) int {
 
 // trainSlots is the training state per parameter beside the weights, in
 // float64s (see checkMemory): the gradient, the optimizer's state, the
-// best epoch's weights, the sum of the averaged epochs' weights.
+// best epoch's weights.
 func (p *Plan) trainSlots() int {
 	slots := 1
 	switch p.Optimizer.Name {
@@ -110,9 +110,6 @@ func (p *Plan) trainSlots() int {
 	}
 	if es := p.Training.EarlyStopping; es.Monitor != "" && es.RestoreBest {
 		slots++
-	}
-	if p.Training.AverageEpochs > 0 {
-		slots++ // the sum of the averaged epochs' weights
 	}
 	return slots
 }

@@ -60,9 +60,6 @@ func (p *Plan) checkMemory(spec mlp.Spec) error {
 	if es := p.Training.EarlyStopping; es.Monitor != "" && es.RestoreBest {
 		slots, what = slots+1, what+", the best epoch's weights"
 	}
-	if p.Training.AverageEpochs > 0 {
-		slots, what = slots+1, what+", the sum of the averaged epochs' weights"
-	}
 	hi, need := bits.Mul64(uint64(params), uint64(8*slots))
 	if hi == 0 && need <= have {
 		return nil
